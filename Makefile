@@ -1,0 +1,49 @@
+# SPRPA: `make run` brings the whole system up on this machine; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := registry providers referral reports web
+STAMP := $(VENV)/.installed
+INSTALL_INPUTS := requirements.lock package.json shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install everything (Python packages, region data)
+
+$(STAMP): $(INSTALL_INPUTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+		-e shared $(foreach s,$(SERVICES),-e services/$(s))
+	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all)
+	$(PY) -m sprpa_shared.stack run
+
+test: $(STAMP) ## run the whole test suite against real PostgreSQL and NATS
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff over the whole tree
+	$(PY) -m ruff check shared services tests
+
+asyncapi: $(STAMP) ## write the AsyncAPI document of the event catalogue to docs/generated/
+	@mkdir -p docs/generated
+	$(PY) -m sprpa_contracts.asyncapi > docs/generated/asyncapi.json
+	@echo docs/generated/asyncapi.json
+
+lock: ## re-pin requirements.lock from requirements.in
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	.lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	rm -rf .lock-venv
+
+clean: ## remove the virtualenv and installed packages (keeps .sprpa data)
+	rm -rf $(VENV) node_modules
+
+.PHONY: help install run test lint asyncapi lock clean
