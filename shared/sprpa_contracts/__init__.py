@@ -1,0 +1,1 @@
+"""The contracts between services: the versioned event catalogue, published as AsyncAPI."""

@@ -1,0 +1,78 @@
+"""The event catalogue. One model per event type; the type name carries the version.
+
+Events carry identifiers, official place codes and catalogue codes only: never names, NIK,
+addresses or free-text notes. Personal data is read over HTTP, under authorisation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from sprpa_shared.events.envelope import EventData
+
+PlaceCode = str
+Sex = Literal["female", "male"]
+
+
+class _RegistryEvent(EventData):
+    source_service: ClassVar[str] = "registry"
+    village_code: PlaceCode = Field(description="Kemendagri desa/kelurahan code, e.g. 35.09.11.2007")
+
+    def place_code(self) -> str | None:
+        return self.village_code
+
+
+class ChildRegistered(_RegistryEvent):
+    """A child of concern was recorded in a village."""
+
+    event_type: ClassVar[str] = "sprpa.child.registered.v1"
+    entity: ClassVar[str] = "child"
+    action: ClassVar[str] = "registered"
+
+    child_id: uuid.UUID
+    household_id: uuid.UUID | None = None
+    sex: Sex
+    birth_year: int
+    mapping_categories: list[str] = Field(default_factory=list)
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
+class CaseFlagged(_RegistryEvent):
+    """A child's case was flagged for remediation: the referral engine matches its needs."""
+
+    event_type: ClassVar[str] = "sprpa.case.flagged.v1"
+    entity: ClassVar[str] = "case"
+    action: ClassVar[str] = "flagged"
+
+    child_id: uuid.UUID
+    age: int = Field(ge=0, le=17)
+    sex: Sex
+    classification: str
+    needs: list[str] = Field(min_length=1, description="Service catalogue codes, e.g. education.formal_school")
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
+class CaseStatusChanged(_RegistryEvent):
+    """A case moved along its lifecycle (identified → ... → closed, or reopened)."""
+
+    event_type: ClassVar[str] = "sprpa.case.status_changed.v1"
+    entity: ClassVar[str] = "case"
+    action: ClassVar[str] = "status_changed"
+
+    child_id: uuid.UUID
+    from_status: str | None
+    to_status: str
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
+CATALOGUE: tuple[type[EventData], ...] = (ChildRegistered, CaseFlagged, CaseStatusChanged)
+BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

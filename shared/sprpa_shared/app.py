@@ -1,0 +1,180 @@
+"""The service application factory: what every service's main.py assembles its parts with."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from pydantic import BaseModel
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.auth.verifier import TokenVerifier
+from sprpa_shared.clock import Clock, SystemClock
+from sprpa_shared.dependencies import PrincipalDep
+from sprpa_shared.db import create_engine, session_factory
+from sprpa_shared.errors import ServiceUnavailable
+from sprpa_shared.events.bus import EventBus, Subscription
+from sprpa_shared.observability import Metrics, bind_traceparent, configure_logging, get_logger, new_traceparent
+from sprpa_shared.problems import install_problem_handlers
+from sprpa_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+# A background job runs for the app's lifetime (e.g. an SLA sweeper); it receives the app.
+Job = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    subscriptions: Sequence[Subscription] = (),
+    jobs: Sequence[Job] = (),
+    verifier: TokenVerifier | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    configure_logging(settings.service, settings.log_level)
+    metrics = Metrics(settings.service)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        app.state.bus = EventBus(
+            service=settings.service,
+            nats_url=settings.nats_url,
+            dsn=settings.asyncpg_url,
+            sessions=app.state.sessions,
+            metrics=metrics,
+            subscriptions=list(subscriptions),
+            stream_replicas=settings.stream_replicas,
+        )
+        app.state.bus.start()
+        job_tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in jobs]
+        log.info("service started", port=settings.port)
+        try:
+            yield
+        finally:
+            for task in job_tasks:
+                task.cancel()
+            await asyncio.gather(*job_tasks, return_exceptions=True)
+            await app.state.bus.stop()
+            await engine.dispose()
+            log.info("service stopped")
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.clock = clock or SystemClock()
+    app.state.verifier = verifier or TokenVerifier(
+        issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url
+    )
+    install_problem_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    app.include_router(health_router())
+    app.include_router(auth_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+class Me(BaseModel):
+    """The caller as the token describes them."""
+
+    subject: str
+    role: Role
+    regency_codes: list[str]
+    village_code: str | None
+    organization_id: uuid.UUID | None
+    scopes: list[str]
+
+
+def auth_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+    @router.get("/me", summary="Who the bearer token says the caller is", response_model=Me)
+    async def me(principal: PrincipalDep) -> Me:
+        return Me(
+            subject=principal.subject,
+            role=principal.role,
+            regency_codes=list(principal.regency_codes),
+            village_code=principal.village_code,
+            organization_id=principal.organization_id,
+            scopes=sorted(principal.scopes),
+        )
+
+    return router
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Alive")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Database and NATS reachable")
+    async def readyz(request: Request) -> dict:
+        state = request.app.state
+        checks = {"database": await _database_ok(state.engine), "nats": state.bus.ready}
+        if not all(checks.values()):
+            down = ", ".join(name for name, ok in checks.items() if not ok)
+            raise ServiceUnavailable(f"not ready: {down} unreachable", checks=checks)
+        return {"status": "ready", "checks": checks}
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _database_ok(engine) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False
+
+
+class ObservabilityMiddleware:
+    """Binds a traceparent for the request and records its count and latency by route template."""
+
+    def __init__(self, app, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"traceparent", b"").decode() or None
+        traceparent = new_traceparent(incoming)
+        bind_traceparent(traceparent)
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_trace(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"traceparent", traceparent.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_trace)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.metrics.http_requests.labels(scope["method"], template, str(status["code"])).inc()
+            self.metrics.http_latency.labels(scope["method"], template).observe(time.perf_counter() - started)

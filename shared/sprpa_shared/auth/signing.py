@@ -1,0 +1,76 @@
+"""Signing keys and token minting, for the local issuer and for tests (which mint real tokens)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from sprpa_shared.auth.principal import Principal
+
+ALGORITHM = "RS256"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_pem: bytes
+
+    @classmethod
+    def generate(cls) -> "SigningKey":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        return cls(kid=uuid.uuid4().hex, private_pem=pem)
+
+    def public_jwk(self) -> dict:
+        private = serialization.load_pem_private_key(self.private_pem, password=None)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}
+
+
+def jwks(keys: list[SigningKey]) -> dict:
+    return {"keys": [key.public_jwk() for key in keys]}
+
+
+def principal_claims(principal: Principal) -> dict:
+    claims: dict = {"sub": principal.subject, "role": principal.role.value}
+    if principal.regency_codes:
+        claims["regencies"] = list(principal.regency_codes)
+    if principal.village_code:
+        claims["village"] = principal.village_code
+    if principal.organization_id:
+        claims["org"] = str(principal.organization_id)
+    if principal.scopes:
+        claims["scope"] = " ".join(sorted(principal.scopes))
+    return claims
+
+
+def mint_token(
+    key: SigningKey,
+    principal: Principal,
+    *,
+    issuer: str,
+    audience: str,
+    ttl: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+    extra: dict | None = None,
+) -> str:
+    issued = now or datetime.now(UTC)
+    claims = {
+        **principal_claims(principal),
+        "iss": issuer,
+        "aud": audience,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl,
+        "jti": uuid.uuid4().hex,
+        **(extra or {}),
+    }
+    return jwt.encode(claims, key.private_pem, algorithm=ALGORITHM, headers={"kid": key.kid})

@@ -1,0 +1,125 @@
+"""Bearer token verification against a configurable issuer and its JWKS."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import httpx
+import jwt
+
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.errors import Unauthorized
+
+# Asymmetric only: a symmetric algorithm would let a public key be used as an HMAC secret.
+ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]
+REFETCH_INTERVAL_SECONDS = 30.0
+
+
+class TokenVerifier:
+    """Verifies signature, issuer, audience and lifetime, and turns the claims into a `Principal`.
+
+    Keys come from a JWKS URL (refetched when an unknown `kid` shows up, at most every 30 s, so
+    rotation works) or from a given JWKS document.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        jwks: dict | None = None,
+        leeway_seconds: float = 30.0,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._jwks_url = jwks_url
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+        self._leeway = leeway_seconds
+        if jwks is not None:
+            self._load(jwks)
+
+    def _load(self, document: dict) -> None:
+        keys = {}
+        for entry in document.get("keys", []):
+            try:
+                key = jwt.PyJWK(entry)
+            except jwt.PyJWTError:
+                continue
+            if entry.get("kid"):
+                keys[entry["kid"]] = key
+        self._keys = keys
+
+    async def _refresh(self) -> None:
+        if self._jwks_url is None:
+            return
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < REFETCH_INTERVAL_SECONDS and self._keys:
+                return
+            async with httpx.AsyncClient(timeout=5) as client:
+                response = await client.get(self._jwks_url)
+                response.raise_for_status()
+            self._load(response.json())
+            self._fetched_at = time.monotonic()
+
+    async def _key_for(self, kid: str | None) -> jwt.PyJWK:
+        if kid is None:
+            raise Unauthorized("token has no key id")
+        if kid not in self._keys:
+            try:
+                await self._refresh()
+            except httpx.HTTPError as exc:
+                raise Unauthorized("token keys could not be fetched from the issuer") from exc
+        if kid not in self._keys:
+            raise Unauthorized("token signed by an unknown key")
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("malformed token") from exc
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            raise Unauthorized("token algorithm not accepted")
+        key = await self._key_for(header.get("kid"))
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[key.algorithm_name] if key.algorithm_name in ALLOWED_ALGORITHMS else [],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("token expired") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthorized("token not meant for this audience") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthorized("token from an untrusted issuer") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise Unauthorized("token not valid yet") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("invalid token") from exc
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict) -> Principal:
+    try:
+        role = Role(claims.get("role"))
+        org = claims.get("org")
+        return Principal(
+            subject=str(claims["sub"]),
+            role=role,
+            regency_codes=tuple(claims.get("regencies") or ()),
+            village_code=claims.get("village"),
+            organization_id=uuid.UUID(org) if org else None,
+            scopes=frozenset((claims.get("scope") or "").split()),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Unauthorized("token claims do not name a valid role and scope") from exc

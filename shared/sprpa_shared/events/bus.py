@@ -1,0 +1,136 @@
+"""A service's link to NATS: connects (and keeps reconnecting), provisions, runs relay and consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sprpa_shared.events.consumer import EventConsumer, Handler
+from sprpa_shared.events.relay import OutboxRelay
+from sprpa_shared.events.streams import ConsumerSpec, ensure_service_stream
+from sprpa_shared.observability import Metrics, get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a service consumes: a consumer spec and a handler per event type."""
+
+    spec: ConsumerSpec
+    handlers: dict[str, Handler]
+
+
+class EventBus:
+    def __init__(
+        self,
+        *,
+        service: str,
+        nats_url: str,
+        dsn: str,
+        sessions: async_sessionmaker[AsyncSession],
+        metrics: Metrics,
+        subscriptions: list[Subscription],
+        stream_replicas: int = 1,
+        owns_stream: bool = True,
+    ) -> None:
+        self.service = service
+        self._nats_url = nats_url
+        self._dsn = dsn
+        self._sessions = sessions
+        self._metrics = metrics
+        self._subscriptions = subscriptions
+        self._replicas = stream_replicas
+        self._owns_stream = owns_stream
+        self.nc: NATS | None = None
+        self.js: JetStreamContext | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+        self._tasks: list[asyncio.Task] = []
+        self._provisioned = asyncio.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._provisioned.is_set() and self.nc is not None and self.nc.is_connected
+
+    async def wait_ready(self, timeout: float) -> None:
+        await asyncio.wait_for(self._provisioned.wait(), timeout)
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._connect_and_run(), name=f"{self.service}-bus"))
+
+    async def _connect_and_run(self) -> None:
+        attempt = 0
+        while self.nc is None:
+            try:
+                self.nc = await nats.connect(
+                    self._nats_url,
+                    name=f"sprpa-{self.service}",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    error_cb=_log_error,
+                    disconnected_cb=_log_disconnected,
+                    reconnected_cb=_log_reconnected,
+                )
+            except Exception as exc:  # noqa: BLE001 - not up yet: try again, readyz says 503 meanwhile
+                attempt += 1
+                log.warning("NATS not reachable yet", error=type(exc).__name__, attempt=attempt)
+                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))
+        self.js = self.nc.jetstream(timeout=5)
+        while not self._provisioned.is_set():
+            try:
+                if self._owns_stream:
+                    await ensure_service_stream(self.js, self.service, replicas=self._replicas)
+                self._provisioned.set()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("stream provisioning failed; retrying", error=type(exc).__name__)
+                await asyncio.sleep(0.5)
+        self.relay = OutboxRelay(dsn=self._dsn, js=self.js, metrics=self._metrics)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        for subscription in self._subscriptions:
+            consumer = EventConsumer(
+                spec=subscription.spec,
+                handlers=subscription.handlers,
+                sessions=self._sessions,
+                js=self.js,
+                metrics=self._metrics,
+            )
+            self.consumers.append(consumer)
+            self._tasks.append(asyncio.create_task(consumer.run(), name=subscription.spec.durable))
+
+    async def stop(self) -> None:
+        """Stop fetching, let the relay finish its batch, drain the connection."""
+        for consumer in self.consumers:
+            await consumer.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        for task in self._tasks:
+            if task.get_name() == f"{self.service}-bus":
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), timeout=10)
+        if self.relay is not None:
+            await self.relay.close()
+        if self.nc is not None and not self.nc.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.nc.drain(), timeout=5)
+
+
+async def _log_error(exc: Exception) -> None:
+    log.warning("NATS error", error=type(exc).__name__)
+
+
+async def _log_disconnected() -> None:
+    log.warning("NATS disconnected")
+
+
+async def _log_reconnected() -> None:
+    log.info("NATS reconnected")

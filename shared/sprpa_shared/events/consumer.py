@@ -1,0 +1,167 @@
+"""The idempotent inbox consumer: a durable pull consumer whose handler runs in one transaction.
+
+The event id is recorded in the `inbox` table in the same transaction as the handler's side
+effect, and the message is acknowledged (double ack) only after that commit. A redelivered or
+replayed event finds its id already there and has no second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sprpa_shared.db import transaction
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.streams import DEAD_LETTER_PREFIX, ConsumerSpec, ensure_consumer
+from sprpa_shared.observability import Metrics, bind_traceparent, get_logger, new_traceparent
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+_RECORD = text(
+    "INSERT INTO inbox (event_id, consumer, type) VALUES (:id, :consumer, :type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+class PoisonMessage(Exception):
+    """A message that can never be handled (unreadable envelope): dead-lettered at once."""
+
+
+class EventConsumer:
+    """Fetches from one durable consumer and dispatches by event type to handlers."""
+
+    def __init__(
+        self,
+        *,
+        spec: ConsumerSpec,
+        handlers: dict[str, Handler],
+        sessions: async_sessionmaker[AsyncSession],
+        js: JetStreamContext,
+        metrics: Metrics,
+        batch_size: int = 64,
+        fetch_timeout: float = 1.0,
+    ) -> None:
+        self.spec = spec
+        self._handlers = handlers
+        self._sessions = sessions
+        self._js = js
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._fetch_timeout = fetch_timeout
+        self._stopping = asyncio.Event()
+        self._subscription: JetStreamContext.PullSubscription | None = None
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                if self._subscription is None:
+                    await ensure_consumer(self._js, self.spec)
+                    self._subscription = await self._js.pull_subscribe_bind(
+                        self.spec.durable, stream=self.spec.stream
+                    )
+                messages = await self._subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                failures = 0
+                continue
+            except Exception as exc:  # noqa: BLE001 - server away or restarting: re-bind after a pause
+                failures += 1
+                log.warning("consumer fetch failed", consumer=self.spec.durable, error=type(exc).__name__)
+                await self._drop_subscription()
+                await self._pause(min(5.0, 0.05 * 2**failures))
+                continue
+            failures = 0
+            for message in messages:
+                await self.process(message)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def _drop_subscription(self) -> None:
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+        self._subscription = None
+
+    async def process(self, message: Msg) -> None:
+        """Handle one message: effect + inbox row in one transaction, then ack; or NAK / dead-letter."""
+        event_type = "unknown"
+        try:
+            envelope = _parse(message)
+            event_type = envelope.type
+            bind_traceparent(new_traceparent(envelope.traceparent))
+            await self._handle(envelope)
+        except Exception as exc:  # noqa: BLE001 - every failure is either retried or dead-lettered
+            await self._failed(message, event_type, exc)
+            return
+        self._metrics.events_consumed.labels(consumer=self.spec.durable, type=event_type, result="ok").inc()
+        with contextlib.suppress(Exception):  # if the ack is lost, the redelivery is a no-op
+            await message.ack_sync()
+
+    async def _handle(self, envelope: Envelope) -> None:
+        handler = self._handlers.get(envelope.type)
+        async with transaction(self._sessions) as session:
+            recorded = await session.execute(
+                _RECORD, {"id": envelope.id, "consumer": self.spec.durable, "type": envelope.type}
+            )
+            if recorded.first() is None:
+                return  # seen before: no second effect
+            if handler is not None:
+                await handler(session, envelope)
+
+    async def _failed(self, message: Msg, event_type: str, exc: Exception) -> None:
+        delivered = message.metadata.num_delivered if message.metadata else 1
+        poison = isinstance(exc, PoisonMessage)
+        log.warning(
+            "event handler failed",
+            consumer=self.spec.durable,
+            type=event_type,
+            delivered=delivered,
+            error=type(exc).__name__,
+        )
+        self._metrics.events_consumed.labels(consumer=self.spec.durable, type=event_type, result="error").inc()
+        try:
+            if poison or delivered >= self.spec.max_deliver:
+                await self._dead_letter(message, event_type, exc)
+                await message.term()
+            else:
+                await message.nak(delay=self.spec.retry_delay(delivered))
+        except Exception as send_exc:  # noqa: BLE001 - not acked: the server redelivers after ack_wait
+            log.warning("could not settle failed message", consumer=self.spec.durable, error=type(send_exc).__name__)
+
+    async def _dead_letter(self, message: Msg, event_type: str, exc: Exception) -> None:
+        meta = message.metadata
+        sequence = meta.sequence.stream if meta else 0
+        await self._js.publish(
+            f"{DEAD_LETTER_PREFIX}.{self.spec.durable}",
+            message.data,
+            headers={
+                "Nats-Msg-Id": f"{self.spec.durable}:{meta.stream if meta else ''}:{sequence}",
+                "Sprpa-Original-Subject": message.subject,
+                "Sprpa-Original-Stream-Sequence": str(sequence),
+                "Sprpa-Event-Type": event_type,
+                "Sprpa-Error": type(exc).__name__,
+            },
+        )
+        self._metrics.events_dead_lettered.labels(consumer=self.spec.durable, type=event_type).inc()
+
+
+def _parse(message: Msg) -> Envelope:
+    try:
+        return Envelope.from_bytes(message.data)
+    except ValueError as exc:
+        raise PoisonMessage("unreadable envelope") from exc

@@ -1,0 +1,83 @@
+"""CloudEvents 1.0 JSON envelope and the base every catalogue event model extends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import uuid_utils
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def uuid7() -> uuid.UUID:
+    return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+
+
+class EventData(BaseModel):
+    """The `data` of one event type. Subclasses set `event_type` (versioned) and document the event.
+
+    Events carry identifiers, codes and categories: never names, NIK, addresses or notes.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event_type: ClassVar[str]
+    source_service: ClassVar[str]
+    entity: ClassVar[str]
+    action: ClassVar[str]
+
+    def subject(self) -> str:
+        """`sprpa.<service>.<entity>.<event>.<province>.<regency>`; place parts from `place_code()`."""
+        province, regency = _place_parts(self.place_code())
+        return f"sprpa.{self.source_service}.{self.entity}.{self.action}.{province}.{regency}"
+
+    def place_code(self) -> str | None:
+        """The regency (or finer) code the event belongs to, for the subject; None means national."""
+        return None
+
+    def cloud_subject(self) -> str | None:
+        """The CloudEvents `subject`: the id of the entity the event is about."""
+        return None
+
+
+def _place_parts(code: str | None) -> tuple[str, str]:
+    if not code:
+        return "_", "_"
+    parts = code.split(".")
+    province = parts[0]
+    regency = parts[1] if len(parts) > 1 else "_"
+    return province, regency
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 structured-mode JSON event."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: str = "1.0"
+    id: uuid.UUID = Field(default_factory=uuid7)
+    source: str
+    type: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str | None = None
+    datacontenttype: str = "application/json"
+    traceparent: str | None = None
+    data: dict[str, Any]
+
+    @classmethod
+    def wrap(cls, data: EventData, *, time: datetime | None = None, traceparent: str | None = None) -> "Envelope":
+        return cls(
+            source=f"/sprpa/{data.source_service}",
+            type=data.event_type,
+            time=time or datetime.now(UTC),
+            subject=data.cloud_subject(),
+            traceparent=traceparent,
+            data=data.model_dump(mode="json"),
+        )
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "Envelope":
+        return cls.model_validate_json(raw)

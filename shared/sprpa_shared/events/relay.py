@@ -1,0 +1,138 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, woken by LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+from nats.js import JetStreamContext
+
+from sprpa_shared.events.outbox import NOTIFY_CHANNEL
+from sprpa_shared.observability import Metrics, get_logger
+
+log = get_logger(__name__)
+
+_CLAIM = """
+SELECT position, id, type, subject, envelope::text AS envelope
+FROM outbox
+WHERE published_at IS NULL
+ORDER BY position
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+_MARK_PUBLISHED = "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE position = ANY($1)"
+_MARK_FAILED = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE position = ANY($1)"
+_BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+
+
+class OutboxRelay:
+    """Publishes with `Nats-Msg-Id` = event id; retries with back-off while NATS or PostgreSQL is away.
+
+    Several relays (replicas) share the work: rows are claimed with FOR UPDATE SKIP LOCKED.
+    Published rows are kept, marked with `published_at`, for reconciliation.
+    """
+
+    def __init__(
+        self,
+        *,
+        dsn: str,
+        js: JetStreamContext,
+        metrics: Metrics,
+        batch_size: int = 256,
+        publish_timeout: float = 5.0,
+        idle_poll_seconds: float = 2.0,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
+        self._dsn = dsn
+        self._js = js
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._publish_timeout = publish_timeout
+        self._idle_poll = idle_poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self._ensure_connections()
+                published = await self.publish_batch()
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - any failure: back off and try again
+                failures += 1
+                self._metrics.relay_failures.inc()
+                log.warning("outbox relay attempt failed", error=type(exc).__name__, failures=failures)
+                await self._close_broken()
+                await self._pause(min(self._max_backoff, 0.05 * 2**failures))
+                continue
+            if published == self._batch_size:
+                continue
+            await self._pause(self._idle_poll)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def close(self) -> None:
+        await self._close_broken(force=True)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _ensure_connections(self) -> None:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
+        if self._listener is None or self._listener.is_closed():
+            self._listener = await asyncpg.connect(self._dsn)
+            await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+
+    async def _close_broken(self, force: bool = False) -> None:
+        if self._listener is not None and (force or self._listener.is_closed()):
+            with contextlib.suppress(Exception):
+                await self._listener.close(timeout=2)
+            self._listener = None
+        if force and self._pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._pool.close(), timeout=5)
+            self._pool = None
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of unpublished rows, in order; return how many were published."""
+        assert self._pool is not None
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_CLAIM, self._batch_size)
+            if not rows:
+                self._metrics.outbox_backlog.set(0)
+                return 0
+            positions = [row["position"] for row in rows]
+            try:
+                await self._publish(rows)
+            except Exception as exc:
+                async with self._pool.acquire() as other:
+                    await other.execute(_MARK_FAILED, positions, f"{type(exc).__name__}: {exc}"[:500])
+                raise
+            await conn.execute(_MARK_PUBLISHED, positions)
+            self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG) - len(rows))
+        return len(rows)
+
+    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+        futures = []
+        for row in rows:
+            futures.append(
+                await self._js.publish_async(
+                    row["subject"], row["envelope"].encode(), headers={"Nats-Msg-Id": str(row["id"])}
+                )
+            )
+        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self._publish_timeout)
+        for row, _ack in zip(rows, acks, strict=True):
+            self._metrics.events_published.labels(type=row["type"]).inc()

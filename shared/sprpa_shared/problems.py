@@ -1,0 +1,82 @@
+"""RFC 9457 rendering: one handler per kind of failure, all answering application/problem+json."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sprpa_shared.errors import PROBLEM_BASE, DomainError
+from sprpa_shared.observability import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger(__name__)
+
+
+def problem_response(body: dict, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="sprpa"'} if exc.status == 401 else None
+    return problem_response(exc.problem(instance=request.url.path), headers)
+
+
+def _field_name(location: tuple) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(part) for part in location)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _field_name(tuple(error.get("loc", ()))), "message": error.get("msg", "invalid")}
+        for error in exc.errors()
+    ]
+    fields = ", ".join(sorted({error["field"] for error in errors}))
+    return problem_response(
+        {
+            "type": PROBLEM_BASE + "validation-error",
+            "title": "Invalid input",
+            "status": 422,
+            "detail": f"invalid value for: {fields}" if fields else "invalid input",
+            "instance": request.url.path,
+            "errors": errors,
+        }
+    )
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem_response(
+        {
+            "type": "about:blank",
+            "title": _TITLES.get(exc.status_code, "Error"),
+            "status": exc.status_code,
+            "detail": exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error"),
+            "instance": request.url.path,
+        },
+        getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    return problem_response(
+        {
+            "type": PROBLEM_BASE + "internal-error",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "the server could not complete the request; nothing was changed",
+            "instance": request.url.path,
+        }
+    )
+
+
+_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,71 @@
+"""Settings: one `ServiceSettings` subclass per service, read from `SPRPA_<SERVICE>_*` variables."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sprpa_shared.events.streams import ConsumerSpec
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "dev-secret", "password"}
+
+Environment = Literal["dev", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    """What every service is configured with. Subclasses set `service` and the env prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="SPRPA_", extra="ignore")
+    service: ClassVar[str] = "service"
+    default_port: ClassVar[int] = 8100
+
+    environment: Environment = "dev"
+    host: str = "127.0.0.1"
+    port: int = 0
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    oidc_issuer: str = "http://127.0.0.1:8000"
+    oidc_audience: str = "sprpa"
+    jwks_url: str = ""
+    log_level: str = "INFO"
+    secret_key: str = "change-me"
+    consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    consumer_max_deliver: int = Field(default=5, ge=1)
+    consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> "ServiceSettings":
+        if self.port == 0:
+            self.port = self.default_port
+        if not self.jwks_url:
+            self.jwks_url = self.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
+        if self.environment == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                f"{self.model_config.get('env_prefix')}SECRET_KEY is a placeholder; "
+                "set a real secret outside dev and test"
+            )
+        return self
+
+    def consumer(self, *, name: str, stream: str, subjects: list[str]) -> ConsumerSpec:
+        """A durable consumer of this service with the configured delivery limits."""
+        return ConsumerSpec(
+            durable=f"{self.service}-{name}",
+            stream=stream,
+            filter_subjects=tuple(subjects),
+            ack_wait=self.consumer_ack_wait_seconds,
+            max_deliver=self.consumer_max_deliver,
+            backoff=tuple(self.consumer_backoff_seconds),
+        )
+
+    @property
+    def asyncpg_url(self) -> str:
+        """The database URL as asyncpg wants it (no SQLAlchemy driver suffix)."""
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.asyncpg_url.replace("postgresql://", "postgresql+asyncpg://", 1)

@@ -1,0 +1,93 @@
+"""The real servers a test session runs against: embedded ones on free ports, or given URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import nats
+
+from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from sprpa_shared.migrations import ensure_database, upgrade_async, with_database
+
+TEST_DATABASE_URL = "SPRPA_TEST_DATABASE_URL"
+TEST_NATS_URL = "SPRPA_TEST_NATS_URL"
+
+
+@dataclass
+class TestServers:
+    __test__ = False
+
+    database_url: str
+    nats_url: str
+    postgres: EmbeddedPostgres | None = None
+    nats: EmbeddedNats | None = None
+    _migrated: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, base: Path) -> "TestServers":
+        database_url = os.environ.get(TEST_DATABASE_URL)
+        nats_url = os.environ.get(TEST_NATS_URL)
+        postgres = nats_server = None
+        if not database_url:
+            postgres = EmbeddedPostgres(base / "postgres", free_port())
+            postgres.start()
+            database_url = postgres.url
+        if not nats_url:
+            nats_server = EmbeddedNats(base / "nats", free_port())
+            nats_server.start()
+            nats_url = nats_server.url
+        return cls(database_url=database_url, nats_url=nats_url, postgres=postgres, nats=nats_server)
+
+    def stop(self) -> None:
+        if self.nats:
+            self.nats.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+    async def database(self, name: str, migrations_dir: Path) -> str:
+        """A migrated database `sprpa_test_<name>`, made once per session and emptied per test."""
+        if name not in self._migrated:
+            url = with_database(self.database_url, f"sprpa_test_{name}")
+            await ensure_database(url)
+            await upgrade_async(migrations_dir, url)
+            self._migrated[name] = url
+        return self._migrated[name]
+
+    async def reset(self) -> None:
+        """Empty every migrated database and delete every stream: each test starts from nothing."""
+        for url in self._migrated.values():
+            connection = await asyncpg.connect(url)
+            try:
+                tables = await connection.fetch(
+                    "SELECT quote_ident(tablename) AS t FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+                if tables:
+                    await connection.execute(f"TRUNCATE {', '.join(row['t'] for row in tables)} RESTART IDENTITY")
+            finally:
+                await connection.close()
+        client = await nats.connect(self.nats_url)
+        try:
+            js = client.jetstream()
+            for stream in [info.config.name for info in await js.streams_info()]:
+                await js.delete_stream(stream)
+        finally:
+            await client.close()
+
+    def restart_nats(self) -> None:
+        assert self.nats is not None, "restarting NATS needs the embedded server"
+        self.nats.kill()
+        self.nats.start()
+
+    async def nats_is_down_for(self, operation) -> None:
+        """Run `operation()` while NATS is stopped, then start NATS again (same port, same store)."""
+        assert self.nats is not None, "stopping NATS needs the embedded server"
+        self.nats.kill()
+        try:
+            await operation()
+        finally:
+            await asyncio.to_thread(self.nats.start)
