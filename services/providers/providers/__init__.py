@@ -1,0 +1,1 @@
+"""SPRPA providers: Service-provider organisations, MOUs per kabupaten, the service catalogue and the HSDS directory."""

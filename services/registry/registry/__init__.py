@@ -1,0 +1,1 @@
+"""SPRPA registry: Children, households, official places, monitoring visits, classification and flagging."""

@@ -1,0 +1,1 @@
+"""SPRPA reports: Read models built from events: dashboards, KLA indicators, pilot targets and programme tables."""

@@ -1,0 +1,17 @@
+import sys
+from pathlib import Path
+
+from sprpa_shared.cli import service_main
+from web.issuer.cli import COMMANDS
+from web.issuer.cli import main as issuer_main
+from web.main import create_app
+from web.settings import WebSettings
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        sys.exit(issuer_main(sys.argv[1:]))
+    service_main(
+        settings_class=WebSettings,
+        app_factory=create_app,
+        migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+    )

@@ -1,0 +1,1 @@
+"""The local token issuer: OIDC discovery, JWKS, the token endpoint, users and API clients."""

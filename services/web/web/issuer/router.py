@@ -1,0 +1,89 @@
+"""OIDC discovery, JWKS and the token endpoint (password and client-credentials grants)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from pydantic import BaseModel
+
+from sprpa_shared.auth.signing import ALGORITHM, mint_token
+from sprpa_shared.dependencies import ClockDep, SessionDep
+from sprpa_shared.errors import BadRequest, Unauthorized
+from sprpa_shared.observability import get_logger
+from web.issuer import service
+
+router = APIRouter(tags=["auth"])
+log = get_logger(__name__)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+
+
+@router.get("/.well-known/openid-configuration", summary="OIDC discovery document")
+async def discovery(request: Request) -> dict:
+    settings = request.app.state.settings
+    issuer = settings.oidc_issuer.rstrip("/")
+    return {
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "token_endpoint": f"{issuer}/api/v1/auth/token",
+        "grant_types_supported": ["password", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "id_token_signing_alg_values_supported": [ALGORITHM],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "claims_supported": ["sub", "role", "regencies", "village", "org", "scope"],
+    }
+
+
+@router.get("/.well-known/jwks.json", summary="Public keys that verify our tokens")
+async def jwks(request: Request, session: SessionDep, clock: ClockDep) -> dict:
+    settings = request.app.state.settings
+    await service.signing_key(session, secret_key=settings.secret_key, now=clock.now())
+    return await service.published_jwks(session, secret_key=settings.secret_key)
+
+
+@router.post("/api/v1/auth/token", summary="Issue a short-lived access token", response_model=TokenResponse)
+async def token(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    grant_type: Annotated[Literal["password", "client_credentials"], Form()],
+    username: Annotated[str | None, Form(max_length=200)] = None,
+    password: Annotated[str | None, Form(max_length=500)] = None,
+    client_id: Annotated[str | None, Form(max_length=200)] = None,
+    client_secret: Annotated[str | None, Form(max_length=500)] = None,
+) -> TokenResponse:
+    settings = request.app.state.settings
+    now = clock.now()
+    if grant_type == "password":
+        if not username or not password:
+            raise BadRequest("the password grant needs username and password", error="invalid_request")
+        principal = await service.authenticate_user(
+            session,
+            username=username,
+            password=password,
+            now=now,
+            threshold=settings.lockout_threshold,
+            lockout=timedelta(minutes=settings.lockout_minutes),
+        )
+    else:
+        if not client_id or not client_secret:
+            raise BadRequest("the client_credentials grant needs client_id and client_secret", error="invalid_request")
+        principal = await service.authenticate_client(session, client_id=client_id, secret=client_secret)
+    if principal is None:
+        await session.commit()  # keep the failure count even though the request fails
+        log.warning("login failed", grant_type=grant_type)
+        raise Unauthorized("invalid credentials, or the account is locked", error="invalid_grant")
+    ttl = timedelta(minutes=settings.access_token_ttl_minutes)
+    key = await service.signing_key(session, secret_key=settings.secret_key, now=now)
+    access_token = mint_token(
+        key, principal, issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, ttl=ttl, now=now
+    )
+    log.info("token issued", grant_type=grant_type, role=principal.role.value)
+    return TokenResponse(access_token=access_token, expires_in=int(ttl.total_seconds()))
