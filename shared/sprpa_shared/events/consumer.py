@@ -83,6 +83,7 @@ class EventConsumer:
             failures = 0
             for message in messages:
                 await self.process(message)
+        await self._drop_subscription()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -115,7 +116,8 @@ class EventConsumer:
     async def _handle(self, envelope: Envelope) -> None:
         handler = self._handlers.get(envelope.type)
         async with transaction(self._sessions) as session:
-            recorded = await session.execute(
+            connection = await session.connection()
+            recorded = await connection.execute(
                 _RECORD, {"id": envelope.id, "consumer": self.spec.durable, "type": envelope.type}
             )
             if recorded.first() is None:

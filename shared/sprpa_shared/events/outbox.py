@@ -50,7 +50,8 @@ _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = None) -> Envelope:
     """Record an event to be published once, and only if, the session's transaction commits."""
     envelope = Envelope.wrap(data, time=at, traceparent=current_traceparent())
-    await session.execute(
+    connection = await session.connection()  # same transaction as the caller's change
+    await connection.execute(
         _INSERT,
         {
             "id": envelope.id,
@@ -60,5 +61,5 @@ async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = 
             "created_at": envelope.time,
         },
     )
-    await session.execute(_NOTIFY)  # delivered to the relay at commit, dropped on rollback
+    await connection.execute(_NOTIFY)  # delivered to the relay at commit, dropped on rollback
     return envelope

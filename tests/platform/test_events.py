@@ -1,0 +1,169 @@
+"""The event guarantees every service relies on, against real PostgreSQL and real NATS."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+import pytest
+
+from sprpa_shared.db import transaction
+from sprpa_shared.events.consumer import EventConsumer
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.outbox import emit
+from sprpa_shared.events.streams import DEAD_LETTER_STREAM, ensure_consumer
+from sprpa_shared.testing import wait_until
+from tests.platform.conftest import ALWAYS_FAILS, flag_subscription, flagged
+
+
+async def emit_committed(app, event) -> Envelope:
+    async with transaction(app.state.sessions) as session:
+        return await emit(session, event)
+
+
+async def consumer_caught_up(js, stream: str, durable: str) -> bool:
+    """Every message of the stream has been acknowledged by the durable consumer."""
+    last = (await js.stream_info(stream)).state.last_seq
+    info = await js.consumer_info(stream, durable)
+    return info.ack_floor.stream_seq >= last and info.num_ack_pending == 0
+
+
+async def test_event_written_in_one_service_reaches_another_services_consumer(pair):
+    event = flagged()
+    envelope = await emit_committed(pair.registry, event)
+
+    assert await wait_until(pair.effects, what="the referral consumer's effect") == [event.child_id]
+    rows = await pair.registry_rows("SELECT subject, published_at FROM outbox")
+    assert rows[0]["subject"] == "sprpa.registry.case.flagged.35.09"
+    assert rows[0]["published_at"] is not None, "published rows are kept, marked published"
+    message = await pair.registry.state.bus.js.get_msg("REGISTRY", 1)
+    assert message.headers["Nats-Msg-Id"] == str(envelope.id)
+    assert Envelope.from_bytes(message.data).type == "sprpa.case.flagged.v1"
+
+
+async def test_event_committed_while_nats_is_down_is_delivered_when_it_is_back(pair, servers):
+    event = flagged()
+
+    async def commit_while_down():
+        await emit_committed(pair.registry, event)
+        rows = await pair.registry_rows("SELECT published_at FROM outbox")
+        assert [row["published_at"] for row in rows] == [None]
+
+    await servers.nats_is_down_for(commit_while_down)
+
+    assert await wait_until(pair.effects, timeout=30, what="delivery after NATS restart") == [event.child_id]
+    rows = await pair.registry_rows("SELECT published_at FROM outbox")
+    assert rows[0]["published_at"] is not None
+
+
+async def test_rolled_back_transaction_publishes_nothing(pair):
+    rolled_back, committed = flagged(), flagged()
+    with pytest.raises(RuntimeError):
+        async with transaction(pair.registry.state.sessions) as session:
+            await emit(session, rolled_back)
+            raise RuntimeError("the change failed")
+    await emit_committed(pair.registry, committed)
+
+    assert await wait_until(pair.effects) == [committed.child_id]
+    assert len(await pair.registry_rows("SELECT id FROM outbox")) == 1
+    assert (await pair.registry.state.bus.js.stream_info("REGISTRY")).state.messages == 1
+
+
+async def test_duplicate_publish_past_the_dedup_window_has_one_effect(pair):
+    event = flagged()
+    await emit_committed(pair.registry, event)
+    await wait_until(pair.effects)
+    js = pair.registry.state.bus.js
+    original = await js.get_msg("REGISTRY", 1)
+    # Same event again under another message id: what a publish after the dedup window looks like.
+    await js.publish(original.subject, original.data, headers={"Nats-Msg-Id": "republished-later"})
+
+    await wait_until(lambda: consumer_caught_up(js, "REGISTRY", "referral-flags"), what="consumer caught up")
+    assert (await js.stream_info("REGISTRY")).state.messages == 2
+    assert await pair.effects() == [event.child_id]
+
+
+async def test_replaying_the_stream_has_no_second_effect(pair):
+    events = [flagged() for _ in range(3)]
+    for event in events:
+        await emit_committed(pair.registry, event)
+    await wait_until(lambda: _count_is(pair, 3))
+    js = pair.registry.state.bus.js
+
+    # Replay: the durable consumer is deleted; the running consumer re-creates it from the start.
+    await js.delete_consumer("REGISTRY", "referral-flags")
+    await wait_until(lambda: _consumer_redelivered(js), timeout=30, what="replay from the start")
+
+    await wait_until(lambda: consumer_caught_up(js, "REGISTRY", "referral-flags"))
+    assert sorted(await pair.effects()) == sorted(event.child_id for event in events)
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_redelivery_after_a_lost_ack_has_one_effect(pair):
+    """The handler committed but the ack never reached the server: the redelivery is a no-op."""
+    settings = pair.referral.state.settings.model_copy(update={"consumer_ack_wait_seconds": 1.0})
+    subscription = flag_subscription(settings)
+    spec = subscription.spec
+    js = pair.registry.state.bus.js
+    event = flagged()
+    await emit_committed(pair.registry, event)
+    await wait_until(lambda: _stream_has(js, 1))
+
+    consumer = EventConsumer(
+        spec=spec, handlers=subscription.handlers, sessions=pair.referral.state.sessions, js=js,
+        metrics=pair.referral.state.metrics,
+    )
+    await ensure_consumer(js, spec)
+    raw = await js.pull_subscribe_bind(spec.durable, stream=spec.stream)
+    (message,) = await raw.fetch(1, timeout=5)
+    await consumer._handle(Envelope.from_bytes(message.data))  # effect committed, then "crash": no ack
+    await raw.unsubscribe()
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(lambda: consumer_caught_up(js, "REGISTRY", spec.durable), timeout=20)
+        info = await js.consumer_info("REGISTRY", spec.durable)
+        assert info.delivered.consumer_seq == 2, "the message was delivered a second time"
+    finally:
+        await consumer.stop()
+        await task
+    effects = await pair.effects()
+    assert effects.count(event.child_id) == 1
+
+
+async def test_always_failing_handler_dead_letters_and_the_others_still_flow(pair):
+    poison, good = flagged(ALWAYS_FAILS), flagged()
+    await emit_committed(pair.registry, poison)
+    await emit_committed(pair.registry, good)
+    js = pair.registry.state.bus.js
+    await js.publish("sprpa.registry.case.flagged.35.09", b"not json at all", headers={"Nats-Msg-Id": "garbage"})
+    later = flagged()
+    await emit_committed(pair.registry, later)
+
+    await wait_until(lambda: _stream_has(js, 2, DEAD_LETTER_STREAM), timeout=20, what="two dead letters")
+    assert sorted(await wait_until(lambda: _count_is(pair, 2))) == sorted([good.child_id, later.child_id])
+    first = await js.get_msg(DEAD_LETTER_STREAM, 1)
+    dead = {first.headers["Sprpa-Error"], (await js.get_msg(DEAD_LETTER_STREAM, 2)).headers["Sprpa-Error"]}
+    assert dead == {"RuntimeError", "PoisonMessage"}
+    poisoned = [m for m in (first, await js.get_msg(DEAD_LETTER_STREAM, 2)) if m.headers["Sprpa-Error"] == "RuntimeError"]
+    assert Envelope.from_bytes(poisoned[0].data).data["child_id"] == str(ALWAYS_FAILS)
+    assert poisoned[0].headers["Sprpa-Original-Subject"] == "sprpa.registry.case.flagged.35.09"
+    await wait_until(lambda: consumer_caught_up(js, "REGISTRY", "referral-flags"))
+
+
+async def _count_is(pair, n: int):
+    effects = await pair.effects()
+    return effects if len(effects) == n else None
+
+
+async def _stream_has(js, n: int, stream: str = "REGISTRY") -> bool:
+    return (await js.stream_info(stream)).state.messages >= n
+
+
+async def _consumer_redelivered(js) -> bool:
+    try:
+        info = await js.consumer_info("REGISTRY", "referral-flags")
+    except nats.js.errors.NotFoundError:
+        return False
+    return info.delivered.stream_seq >= 3 and info.num_pending == 0
+
