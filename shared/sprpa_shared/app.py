@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from pydantic import BaseModel
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
-from sprpa_shared.dependencies import PrincipalDep
 from sprpa_shared.db import create_engine, session_factory
+from sprpa_shared.dependencies import PrincipalDep
 from sprpa_shared.errors import ServiceUnavailable
 from sprpa_shared.events.bus import EventBus, Subscription
 from sprpa_shared.observability import Metrics, bind_traceparent, configure_logging, get_logger, new_traceparent

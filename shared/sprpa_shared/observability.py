@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import sys
+import traceback
 from contextvars import ContextVar
 
 import structlog
@@ -48,18 +49,46 @@ def _redact_personal(_logger, _method, event_dict: dict) -> dict:
     return event_dict
 
 
+def error_fields(exc: BaseException) -> dict:
+    """What a log may say about an exception: its type and where it was raised, never its message
+    (a database error can quote the values of the row, a NIK among them)."""
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    return {
+        "error": type(exc).__name__,
+        "stack": [f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} {frame.name}" for frame in frames],
+    }
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """JSON lines on stdout: one per event, with service, level, time and trace id."""
-    logging.basicConfig(stream=sys.stdout, format="%(message)s", level=level.upper(), force=True)
-    for noisy in ("uvicorn.access",):
+    """JSON lines on stdout: one per event, with service, level, time and trace id.
+
+    Standard-library loggers (uvicorn, alembic...) go through the same renderer; their
+    free-text messages are kept, HTTP client request lines (which carry URLs) are not.
+    """
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact_personal,
+    ]
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact_personal,
-            structlog.processors.format_exc_info,
+            *shared,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

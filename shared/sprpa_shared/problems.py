@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sprpa_shared.errors import PROBLEM_BASE, DomainError
-from sprpa_shared.observability import get_logger
+from sprpa_shared.observability import error_fields, get_logger
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
@@ -60,7 +60,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    log.error("unhandled error", path=request.url.path, **error_fields(exc))
     return problem_response(
         {
             "type": PROBLEM_BASE + "internal-error",

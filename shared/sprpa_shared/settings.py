@@ -38,7 +38,7 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
 
     @model_validator(mode="after")
-    def _defaults_and_secrets(self) -> "ServiceSettings":
+    def _defaults_and_secrets(self) -> ServiceSettings:
         if self.port == 0:
             self.port = self.default_port
         if not self.jwks_url:

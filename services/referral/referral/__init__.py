@@ -1,1 +1,1 @@
-"""SPRPA referral engine: Matches flagged needs to MOU providers, fans out offers and tracks every referral to its end."""
+"""SPRPA referral engine: matches flagged needs to MOU providers, fans out offers, tracks each referral."""

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sprpa_shared.db import transaction
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.streams import DEAD_LETTER_PREFIX, ConsumerSpec, ensure_consumer
-from sprpa_shared.observability import Metrics, bind_traceparent, get_logger, new_traceparent
+from sprpa_shared.observability import Metrics, bind_traceparent, error_fields, get_logger, new_traceparent
 
 log = get_logger(__name__)
 
@@ -71,7 +71,7 @@ class EventConsumer:
                         self.spec.durable, stream=self.spec.stream
                     )
                 messages = await self._subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 failures = 0
                 continue
             except Exception as exc:  # noqa: BLE001 - server away or restarting: re-bind after a pause
@@ -133,7 +133,7 @@ class EventConsumer:
             consumer=self.spec.durable,
             type=event_type,
             delivered=delivered,
-            error=type(exc).__name__,
+            **error_fields(exc),
         )
         self._metrics.events_consumed.labels(consumer=self.spec.durable, type=event_type, result="error").inc()
         try:

@@ -65,7 +65,7 @@ class Envelope(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def wrap(cls, data: EventData, *, time: datetime | None = None, traceparent: str | None = None) -> "Envelope":
+    def wrap(cls, data: EventData, *, time: datetime | None = None, traceparent: str | None = None) -> Envelope:
         return cls(
             source=f"/sprpa/{data.source_service}",
             type=data.event_type,
@@ -79,5 +79,5 @@ class Envelope(BaseModel):
         return self.model_dump_json(exclude_none=True).encode()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "Envelope":
+    def from_bytes(cls, raw: bytes) -> Envelope:
         return cls.model_validate_json(raw)

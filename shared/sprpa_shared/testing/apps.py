@@ -14,6 +14,6 @@ async def running(app: FastAPI, *, ready_timeout: float = 15.0) -> AsyncIterator
     """Start the app (engine, NATS, relay, consumers), wait until its bus is provisioned, yield a client."""
     async with app.router.lifespan_context(app):
         await app.state.bus.wait_ready(ready_timeout)
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{app.state.settings.service}") as client:
             yield client

@@ -28,7 +28,7 @@ class TestServers:
     _migrated: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, base: Path) -> "TestServers":
+    def start(cls, base: Path) -> TestServers:
         database_url = os.environ.get(TEST_DATABASE_URL)
         nats_url = os.environ.get(TEST_NATS_URL)
         postgres = nats_server = None

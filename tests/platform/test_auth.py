@@ -1,0 +1,169 @@
+"""Bearer tokens: every way a token can be wrong is a 401 problem; a valid one yields its principal."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from registry.settings import RegistrySettings
+from sprpa_shared.app import create_service_app
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.auth.signing import SigningKey, mint_token
+from sprpa_shared.testing.apps import running
+
+ME = "/api/v1/auth/me"
+
+
+@pytest.fixture
+async def registry(make_settings, issuer):
+    app = create_service_app(
+        await make_settings(RegistrySettings), title="registry", description="", verifier=issuer.verifier()
+    )
+    async with running(app) as client:
+        yield client
+
+
+def _claims(issuer, **overrides) -> dict:
+    now = datetime.now(UTC)
+    return {
+        "sub": "someone",
+        "role": "district_operator",
+        "regencies": ["35.09"],
+        "iss": issuer.issuer,
+        "aud": issuer.audience,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        **overrides,
+    }
+
+
+async def _status(client, token: str) -> tuple[int, dict]:
+    response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, response.json()
+
+
+async def test_valid_token_yields_the_principal_with_role_and_scope(registry, issuer):
+    org = uuid.uuid4()
+    response = await registry.get(ME, headers=issuer.headers(Role.PROVIDER_STAFF, org=org, subject="staff-1"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "subject": "staff-1",
+        "role": "provider_staff",
+        "regency_codes": [],
+        "village_code": None,
+        "organization_id": str(org),
+        "scopes": [],
+    }
+    cadre = await registry.get(ME, headers=issuer.headers(Role.VILLAGE_CADRE, village="35.09.11.2007"))
+    assert cadre.json()["village_code"] == "35.09.11.2007"
+
+
+async def test_missing_token_is_401_problem_with_challenge(registry):
+    response = await registry.get(ME)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["type"].endswith("/unauthorized")
+
+
+async def test_expired_token_is_rejected(registry, issuer):
+    status, body = await _status(registry, issuer.token(Role.ANALYST, ttl=timedelta(minutes=-5)))
+    assert (status, body["detail"]) == (401, "token expired")
+
+
+async def test_not_yet_valid_token_is_rejected(registry, issuer):
+    future = datetime.now(UTC) + timedelta(hours=1)
+    token = jwt.encode(
+        _claims(issuer, nbf=future, exp=future + timedelta(minutes=5)),
+        issuer.key.private_pem,
+        algorithm="RS256",
+        headers={"kid": issuer.key.kid},
+    )
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token not valid yet")
+
+
+async def test_wrong_issuer_is_rejected(registry, issuer):
+    token = mint_token(
+        issuer.key,
+        Principal(subject="x", role=Role.NATIONAL_ADMIN),
+        issuer="https://someone-else.example",
+        audience=issuer.audience,
+    )
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token from an untrusted issuer")
+
+
+async def test_wrong_audience_is_rejected(registry, issuer):
+    token = mint_token(
+        issuer.key, Principal(subject="x", role=Role.NATIONAL_ADMIN), issuer=issuer.issuer, audience="another-app"
+    )
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token not meant for this audience")
+
+
+async def test_alg_none_is_rejected(registry, issuer):
+    token = jwt.encode(_claims(issuer, role="national_admin"), None, algorithm="none", headers={"kid": issuer.key.kid})
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token algorithm not accepted")
+
+
+async def test_hmac_signed_with_the_public_key_is_rejected(registry, issuer):
+    """Algorithm confusion: the public key used as an HS256 secret."""
+    private = serialization.load_pem_private_key(issuer.key.private_pem, password=None)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "kid": issuer.key.kid, "typ": "JWT"}
+    signing_input = (
+        jwt.utils.base64url_encode(jwt.api_jws.json.dumps(header, separators=(",", ":")).encode())
+        + b"."
+        + jwt.utils.base64url_encode(
+            jwt.api_jws.json.dumps(
+                {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in _claims(issuer).items()},
+                separators=(",", ":"),
+            ).encode()
+        )
+    )
+    signature = hmac.new(public_pem, signing_input, hashlib.sha256).digest()
+    token = (signing_input + b"." + jwt.utils.base64url_encode(signature)).decode()
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token algorithm not accepted")
+
+
+async def test_bad_signature_is_rejected(registry, issuer):
+    impostor = SigningKey(kid=issuer.key.kid, private_pem=SigningKey.generate().private_pem)
+    forged = mint_token(
+        impostor, Principal(subject="x", role=Role.NATIONAL_ADMIN), issuer=issuer.issuer, audience=issuer.audience
+    )
+    status, body = await _status(registry, forged)
+    assert (status, body["detail"]) == (401, "invalid token")
+
+    genuine = issuer.token(Role.ANALYST)
+    head, payload, signature = genuine.split(".")
+    tampered_payload = jwt.utils.base64url_encode(
+        jwt.utils.base64url_decode(payload).replace(b'"analyst"', b'"national_admin"')
+    ).decode()
+    status, _ = await _status(registry, f"{head}.{tampered_payload}.{signature}")
+    assert status == 401
+
+
+async def test_unknown_key_id_and_unknown_role_are_rejected(registry, issuer):
+    stranger = SigningKey.generate()
+    token = mint_token(
+        stranger, Principal(subject="x", role=Role.NATIONAL_ADMIN), issuer=issuer.issuer, audience=issuer.audience
+    )
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token signed by an unknown key")
+
+    token = jwt.encode(
+        _claims(issuer, role="superuser"), issuer.key.private_pem, algorithm="RS256", headers={"kid": issuer.key.kid}
+    )
+    status, body = await _status(registry, token)
+    assert (status, body["detail"]) == (401, "token claims do not name a valid role and scope")
