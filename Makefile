@@ -40,7 +40,7 @@ asyncapi: $(STAMP) ## write the AsyncAPI document of the event catalogue to docs
 lock: ## re-pin requirements.lock from requirements.in
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet -r requirements.in
-	.lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	.lock-venv/bin/pip freeze --all --exclude-editable | grep -v "^pip==" > requirements.lock
 	rm -rf .lock-venv
 
 clean: ## remove the virtualenv and installed packages (keeps .sprpa data)
