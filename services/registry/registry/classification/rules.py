@@ -120,7 +120,9 @@ def _labour(*reasons: Reason) -> Classification:
 def _light_work(work: WorkFacts) -> Classification:
     broken = []
     if work.hours_per_day > LIGHT_WORK_MAX_HOURS_PER_DAY:
-        broken.append(Reason("light_work.hours_per_day", f"13-14: more than {LIGHT_WORK_MAX_HOURS_PER_DAY} hours a day"))
+        broken.append(
+            Reason("light_work.hours_per_day", f"13-14: more than {LIGHT_WORK_MAX_HOURS_PER_DAY} hours a day")
+        )
     if work.hours_per_week > LIGHT_WORK_MAX_HOURS_PER_WEEK:
         broken.append(
             Reason("light_work.hours_per_week", f"13-14: more than {LIGHT_WORK_MAX_HOURS_PER_WEEK} hours a week")
