@@ -37,6 +37,24 @@ class ChildRegistered(_RegistryEvent):
     sex: Sex
     birth_year: int
     mapping_categories: list[str] = Field(default_factory=list)
+    classification: str
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
+class ChildUpdated(_RegistryEvent):
+    """A child's record changed; `changed` names the fields (never their values)."""
+
+    event_type: ClassVar[str] = "sprpa.child.updated.v1"
+    entity: ClassVar[str] = "child"
+    action: ClassVar[str] = "updated"
+
+    child_id: uuid.UUID
+    changed: list[str]
+    sex: Sex
+    birth_year: int
+    classification: str
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -74,5 +92,5 @@ class CaseStatusChanged(_RegistryEvent):
         return str(self.child_id)
 
 
-CATALOGUE: tuple[type[EventData], ...] = (ChildRegistered, CaseFlagged, CaseStatusChanged)
+CATALOGUE: tuple[type[EventData], ...] = (ChildRegistered, ChildUpdated, CaseFlagged, CaseStatusChanged)
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

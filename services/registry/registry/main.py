@@ -1,7 +1,10 @@
-"""Assembles the registry service: settings, routers, consumers, jobs."""
+"""Assembles the registry service: places, children and households, cases."""
 
 from fastapi import FastAPI
 
+from registry.cases.router import router as cases_router
+from registry.children.router import router as children_router
+from registry.places.router import router as places_router
 from registry.settings import RegistrySettings
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
@@ -14,7 +17,8 @@ def create_app(
     return create_service_app(
         settings or RegistrySettings(),
         title="SPRPA registry",
-        description="Children, households, official places, monitoring visits, classification and flagging.",
+        description="Children, households, official places, classification, case lifecycle and flagging.",
+        routers=[places_router, children_router, cases_router],
         verifier=verifier,
         clock=clock,
     )

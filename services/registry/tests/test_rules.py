@@ -91,3 +91,6 @@ def test_rank_uses_parents_and_reports_ambiguity():
     chosen = rank("Sukoreno", [kalisat, umbulsari], parents=("Kalisat",))
     assert [item.candidate.code for item in chosen] == ["35.09.27.2002"] and not is_ambiguous(chosen)
     assert rank("Pandanwangi", [lumajang], parents=("Jerowaru",)) == []
+    sukorejo = Candidate("35.09.09.2006", "Sukorejo", ("Bangsalsari", "Kabupaten Jember", "Jawa Timur"))
+    assert [item.candidate.code for item in rank("Sukoreno", [sukorejo, kalisat])] == ["35.09.27.2002"]
+    assert [item.candidate.code for item in rank("Sukorenno", [sukorejo])] == ["35.09.09.2006"], "typos still match"

@@ -15,6 +15,14 @@ from sprpa_shared.migrations import ensure_database, upgrade_async, with_databas
 
 TEST_DATABASE_URL = "SPRPA_TEST_DATABASE_URL"
 TEST_NATS_URL = "SPRPA_TEST_NATS_URL"
+REFERENCE_TABLE = "sprpa:reference"  # a table comment: reference data, kept between tests
+
+_EMPTIED_TABLES = f"""
+SELECT quote_ident(c.relname) AS t
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname <> 'alembic_version'
+  AND coalesce(obj_description(c.oid, 'pg_class'), '') <> '{REFERENCE_TABLE}'
+"""
 
 
 @dataclass
@@ -62,11 +70,10 @@ class TestServers:
         for url in self._migrated.values():
             connection = await asyncpg.connect(url)
             try:
-                tables = await connection.fetch(
-                    "SELECT quote_ident(tablename) AS t FROM pg_tables "
-                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                )
+                tables = await connection.fetch(_EMPTIED_TABLES)
                 if tables:
+                    # Triggers off for this connection only: append-only tables refuse TRUNCATE otherwise.
+                    await connection.execute("SET session_replication_role = replica")
                     await connection.execute(f"TRUNCATE {', '.join(row['t'] for row in tables)} RESTART IDENTITY")
             finally:
                 await connection.close()

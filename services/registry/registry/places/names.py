@@ -20,6 +20,7 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 MIN_NAME_SCORE = 0.75
 PARENT_MATCH = 0.8
 AMBIGUITY_MARGIN = 0.05
+KEEP_WITHIN = 0.1  # of the best score: an exact "Sukoreno" makes "Sukorejo" noise, not a candidate
 
 
 def normalise(name: str) -> str:
@@ -48,7 +49,8 @@ class Ranked:
 def rank(name: str, candidates: list[Candidate], *, parents: tuple[str | None, ...] = ()) -> list[Ranked]:
     """Candidates scored by name and by every parent name given (nearest first), best first.
 
-    A candidate whose name is too far off, or whose parent disagrees with a parent given, is dropped.
+    A candidate whose name is too far off, whose parent disagrees with a parent given, or that
+    is clearly worse than the best one, is dropped.
     """
     ranked = []
     for candidate in candidates:
@@ -63,7 +65,8 @@ def rank(name: str, candidates: list[Candidate], *, parents: tuple[str | None, .
                 score *= parent_score
         else:
             ranked.append(Ranked(candidate, round(score, 4)))
-    return sorted(ranked, key=lambda item: (-item.score, item.candidate.code))
+    ranked.sort(key=lambda item: (-item.score, item.candidate.code))
+    return [item for item in ranked if item.score >= ranked[0].score - KEEP_WITHIN]
 
 
 def is_ambiguous(ranked: list[Ranked]) -> bool:

@@ -1,0 +1,56 @@
+"""Who may see and change which child (DOMAIN.md "Who uses it"; ARCHITECTURE.md "Who may see what").
+
+National admins: everywhere. District operators and integration clients: their kabupaten.
+Village cadres: their own desa. Provider staff: only children they hold a live referral for
+(fed by referral events; until then, none). Analysts: no child records, only aggregates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col
+
+from registry.children.models import Child
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.errors import Forbidden, NotFound
+
+READ_SCOPE = "registry:read"
+WRITE_SCOPE = "registry:write"
+PLACED_ROLES = (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.VILLAGE_CADRE, Role.INTEGRATION)
+
+
+def can_read(principal: Principal, child: Child) -> bool:
+    if principal.role not in PLACED_ROLES or not principal.has_scope(READ_SCOPE):
+        return False
+    return principal.covers_place(child.village_code)
+
+
+def require_read(principal: Principal, child: Child | None) -> Child:
+    """The child, or 404 whether it is absent or outside the caller's scope."""
+    if child is None or not can_read(principal, child):
+        raise NotFound("no such child")
+    return child
+
+
+def require_write_in(principal: Principal, village_code: str) -> None:
+    """Registering or moving a child into a place the caller does not cover is refused."""
+    if principal.role not in PLACED_ROLES or not principal.has_scope(WRITE_SCOPE):
+        raise Forbidden(f"the {principal.role.value} role may not record children")
+    if not principal.covers_place(village_code):
+        raise Forbidden(f"{village_code} is outside your area")
+
+
+def require_lister(principal: Principal) -> None:
+    if principal.role not in PLACED_ROLES or not principal.has_scope(READ_SCOPE):
+        raise Forbidden(f"the {principal.role.value} role may not list children")
+
+
+def scope_filter(principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition that keeps a list inside the caller's scope."""
+    if principal.role is Role.NATIONAL_ADMIN:
+        return true()
+    if principal.role in (Role.DISTRICT_OPERATOR, Role.INTEGRATION):
+        return col(Child.regency_code).in_(principal.regency_codes)
+    if principal.role is Role.VILLAGE_CADRE and principal.village_code:
+        return col(Child.village_code) == principal.village_code
+    return false()

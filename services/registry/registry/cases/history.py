@@ -1,0 +1,56 @@
+"""Every status change of a case, with who made it and why, as a line of history and an event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry.cases.lifecycle import ALLOWED, CaseStatus, can_move
+from registry.cases.models import CaseHistory
+from registry.children.models import Child
+from sprpa_contracts.events import CaseStatusChanged
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import Conflict
+from sprpa_shared.events.outbox import emit
+
+
+async def record(
+    session: AsyncSession, *, child: Child, principal: Principal, now: datetime, from_status: str | None, reason: str
+) -> None:
+    session.add(
+        CaseHistory(
+            child_id=child.id,
+            at=now,
+            actor=principal.subject,
+            actor_role=principal.role.value,
+            from_status=from_status,
+            to_status=child.status,
+            reason=reason,
+        )
+    )
+
+
+async def move(
+    session: AsyncSession, *, child: Child, target: CaseStatus, principal: Principal, now: datetime, reason: str
+) -> None:
+    """Move the case to `target` if the lifecycle allows it; refuse with 409 and the reason if not."""
+    current = CaseStatus(child.status)
+    if not can_move(current, target):
+        raise Conflict(
+            f"a case that is {current.value} cannot become {target.value}",
+            current_status=current.value,
+            allowed=sorted(status.value for status in ALLOWED[current]),
+        )
+    child.status = target.value
+    child.updated_at = now
+    child.version += 1
+    session.add(child)
+    await record(session, child=child, principal=principal, now=now, from_status=current.value, reason=reason)
+    await emit(
+        session,
+        CaseStatusChanged(child_id=child.id, village_code=child.village_code, from_status=current.value,
+                          to_status=target.value),
+        at=now,
+    )
+

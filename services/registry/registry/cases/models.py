@@ -1,0 +1,50 @@
+"""Tables of the case: its history, consents and flags."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ARRAY, Column, Date, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+class CaseHistory(SQLModel, table=True):
+    __tablename__ = "case_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: uuid.UUID
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str
+    actor_role: str
+    from_status: str | None
+    to_status: str
+    reason: str
+
+
+class Consent(SQLModel, table=True):
+    __tablename__ = "consents"
+
+    id: uuid.UUID = Field(primary_key=True)
+    child_id: uuid.UUID
+    basis: str
+    given_by: str | None = None
+    relation: str | None = None
+    legal_reason: str | None = None
+    given_on: date = Field(sa_column=Column(Date, nullable=False))
+    scope: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    document_ref: str | None = None
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    recorded_by: str
+
+
+class Flag(SQLModel, table=True):
+    __tablename__ = "flags"
+
+    id: uuid.UUID = Field(primary_key=True)
+    child_id: uuid.UUID
+    consent_id: uuid.UUID
+    root_causes: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    needs: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    flagged_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    flagged_by: str

@@ -1,0 +1,37 @@
+"""Assessments, flagging for remediation, and the case history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from registry.cases import service
+from registry.cases.schemas import AssessmentCreate, FlagCreate, FlagPublic, HistoryEntry
+from registry.children.router import etag
+from registry.children.schemas import ChildPublic
+from registry.children.service import to_public
+from registry.dependencies import ChildDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/children/{child_id}", tags=["cases"])
+
+
+@router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=ChildPublic,
+             summary="Record assessed facts; the classification is recomputed")
+async def assess(data: AssessmentCreate, child: ChildDep, response: Response, session: SessionDep,
+                 principal: PrincipalDep, clock: ClockDep) -> ChildPublic:
+    assessed = await service.assess(session, child=child, data=data, principal=principal, now=clock.now())
+    response.headers["ETag"] = etag(assessed)
+    return to_public(assessed, clock.now().date())
+
+
+@router.post("/flag", status_code=status.HTTP_201_CREATED, response_model=FlagPublic,
+             summary="Flag an assessed case for remediation, with root causes and consent")
+async def flag(data: FlagCreate, child: ChildDep, session: SessionDep, principal: PrincipalDep,
+               clock: ClockDep) -> FlagPublic:
+    record = await service.flag(session, child=child, data=data, principal=principal, now=clock.now())
+    return FlagPublic(**record.model_dump(), status=child.status)
+
+
+@router.get("/history", response_model=list[HistoryEntry], summary="Every status change of the case")
+async def case_history(child: ChildDep, session: SessionDep) -> list[HistoryEntry]:
+    return [HistoryEntry(**row.model_dump()) for row in await service.case_history(session, child.id)]

@@ -1,0 +1,88 @@
+"""What the case endpoints accept and return."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from registry.cases.needs import RootCause
+from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
+from sprpa_contracts.catalogue import SERVICE_CODES
+
+
+class AssessmentCreate(BaseModel):
+    """Facts found when assessing the child; classification is recomputed from them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    work: Work | None
+    school_status: SchoolStatus
+    living_arrangement: LivingArrangement
+    mapping_categories: list[MappingCategory] | None = None
+    root_causes: list[RootCause] = Field(default_factory=list, max_length=len(RootCause))
+
+
+class ConsentIn(BaseModel):
+    """The lawful basis for sharing the child's data with providers."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    basis: Literal["guardian", "legal_basis"]
+    given_by: str | None = Field(default=None, max_length=200, description="guardian's name (basis guardian)")
+    relation: Literal["mother", "father", "grandparent", "sibling", "relative", "legal_guardian"] | None = None
+    legal_reason: str | None = Field(default=None, max_length=1000, description="required for basis legal_basis")
+    given_on: date
+    document_ref: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _basis_complete(self) -> ConsentIn:
+        if self.basis == "guardian" and not (self.given_by and self.relation):
+            raise ValueError("guardian consent needs given_by and relation")
+        if self.basis == "legal_basis" and len(self.legal_reason or "") < 10:
+            raise ValueError("a legal basis needs legal_reason (at least 10 characters)")
+        return self
+
+
+class FlagCreate(BaseModel):
+    """Flag a case for remediation: why the child works, any extra needs, and the consent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root_causes: list[RootCause] = Field(default_factory=list, max_length=len(RootCause))
+    extra_needs: list[str] = Field(default_factory=list, max_length=len(SERVICE_CODES))
+    consent: ConsentIn
+
+    @field_validator("extra_needs")
+    @classmethod
+    def _known_codes(cls, needs: list[str]) -> list[str]:
+        unknown = sorted(set(needs) - SERVICE_CODES)
+        if unknown:
+            raise ValueError(f"unknown service catalogue code(s): {', '.join(unknown)}")
+        return needs
+
+    @model_validator(mode="after")
+    def _something_to_refer(self) -> FlagCreate:
+        if not self.root_causes and not self.extra_needs:
+            raise ValueError("give at least one root cause or extra need")
+        return self
+
+
+class FlagPublic(BaseModel):
+    id: uuid.UUID
+    child_id: uuid.UUID
+    root_causes: list[str]
+    needs: list[str]
+    consent_id: uuid.UUID
+    flagged_at: datetime
+    status: str
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor_role: str
+    from_status: str | None
+    to_status: str
+    reason: str

@@ -1,0 +1,98 @@
+"""Assessing and flagging a case."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry.cases import history
+from registry.cases.lifecycle import CaseStatus, can_move
+from registry.cases.models import CaseHistory, Consent, Flag
+from registry.cases.needs import derive_needs
+from registry.cases.schemas import AssessmentCreate, FlagCreate
+from registry.children.models import Child
+from registry.children.service import age_on, reclassify
+from sprpa_contracts.events import CaseFlagged
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import Conflict, ValidationFailed
+from sprpa_shared.events.outbox import emit
+
+CONSENT_SCOPE = ["share_with_mou_providers"]
+
+
+async def assess(session: AsyncSession, *, child: Child, data: AssessmentCreate, principal: Principal,
+                 now: datetime) -> Child:
+    """Record the facts, recompute the classification; the case becomes assessed where it may
+    (a relapse reopens a closed case); a case already in remediation keeps its status."""
+    child.work = data.work.model_dump(mode="json") if data.work else None
+    child.school_status = data.school_status
+    child.living_arrangement = data.living_arrangement
+    if data.mapping_categories is not None:
+        child.mapping_categories = [category.value for category in data.mapping_categories]
+    child.root_causes = [cause.value for cause in data.root_causes]
+    reclassify(child, now.date())
+    if can_move(CaseStatus(child.status), CaseStatus.ASSESSED):
+        await history.move(session, child=child, target=CaseStatus.ASSESSED, principal=principal, now=now,
+                           reason=f"assessed: {child.classification['result']}")
+    else:
+        child.version += 1
+        child.updated_at = now
+        session.add(child)
+    return child
+
+
+async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, principal: Principal,
+               now: datetime) -> Flag:
+    if child.status != CaseStatus.ASSESSED.value:
+        raise Conflict(
+            f"only an assessed case can be flagged; this one is {child.status}",
+            current_status=child.status,
+        )
+    if data.consent.given_on > now.date():
+        raise ValidationFailed("consent cannot be dated in the future", field="consent.given_on")
+    age = age_on(child.birth_date, now.date())
+    if age >= 18:
+        raise Conflict("the person is 18 or older: no longer a child for remediation")
+    consent = Consent(
+        id=uuid.uuid4(),
+        child_id=child.id,
+        **data.consent.model_dump(),
+        scope=CONSENT_SCOPE,
+        recorded_at=now,
+        recorded_by=principal.subject,
+    )
+    needs = derive_needs(list(data.root_causes), age=age, extra=data.extra_needs)
+    record = Flag(
+        id=uuid.uuid4(),
+        child_id=child.id,
+        consent_id=consent.id,
+        root_causes=[cause.value for cause in data.root_causes],
+        needs=needs,
+        flagged_at=now,
+        flagged_by=principal.subject,
+    )
+    session.add(consent)
+    session.add(record)
+    await history.move(session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
+                       reason=f"flagged with needs {', '.join(needs)}")
+    await emit(
+        session,
+        CaseFlagged(
+            child_id=child.id,
+            village_code=child.village_code,
+            age=age,
+            sex=child.sex,
+            classification=child.classification["result"],
+            needs=needs,
+        ),
+        at=now,
+    )
+    return record
+
+
+async def case_history(session: AsyncSession, child_id: uuid.UUID) -> list[CaseHistory]:
+    query = select(CaseHistory).where(CaseHistory.child_id == child_id).order_by(col(CaseHistory.id))
+    return list((await session.exec(query)).all())

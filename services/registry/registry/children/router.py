@@ -1,0 +1,150 @@
+"""Households and children: register, list within scope, read (audited), update with If-Match."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from registry import access
+from registry.audit import service as audit
+from registry.children import service
+from registry.children.models import Child
+from registry.children.schemas import (
+    VILLAGE_CODE,
+    ChildCreate,
+    ChildPage,
+    ChildPublic,
+    ChildUpdate,
+    HouseholdCreate,
+    HouseholdPublic,
+)
+from registry.dependencies import ChildDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
+from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/api/v1", tags=["children"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def etag(child: Child) -> str:
+    return f'"{child.version}"'
+
+
+@router.post("/households", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
+async def create_household(data: HouseholdCreate, session: SessionDep, principal: PrincipalDep,
+                           clock: ClockDep) -> HouseholdPublic:
+    access.require_write_in(principal, data.village_code)
+    household = await service.create_household(session, data=data, principal=principal, now=clock.now())
+    return HouseholdPublic(**household.model_dump())
+
+
+@router.get("/households/{household_id}", response_model=HouseholdPublic)
+async def read_household(household_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> HouseholdPublic:
+    return HouseholdPublic(**(await service.get_household(session, household_id, principal)).model_dump())
+
+
+@router.post("/children", status_code=status.HTTP_201_CREATED, response_model=ChildPublic,
+             summary="Register a child of concern (classification is computed, never typed)")
+async def register_child(
+    data: ChildCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> ChildPublic:
+    access.require_write_in(principal, data.village_code)
+    now = clock.now()
+    child_id = uuid.uuid4()
+    if idempotency_key:
+        owner = await service.claim_idempotency_key(
+            session, actor=principal.subject, key=idempotency_key, route="POST /api/v1/children",
+            resource_id=child_id, now=now,
+        )
+        if owner != child_id:
+            existing = access.require_read(principal, await service.find(session, owner))
+            response.headers["Idempotent-Replayed"] = "true"
+            response.headers["ETag"] = etag(existing)
+            await audit.record(session, principal=principal, request=request, child_ids=[existing.id], at=now)
+            return service.to_public(existing, now.date())
+    child = await service.register(session, data=data, principal=principal, now=now, child_id=child_id)
+    await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=now)
+    response.headers["ETag"] = etag(child)
+    response.headers["Location"] = f"/api/v1/children/{child.id}"
+    return service.to_public(child, now.date())
+
+
+@router.get("/children", response_model=ChildPage, summary="Children in the caller's area, newest last")
+async def list_children(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    village_code: Annotated[str | None, Query(pattern=VILLAGE_CODE)] = None,
+    district_code: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}$")] = None,
+    status_: Annotated[
+        Literal["identified", "assessed", "flagged", "referred", "in_remediation", "withdrawn", "prevented",
+                "closed"] | None,
+        Query(alias="status"),
+    ] = None,
+    classification: Literal["worst_form", "child_labour", "permitted_light_work", "at_risk", "not_at_risk"]
+    | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ChildPage:
+    access.require_lister(principal)
+    query = select(Child).where(access.scope_filter(principal))
+    if village_code:
+        query = query.where(Child.village_code == village_code)
+    if district_code:
+        query = query.where(Child.district_code == district_code)
+    if status_:
+        query = query.where(Child.status == status_)
+    if classification:
+        query = query.where(col(Child.classification)["result"].astext == classification)
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        query = query.where(or_(col(Child.created_at) > at, and_(col(Child.created_at) == at, col(Child.id) > last_id)))
+    rows = list((await session.exec(query.order_by(col(Child.created_at), col(Child.id)).limit(limit + 1))).all())
+    page, more = rows[:limit], len(rows) > limit
+    today = clock.now().date()
+    await audit.record(session, principal=principal, request=request, child_ids=[c.id for c in page], at=clock.now())
+    return ChildPage(
+        items=[service.to_public(child, today) for child in page],
+        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
+    )
+
+
+@router.get("/children/{child_id}", response_model=ChildPublic)
+async def read_child(child: ChildDep, response: Response, clock: ClockDep) -> ChildPublic:
+    response.headers["ETag"] = etag(child)
+    return service.to_public(child, clock.now().date())
+
+
+@router.patch("/children/{child_id}", response_model=ChildPublic,
+              summary="Change a child's record; needs If-Match with the ETag you read")
+async def update_child(
+    data: ChildUpdate,
+    child: ChildDep,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> ChildPublic:
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the record you are changing")
+    if if_match != etag(child):
+        raise PreconditionFailed("the record changed since you read it; reload it and apply your change again",
+                                 current_etag=etag(child))
+    if data.village_code is not None:
+        access.require_write_in(principal, data.village_code)
+    updated = await service.update(session, child=child, data=data, principal=principal, now=clock.now())
+    response.headers["ETag"] = etag(updated)
+    return service.to_public(updated, clock.now().date())

@@ -1,0 +1,159 @@
+"""What the children API accepts and returns, per role."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from registry.classification.rules import Hazard, WorstForm
+
+VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+Sex = Literal["female", "male"]
+SchoolStatus = Literal["in_school", "out_of_school", "never_enrolled"]
+LivingArrangement = Literal["with_family", "extended_family", "alternative_care", "independent", "street"]
+
+
+class MappingCategory(StrEnum):
+    CHILD_LABOUR = "child_labour"
+    AT_RISK = "at_risk"
+    DISABILITY = "disability"
+    SPECIAL_NEEDS = "special_needs"
+    SINGLE_PARENT = "single_parent"
+    ORPHAN = "orphan"
+    POTENTIAL = "potential"
+
+
+class Sector(StrEnum):
+    AGRICULTURE = "agriculture"
+    TOBACCO = "tobacco"
+    PLANTATION = "plantation"
+    FISHING = "fishing"
+    LIVESTOCK = "livestock"
+    DOMESTIC = "domestic"
+    TRADE = "trade"
+    MANUFACTURING = "manufacturing"
+    CONSTRUCTION = "construction"
+    MINING = "mining"
+    TRANSPORT = "transport"
+    STREET = "street"
+    SERVICES = "services"
+    OTHER = "other"
+
+
+class Work(BaseModel):
+    """The work a child does; null when the child does not work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sector: Sector
+    hours_per_day: float = Field(ge=0, le=24)
+    hours_per_week: float = Field(ge=0, le=168)
+    night_work: bool = False
+    during_school_hours: bool = False
+    parental_consent: bool = False
+    hazards: list[Hazard] = Field(default_factory=list, max_length=len(Hazard))
+    worst_forms: list[WorstForm] = Field(default_factory=list, max_length=len(WorstForm))
+
+    @model_validator(mode="after")
+    def _hours_agree(self) -> Work:
+        if self.hours_per_week > self.hours_per_day * 7:
+            raise ValueError("hours_per_week cannot exceed 7 times hours_per_day")
+        return self
+
+
+class ChildFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    full_name: str = Field(min_length=1, max_length=200)
+    sex: Sex
+    birth_date: date
+    nik: str | None = Field(default=None, max_length=32, description="16 digits; checked against birth date and sex")
+    village_code: str = Field(pattern=VILLAGE_CODE, description="Kemendagri desa/kelurahan code")
+    household_id: uuid.UUID | None = None
+    school_status: SchoolStatus
+    living_arrangement: LivingArrangement = "with_family"
+    mapping_categories: list[MappingCategory] = Field(default_factory=list, max_length=len(MappingCategory))
+    work: Work | None = None
+
+
+class ChildCreate(ChildFields):
+    """A child of concern, as a cadre or operator records them. Server-owned fields are refused."""
+
+
+class ChildUpdate(BaseModel):
+    """Fields to change (all optional); needs If-Match with the child's ETag."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    sex: Sex | None = None
+    birth_date: date | None = None
+    nik: str | None = Field(default=None, max_length=32)
+    village_code: str | None = Field(default=None, pattern=VILLAGE_CODE)
+    household_id: uuid.UUID | None = None
+    school_status: SchoolStatus | None = None
+    living_arrangement: LivingArrangement | None = None
+    mapping_categories: list[MappingCategory] | None = None
+    work: Work | None = None
+
+
+class ReasonOut(BaseModel):
+    code: str
+    text: str
+
+
+class ClassificationOut(BaseModel):
+    result: str
+    rules_version: str
+    reasons: list[ReasonOut]
+
+
+class ChildPublic(BaseModel):
+    """The full record, for those whose place covers the child."""
+
+    id: uuid.UUID
+    full_name: str
+    sex: Sex
+    birth_date: date
+    age: int
+    nik: str | None
+    village_code: str
+    district_code: str
+    regency_code: str
+    province_code: str
+    household_id: uuid.UUID | None
+    school_status: SchoolStatus
+    living_arrangement: LivingArrangement
+    mapping_categories: list[str]
+    work: Work | None
+    root_causes: list[str]
+    classification: ClassificationOut
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChildPage(BaseModel):
+    items: list[ChildPublic]
+    next_cursor: str | None
+
+
+class HouseholdCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    village_code: str = Field(pattern=VILLAGE_CODE)
+    head_name: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class HouseholdPublic(BaseModel):
+    id: uuid.UUID
+    village_code: str
+    head_name: str | None
+    address: str | None
+    created_at: datetime

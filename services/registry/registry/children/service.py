@@ -1,0 +1,210 @@
+"""Registering and updating children: official places, NIK structure, classification, events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import text
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry.cases import history
+from registry.cases.lifecycle import CaseStatus
+from registry.children.models import Child, Household
+from registry.children.nik import check_nik, district_code_of
+from registry.children.schemas import ChildCreate, ChildPublic, ChildUpdate, HouseholdCreate
+from registry.classification.rules import ChildFacts, Classification, Hazard, WorkFacts, WorstForm, classify
+from registry.places import repository as places
+from sprpa_contracts.events import ChildRegistered, ChildUpdated
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import NotFound, ValidationFailed
+from sprpa_shared.events.outbox import emit
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def classification_of(child: Child, today: date) -> Classification:
+    work = child.work
+    facts = ChildFacts(
+        age=age_on(child.birth_date, today),
+        work=None
+        if work is None
+        else WorkFacts(
+            hours_per_day=work["hours_per_day"],
+            hours_per_week=work["hours_per_week"],
+            night_work=work["night_work"],
+            during_school_hours=work["during_school_hours"],
+            parental_consent=work["parental_consent"],
+            hazards=frozenset(Hazard(h) for h in work["hazards"]),
+            worst_forms=frozenset(WorstForm(w) for w in work["worst_forms"]),
+        ),
+        out_of_school=child.school_status != "in_school",
+        mapped_at_risk="at_risk" in child.mapping_categories,
+    )
+    return classify(facts)
+
+
+def _as_dict(result: Classification) -> dict:
+    return {
+        "result": result.result.value,
+        "rules_version": result.rules_version,
+        "reasons": [{"code": reason.code, "text": reason.text} for reason in result.reasons],
+    }
+
+
+def reclassify(child: Child, today: date) -> None:
+    child.classification = _as_dict(classification_of(child, today))
+
+
+def to_public(child: Child, today: date) -> ChildPublic:
+    return ChildPublic(
+        **child.model_dump(exclude={"created_by", "district_code", "regency_code"}),
+        age=age_on(child.birth_date, today),
+        district_code=child.village_code[:8],
+        regency_code=child.village_code[:5],
+        province_code=child.village_code[:2],
+    )
+
+
+async def _validate(session: AsyncSession, child: Child, today: date) -> None:
+    """Every rule a stored child must satisfy, each failure naming its field."""
+    errors = []
+    if not await places.is_village(session, child.village_code):
+        errors.append({"field": "village_code", "message": f"{child.village_code} is not an official desa/kelurahan"})
+    if child.birth_date > today:
+        errors.append({"field": "birth_date", "message": "birth date is in the future"})
+    elif age_on(child.birth_date, today) >= 18:
+        errors.append({"field": "birth_date", "message": "the person is 18 or older: not a child"})
+    if child.nik:
+        problems = check_nik(
+            child.nik,
+            birth_date=child.birth_date,
+            sex=child.sex,
+            district_exists=len(child.nik) == 16
+            and child.nik.isdigit()
+            and await places.exists(session, district_code_of(child.nik)),
+        )
+        errors += [{"field": "nik", "message": problem.message, "code": problem.code} for problem in problems]
+    if child.household_id is not None:
+        household = await session.get(Household, child.household_id)
+        if household is None or household.village_code != child.village_code:
+            errors.append({"field": "household_id", "message": "no such household in this desa"})
+    if errors:
+        fields = ", ".join(dict.fromkeys(error["field"] for error in errors))
+        raise ValidationFailed(f"invalid value for: {fields}", errors=errors)
+
+
+async def register(
+    session: AsyncSession, *, data: ChildCreate, principal: Principal, now: datetime, child_id: uuid.UUID | None = None
+) -> Child:
+    today = now.date()
+    child = Child(
+        id=child_id or uuid.uuid4(),
+        **data.model_dump(mode="json", exclude={"birth_date", "household_id"}),
+        birth_date=data.birth_date,
+        household_id=data.household_id,
+        classification={},
+        status=CaseStatus.IDENTIFIED.value,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.subject,
+    )
+    await _validate(session, child, today)
+    reclassify(child, today)
+    session.add(child)
+    await session.flush()
+    await history.record(session, child=child, principal=principal, now=now, from_status=None,
+                         reason="registered")
+    await emit(
+        session,
+        ChildRegistered(
+            child_id=child.id,
+            household_id=child.household_id,
+            village_code=child.village_code,
+            sex=child.sex,
+            birth_year=child.birth_date.year,
+            mapping_categories=child.mapping_categories,
+            classification=child.classification["result"],
+        ),
+        at=now,
+    )
+    return child
+
+
+async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, principal: Principal,
+                 now: datetime) -> Child:
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if "birth_date" in changes:
+        changes["birth_date"] = data.birth_date
+    for field, value in changes.items():
+        setattr(child, field, value)
+    await _validate(session, child, now.date())
+    reclassify(child, now.date())
+    child.version += 1
+    child.updated_at = now
+    session.add(child)
+    await emit(
+        session,
+        ChildUpdated(
+            child_id=child.id,
+            village_code=child.village_code,
+            changed=sorted(changes),
+            sex=child.sex,
+            birth_year=child.birth_date.year,
+            classification=child.classification["result"],
+        ),
+        at=now,
+    )
+    return child
+
+
+async def create_household(session: AsyncSession, *, data: HouseholdCreate, principal: Principal,
+                           now: datetime) -> Household:
+    if not await places.is_village(session, data.village_code):
+        raise ValidationFailed(f"{data.village_code} is not an official desa/kelurahan", field="village_code")
+    household = Household(id=uuid.uuid4(), **data.model_dump(), created_at=now, created_by=principal.subject)
+    session.add(household)
+    await session.flush()
+    return household
+
+
+async def get_household(session: AsyncSession, household_id: uuid.UUID, principal: Principal) -> Household:
+    household = await session.get(Household, household_id)
+    if household is None or not principal.covers_place(household.village_code):
+        raise NotFound("no such household")
+    return household
+
+
+async def claim_idempotency_key(
+    session: AsyncSession, *, actor: str, key: str, route: str, resource_id: uuid.UUID, now: datetime
+) -> uuid.UUID:
+    """Which resource this Idempotency-Key stands for: `resource_id` if this request claimed it,
+    else the one an earlier (or concurrent, then awaited) request with the same key created."""
+    connection = await session.connection()
+    claimed = (
+        await connection.execute(
+            text(
+                "INSERT INTO idempotency_keys (actor, key, route, resource_id, created_at) "
+                "VALUES (:a, :k, :r, :id, :now) ON CONFLICT DO NOTHING RETURNING resource_id"
+            ),
+            {"a": actor, "k": key, "r": route, "id": resource_id, "now": now},
+        )
+    ).first()
+    if claimed is not None:
+        return resource_id
+    row = (
+        await connection.execute(
+            text("SELECT resource_id, route FROM idempotency_keys WHERE actor = :a AND key = :k"),
+            {"a": actor, "k": key},
+        )
+    ).one()
+    if row.route != route:
+        raise ValidationFailed("this Idempotency-Key was used for another request", field="Idempotency-Key")
+    return row.resource_id
+
+
+async def find(session: AsyncSession, child_id: uuid.UUID) -> Child | None:
+    return (await session.exec(select(Child).where(Child.id == child_id))).first()

@@ -1,0 +1,95 @@
+"""Official places: browse province -> regency -> district -> village, and resolve names."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from registry.places import repository
+from registry.places.names import is_ambiguous, rank
+from sprpa_shared.dependencies import PrincipalDep, SessionDep
+from sprpa_shared.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
+CODE = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
+
+
+class Region(BaseModel):
+    code: str
+    level: Literal["province", "regency", "district", "village"]
+    parent_code: str | None
+    name: str
+
+
+class RegionDetail(Region):
+    parents: list[Region]
+    children: list[Region]
+
+
+class ResolvedPlace(BaseModel):
+    code: str
+    name: str
+    score: float
+    parents: list[str]
+
+
+class Resolution(BaseModel):
+    query: str
+    ambiguous: bool
+    best: str | None
+    candidates: list[ResolvedPlace]
+
+
+def _region(row: dict) -> Region:
+    return Region(code=row["code"], level=repository.LEVELS[row["level"]],
+                  parent_code=row.get("parent_code"), name=row["name"])
+
+
+@router.get("", summary="Provinces, or the places directly under `parent`", response_model=list[Region])
+async def browse(
+    session: SessionDep, _: PrincipalDep, parent: Annotated[str | None, Query(pattern=CODE)] = None
+) -> list[Region]:
+    if parent and not await repository.exists(session, parent):
+        raise NotFound(f"no place with code {parent}")
+    return [_region(row) for row in await repository.children_of(session, parent)]
+
+
+@router.get("/resolve", summary="Official places matching a name as written in the field", response_model=Resolution)
+async def resolve(
+    session: SessionDep,
+    _: PrincipalDep,
+    name: Annotated[str, Query(min_length=2, max_length=100)],
+    level: Literal["province", "regency", "district", "village"] = "village",
+    district: Annotated[str | None, Query(max_length=100, description="kecamatan name")] = None,
+    regency: Annotated[str | None, Query(max_length=100, description="kabupaten/kota name")] = None,
+    province: Annotated[str | None, Query(max_length=100)] = None,
+    within: Annotated[str | None, Query(pattern=CODE, description="only places inside this code")] = None,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> Resolution:
+    depth = repository.LEVEL_OF[level]
+    given = {4: (district, regency, province), 3: (regency, province), 2: (province,), 1: ()}[depth]
+    found = await repository.candidates(session, name, level=depth, within=within)
+    ranked = rank(name, found, parents=given)
+    ambiguous = is_ambiguous(ranked)
+    return Resolution(
+        query=name,
+        ambiguous=ambiguous,
+        best=None if ambiguous or not ranked else ranked[0].candidate.code,
+        candidates=[
+            ResolvedPlace(code=item.candidate.code, name=item.candidate.name, score=item.score,
+                          parents=list(item.candidate.parent_names))
+            for item in ranked[:limit]
+        ],
+    )
+
+
+@router.get("/{code}", summary="One place with its parents and the places under it", response_model=RegionDetail)
+async def detail(code: Annotated[str, Path(pattern=CODE)], session: SessionDep, _: PrincipalDep) -> RegionDetail:
+    row = await repository.get(session, code)
+    if row is None:
+        raise NotFound(f"no place with code {code}")
+    parents = [_region({**parent, "parent_code": None}) for parent in (await repository.lineage(session, code))[1:]]
+    return RegionDetail(**_region(row).model_dump(), parents=parents,
+                        children=[_region(child) for child in await repository.children_of(session, code)])

@@ -1,0 +1,95 @@
+"""The registry app on the test servers, a clock fixed at a known day, and small factories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from registry.main import create_app
+from registry.settings import RegistrySettings
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.clock import MovableClock
+from sprpa_shared.testing.apps import running
+
+KESILIR = "35.09.11.2007"  # Wuluhan, Jember
+KESILIR_NEIGHBOUR = "35.09.11.2006"  # another desa of Wuluhan
+PANDAN_WANGI = "52.03.20.2006"  # Jerowaru, Lombok Timur
+TODAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(TODAY)
+
+
+@pytest.fixture
+async def registry_app(make_settings, issuer, clock):
+    app = create_app(await make_settings(RegistrySettings), verifier=issuer.verifier(), clock=clock)
+    async with running(app) as client:
+        app.state.client = client
+        yield app
+
+
+@pytest.fixture
+def api(registry_app):
+    return registry_app.state.client
+
+
+@pytest.fixture
+async def db(registry_app):
+    connection = await asyncpg.connect(registry_app.state.settings.asyncpg_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def as_(issuer):
+    """Headers for a role in a place: as_('cadre'), as_('operator', '52.03'), as_('provider')..."""
+    import uuid
+
+    def headers(who: str, place: str | None = None) -> dict[str, str]:
+        if who == "cadre":
+            return issuer.headers(Role.VILLAGE_CADRE, village=place or KESILIR)
+        if who == "operator":
+            return issuer.headers(Role.DISTRICT_OPERATOR, regencies=(place or "35.09",))
+        if who == "admin":
+            return issuer.headers(Role.NATIONAL_ADMIN)
+        if who == "provider":
+            return issuer.headers(Role.PROVIDER_STAFF, org=uuid.UUID(int=1))
+        if who == "analyst":
+            return issuer.headers(Role.ANALYST, regencies=("35.09",))
+        raise ValueError(who)
+
+    return headers
+
+
+def child_payload(**overrides) -> dict:
+    return {
+        "full_name": "Siti Aminah",
+        "sex": "female",
+        "birth_date": "2012-08-05",
+        "nik": "3509114508120001",
+        "village_code": KESILIR,
+        "school_status": "out_of_school",
+        "living_arrangement": "with_family",
+        "mapping_categories": ["child_labour"],
+        "work": {
+            "sector": "tobacco",
+            "hours_per_day": 5,
+            "hours_per_week": 30,
+            "hazards": ["green_tobacco"],
+        },
+        **overrides,
+    }
+
+
+@pytest.fixture
+def register(api, as_):
+    async def make(who: str = "cadre", place: str | None = None, **overrides) -> dict:
+        response = await api.post("/api/v1/children", json=child_payload(**overrides), headers=as_(who, place))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
