@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import asyncpg
 import pytest
 
 from registry.main import create_app
 from registry.settings import RegistrySettings
+from registry.testing import KESILIR, TODAY, child_payload
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.testing.apps import running
-
-KESILIR = "35.09.11.2007"  # Wuluhan, Jember
-KESILIR_NEIGHBOUR = "35.09.11.2006"  # another desa of Wuluhan
-PANDAN_WANGI = "52.03.20.2006"  # Jerowaru, Lombok Timur
-TODAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -64,25 +58,6 @@ def as_(issuer):
 
     return headers
 
-
-def child_payload(**overrides) -> dict:
-    return {
-        "full_name": "Siti Aminah",
-        "sex": "female",
-        "birth_date": "2012-08-05",
-        "nik": "3509114508120001",
-        "village_code": KESILIR,
-        "school_status": "out_of_school",
-        "living_arrangement": "with_family",
-        "mapping_categories": ["child_labour"],
-        "work": {
-            "sector": "tobacco",
-            "hours_per_day": 5,
-            "hours_per_week": 30,
-            "hazards": ["green_tobacco"],
-        },
-        **overrides,
-    }
 
 
 @pytest.fixture

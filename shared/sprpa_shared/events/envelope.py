@@ -6,12 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import uuid_utils
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def uuid7() -> uuid.UUID:
-    return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+from sprpa_shared.ids import new_id
 
 
 class EventData(BaseModel):
@@ -55,7 +52,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     specversion: str = "1.0"
-    id: uuid.UUID = Field(default_factory=uuid7)
+    id: uuid.UUID = Field(default_factory=new_id)
     source: str
     type: str
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))

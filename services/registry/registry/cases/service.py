@@ -19,6 +19,7 @@ from sprpa_contracts.events import CaseFlagged
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, ValidationFailed
 from sprpa_shared.events.outbox import emit
+from sprpa_shared.ids import new_id
 
 CONSENT_SCOPE = ["share_with_mou_providers"]
 
@@ -57,7 +58,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     if age >= 18:
         raise Conflict("the person is 18 or older: no longer a child for remediation")
     consent = Consent(
-        id=uuid.uuid4(),
+        id=new_id(),
         child_id=child.id,
         **data.consent.model_dump(),
         scope=CONSENT_SCOPE,
@@ -66,7 +67,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     )
     needs = derive_needs(list(data.root_causes), age=age, extra=data.extra_needs)
     record = Flag(
-        id=uuid.uuid4(),
+        id=new_id(),
         child_id=child.id,
         consent_id=consent.id,
         root_causes=[cause.value for cause in data.root_causes],

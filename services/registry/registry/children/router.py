@@ -25,6 +25,7 @@ from registry.children.schemas import (
 from registry.dependencies import ChildDep
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
+from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["children"])
@@ -61,7 +62,7 @@ async def register_child(
 ) -> ChildPublic:
     access.require_write_in(principal, data.village_code)
     now = clock.now()
-    child_id = uuid.uuid4()
+    child_id = new_id()
     if idempotency_key:
         owner = await service.claim_idempotency_key(
             session, actor=principal.subject, key=idempotency_key, route="POST /api/v1/children",

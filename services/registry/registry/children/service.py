@@ -20,6 +20,7 @@ from sprpa_contracts.events import ChildRegistered, ChildUpdated
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import NotFound, ValidationFailed
 from sprpa_shared.events.outbox import emit
+from sprpa_shared.ids import new_id
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -102,7 +103,7 @@ async def register(
 ) -> Child:
     today = now.date()
     child = Child(
-        id=child_id or uuid.uuid4(),
+        id=child_id or new_id(),
         **data.model_dump(mode="json", exclude={"birth_date", "household_id"}),
         birth_date=data.birth_date,
         household_id=data.household_id,
@@ -139,6 +140,8 @@ async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, prin
     changes = data.model_dump(mode="json", exclude_unset=True)
     if "birth_date" in changes:
         changes["birth_date"] = data.birth_date
+    if "work" in changes:  # whole: unset fields of the new work take their defaults
+        changes["work"] = data.work.model_dump(mode="json") if data.work else None
     for field, value in changes.items():
         setattr(child, field, value)
     await _validate(session, child, now.date())
@@ -165,7 +168,7 @@ async def create_household(session: AsyncSession, *, data: HouseholdCreate, prin
                            now: datetime) -> Household:
     if not await places.is_village(session, data.village_code):
         raise ValidationFailed(f"{data.village_code} is not an official desa/kelurahan", field="village_code")
-    household = Household(id=uuid.uuid4(), **data.model_dump(), created_at=now, created_by=principal.subject)
+    household = Household(id=new_id(), **data.model_dump(), created_at=now, created_by=principal.subject)
     session.add(household)
     await session.flush()
     return household

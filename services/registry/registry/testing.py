@@ -1,0 +1,32 @@
+"""Places and factories for tests of the registry (and of services that need a registered child)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+KESILIR = "35.09.11.2007"  # Wuluhan, Jember
+KESILIR_NEIGHBOUR = "35.09.11.2006"  # another desa of Wuluhan
+PANDAN_WANGI = "52.03.20.2006"  # Jerowaru, Lombok Timur
+TODAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+
+def child_payload(**overrides) -> dict:
+    return {
+        "full_name": "Siti Aminah",
+        "sex": "female",
+        "birth_date": "2012-08-05",
+        "nik": "3509114508120001",
+        "village_code": KESILIR,
+        "school_status": "out_of_school",
+        "living_arrangement": "with_family",
+        "mapping_categories": ["child_labour"],
+        "work": {
+            "sector": "tobacco",
+            "hours_per_day": 5,
+            "hours_per_week": 30,
+            "hazards": ["green_tobacco"],
+        },
+        **overrides,
+    }
+

@@ -1,0 +1,134 @@
+"""Assessing and flagging a case: lifecycle enforced, consent required, needs derived, event out."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from sprpa_contracts.events import CaseFlagged
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.testing import wait_until
+
+GUARDIAN = {"basis": "guardian", "given_by": "Ibu Sri", "relation": "mother", "given_on": "2026-11-20",
+            "document_ref": "FORM-PERSETUJUAN-017"}
+ASSESSMENT = {
+    "work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]},
+    "school_status": "out_of_school",
+    "living_arrangement": "with_family",
+    "root_causes": ["poverty", "out_of_school"],
+}
+
+
+@pytest.fixture
+async def assessed(api, as_, register):
+    child = await register()
+    response = await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_assessment_recomputes_and_moves_the_case(assessed):
+    assert assessed["status"] == "assessed"
+    assert assessed["root_causes"] == ["poverty", "out_of_school"]
+    assert assessed["classification"]["result"] == "worst_form"
+
+
+async def test_flagging_needs_an_assessed_case(api, as_, register):
+    child = await register()
+    response = await api.post(f"/api/v1/children/{child['id']}/flag",
+                              json={"root_causes": ["poverty"], "consent": GUARDIAN}, headers=as_("operator"))
+    assert response.status_code == 409
+    assert response.json()["current_status"] == "identified"
+
+
+async def test_flag_derives_needs_records_consent_and_emits_the_event(api, as_, assessed, db, registry_app):
+    url = f"/api/v1/children/{assessed['id']}/flag"
+    response = await api.post(url, json={"root_causes": ["poverty", "out_of_school", "no_birth_certificate"],
+                                         "extra_needs": ["health.basic_check"], "consent": GUARDIAN},
+                              headers=as_("operator"))
+    assert response.status_code == 201, response.text
+    flag = response.json()
+    assert flag["status"] == "flagged"
+    assert flag["needs"] == [
+        "family.economic", "family.social_assistance", "basic_needs.package", "education.formal_school",
+        "education.school_support", "civil.birth_certificate", "health.basic_check",
+    ]
+    consent = await db.fetchrow("SELECT basis, relation, document_ref, scope FROM consents WHERE id = $1",
+                                uuid.UUID(flag["consent_id"]))
+    assert dict(consent) == {"basis": "guardian", "relation": "mother", "document_ref": "FORM-PERSETUJUAN-017",
+                             "scope": ["share_with_mou_providers"]}
+
+    js = registry_app.state.bus.js
+
+    async def flagged_message():
+        for sequence in range(1, (await js.stream_info("REGISTRY")).state.last_seq + 1):
+            message = await js.get_msg("REGISTRY", sequence)
+            if message.subject.startswith("sprpa.registry.case.flagged."):
+                return message
+        return None
+
+    message = await wait_until(flagged_message, what="case.flagged published through the outbox")
+    assert message.subject == "sprpa.registry.case.flagged.35.09"
+    envelope = Envelope.from_bytes(message.data)
+    event = CaseFlagged.model_validate(envelope.data)
+    assert (event.child_id, event.age, event.sex, event.classification) == (
+        uuid.UUID(assessed["id"]), 14, "female", "worst_form")
+    assert event.needs == flag["needs"]
+    for personal in ("Siti", "3509114508120001", "Ibu Sri", "FORM-PERSETUJUAN"):
+        assert personal not in message.data.decode()
+
+    again = await api.post(url, json={"root_causes": ["poverty"], "consent": GUARDIAN}, headers=as_("operator"))
+    assert again.status_code == 409, "a flagged case is not flagged twice"
+
+
+async def test_history_tells_who_moved_the_case(api, as_, assessed):
+    await api.post(f"/api/v1/children/{assessed['id']}/flag", json={"root_causes": ["poverty"], "consent": GUARDIAN},
+                   headers=as_("operator"))
+    history = (await api.get(f"/api/v1/children/{assessed['id']}/history", headers=as_("cadre"))).json()
+    assert [(h["actor_role"], h["from_status"], h["to_status"]) for h in history] == [
+        ("village_cadre", None, "identified"),
+        ("village_cadre", "identified", "assessed"),
+        ("district_operator", "assessed", "flagged"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"root_causes": ["poverty"]}, "consent"),
+        ({"root_causes": ["poverty"], "consent": {**GUARDIAN, "given_by": None}}, "consent"),
+        ({"root_causes": ["poverty"], "consent": {"basis": "legal_basis", "given_on": "2026-11-20"}}, "consent"),
+        ({"root_causes": [], "consent": GUARDIAN}, "body"),
+        ({"root_causes": ["laziness"], "consent": GUARDIAN}, "root_causes.0"),
+        ({"root_causes": ["poverty"], "extra_needs": ["education.university"], "consent": GUARDIAN}, "extra_needs"),
+        ({"root_causes": ["poverty"], "consent": {**GUARDIAN, "given_on": "2026-12-01"}}, "consent.given_on"),
+        ({"root_causes": ["poverty"], "consent": GUARDIAN, "needs": ["legal.aid"]}, "needs"),
+    ],
+)
+async def test_bad_flags_are_problems_and_change_nothing(api, as_, assessed, db, body, field):
+    response = await api.post(f"/api/v1/children/{assessed['id']}/flag", json=body, headers=as_("operator"))
+    assert response.status_code == 422, response.text
+    fields = [error["field"] for error in response.json()["errors"]]
+    assert any(f == field or f.startswith(field + ".") for f in fields), fields
+    assert await db.fetchval("SELECT status FROM children") == "assessed"
+    assert await db.fetchval("SELECT count(*) FROM flags") == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 0
+
+
+async def test_a_legal_basis_can_stand_in_for_guardian_consent(api, as_, assessed):
+    legal = {"basis": "legal_basis", "given_on": "2026-11-20",
+             "legal_reason": "guardian is the suspected exploiter; UU 35/2014 art. 59 special protection"}
+    response = await api.post(f"/api/v1/children/{assessed['id']}/flag",
+                              json={"root_causes": ["commercial_sexual_exploitation"], "consent": legal},
+                              headers=as_("operator"))
+    assert response.status_code == 201
+    assert response.json()["needs"] == ["protection.safe_house", "psychosocial.counselling", "health.sti_check",
+                                        "legal.aid"]
+
+
+async def test_relapse_reopens_a_case_by_assessment(api, as_, assessed, db):
+    await db.execute("UPDATE children SET status = 'closed'")
+    reopened = await api.post(f"/api/v1/children/{assessed['id']}/assessments", json=ASSESSMENT,
+                              headers=as_("cadre"))
+    assert reopened.json()["status"] == "assessed"
