@@ -7,6 +7,7 @@ addresses or free-text notes. Personal data is read over HTTP, under authorisati
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -92,5 +93,27 @@ class CaseStatusChanged(_RegistryEvent):
         return str(self.child_id)
 
 
-CATALOGUE: tuple[type[EventData], ...] = (ChildRegistered, ChildUpdated, CaseFlagged, CaseStatusChanged)
+class VisitRecorded(_RegistryEvent):
+    """A monitoring visit was recorded: what it found and what it proved (never its notes)."""
+
+    event_type: ClassVar[str] = "sprpa.visit.recorded.v1"
+    entity: ClassVar[str] = "visit"
+    action: ClassVar[str] = "recorded"
+
+    visit_id: uuid.UUID
+    child_id: uuid.UUID
+    visited_on: date
+    working: bool
+    attendance: Literal["school", "training", "none"]
+    classification: str
+    outcome: Literal["withdrawn", "prevented", "relapse", "no_change"]
+    next_visit_due: date | None
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
+CATALOGUE: tuple[type[EventData], ...] = (
+    ChildRegistered, ChildUpdated, CaseFlagged, CaseStatusChanged, VisitRecorded,
+)
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -6,6 +6,7 @@ from registry.cases.router import router as cases_router
 from registry.children.router import router as children_router
 from registry.places.router import router as places_router
 from registry.settings import RegistrySettings
+from registry.visits.router import router as visits_router
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
@@ -17,8 +18,8 @@ def create_app(
     return create_service_app(
         settings or RegistrySettings(),
         title="SPRPA registry",
-        description="Children, households, official places, classification, case lifecycle and flagging.",
-        routers=[places_router, children_router, cases_router],
+        description="Children, households, official places, classification, case lifecycle, flagging, visits.",
+        routers=[places_router, children_router, cases_router, visits_router],
         verifier=verifier,
         clock=clock,
     )

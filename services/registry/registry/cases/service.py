@@ -75,6 +75,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         flagged_at=now,
         flagged_by=principal.subject,
     )
+    child.flagged_as = child.classification["result"]
     session.add(consent)
     session.add(record)
     await history.move(session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,

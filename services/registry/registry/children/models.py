@@ -41,6 +41,10 @@ class Child(SQLModel, table=True):
     root_causes: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
     classification: dict = Field(sa_column=Column(JSONB, nullable=False))
     status: str
+    flagged_as: str | None = None
+    remediation_started_on: date | None = Field(default=None, sa_column=Column(Date))
+    prevention_received: bool = False
+    next_visit_due: date | None = Field(default=None, sa_column=Column(Date))
     version: int = 1
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -133,6 +133,7 @@ class ChildPublic(BaseModel):
     root_causes: list[str]
     classification: ClassificationOut
     status: str
+    next_visit_due: date | None
     version: int
     created_at: datetime
     updated_at: datetime

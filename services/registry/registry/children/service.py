@@ -16,6 +16,7 @@ from registry.children.nik import check_nik, district_code_of
 from registry.children.schemas import ChildCreate, ChildPublic, ChildUpdate, HouseholdCreate
 from registry.classification.rules import ChildFacts, Classification, Hazard, WorkFacts, WorstForm, classify
 from registry.places import repository as places
+from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import ChildRegistered, ChildUpdated
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import NotFound, ValidationFailed
@@ -109,6 +110,7 @@ async def register(
         household_id=data.household_id,
         classification={},
         status=CaseStatus.IDENTIFIED.value,
+        next_visit_due=next_visit_due(last_visit=today, remediation_started=None),
         created_at=now,
         updated_at=now,
         created_by=principal.subject,

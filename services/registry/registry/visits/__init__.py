@@ -1,0 +1,1 @@
+"""Monitoring visits: facts observed, reclassification, follow-up schedule, withdrawn or prevented."""

@@ -1,0 +1,77 @@
+"""When the next visit is due, and what a follow-up visit proves (pure).
+
+DOMAIN.md: monitoring continues after remediation starts, at 3, 6 and 12 months. A child is
+counted withdrawn only when a follow-up visit confirms no child labour and attendance at
+school or training for at least 3 months; prevented when an at-risk child received a
+prevention service and is not working at follow-up. A relapse reopens the case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+FOLLOW_UP_MONTHS = (3, 6, 12)
+ROUTINE_MONTHS = 3
+MIN_ATTENDANCE_MONTHS = 3
+LABOUR_RESULTS = frozenset({"worst_form", "child_labour"})
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate_day))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def next_visit_due(*, last_visit: date, remediation_started: date | None) -> date | None:
+    """The next follow-up milestone after the last visit, or routine monitoring every 3 months.
+
+    None once the 12-month follow-up is done: the case can be closed.
+    """
+    if remediation_started is None:
+        return add_months(last_visit, ROUTINE_MONTHS)
+    for months in FOLLOW_UP_MONTHS:
+        milestone = add_months(remediation_started, months)
+        if milestone > last_visit:
+            return milestone
+    return None
+
+
+class Outcome(StrEnum):
+    WITHDRAWN = "withdrawn"
+    PREVENTED = "prevented"
+    RELAPSE = "relapse"
+    NO_CHANGE = "no_change"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    status: str
+    classification: str  # the result of this visit's classification
+    flagged_as: str | None  # the classification when the case was flagged
+    attending_since: date | None  # continuous school or training attendance since
+    visited_on: date
+    prevention_service_received: bool
+
+
+def outcome(visit: FollowUp) -> Outcome:
+    working_in_labour = visit.classification in LABOUR_RESULTS
+    if visit.status in ("withdrawn", "prevented", "closed"):
+        return Outcome.RELAPSE if working_in_labour else Outcome.NO_CHANGE
+    if visit.status != "in_remediation" or working_in_labour:
+        return Outcome.NO_CHANGE
+    if visit.flagged_as in LABOUR_RESULTS:
+        attending_long_enough = (
+            visit.attending_since is not None
+            and add_months(visit.attending_since, MIN_ATTENDANCE_MONTHS) <= visit.visited_on
+        )
+        return Outcome.WITHDRAWN if attending_long_enough else Outcome.NO_CHANGE
+    if visit.prevention_service_received and visit.classification != "permitted_light_work":
+        return Outcome.PREVENTED
+    return Outcome.NO_CHANGE

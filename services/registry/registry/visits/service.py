@@ -1,0 +1,112 @@
+"""Recording a visit: update the facts, reclassify, move the case as the visit proves, schedule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry import access
+from registry.cases import history
+from registry.cases.lifecycle import CaseStatus
+from registry.children.models import Child
+from registry.children.service import reclassify
+from registry.visits.models import Visit
+from registry.visits.rules import FollowUp, Outcome, next_visit_due, outcome
+from registry.visits.schemas import VisitCreate
+from sprpa_contracts.events import VisitRecorded
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import ValidationFailed
+from sprpa_shared.events.outbox import emit
+from sprpa_shared.ids import new_id
+
+MOVES = {
+    Outcome.WITHDRAWN: (CaseStatus.WITHDRAWN, "follow-up visit: no child labour, attending for 3 months or more"),
+    Outcome.PREVENTED: (CaseStatus.PREVENTED, "follow-up visit: prevention service received, not working"),
+    Outcome.RELAPSE: (CaseStatus.ASSESSED, "relapse found on a follow-up visit: case reopened"),
+}
+
+
+def _school_status(current: str, attendance: str) -> str:
+    if attendance == "school":
+        return "in_school"
+    return "never_enrolled" if current == "never_enrolled" else "out_of_school"
+
+
+async def record(session: AsyncSession, *, child: Child, data: VisitCreate, principal: Principal,
+                 now: datetime) -> Visit:
+    today = now.date()
+    if data.visited_on > today:
+        raise ValidationFailed("the visit cannot be in the future", field="visited_on")
+    if data.visited_on < child.created_at.date():
+        raise ValidationFailed("the visit is before the child was registered", field="visited_on")
+    child.work = data.work.model_dump(mode="json") if data.work else None
+    child.school_status = _school_status(child.school_status, data.attendance)
+    if data.living_arrangement:
+        child.living_arrangement = data.living_arrangement
+    reclassify(child, today)
+    result = outcome(
+        FollowUp(
+            status=child.status,
+            classification=child.classification["result"],
+            flagged_as=child.flagged_as,
+            attending_since=data.attending_since,
+            visited_on=data.visited_on,
+            prevention_service_received=child.prevention_received,
+        )
+    )
+    if result in MOVES:
+        target, reason = MOVES[result]
+        await history.move(session, child=child, target=target, principal=principal, now=now, reason=reason)
+    else:
+        child.version += 1
+        child.updated_at = now
+    child.next_visit_due = next_visit_due(last_visit=data.visited_on, remediation_started=child.remediation_started_on)
+    session.add(child)
+    visit = Visit(
+        id=new_id(),
+        child_id=child.id,
+        visited_on=data.visited_on,
+        working=data.working,
+        work=child.work,
+        attendance=data.attendance,
+        attending_since=data.attending_since,
+        living_arrangement=child.living_arrangement,
+        notes=data.notes,
+        classification=child.classification,
+        outcome=result.value,
+        recorded_at=now,
+        recorded_by=principal.subject,
+    )
+    session.add(visit)
+    await emit(
+        session,
+        VisitRecorded(
+            visit_id=visit.id,
+            child_id=child.id,
+            village_code=child.village_code,
+            visited_on=visit.visited_on,
+            working=visit.working,
+            attendance=data.attendance,
+            classification=child.classification["result"],
+            outcome=result.value,
+            next_visit_due=child.next_visit_due,
+        ),
+        at=now,
+    )
+    return visit
+
+
+async def visits_of(session: AsyncSession, child_id) -> list[Visit]:
+    query = select(Visit).where(Visit.child_id == child_id).order_by(col(Visit.visited_on), col(Visit.recorded_at))
+    return list((await session.exec(query)).all())
+
+
+async def overdue(session: AsyncSession, *, principal: Principal, today: date, village_code: str | None,
+                  limit: int) -> list[Child]:
+    query = select(Child).where(access.scope_filter(principal), col(Child.next_visit_due) < today)
+    if village_code:
+        query = query.where(Child.village_code == village_code)
+    query = query.order_by(col(Child.next_visit_due), col(Child.id)).limit(limit)
+    return list((await session.exec(query)).all())
