@@ -93,6 +93,21 @@ class CaseStatusChanged(_RegistryEvent):
         return str(self.child_id)
 
 
+class ChildMerged(_RegistryEvent):
+    """Two records were the same child: `merged_id` now points at `child_id`, which keeps everything."""
+
+    event_type: ClassVar[str] = "sprpa.child.merged.v1"
+    entity: ClassVar[str] = "child"
+    action: ClassVar[str] = "merged"
+
+    child_id: uuid.UUID
+    merged_id: uuid.UUID
+    merged_village_code: PlaceCode
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
 class VisitRecorded(_RegistryEvent):
     """A monitoring visit was recorded: what it found and what it proved (never its notes)."""
 
@@ -114,6 +129,6 @@ class VisitRecorded(_RegistryEvent):
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
-    ChildRegistered, ChildUpdated, CaseFlagged, CaseStatusChanged, VisitRecorded,
+    ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -7,7 +7,7 @@ Village cadres: their own desa. Provider staff: only children they hold a live r
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, and_, false, true
 from sqlmodel import col
 
 from registry.children.models import Child
@@ -46,7 +46,11 @@ def require_lister(principal: Principal) -> None:
 
 
 def scope_filter(principal: Principal) -> ColumnElement[bool]:
-    """The SQL condition that keeps a list inside the caller's scope."""
+    """The SQL condition that keeps a list to live (unmerged) records inside the caller's scope."""
+    return and_(col(Child.merged_into).is_(None), _place_filter(principal))
+
+
+def _place_filter(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.NATIONAL_ADMIN:
         return true()
     if principal.role in (Role.DISTRICT_OPERATOR, Role.INTEGRATION):

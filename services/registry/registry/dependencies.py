@@ -12,6 +12,7 @@ from registry import access
 from registry.audit import service as audit
 from registry.children.models import Child
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.errors import NotFound
 
 
 async def _child(
@@ -21,6 +22,8 @@ async def _child(
     query = select(Child).where(Child.id == child_id)
     child = (await session.exec(query.with_for_update() if lock else query)).first()
     access.require_read(principal, child)
+    if child.merged_into is not None:
+        raise NotFound("this record was merged into another", merged_into=str(child.merged_into))
     await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
     return child
 

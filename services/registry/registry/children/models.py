@@ -45,6 +45,7 @@ class Child(SQLModel, table=True):
     remediation_started_on: date | None = Field(default=None, sa_column=Column(Date))
     prevention_received: bool = False
     next_visit_due: date | None = Field(default=None, sa_column=Column(Date))
+    merged_into: uuid.UUID | None = None
     version: int = 1
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -16,13 +16,17 @@ from registry.children.models import Child
 from registry.children.schemas import (
     VILLAGE_CODE,
     ChildCreate,
+    ChildCreated,
     ChildPage,
     ChildPublic,
     ChildUpdate,
     HouseholdCreate,
     HouseholdPublic,
+    MergeRequest,
+    PossibleDuplicate,
 )
 from registry.dependencies import ChildDep
+from registry.duplicates import service as duplicates
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
 from sprpa_shared.ids import new_id
@@ -49,7 +53,7 @@ async def read_household(household_id: uuid.UUID, session: SessionDep, principal
     return HouseholdPublic(**(await service.get_household(session, household_id, principal)).model_dump())
 
 
-@router.post("/children", status_code=status.HTTP_201_CREATED, response_model=ChildPublic,
+@router.post("/children", status_code=status.HTTP_201_CREATED, response_model=ChildCreated,
              summary="Register a child of concern (classification is computed, never typed)")
 async def register_child(
     data: ChildCreate,
@@ -59,7 +63,7 @@ async def register_child(
     principal: PrincipalDep,
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
-) -> ChildPublic:
+) -> ChildCreated:
     access.require_write_in(principal, data.village_code)
     now = clock.now()
     child_id = new_id()
@@ -73,12 +77,38 @@ async def register_child(
             response.headers["Idempotent-Replayed"] = "true"
             response.headers["ETag"] = etag(existing)
             await audit.record(session, principal=principal, request=request, child_ids=[existing.id], at=now)
-            return service.to_public(existing, now.date())
+            return await _created(session, existing, principal, now.date())
     child = await service.register(session, data=data, principal=principal, now=now, child_id=child_id)
     await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=now)
     response.headers["ETag"] = etag(child)
     response.headers["Location"] = f"/api/v1/children/{child.id}"
-    return service.to_public(child, now.date())
+    return await _created(session, child, principal, now.date())
+
+
+async def _created(session, child: Child, principal, today) -> ChildCreated:
+    found = await duplicates.find(session, child=child, principal=principal)
+    return ChildCreated(
+        **service.to_public(child, today).model_dump(),
+        possible_duplicates=[PossibleDuplicate(child_id=d.child_id, score=d.score, reasons=list(d.reasons))
+                             for d in found],
+    )
+
+
+@router.get("/children/{child_id}/duplicates", response_model=list[PossibleDuplicate],
+            summary="Records in your area that may be the same child, best first")
+async def possible_duplicates(child: ChildDep, session: SessionDep, principal: PrincipalDep) -> list[PossibleDuplicate]:
+    found = await duplicates.find(session, child=child, principal=principal)
+    return [PossibleDuplicate(child_id=d.child_id, score=d.score, reasons=list(d.reasons)) for d in found]
+
+
+@router.post("/children/{child_id}/merge", response_model=ChildPublic,
+             summary="Merge a duplicate record into this one (district operators)")
+async def merge_duplicate(data: MergeRequest, child: ChildDep, response: Response, session: SessionDep,
+                          principal: PrincipalDep, clock: ClockDep) -> ChildPublic:
+    survivor = await duplicates.merge(session, survivor=child, duplicate_id=data.duplicate_id, principal=principal,
+                                      now=clock.now())
+    response.headers["ETag"] = etag(survivor)
+    return service.to_public(survivor, clock.now().date())
 
 
 @router.get("/children", response_model=ChildPage, summary="Children in the caller's area, newest last")

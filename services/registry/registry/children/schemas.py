@@ -139,6 +139,24 @@ class ChildPublic(BaseModel):
     updated_at: datetime
 
 
+class PossibleDuplicate(BaseModel):
+    child_id: uuid.UUID
+    score: float
+    reasons: list[str]
+
+
+class ChildCreated(ChildPublic):
+    """The new record, and records in your area that may be the same child (merge them if so)."""
+
+    possible_duplicates: list[PossibleDuplicate]
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_id: uuid.UUID
+
+
 class ChildPage(BaseModel):
     items: list[ChildPublic]
     next_cursor: str | None

@@ -1,0 +1,1 @@
+"""Possible duplicate children: detection with a score, and merging."""

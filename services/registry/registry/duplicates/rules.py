@@ -1,0 +1,52 @@
+"""How alike two child records are (pure): same NIK, or similar name and birth date in one kecamatan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz, utils
+
+BIRTH_DATE_TOLERANCE_DAYS = 3
+MIN_NAME_SIMILARITY = 0.8
+PENALTY_PER_DAY = 0.03
+REPORT_AT = 0.75
+
+
+@dataclass(frozen=True)
+class Record:
+    full_name: str
+    birth_date: date
+    district_code: str
+    nik: str | None
+
+
+@dataclass(frozen=True)
+class Likeness:
+    score: float
+    reasons: tuple[str, ...]
+
+
+def name_similarity(a: str, b: str) -> float:
+    """Word order and case do not matter ("Aminah Siti" is "Siti Aminah")."""
+    return fuzz.token_sort_ratio(a, b, processor=utils.default_process) / 100.0
+
+
+def likeness(new: Record, existing: Record) -> Likeness | None:
+    """A score in 0..1 with its reasons, or None when the two are not plausibly the same child."""
+    if new.nik and existing.nik and new.nik == existing.nik:
+        return Likeness(1.0, ("same_nik",))
+    if new.district_code != existing.district_code:
+        return None
+    days = abs((new.birth_date - existing.birth_date).days)
+    if days > BIRTH_DATE_TOLERANCE_DAYS:
+        return None
+    similarity = name_similarity(new.full_name, existing.full_name)
+    if similarity < MIN_NAME_SIMILARITY:
+        return None
+    score = round(similarity - PENALTY_PER_DAY * days, 3)
+    if score < REPORT_AT:
+        return None
+    reasons = ["similar_name" if similarity < 1 else "same_name", "same_kecamatan",
+               "same_birth_date" if days == 0 else f"birth_date_{days}_days_apart"]
+    return Likeness(score, tuple(reasons))

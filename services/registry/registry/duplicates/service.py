@@ -1,0 +1,86 @@
+"""Finding possible duplicates of a child within the caller's scope, and merging them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry import access
+from registry.cases import history
+from registry.cases.models import Consent, Flag
+from registry.children.models import Child
+from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness
+from registry.visits.models import Visit
+from sprpa_contracts.events import ChildMerged
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
+from sprpa_shared.events.outbox import emit
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    child_id: uuid.UUID
+    score: float
+    reasons: tuple[str, ...]
+
+
+def _record(child: Child) -> Record:
+    return Record(child.full_name, child.birth_date, child.village_code[:8], child.nik)
+
+
+async def find(session: AsyncSession, *, child: Child, principal: Principal) -> list[PossibleDuplicate]:
+    """Children in the caller's scope that may be this one, best first.
+
+    Only the caller's scope is searched: a match elsewhere would tell them a child exists there.
+    """
+    window = timedelta(days=BIRTH_DATE_TOLERANCE_DAYS)
+    nearby = (col(Child.district_code) == child.village_code[:8]) & col(Child.birth_date).between(
+        child.birth_date - window, child.birth_date + window
+    )
+    same_nik = (col(Child.nik) == child.nik) if child.nik else None
+    query = select(Child).where(
+        access.scope_filter(principal),
+        col(Child.merged_into).is_(None),
+        Child.id != child.id,
+        or_(nearby, same_nik) if same_nik is not None else nearby,
+    )
+    found = []
+    for other in (await session.exec(query)).all():
+        alike = likeness(_record(child), _record(other))
+        if alike is not None:
+            found.append(PossibleDuplicate(other.id, alike.score, alike.reasons))
+    return sorted(found, key=lambda item: (-item.score, item.child_id))
+
+
+async def merge(session: AsyncSession, *, survivor: Child, duplicate_id: uuid.UUID, principal: Principal,
+                now: datetime) -> Child:
+    """The duplicate's visits, flags and consents move to the survivor; the duplicate points at it."""
+    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    if duplicate_id == survivor.id:
+        raise ValidationFailed("a child cannot be merged into itself", field="duplicate_id")
+    duplicate = (await session.exec(select(Child).where(Child.id == duplicate_id).with_for_update())).first()
+    access.require_read(principal, duplicate)
+    if duplicate.merged_into is not None:
+        raise Conflict("that record was already merged", merged_into=str(duplicate.merged_into))
+    if not principal.covers_place(survivor.village_code):
+        raise Forbidden("both records must be in your area")
+    for table in (Visit, Flag, Consent):
+        await session.exec(update(table).where(col(table.child_id) == duplicate.id).values(child_id=survivor.id))
+    duplicate.merged_into = survivor.id
+    duplicate.version += 1
+    duplicate.updated_at = now
+    session.add(duplicate)
+    await history.record(session, child=duplicate, principal=principal, now=now, from_status=duplicate.status,
+                         reason=f"merged into {survivor.id}")
+    survivor.version += 1
+    survivor.updated_at = now
+    session.add(survivor)
+    await emit(session, ChildMerged(child_id=survivor.id, merged_id=duplicate.id, village_code=survivor.village_code,
+                                    merged_village_code=duplicate.village_code), at=now)
+    return survivor
+

@@ -1,0 +1,41 @@
+from datetime import date
+
+import pytest
+
+from registry.duplicates.rules import Record, likeness
+
+SITI = Record("Siti Aminah", date(2012, 8, 5), "35.09.11", "3509114508120001")
+
+
+@pytest.mark.parametrize(
+    ("other", "expected_score", "first_reason"),
+    [
+        (Record("Siti Aminah", date(2012, 8, 5), "35.09.11", None), 1.0, "same_name"),
+        (Record("siti  aminah", date(2012, 8, 7), "35.09.11", None), 0.94, "same_name"),
+        (Record("Aminah Siti", date(2012, 8, 5), "35.09.11", None), 1.0, "same_name"),
+        (Record("Siti Aminnah", date(2012, 8, 5), "35.09.11", None), 0.957, "similar_name"),
+        (Record("Someone Else", date(2001, 1, 1), "52.03.20", "3509114508120001"), 1.0, "same_nik"),
+    ],
+)
+def test_alike(other, expected_score, first_reason):
+    result = likeness(SITI, other)
+    assert result is not None and result.score == pytest.approx(expected_score, abs=0.001)
+    assert result.reasons[0] == first_reason
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        Record("Siti Aminah", date(2012, 8, 9), "35.09.11", None),  # 4 days apart
+        Record("Siti Aminah", date(2012, 8, 5), "35.09.08", None),  # another kecamatan
+        Record("Dewi Lestari", date(2012, 8, 5), "35.09.11", None),
+    ],
+)
+def test_not_alike(other):
+    assert likeness(SITI, other) is None
+
+
+def test_a_different_nik_does_not_hide_an_otherwise_identical_child():
+    """NIKs are mistyped; same name, birth date and kecamatan is still worth a look."""
+    result = likeness(SITI, Record("Siti Aminah", date(2012, 8, 5), "35.09.11", "3509114508120002"))
+    assert result is not None and result.score == 1.0

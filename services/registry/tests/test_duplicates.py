@@ -1,0 +1,71 @@
+"""Possible duplicates are reported on registration, within scope; an operator merges them."""
+
+from __future__ import annotations
+
+import uuid
+
+from registry.testing import KESILIR, PANDAN_WANGI
+
+
+async def test_same_nik_and_similar_name_are_reported_with_a_score(api, as_, register):
+    first = await register()
+    assert first["possible_duplicates"] == []
+    same_nik = await register(full_name="Siti A.")
+    assert same_nik["possible_duplicates"] == [
+        {"child_id": first["id"], "score": 1.0, "reasons": ["same_nik"]}
+    ]
+    similar = await register("operator", nik=None, full_name="siti aminnah", birth_date="2012-08-06",
+                             village_code="35.09.11.2001")  # another desa of the same kecamatan
+    (reported,) = similar["possible_duplicates"]  # "Siti A." is too far from "siti aminnah"
+    assert reported["child_id"] == first["id"]
+    assert reported["reasons"] == ["similar_name", "same_kecamatan", "birth_date_1_days_apart"]
+    assert 0.9 < reported["score"] < 1.0
+    listed = (await api.get(f"/api/v1/children/{similar['id']}/duplicates", headers=as_("operator"))).json()
+    assert first["id"] in {d["child_id"] for d in listed}
+
+
+async def test_matches_outside_the_callers_area_are_not_revealed(api, as_, register):
+    await register("operator", "52.03", village_code=PANDAN_WANGI, nik="5203204508120001")
+    mine = await register(nik="5203204508120001", village_code=KESILIR)
+    assert mine["possible_duplicates"] == []
+
+
+async def test_operator_merges_a_duplicate_and_it_disappears_from_lists(api, as_, register, db):
+    survivor = await register()
+    duplicate = await register(full_name="Siti Aminah", nik=None)
+    visit = await api.post(f"/api/v1/children/{duplicate['id']}/visits", headers=as_("cadre"), json={
+        "visited_on": "2026-11-23", "working": False, "attendance": "school"})
+    assert visit.status_code == 201
+
+    cadre = await api.post(f"/api/v1/children/{survivor['id']}/merge", json={"duplicate_id": duplicate["id"]},
+                           headers=as_("cadre"))
+    assert cadre.status_code == 403
+    merged = await api.post(f"/api/v1/children/{survivor['id']}/merge", json={"duplicate_id": duplicate["id"]},
+                            headers=as_("operator"))
+    assert merged.status_code == 200, merged.text
+
+    gone = await api.get(f"/api/v1/children/{duplicate['id']}", headers=as_("operator"))
+    assert gone.status_code == 404 and gone.json()["merged_into"] == survivor["id"]
+    listed = (await api.get("/api/v1/children", headers=as_("operator"))).json()["items"]
+    assert [c["id"] for c in listed] == [survivor["id"]]
+    visits = (await api.get(f"/api/v1/children/{survivor['id']}/visits", headers=as_("operator"))).json()
+    assert len(visits) == 1, "the duplicate's visits moved to the survivor"
+    event = await db.fetchrow("SELECT envelope->'data' AS data FROM outbox WHERE type = 'sprpa.child.merged.v1'")
+    assert event is not None
+
+    again = await api.post(f"/api/v1/children/{survivor['id']}/merge", json={"duplicate_id": duplicate["id"]},
+                           headers=as_("operator"))
+    assert again.status_code == 409
+    itself = await api.post(f"/api/v1/children/{survivor['id']}/merge", json={"duplicate_id": survivor["id"]},
+                            headers=as_("operator"))
+    assert itself.status_code == 422
+
+
+async def test_merging_across_kabupaten_or_unknown_ids_is_refused(api, as_, register):
+    survivor = await register()
+    elsewhere = await register("operator", "52.03", village_code=PANDAN_WANGI, nik=None)
+    for duplicate_id in (elsewhere["id"], str(uuid.uuid4())):
+        response = await api.post(f"/api/v1/children/{survivor['id']}/merge", json={"duplicate_id": duplicate_id},
+                                  headers=as_("operator"))
+        assert response.status_code == 404
+
