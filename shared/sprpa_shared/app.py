@@ -18,10 +18,10 @@ from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
 from sprpa_shared.db import create_engine, session_factory
 from sprpa_shared.dependencies import PrincipalDep
-from sprpa_shared.errors import ServiceUnavailable
+from sprpa_shared.errors import ContentTooLarge, ServiceUnavailable
 from sprpa_shared.events.bus import EventBus, Subscription
 from sprpa_shared.observability import Metrics, bind_traceparent, configure_logging, get_logger, new_traceparent
-from sprpa_shared.problems import install_problem_handlers
+from sprpa_shared.problems import install_problem_handlers, problem_response
 from sprpa_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -40,6 +40,7 @@ def create_service_app(
     jobs: Sequence[Job] = (),
     verifier: TokenVerifier | None = None,
     clock: Clock | None = None,
+    body_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service, settings.log_level)
     metrics = Metrics(settings.service)
@@ -79,6 +80,7 @@ def create_service_app(
         issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url
     )
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, by_prefix=body_limits or {})
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     app.include_router(health_router())
     app.include_router(auth_router())
@@ -178,3 +180,44 @@ class ObservabilityMiddleware:
             template = getattr(route, "path", "unmatched")
             self.metrics.http_requests.labels(scope["method"], template, str(status["code"])).inc()
             self.metrics.http_latency.labels(scope["method"], template).observe(time.perf_counter() - started)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies above a limit (per path prefix) with a 413 problem, before reading them
+    when Content-Length says so, and as soon as a streamed body passes it otherwise."""
+
+    def __init__(self, app, default: int, by_prefix: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.by_prefix = sorted(by_prefix.items(), key=lambda item: -len(item[0]))
+
+    def _limit(self, path: str) -> int:
+        return next((limit for prefix, limit in self.by_prefix if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(scope, send, limit)
+            return
+        received = 0
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise ContentTooLarge(f"the request body is larger than {limit} bytes")
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+async def _too_large(scope, send, limit: int) -> None:
+    problem = ContentTooLarge(f"the request body is larger than {limit} bytes", limit=limit)
+    response = problem_response(problem.problem(instance=scope["path"]))
+    await response(scope, None, send)

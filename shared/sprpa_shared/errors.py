@@ -72,6 +72,10 @@ class PreconditionRequired(DomainError):
     type, title, status = "precondition-required", "Precondition required", 428
 
 
+class ContentTooLarge(DomainError):
+    type, title, status = "content-too-large", "Content too large", 413
+
+
 class TooManyRequests(DomainError):
     type, title, status = "too-many-requests", "Too many requests", 429
 

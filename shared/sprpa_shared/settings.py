@@ -33,6 +33,7 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = ""
     log_level: str = "INFO"
     secret_key: str = "change-me"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest request body outside uploads")
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     consumer_max_deliver: int = Field(default=5, ge=1)
     consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])

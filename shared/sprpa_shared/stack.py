@@ -57,9 +57,12 @@ def _secret(data: Path) -> str:
     return path.read_text().strip()
 
 
-def service_env(service: ServiceDef, *, database_url: str, nats_url: str, secret: str) -> dict[str, str]:
+def service_env(
+    service: ServiceDef, *, database_url: str, nats_url: str, secret: str, data: Path
+) -> dict[str, str]:
     prefix = service.env_prefix
     return {
+        f"{prefix}IMPORT_SPOOL_DIR": str(data / "uploads" / service.name),
         f"{prefix}DATABASE_URL": with_database(database_url, f"sprpa_{service.name}"),
         f"{prefix}NATS_URL": nats_url,
         f"{prefix}PORT": str(service.port),
@@ -127,7 +130,8 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float) -> in
             asyncio.run(ensure_database(url))
             upgrade(migrations_dir(service.name), url)
         for service in SERVICES:
-            env = {**os.environ, **service_env(service, database_url=database_url, nats_url=nats_url, secret=secret)}
+            settings_env = service_env(service, database_url=database_url, nats_url=nats_url, secret=secret, data=data)
+            env = {**os.environ, **settings_env}
             log = open(data / "logs" / f"{service.name}.log", "ab")
             processes[service.name] = subprocess.Popen(
                 [sys.executable, "-m", service.name, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT

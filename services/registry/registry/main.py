@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from registry.cases.router import router as cases_router
 from registry.children.router import router as children_router
+from registry.imports.router import router as imports_router
+from registry.imports.service import import_worker
 from registry.places.router import router as places_router
 from registry.settings import RegistrySettings
 from registry.visits.router import router as visits_router
@@ -15,11 +17,14 @@ from sprpa_shared.clock import Clock
 def create_app(
     settings: RegistrySettings | None = None, *, verifier: TokenVerifier | None = None, clock: Clock | None = None
 ) -> FastAPI:
+    settings = settings or RegistrySettings()
     return create_service_app(
-        settings or RegistrySettings(),
+        settings,
         title="SPRPA registry",
-        description="Children, households, official places, classification, case lifecycle, flagging, visits.",
-        routers=[places_router, children_router, cases_router, visits_router],
+        description="Children, households, official places, classification, case lifecycle, flagging, visits, imports.",
+        routers=[places_router, children_router, cases_router, visits_router, imports_router],
+        jobs=[import_worker],
+        body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,
         clock=clock,
     )

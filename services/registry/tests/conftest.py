@@ -19,8 +19,9 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def registry_app(make_settings, issuer, clock):
-    app = create_app(await make_settings(RegistrySettings), verifier=issuer.verifier(), clock=clock)
+async def registry_app(make_settings, issuer, clock, tmp_path_factory):
+    app = create_app(await make_settings(RegistrySettings, import_spool_dir=tmp_path_factory.mktemp("spool")),
+                     verifier=issuer.verifier(), clock=clock)
     async with running(app) as client:
         app.state.client = client
         yield app
@@ -45,9 +46,10 @@ def as_(issuer):
 
     def headers(who: str, place: str | None = None) -> dict[str, str]:
         if who == "cadre":
-            return issuer.headers(Role.VILLAGE_CADRE, village=place or KESILIR)
+            return issuer.headers(Role.VILLAGE_CADRE, village=place or KESILIR, subject=f"cadre-{place or KESILIR}")
         if who == "operator":
-            return issuer.headers(Role.DISTRICT_OPERATOR, regencies=(place or "35.09",))
+            return issuer.headers(Role.DISTRICT_OPERATOR, regencies=(place or "35.09",),
+                                  subject=f"operator-{place or '35.09'}")
         if who == "admin":
             return issuer.headers(Role.NATIONAL_ADMIN)
         if who == "provider":

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
 from registry.children.models import Child, Household
-from registry.children.nik import check_nik, district_code_of
+from registry.children.nik import district_code_of
+from registry.children.rules import age_on, rule_errors
 from registry.children.schemas import ChildCreate, ChildPublic, ChildUpdate, HouseholdCreate
 from registry.classification.rules import ChildFacts, Classification, Hazard, WorkFacts, WorstForm, classify
 from registry.places import repository as places
@@ -24,14 +25,15 @@ from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
 
-def age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
 def classification_of(child: Child, today: date) -> Classification:
-    work = child.work
+    return classify_fields(work=child.work, birth_date=child.birth_date, school_status=child.school_status,
+                           mapping_categories=child.mapping_categories, today=today)
+
+
+def classify_fields(*, work: dict | None, birth_date: date, school_status: str, mapping_categories: list[str],
+                    today: date) -> Classification:
     facts = ChildFacts(
-        age=age_on(child.birth_date, today),
+        age=age_on(birth_date, today),
         work=None
         if work is None
         else WorkFacts(
@@ -43,13 +45,13 @@ def classification_of(child: Child, today: date) -> Classification:
             hazards=frozenset(Hazard(h) for h in work["hazards"]),
             worst_forms=frozenset(WorstForm(w) for w in work["worst_forms"]),
         ),
-        out_of_school=child.school_status != "in_school",
-        mapped_at_risk="at_risk" in child.mapping_categories,
+        out_of_school=school_status != "in_school",
+        mapped_at_risk="at_risk" in mapping_categories,
     )
     return classify(facts)
 
 
-def _as_dict(result: Classification) -> dict:
+def as_dict(result: Classification) -> dict:
     return {
         "result": result.result.value,
         "rules_version": result.rules_version,
@@ -58,7 +60,7 @@ def _as_dict(result: Classification) -> dict:
 
 
 def reclassify(child: Child, today: date) -> None:
-    child.classification = _as_dict(classification_of(child, today))
+    child.classification = as_dict(classification_of(child, today))
 
 
 def to_public(child: Child, today: date) -> ChildPublic:
@@ -73,23 +75,17 @@ def to_public(child: Child, today: date) -> ChildPublic:
 
 async def _validate(session: AsyncSession, child: Child, today: date) -> None:
     """Every rule a stored child must satisfy, each failure naming its field."""
-    errors = []
-    if not await places.is_village(session, child.village_code):
-        errors.append({"field": "village_code", "message": f"{child.village_code} is not an official desa/kelurahan"})
-    if child.birth_date > today:
-        errors.append({"field": "birth_date", "message": "birth date is in the future"})
-    elif age_on(child.birth_date, today) >= 18:
-        errors.append({"field": "birth_date", "message": "the person is 18 or older: not a child"})
-    if child.nik:
-        problems = check_nik(
-            child.nik,
-            birth_date=child.birth_date,
-            sex=child.sex,
-            district_exists=len(child.nik) == 16
-            and child.nik.isdigit()
-            and await places.exists(session, district_code_of(child.nik)),
-        )
-        errors += [{"field": "nik", "message": problem.message, "code": problem.code} for problem in problems]
+    nik = child.nik
+    errors = rule_errors(
+        village_code=child.village_code,
+        birth_date=child.birth_date,
+        sex=child.sex,
+        nik=nik,
+        today=today,
+        village_exists=await places.is_village(session, child.village_code),
+        nik_district_exists=bool(nik) and len(nik) == 16 and nik.isdigit()
+        and await places.exists(session, district_code_of(nik)),
+    )
     if child.household_id is not None:
         household = await session.get(Household, child.household_id)
         if household is None or household.village_code != child.village_code:

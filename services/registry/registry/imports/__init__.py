@@ -1,0 +1,1 @@
+"""Bulk import of baseline surveys (CSV or XLSX, English or Indonesian headers)."""

@@ -1,0 +1,314 @@
+"""Bulk import: accept an upload, then a worker validates every row and writes the valid ones.
+
+Modes: `all_or_nothing` writes nothing unless every row is valid (one transaction);
+`valid_rows_only` writes each batch of valid rows as it goes. Re-uploading a file already
+imported returns that import. Row-level issues (errors and possible duplicates) are kept
+for a downloadable report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import socket
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+from fastapi import FastAPI, UploadFile
+
+from registry.imports import reader, store
+from registry.imports.columns import map_headers
+from registry.imports.validation import Places, ValidRow, validate_row
+from registry.places import repository as places_repository
+from registry.places.names import is_ambiguous, rank
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.errors import Conflict, ContentTooLarge, ValidationFailed
+from sprpa_shared.ids import new_id
+from sprpa_shared.observability import error_fields, get_logger
+
+log = get_logger(__name__)
+NOTIFY = "registry_imports"
+HOST = socket.gethostname()
+CHUNK = 1024 * 1024
+REQUIRED = {"full_name", "sex", "birth_date", "school_status"}
+PROGRESS_EVERY = 5000
+YIELD_EVERY = 200  # rows parsed between yields to the event loop the API also runs on
+
+
+async def accept(connection: asyncpg.Connection, *, upload: UploadFile, mode: str, principal: Principal,
+                 spool_dir: Path, max_bytes: int, now: datetime) -> tuple[dict, bool]:
+    """Spool and hash the upload; returns (import row, whether it was already imported)."""
+    await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
+    import_id = new_id()
+    path = spool_dir / f"{import_id}.upload"
+    digest, size = hashlib.sha256(), 0
+    try:
+        spool = await asyncio.to_thread(path.open, "wb")
+        try:
+            while chunk := await upload.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ContentTooLarge(f"the file is larger than {max_bytes // (1024 * 1024)} MiB")
+                digest.update(chunk)
+                await asyncio.to_thread(spool.write, chunk)
+        finally:
+            await asyncio.to_thread(spool.close)
+        file_format = await asyncio.to_thread(reader.detect_format, path, upload.filename or "")
+        await asyncio.to_thread(_check_header, path, file_format)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    sha = digest.hexdigest()
+    existing = await connection.fetchrow("SELECT * FROM imports WHERE sha256 = $1 AND mode = $2", sha, mode)
+    if existing is not None:
+        path.unlink(missing_ok=True)
+        if not can_see(principal, existing):
+            raise Conflict("this file was already imported by someone else")
+        return dict(existing), True
+    row = await connection.fetchrow(
+        """INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor,
+                                actor_role, regency_codes, village_code, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (sha256, mode) DO NOTHING RETURNING *""",
+        import_id, sha, (upload.filename or "upload")[:200], file_format, size, mode, HOST, principal.subject,
+        principal.role.value, list(principal.regency_codes), principal.village_code, now,
+    )
+    if row is None:  # the same file, uploaded at the same moment: that one wins
+        path.unlink(missing_ok=True)
+        return dict(await connection.fetchrow("SELECT * FROM imports WHERE sha256 = $1 AND mode = $2", sha, mode)), True
+    await connection.execute(f"SELECT pg_notify('{NOTIFY}', '')")
+    return dict(row), False
+
+
+def _check_header(path: Path, file_format: str) -> None:
+    """Fail at upload, not later, when the file is not a survey at all."""
+    try:
+        header = next(reader.rows(path, file_format), None)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the client's problem
+        raise ValidationFailed("the file is not a readable CSV or XLSX", field="file") from exc
+    columns = set(map_headers([str(cell or "") for cell in header or []]).values())
+    missing = REQUIRED - columns
+    if missing or not ({"village_code", "village"} & columns):
+        needed = sorted(missing | ({"village_code or village"} if not {"village_code", "village"} & columns else set()))
+        raise ValidationFailed(f"the header row lacks: {', '.join(needed)}", field="file")
+
+
+def can_see(principal: Principal, row) -> bool:
+    """An import belongs to whoever uploaded it, and to those whose area covers theirs."""
+    if principal.role is Role.NATIONAL_ADMIN or principal.subject == row["actor"]:
+        return True
+    if principal.role is Role.DISTRICT_OPERATOR:
+        return bool(row["regency_codes"]) and set(row["regency_codes"]) <= set(principal.regency_codes) or (
+            row["village_code"] is not None and principal.covers_place(row["village_code"]))
+    return False
+
+
+def uploader(row) -> Principal:
+    return Principal(subject=row["actor"], role=Role(row["actor_role"]), regency_codes=tuple(row["regency_codes"]),
+                     village_code=row["village_code"])
+
+
+class ImportWorker:
+    """Claims queued imports spooled on this host, one at a time; woken by NOTIFY."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.settings = app.state.settings
+        self.clock = app.state.clock
+        self.sessions = app.state.sessions
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                listener = await asyncpg.connect(self.settings.asyncpg_url)
+                await listener.add_listener(NOTIFY, lambda *_: self._wake.set())
+                try:
+                    while True:
+                        self._wake.clear()
+                        while await self._one():
+                            pass
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wake.wait(), timeout=5)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await listener.close(timeout=2)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - database away: try again shortly
+                log.warning("import worker failed; restarting", **error_fields(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=2)
+
+    async def _one(self) -> bool:
+        """Process one import of this host that no other worker holds; False when there is none."""
+        connection = await asyncpg.connect(self.settings.asyncpg_url)
+        try:
+            pending = await connection.fetch(
+                "SELECT id FROM imports WHERE status IN ('queued', 'processing') AND spooled_on = $1 "
+                "ORDER BY created_at", HOST)
+            for candidate in pending:
+                key = str(candidate["id"])
+                if not await connection.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+                    continue
+                try:
+                    row = await connection.fetchrow(
+                        "SELECT * FROM imports WHERE id = $1 AND status IN ('queued', 'processing')", candidate["id"])
+                    if row is not None:
+                        await Importer(connection, dict(row), self.settings, self.clock, self.sessions).run()
+                        return True
+                finally:
+                    await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
+            return False
+        finally:
+            await connection.close()
+
+
+async def import_worker(app: FastAPI) -> None:
+    """The app job that processes uploads."""
+    await ImportWorker(app).run()
+
+
+class Importer:
+    def __init__(self, connection: asyncpg.Connection, row: dict, settings, clock, sessions) -> None:
+        self.db = connection
+        self.row = row
+        self.id: uuid.UUID = row["id"]
+        self.path = Path(settings.import_spool_dir) / f"{self.id}.upload"
+        self.batch_rows = settings.import_batch_rows
+        self.clock = clock
+        self.principal = uploader(row)
+        self.sessions = sessions
+        self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
+
+    async def run(self) -> None:
+        now = self.clock.now()
+        await self.db.execute("UPDATE imports SET status = 'processing', started_at = $2, processed_rows = 0, "
+                              "valid_rows = 0, error_rows = 0 WHERE id = $1", self.id, now)
+        await self.db.execute("DELETE FROM import_issues WHERE import_id = $1 AND kind = 'error'", self.id)
+        try:
+            places = await self._places()
+            if self.row["mode"] == "all_or_nothing":
+                await self._all_or_nothing(places)
+            else:
+                await self._valid_rows_only(places)
+        except Exception as exc:  # noqa: BLE001 - recorded on the import; all_or_nothing wrote nothing
+            log.error("import failed", import_id=str(self.id), **error_fields(exc))
+            await self._finish("failed", f"the import stopped: {type(exc).__name__}")
+        self.path.unlink(missing_ok=True)
+
+    async def _places(self) -> Places:
+        rows = await self.db.fetch("SELECT code, level FROM regions WHERE level IN (3, 4)")
+        return Places(villages=frozenset(r["code"] for r in rows if r["level"] == 4),
+                      districts=frozenset(r["code"] for r in rows if r["level"] == 3))
+
+    async def _rows(self, places: Places):
+        """(row number, valid row or None, errors) for every data row of the file."""
+        rows = reader.rows(self.path, self.row["file_format"])
+        columns = map_headers([str(cell or "") for cell in next(rows, [])])
+        today = self.clock.now().date()
+        for number, cells in enumerate(rows, start=2):
+            if number % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a yield, not a wait: lets HTTP requests run during a long import
+            if not any(cell not in (None, "") for cell in cells):
+                continue
+            values = {name: cells[index] for index, name in columns.items() if index < len(cells)}
+            valid, errors = await validate_row(number, values, places=places, resolve=self._resolve,
+                                               principal=self.principal, today=today)
+            yield number, valid, errors
+
+    async def _resolve(self, village: str, district: str | None, regency: str | None):
+        key = (village, district, regency)
+        if key not in self._resolved:
+            async with self.sessions() as session:
+                found = await places_repository.candidates(session, village, level=4, within=None)
+            ranked = rank(village, found, parents=(district, regency))
+            if not ranked:
+                self._resolved[key] = (None, f"no official desa matches {village!r}")
+            elif is_ambiguous(ranked):
+                options = ", ".join(f"{r.candidate.code} ({r.candidate.parent_names[0]})" for r in ranked[:3])
+                self._resolved[key] = (None, f"{village!r} is ambiguous: {options}; give the kecamatan or the code")
+            else:
+                self._resolved[key] = (ranked[0].candidate.code, None)
+        return self._resolved[key]
+
+    async def _all_or_nothing(self, places: Places) -> None:
+        counts = await self._validate_only(places)
+        if counts["error_rows"]:
+            await self._finish("failed", f"{counts['error_rows']} row(s) have errors; nothing was imported")
+            return
+        async with self.db.transaction():
+            created, duplicates = await self._write_all(places)
+        await self._finish("completed", None, created=created, duplicates=duplicates)
+
+    async def _validate_only(self, places: Places) -> dict:
+        counts = {"processed_rows": 0, "valid_rows": 0, "error_rows": 0}
+        issues = []
+        async for number, valid, errors in self._rows(places):
+            counts["processed_rows"] += 1
+            counts["valid_rows" if valid else "error_rows"] += 1
+            issues += [(self.id, number, "error", e["field"], e["message"], None) for e in errors]
+            if counts["processed_rows"] % PROGRESS_EVERY == 0:
+                issues = await self._progress(counts, issues)
+        await self._progress(counts, issues, total=True)
+        return counts
+
+    async def _write_all(self, places: Places) -> tuple[int, int]:
+        created = duplicates = 0
+        batch: list[ValidRow] = []
+        async for _, valid, _ in self._rows(places):
+            if valid is None:  # the file was validated; it cannot change, but never write a bad row
+                raise RuntimeError("a row failed validation on the second pass")
+            batch.append(valid)
+            if len(batch) >= self.batch_rows:
+                made, dup = await self._write(batch)
+                created, duplicates, batch = created + made, duplicates + dup, []
+        made, dup = await self._write(batch)
+        return created + made, duplicates + dup
+
+    async def _valid_rows_only(self, places: Places) -> None:
+        counts = {"processed_rows": 0, "valid_rows": 0, "error_rows": 0}
+        issues, batch = [], []
+        created = duplicates = 0
+        async for number, valid, errors in self._rows(places):
+            counts["processed_rows"] += 1
+            counts["valid_rows" if valid else "error_rows"] += 1
+            issues += [(self.id, number, "error", e["field"], e["message"], None) for e in errors]
+            if valid:
+                batch.append(valid)
+            if len(batch) >= self.batch_rows:
+                async with self.db.transaction():
+                    made, dup = await self._write(batch)
+                    issues = await self._progress(counts, issues)
+                created, duplicates, batch = created + made, duplicates + dup, []
+        async with self.db.transaction():
+            made, dup = await self._write(batch)
+            await self._progress(counts, issues, total=True)
+        await self._finish("completed", None, created=created + made, duplicates=duplicates + dup)
+
+    async def _write(self, batch: list[ValidRow]) -> tuple[int, int]:
+        if not batch:
+            return 0, 0
+        return await store.write_batch(
+            self.db, batch, import_id=self.id, sha256=self.row["sha256"], actor=self.row["actor"],
+            actor_role=self.row["actor_role"], now=self.clock.now(),
+        )
+
+    async def _progress(self, counts: dict, issues: list, *, total: bool = False) -> list:
+        if issues:
+            await self.db.copy_records_to_table(
+                "import_issues", records=issues,
+                columns=["import_id", "row_number", "kind", "field", "message", "child_id"])
+        await self.db.execute(
+            "UPDATE imports SET processed_rows = $2, valid_rows = $3, error_rows = $4"
+            + (", total_rows = $2" if total else "") + " WHERE id = $1",
+            self.id, counts["processed_rows"], counts["valid_rows"], counts["error_rows"])
+        return []
+
+    async def _finish(self, status: str, failure: str | None, *, created: int = 0, duplicates: int = 0) -> None:
+        await self.db.execute(
+            "UPDATE imports SET status = $2, failure = $3, created_children = created_children + $4, "
+            "duplicate_rows = duplicate_rows + $5, finished_at = $6 WHERE id = $1",
+            self.id, status, failure, created, duplicates, self.clock.now())

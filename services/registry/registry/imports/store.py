@@ -1,0 +1,116 @@
+"""Writing a batch of valid rows: COPY into a staging table, then set-based inserts that skip
+rows already created (child ids are derived from the file and the row, so a resumed import
+never creates a child twice)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from registry.cases.lifecycle import CaseStatus
+from registry.imports.validation import ValidRow
+from registry.visits.rules import next_visit_due
+from sprpa_contracts.events import ChildRegistered
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.outbox import NOTIFY_CHANNEL
+
+ROW_NAMESPACE = uuid.UUID("6c1b8a52-3f7e-4c56-9a0e-5d2f0b7c9e11")
+
+STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS import_stage (
+    row_number integer, id uuid, full_name text, sex text, birth_date date, nik text, village_code text,
+    school_status text, living_arrangement text, mapping_categories text[], work text, classification text,
+    next_visit_due date, event_id uuid, subject text, envelope text
+) ON COMMIT DELETE ROWS
+"""
+STAGE_COLUMNS = ["row_number", "id", "full_name", "sex", "birth_date", "nik", "village_code", "school_status",
+                 "living_arrangement", "mapping_categories", "work", "classification", "next_visit_due",
+                 "event_id", "subject", "envelope"]
+
+INSERT_CHILDREN = """
+INSERT INTO children (id, full_name, sex, birth_date, nik, village_code, school_status, living_arrangement,
+                      mapping_categories, work, classification, status, next_visit_due, version,
+                      created_at, updated_at, created_by)
+SELECT id, full_name, sex, birth_date, nik, village_code, school_status, living_arrangement,
+       mapping_categories, work::jsonb, classification::jsonb, $1, next_visit_due, 1, $2, $2, $3
+FROM import_stage
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+"""
+AFTER_INSERT = [
+    """INSERT INTO case_history (child_id, at, actor, actor_role, from_status, to_status, reason)
+       SELECT id, $2, $3, $4, NULL, 'identified', 'registered by import ' || $5
+       FROM unnest($1::uuid[]) AS id""",
+    """INSERT INTO audit_log (at, actor, actor_role, action, child_id)
+       SELECT $2, $3, $4, 'IMPORT /api/v1/imports/' || $5, id FROM unnest($1::uuid[]) AS id""",
+]
+INSERT_EVENTS = """
+INSERT INTO outbox (id, type, subject, envelope, created_at)
+SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = ANY($1::uuid[])
+"""
+DUPLICATES = """
+INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
+SELECT DISTINCT ON (s.row_number) $1, s.row_number, 'duplicate',
+       CASE WHEN c.nik = s.nik THEN 'nik' ELSE 'full_name' END,
+       CASE WHEN c.nik = s.nik THEN 'same NIK as an existing child'
+            ELSE 'similar name and birth date in the same kecamatan as an existing child' END,
+       c.id
+FROM import_stage s
+JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
+ AND ((s.nik IS NOT NULL AND c.nik = s.nik)
+      OR (c.district_code = substr(s.village_code, 1, 8)
+          AND c.birth_date BETWEEN s.birth_date - 3 AND s.birth_date + 3
+          AND similarity(lower(c.full_name), lower(s.full_name)) >= 0.6))
+WHERE s.id = ANY($2::uuid[])
+ORDER BY s.row_number, (c.nik = s.nik) DESC
+RETURNING row_number
+"""
+
+
+def child_id(sha256: str, row_number: int) -> uuid.UUID:
+    return uuid.uuid5(ROW_NAMESPACE, f"{sha256}:{row_number}")
+
+
+def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
+    data = row.data
+    id_ = child_id(sha256, row.row_number)
+    event = ChildRegistered(
+        child_id=id_,
+        village_code=data.village_code,
+        sex=data.sex,
+        birth_year=data.birth_date.year,
+        mapping_categories=[category.value for category in data.mapping_categories],
+        classification=row.classification["result"],
+    )
+    envelope = Envelope.wrap(event, time=now)
+    return (
+        row.row_number, id_, data.full_name, data.sex, data.birth_date, data.nik, data.village_code,
+        data.school_status, data.living_arrangement, [c.value for c in data.mapping_categories],
+        json.dumps(data.work.model_dump(mode="json")) if data.work else None, json.dumps(row.classification),
+        next_visit_due(last_visit=now.date(), remediation_started=None),
+        envelope.id, event.subject(), envelope.model_dump_json(exclude_none=True),
+    )
+
+
+async def write_batch(
+    connection: asyncpg.Connection, rows: list[ValidRow], *, import_id: uuid.UUID, sha256: str, actor: str,
+    actor_role: str, now: datetime,
+) -> tuple[int, int]:
+    """Insert the rows inside the caller's transaction; returns (children created, duplicates found)."""
+    await connection.execute(STAGE)
+    await connection.copy_records_to_table(
+        "import_stage", records=[stage_record(row, sha256=sha256, now=now) for row in rows], columns=STAGE_COLUMNS
+    )
+    created = [record["id"] for record in await connection.fetch(
+        INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
+    if not created:
+        return 0, 0
+    for statement in AFTER_INSERT:
+        await connection.execute(statement, created, now, actor, actor_role, str(import_id))
+    await connection.execute(INSERT_EVENTS, created, ChildRegistered.event_type, now)
+    duplicates = await connection.fetch(DUPLICATES, import_id, created)
+    await connection.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+    return len(created), len(duplicates)

@@ -1,0 +1,74 @@
+"""One survey row to one child record, or the reasons it cannot be one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import ValidationError
+
+from registry.children.nik import district_code_of
+from registry.children.rules import rule_errors
+from registry.children.schemas import ChildCreate
+from registry.children.service import as_dict, classify_fields
+from registry.imports.columns import parse_row
+from sprpa_shared.auth.principal import Principal
+
+
+@dataclass(frozen=True)
+class Places:
+    """The official codes, in memory for the length of an import."""
+
+    villages: frozenset[str]
+    districts: frozenset[str]
+
+
+@dataclass
+class ValidRow:
+    row_number: int
+    data: ChildCreate
+    classification: dict
+
+
+async def validate_row(
+    row_number: int, values: dict, *, places: Places, resolve, principal: Principal, today: date
+) -> tuple[ValidRow | None, list[dict]]:
+    """`resolve(village, district, regency)` returns (code, None) or (None, why)."""
+    parsed = parse_row(values)
+    errors = list(parsed.errors)
+    if parsed.names:
+        code, why = await resolve(*parsed.names)
+        if code:
+            parsed.body["village_code"] = code
+        else:
+            errors.append({"field": "village", "message": why})
+    if errors:
+        return None, errors
+    try:
+        data = ChildCreate.model_validate(parsed.body)
+    except ValidationError as exc:
+        return None, [
+            {"field": ".".join(str(part) for part in error["loc"]) or "row", "message": error["msg"]}
+            for error in exc.errors()
+        ]
+    nik = data.nik
+    errors = rule_errors(
+        village_code=data.village_code,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        nik=nik,
+        today=today,
+        village_exists=data.village_code in places.villages,
+        nik_district_exists=bool(nik) and len(nik) == 16 and nik.isdigit()
+        and district_code_of(nik) in places.districts,
+    )
+    if not errors and not principal.covers_place(data.village_code):
+        errors.append({"field": "village_code", "message": f"{data.village_code} is outside your area"})
+    if errors:
+        return None, errors
+    work = data.work.model_dump(mode="json") if data.work else None
+    classification = classify_fields(
+        work=work, birth_date=data.birth_date, school_status=data.school_status,
+        mapping_categories=[category.value for category in data.mapping_categories], today=today,
+    )
+    return ValidRow(row_number, data, as_dict(classification)), []

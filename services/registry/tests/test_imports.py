@@ -1,0 +1,191 @@
+"""Bulk import of baseline surveys through the public path, against the real servers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+import openpyxl
+import pytest
+
+from registry.main import create_app
+from registry.settings import RegistrySettings
+from sprpa_shared.testing import wait_until
+from sprpa_shared.testing.apps import running
+
+ENGLISH = ["full_name", "sex", "birth_date", "nik", "village_code", "school_status", "working", "sector",
+           "hours_per_day", "hours_per_week", "hazards"]
+GOOD = [
+    ["Siti Aminah", "female", "2012-08-05", "3509114508120001", "35.09.11.2007", "out_of_school", "yes", "tobacco",
+     "5", "30", "green_tobacco"],
+    ["Budi Santoso", "male", "2014-02-10", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
+    ["Dewi Lestari", "female", "2010-12-01", "", "35.09.27.2002", "in_school", "yes", "agriculture", "3", "12", ""],
+]
+BAD = [
+    ["Tanpa Desa", "female", "2012-01-01", "", "35.09.99.9999", "in_school", "no", "", "", "", ""],
+    ["Terlalu Tua", "male", "2001-01-01", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
+    ["Jam Negatif", "male", "2013-01-01", "", "35.09.11.2007", "in_school", "yes", "fishing", "2", "-4", ""],
+]
+
+
+def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str = ",") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def xlsx_bytes(header: list[str], rows: list[list]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def upload(api, headers, content: bytes, *, name="survey.csv", mode="valid_rows_only"):
+    return await api.post("/api/v1/imports", files={"file": (name, content)}, data={"mode": mode}, headers=headers)
+
+
+async def finished(api, headers, import_id: str) -> dict:
+    async def done():
+        body = (await api.get(f"/api/v1/imports/{import_id}", headers=headers)).json()
+        return body if body["status"] in ("completed", "failed") else None
+
+    return await wait_until(done, timeout=30, what="import finished")
+
+
+async def issues(api, headers, import_id: str) -> list[dict]:
+    text = (await api.get(f"/api/v1/imports/{import_id}/issues.csv", headers=headers)).text
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_valid_rows_only_imports_the_good_rows_and_reports_the_rest(api, as_, db):
+    headers = as_("operator")
+    response = await upload(api, headers, csv_bytes(ENGLISH, GOOD + BAD))
+    assert response.status_code == 202, response.text
+    result = await finished(api, headers, response.json()["id"])
+    assert (result["status"], result["total_rows"], result["valid_rows"], result["error_rows"],
+            result["created_children"]) == ("completed", 6, 3, 3, 3)
+    assert sorted(await db.fetchval("SELECT array_agg(full_name) FROM children")) == [
+        "Budi Santoso", "Dewi Lestari", "Siti Aminah"]
+    classes = dict(await db.fetch("SELECT full_name, classification->>'result' FROM children"))
+    assert classes == {"Siti Aminah": "worst_form", "Budi Santoso": "not_at_risk",
+                       "Dewi Lestari": "permitted_light_work"}
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.child.registered.v1'") == 3
+    report = await issues(api, headers, response.json()["id"])
+    assert [(r["row"], r["field"]) for r in report] == [("5", "village_code"), ("6", "birth_date"),
+                                                       ("7", "work.hours_per_week")]
+    listed = (await api.get("/api/v1/children", headers=headers)).json()["items"]
+    assert len(listed) == 3
+
+
+async def test_all_or_nothing_writes_nothing_when_a_row_is_bad(api, as_, db):
+    headers = as_("operator")
+    failed = await finished(api, headers, (await upload(api, headers, csv_bytes(ENGLISH, GOOD + BAD[:1]),
+                                                        mode="all_or_nothing")).json()["id"])
+    assert (failed["status"], failed["error_rows"], failed["created_children"]) == ("failed", 1, 0)
+    assert "nothing was imported" in failed["failure"]
+    assert await db.fetchval("SELECT count(*) FROM children") == 0
+    ok = await finished(api, headers, (await upload(api, headers, csv_bytes(ENGLISH, GOOD),
+                                                    mode="all_or_nothing")).json()["id"])
+    assert (ok["status"], ok["created_children"]) == ("completed", 3)
+
+
+async def test_the_same_file_again_creates_nothing_twice(api, as_, db, registry_app):
+    headers = as_("operator")
+    content = csv_bytes(ENGLISH, GOOD)
+    first = await upload(api, headers, content)
+    await finished(api, headers, first.json()["id"])
+    again = await upload(api, headers, content)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    as_valid_only = await upload(api, headers, content, mode="all_or_nothing")
+    await finished(api, headers, as_valid_only.json()["id"])
+    assert await db.fetchval("SELECT count(*) FROM children") == 3, "rows map to the same children in any mode"
+
+    # A worker that died mid-import picks it up again: the rows it wrote are not written twice.
+    await db.execute("UPDATE imports SET status = 'queued' WHERE id = $1", uuid.UUID(first.json()["id"]))
+    await db.execute("SELECT pg_notify('registry_imports', '')")
+    await finished(api, headers, first.json()["id"])
+    assert await db.fetchval("SELECT count(*) FROM children") == 3
+
+
+async def test_indonesian_xlsx_with_village_names_resolves_places(api, as_, db):
+    header = ["Nama Lengkap", "Jenis Kelamin", "Tanggal Lahir", "Desa", "Kecamatan", "Kabupaten", "Status Sekolah",
+              "Bekerja", "Sektor", "Jam per Hari", "Jam per Minggu", "Kategori"]
+    rows = [
+        ["Ayu Rahmawati", "P", "05/08/2011", "Seelos", "Gangga", "Lombok Utara", "putus sekolah", "ya", "tobacco",
+         4, 24, "pekerja anak"],
+        ["Joko", "L", "10/02/2013", "Genggeling", "Gangga", "Lombok Utara", "sekolah", "tidak", "", "", "",
+         "rentan bekerja"],
+        ["Rina", "P", "01/01/2012", "Sukoreno", "", "Jember", "sekolah", "tidak", "", "", "", ""],
+    ]
+    headers = as_("admin")
+    response = await upload(api, headers, xlsx_bytes(header, rows), name="pemetaan.xlsx")
+    assert response.status_code == 202, response.text
+    result = await finished(api, headers, response.json()["id"])
+    assert (result["file_format"], result["created_children"], result["error_rows"]) == ("xlsx", 2, 1)
+    places = dict(await db.fetch("SELECT full_name, village_code FROM children"))
+    assert places == {"Ayu Rahmawati": "52.08.02.2006", "Joko": "52.08.02.2003"}
+    (problem,) = await issues(api, headers, response.json()["id"])
+    assert problem["field"] == "village" and "ambiguous" in problem["message"]
+    assert await db.fetchval("SELECT mapping_categories FROM children WHERE full_name = 'Joko'") == ["at_risk"]
+
+
+async def test_possible_duplicates_are_flagged_on_import(api, as_, register):
+    existing = await register()  # Siti Aminah, with the NIK of the first GOOD row
+    headers = as_("operator")
+    response = await upload(api, headers, csv_bytes(ENGLISH, GOOD))
+    result = await finished(api, headers, response.json()["id"])
+    assert result["duplicate_rows"] == 1
+    (duplicate,) = [i for i in await issues(api, headers, response.json()["id"]) if i["kind"] == "duplicate"]
+    assert (duplicate["row"], duplicate["field"], duplicate["existing_child_id"]) == ("2", "nik", existing["id"])
+
+
+async def test_import_respects_the_uploaders_area(api, as_, db):
+    cadre = as_("cadre")
+    response = await upload(api, cadre, csv_bytes(ENGLISH, GOOD))
+    result = await finished(api, cadre, response.json()["id"])
+    assert (result["created_children"], result["error_rows"]) == (2, 1), "Dewi lives in another desa"
+    report = await issues(api, cadre, response.json()["id"])
+    assert "outside your area" in report[0]["message"]
+    for who, place in (("operator", "52.03"), ("cadre", "35.09.27.2002")):
+        assert (await api.get(f"/api/v1/imports/{response.json()['id']}", headers=as_(who, place))).status_code == 404
+    assert (await api.get(f"/api/v1/imports/{response.json()['id']}", headers=as_("operator"))).status_code == 200
+    for who in ("provider", "analyst"):
+        assert (await upload(api, as_(who), csv_bytes(ENGLISH, GOOD[:1]))).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b"", "file"),
+        (b"\x00\x01\x02 not a survey", "file"),
+        (csv_bytes(["name", "colour"], [["x", "red"]]), "file"),
+    ],
+)
+async def test_malformed_files_fail_at_upload(api, as_, db, content, field):
+    response = await upload(api, as_("operator"), content)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert await db.fetchval("SELECT count(*) FROM imports") == 0
+
+
+async def test_oversized_upload_is_refused_before_it_is_read(make_settings, issuer, clock, as_, tmp_path):
+    settings = await make_settings(RegistrySettings, import_max_bytes=4096, import_spool_dir=tmp_path)
+    app = create_app(settings, verifier=issuer.verifier(), clock=clock)
+    async with running(app) as api:
+        big = csv_bytes(ENGLISH, GOOD * 100)
+        response = await upload(api, as_("operator"), big)
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert list(tmp_path.iterdir()) == []
+        small_body_elsewhere = await api.post("/api/v1/households", content=b"x" * (2 * 1024 * 1024),
+                                              headers={**as_("operator"), "content-type": "application/json"})
+        assert small_body_elsewhere.status_code == 413
