@@ -29,8 +29,11 @@ run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-
 test: $(STAMP) ## run the whole test suite against real PostgreSQL and NATS
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures and ratios to raw PostgreSQL/NATS
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 lint: $(STAMP) ## ruff over the whole tree
-	$(PY) -m ruff check shared services tests
+	$(PY) -m ruff check shared services tests bench
 
 asyncapi: $(STAMP) ## write the AsyncAPI document of the event catalogue to docs/generated/
 	@mkdir -p docs/generated
@@ -46,4 +49,4 @@ lock: ## re-pin requirements.lock from requirements.in
 clean: ## remove the virtualenv and installed packages (keeps .sprpa data)
 	rm -rf $(VENV) node_modules
 
-.PHONY: help install run test lint asyncapi lock clean
+.PHONY: help install run test bench lint asyncapi lock clean

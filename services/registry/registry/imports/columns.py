@@ -83,7 +83,11 @@ def _date(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = _text(value)
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+    try:
+        return date.fromisoformat(text).isoformat()  # the common case, ~100x faster than strptime
+    except ValueError:
+        pass
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(text, pattern).date().isoformat()
         except ValueError:

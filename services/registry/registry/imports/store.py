@@ -77,8 +77,9 @@ def child_id(sha256: str, row_number: int) -> uuid.UUID:
 def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
     data = row.data
     id_ = child_id(sha256, row.row_number)
-    event = ChildRegistered(
+    event = ChildRegistered.model_construct(  # fields already validated as a ChildCreate
         child_id=id_,
+        household_id=None,
         village_code=data.village_code,
         sex=data.sex,
         birth_year=data.birth_date.year,

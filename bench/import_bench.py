@@ -1,0 +1,133 @@
+"""Import scenario: N generated survey rows through POST /api/v1/imports, beside raw COPY of the same file."""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.stack import BenchStack
+from sprpa_shared.testing import wait_until
+
+HEADER = ["full_name", "sex", "birth_date", "nik", "village_code", "school_status", "working", "sector",
+          "hours_per_day", "hours_per_week", "hazards"]
+FIRST = ["Siti", "Ayu", "Dewi", "Rina", "Budi", "Joko", "Agus", "Putri", "Rizky", "Nur", "Eko", "Wahyu", "Indah"]
+LAST = ["Aminah", "Santoso", "Lestari", "Rahmawati", "Hidayat", "Saputra", "Wulandari", "Pratama", "Kusuma"]
+SECTORS = ["tobacco", "agriculture", "fishing", "trade", "domestic"]
+
+
+async def villages(stack: BenchStack, regency: str = "35.09") -> list[str]:
+    connection = await asyncpg.connect(stack.database_url("registry"))
+    try:
+        return [r["code"] for r in await connection.fetch(
+            "SELECT code FROM regions WHERE level = 4 AND code LIKE $1 || '.%' ORDER BY code", regency)]
+    finally:
+        await connection.close()
+
+
+def generate(path: Path, rows: int, codes: list[str], seed: int) -> None:
+    """Survey rows in Jember: a third working (some hazardous), no NIKs (so no NIK duplicates)."""
+    rng = random.Random(seed)
+    today = date(2026, 11, 23)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for _ in range(rows):
+            birth = today - timedelta(days=rng.randint(6 * 365, 17 * 365))
+            working = rng.random() < 0.33
+            hours_day = rng.randint(1, 8)
+            writer.writerow([
+                f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.randint(1, 99999)}",
+                rng.choice(("female", "male")), birth.isoformat(), "", rng.choice(codes),
+                rng.choice(("in_school", "in_school", "out_of_school")),
+                "yes" if working else "no",
+                rng.choice(SECTORS) if working else "",
+                hours_day if working else "", hours_day * rng.randint(1, 6) if working else "",
+                "green_tobacco" if working and rng.random() < 0.2 else "",
+            ])
+
+
+async def raw_copy(stack: BenchStack, path: Path) -> float:
+    """Seconds for COPY of the file into a plain table with the same columns: the floor."""
+    connection = await asyncpg.connect(stack.database_url("registry"))
+    try:
+        await connection.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        await connection.execute("CREATE TABLE bench_raw_copy (" + ", ".join(f"{c} text" for c in HEADER) + ")")
+        started = time.perf_counter()
+        with open(path, "rb") as handle:
+            await connection.copy_to_table("bench_raw_copy", source=handle, format="csv", header=True)
+        elapsed = time.perf_counter() - started
+        await connection.execute("DROP TABLE bench_raw_copy")
+        return elapsed
+    finally:
+        await connection.close()
+
+
+def _sample_rss(process, peak: list[int], stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            peak[0] = max(peak[0], process.memory_info().rss)
+        except Exception:  # noqa: BLE001 - process gone: stop sampling
+            return
+        stop.wait(0.1)
+
+
+async def through_api(stack: BenchStack, path: Path, token: str) -> dict:
+    """Upload and wait for completion; seconds, the registry's peak RSS, and the import's counts."""
+    registry = stack.service_process("registry")
+    baseline = registry.memory_info().rss
+    peak, stop = [baseline], threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(registry, peak, stop), daemon=True)
+    sampler.start()
+    headers = {"Authorization": f"Bearer {token}"}
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=600) as client:
+        with open(path, "rb") as handle:
+            response = await client.post("/api/v1/imports", files={"file": (path.name, handle, "text/csv")},
+                                         data={"mode": "valid_rows_only"}, headers=headers)
+        response.raise_for_status()
+        url = response.headers["Location"]
+
+        async def finished():
+            body = (await client.get(url, headers=headers)).json()
+            return body if body["status"] in ("completed", "failed") else None
+
+        status = await wait_until(finished, timeout=3600, interval=0.2, what="import completed")
+    elapsed = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    return {"seconds": elapsed, "rss_before": baseline, "rss_peak": peak[0], "status": status}
+
+
+async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict:
+    codes = await villages(stack)
+    token = stack.token("--role", "national_admin")
+    api_runs, copy_runs = [], []
+    for run_index in range(runs):
+        path = results / f"survey-{rows}-{run_index}.csv"
+        generate(path, rows, codes, seed=run_index)
+        copy_runs.append(await raw_copy(stack, path))
+        api_runs.append(await through_api(stack, path, token))
+        path.unlink()
+    api_seconds = statistics.median(r["seconds"] for r in api_runs)
+    copy_seconds = statistics.median(copy_runs)
+    return {
+        "rows": rows,
+        "runs": runs,
+        "api_seconds_median": round(api_seconds, 2),
+        "api_rows_per_second": round(rows / api_seconds),
+        "raw_copy_seconds_median": round(copy_seconds, 2),
+        "raw_copy_rows_per_second": round(rows / copy_seconds),
+        "ratio_to_raw_copy": round(copy_seconds / api_seconds, 4),
+        "registry_peak_rss_mb": round(max(r["rss_peak"] for r in api_runs) / 2**20, 1),
+        "registry_rss_before_mb": round(api_runs[0]["rss_before"] / 2**20, 1),
+        "created_children": [r["status"]["created_children"] for r in api_runs],
+        "goal": "import >= 40% of raw COPY throughput; peak RSS < 400 MB",
+    }

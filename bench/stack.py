@@ -1,0 +1,71 @@
+"""The embedded stack for benchmarks: started from scratch in a results folder, with a token."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from sprpa_shared.embedded import free_port
+
+
+@dataclass
+class BenchStack:
+    data: Path
+    process: subprocess.Popen
+    pg_port: int
+    nats_port: int
+
+    @classmethod
+    def start(cls, data: Path, timeout: float = 180) -> BenchStack:
+        pg_port, nats_port = free_port(), free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sprpa_shared.stack", "run", "--data", str(data), "--pg-port", str(pg_port),
+             "--nats-port", str(nats_port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + timeout
+        lines = []
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                return cls(data, process, pg_port, nats_port)
+        process.kill()
+        raise RuntimeError("stack did not start:\n" + "".join(lines))
+
+    @property
+    def database_admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
+
+    def database_url(self, service: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/sprpa_{service}"
+
+    def token(self, *args: str) -> str:
+        env = {**os.environ, "SPRPA_WEB_DATABASE_URL": self.database_url("web"),
+               "SPRPA_WEB_SECRET_KEY": (self.data / "secret_key").read_text().strip()}
+        out = subprocess.run([sys.executable, "-m", "web", "tokens", "mint", "--minutes", "120", *args],
+                             env=env, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)["access_token"]
+
+    def service_process(self, name: str) -> psutil.Process:
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            if child.cmdline()[-2:] == [name, "serve"]:
+                return child
+        raise RuntimeError(f"no {name} process")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
