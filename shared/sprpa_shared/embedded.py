@@ -111,6 +111,9 @@ class EmbeddedPostgres:
     port: int
     process: subprocess.Popen | None = field(default=None, init=False)
 
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).resolve()  # the server resolves paths from its own directory
+
     @property
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import socket
+import threading
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from registry.imports.validation import Places, ValidRow, validate_row
 from registry.places import repository as places_repository
 from registry.places.names import is_ambiguous, rank
 from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.db import create_engine, session_factory
 from sprpa_shared.errors import Conflict, ContentTooLarge, ValidationFailed
 from sprpa_shared.ids import new_id
 from sprpa_shared.observability import error_fields, get_logger
@@ -35,7 +37,11 @@ HOST = socket.gethostname()
 CHUNK = 1024 * 1024
 REQUIRED = {"full_name", "sex", "birth_date", "school_status"}
 PROGRESS_EVERY = 5000
-YIELD_EVERY = 200  # rows parsed between yields to the event loop the API also runs on
+CHECK_STOP_EVERY = 1000
+
+
+class Interrupted(Exception):
+    """The service is stopping: leave the import to be resumed (its rows are idempotent)."""
 
 
 async def accept(connection: asyncpg.Connection, *, upload: UploadFile, mode: str, principal: Principal,
@@ -112,35 +118,59 @@ def uploader(row) -> Principal:
 
 
 class ImportWorker:
-    """Claims queued imports spooled on this host, one at a time; woken by NOTIFY."""
+    """Claims queued imports spooled on this host, one at a time; woken by NOTIFY.
 
-    def __init__(self, app: FastAPI) -> None:
-        self.settings = app.state.settings
-        self.clock = app.state.clock
-        self.sessions = app.state.sessions
-        self._wake = asyncio.Event()
+    It runs on a thread of its own with its own event loop and connections: parsing and
+    validating rows is CPU work that would otherwise stall the API, the outbox relay and the
+    consumers that share the service's loop.
+    """
 
-    async def run(self) -> None:
-        while True:
-            try:
-                listener = await asyncpg.connect(self.settings.asyncpg_url)
-                await listener.add_listener(NOTIFY, lambda *_: self._wake.set())
+    def __init__(self, settings, clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.stopping = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    def run_forever(self) -> None:
+        asyncio.run(self._main())
+
+    def stop(self) -> None:
+        """Ask the worker to stop after the batch it is writing (the import resumes on the next start)."""
+        self.stopping.set()
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def _main(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        engine = create_engine(self.settings.sqlalchemy_url, pool_size=1)
+        self.sessions = session_factory(engine)
+        try:
+            while not self.stopping.is_set():
                 try:
-                    while True:
-                        self._wake.clear()
-                        while await self._one():
-                            pass
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wake.wait(), timeout=5)
-                finally:
-                    with contextlib.suppress(Exception):
-                        await listener.close(timeout=2)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - database away: try again shortly
-                log.warning("import worker failed; restarting", **error_fields(exc))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=2)
+                    await self._listen_and_work()
+                except Exception as exc:  # noqa: BLE001 - database away: try again shortly
+                    log.warning("import worker failed; restarting", **error_fields(exc))
+                    await self._pause(2)
+        finally:
+            await engine.dispose()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _listen_and_work(self) -> None:
+        listener = await asyncpg.connect(self.settings.asyncpg_url)
+        await listener.add_listener(NOTIFY, lambda *_: self._wake.set())
+        try:
+            while not self.stopping.is_set():
+                self._wake.clear()
+                while not self.stopping.is_set() and await self._one():
+                    pass
+                await self._pause(5)
+        finally:
+            with contextlib.suppress(Exception):
+                await listener.close(timeout=2)
 
     async def _one(self) -> bool:
         """Process one import of this host that no other worker holds; False when there is none."""
@@ -157,7 +187,8 @@ class ImportWorker:
                     row = await connection.fetchrow(
                         "SELECT * FROM imports WHERE id = $1 AND status IN ('queued', 'processing')", candidate["id"])
                     if row is not None:
-                        await Importer(connection, dict(row), self.settings, self.clock, self.sessions).run()
+                        await Importer(connection, dict(row), self.settings, self.clock, self.sessions,
+                                       self.stopping).run()
                         return True
                 finally:
                     await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
@@ -167,12 +198,20 @@ class ImportWorker:
 
 
 async def import_worker(app: FastAPI) -> None:
-    """The app job that processes uploads."""
-    await ImportWorker(app).run()
+    """The app job that processes uploads, on the worker's own thread."""
+    worker = ImportWorker(app.state.settings, app.state.clock)
+    thread = threading.Thread(target=worker.run_forever, name="registry-imports", daemon=True)
+    thread.start()
+    try:
+        await asyncio.Future()  # until the app stops and cancels its jobs
+    finally:
+        worker.stop()
+        await asyncio.to_thread(thread.join, 30)
 
 
 class Importer:
-    def __init__(self, connection: asyncpg.Connection, row: dict, settings, clock, sessions) -> None:
+    def __init__(self, connection: asyncpg.Connection, row: dict, settings, clock, sessions,
+                 stopping: threading.Event | None = None) -> None:
         self.db = connection
         self.row = row
         self.id: uuid.UUID = row["id"]
@@ -181,7 +220,10 @@ class Importer:
         self.clock = clock
         self.principal = uploader(row)
         self.sessions = sessions
+        self.stopping = stopping or threading.Event()
         self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
+        self._written = 0
+        self._analysed_at = 1  # children statistics refreshed each time this import doubles what it wrote
 
     async def run(self) -> None:
         now = self.clock.now()
@@ -194,6 +236,9 @@ class Importer:
                 await self._all_or_nothing(places)
             else:
                 await self._valid_rows_only(places)
+        except Interrupted:
+            log.info("import interrupted; it resumes on the next start", import_id=str(self.id))
+            return
         except Exception as exc:  # noqa: BLE001 - recorded on the import; all_or_nothing wrote nothing
             log.error("import failed", import_id=str(self.id), **error_fields(exc))
             await self._finish("failed", f"the import stopped: {type(exc).__name__}")
@@ -210,8 +255,8 @@ class Importer:
         columns = map_headers([str(cell or "") for cell in next(rows, [])])
         today = self.clock.now().date()
         for number, cells in enumerate(rows, start=2):
-            if number % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # a yield, not a wait: lets HTTP requests run during a long import
+            if number % CHECK_STOP_EVERY == 0 and self.stopping.is_set():
+                raise Interrupted()
             if not any(cell not in (None, "") for cell in cells):
                 continue
             values = {name: cells[index] for index, name in columns.items() if index < len(cells)}
@@ -291,9 +336,13 @@ class Importer:
     async def _write(self, batch: list[ValidRow]) -> tuple[int, int]:
         if not batch:
             return 0, 0
+        self._written += len(batch)
+        refresh = self._written >= self._analysed_at * 2
+        if refresh:
+            self._analysed_at = self._written
         return await store.write_batch(
             self.db, batch, import_id=self.id, sha256=self.row["sha256"], actor=self.row["actor"],
-            actor_role=self.row["actor_role"], now=self.clock.now(),
+            actor_role=self.row["actor_role"], now=self.clock.now(), refresh_statistics=refresh,
         )
 
     async def _progress(self, counts: dict, issues: list, *, total: bool = False) -> list:

@@ -98,13 +98,14 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
 
 async def write_batch(
     connection: asyncpg.Connection, rows: list[ValidRow], *, import_id: uuid.UUID, sha256: str, actor: str,
-    actor_role: str, now: datetime,
+    actor_role: str, now: datetime, refresh_statistics: bool = False,
 ) -> tuple[int, int]:
     """Insert the rows inside the caller's transaction; returns (children created, duplicates found)."""
     await connection.execute(STAGE)
     await connection.copy_records_to_table(
         "import_stage", records=[stage_record(row, sha256=sha256, now=now) for row in rows], columns=STAGE_COLUMNS
     )
+    await connection.execute("ANALYZE import_stage")
     created = [record["id"] for record in await connection.fetch(
         INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
     if not created:
@@ -112,6 +113,10 @@ async def write_batch(
     for statement in AFTER_INSERT:
         await connection.execute(statement, created, now, actor, actor_role, str(import_id))
     await connection.execute(INSERT_EVENTS, created, ChildRegistered.event_type, now)
+    if refresh_statistics:
+        # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
+        # children table for empty and the duplicate check turns quadratic.
+        await connection.execute("ANALYZE children")
     duplicates = await connection.fetch(DUPLICATES, import_id, created)
     await connection.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
     return len(created), len(duplicates)
