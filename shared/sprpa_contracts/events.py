@@ -128,7 +128,43 @@ class VisitRecorded(_RegistryEvent):
         return str(self.child_id)
 
 
+ReferralStatus = Literal[
+    "offered", "accepted", "declined", "in_service", "completed", "expired", "withdrawn", "cancelled"
+]
+LIVE_REFERRAL_STATUSES = frozenset({"offered", "accepted", "in_service"})
+
+
+class ReferralStatusChanged(EventData):
+    """A referral moved (offered, accepted, declined, in service, completed, expired, withdrawn,
+    cancelled). The registry moves the case and lets the provider see the child while it is live."""
+
+    event_type: ClassVar[str] = "sprpa.referral.status_changed.v1"
+    source_service: ClassVar[str] = "referral"
+    entity: ClassVar[str] = "referral"
+    action: ClassVar[str] = "status_changed"
+
+    referral_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: PlaceCode
+    need: str = Field(description="service catalogue code")
+    organization_id: uuid.UUID
+    service_id: uuid.UUID | None = None
+    status: ReferralStatus
+    outcome: Literal["service_delivered", "child_declined", "moved_away", "other"] | None = None
+    on: date = Field(description="the day the change happened")
+    all_needs_settled: bool = Field(
+        default=False, description="no need of the case is waiting any more: the follow-up visit is due"
+    )
+
+    def place_code(self) -> str | None:
+        return self.village_code
+
+    def cloud_subject(self) -> str:
+        return str(self.referral_id)
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
+    ReferralStatusChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

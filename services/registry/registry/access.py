@@ -32,6 +32,10 @@ def require_read(principal: Principal, child: Child | None) -> Child:
     return child
 
 
+def provider_may_read(principal: Principal, live_referral: bool) -> bool:
+    return principal.role is Role.PROVIDER_STAFF and principal.organization_id is not None and live_referral
+
+
 def require_write_in(principal: Principal, village_code: str) -> None:
     """Registering or moving a child into a place the caller does not cover is refused."""
     if principal.role not in PLACED_ROLES or not principal.has_scope(WRITE_SCOPE):

@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import select
+from sqlmodel import col, select
 
 from registry import access
 from registry.audit import service as audit
-from registry.children.models import Child
+from registry.children.models import Child, ProviderAccess
+from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import NotFound
 
@@ -29,3 +30,23 @@ async def _child(
 
 
 ChildDep = Annotated[Child, Depends(_child)]
+
+
+async def _child_or_referred(
+    child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> Child:
+    """Like ChildDep, but provider staff may also read a child their organisation holds a live referral for."""
+    if principal.role is not Role.PROVIDER_STAFF:
+        return await _child(child_id, request, session, principal, clock)
+    child = await session.get(Child, child_id)
+    live = child is not None and child.merged_into is None and (await session.exec(
+        select(ProviderAccess).where(ProviderAccess.child_id == child_id,
+                                     ProviderAccess.organization_id == principal.organization_id,
+                                     col(ProviderAccess.live)))).first() is not None
+    if not access.provider_may_read(principal, live):
+        raise NotFound("no such child")
+    await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
+    return child
+
+
+ReadableChildDep = Annotated[Child, Depends(_child_or_referred)]

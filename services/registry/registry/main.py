@@ -7,11 +7,14 @@ from registry.children.router import router as children_router
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
 from registry.places.router import router as places_router
+from registry.referrals.handlers import on_referral_changed
 from registry.settings import RegistrySettings
 from registry.visits.router import router as visits_router
+from sprpa_contracts.events import ReferralStatusChanged
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
+from sprpa_shared.events.bus import Subscription
 
 
 def create_app(
@@ -23,6 +26,13 @@ def create_app(
         title="SPRPA registry",
         description="Children, households, official places, classification, case lifecycle, flagging, visits, imports.",
         routers=[places_router, children_router, cases_router, visits_router, imports_router],
+        subscriptions=[
+            Subscription(
+                spec=settings.consumer(name="referrals", stream="REFERRAL",
+                                       subjects=["sprpa.referral.referral.status_changed.>"]),
+                handlers={ReferralStatusChanged.event_type: on_referral_changed},
+            )
+        ],
         jobs=[import_worker],
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,

@@ -50,3 +50,16 @@ class Child(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_by: str
+
+
+class ProviderAccess(SQLModel, table=True):
+    """An organisation's referral for a child; `live` while offered, accepted or in service."""
+
+    __tablename__ = "provider_access"
+
+    referral_id: uuid.UUID = Field(primary_key=True)
+    child_id: uuid.UUID
+    organization_id: uuid.UUID
+    status: str
+    live: bool
+    changed_on: date = Field(sa_column=Column(Date, nullable=False))

@@ -16,7 +16,10 @@ class NikProblem:
     message: str
 
 
-def district_code_of(nik: str) -> str:
+def district_code_of(nik: str | None) -> str | None:
+    """The kecamatan code in digits 1-6 of a well-formed NIK (35.09.11), None for anything else."""
+    if not nik or len(nik) != 16 or not nik.isdigit():
+        return None
     return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
 
 

@@ -17,6 +17,7 @@ from registry.children.schemas import (
     VILLAGE_CODE,
     ChildCreate,
     ChildCreated,
+    ChildForProvider,
     ChildPage,
     ChildPublic,
     ChildUpdate,
@@ -25,8 +26,9 @@ from registry.children.schemas import (
     MergeRequest,
     PossibleDuplicate,
 )
-from registry.dependencies import ChildDep
+from registry.dependencies import ChildDep, ReadableChildDep
 from registry.duplicates import service as duplicates
+from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
 from sprpa_shared.ids import new_id
@@ -152,10 +154,16 @@ async def list_children(
     )
 
 
-@router.get("/children/{child_id}", response_model=ChildPublic)
-async def read_child(child: ChildDep, response: Response, clock: ClockDep) -> ChildPublic:
+@router.get("/children/{child_id}", response_model=ChildPublic | ChildForProvider,
+            summary="A child's record; provider staff get only what they need to serve it")
+async def read_child(child: ReadableChildDep, response: Response, principal: PrincipalDep,
+                     clock: ClockDep) -> ChildPublic | ChildForProvider:
+    today = clock.now().date()
+    if principal.role is Role.PROVIDER_STAFF:
+        return ChildForProvider(**child.model_dump(include=set(ChildForProvider.model_fields) - {"age"}),
+                                age=service.age_on(child.birth_date, today))
     response.headers["ETag"] = etag(child)
-    return service.to_public(child, clock.now().date())
+    return service.to_public(child, today)
 
 
 @router.patch("/children/{child_id}", response_model=ChildPublic,

@@ -139,6 +139,18 @@ class ChildPublic(BaseModel):
     updated_at: datetime
 
 
+class ChildForProvider(BaseModel):
+    """The minimum a provider needs to serve the child: no NIK, household, work details or notes."""
+
+    id: uuid.UUID
+    full_name: str
+    sex: Sex
+    age: int
+    village_code: str
+    school_status: SchoolStatus
+    living_arrangement: LivingArrangement
+
+
 class PossibleDuplicate(BaseModel):
     child_id: uuid.UUID
     score: float

@@ -75,16 +75,15 @@ def to_public(child: Child, today: date) -> ChildPublic:
 
 async def _validate(session: AsyncSession, child: Child, today: date) -> None:
     """Every rule a stored child must satisfy, each failure naming its field."""
-    nik = child.nik
+    nik_district = district_code_of(child.nik)
     errors = rule_errors(
         village_code=child.village_code,
         birth_date=child.birth_date,
         sex=child.sex,
-        nik=nik,
+        nik=child.nik,
         today=today,
         village_exists=await places.is_village(session, child.village_code),
-        nik_district_exists=bool(nik) and len(nik) == 16 and nik.isdigit()
-        and await places.exists(session, district_code_of(nik)),
+        nik_district_exists=nik_district is not None and await places.exists(session, nik_district),
     )
     if child.household_id is not None:
         household = await session.get(Household, child.household_id)

@@ -51,16 +51,14 @@ async def validate_row(
             {"field": ".".join(str(part) for part in error["loc"]) or "row", "message": error["msg"]}
             for error in exc.errors()
         ]
-    nik = data.nik
     errors = rule_errors(
         village_code=data.village_code,
         birth_date=data.birth_date,
         sex=data.sex,
-        nik=nik,
+        nik=data.nik,
         today=today,
         village_exists=data.village_code in places.villages,
-        nik_district_exists=bool(nik) and len(nik) == 16 and nik.isdigit()
-        and district_code_of(nik) in places.districts,
+        nik_district_exists=district_code_of(data.nik) in places.districts,
     )
     if not errors and not principal.covers_place(data.village_code):
         errors.append({"field": "village_code", "message": f"{data.village_code} is outside your area"})

@@ -154,16 +154,20 @@ async def authenticate_client(session: AsyncSession, *, client_id: str, secret: 
     )
 
 
+async def _live_rows(session: AsyncSession) -> list[SigningKeyRow]:
+    """Keys not retired, newest first."""
+    query = (
+        select(SigningKeyRow)
+        .where(col(SigningKeyRow.retired_at).is_(None))
+        .order_by(col(SigningKeyRow.created_at).desc())
+    )
+    return list((await session.exec(query)).all())
+
+
 async def _live_keys(session: AsyncSession, secret_key: str) -> list[SigningKey]:
-    rows = (
-        await session.exec(
-            select(SigningKeyRow)
-            .where(col(SigningKeyRow.retired_at).is_(None))
-            .order_by(col(SigningKeyRow.created_at).desc())
-        )
-    ).all()
     fernet = _fernet(secret_key)
-    return [SigningKey(kid=row.kid, private_pem=fernet.decrypt(row.private_pem_encrypted.encode())) for row in rows]
+    return [SigningKey(kid=row.kid, private_pem=fernet.decrypt(row.private_pem_encrypted.encode()))
+            for row in await _live_rows(session)]
 
 
 async def rotate_key(session: AsyncSession, *, secret_key: str, now: datetime) -> SigningKey:
@@ -176,13 +180,7 @@ async def rotate_key(session: AsyncSession, *, secret_key: str, now: datetime) -
 
 
 async def retire_keys_except_newest(session: AsyncSession, *, now: datetime) -> int:
-    rows = (
-        await session.exec(
-            select(SigningKeyRow)
-            .where(col(SigningKeyRow.retired_at).is_(None))
-            .order_by(col(SigningKeyRow.created_at).desc())
-        )
-    ).all()
+    rows = await _live_rows(session)
     for row in rows[1:]:
         row.retired_at = now
         session.add(row)

@@ -1,0 +1,138 @@
+"""Referral events from the engine move the case and open the child to the provider, through real NATS."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+
+from registry.testing import KESILIR_NEIGHBOUR
+from sprpa_contracts.events import ReferralStatusChanged
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.streams import ensure_service_stream
+from sprpa_shared.testing import wait_until
+
+ORG = uuid.UUID(int=1)  # the organisation of the conftest's provider token
+OTHER_ORG = uuid.UUID(int=2)
+GUARDIAN = {"basis": "guardian", "given_by": "Ibu Sri", "relation": "mother", "given_on": "2026-11-20"}
+ASSESSMENT = {"work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]},
+              "school_status": "out_of_school", "living_arrangement": "with_family",
+              "root_causes": ["out_of_school"]}
+
+
+@pytest.fixture
+async def flagged(api, as_, register):
+    child = await register()
+    await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
+    response = await api.post(f"/api/v1/children/{child['id']}/flag",
+                              json={"root_causes": ["out_of_school"], "consent": GUARDIAN}, headers=as_("operator"))
+    assert response.status_code == 201
+    return child
+
+
+@pytest.fixture
+def publish(registry_app):
+    """Publish a referral event the way the engine's outbox relay does."""
+    js = registry_app.state.bus.js
+
+    async def send(child: dict, status: str, *, referral: uuid.UUID, org: uuid.UUID = ORG, need="education.equivalency",
+                   on=date(2026, 11, 23), **extra) -> Envelope:
+        await ensure_service_stream(js, "referral", replicas=1)
+        event = ReferralStatusChanged(referral_id=referral, child_id=uuid.UUID(child["id"]),
+                                      village_code=child["village_code"], need=need, organization_id=org,
+                                      status=status, on=on, **extra)
+        envelope = Envelope.wrap(event)
+        await js.publish(event.subject(), envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)})
+        return envelope
+
+    return send
+
+
+async def status_of(api, as_, child) -> dict:
+    return (await api.get(f"/api/v1/children/{child['id']}", headers=as_("operator"))).json()
+
+
+async def test_accepted_then_in_service_moves_the_case_and_schedules_follow_ups(api, as_, flagged, publish):
+    referral = uuid.uuid4()
+    await publish(flagged, "accepted", referral=referral)
+    await wait_until(lambda: _status_is(api, as_, flagged, "referred"), what="case referred")
+    await publish(flagged, "in_service", referral=referral, on=date(2026, 11, 25))
+    child = await wait_until(lambda: _status_is(api, as_, flagged, "in_remediation"), what="in remediation")
+    assert child["next_visit_due"] == "2027-02-25", "first follow-up 3 months after the service started"
+    history = (await api.get(f"/api/v1/children/{flagged['id']}/history", headers=as_("operator"))).json()
+    assert [(h["actor_role"], h["to_status"]) for h in history[-2:]] == [("integration", "referred"),
+                                                                      ("integration", "in_remediation")]
+
+
+async def test_all_needs_settled_makes_the_follow_up_visit_due(api, as_, flagged, publish):
+    referral = uuid.uuid4()
+    await publish(flagged, "in_service", referral=referral, on=date(2026, 11, 1))
+    await publish(flagged, "completed", referral=referral, outcome="service_delivered", on=date(2026, 11, 20),
+                  all_needs_settled=True)
+    child = await wait_until(lambda: _due_is(api, as_, flagged, "2026-11-20"), what="follow-up due")
+    assert child["status"] == "in_remediation"
+
+
+async def test_provider_sees_the_minimum_only_while_its_referral_is_live(api, as_, issuer, flagged, publish):
+    referral = uuid.uuid4()
+    url = f"/api/v1/children/{flagged['id']}"
+    provider = as_("provider")
+    assert (await api.get(url, headers=provider)).status_code == 404
+    await publish(flagged, "offered", referral=referral)
+    seen = await wait_until(lambda: _provider_sees(api, url, provider), what="provider access opened")
+    assert set(seen) == {"id", "full_name", "sex", "age", "village_code", "school_status", "living_arrangement"}
+    assert "nik" not in seen and "work" not in seen and "household_id" not in seen
+    other = issuer.headers(Role.PROVIDER_STAFF, org=OTHER_ORG)
+    assert (await api.get(url, headers=other)).status_code == 404, "another organisation sees nothing"
+    for path in ("/visits", "/history", "/duplicates"):
+        assert (await api.get(url + path, headers=provider)).status_code == 404
+
+    await publish(flagged, "declined", referral=referral, on=date(2026, 11, 24))
+    await wait_until(lambda: _provider_blind(api, url, provider), what="provider access closed")
+
+
+async def test_a_redelivered_event_has_no_second_effect(api, as_, flagged, publish, registry_app, db):
+    referral = uuid.uuid4()
+    envelope = await publish(flagged, "accepted", referral=referral)
+    await wait_until(lambda: _status_is(api, as_, flagged, "referred"))
+    js = registry_app.state.bus.js
+    message = await js.get_msg("REFERRAL", 1)
+    await js.publish(message.subject, message.data, headers={"Nats-Msg-Id": "again-after-the-window"})
+
+    async def consumed_both():
+        info = await js.consumer_info("REFERRAL", "registry-referrals")
+        return info.ack_floor.stream_seq >= 2
+
+    await wait_until(consumed_both)
+    moves = await db.fetchval("SELECT count(*) FROM case_history WHERE child_id = $1 AND to_status = 'referred'",
+                              uuid.UUID(flagged["id"]))
+    assert moves == 1
+    assert await db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.id) == 1
+
+
+async def test_events_for_a_neighbouring_desa_child_do_not_open_other_children(api, as_, register, flagged, publish):
+    neighbour = await register("cadre", KESILIR_NEIGHBOUR, village_code=KESILIR_NEIGHBOUR, nik=None)
+    await publish(flagged, "offered", referral=uuid.uuid4())
+    await wait_until(lambda: _provider_sees(api, f"/api/v1/children/{flagged['id']}", as_("provider")))
+    assert (await api.get(f"/api/v1/children/{neighbour['id']}", headers=as_("provider"))).status_code == 404
+
+
+async def _status_is(api, as_, child, status):
+    body = await status_of(api, as_, child)
+    return body if body["status"] == status else None
+
+
+async def _due_is(api, as_, child, due):
+    body = await status_of(api, as_, child)
+    return body if body["next_visit_due"] == due else None
+
+
+async def _provider_sees(api, url, headers):
+    response = await api.get(url, headers=headers)
+    return response.json() if response.status_code == 200 else None
+
+
+async def _provider_blind(api, url, headers):
+    return (await api.get(url, headers=headers)).status_code == 404
