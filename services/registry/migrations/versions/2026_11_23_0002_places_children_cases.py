@@ -7,7 +7,7 @@ Create Date: 2026-11-23
 
 from alembic import op
 
-from registry.places import dataset
+from sprpa_shared import regions
 from sprpa_shared.migrations import execute_all
 
 revision = "0002"
@@ -15,30 +15,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# Tables marked 'sprpa:reference' hold reference data: test isolation keeps them.
 SCHEMA = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    """
-    CREATE TABLE regions (
-        code        text PRIMARY KEY,
-        level       smallint NOT NULL CHECK (level BETWEEN 1 AND 4),
-        parent_code text REFERENCES regions (code),
-        name        text NOT NULL,
-        search_name text NOT NULL
-    )""",
-    "CREATE INDEX regions_parent ON regions (parent_code, name)",
-    "CREATE INDEX regions_search ON regions USING gin (search_name gin_trgm_ops)",
-    "COMMENT ON TABLE regions IS 'sprpa:reference'",
-    """
-    CREATE TABLE region_datasets (
-        package     text NOT NULL,
-        version     text NOT NULL,
-        licence     text NOT NULL,
-        attribution text NOT NULL,
-        places      integer NOT NULL,
-        loaded_at   timestamptz NOT NULL DEFAULT now()
-    )""",
-    "COMMENT ON TABLE region_datasets IS 'sprpa:reference'",
     """
     CREATE TABLE households (
         id           uuid PRIMARY KEY,
@@ -146,9 +123,8 @@ SCHEMA = [
 
 
 def upgrade() -> None:
+    regions.create_and_load(op)
     execute_all(op, SCHEMA)
-    raw = op.get_bind().connection.dbapi_connection
-    raw.run_async(dataset.load)
 
 
 def downgrade() -> None:

@@ -7,26 +7,16 @@ kecamatan: a name alone never identifies a village, so the parents count in the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-_PREFIXES = re.compile(
-    r"^(provinsi|prov|kabupaten|kab|kota administrasi|kota adm|kecamatan|kec|distrik|desa|kelurahan|kel)\b\.?\s*"
-)
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+from sprpa_shared.regions import normalise
 
 MIN_NAME_SCORE = 0.75
 PARENT_MATCH = 0.8
 AMBIGUITY_MARGIN = 0.05
 KEEP_WITHIN = 0.1  # of the best score: an exact "Sukoreno" makes "Sukorejo" noise, not a candidate
-
-
-def normalise(name: str) -> str:
-    """Lower case, administrative prefix dropped, spaces and punctuation removed."""
-    lowered = name.strip().lower()
-    return _NOT_ALNUM.sub("", _PREFIXES.sub("", lowered))
 
 
 def similarity(a: str, b: str) -> float:

@@ -1,4 +1,7 @@
-"""Loads the official region list from the pinned `idn-area-data` npm package (ODbL).
+"""The official Kemendagri region list, from the pinned `idn-area-data` npm package (ODbL).
+
+Every service that places things (children, providers, MOUs) keeps its own `regions` table
+loaded from the same files: services share no database.
 
 The files come from `node_modules/idn-area-data/data/` (installed by `make`), or from
 SPRPA_REGION_DATA_DIR. Loading is a migration step: it runs once per database, in one
@@ -10,15 +13,58 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from pathlib import Path
-
-from registry.places.names import normalise
 
 PACKAGE = "idn-area-data"
 LICENCE = "ODbL-1.0"
 ATTRIBUTION = "Region codes and names from idn-area-data (https://github.com/fityannugroho/idn-area-data), ODbL 1.0"
 FILES = (("provinces.csv", 1, None), ("regencies.csv", 2, "province_code"),
          ("districts.csv", 3, "regency_code"), ("villages.csv", 4, "district_code"))
+
+
+_PREFIXES = re.compile(
+    r"^(provinsi|prov|kabupaten|kab|kota administrasi|kota adm|kecamatan|kec|distrik|desa|kelurahan|kel)\b\.?\s*"
+)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+# DDL for a service's first places migration; 'sprpa:reference' keeps it across test resets.
+REGIONS_DDL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    """
+    CREATE TABLE regions (
+        code        text PRIMARY KEY,
+        level       smallint NOT NULL CHECK (level BETWEEN 1 AND 4),
+        parent_code text REFERENCES regions (code),
+        name        text NOT NULL,
+        search_name text NOT NULL
+    )""",
+    "CREATE INDEX regions_parent ON regions (parent_code, name)",
+    "CREATE INDEX regions_search ON regions USING gin (search_name gin_trgm_ops)",
+    "COMMENT ON TABLE regions IS 'sprpa:reference'",
+    """
+    CREATE TABLE region_datasets (
+        package     text NOT NULL,
+        version     text NOT NULL,
+        licence     text NOT NULL,
+        attribution text NOT NULL,
+        places      integer NOT NULL,
+        loaded_at   timestamptz NOT NULL DEFAULT now()
+    )""",
+    "COMMENT ON TABLE region_datasets IS 'sprpa:reference'",
+)
+
+
+def normalise(name: str) -> str:
+    """Lower case, administrative prefix dropped, spaces and punctuation removed."""
+    return _NOT_ALNUM.sub("", _PREFIXES.sub("", name.strip().lower()))
+
+
+def create_and_load(op) -> None:
+    """For a migration: the regions tables, filled from the dataset in the same transaction."""
+    for statement in REGIONS_DDL:
+        op.execute(statement)
+    op.get_bind().connection.dbapi_connection.run_async(load)
 
 
 def data_dir() -> Path:
