@@ -128,6 +128,51 @@ class VisitRecorded(_RegistryEvent):
         return str(self.child_id)
 
 
+class _ProvidersEvent(EventData):
+    source_service: ClassVar[str] = "providers"
+    regency_code: PlaceCode
+
+    def place_code(self) -> str | None:
+        return self.regency_code
+
+
+class OrganizationUpserted(_ProvidersEvent):
+    """An organisation was created or changed: what the referral engine's replica needs."""
+
+    event_type: ClassVar[str] = "sprpa.organization.upserted.v1"
+    entity: ClassVar[str] = "organization"
+    action: ClassVar[str] = "upserted"
+
+    organization_id: uuid.UUID
+    kind: str
+    backbone_for: list[PlaceCode]
+    version: int
+
+    def cloud_subject(self) -> str:
+        return str(self.organization_id)
+
+
+class MouChanged(_ProvidersEvent):
+    """An MOU was signed or changed (terminated); its status on `as_of` follows its dates."""
+
+    event_type: ClassVar[str] = "sprpa.mou.changed.v1"
+    entity: ClassVar[str] = "mou"
+    action: ClassVar[str] = "changed"
+
+    mou_id: uuid.UUID
+    organization_id: uuid.UUID
+    signed_date: date | None
+    valid_from: date
+    valid_until: date
+    terminated_on: date | None
+    service_categories: list[str]
+    status: Literal["draft", "pending", "active", "expired", "terminated"]
+    as_of: date
+
+    def cloud_subject(self) -> str:
+        return str(self.mou_id)
+
+
 ReferralStatus = Literal[
     "offered", "accepted", "declined", "in_service", "completed", "expired", "withdrawn", "cancelled"
 ]
@@ -165,6 +210,6 @@ class ReferralStatusChanged(EventData):
 
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
-    ReferralStatusChanged,
+    OrganizationUpserted, MouChanged, ReferralStatusChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

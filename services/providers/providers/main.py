@@ -1,7 +1,9 @@
-"""Assembles the providers service: settings, routers, consumers, jobs."""
+"""Assembles the providers service: the catalogue, organisations and MOUs."""
 
 from fastapi import FastAPI
 
+from providers.catalogue.router import router as catalogue_router
+from providers.organizations.router import router as organizations_router
 from providers.settings import ProvidersSettings
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
@@ -14,7 +16,8 @@ def create_app(
     return create_service_app(
         settings or ProvidersSettings(),
         title="SPRPA providers",
-        description="Service-provider organisations, MOUs per kabupaten, the service catalogue and the HSDS directory.",
+        description="Service-provider organisations, MOUs per kabupaten and the service catalogue.",
+        routers=[catalogue_router, organizations_router],
         verifier=verifier,
         clock=clock,
     )

@@ -1,0 +1,24 @@
+"""The remediation service catalogue, with English and Indonesian labels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from sprpa_contracts.catalogue import CATALOGUE
+from sprpa_shared.dependencies import PrincipalDep
+
+router = APIRouter(prefix="/api/v1/service-categories", tags=["catalogue"])
+
+
+class ServiceCategory(BaseModel):
+    code: str
+    group: str
+    label_en: str
+    label_id: str
+
+
+@router.get("", response_model=list[ServiceCategory], summary="Every catalogue code with its labels")
+async def service_categories(_: PrincipalDep) -> list[ServiceCategory]:
+    return [ServiceCategory(code=code, group=code.split(".")[0], label_en=en, label_id=id_)
+            for code, (en, id_) in CATALOGUE.items()]

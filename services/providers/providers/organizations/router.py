@@ -1,0 +1,103 @@
+"""Organisations and their MOUs with kabupaten."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from providers import access
+from providers.organizations import service
+from providers.organizations.models import Organization
+from providers.organizations.schemas import (
+    REGENCY_CODE,
+    Kind,
+    MouCreate,
+    MouPublic,
+    MouTermination,
+    OrganizationCreate,
+    OrganizationPage,
+    OrganizationPublic,
+)
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+
+
+def _public(organization: Organization) -> OrganizationPublic:
+    return OrganizationPublic(**organization.model_dump())
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganizationPublic,
+             summary="Register a service provider; the same name twice in a kabupaten is refused")
+async def create(data: OrganizationCreate, response: Response, session: SessionDep, principal: PrincipalDep,
+                 clock: ClockDep) -> OrganizationPublic:
+    access.require_manager_of(principal, data.regency_code)
+    organization = await service.create_organization(session, data=data, principal=principal, now=clock.now())
+    response.headers["Location"] = f"/api/v1/organizations/{organization.id}"
+    return _public(organization)
+
+
+@router.get("", response_model=OrganizationPage, summary="The directory, by kabupaten and kind")
+async def list_organizations(
+    session: SessionDep,
+    _: PrincipalDep,
+    regency_code: Annotated[str | None, Query(pattern=REGENCY_CODE)] = None,
+    kind: Kind | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> OrganizationPage:
+    query = select(Organization)
+    if regency_code:
+        query = query.where(Organization.regency_code == regency_code)
+    if kind:
+        query = query.where(Organization.kind == kind.value)
+    if cursor:
+        at, last = decode_cursor(cursor)
+        query = query.where(or_(col(Organization.created_at) > at,
+                                and_(col(Organization.created_at) == at, col(Organization.id) > last)))
+    rows = list((await session.exec(
+        query.order_by(col(Organization.created_at), col(Organization.id)).limit(limit + 1))).all())
+    page = rows[:limit]
+    return OrganizationPage(items=[_public(o) for o in page],
+                            next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
+
+
+@router.get("/{organization_id}", response_model=OrganizationPublic)
+async def read(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> OrganizationPublic:
+    return _public(await service.get_organization(session, organization_id))
+
+
+@router.post("/{organization_id}/mous", status_code=status.HTTP_201_CREATED, response_model=MouPublic,
+             summary="Record an MOU between the organisation and a kabupaten")
+async def sign(organization_id: uuid.UUID, data: MouCreate, session: SessionDep, principal: PrincipalDep,
+               clock: ClockDep) -> MouPublic:
+    access.require_manager_of(principal, data.regency_code)
+    organization = await service.get_organization(session, organization_id)
+    mou = await service.sign_mou(session, organization=organization, data=data, principal=principal,
+                                 now=clock.now())
+    return service.mou_public(mou, clock.now())
+
+
+@router.get("/{organization_id}/mous", response_model=list[MouPublic], summary="MOUs with their status today")
+async def list_mous(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep,
+                    clock: ClockDep) -> list[MouPublic]:
+    await service.get_organization(session, organization_id)
+    return [service.mou_public(mou, clock.now()) for mou in await service.mous_of(session, organization_id)]
+
+
+@router.post("/{organization_id}/mous/{mou_id}/terminate", response_model=MouPublic,
+             summary="End an MOU early, with the reason")
+async def terminate(organization_id: uuid.UUID, mou_id: uuid.UUID, data: MouTermination, session: SessionDep,
+                    principal: PrincipalDep, clock: ClockDep) -> MouPublic:
+    organization = await service.get_organization(session, organization_id)
+    mous = {mou.id: mou for mou in await service.mous_of(session, organization_id)}
+    if mou_id in mous:
+        access.require_manager_of(principal, mous[mou_id].regency_code)
+    mou = await service.terminate_mou(session, organization=organization, mou_id=mou_id, data=data,
+                                      now=clock.now())
+    return service.mou_public(mou, clock.now())

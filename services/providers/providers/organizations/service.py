@@ -1,0 +1,119 @@
+"""Registering organisations and their MOUs, each change an event for the referral engine's replica."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from providers.mous.rules import MouTerms, status_on
+from providers.organizations.models import Mou, Organization
+from providers.organizations.schemas import MouCreate, MouPublic, MouTermination, OrganizationCreate
+from sprpa_contracts.events import MouChanged, OrganizationUpserted
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import Conflict, NotFound, ValidationFailed
+from sprpa_shared.events.outbox import emit
+from sprpa_shared.ids import new_id
+from sprpa_shared.regions import normalise
+
+
+async def _regency_exists(session: AsyncSession, code: str) -> bool:
+    found = await (await session.connection()).execute(
+        text("SELECT 1 FROM regions WHERE code = :code AND level = 2"), {"code": code})
+    return found.first() is not None
+
+
+async def _require_regencies(session: AsyncSession, codes: dict[str, str]) -> None:
+    errors = [{"field": field, "message": f"{code} is not an official kabupaten/kota"}
+              for field, code in codes.items() if not await _regency_exists(session, code)]
+    if errors:
+        raise ValidationFailed(f"invalid value for: {', '.join(e['field'] for e in errors)}", errors=errors)
+
+
+async def create_organization(session: AsyncSession, *, data: OrganizationCreate, principal: Principal,
+                              now: datetime) -> Organization:
+    await _require_regencies(session, {"regency_code": data.regency_code,
+                                       **{f"backbone_for.{i}": c for i, c in enumerate(data.backbone_for)}})
+    key = normalise(data.name)
+    existing = (await session.exec(select(Organization).where(
+        Organization.regency_code == data.regency_code, Organization.name_key == key))).first()
+    if existing is not None:
+        raise Conflict(f"{existing.name!r} is already registered in {data.regency_code}", existing_id=str(existing.id))
+    organization = Organization(
+        id=new_id(), name=data.name, name_key=key, kind=data.kind.value, regency_code=data.regency_code,
+        contacts=data.contacts.model_dump(exclude_none=True), backbone_for=data.backbone_for,
+        created_at=now, updated_at=now, created_by=principal.subject,
+    )
+    session.add(organization)
+    await session.flush()
+    await emit(session, OrganizationUpserted(organization_id=organization.id, regency_code=organization.regency_code,
+                                             kind=organization.kind, backbone_for=organization.backbone_for,
+                                             version=organization.version), at=now)
+    return organization
+
+
+async def get_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization:
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound("no such organisation")
+    return organization
+
+
+def terms(mou: Mou) -> MouTerms:
+    return MouTerms(regency_code=mou.regency_code, signed_date=mou.signed_date, valid_from=mou.valid_from,
+                    valid_until=mou.valid_until, service_categories=frozenset(mou.service_categories),
+                    terminated_on=mou.terminated_on)
+
+
+def mou_public(mou: Mou, now: datetime) -> MouPublic:
+    return MouPublic(**mou.model_dump(), status=status_on(terms(mou), now.date()).value)
+
+
+async def _changed(session: AsyncSession, mou: Mou, now: datetime) -> None:
+    await emit(session, MouChanged(
+        mou_id=mou.id, organization_id=mou.organization_id, regency_code=mou.regency_code,
+        signed_date=mou.signed_date, valid_from=mou.valid_from, valid_until=mou.valid_until,
+        terminated_on=mou.terminated_on, service_categories=mou.service_categories,
+        status=status_on(terms(mou), now.date()).value, as_of=now.date(),
+    ), at=now)
+
+
+async def sign_mou(session: AsyncSession, *, organization: Organization, data: MouCreate, principal: Principal,
+                   now: datetime) -> Mou:
+    await _require_regencies(session, {"regency_code": data.regency_code})
+    if data.signed_date and data.signed_date > now.date():
+        raise ValidationFailed("an MOU cannot be signed in the future", field="signed_date")
+    duplicate = (await session.exec(select(Mou).where(Mou.organization_id == organization.id,
+                                                      Mou.number == data.number))).first()
+    if duplicate is not None:
+        raise Conflict(f"this organisation already has MOU {data.number!r}", existing_id=str(duplicate.id))
+    mou = Mou(id=new_id(), organization_id=organization.id, **data.model_dump(), created_at=now,
+              created_by=principal.subject)
+    session.add(mou)
+    await session.flush()
+    await _changed(session, mou, now)
+    return mou
+
+
+async def mous_of(session: AsyncSession, organization_id: uuid.UUID) -> list[Mou]:
+    query = select(Mou).where(Mou.organization_id == organization_id).order_by(col(Mou.valid_from), col(Mou.id))
+    return list((await session.exec(query)).all())
+
+
+async def terminate_mou(session: AsyncSession, *, organization: Organization, mou_id: uuid.UUID,
+                        data: MouTermination, now: datetime) -> Mou:
+    mou = (await session.exec(select(Mou).where(Mou.id == mou_id, Mou.organization_id == organization.id)
+                              .with_for_update())).first()
+    if mou is None:
+        raise NotFound("no such MOU")
+    if mou.terminated_on is not None:
+        raise Conflict("the MOU is already terminated", terminated_on=mou.terminated_on.isoformat())
+    if data.terminated_on < mou.valid_from:
+        raise ValidationFailed("termination is before the MOU starts", field="terminated_on")
+    mou.terminated_on, mou.termination_reason = data.terminated_on, data.reason
+    session.add(mou)
+    await _changed(session, mou, now)
+    return mou
