@@ -173,6 +173,29 @@ class MouChanged(_ProvidersEvent):
         return str(self.mou_id)
 
 
+class OfferingChanged(_ProvidersEvent):
+    """An offering was created, changed (capacity included) or removed: the engine's replica of it."""
+
+    event_type: ClassVar[str] = "sprpa.offering.changed.v1"
+    entity: ClassVar[str] = "offering"
+    action: ClassVar[str] = "changed"
+
+    offering_id: uuid.UUID
+    organization_id: uuid.UUID
+    category: str
+    service_area: list[PlaceCode]
+    min_age: int
+    max_age: int
+    sexes: list[Sex]
+    capacity: int
+    course_type: str | None = None
+    removed: bool = False
+    version: int
+
+    def cloud_subject(self) -> str:
+        return str(self.offering_id)
+
+
 ReferralStatus = Literal[
     "offered", "accepted", "declined", "in_service", "completed", "expired", "withdrawn", "cancelled"
 ]
@@ -210,6 +233,6 @@ class ReferralStatusChanged(EventData):
 
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
-    OrganizationUpserted, MouChanged, ReferralStatusChanged,
+    OrganizationUpserted, MouChanged, OfferingChanged, ReferralStatusChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from providers.catalogue.router import router as catalogue_router
+from providers.offerings.router import router as offerings_router
 from providers.organizations.router import router as organizations_router
 from providers.settings import ProvidersSettings
 from sprpa_shared.app import create_service_app
@@ -16,8 +17,8 @@ def create_app(
     return create_service_app(
         settings or ProvidersSettings(),
         title="SPRPA providers",
-        description="Service-provider organisations, MOUs per kabupaten and the service catalogue.",
-        routers=[catalogue_router, organizations_router],
+        description="Service providers, their MOUs per kabupaten, offerings and search, and the service catalogue.",
+        routers=[catalogue_router, organizations_router, offerings_router],
         verifier=verifier,
         clock=clock,
     )

@@ -1,0 +1,71 @@
+"""Service offerings, capacity, and search for people and the referral engine's operators."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from providers.offerings import service
+from providers.offerings.rules import ChildNeed
+from providers.offerings.schemas import CapacityUpdate, Excluded, OfferingCreate, OfferingPublic, SearchResult
+from providers.organizations.schemas import REGENCY_CODE
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.errors import ValidationFailed
+
+router = APIRouter(prefix="/api/v1/services", tags=["services"])
+VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OfferingPublic,
+             summary="Add a service an organisation offers in a kabupaten")
+async def create(data: OfferingCreate, response: Response, session: SessionDep, principal: PrincipalDep,
+                 clock: ClockDep) -> OfferingPublic:
+    offering = await service.create(session, data=data, principal=principal, now=clock.now())
+    response.headers["Location"] = f"/api/v1/services/{offering.id}"
+    return service.public(offering)
+
+
+@router.get("", response_model=SearchResult,
+            summary="Offerings in a kabupaten under an active MOU, for a child's age, sex and desa if given")
+async def search(
+    session: SessionDep,
+    _: PrincipalDep,
+    clock: ClockDep,
+    regency_code: Annotated[str, Query(pattern=REGENCY_CODE)],
+    category: str | None = None,
+    age: Annotated[int | None, Query(ge=0, le=17)] = None,
+    sex: Literal["female", "male"] | None = None,
+    village_code: Annotated[str | None, Query(pattern=VILLAGE_CODE)] = None,
+    explain: bool = False,
+) -> SearchResult:
+    if village_code and not village_code.startswith(regency_code + "."):
+        raise ValidationFailed("the desa is not in the kabupaten", field="village_code")
+    need = None
+    if category and village_code:
+        need = ChildNeed(category=category, village_code=village_code, age=age, sex=sex)
+    excluded, eligible = await service.search(session, regency_code=regency_code, category=category, need=need,
+                                              day=clock.now().date())
+    return SearchResult(
+        items=[service.public(o) for o in eligible],
+        excluded=[Excluded(offering=service.public(o), reasons=r) for o, r in excluded] if explain else None,
+    )
+
+
+@router.get("/{offering_id}", response_model=OfferingPublic)
+async def read(offering_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> OfferingPublic:
+    return service.public(await service.get(session, offering_id))
+
+
+@router.put("/{offering_id}/capacity", response_model=OfferingPublic,
+            summary="How many open referrals the offering can hold (providers keep this current)")
+async def set_capacity(offering_id: uuid.UUID, data: CapacityUpdate, session: SessionDep, principal: PrincipalDep,
+                       clock: ClockDep) -> OfferingPublic:
+    return service.public(await service.set_capacity(session, offering_id=offering_id, capacity=data.capacity,
+                                                     principal=principal, now=clock.now()))
+
+
+@router.delete("/{offering_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop offering the service")
+async def remove(offering_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> None:
+    await service.remove(session, offering_id=offering_id, principal=principal, now=clock.now())
