@@ -173,6 +173,37 @@ class MouChanged(_ProvidersEvent):
         return str(self.mou_id)
 
 
+class MouExpiring(_ProvidersEvent):
+    """An MOU ends within 30 days: time for the district to renew it."""
+
+    event_type: ClassVar[str] = "sprpa.mou.expiring.v1"
+    entity: ClassVar[str] = "mou"
+    action: ClassVar[str] = "expiring"
+
+    mou_id: uuid.UUID
+    organization_id: uuid.UUID
+    valid_until: date
+    days_left: int
+
+    def cloud_subject(self) -> str:
+        return str(self.mou_id)
+
+
+class MouExpired(_ProvidersEvent):
+    """An MOU ended: its provider is no longer offered the kabupaten's referrals under it."""
+
+    event_type: ClassVar[str] = "sprpa.mou.expired.v1"
+    entity: ClassVar[str] = "mou"
+    action: ClassVar[str] = "expired"
+
+    mou_id: uuid.UUID
+    organization_id: uuid.UUID
+    valid_until: date
+
+    def cloud_subject(self) -> str:
+        return str(self.mou_id)
+
+
 class OfferingChanged(_ProvidersEvent):
     """An offering was created, changed (capacity included) or removed: the engine's replica of it."""
 
@@ -233,6 +264,6 @@ class ReferralStatusChanged(EventData):
 
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
-    OrganizationUpserted, MouChanged, OfferingChanged, ReferralStatusChanged,
+    OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from sprpa_shared.settings import ServiceSettings
@@ -13,3 +14,4 @@ class ProvidersSettings(ServiceSettings):
     default_port: ClassVar[int] = 8102
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa_providers"
+    mou_sweep_seconds: float = Field(default=300, gt=0, description="how often MOU expiry notices are checked")
