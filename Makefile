@@ -23,8 +23,8 @@ $(STAMP): $(INSTALL_INPUTS)
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
-run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all)
-	$(PY) -m sprpa_shared.stack run
+run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all); DEMO=1 loads demo providers
+	$(PY) -m sprpa_shared.stack run $(if $(DEMO),--demo)
 
 test: $(STAMP) ## run the whole test suite against real PostgreSQL and NATS
 	$(PY) -m pytest $(PYTEST_ARGS)

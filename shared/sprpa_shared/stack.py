@@ -89,7 +89,7 @@ def _wait_ready(timeout: float) -> list[str]:
     return sorted(pending)
 
 
-def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float) -> int:
+def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo: bool = False) -> int:
     started = time.monotonic()
     data.mkdir(parents=True, exist_ok=True)
     (data / "logs").mkdir(exist_ok=True)
@@ -140,6 +140,11 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float) -> in
         if not_ready:
             print(f"Not ready after {ready_timeout:.0f}s: {', '.join(not_ready)}; see {data / 'logs'}", file=sys.stderr)
             return 1
+        if demo:
+            providers = next(s for s in SERVICES if s.name == "providers")
+            env = {**os.environ, **service_env(providers, database_url=database_url, nats_url=nats_url,
+                                               secret=secret, data=data)}
+            subprocess.run([sys.executable, "-m", "providers", "demo-data"], env=env, check=True)
         print(f"SPRPA is up in {time.monotonic() - started:.1f}s (data in {data}, logs in {data / 'logs'}):")
         for service in SERVICES:
             print(f"  {service.name:<10} http://127.0.0.1:{service.port}   (docs: /docs, health: /readyz)")
@@ -179,9 +184,10 @@ def main() -> None:
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("SPRPA_PG_PORT", 5544)))
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SPRPA_NATS_PORT", 4222)))
     parser.add_argument("--ready-timeout", type=float, default=60.0)
+    parser.add_argument("--demo", action="store_true", help="load the demo provider directory (marked as demo)")
     args = parser.parse_args()
     sys.exit(run(args.data.resolve(), pg_port=args.pg_port, nats_port=args.nats_port,
-                 ready_timeout=args.ready_timeout))
+                 ready_timeout=args.ready_timeout, demo=args.demo))
 
 
 if __name__ == "__main__":
