@@ -11,7 +11,9 @@ from sqlalchemy import func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from providers import access
 from providers.hsds import mapping
+from providers.hsds.importer import HsdsImport, import_directory
 from providers.organizations.models import Mou, Offering, Organization
 from sprpa_contracts.catalogue import CATALOGUE
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
@@ -137,6 +139,12 @@ async def service_at_locations(
 async def service_at_location(sal_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                               clock: ClockDep) -> dict:
     return mapping.service_at_location(await service(sal_id, session, principal, clock))
+
+
+@router.post("/import", summary="Import organisations and services from another directory's HSDS 3.0 documents")
+async def import_hsds(data: HsdsImport, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> dict:
+    access.require_manager_of(principal, data.regency_code)
+    return await import_directory(session, data=data, principal=principal, now=clock.now())
 
 
 @router.get("/taxonomies", summary="The taxonomy of this directory: the service catalogue")
