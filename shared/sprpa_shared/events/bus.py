@@ -55,6 +55,7 @@ class EventBus:
         self.consumers: list[EventConsumer] = []
         self._tasks: list[asyncio.Task] = []
         self._provisioned = asyncio.Event()
+        self._stopping = asyncio.Event()
 
     @property
     def ready(self) -> bool:
@@ -83,7 +84,7 @@ class EventBus:
             except Exception as exc:  # noqa: BLE001 - not up yet: try again, readyz says 503 meanwhile
                 attempt += 1
                 log.warning("NATS not reachable yet", error=type(exc).__name__, attempt=attempt)
-                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))
+                await self._pause(min(5.0, 0.1 * 2**attempt))
         self.js = self.nc.jetstream(timeout=5)
         while not self._provisioned.is_set():
             try:
@@ -92,7 +93,7 @@ class EventBus:
                 self._provisioned.set()
             except Exception as exc:  # noqa: BLE001
                 log.warning("stream provisioning failed; retrying", error=type(exc).__name__)
-                await asyncio.sleep(0.5)
+                await self._pause(0.5)
         self.relay = OutboxRelay(dsn=self._dsn, js=self.js, metrics=self._metrics)
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
         for subscription in self._subscriptions:
@@ -106,8 +107,16 @@ class EventBus:
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(), name=subscription.spec.durable))
 
+    async def _pause(self, seconds: float) -> None:
+        """Wait before retrying, but no longer than until the service stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        if self._stopping.is_set():
+            raise asyncio.CancelledError
+
     async def stop(self) -> None:
         """Stop fetching, let the relay finish its batch, drain the connection."""
+        self._stopping.set()
         for consumer in self.consumers:
             await consumer.stop()
         if self.relay is not None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,16 +73,28 @@ def _offering_filter(search: str | None, taxonomy_term_id: str | None, organizat
     return conditions
 
 
+class OfferingFilters:
+    """The HSDS query parameters that select services (and their service_at_locations)."""
+
+    def __init__(self, search: Annotated[str | None, Query(max_length=100)] = None,
+                 taxonomy_term_id: str | None = None, organization_id: uuid.UUID | None = None,
+                 modified_after: datetime | None = None) -> None:
+        self.conditions = _offering_filter(search, taxonomy_term_id, organization_id, modified_after)
+
+    async def page(self, session: AsyncSession, page: int, per_page: int) -> tuple[int, list[Offering]]:
+        total = (await session.exec(select(func.count()).select_from(Offering).where(*self.conditions))).one()
+        rows = await session.exec(select(Offering).where(*self.conditions).order_by(col(Offering.id))
+                                  .offset((page - 1) * per_page).limit(per_page))
+        return total, list(rows.all())
+
+
+FiltersDep = Annotated[OfferingFilters, Depends()]
+
+
 @router.get("/services", summary="Services (one-to-one fields), paged")
-async def services(
-    session: SessionDep, _: PrincipalDep, clock: ClockDep, page: Page = 1, per_page: PerPage = 50,
-    search: Annotated[str | None, Query(max_length=100)] = None, taxonomy_term_id: str | None = None,
-    organization_id: uuid.UUID | None = None, modified_after: datetime | None = None,
-) -> dict:
-    conditions = _offering_filter(search, taxonomy_term_id, organization_id, modified_after)
-    total = (await session.exec(select(func.count()).select_from(Offering).where(*conditions))).one()
-    offerings = list((await session.exec(select(Offering).where(*conditions).order_by(col(Offering.id))
-                                         .offset((page - 1) * per_page).limit(per_page))).all())
+async def services(session: SessionDep, _: PrincipalDep, clock: ClockDep, filters: FiltersDep, page: Page = 1,
+                   per_page: PerPage = 50) -> dict:
+    total, offerings = await filters.page(session, page, per_page)
     orgs = await _organizations(session, list({o.organization_id for o in offerings}))
     mous = await _mous(session, list(orgs))
     day = clock.now().date()
@@ -121,15 +133,9 @@ async def organization(organization_id: uuid.UUID, session: SessionDep, _: Princ
 
 
 @router.get("/service_at_locations", summary="Where services are delivered (by area), paged")
-async def service_at_locations(
-    session: SessionDep, _: PrincipalDep, clock: ClockDep, page: Page = 1, per_page: PerPage = 50,
-    search: Annotated[str | None, Query(max_length=100)] = None, taxonomy_term_id: str | None = None,
-    organization_id: uuid.UUID | None = None, modified_after: datetime | None = None,
-) -> dict:
-    conditions = _offering_filter(search, taxonomy_term_id, organization_id, modified_after)
-    total = (await session.exec(select(func.count()).select_from(Offering).where(*conditions))).one()
-    offerings = list((await session.exec(select(Offering).where(*conditions).order_by(col(Offering.id))
-                                         .offset((page - 1) * per_page).limit(per_page))).all())
+async def service_at_locations(session: SessionDep, _: PrincipalDep, clock: ClockDep, filters: FiltersDep,
+                               page: Page = 1, per_page: PerPage = 50) -> dict:
+    total, offerings = await filters.page(session, page, per_page)
     documents = await _full_services(session, offerings, clock.now().date())
     return mapping.page([mapping.service_at_location(d) for d in documents], total=total, page_number=page,
                         per_page=per_page)

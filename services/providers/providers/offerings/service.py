@@ -59,26 +59,28 @@ async def get(session: AsyncSession, offering_id: uuid.UUID, *, lock: bool = Fal
     return offering
 
 
-async def set_capacity(session: AsyncSession, *, offering_id: uuid.UUID, capacity: int, principal: Principal,
-                       now: datetime) -> Offering:
+async def _change(session: AsyncSession, *, offering_id: uuid.UUID, principal: Principal, now: datetime,
+                  **changes) -> Offering:
+    """Lock, authorise, apply, bump the version, and tell the engine's replica."""
     offering = await get(session, offering_id, lock=True)
     require_offering_manager(principal, organization_id=offering.organization_id,
                              regency_code=offering.regency_code)
-    offering.capacity, offering.updated_at = capacity, now
+    for field, value in changes.items():
+        setattr(offering, field, value)
+    offering.updated_at = now
     offering.version += 1
     session.add(offering)
     await _changed(session, offering, now)
     return offering
 
 
+async def set_capacity(session: AsyncSession, *, offering_id: uuid.UUID, capacity: int, principal: Principal,
+                       now: datetime) -> Offering:
+    return await _change(session, offering_id=offering_id, principal=principal, now=now, capacity=capacity)
+
+
 async def remove(session: AsyncSession, *, offering_id: uuid.UUID, principal: Principal, now: datetime) -> None:
-    offering = await get(session, offering_id, lock=True)
-    require_offering_manager(principal, organization_id=offering.organization_id,
-                             regency_code=offering.regency_code)
-    offering.removed, offering.updated_at = True, now
-    offering.version += 1
-    session.add(offering)
-    await _changed(session, offering, now)
+    await _change(session, offering_id=offering_id, principal=principal, now=now, removed=True)
 
 
 async def search(session: AsyncSession, *, regency_code: str, category: str | None, need: ChildNeed | None,
