@@ -122,3 +122,26 @@ async def test_directory_lists_by_kabupaten_and_kind_with_a_cursor(api, as_, org
     assert second["next_cursor"] is None
     legal = (await api.get("/api/v1/organizations", params={"kind": "legal_aid"}, headers=as_("cadre"))).json()
     assert [o["name"] for o in legal["items"]] == ["LBH Lombok"]
+
+
+async def test_operators_update_organisations_with_if_match(api, as_, organization, db):
+    org = await organization()
+    other = await organization(name="LBH Jember", kind="legal_aid")
+    url = f"/api/v1/organizations/{org['id']}"
+    etag = (await api.get(url, headers=as_("cadre"))).headers["ETag"]
+    assert etag == '"1"'
+    change = {"contacts": {"person": "Ibu Ani", "email": "ani@ypsm.example.org"}, "backbone_for": ["35.09"]}
+    assert (await api.patch(url, json=change, headers=as_("operator"))).status_code == 428
+    updated = await api.patch(url, json=change, headers={**as_("operator"), "If-Match": etag})
+    assert updated.status_code == 200 and updated.headers["ETag"] == '"2"'
+    assert updated.json()["backbone_for"] == ["35.09"]
+    stale = await api.patch(url, json={"kind": "company"}, headers={**as_("operator"), "If-Match": etag})
+    assert stale.status_code == 412
+    clash = await api.patch(url, json={"name": "lbh  jember"}, headers={**as_("operator"), "If-Match": '"2"'})
+    assert clash.status_code == 409 and clash.json()["existing_id"] == other["id"]
+    for who, place in (("operator", "52.03"), ("provider", None)):
+        response = await api.patch(url, json={"kind": "company"}, headers={**as_(who, place), "If-Match": '"2"'})
+        assert response.status_code == 403
+    bad = await api.patch(url, json={"backbone_for": ["35.99"]}, headers={**as_("operator"), "If-Match": '"2"'})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "backbone_for.0"
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.organization.upserted.v1'") == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
@@ -21,11 +21,17 @@ from providers.organizations.schemas import (
     OrganizationCreate,
     OrganizationPage,
     OrganizationPublic,
+    OrganizationUpdate,
 )
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+
+
+def _etag(organization: Organization) -> str:
+    return f'"{organization.version}"'
 
 
 def _public(organization: Organization) -> OrganizationPublic:
@@ -68,8 +74,27 @@ async def list_organizations(
 
 
 @router.get("/{organization_id}", response_model=OrganizationPublic)
-async def read(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> OrganizationPublic:
-    return _public(await service.get_organization(session, organization_id))
+async def read(organization_id: uuid.UUID, response: Response, session: SessionDep,
+               _: PrincipalDep) -> OrganizationPublic:
+    organization = await service.get_organization(session, organization_id)
+    response.headers["ETag"] = _etag(organization)
+    return _public(organization)
+
+
+@router.patch("/{organization_id}", response_model=OrganizationPublic,
+              summary="Change an organisation; needs If-Match with the ETag you read")
+async def update(organization_id: uuid.UUID, data: OrganizationUpdate, response: Response, session: SessionDep,
+                 principal: PrincipalDep, clock: ClockDep,
+                 if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> OrganizationPublic:
+    organization = await service.get_organization(session, organization_id, lock=True)
+    access.require_manager_of(principal, organization.regency_code)
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the organisation you are changing")
+    if if_match != _etag(organization):
+        raise PreconditionFailed("the organisation changed since you read it", current_etag=_etag(organization))
+    updated = await service.update_organization(session, organization=organization, data=data, now=clock.now())
+    response.headers["ETag"] = _etag(updated)
+    return _public(updated)
 
 
 @router.post("/{organization_id}/mous", status_code=status.HTTP_201_CREATED, response_model=MouPublic,

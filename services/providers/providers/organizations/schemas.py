@@ -14,6 +14,13 @@ from sprpa_contracts.catalogue import SERVICE_CODES
 REGENCY_CODE = r"^\d{2}\.\d{2}$"
 
 
+def regency_codes(codes: list[str]) -> list[str]:
+    bad = [code for code in codes if not re.fullmatch(REGENCY_CODE, code)]
+    if bad:
+        raise ValueError(f"not kabupaten codes: {', '.join(bad)}")
+    return codes
+
+
 class Kind(StrEnum):
     GOVERNMENT_OFFICE = "government_office"
     UPTD_P2TP2A = "uptd_p2tp2a"
@@ -45,11 +52,24 @@ class OrganizationCreate(BaseModel):
 
     @field_validator("backbone_for")
     @classmethod
-    def _regency_codes(cls, codes: list[str]) -> list[str]:
-        bad = [code for code in codes if not re.fullmatch(REGENCY_CODE, code)]
-        if bad:
-            raise ValueError(f"not kabupaten codes: {', '.join(bad)}")
-        return codes
+    def _backbone(cls, codes: list[str]) -> list[str]:
+        return regency_codes(codes)
+
+
+class OrganizationUpdate(BaseModel):
+    """Fields to change (all optional); needs If-Match with the organisation's ETag."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    kind: Kind | None = None
+    contacts: Contacts | None = None
+    backbone_for: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("backbone_for")
+    @classmethod
+    def _backbone(cls, codes: list[str] | None) -> list[str] | None:
+        return None if codes is None else regency_codes(codes)
 
 
 class OrganizationPublic(BaseModel):

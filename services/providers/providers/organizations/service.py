@@ -11,7 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from providers.mous.rules import MouTerms, status_on
 from providers.organizations.models import Mou, Organization
-from providers.organizations.schemas import MouCreate, MouPublic, MouTermination, OrganizationCreate
+from providers.organizations.schemas import (
+    MouCreate,
+    MouPublic,
+    MouTermination,
+    OrganizationCreate,
+    OrganizationUpdate,
+)
 from sprpa_contracts.events import MouChanged, OrganizationUpserted
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, NotFound, ValidationFailed
@@ -55,8 +61,33 @@ async def create_organization(session: AsyncSession, *, data: OrganizationCreate
     return organization
 
 
-async def get_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization:
-    organization = await session.get(Organization, organization_id)
+async def update_organization(session: AsyncSession, *, organization: Organization, data: OrganizationUpdate,
+                              now: datetime) -> Organization:
+    changes = data.model_dump(exclude_unset=True, mode="json")
+    if changes.get("backbone_for"):
+        await _require_regencies(session, {f"backbone_for.{i}": c for i, c in enumerate(changes["backbone_for"])})
+    if "name" in changes:
+        key = normalise(changes["name"])
+        clash = (await session.exec(select(Organization).where(
+            Organization.regency_code == organization.regency_code, Organization.name_key == key,
+            Organization.id != organization.id))).first()
+        if clash is not None:
+            raise Conflict(f"{clash.name!r} is already registered in {organization.regency_code}",
+                           existing_id=str(clash.id))
+        organization.name_key = key
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    organization.version += 1
+    organization.updated_at = now
+    session.add(organization)
+    await emit(session, OrganizationUpserted(organization_id=organization.id, regency_code=organization.regency_code,
+                                             kind=organization.kind, backbone_for=organization.backbone_for,
+                                             version=organization.version), at=now)
+    return organization
+
+
+async def get_organization(session: AsyncSession, organization_id: uuid.UUID, *, lock: bool = False) -> Organization:
+    organization = await session.get(Organization, organization_id, with_for_update=lock)
     if organization is None:
         raise NotFound("no such organisation")
     return organization
