@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date
 
-from providers.mous.rules import MouStatus, MouTerms, status_on
 from providers.organizations.models import Mou, Offering, Organization
 from sprpa_contracts.catalogue import CATALOGUE
+from sprpa_contracts.eligibility import MouStatus, MouTerms, status_on
 
 NAMESPACE = uuid.UUID("0f3c2a9e-5b7d-4e61-9c84-2a1d6e0b7f35")
 TAXONOMY_ID = uuid.uuid5(NAMESPACE, "taxonomy:sprpa-service-catalogue")

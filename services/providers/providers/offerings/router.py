@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from providers.offerings import service
-from providers.offerings.rules import ChildNeed
 from providers.offerings.schemas import CapacityUpdate, Excluded, OfferingCreate, OfferingPublic, SearchResult
 from providers.organizations.schemas import REGENCY_CODE
+from sprpa_contracts.eligibility import ChildNeed
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import ValidationFailed
 

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from providers.offerings.rules import ChildNeed, OfferingTerms, exclusion_reasons
 from providers.offerings.schemas import OfferingCreate, OfferingPublic
 from providers.organizations.models import Mou, Offering
 from providers.organizations.service import get_organization, terms
+from sprpa_contracts.eligibility import ChildNeed, OfferingTerms, exclusion_reasons
 from sprpa_contracts.events import OfferingChanged
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Forbidden, NotFound

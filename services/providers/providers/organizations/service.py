@@ -9,7 +9,6 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from providers.mous.rules import MouTerms, status_on
 from providers.organizations.models import Mou, Organization
 from providers.organizations.schemas import (
     MouCreate,
@@ -18,6 +17,7 @@ from providers.organizations.schemas import (
     OrganizationCreate,
     OrganizationUpdate,
 )
+from sprpa_contracts.eligibility import MouTerms, status_on
 from sprpa_contracts.events import MouChanged, OrganizationUpserted
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, NotFound, ValidationFailed

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from providers.mous.rules import MouStatus, MouTerms, exclusion, status_on
+from sprpa_contracts.eligibility import MouStatus, MouTerms, exclusion, status_on
 
 MOU = MouTerms(regency_code="35.09", signed_date=date(2025, 1, 10), valid_from=date(2025, 2, 1),
                valid_until=date(2026, 1, 31), service_categories=frozenset({"education.equivalency", "legal.aid"}))

@@ -2,8 +2,7 @@ from datetime import date
 
 import pytest
 
-from providers.mous.rules import MouTerms
-from providers.offerings.rules import ChildNeed, OfferingTerms, exclusion_reasons
+from sprpa_contracts.eligibility import ChildNeed, MouTerms, OfferingTerms, exclusion_reasons
 
 DAY = date(2026, 11, 23)
 MOU = MouTerms(regency_code="35.09", signed_date=date(2026, 1, 1), valid_from=date(2026, 1, 1),
