@@ -1,0 +1,1 @@
+"""Matching needs to offerings: eligibility, then ranking."""
