@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,18 +50,30 @@ def require_free_port(port: int, what: str) -> None:
         )
 
 
+def poll_until(condition: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
+    """Check `condition` until it holds or the deadline passes; whether it held (for blocking callers)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
 def wait_for_port(port: int, *, timeout: float, process: subprocess.Popen | None = None) -> None:
     """Block until something accepts TCP connections on the port, or fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+            return False
+
+    if not poll_until(listening, timeout=timeout):
+        raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
 
 
 def _postgres_bin() -> Path:
@@ -175,16 +188,9 @@ class EmbeddedPostgres:
         self._wait_accepting(timeout)
 
     def _wait_accepting(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready = subprocess.run(
-                [str(_postgres_bin() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
-                capture_output=True,
-            )
-            if ready.returncode == 0:
-                return
-            time.sleep(0.05)
-        raise TimeoutError(f"PostgreSQL on port {self.port} not ready after {timeout}s")
+        command = [str(_postgres_bin() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        if not poll_until(lambda: subprocess.run(command, capture_output=True).returncode == 0, timeout=timeout):
+            raise TimeoutError(f"PostgreSQL on port {self.port} not ready after {timeout}s")
 
     def stop(self, *, timeout: float = 30.0) -> None:
         """Fast shutdown: roll back open transactions, checkpoint, exit."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, port_is_free
+from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, poll_until, port_is_free
 from sprpa_shared.migrations import ensure_database, upgrade, with_database
 
 
@@ -74,18 +74,19 @@ def service_env(
 
 def _wait_ready(timeout: float) -> list[str]:
     """Names of the services not answering /readyz 200 by the deadline (empty when all are ready)."""
-    deadline = time.monotonic() + timeout
     pending = {service.name: service.port for service in SERVICES}
     with httpx.Client(timeout=1) as client:
-        while pending and time.monotonic() < deadline:
+
+        def all_ready() -> bool:
             for name, port in list(pending.items()):
                 try:
                     if client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
                         del pending[name]
                 except httpx.HTTPError:
                     pass
-            if pending:
-                time.sleep(0.2)
+            return not pending
+
+        poll_until(all_ready, timeout=timeout, interval=0.2)
     return sorted(pending)
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
 
 from providers.main import create_app
 from providers.settings import ProvidersSettings
-from sprpa_shared.auth.principal import Role
 from sprpa_shared.clock import MovableClock
-from sprpa_shared.testing.apps import running
+from sprpa_shared.testing.apps import database, running
 
 TODAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -37,25 +34,10 @@ def api(providers_app):
 
 @pytest.fixture
 async def db(providers_app):
-    connection = await asyncpg.connect(providers_app.state.settings.asyncpg_url)
-    yield connection
-    await connection.close()
+    async with database(providers_app) as connection:
+        yield connection
 
 
-@pytest.fixture
-def as_(issuer):
-    def headers(who: str, place: str | None = None) -> dict[str, str]:
-        if who == "operator":
-            return issuer.headers(Role.DISTRICT_OPERATOR, regencies=(place or "35.09",), subject=f"op-{place}")
-        if who == "admin":
-            return issuer.headers(Role.NATIONAL_ADMIN)
-        if who == "provider":
-            return issuer.headers(Role.PROVIDER_STAFF, org=uuid.UUID(int=1))
-        if who == "cadre":
-            return issuer.headers(Role.VILLAGE_CADRE, village="35.09.11.2007")
-        raise ValueError(who)
-
-    return headers
 
 
 @pytest.fixture

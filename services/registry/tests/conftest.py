@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
 from registry.main import create_app
 from registry.settings import RegistrySettings
-from registry.testing import KESILIR, TODAY, child_payload
-from sprpa_shared.auth.principal import Role
+from registry.testing import TODAY, child_payload
 from sprpa_shared.clock import MovableClock
-from sprpa_shared.testing.apps import running
+from sprpa_shared.testing.apps import database, running
 
 
 @pytest.fixture
@@ -34,31 +32,10 @@ def api(registry_app):
 
 @pytest.fixture
 async def db(registry_app):
-    connection = await asyncpg.connect(registry_app.state.settings.asyncpg_url)
-    yield connection
-    await connection.close()
+    async with database(registry_app) as connection:
+        yield connection
 
 
-@pytest.fixture
-def as_(issuer):
-    """Headers for a role in a place: as_('cadre'), as_('operator', '52.03'), as_('provider')..."""
-    import uuid
-
-    def headers(who: str, place: str | None = None) -> dict[str, str]:
-        if who == "cadre":
-            return issuer.headers(Role.VILLAGE_CADRE, village=place or KESILIR, subject=f"cadre-{place or KESILIR}")
-        if who == "operator":
-            return issuer.headers(Role.DISTRICT_OPERATOR, regencies=(place or "35.09",),
-                                  subject=f"operator-{place or '35.09'}")
-        if who == "admin":
-            return issuer.headers(Role.NATIONAL_ADMIN)
-        if who == "provider":
-            return issuer.headers(Role.PROVIDER_STAFF, org=uuid.UUID(int=1))
-        if who == "analyst":
-            return issuer.headers(Role.ANALYST, regencies=("35.09",))
-        raise ValueError(who)
-
-    return headers
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 
@@ -17,3 +18,13 @@ async def running(app: FastAPI, *, ready_timeout: float = 15.0) -> AsyncIterator
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{app.state.settings.service}") as client:
             yield client
+
+
+@asynccontextmanager
+async def database(app: FastAPI) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the app's database, for asserting on what it wrote."""
+    connection = await asyncpg.connect(app.state.settings.asyncpg_url)
+    try:
+        yield connection
+    finally:
+        await connection.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
+from sprpa_shared.auth.principal import Role
 from sprpa_shared.settings import ServiceSettings
 from sprpa_shared.testing.issuer import TestIssuer
 from sprpa_shared.testing.servers import TestServers
@@ -54,3 +56,33 @@ def make_settings(clean: TestServers, issuer: TestIssuer) -> Callable:
         )
 
     return make
+
+
+PILOT_VILLAGE = "35.09.11.2007"  # Kesilir, Wuluhan, Jember: the default place of test tokens
+PILOT_REGENCY = "35.09"
+TEST_ORGANIZATION = uuid.UUID(int=1)
+
+
+@pytest.fixture
+def as_(issuer: TestIssuer) -> Callable[..., dict[str, str]]:
+    """Headers for a role in a place: as_("cadre"), as_("operator", "52.03"), as_("provider")...
+
+    Each place gets its own subject, so two cadres of different desa are two people.
+    """
+
+    def headers(who: str, place: str | None = None) -> dict[str, str]:
+        if who == "cadre":
+            village = place or PILOT_VILLAGE
+            return issuer.headers(Role.VILLAGE_CADRE, village=village, subject=f"cadre-{village}")
+        if who == "operator":
+            regency = place or PILOT_REGENCY
+            return issuer.headers(Role.DISTRICT_OPERATOR, regencies=(regency,), subject=f"operator-{regency}")
+        if who == "admin":
+            return issuer.headers(Role.NATIONAL_ADMIN)
+        if who == "provider":
+            return issuer.headers(Role.PROVIDER_STAFF, org=TEST_ORGANIZATION)
+        if who == "analyst":
+            return issuer.headers(Role.ANALYST, regencies=(PILOT_REGENCY,))
+        raise ValueError(f"no test role {who!r}")
+
+    return headers
