@@ -130,3 +130,10 @@ class Metrics:
             "sprpa_events_dead_lettered", "Events sent to the dead-letter subject", ["consumer", "type"], **labels
         )
         self.service = service
+        self._own: dict[str, Counter] = {}
+
+    def counter(self, name: str, documentation: str, labels: tuple[str, ...] = ()) -> Counter:
+        """A service's own counter (e.g. `sprpa_referral_offers_expired`), created once per registry."""
+        if name not in self._own:
+            self._own[name] = Counter(name, documentation, list(labels), registry=self.registry)
+        return self._own[name]

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from sqlmodel import col, select
 
 from registry import access
-from registry.audit import service as audit
 from registry.children.models import Child, ProviderAccess
+from sprpa_shared import audit
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import NotFound

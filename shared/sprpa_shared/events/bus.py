@@ -12,7 +12,8 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sprpa_shared.events.consumer import EventConsumer, Handler
+from sprpa_shared.events.consumer import EventConsumer, Handler, handle_once
+from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.relay import OutboxRelay
 from sprpa_shared.events.streams import ConsumerSpec, ensure_service_stream
 from sprpa_shared.observability import Metrics, get_logger
@@ -63,6 +64,14 @@ class EventBus:
 
     async def wait_ready(self, timeout: float) -> None:
         await asyncio.wait_for(self._provisioned.wait(), timeout)
+
+    async def deliver(self, envelope: Envelope) -> bool:
+        """Handle one event as this service's consumer of its type would, inbox included, but
+        without NATS (tests, and replaying a dead letter by hand). False: handled before."""
+        for subscription in self._subscriptions:
+            if envelope.type in subscription.handlers:
+                return await handle_once(self._sessions, subscription.spec.durable, subscription.handlers, envelope)
+        raise LookupError(f"the {self.service} service does not consume {envelope.type}")
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._connect_and_run(), name=f"{self.service}-bus"))

@@ -33,6 +33,22 @@ _RECORD = text(
 )
 
 
+async def handle_once(sessions: async_sessionmaker[AsyncSession], consumer: str, handlers: dict[str, Handler],
+                      envelope: Envelope) -> bool:
+    """Run the event's handler and record the event in the inbox, in one transaction.
+
+    Returns False when the consumer had handled the event before (nothing was done again)."""
+    async with transaction(sessions) as session:
+        connection = await session.connection()
+        recorded = await connection.execute(_RECORD, {"id": envelope.id, "consumer": consumer, "type": envelope.type})
+        if recorded.first() is None:
+            return False  # seen before: no second effect
+        handler = handlers.get(envelope.type)
+        if handler is not None:
+            await handler(session, envelope)
+        return True
+
+
 class PoisonMessage(Exception):
     """A message that can never be handled (unreadable envelope): dead-lettered at once."""
 
@@ -114,16 +130,7 @@ class EventConsumer:
             await message.ack_sync()
 
     async def _handle(self, envelope: Envelope) -> None:
-        handler = self._handlers.get(envelope.type)
-        async with transaction(self._sessions) as session:
-            connection = await session.connection()
-            recorded = await connection.execute(
-                _RECORD, {"id": envelope.id, "consumer": self.spec.durable, "type": envelope.type}
-            )
-            if recorded.first() is None:
-                return  # seen before: no second effect
-            if handler is not None:
-                await handler(session, envelope)
+        await handle_once(self._sessions, self.spec.durable, self._handlers, envelope)
 
     async def _failed(self, message: Msg, event_type: str, exc: Exception) -> None:
         delivered = message.metadata.num_delivered if message.metadata else 1

@@ -70,7 +70,7 @@ def as_(issuer: TestIssuer) -> Callable[..., dict[str, str]]:
     Each place gets its own subject, so two cadres of different desa are two people.
     """
 
-    def headers(who: str, place: str | None = None) -> dict[str, str]:
+    def headers(who: str, place: str | uuid.UUID | None = None) -> dict[str, str]:
         if who == "cadre":
             village = place or PILOT_VILLAGE
             return issuer.headers(Role.VILLAGE_CADRE, village=village, subject=f"cadre-{village}")
@@ -80,7 +80,8 @@ def as_(issuer: TestIssuer) -> Callable[..., dict[str, str]]:
         if who == "admin":
             return issuer.headers(Role.NATIONAL_ADMIN)
         if who == "provider":
-            return issuer.headers(Role.PROVIDER_STAFF, org=TEST_ORGANIZATION)
+            organization = place or TEST_ORGANIZATION  # as_("provider", organization_id)
+            return issuer.headers(Role.PROVIDER_STAFF, org=organization, subject=f"staff-{organization}")
         if who == "analyst":
             return issuer.headers(Role.ANALYST, regencies=(PILOT_REGENCY,))
         raise ValueError(f"no test role {who!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
@@ -23,15 +23,16 @@ from providers.organizations.schemas import (
     OrganizationPublic,
     OrganizationUpdate,
 )
+from sprpa_shared import concurrency
+from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
-from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
 
 
 def _etag(organization: Organization) -> str:
-    return f'"{organization.version}"'
+    return concurrency.etag(organization.version)
 
 
 def _public(organization: Organization) -> OrganizationPublic:
@@ -85,13 +86,10 @@ async def read(organization_id: uuid.UUID, response: Response, session: SessionD
               summary="Change an organisation; needs If-Match with the ETag you read")
 async def update(organization_id: uuid.UUID, data: OrganizationUpdate, response: Response, session: SessionDep,
                  principal: PrincipalDep, clock: ClockDep,
-                 if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> OrganizationPublic:
+                 if_match: IfMatch = None) -> OrganizationPublic:
     organization = await service.get_organization(session, organization_id, lock=True)
     access.require_manager_of(principal, organization.regency_code)
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag of the organisation you are changing")
-    if if_match != _etag(organization):
-        raise PreconditionFailed("the organisation changed since you read it", current_etag=_etag(organization))
+    concurrency.require_match(if_match, organization.version, what="organisation")
     updated = await service.update_organization(session, organization=organization, data=data, now=clock.now())
     response.headers["ETag"] = _etag(updated)
     return _public(updated)

@@ -10,7 +10,6 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from registry import access
-from registry.audit import service as audit
 from registry.children import service
 from registry.children.models import Child
 from registry.children.schemas import (
@@ -28,9 +27,10 @@ from registry.children.schemas import (
 )
 from registry.dependencies import ChildDep, ReadableChildDep
 from registry.duplicates import service as duplicates
+from sprpa_shared import audit, concurrency
 from sprpa_shared.auth.principal import Role
+from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
-from sprpa_shared.errors import PreconditionFailed, PreconditionRequired
 from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
@@ -39,7 +39,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def etag(child: Child) -> str:
-    return f'"{child.version}"'
+    return concurrency.etag(child.version)
 
 
 @router.post("/households", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
@@ -175,13 +175,9 @@ async def update_child(
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> ChildPublic:
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag of the record you are changing")
-    if if_match != etag(child):
-        raise PreconditionFailed("the record changed since you read it; reload it and apply your change again",
-                                 current_etag=etag(child))
+    concurrency.require_match(if_match, child.version, what="record")
     if data.village_code is not None:
         access.require_write_in(principal, data.village_code)
     updated = await service.update(session, child=child, data=data, principal=principal, now=clock.now())

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from registry import access
-from registry.audit import service as audit
 from registry.children.router import etag
 from registry.children.schemas import VILLAGE_CODE
 from registry.dependencies import ChildDep
 from registry.visits import service
 from registry.visits.models import Visit
 from registry.visits.schemas import OverdueVisit, VisitCreate, VisitPublic
+from sprpa_shared import audit
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.pagination import Limit
 

@@ -1,4 +1,8 @@
-"""Writes audit rows in the request's transaction: an access that is not recorded did not happen."""
+"""The append-only audit log of every access to a child's record, one table per service.
+
+Rows are written in the request's transaction: an access that is not recorded did not happen.
+The table refuses UPDATE, DELETE and TRUNCATE (a trigger), so a row once written stays.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.observability import current_traceparent, trace_id_of
+
+AUDIT_DDL = [
+    """
+    CREATE TABLE audit_log (
+        id         bigserial PRIMARY KEY,
+        at         timestamptz NOT NULL,
+        actor      text NOT NULL,
+        actor_role text NOT NULL,
+        action     text NOT NULL,
+        child_id   uuid,
+        client_ip  text,
+        trace_id   text
+    )""",
+    "CREATE INDEX audit_log_child ON audit_log (child_id, id)",
+    """
+    CREATE FUNCTION audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+    END $$""",
+    """
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only()""",
+]
+AUDIT_DROP = ["DROP TABLE audit_log", "DROP FUNCTION audit_log_is_append_only"]
 
 _RECORD = text(
     "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id) "
