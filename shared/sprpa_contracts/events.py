@@ -69,6 +69,10 @@ class CaseFlagged(_RegistryEvent):
     action: ClassVar[str] = "flagged"
 
     child_id: uuid.UUID
+    flag_id: uuid.UUID | None = Field(default=None, description="one flag of the case; a re-flag after relapse is new")
+    consent_id: uuid.UUID | None = Field(default=None, description="the consent recorded with the flag")
+    consent_scope: list[str] = Field(default_factory=list, description="what the consent allows, e.g. "
+                                     "share_with_mou_providers")
     age: int = Field(ge=0, le=17)
     sex: Sex
     classification: str
@@ -231,6 +235,10 @@ ReferralStatus = Literal[
     "offered", "accepted", "declined", "in_service", "completed", "expired", "withdrawn", "cancelled"
 ]
 LIVE_REFERRAL_STATUSES = frozenset({"offered", "accepted", "in_service"})
+# A provider reads the child's record (the minimum it needs) only once it has taken the referral:
+# an offer may go to several organisations at once, and the offer itself tells enough to decide
+# (age, sex, desa, need).
+CHILD_VISIBLE_TO_PROVIDER = frozenset({"accepted", "in_service"})
 
 
 class ReferralStatusChanged(EventData):
@@ -244,11 +252,15 @@ class ReferralStatusChanged(EventData):
 
     referral_id: uuid.UUID
     child_id: uuid.UUID
+    case_id: uuid.UUID | None = Field(default=None, description="the engine's case: one flag of the child")
+    need_id: uuid.UUID | None = None
     village_code: PlaceCode
     need: str = Field(description="service catalogue code")
     organization_id: uuid.UUID
     service_id: uuid.UUID | None = None
+    backbone: bool = Field(default=False, description="offered to the kabupaten's backbone: no provider was left")
     status: ReferralStatus
+    reason: str | None = Field(default=None, description="decline or cancel reason code (never the free text)")
     outcome: Literal["service_delivered", "child_declined", "moved_away", "other"] | None = None
     on: date = Field(description="the day the change happened")
     all_needs_settled: bool = Field(
@@ -262,8 +274,54 @@ class ReferralStatusChanged(EventData):
         return str(self.referral_id)
 
 
+class GapRecorded(EventData):
+    """A need no MOU provider could take: it went to the backbone organisation (or to nobody)."""
+
+    event_type: ClassVar[str] = "sprpa.gap.recorded.v1"
+    source_service: ClassVar[str] = "referral"
+    entity: ClassVar[str] = "gap"
+    action: ClassVar[str] = "recorded"
+
+    gap_id: uuid.UUID
+    case_id: uuid.UUID
+    need_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: PlaceCode
+    need: str = Field(description="service catalogue code")
+    reason: Literal["no_candidates", "exhausted"]
+    backbone_organization_id: uuid.UUID | None = Field(default=None, description="None: the kabupaten has no backbone")
+    on: date
+
+    def place_code(self) -> str | None:
+        return self.village_code
+
+    def cloud_subject(self) -> str:
+        return str(self.need_id)
+
+
+class CaseRefused(EventData):
+    """The engine would not refer a flagged case: `reason` says why (e.g. no consent to share)."""
+
+    event_type: ClassVar[str] = "sprpa.case.refused.v1"
+    source_service: ClassVar[str] = "referral"
+    entity: ClassVar[str] = "case"
+    action: ClassVar[str] = "refused"
+
+    case_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: PlaceCode
+    reason: Literal["no_consent", "consent_scope"]
+
+    def place_code(self) -> str | None:
+        return self.village_code
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
     OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
+    GapRecorded, CaseRefused,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
+from nats.js.errors import NotFoundError
 
 from registry.testing import KESILIR_NEIGHBOUR
 from sprpa_contracts.events import ReferralStatusChanged
@@ -75,12 +76,16 @@ async def test_all_needs_settled_makes_the_follow_up_visit_due(api, as_, flagged
     assert child["status"] == "in_remediation"
 
 
-async def test_provider_sees_the_minimum_only_while_its_referral_is_live(api, as_, issuer, flagged, publish):
+async def test_provider_sees_the_minimum_only_while_it_holds_the_referral(api, as_, issuer, flagged, publish,
+                                                                          registry_app):
     referral = uuid.uuid4()
     url = f"/api/v1/children/{flagged['id']}"
     provider = as_("provider")
     assert (await api.get(url, headers=provider)).status_code == 404
     await publish(flagged, "offered", referral=referral)
+    await wait_until(lambda: _consumed(registry_app, 1), what="offer consumed")
+    assert (await api.get(url, headers=provider)).status_code == 404, "an offer alone opens nothing"
+    await publish(flagged, "accepted", referral=referral)
     seen = await wait_until(lambda: _provider_sees(api, url, provider), what="provider access opened")
     assert set(seen) == {"id", "full_name", "sex", "age", "village_code", "school_status", "living_arrangement"}
     assert "nik" not in seen and "work" not in seen and "household_id" not in seen
@@ -89,7 +94,7 @@ async def test_provider_sees_the_minimum_only_while_its_referral_is_live(api, as
     for path in ("/visits", "/history", "/duplicates"):
         assert (await api.get(url + path, headers=provider)).status_code == 404
 
-    await publish(flagged, "declined", referral=referral, on=date(2026, 11, 24))
+    await publish(flagged, "cancelled", referral=referral, on=date(2026, 11, 24))
     await wait_until(lambda: _provider_blind(api, url, provider), what="provider access closed")
 
 
@@ -101,11 +106,7 @@ async def test_a_redelivered_event_has_no_second_effect(api, as_, flagged, publi
     message = await js.get_msg("REFERRAL", 1)
     await js.publish(message.subject, message.data, headers={"Nats-Msg-Id": "again-after-the-window"})
 
-    async def consumed_both():
-        info = await js.consumer_info("REFERRAL", "registry-referrals")
-        return info.ack_floor.stream_seq >= 2
-
-    await wait_until(consumed_both)
+    await wait_until(lambda: _consumed(registry_app, 2), what="both copies consumed")
     moves = await db.fetchval("SELECT count(*) FROM case_history WHERE child_id = $1 AND to_status = 'referred'",
                               uuid.UUID(flagged["id"]))
     assert moves == 1
@@ -114,9 +115,17 @@ async def test_a_redelivered_event_has_no_second_effect(api, as_, flagged, publi
 
 async def test_events_for_a_neighbouring_desa_child_do_not_open_other_children(api, as_, register, flagged, publish):
     neighbour = await register("cadre", KESILIR_NEIGHBOUR, village_code=KESILIR_NEIGHBOUR, nik=None)
-    await publish(flagged, "offered", referral=uuid.uuid4())
+    await publish(flagged, "accepted", referral=uuid.uuid4())
     await wait_until(lambda: _provider_sees(api, f"/api/v1/children/{flagged['id']}", as_("provider")))
     assert (await api.get(f"/api/v1/children/{neighbour['id']}", headers=as_("provider"))).status_code == 404
+
+
+async def _consumed(registry_app, sequence: int) -> bool:
+    try:
+        info = await registry_app.state.bus.js.consumer_info("REFERRAL", "registry-referrals")
+    except NotFoundError:
+        return False  # the consumer binds once the stream exists
+    return info.ack_floor.stream_seq >= sequence
 
 
 async def _status_is(api, as_, child, status):

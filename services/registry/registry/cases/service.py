@@ -84,6 +84,9 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         session,
         CaseFlagged(
             child_id=child.id,
+            flag_id=record.id,
+            consent_id=consent.id,
+            consent_scope=consent.scope,
             village_code=child.village_code,
             age=age,
             sex=child.sex,

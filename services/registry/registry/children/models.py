@@ -53,7 +53,7 @@ class Child(SQLModel, table=True):
 
 
 class ProviderAccess(SQLModel, table=True):
-    """An organisation's referral for a child; `live` while offered, accepted or in service."""
+    """An organisation's referral for a child; `live` while accepted or in service."""
 
     __tablename__ = "provider_access"
 
