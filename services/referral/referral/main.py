@@ -1,12 +1,19 @@
-"""Assembles the referral engine: its replica of the provider directory (matching lands next)."""
+"""Assembles the referral engine: directory replica, fan-out on `case.flagged`, the referral
+lifecycle APIs, gaps, per-kabupaten settings and the SLA sweeper."""
 
 from fastapi import FastAPI
 
+from referral.cases import handlers as case_handlers
+from referral.cases.router import router as cases_router
 from referral.directory.handlers import HANDLERS as DIRECTORY_HANDLERS
+from referral.gaps.router import router as gaps_router
+from referral.kabupaten.router import router as settings_router
+from referral.referrals.router import router as referrals_router
 from referral.settings import ReferralSettings
+from referral.sweeper import sla_sweeper
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
-from sprpa_shared.clock import Clock
+from sprpa_shared.clock import Clock, SystemClock
 from sprpa_shared.events.bus import Subscription
 
 
@@ -14,18 +21,25 @@ def create_app(
     settings: ReferralSettings | None = None, *, verifier: TokenVerifier | None = None, clock: Clock | None = None
 ) -> FastAPI:
     settings = settings or ReferralSettings()
+    clock = clock or SystemClock()
     return create_service_app(
         settings,
         title="SPRPA referral engine",
         description="Matches flagged needs to MOU providers, fans out offers and tracks every referral to its end.",
+        routers=[referrals_router, cases_router, gaps_router, settings_router],
         subscriptions=[
             Subscription(
                 spec=settings.consumer(name="directory", stream="PROVIDERS", subjects=[
                     "sprpa.providers.organization.upserted.>", "sprpa.providers.mou.changed.>",
                     "sprpa.providers.offering.changed.>"]),
                 handlers=DIRECTORY_HANDLERS,
-            )
+            ),
+            Subscription(
+                spec=settings.consumer(name="cases", stream="REGISTRY", subjects=["sprpa.registry.case.flagged.>"]),
+                handlers=case_handlers.handlers(settings, clock),
+            ),
         ],
+        jobs=[sla_sweeper],
         verifier=verifier,
         clock=clock,
     )

@@ -18,7 +18,7 @@ def candidate(name: str, *, area=(), capacity=10, open_referrals=0, hours=None, 
         terms=OfferingTerms(category="psychosocial.counselling", regency_code="35.09", service_area=frozenset(area),
                             min_age=6, max_age=17, sexes=frozenset(), capacity=capacity,
                             open_referrals=open_referrals),
-        mous=tuple(mous), median_response_hours=hours, acceptance_rate=acceptance)
+        mous=tuple(mous), response_hours=hours, acceptance_rate=acceptance)
 
 
 def names(matches, pool):

@@ -1,6 +1,12 @@
-"""Reading the replica: the candidate offerings for a need in a kabupaten."""
+"""Reading the replica: the candidate offerings for a need in a kabupaten, with their load and record.
+
+Load is the referrals each offering holds (accepted or in service) against its capacity; the
+record is the organisation's mean hours to answer an offer and its share of offers accepted.
+"""
 
 from __future__ import annotations
+
+import uuid
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,34 +14,86 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from referral.matching.rules import Candidate
 from sprpa_contracts.eligibility import MouTerms, OfferingTerms
 
-_OFFERINGS = text("""
-SELECT id, organization_id, regency_code, category, service_area, min_age, max_age, sexes, capacity
-FROM replica_offerings WHERE regency_code = :regency AND category = :category AND NOT removed
-""")
+_COLUMNS = """
+SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.min_age, o.max_age, o.sexes,
+       o.capacity,
+       (SELECT count(*) FROM referrals r WHERE r.offering_id = o.id AND r.status IN ('accepted', 'in_service'))
+           AS held,
+       s.responded, s.accepted, s.expired, s.response_seconds
+FROM replica_offerings o LEFT JOIN organization_stats s ON s.organization_id = o.organization_id
+"""
+_OFFERINGS = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = :category AND NOT o.removed")
+_OFFERING = text(_COLUMNS + "WHERE o.id = :id AND NOT o.removed")
 _MOUS = text("""
 SELECT organization_id, regency_code, signed_date, valid_from, valid_until, terminated_on, service_categories
 FROM replica_mous WHERE organization_id = ANY(:orgs)
 """)
+_BACKBONE = text("""
+SELECT id FROM replica_organizations WHERE :regency = ANY(backbone_for) ORDER BY version DESC, id LIMIT 1
+""")
+_BACKBONE_OFFERING = text("""
+SELECT id FROM replica_offerings
+WHERE organization_id = :org AND regency_code = :regency AND category = :category AND NOT removed
+ORDER BY cardinality(service_area), id LIMIT 1
+""")
+_LOCK_OFFERING = text("SELECT capacity FROM replica_offerings WHERE id = :id FOR UPDATE")
+_HELD = text("SELECT count(*) FROM referrals WHERE offering_id = :id AND status IN ('accepted', 'in_service')")
 
 
 async def candidates(session: AsyncSession, *, regency_code: str, category: str) -> list[Candidate]:
     connection = await session.connection()
-    offerings = (await connection.execute(_OFFERINGS, {"regency": regency_code, "category": category})).all()
+    rows = (await connection.execute(_OFFERINGS, {"regency": regency_code, "category": category})).all()
+    return await _with_mous(session, rows)
+
+
+async def candidate(session: AsyncSession, offering_id: uuid.UUID) -> Candidate | None:
+    rows = (await (await session.connection()).execute(_OFFERING, {"id": offering_id})).all()
+    found = await _with_mous(session, rows)
+    return found[0] if found else None
+
+
+async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
     mous: dict = {}
-    organization_ids = list({row.organization_id for row in offerings})
-    for row in await connection.execute(_MOUS, {"orgs": organization_ids}):
-        mous.setdefault(row.organization_id, []).append(MouTerms(
-            regency_code=row.regency_code, signed_date=row.signed_date, valid_from=row.valid_from,
-            valid_until=row.valid_until, service_categories=frozenset(row.service_categories),
-            terminated_on=row.terminated_on))
+    organization_ids = list({row.organization_id for row in rows})
+    if organization_ids:
+        for row in await (await session.connection()).execute(_MOUS, {"orgs": organization_ids}):
+            mous.setdefault(row.organization_id, []).append(MouTerms(
+                regency_code=row.regency_code, signed_date=row.signed_date, valid_from=row.valid_from,
+                valid_until=row.valid_until, service_categories=frozenset(row.service_categories),
+                terminated_on=row.terminated_on))
     return [
         Candidate(
             offering_id=row.id,
             organization_id=row.organization_id,
             terms=OfferingTerms(category=row.category, regency_code=row.regency_code,
                                 service_area=frozenset(row.service_area), min_age=row.min_age, max_age=row.max_age,
-                                sexes=frozenset(row.sexes), capacity=row.capacity),
+                                sexes=frozenset(row.sexes), capacity=row.capacity, open_referrals=row.held),
             mous=tuple(mous.get(row.organization_id, ())),
+            response_hours=row.response_seconds / row.responded / 3600 if row.responded else None,
+            acceptance_rate=row.accepted / (row.responded + row.expired) if row.responded or row.expired else None,
         )
-        for row in offerings
+        for row in rows
     ]
+
+
+async def backbone_of(session: AsyncSession, *, regency_code: str, category: str) -> tuple[uuid.UUID | None,
+                                                                                        uuid.UUID | None]:
+    """(the kabupaten's backbone organisation, its offering in the category if it has one)."""
+    connection = await session.connection()
+    organization_id = (await connection.execute(_BACKBONE, {"regency": regency_code})).scalar()
+    if organization_id is None:
+        return None, None
+    offering_id = (await connection.execute(
+        _BACKBONE_OFFERING, {"org": organization_id, "regency": regency_code, "category": category})).scalar()
+    return organization_id, offering_id
+
+
+async def free_places(session: AsyncSession, offering_id: uuid.UUID) -> int | None:
+    """Capacity left, with the offering row locked so two acceptances cannot both take the last place.
+
+    None when the offering is gone from the replica (removed or never known): nothing to hold."""
+    connection = await session.connection()
+    capacity = (await connection.execute(_LOCK_OFFERING, {"id": offering_id})).scalar()
+    if capacity is None:
+        return None
+    return capacity - (await connection.execute(_HELD, {"id": offering_id})).scalar_one()

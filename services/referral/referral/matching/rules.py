@@ -3,7 +3,7 @@
 Eligibility is the shared contract (`sprpa_contracts.eligibility`): an MOU active that day for
 the child's kabupaten and the category, age, sex, service area, free capacity. The eligible
 are ranked by how close their service area is to the child (desa, then kecamatan, then the
-whole kabupaten), then by lower load, then by faster past responses and higher acceptance.
+whole kabupaten), then by lower load, then by faster past responses (mean hours to answer) and higher acceptance.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class Candidate:
     organization_id: uuid.UUID
     terms: OfferingTerms
     mous: tuple[MouTerms, ...]
-    median_response_hours: float | None = None
+    response_hours: float | None = None
     acceptance_rate: float | None = None
 
 
@@ -53,7 +53,7 @@ def _rank_key(match: Match) -> tuple:
     candidate = match.candidate
     terms = candidate.terms
     load = terms.open_referrals / terms.capacity if terms.capacity else 1.0
-    hours = candidate.median_response_hours if candidate.median_response_hours is not None else UNKNOWN_RESPONSE_HOURS
+    hours = candidate.response_hours if candidate.response_hours is not None else UNKNOWN_RESPONSE_HOURS
     return (_AREA_ORDER[match.area], load, hours, -(candidate.acceptance_rate or 0.0), str(candidate.offering_id))
 
 

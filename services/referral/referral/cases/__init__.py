@@ -1,0 +1,1 @@
+"""The engine's cases: one per flag of a child, with its needs and their referrals."""

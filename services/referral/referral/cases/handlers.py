@@ -1,0 +1,63 @@
+"""Consumer of `case.flagged`: opens the engine's case and fans each need out.
+
+Runs in the inbox transaction, so a redelivered event has no second effect; the case is also
+unique per flag event and per flag, so a replay through another consumer or a re-published
+flag cannot open it twice either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from referral import engine
+from referral.cases.models import Case, Need
+from referral.kabupaten.service import rules_for
+from referral.settings import ReferralSettings
+from sprpa_contracts.events import CaseFlagged
+from sprpa_shared.clock import Clock
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.ids import new_id
+from sprpa_shared.observability import get_logger
+
+log = get_logger(__name__)
+
+
+async def open_case(session: AsyncSession, envelope: Envelope, *, settings: ReferralSettings, clock: Clock) -> None:
+    event = CaseFlagged.model_validate(envelope.data)
+    same = Case.flag_event_id == envelope.id
+    if event.flag_id is not None:
+        same = or_(same, Case.flag_id == event.flag_id)
+    if (await session.exec(select(Case.id).where(same))).first() is not None:
+        log.info("flag already opened a case", event_id=str(envelope.id))
+        return
+    now = clock.now()
+    case = Case(id=new_id(), child_id=event.child_id, flag_event_id=envelope.id, flag_id=event.flag_id,
+                consent_id=event.consent_id, village_code=event.village_code, regency_code=event.village_code[:5],
+                age=event.age, sex=event.sex, classification=event.classification, status="open",
+                flagged_at=envelope.time)
+    session.add(case)
+    step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+    step.note("flag_received")
+    refused = engine.refusal(event.consent_id, event.consent_scope)
+    if refused:
+        await engine.refuse(step, refused)
+        await step.finish()
+        return
+    rules = await rules_for(session, settings, case.regency_code)
+    for category in dict.fromkeys(event.needs):
+        need = Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING)
+        session.add(need)
+        await session.flush()
+        await engine.fill(step, need, rules)
+    await step.finish()
+
+
+def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:
+    async def on_flagged(session: AsyncSession, envelope: Envelope) -> None:
+        await open_case(session, envelope, settings=settings, clock=clock)
+
+    return {CaseFlagged.event_type: on_flagged}

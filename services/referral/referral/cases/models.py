@@ -1,0 +1,98 @@
+"""Tables of the engine: a case per flag, its needs, each need's referrals, gaps and the timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+def _at(nullable: bool = False):
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: uuid.UUID = Field(primary_key=True)
+    child_id: uuid.UUID
+    flag_event_id: uuid.UUID
+    flag_id: uuid.UUID | None = None
+    consent_id: uuid.UUID | None = None
+    village_code: str
+    regency_code: str
+    age: int
+    sex: str
+    classification: str
+    status: str  # open, settled, refused
+    refused_reason: str | None = None
+    flagged_at: datetime = _at()
+    settled_at: datetime | None = _at(nullable=True)
+
+
+class Need(SQLModel, table=True):
+    __tablename__ = "needs"
+
+    id: uuid.UUID = Field(primary_key=True)
+    case_id: uuid.UUID
+    category: str
+    status: str  # matching, accepted, in_service, completed, unmet
+
+
+class Referral(SQLModel, table=True):
+    __tablename__ = "referrals"
+
+    id: uuid.UUID = Field(primary_key=True)
+    need_id: uuid.UUID
+    case_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: str
+    regency_code: str
+    category: str
+    organization_id: uuid.UUID
+    offering_id: uuid.UUID | None = None
+    backbone: bool = False
+    area: str | None = None
+    status: str
+    offered_at: datetime = _at()
+    deadline: datetime = _at()
+    answered_at: datetime | None = _at(nullable=True)
+    started_at: datetime | None = _at(nullable=True)
+    ended_at: datetime | None = _at(nullable=True)
+    reason: str | None = None
+    reason_text: str | None = None
+    outcome: str | None = None
+    version: int = 1
+
+
+class Gap(SQLModel, table=True):
+    __tablename__ = "gaps"
+
+    id: uuid.UUID = Field(primary_key=True)
+    need_id: uuid.UUID
+    case_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: str
+    regency_code: str
+    category: str
+    reason: str  # no_candidates, exhausted
+    backbone_organization_id: uuid.UUID | None = None
+    recorded_at: datetime = _at()
+
+
+class TimelineEntry(SQLModel, table=True):
+    __tablename__ = "timeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: uuid.UUID
+    at: datetime = _at()
+    actor: str
+    actor_role: str
+    what: str
+    need_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    reason: str | None = None
+    note: str | None = None

@@ -1,0 +1,62 @@
+"""`/api/v1/cases/{child_id}`: the district's view of a child's referrals, and manual re-referral."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel import col, select
+
+from referral import access
+from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
+from referral.cases.schemas import CaseView, EarlierCase, GapPublic, NeedView, TimelineLine
+from referral.referrals import service
+from referral.referrals.router import public
+from referral.referrals.schemas import ReferralPublic, ReReferIn
+from sprpa_shared import audit
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+
+@router.get("/{child_id}", response_model=CaseView,
+            summary="The child's latest case (or `case_id`): needs, their referrals and gaps, and the timeline")
+async def read(child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+               case_id: Annotated[uuid.UUID | None, Query(description="an earlier case of the child")] = None
+               ) -> CaseView:
+    cases = (await session.exec(select(Case).where(Case.child_id == child_id)
+                                .order_by(col(Case.flagged_at).desc(), col(Case.id).desc()))).all()
+    chosen = next((c for c in cases if case_id is None or c.id == case_id), None)
+    if chosen is None or not access.can_read_case(principal, chosen.village_code):
+        raise NotFound("no case for this child")
+    await audit.record(session, principal=principal, request=request, child_ids=[child_id], at=clock.now())
+    needs = (await session.exec(select(Need).where(Need.case_id == chosen.id).order_by(col(Need.category)))).all()
+    referrals = (await session.exec(select(Referral).where(Referral.case_id == chosen.id)
+                                    .order_by(col(Referral.offered_at), col(Referral.id)))).all()
+    gaps = {gap.need_id: gap for gap in (await session.exec(select(Gap).where(Gap.case_id == chosen.id))).all()}
+    timeline = (await session.exec(select(TimelineEntry).where(TimelineEntry.case_id == chosen.id)
+                                   .order_by(col(TimelineEntry.id)))).all()
+    return CaseView(
+        case_id=chosen.id, **chosen.model_dump(exclude={"id", "flag_event_id", "flag_id", "consent_id",
+                                                        "regency_code"}),
+        needs=[NeedView(id=need.id, category=need.category, status=need.status,
+                        gap=GapPublic(**gaps[need.id].model_dump()) if need.id in gaps else None,
+                        referrals=[public(r, chosen) for r in referrals if r.need_id == need.id])
+               for need in needs],
+        timeline=[TimelineLine(**line.model_dump()) for line in timeline],
+        earlier_cases=[EarlierCase(case_id=c.id, flagged_at=c.flagged_at, status=c.status)
+                       for c in cases if c.id != chosen.id],
+    )
+
+
+@router.post("/{child_id}/needs/{need_id}/referrals", status_code=status.HTTP_201_CREATED,
+             response_model=ReferralPublic,
+             summary="Send a need to a named service (the district's choice); its other open offers are withdrawn")
+async def re_refer(child_id: uuid.UUID, need_id: uuid.UUID, data: ReReferIn, request: Request, response: Response,
+                   session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
+    referral = await service.re_refer(session, need_id=need_id, child_id=child_id, offering_id=data.offering_id,
+                                      principal=principal, settings=request.app.state.settings, now=clock.now())
+    response.headers["Location"] = f"/api/v1/referrals/{referral.id}"
+    return public(referral, await session.get(Case, referral.case_id))

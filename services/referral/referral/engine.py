@@ -1,0 +1,206 @@
+"""The fan-out: a flagged case's needs reach providers, and every change moves the need on.
+
+A need keeps up to the kabupaten's `parallel_offers` offers out, to different organisations,
+best match first. When an offer is declined or expires, the next candidate is offered; when
+none is left and none is out, the need goes to the kabupaten's backbone organisation and is
+recorded as a gap. If there is no backbone, or the backbone does not take it either, the need
+is unmet and waits for the district.
+
+Every change to a need happens with the need's row locked (`Need ... FOR UPDATE`), so an
+acceptance, a decline, the SLA sweeper and a district re-referral never interleave on one
+need; locks are always taken need first, then its referrals, then an offering's capacity.
+Each change is a line in the case timeline and an event through the outbox, in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from referral import sla
+from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
+from referral.directory import repository
+from referral.kabupaten.service import Rules
+from referral.matching.rules import Match, match
+from referral.referrals.lifecycle import HOLDS_CAPACITY, Status
+from sprpa_contracts.eligibility import ChildNeed
+from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.events.envelope import EventData
+from sprpa_shared.events.outbox import emit
+from sprpa_shared.ids import new_id
+
+ENGINE = Principal(subject="service:referral-engine", role=Role.INTEGRATION)
+CONSENT_TO_SHARE = "share_with_mou_providers"
+
+
+class NeedStatus:
+    MATCHING, ACCEPTED, IN_SERVICE, COMPLETED, UNMET = "matching", "accepted", "in_service", "completed", "unmet"
+    SETTLED = frozenset({COMPLETED, UNMET})
+
+
+@dataclass
+class Step:
+    """One transaction's changes to a case: timeline lines now, events at the end (so the last
+    one can say whether the change settled every need of the case)."""
+
+    session: AsyncSession
+    case: Case
+    actor: Principal
+    now: datetime
+    events: list[EventData] = field(default_factory=list)
+
+    def note(self, what: str, *, need: Need | None = None, referral: Referral | None = None,
+             reason: str | None = None, note: str | None = None) -> None:
+        self.session.add(TimelineEntry(
+            case_id=self.case.id, at=self.now, actor=self.actor.subject, actor_role=self.actor.role.value, what=what,
+            need_id=need.id if need else (referral.need_id if referral else None),
+            referral_id=referral.id if referral else None,
+            organization_id=referral.organization_id if referral else None, reason=reason, note=note))
+
+    def referral_changed(self, referral: Referral, *, reason: str | None = None, note: str | None = None) -> None:
+        self.note(referral.status, referral=referral, reason=reason, note=note)
+        self.events.append(ReferralStatusChanged(
+            referral_id=referral.id, child_id=referral.child_id, case_id=referral.case_id, need_id=referral.need_id,
+            village_code=referral.village_code, need=referral.category, organization_id=referral.organization_id,
+            service_id=referral.offering_id, backbone=referral.backbone, status=referral.status,
+            reason=referral.reason, outcome=referral.outcome, on=self.now.date()))
+
+    async def finish(self) -> None:
+        """Settle the case if no need waits any more, then emit the events in order."""
+        settled = await _settle(self.session, self.case, self.now)
+        for position, event in enumerate(self.events):
+            if settled and position == len(self.events) - 1 and isinstance(event, ReferralStatusChanged):
+                event = event.model_copy(update={"all_needs_settled": True})
+            await emit(self.session, event, at=self.now)
+
+
+async def _settle(session: AsyncSession, case: Case, now: datetime) -> bool:
+    if case.status == "refused":
+        return False
+    statuses = (await session.exec(select(Need.status).where(Need.case_id == case.id))).all()
+    settled = bool(statuses) and all(status in NeedStatus.SETTLED for status in statuses)
+    if settled and case.status != "settled":
+        case.status, case.settled_at = "settled", now
+        session.add(case)
+        return True
+    if not settled and case.status == "settled":
+        case.status, case.settled_at = "open", None  # re-referred by the district
+        session.add(case)
+    return False
+
+
+def refusal(consent_id: uuid.UUID | None, scope: list[str]) -> str | None:
+    """Why a flagged case may not be shared with providers; None when it may."""
+    if consent_id is None:
+        return "no_consent"
+    if CONSENT_TO_SHARE not in scope:
+        return "consent_scope"
+    return None
+
+
+async def refuse(step: Step, reason: str) -> None:
+    case = step.case
+    case.status, case.refused_reason = "refused", reason
+    step.session.add(case)
+    step.note("refused", reason=reason)
+    step.events.append(CaseRefused(case_id=case.id, child_id=case.child_id, village_code=case.village_code,
+                                   reason=reason))
+
+
+async def referrals_of(session: AsyncSession, need: Need) -> list[Referral]:
+    query = select(Referral).where(Referral.need_id == need.id).order_by(col(Referral.offered_at), col(Referral.id))
+    return list((await session.exec(query.with_for_update())).all())
+
+
+async def fill(step: Step, need: Need, rules: Rules) -> None:
+    """Bring the need's offers up to `parallel_offers`; backbone or unmet when nobody is left."""
+    referrals = await referrals_of(step.session, need)
+    if any(r.status in HOLDS_CAPACITY for r in referrals):
+        return
+    out = [r for r in referrals if r.status == Status.OFFERED]
+    if any(r.backbone for r in referrals):
+        if not out:
+            set_status(step, need, NeedStatus.UNMET)
+        return
+    missing = rules.parallel_offers - len(out)
+    if missing > 0:
+        tried = {r.organization_id for r in referrals}
+        for chosen in await _next_candidates(step, need, tried, missing):
+            out.append(offer(step, need, rules, organization_id=chosen.candidate.organization_id,
+                             offering_id=chosen.candidate.offering_id, area=chosen.area))
+    if out:
+        set_status(step, need, NeedStatus.MATCHING)
+        return
+    await _to_backbone(step, need, rules, reason="exhausted" if referrals else "no_candidates")
+
+
+async def _next_candidates(step: Step, need: Need, tried: set[uuid.UUID], wanted: int) -> list[Match]:
+    case = step.case
+    found = await repository.candidates(step.session, regency_code=case.regency_code, category=need.category)
+    eligible, _ = match(ChildNeed(category=need.category, village_code=case.village_code, age=case.age, sex=case.sex),
+                        found, step.now.date())
+    chosen: list[Match] = []
+    for candidate in eligible:  # one offer per organisation: its best offering for the child
+        if candidate.candidate.organization_id not in tried:
+            tried.add(candidate.candidate.organization_id)
+            chosen.append(candidate)
+            if len(chosen) == wanted:
+                break
+    return chosen
+
+
+def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, offering_id: uuid.UUID | None,
+          area: str | None = None, backbone: bool = False) -> Referral:
+    case = step.case
+    referral = Referral(
+        id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id, village_code=case.village_code,
+        regency_code=case.regency_code, category=need.category, organization_id=organization_id,
+        offering_id=offering_id, backbone=backbone, area=area, status=Status.OFFERED, offered_at=step.now,
+        deadline=sla.deadline(step.now, rules.sla_hours, weekends_count=rules.weekends_count,
+                              place_code=case.village_code),
+    )
+    step.session.add(referral)
+    step.referral_changed(referral)
+    return referral
+
+
+async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> None:
+    case = step.case
+    backbone, offering_id = await repository.backbone_of(step.session, regency_code=case.regency_code,
+                                                         category=need.category)
+    existing = (await step.session.exec(select(Gap).where(Gap.need_id == need.id))).first()
+    if existing is None:
+        gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
+                  village_code=case.village_code, regency_code=case.regency_code, category=need.category,
+                  reason=reason, backbone_organization_id=backbone, recorded_at=step.now)
+        step.session.add(gap)
+        step.note("gap", need=need, reason=reason)
+        step.events.append(GapRecorded(gap_id=gap.id, case_id=case.id, need_id=need.id, child_id=case.child_id,
+                                       village_code=case.village_code, need=need.category, reason=reason,
+                                       backbone_organization_id=backbone, on=step.now.date()))
+    if backbone is None:
+        set_status(step, need, NeedStatus.UNMET)
+        return
+    offer(step, need, rules, organization_id=backbone, offering_id=offering_id, backbone=True)
+    set_status(step, need, NeedStatus.MATCHING)
+
+
+def set_status(step: Step, need: Need, status: str) -> None:
+    if need.status != status:
+        need.status = status
+        step.session.add(need)
+
+
+async def withdraw_others(step: Step, need: Need, keep: uuid.UUID | None) -> None:
+    """The other open offers of the need are withdrawn (someone accepted, or the district re-referred)."""
+    for other in await referrals_of(step.session, need):
+        if other.id != keep and other.status == Status.OFFERED:
+            other.status, other.ended_at, other.version = Status.WITHDRAWN, step.now, other.version + 1
+            step.session.add(other)
+            step.referral_changed(other)

@@ -1,0 +1,1 @@
+"""Per-kabupaten referral settings: offers in parallel, the response SLA, whether weekends count."""

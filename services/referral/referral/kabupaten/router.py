@@ -1,0 +1,59 @@
+"""`/api/v1/settings/{regency_code}`: how the engine fans out in a kabupaten."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from referral import access
+from referral.kabupaten import service
+from sprpa_shared import concurrency
+from sprpa_shared.concurrency import IfMatch
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/settings", tags=["settings"])
+RegencyCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", description="kabupaten/kota code, e.g. 35.09")]
+
+
+class KabupatenSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parallel_offers: int = Field(ge=1, le=10, description="providers offered a need at the same time")
+    sla_hours: int = Field(ge=1, le=720, description="hours a provider has to answer before the offer expires")
+    weekends_count: bool = Field(description="whether Saturday and Sunday count toward the SLA")
+
+
+class KabupatenSettingsPublic(KabupatenSettings):
+    regency_code: str
+    customised: bool = Field(description="false: the service defaults apply")
+
+
+def _public(regency_code: str, rules: service.Rules) -> KabupatenSettingsPublic:
+    return KabupatenSettingsPublic(regency_code=regency_code, parallel_offers=rules.parallel_offers,
+                                   sla_hours=rules.sla_hours, weekends_count=rules.weekends_count,
+                                   customised=rules.version > 0)
+
+
+@router.get("/{regency_code}", response_model=KabupatenSettingsPublic)
+async def read(regency_code: RegencyCode, request: Request, response: Response, session: SessionDep,
+               principal: PrincipalDep) -> KabupatenSettingsPublic:
+    access.require_district(principal, regency_code)
+    rules = await service.rules_for(session, request.app.state.settings, regency_code)
+    response.headers["ETag"] = concurrency.etag(rules.version)
+    return _public(regency_code, rules)
+
+
+@router.put("/{regency_code}", response_model=KabupatenSettingsPublic,
+            summary="Set the kabupaten's fan-out; needs If-Match with the ETag you read (\"0\" before the first)")
+async def change(regency_code: RegencyCode, data: KabupatenSettings, request: Request, response: Response,
+                 session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                 if_match: IfMatch = None) -> KabupatenSettingsPublic:
+    access.require_district(principal, regency_code)
+    current = await service.rules_for(session, request.app.state.settings, regency_code, lock=True)
+    concurrency.require_match(if_match, current.version, what="kabupaten settings")
+    rules = await service.change(session, regency_code=regency_code, principal=principal, now=clock.now(),
+                                 rules=service.Rules(data.parallel_offers, data.sla_hours, data.weekends_count))
+    response.headers["ETag"] = concurrency.etag(rules.version)
+    return _public(regency_code, rules)

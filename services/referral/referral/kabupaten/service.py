@@ -1,0 +1,51 @@
+"""Reading and changing a kabupaten's referral settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from referral.kabupaten.models import RegencySettings
+from referral.settings import ReferralSettings
+from sprpa_shared.auth.principal import Principal
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the fan-out follows in one kabupaten."""
+
+    parallel_offers: int
+    sla_hours: int
+    weekends_count: bool
+    version: int = 0  # 0: the service defaults, never set by the district
+
+
+def defaults(settings: ReferralSettings) -> Rules:
+    return Rules(settings.default_parallel_offers, settings.default_sla_hours, settings.default_weekends_count)
+
+
+async def rules_for(session: AsyncSession, settings: ReferralSettings, regency_code: str,
+                    *, lock: bool = False) -> Rules:
+    row = await session.get(RegencySettings, regency_code, with_for_update=lock)
+    if row is None:
+        return defaults(settings)
+    return Rules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)
+
+
+async def change(session: AsyncSession, *, regency_code: str, rules: Rules, principal: Principal,
+                 now: datetime) -> Rules:
+    row = await session.get(RegencySettings, regency_code, with_for_update=True)
+    if row is None:
+        row = RegencySettings(regency_code=regency_code, parallel_offers=rules.parallel_offers,
+                              sla_hours=rules.sla_hours, weekends_count=rules.weekends_count, version=1,
+                              updated_at=now, updated_by=principal.subject)
+    else:
+        row.parallel_offers, row.sla_hours, row.weekends_count = (rules.parallel_offers, rules.sla_hours,
+                                                                  rules.weekends_count)
+        row.version += 1
+        row.updated_at, row.updated_by = now, principal.subject
+    session.add(row)
+    await session.flush()
+    return Rules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)

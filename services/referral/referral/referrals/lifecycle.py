@@ -1,0 +1,74 @@
+"""The referral's states and the moves allowed between them (pure).
+
+    offered ──accept──> accepted ──start──> in_service ──complete──> completed
+       │                   │ └──complete (not delivered)──────────────^
+       ├─decline─> declined │
+       ├─expire──> expired  ├─cancel (district)─> cancelled
+       ├─withdraw> withdrawn (another provider accepted first, or the district re-referred)
+       └─cancel──> cancelled
+
+A provider can report "child declined" or "moved away" straight from accepted, but a service
+can only be delivered once it was started. Capacity is held while accepted or in service.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sprpa_shared.errors import Conflict
+
+
+class Status(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    IN_SERVICE = "in_service"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+class DeclineReason(StrEnum):
+    NO_CAPACITY = "no_capacity"
+    NOT_ELIGIBLE = "not_eligible"
+    CANNOT_REACH_FAMILY = "cannot_reach_family"
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    SERVICE_DELIVERED = "service_delivered"
+    CHILD_DECLINED = "child_declined"
+    MOVED_AWAY = "moved_away"
+    OTHER = "other"
+
+
+class CancelReason(StrEnum):
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CHILD_MOVED_AWAY = "child_moved_away"
+    NEED_NO_LONGER_APPLIES = "need_no_longer_applies"
+    WRONG_PROVIDER = "wrong_provider"
+    OTHER = "other"
+
+
+MOVES: dict[Status, frozenset[Status]] = {
+    Status.OFFERED: frozenset({Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN, Status.CANCELLED}),
+    Status.ACCEPTED: frozenset({Status.IN_SERVICE, Status.COMPLETED, Status.CANCELLED}),
+    Status.IN_SERVICE: frozenset({Status.COMPLETED, Status.CANCELLED}),
+}
+LIVE = frozenset({Status.OFFERED, Status.ACCEPTED, Status.IN_SERVICE})
+HOLDS_CAPACITY = frozenset({Status.ACCEPTED, Status.IN_SERVICE})
+
+
+def can_move(current: Status, target: Status) -> bool:
+    return target in MOVES.get(current, frozenset())
+
+
+def require_move(current: str, target: Status, *, outcome: Outcome | None = None) -> None:
+    """409 with the current state when the move is not allowed."""
+    status = Status(current)
+    if not can_move(status, target):
+        raise Conflict(f"a referral that is {status.value} cannot become {target.value}", current_status=status.value)
+    if target is Status.COMPLETED and status is Status.ACCEPTED and outcome is Outcome.SERVICE_DELIVERED:
+        raise Conflict("a service can only be delivered once it was started; start it first",
+                       current_status=status.value)

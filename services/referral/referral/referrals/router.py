@@ -1,0 +1,112 @@
+"""`/api/v1/referrals`: a provider's inbox and its answers; the district's view and cancel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from referral import access
+from referral.cases.models import Case, Referral
+from referral.referrals import service
+from referral.referrals.lifecycle import LIVE, Status
+from referral.referrals.schemas import CancelIn, CompleteIn, DeclineIn, ReferralPage, ReferralPublic
+from sprpa_shared import audit
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+
+
+def public(referral: Referral, case: Case | None = None) -> ReferralPublic:
+    return ReferralPublic(
+        **referral.model_dump(exclude={"deadline", "version", "regency_code"}),
+        deadline=referral.deadline if referral.status == Status.OFFERED else None,
+        child_age=case.age if case else None, child_sex=case.sex if case else None,
+    )
+
+
+@router.get("", response_model=ReferralPage,
+            summary="Referrals in your scope: a provider's inbox (its organisation's), a district's (its kabupaten's)")
+async def inbox(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    status: Annotated[list[Status] | None, Query(description="default: the live ones (offered, accepted, "
+                                                             "in service)")] = None,
+    category: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ReferralPage:
+    wanted = status or sorted(LIVE)
+    query = (select(Referral, Case).join(Case, col(Case.id) == col(Referral.case_id))
+             .where(access.referral_filter(principal), col(Referral.status).in_([s.value for s in wanted])))
+    if category:
+        query = query.where(Referral.category == category)
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        query = query.where(or_(col(Referral.offered_at) < at,
+                                and_(col(Referral.offered_at) == at, col(Referral.id) < id_)))
+    rows = (await session.exec(query.order_by(col(Referral.offered_at).desc(), col(Referral.id).desc())
+                               .limit(limit + 1))).all()
+    page = rows[:limit]
+    await audit.record(session, principal=principal, request=request, at=clock.now(),
+                       child_ids=list({referral.child_id for referral, _ in page}))
+    last = page[-1][0] if len(rows) > limit else None
+    return ReferralPage(items=[public(r, c) for r, c in page],
+                        next_cursor=encode_cursor(last.offered_at, last.id) if last else None)
+
+
+@router.get("/{referral_id}", response_model=ReferralPublic)
+async def read(referral_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+               clock: ClockDep) -> ReferralPublic:
+    referral = await service.get(session, referral_id, principal)
+    await audit.record(session, principal=principal, request=request, child_ids=[referral.child_id], at=clock.now())
+    return public(referral, await session.get(Case, referral.case_id))
+
+
+@router.post("/{referral_id}/accept", response_model=ReferralPublic,
+             summary="Take the offer: the first acceptance wins, the need's other offers are withdrawn (409 after)")
+async def accept(referral_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+                 clock: ClockDep) -> ReferralPublic:
+    referral = await service.get(session, referral_id, principal)
+    return public(await service.accept(session, referral=referral, principal=principal,
+                                       settings=request.app.state.settings, now=clock.now()))
+
+
+@router.post("/{referral_id}/decline", response_model=ReferralPublic,
+             summary="Turn the offer down with a reason: the next provider is offered the need")
+async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, session: SessionDep,
+                  principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
+    referral = await service.get(session, referral_id, principal)
+    return public(await service.decline(session, referral=referral, principal=principal, reason=data.reason,
+                                        text_=data.text, settings=request.app.state.settings, now=clock.now()))
+
+
+@router.post("/{referral_id}/start", response_model=ReferralPublic, summary="The service has started")
+async def start(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                clock: ClockDep) -> ReferralPublic:
+    referral = await service.get(session, referral_id, principal)
+    return public(await service.start(session, referral=referral, principal=principal, now=clock.now()))
+
+
+@router.post("/{referral_id}/complete", response_model=ReferralPublic,
+             summary="The referral ended, with its outcome (service delivered only once started)")
+async def complete(referral_id: uuid.UUID, data: CompleteIn, session: SessionDep, principal: PrincipalDep,
+                   clock: ClockDep) -> ReferralPublic:
+    referral = await service.get(session, referral_id, principal)
+    return public(await service.complete(session, referral=referral, principal=principal, outcome=data.outcome,
+                                         text_=data.text, now=clock.now()))
+
+
+@router.post("/{referral_id}/cancel", response_model=ReferralPublic,
+             summary="The district takes the referral back, with a reason; the need then waits for the district")
+async def cancel(referral_id: uuid.UUID, data: CancelIn, session: SessionDep, principal: PrincipalDep,
+                 clock: ClockDep) -> ReferralPublic:
+    referral = await service.get(session, referral_id, principal)
+    return public(await service.cancel(session, referral=referral, principal=principal, reason=data.reason,
+                                       text_=data.text, now=clock.now()))

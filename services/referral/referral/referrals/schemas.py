@@ -1,0 +1,83 @@
+"""What the referral API takes and gives."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status
+
+
+class _WithOther(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str | None = Field(default=None, max_length=1000, description="required when the code is `other`")
+
+    def _code(self) -> str:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _other_needs_text(self):
+        if self._code() == "other" and not self.text:
+            raise ValueError("say in `text` what the other reason is")
+        return self
+
+
+class DeclineIn(_WithOther):
+    reason: DeclineReason
+
+    def _code(self) -> str:
+        return self.reason.value
+
+
+class CompleteIn(_WithOther):
+    outcome: Outcome
+
+    def _code(self) -> str:
+        return self.outcome.value
+
+
+class CancelIn(_WithOther):
+    reason: CancelReason
+
+    def _code(self) -> str:
+        return self.reason.value
+
+
+class ReReferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offering_id: uuid.UUID = Field(description="the service (offering) to send the need to")
+
+
+class ReferralPublic(BaseModel):
+    """A referral as its provider and the district see it: ids, codes and dates; no name, no NIK."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    need_id: uuid.UUID
+    child_id: uuid.UUID = Field(description="read the child from the registry while the referral is live")
+    village_code: str
+    category: str
+    organization_id: uuid.UUID
+    offering_id: uuid.UUID | None
+    backbone: bool
+    area: str | None = Field(description="how close the offering's area is: desa, kecamatan or kabupaten")
+    status: Status
+    offered_at: datetime
+    deadline: datetime | None = Field(description="answer by then or the offer expires (open offers only)")
+    answered_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    reason: str | None = Field(description="decline or cancel reason code")
+    reason_text: str | None
+    outcome: Outcome | None
+    child_age: int | None = None
+    child_sex: str | None = None
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralPublic]
+    next_cursor: str | None

@@ -1,0 +1,215 @@
+"""What providers and the district do to a referral, and what the SLA sweeper does on the clock.
+
+Every action locks the referral's need first (see `referral.engine`), re-reads the referral
+under that lock, checks the move, changes it, moves the need on and records the step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from referral import access, engine
+from referral.cases.models import Case, Need, Referral
+from referral.directory import repository
+from referral.kabupaten.service import rules_for
+from referral.matching.rules import match
+from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status, require_move
+from referral.settings import ReferralSettings
+from sprpa_contracts.eligibility import ChildNeed
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import Conflict, NotFound
+
+_STATS = text("""
+INSERT INTO organization_stats (organization_id, responded, accepted, expired, response_seconds)
+VALUES (:org, :responded, :accepted, :expired, :seconds)
+ON CONFLICT (organization_id) DO UPDATE SET
+    responded = organization_stats.responded + EXCLUDED.responded,
+    accepted = organization_stats.accepted + EXCLUDED.accepted,
+    expired = organization_stats.expired + EXCLUDED.expired,
+    response_seconds = organization_stats.response_seconds + EXCLUDED.response_seconds
+""")
+
+
+async def get(session: AsyncSession, referral_id: uuid.UUID, principal: Principal) -> Referral:
+    return access.require_referral(principal, await session.get(Referral, referral_id))
+
+
+async def _locked(session: AsyncSession, referral: Referral) -> tuple[Need, Referral, Case]:
+    need = await session.get(Need, referral.need_id, with_for_update=True, populate_existing=True)
+    referral = await session.get(Referral, referral.id, with_for_update=True, populate_existing=True)
+    case = await session.get(Case, referral.case_id, with_for_update=True, populate_existing=True)
+    return need, referral, case
+
+
+async def _record(session: AsyncSession, referral: Referral, now: datetime, *, accepted: bool = False,
+                  expired: bool = False) -> None:
+    seconds = 0.0 if expired else (now - referral.offered_at).total_seconds()
+    await (await session.connection()).execute(_STATS, {
+        "org": referral.organization_id, "responded": 0 if expired else 1, "accepted": int(accepted),
+        "expired": int(expired), "seconds": seconds})
+
+
+def _move(referral: Referral, status: Status, now: datetime) -> None:
+    referral.status = status
+    referral.version += 1
+    if status in (Status.ACCEPTED, Status.DECLINED):
+        referral.answered_at = now
+    if status is Status.IN_SERVICE:
+        referral.started_at = now
+    if status in (Status.DECLINED, Status.COMPLETED, Status.EXPIRED, Status.WITHDRAWN, Status.CANCELLED):
+        referral.ended_at = now
+
+
+async def accept(session: AsyncSession, *, referral: Referral, principal: Principal, settings: ReferralSettings,
+                 now: datetime) -> Referral:
+    access.require_provider_of(principal, referral)
+    need, referral, case = await _locked(session, referral)
+    if referral.status == Status.WITHDRAWN and need.status in (engine.NeedStatus.ACCEPTED,
+                                                               engine.NeedStatus.IN_SERVICE):
+        raise Conflict("another provider accepted this need first; the offer was withdrawn",
+                       current_status=referral.status)
+    require_move(referral.status, Status.ACCEPTED)
+    if referral.offering_id is not None:
+        free = await repository.free_places(session, referral.offering_id)
+        if free is not None and free <= 0:
+            raise Conflict("the service has no free place; decline with reason no_capacity, or raise its capacity "
+                           "in the directory first", current_status=referral.status)
+    step = engine.Step(session=session, case=case, actor=principal, now=now)
+    await _record(session, referral, now, accepted=True)
+    _move(referral, Status.ACCEPTED, now)
+    session.add(referral)
+    step.referral_changed(referral)
+    engine.set_status(step, need, engine.NeedStatus.ACCEPTED)
+    await engine.withdraw_others(step, need, keep=referral.id)
+    await step.finish()
+    return referral
+
+
+async def decline(session: AsyncSession, *, referral: Referral, principal: Principal, reason: DeclineReason,
+                  text_: str | None, settings: ReferralSettings, now: datetime) -> Referral:
+    access.require_provider_of(principal, referral)
+    need, referral, case = await _locked(session, referral)
+    require_move(referral.status, Status.DECLINED)
+    step = engine.Step(session=session, case=case, actor=principal, now=now)
+    await _record(session, referral, now)
+    _move(referral, Status.DECLINED, now)
+    referral.reason, referral.reason_text = reason.value, text_
+    session.add(referral)
+    step.referral_changed(referral, reason=reason.value, note=text_)
+    await engine.fill(step, need, await rules_for(session, settings, case.regency_code))
+    await step.finish()
+    return referral
+
+
+async def start(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime) -> Referral:
+    access.require_provider_of(principal, referral)
+    need, referral, case = await _locked(session, referral)
+    require_move(referral.status, Status.IN_SERVICE)
+    step = engine.Step(session=session, case=case, actor=principal, now=now)
+    _move(referral, Status.IN_SERVICE, now)
+    session.add(referral)
+    step.referral_changed(referral)
+    engine.set_status(step, need, engine.NeedStatus.IN_SERVICE)
+    await step.finish()
+    return referral
+
+
+async def complete(session: AsyncSession, *, referral: Referral, principal: Principal, outcome: Outcome,
+                   text_: str | None, now: datetime) -> Referral:
+    access.require_provider_of(principal, referral)
+    need, referral, case = await _locked(session, referral)
+    require_move(referral.status, Status.COMPLETED, outcome=outcome)
+    step = engine.Step(session=session, case=case, actor=principal, now=now)
+    _move(referral, Status.COMPLETED, now)
+    referral.outcome, referral.reason_text = outcome.value, text_
+    session.add(referral)
+    step.referral_changed(referral, reason=outcome.value, note=text_)
+    engine.set_status(step, need, engine.NeedStatus.COMPLETED)
+    await step.finish()
+    return referral
+
+
+async def cancel(session: AsyncSession, *, referral: Referral, principal: Principal, reason: CancelReason,
+                 text_: str | None, now: datetime) -> Referral:
+    """The district takes a referral back; the need waits for the district if nothing else is out."""
+    access.require_district_writer(principal, referral.village_code)
+    need, referral, case = await _locked(session, referral)
+    require_move(referral.status, Status.CANCELLED)
+    step = engine.Step(session=session, case=case, actor=principal, now=now)
+    _move(referral, Status.CANCELLED, now)
+    referral.reason, referral.reason_text = reason.value, text_
+    session.add(referral)
+    step.referral_changed(referral, reason=reason.value, note=text_)
+    others = await engine.referrals_of(session, need)
+    if not any(other.status == Status.OFFERED for other in others):
+        engine.set_status(step, need, engine.NeedStatus.UNMET)
+    await step.finish()
+    return referral
+
+
+async def re_refer(session: AsyncSession, *, need_id: uuid.UUID, child_id: uuid.UUID, offering_id: uuid.UUID,
+                   principal: Principal, settings: ReferralSettings, now: datetime) -> Referral:
+    """The district sends a need to a named offering: other open offers are withdrawn."""
+    need = await session.get(Need, need_id, with_for_update=True)
+    case = await session.get(Case, need.case_id, with_for_update=True) if need else None
+    if case is None or case.child_id != child_id or not access.can_read_case(principal, case.village_code):
+        raise NotFound("no such need")
+    access.require_district_writer(principal, case.village_code)
+    if case.status == "refused":
+        raise Conflict(f"the case was refused ({case.refused_reason}): record consent and flag it again")
+    referrals = await engine.referrals_of(session, need)
+    if any(r.status in (Status.ACCEPTED, Status.IN_SERVICE) for r in referrals):
+        raise Conflict("a provider holds this need; cancel that referral first", current_status=need.status)
+    candidate = await repository.candidate(session, offering_id)
+    if candidate is None:
+        raise Conflict("no such offering in the directory", offering_id=str(offering_id))
+    eligible, excluded = match(ChildNeed(category=need.category, village_code=case.village_code, age=case.age,
+                                         sex=case.sex), [candidate], now.date())
+    if excluded:
+        raise Conflict("the offering cannot take this need", reasons=list(excluded[0].reasons))
+    step = engine.Step(session=session, case=case, actor=principal, now=now)
+    await engine.withdraw_others(step, need, keep=None)
+    referral = engine.offer(step, need, await rules_for(session, settings, case.regency_code),
+                            organization_id=candidate.organization_id, offering_id=candidate.offering_id,
+                            area=eligible[0].area)
+    engine.set_status(step, need, engine.NeedStatus.MATCHING)
+    await step.finish()
+    return referral
+
+
+_DUE = text("""
+SELECT n.id FROM needs n
+WHERE n.status = 'matching'
+  AND EXISTS (SELECT 1 FROM referrals r WHERE r.need_id = n.id AND r.status = 'offered' AND r.deadline <= :now)
+ORDER BY n.id
+LIMIT :batch
+FOR UPDATE OF n SKIP LOCKED
+""")
+
+
+async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datetime) -> int:
+    """Expire the offers past their deadline and offer the next candidates; returns how many expired.
+
+    Claims needs with SKIP LOCKED: several replicas (and a provider answering at the same moment)
+    never work on one need twice; a need claimed elsewhere is left for the next sweep."""
+    need_ids = (await (await session.connection()).execute(_DUE, {"now": now, "batch": settings.sla_sweep_batch})
+                ).scalars().all()
+    expired = 0
+    for need_id in need_ids:
+        need = await session.get(Need, need_id)
+        case = await session.get(Case, need.case_id, with_for_update=True)
+        step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+        for referral in await engine.referrals_of(session, need):
+            if referral.status == Status.OFFERED and referral.deadline <= now:
+                await _record(session, referral, now, expired=True)
+                _move(referral, Status.EXPIRED, now)
+                session.add(referral)
+                step.referral_changed(referral, reason="sla")
+                expired += 1
+        await engine.fill(step, need, await rules_for(session, settings, case.regency_code))
+        await step.finish()
+    return expired
