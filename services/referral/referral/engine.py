@@ -32,7 +32,7 @@ from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.events.envelope import EventData
-from sprpa_shared.events.outbox import emit
+from sprpa_shared.events.outbox import emit_all
 from sprpa_shared.ids import new_id
 
 ENGINE = Principal(subject="service:referral-engine", role=Role.INTEGRATION)
@@ -74,10 +74,10 @@ class Step:
     async def finish(self) -> None:
         """Settle the case if no need waits any more, then emit the events in order."""
         settled = await _settle(self.session, self.case, self.now)
-        for position, event in enumerate(self.events):
-            if settled and position == len(self.events) - 1 and isinstance(event, ReferralStatusChanged):
-                event = event.model_copy(update={"all_needs_settled": True})
-            await emit(self.session, event, at=self.now)
+        events = list(self.events)
+        if settled and events and isinstance(events[-1], ReferralStatusChanged):
+            events[-1] = events[-1].model_copy(update={"all_needs_settled": True})
+        await emit_all(self.session, events, at=self.now)
 
 
 async def _settle(session: AsyncSession, case: Case, now: datetime) -> bool:

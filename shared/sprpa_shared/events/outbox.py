@@ -49,17 +49,19 @@ _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 
 async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = None) -> Envelope:
     """Record an event to be published once, and only if, the session's transaction commits."""
-    envelope = Envelope.wrap(data, time=at, traceparent=current_traceparent())
+    return (await emit_all(session, [data], at=at))[0]
+
+
+async def emit_all(session: AsyncSession, events: list[EventData], *, at: datetime | None = None) -> list[Envelope]:
+    """Several events of one change, in order: one INSERT round trip and one NOTIFY for all of them."""
+    if not events:
+        return []
+    traceparent = current_traceparent()
+    envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
     connection = await session.connection()  # same transaction as the caller's change
-    await connection.execute(
-        _INSERT,
-        {
-            "id": envelope.id,
-            "type": envelope.type,
-            "subject": data.subject(),
-            "envelope": envelope.model_dump_json(exclude_none=True),
-            "created_at": envelope.time,
-        },
-    )
+    rows = [{"id": envelope.id, "type": envelope.type, "subject": data.subject(),
+             "envelope": envelope.model_dump_json(exclude_none=True), "created_at": envelope.time}
+            for envelope, data in zip(envelopes, events, strict=True)]
+    await connection.execute(_INSERT, rows if len(rows) > 1 else rows[0])
     await connection.execute(_NOTIFY)  # delivered to the relay at commit, dropped on rollback
-    return envelope
+    return envelopes

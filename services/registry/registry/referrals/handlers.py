@@ -22,6 +22,8 @@ from sprpa_shared.observability import get_logger
 log = get_logger(__name__)
 ENGINE = Principal(subject="service:referral", role=Role.INTEGRATION)
 
+# Statuses only an offer reaches (never a referral the provider held): no access to open or close.
+_NOTHING_TO_DO = frozenset({"offered", "declined", "expired", "withdrawn"})
 _ACCESS = text(
     """
     INSERT INTO provider_access (referral_id, child_id, organization_id, status, live, changed_on)
@@ -35,6 +37,8 @@ _ACCESS = text(
 
 async def on_referral_changed(session: AsyncSession, envelope: Envelope) -> None:
     event = ReferralStatusChanged.model_validate(envelope.data)
+    if event.status in _NOTHING_TO_DO and not event.all_needs_settled:
+        return  # an offer, or one that ended unanswered: no access opened, nothing moves
     await (await session.connection()).execute(_ACCESS, {
         "referral": event.referral_id, "child": event.child_id, "org": event.organization_id,
         "status": event.status, "live": event.status in CHILD_VISIBLE_TO_PROVIDER, "on": event.on,
