@@ -39,6 +39,8 @@ class ChildRegistered(_RegistryEvent):
     birth_year: int
     mapping_categories: list[str] = Field(default_factory=list)
     classification: str
+    school_status: str | None = Field(default=None, description="in_school or out_of_school (a code, for reports)")
+    living_arrangement: str | None = Field(default=None, description="with_family, alternative_care or independent")
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -56,6 +58,9 @@ class ChildUpdated(_RegistryEvent):
     sex: Sex
     birth_year: int
     classification: str
+    mapping_categories: list[str] | None = None
+    school_status: str | None = None
+    living_arrangement: str | None = None
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -148,6 +153,7 @@ class OrganizationUpserted(_ProvidersEvent):
     action: ClassVar[str] = "upserted"
 
     organization_id: uuid.UUID
+    organization_name: str | None = Field(default=None, description="its public name (not personal data)")
     kind: str
     backbone_for: list[PlaceCode]
     version: int

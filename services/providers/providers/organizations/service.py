@@ -55,9 +55,7 @@ async def create_organization(session: AsyncSession, *, data: OrganizationCreate
     )
     session.add(organization)
     await session.flush()
-    await emit(session, OrganizationUpserted(organization_id=organization.id, regency_code=organization.regency_code,
-                                             kind=organization.kind, backbone_for=organization.backbone_for,
-                                             version=organization.version), at=now)
+    await _announce(session, organization, now)
     return organization
 
 
@@ -80,9 +78,7 @@ async def update_organization(session: AsyncSession, *, organization: Organizati
     organization.version += 1
     organization.updated_at = now
     session.add(organization)
-    await emit(session, OrganizationUpserted(organization_id=organization.id, regency_code=organization.regency_code,
-                                             kind=organization.kind, backbone_for=organization.backbone_for,
-                                             version=organization.version), at=now)
+    await _announce(session, organization, now)
     return organization
 
 
@@ -148,3 +144,10 @@ async def terminate_mou(session: AsyncSession, *, organization: Organization, mo
     session.add(mou)
     await _changed(session, mou, now)
     return mou
+
+
+async def _announce(session: AsyncSession, organization: Organization, now: datetime) -> None:
+    """`organization.upserted`: what the engine's replica and the reports need (no contact details)."""
+    await emit(session, OrganizationUpserted(
+        organization_id=organization.id, regency_code=organization.regency_code, organization_name=organization.name,
+        kind=organization.kind, backbone_for=organization.backbone_for, version=organization.version), at=now)

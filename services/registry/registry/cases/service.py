@@ -14,7 +14,7 @@ from registry.cases.models import CaseHistory, Consent, Flag
 from registry.cases.needs import derive_needs
 from registry.cases.schemas import AssessmentCreate, FlagCreate
 from registry.children.models import Child
-from registry.children.service import age_on, reclassify
+from registry.children.service import age_on, announce_update, reclassify
 from sprpa_contracts.events import CaseFlagged
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, ValidationFailed
@@ -35,6 +35,9 @@ async def assess(session: AsyncSession, *, child: Child, data: AssessmentCreate,
         child.mapping_categories = [category.value for category in data.mapping_categories]
     child.root_causes = [cause.value for cause in data.root_causes]
     reclassify(child, now.date())
+    await announce_update(session, child, now=now, changed=sorted(
+        {"work", "school_status", "living_arrangement", "root_causes", "classification"}
+        | ({"mapping_categories"} if data.mapping_categories is not None else set())))
     if can_move(CaseStatus(child.status), CaseStatus.ASSESSED):
         await history.move(session, child=child, target=CaseStatus.ASSESSED, principal=principal, now=now,
                            reason=f"assessed: {child.classification['result']}")

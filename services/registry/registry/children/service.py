@@ -126,6 +126,8 @@ async def register(
             birth_year=child.birth_date.year,
             mapping_categories=child.mapping_categories,
             classification=child.classification["result"],
+            school_status=child.school_status,
+            living_arrangement=child.living_arrangement,
         ),
         at=now,
     )
@@ -146,19 +148,27 @@ async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, prin
     child.version += 1
     child.updated_at = now
     session.add(child)
+    await announce_update(session, child, changed=sorted(changes), now=now)
+    return child
+
+
+async def announce_update(session: AsyncSession, child: Child, *, changed: list[str], now: datetime) -> None:
+    """`child.updated`: which fields changed (never their values), and the codes reports count by."""
     await emit(
         session,
         ChildUpdated(
             child_id=child.id,
             village_code=child.village_code,
-            changed=sorted(changes),
+            changed=changed,
             sex=child.sex,
             birth_year=child.birth_date.year,
             classification=child.classification["result"],
+            mapping_categories=child.mapping_categories,
+            school_status=child.school_status,
+            living_arrangement=child.living_arrangement,
         ),
         at=now,
     )
-    return child
 
 
 async def create_household(session: AsyncSession, *, data: HouseholdCreate, principal: Principal,

@@ -85,6 +85,8 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
         birth_year=data.birth_date.year,
         mapping_categories=[category.value for category in data.mapping_categories],
         classification=row.classification["result"],
+        school_status=data.school_status,
+        living_arrangement=data.living_arrangement,
     )
     envelope = Envelope.wrap(event, time=now)
     return (
