@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from sprpa_shared.settings import ServiceSettings
@@ -13,3 +14,9 @@ class ReportsSettings(ServiceSettings):
     default_port: ClassVar[int] = 8104
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa_reports"
+
+    small_cell_threshold: int = Field(default=5, ge=2, le=100,
+                                      description="counts from 1 to this minus 1 are hidden for analysts and "
+                                                  "public exports")
+    pilot_withdrawn_target: int = Field(default=20, ge=0, description="per desa, unless the district sets its own")
+    pilot_prevented_target: int = Field(default=200, ge=0, description="per desa, unless the district sets its own")

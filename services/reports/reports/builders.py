@@ -1,0 +1,211 @@
+"""The reports, computed from the read models for a place and a period.
+
+Counting rules (the same in every report):
+- a child counts in the place of its current desa; merged duplicates never count;
+- "children mapped" are those registered in the period; their age is the end year of the
+  period minus the birth year (events carry the year only, never the birth date);
+- case progress counts the children that reached each status during the period, once each;
+- referrals count by the day they were offered; hours are from offer to acceptance and from
+  offer to completion.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from reports.place import Period, Place
+from reports.tables import Table, breakdown, shares
+
+AGE_BANDS = ["0-12", "13-14", "15-17", "18+"]
+PROGRESS = ["flagged", "referred", "in_remediation", "withdrawn", "prevented", "closed"]
+SEXES = ["female", "male"]
+
+
+def _bounds(period: Period) -> dict:
+    return {"start": datetime.combine(period.start, time(), UTC),
+            "end": datetime.combine(period.end + timedelta(days=1), time(), UTC)}
+
+
+async def _rows(session: AsyncSession, sql: str, **params) -> list:
+    return list((await (await session.connection()).execute(text(sql), params)).all())
+
+
+_MAPPED = """
+WITH c AS (
+    SELECT classification, sex, status, mapping_categories, substr(village_code, 1, :length) AS part,
+           CASE WHEN :year - birth_year <= 12 THEN '0-12' WHEN :year - birth_year <= 14 THEN '13-14'
+                WHEN :year - birth_year <= 17 THEN '15-17' ELSE '18+' END AS band
+    FROM rm_children
+    WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at >= :start AND registered_at < :end
+)
+SELECT 'classification' AS dim, classification AS key, count(*) AS n FROM c GROUP BY classification
+UNION ALL SELECT 'sex', sex, count(*) FROM c GROUP BY sex
+UNION ALL SELECT 'age_band', band, count(*) FROM c GROUP BY band
+UNION ALL SELECT 'status', status, count(*) FROM c GROUP BY status
+UNION ALL SELECT 'place', part, count(*) FROM c GROUP BY part
+UNION ALL SELECT 'mapping_category', m, count(*) FROM c, unnest(mapping_categories) AS m GROUP BY m
+UNION ALL SELECT 'total', '', count(*) FROM c
+"""
+_REACHED = """
+SELECT m.to_status, count(DISTINCT m.child_id) AS children
+FROM rm_case_moves m JOIN rm_children c ON c.child_id = m.child_id AND c.merged_into IS NULL
+WHERE m.village_code LIKE :pattern AND m.at >= :start AND m.at < :end
+GROUP BY m.to_status
+"""
+
+
+async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
+    name, length = place.child_level or ("desa", 13)
+    counts: dict[str, dict[str, int]] = {}
+    for row in await _rows(session, _MAPPED, pattern=place.pattern, year=period.end.year, length=length,
+                           **_bounds(period)):
+        counts.setdefault(row.dim, {})[row.key] = row.n
+    mapping = Table("by_mapping_category", ["mapping_category", "count"],
+                    [{"mapping_category": k, "count": v} for k, v in sorted(counts.get("mapping_category",
+                                                                                       {}).items())],
+                    shares=None, notes=["a child can be in several mapping categories"])
+    tables = [
+        mapping,
+        breakdown("by_classification", "classification", counts.get("classification", {})),
+        breakdown("by_sex", "sex", counts.get("sex", {}), order=SEXES),
+        breakdown("by_age_band", "age_band", counts.get("age_band", {}), order=AGE_BANDS),
+        breakdown("by_status", "status", counts.get("status", {})),
+    ]
+    if place.child_level:
+        tables.append(breakdown(f"by_{name}", "place", counts.get("place", {})))
+    reached = {row.to_status: row.children for row in await _rows(session, _REACHED, pattern=place.pattern,
+                                                                   **_bounds(period))}
+    tables.append(Table("case_progress", ["status", "count"],
+                        [{"status": status, "count": reached.get(status, 0)} for status in PROGRESS], shares=None))
+    return {"children_mapped": counts.get("total", {}).get("", 0)}, tables
+
+
+def _counter(children):
+    def count(key) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for child in children:
+            value = key(child)
+            counts[value] = counts.get(value, 0) + 1
+        return counts
+
+    return count
+
+
+_PILOT = """
+WITH villages AS (
+    SELECT village_code FROM pilot_targets WHERE village_code LIKE :pattern
+    UNION SELECT DISTINCT village_code FROM rm_children WHERE village_code LIKE :pattern AND merged_into IS NULL
+), reached AS (
+    SELECT m.village_code, m.to_status, count(DISTINCT m.child_id) AS children
+    FROM rm_case_moves m JOIN rm_children c ON c.child_id = m.child_id AND c.merged_into IS NULL
+    WHERE m.village_code LIKE :pattern AND m.at >= :start AND m.at < :end
+      AND m.to_status IN ('withdrawn', 'prevented')
+    GROUP BY m.village_code, m.to_status
+)
+SELECT v.village_code,
+       COALESCE(w.children, 0) AS withdrawn, COALESCE(t.withdrawn_target, :withdrawn_target) AS withdrawn_target,
+       COALESCE(p.children, 0) AS prevented, COALESCE(t.prevented_target, :prevented_target) AS prevented_target
+FROM villages v
+LEFT JOIN pilot_targets t ON t.village_code = v.village_code
+LEFT JOIN reached w ON w.village_code = v.village_code AND w.to_status = 'withdrawn'
+LEFT JOIN reached p ON p.village_code = v.village_code AND p.to_status = 'prevented'
+ORDER BY v.village_code
+"""
+
+
+def _of_target(done: int, target: int) -> float | None:
+    return round(done * 100 / target, 1) if target else None
+
+
+async def pilot(session: AsyncSession, place: Place, period: Period, *, withdrawn_target: int,
+                prevented_target: int) -> tuple[dict, list[Table]]:
+    rows = await _rows(session, _PILOT, pattern=place.pattern, withdrawn_target=withdrawn_target,
+                       prevented_target=prevented_target, **_bounds(period))
+    table = Table("pilot_progress", ["desa", "withdrawn", "withdrawn_target", "withdrawn_percent", "prevented",
+                                     "prevented_target", "prevented_percent"],
+                  [{"desa": r.village_code, "withdrawn": r.withdrawn, "withdrawn_target": r.withdrawn_target,
+                    "withdrawn_percent": _of_target(r.withdrawn, r.withdrawn_target), "prevented": r.prevented,
+                    "prevented_target": r.prevented_target,
+                    "prevented_percent": _of_target(r.prevented, r.prevented_target)} for r in rows],
+                  counts=("withdrawn", "prevented"), shares=None)
+    totals = {key: sum(r[key] for r in table.rows) for key in ("withdrawn", "withdrawn_target", "prevented",
+                                                                 "prevented_target")}
+    totals["withdrawn_percent"] = _of_target(totals["withdrawn"], totals["withdrawn_target"])
+    totals["prevented_percent"] = _of_target(totals["prevented"], totals["prevented_target"])
+    return {"villages": len(rows), **totals}, [table]
+
+
+_REFERRALS = """
+SELECT r.category, r.organization_id, o.name, r.need_id, r.status, r.outcome, r.accepted_at, r.ended_at,
+       r.offered_at,
+       EXTRACT(EPOCH FROM r.accepted_at - r.offered_at) / 3600 AS hours_to_accept,
+       CASE WHEN r.status = 'completed' THEN EXTRACT(EPOCH FROM r.ended_at - r.offered_at) / 3600 END
+           AS hours_to_complete
+FROM rm_referrals r LEFT JOIN rm_organizations o ON o.organization_id = r.organization_id
+WHERE r.village_code LIKE :pattern AND r.offered_at >= :start AND r.offered_at < :end
+ORDER BY r.category, r.organization_id
+"""
+_COLUMNS = ["offered", "accepted", "declined", "expired", "completed", "needs", "needs_served", "share_served",
+            "median_hours_to_accept", "median_hours_to_complete"]
+
+
+def _performance(rows) -> dict:
+    needs = {r.need_id for r in rows if r.need_id}
+    served = {r.need_id for r in rows if r.need_id and r.status == "completed" and r.outcome == "service_delivered"}
+    to_accept = [float(r.hours_to_accept) for r in rows if r.hours_to_accept is not None]
+    to_complete = [float(r.hours_to_complete) for r in rows if r.hours_to_complete is not None]
+    return {
+        "offered": len(rows),
+        "accepted": sum(1 for r in rows if r.accepted_at is not None),
+        "declined": sum(1 for r in rows if r.status == "declined"),
+        "expired": sum(1 for r in rows if r.status == "expired"),
+        "completed": sum(1 for r in rows if r.status == "completed"),
+        "needs": len(needs), "needs_served": len(served),
+        "share_served": round(len(served) * 100 / len(needs), 1) if needs else None,
+        "median_hours_to_accept": round(statistics.median(to_accept), 1) if to_accept else None,
+        "median_hours_to_complete": round(statistics.median(to_complete), 1) if to_complete else None,
+    }
+
+
+async def referral_performance(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
+    rows = await _rows(session, _REFERRALS, pattern=place.pattern, **_bounds(period))
+    by_category: dict[str, list] = {}
+    by_provider: dict[tuple, list] = {}
+    for row in rows:
+        by_category.setdefault(row.category, []).append(row)
+        by_provider.setdefault((str(row.organization_id), row.name or ""), []).append(row)
+    counts = ("offered", "accepted", "declined", "expired", "completed", "needs", "needs_served")
+    tables = [
+        Table("by_category", ["category", *_COLUMNS],
+              [{"category": k, **_performance(v)} for k, v in sorted(by_category.items())], counts=counts,
+              shares=None),
+        Table("by_provider", ["organization_id", "organization", *_COLUMNS],
+              [{"organization_id": k[0], "organization": k[1], **_performance(v)}
+               for k, v in sorted(by_provider.items())], counts=counts, shares=None),
+    ]
+    return _performance(rows), tables
+
+
+_GAPS = """
+SELECT category, village_code, reason FROM rm_gaps
+WHERE village_code LIKE :pattern AND recorded_on >= :start_day AND recorded_on <= :end_day
+ORDER BY category, village_code
+"""
+
+
+async def gaps(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
+    rows = await _rows(session, _GAPS, pattern=place.pattern, start_day=period.start, end_day=period.end)
+    count = _counter(rows)
+    tables = [breakdown("by_category", "category", count(lambda r: r.category)),
+              breakdown("by_reason", "reason", count(lambda r: r.reason))]
+    if place.child_level:
+        name, length = place.child_level
+        tables.append(breakdown(f"by_{name}", "place", count(lambda r: r.village_code[:length])))
+    return {"gaps": len(rows)}, tables
+
+
+__all__ = ["summary", "pilot", "referral_performance", "gaps", "shares"]

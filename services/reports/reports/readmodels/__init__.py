@@ -1,0 +1,1 @@
+"""Read models: tables fed only by events, rebuilt by replaying every stream."""

@@ -1,0 +1,187 @@
+"""Event handlers that keep the read models: one upsert per event, in the inbox transaction.
+
+Every handler gives the same tables whatever the order in which the three streams interleave
+(each stream arrives in its own order), so a rebuild by replay produces identical reports.
+Newer facts win by event time, so a late or replayed older event changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sprpa_contracts import events as ev
+from sprpa_shared.events.envelope import Envelope
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+_CHILD_REGISTERED = text("""
+INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_categories, classification,
+                         school_at_intake, school_status, living_arrangement, registered_at, status, status_at,
+                         changed_at)
+VALUES (:child, :village, :sex, :birth_year, :mapping, :classification, :school, :school, :living, :at,
+        'identified', :at, :at)
+ON CONFLICT (child_id) DO NOTHING
+""")
+_CHILD_UPDATED = text("""
+UPDATE rm_children SET village_code = :village, sex = :sex, birth_year = :birth_year,
+    classification = :classification, mapping_categories = COALESCE(:mapping, mapping_categories),
+    school_status = COALESCE(:school, school_status), living_arrangement = COALESCE(:living, living_arrangement),
+    changed_at = :at
+WHERE child_id = :child AND changed_at <= :at
+""")
+_CASE_MOVED = text("""
+INSERT INTO rm_case_moves (event_id, child_id, village_code, at, from_status, to_status)
+VALUES (:event, :child, :village, :at, :from_status, :to_status) ON CONFLICT DO NOTHING
+""")
+_CHILD_STATUS = text("""
+UPDATE rm_children SET status = :to_status, status_at = :at WHERE child_id = :child AND status_at <= :at
+""")
+_VISIT = text("""
+INSERT INTO rm_visits (visit_id, child_id, village_code, visited_on, outcome)
+VALUES (:visit, :child, :village, :on, :outcome) ON CONFLICT DO NOTHING
+""")
+_MERGED = text("UPDATE rm_children SET merged_into = :survivor WHERE child_id = :merged")
+_FLAG = text("""
+INSERT INTO rm_flags (event_id, child_id, village_code, flagged_at, age, classification, needs)
+VALUES (:event, :child, :village, :at, :age, :classification, :needs) ON CONFLICT DO NOTHING
+""")
+# Each status stamps its own moment; the current status follows the newest event.
+_REFERRAL = text("""
+INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code, category, organization_id,
+                          offering_id, backbone, status, outcome, reason, offered_at, accepted_at, started_at,
+                          ended_at, changed_at)
+VALUES (:referral, :case, :need_id, :child, :village, :category, :org, :offering, :backbone, :status, :outcome,
+        :reason, :offered_at, :accepted_at, :started_at, :ended_at, :at)
+ON CONFLICT (referral_id) DO UPDATE SET
+    status = CASE WHEN rm_referrals.changed_at <= EXCLUDED.changed_at THEN EXCLUDED.status
+                  ELSE rm_referrals.status END,
+    outcome = COALESCE(EXCLUDED.outcome, rm_referrals.outcome),
+    reason = COALESCE(EXCLUDED.reason, rm_referrals.reason),
+    offered_at = COALESCE(rm_referrals.offered_at, EXCLUDED.offered_at),
+    accepted_at = COALESCE(rm_referrals.accepted_at, EXCLUDED.accepted_at),
+    started_at = COALESCE(rm_referrals.started_at, EXCLUDED.started_at),
+    ended_at = COALESCE(rm_referrals.ended_at, EXCLUDED.ended_at),
+    changed_at = GREATEST(rm_referrals.changed_at, EXCLUDED.changed_at)
+""")
+_GAP = text("""
+INSERT INTO rm_gaps (gap_id, need_id, child_id, village_code, category, reason, backbone_organization_id,
+                     recorded_on)
+VALUES (:gap, :need_id, :child, :village, :category, :reason, :backbone, :on) ON CONFLICT DO NOTHING
+""")
+_ORGANIZATION = text("""
+INSERT INTO rm_organizations (organization_id, name, kind, regency_code, version)
+VALUES (:org, :name, :kind, :regency, :version)
+ON CONFLICT (organization_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+    regency_code = EXCLUDED.regency_code, version = EXCLUDED.version
+WHERE rm_organizations.version < EXCLUDED.version
+""")
+_OFFERING = text("""
+INSERT INTO rm_offerings (offering_id, organization_id, category, course_type, version)
+VALUES (:offering, :org, :category, :course, :version)
+ON CONFLICT (offering_id) DO UPDATE SET category = EXCLUDED.category, course_type = EXCLUDED.course_type,
+    version = EXCLUDED.version
+WHERE rm_offerings.version < EXCLUDED.version
+""")
+_PROGRESS = text("""
+INSERT INTO rm_progress (consumer, last_event_at, applied_at, events) VALUES (:consumer, :at, now(), 1)
+ON CONFLICT (consumer) DO UPDATE SET last_event_at = GREATEST(rm_progress.last_event_at, EXCLUDED.last_event_at),
+    applied_at = now(), events = rm_progress.events + 1
+""")
+ENDED = {"declined", "completed", "expired", "withdrawn", "cancelled"}
+
+
+async def _run(session: AsyncSession, statement, **params) -> None:
+    await (await session.connection()).execute(statement, params)
+
+
+async def child_registered(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.ChildRegistered.model_validate(envelope.data)
+    await _run(session, _CHILD_REGISTERED, child=e.child_id, village=e.village_code, sex=e.sex,
+               birth_year=e.birth_year, mapping=e.mapping_categories, classification=e.classification,
+               school=e.school_status, living=e.living_arrangement, at=envelope.time)
+
+
+async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.ChildUpdated.model_validate(envelope.data)
+    await _run(session, _CHILD_UPDATED, child=e.child_id, village=e.village_code, sex=e.sex,
+               birth_year=e.birth_year, classification=e.classification, mapping=e.mapping_categories,
+               school=e.school_status, living=e.living_arrangement, at=envelope.time)
+
+
+async def case_moved(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.CaseStatusChanged.model_validate(envelope.data)
+    await _run(session, _CASE_MOVED, event=envelope.id, child=e.child_id, village=e.village_code, at=envelope.time,
+               from_status=e.from_status, to_status=e.to_status)
+    await _run(session, _CHILD_STATUS, child=e.child_id, to_status=e.to_status, at=envelope.time)
+
+
+async def visit_recorded(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.VisitRecorded.model_validate(envelope.data)
+    await _run(session, _VISIT, visit=e.visit_id, child=e.child_id, village=e.village_code, on=e.visited_on,
+               outcome=e.outcome)
+
+
+async def child_merged(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.ChildMerged.model_validate(envelope.data)
+    await _run(session, _MERGED, survivor=e.child_id, merged=e.merged_id)
+
+
+async def case_flagged(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.CaseFlagged.model_validate(envelope.data)
+    await _run(session, _FLAG, event=envelope.id, child=e.child_id, village=e.village_code, at=envelope.time,
+               age=e.age, classification=e.classification, needs=e.needs)
+
+
+async def referral_changed(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.ReferralStatusChanged.model_validate(envelope.data)
+    at = envelope.time
+    await _run(session, _REFERRAL, referral=e.referral_id, case=e.case_id, need_id=e.need_id, child=e.child_id,
+               village=e.village_code, category=e.need, org=e.organization_id, offering=e.service_id,
+               backbone=e.backbone, status=e.status, outcome=e.outcome, reason=e.reason,
+               offered_at=at if e.status == "offered" else None,
+               accepted_at=at if e.status == "accepted" else None,
+               started_at=at if e.status == "in_service" else None,
+               ended_at=at if e.status in ENDED else None, at=at)
+
+
+async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.GapRecorded.model_validate(envelope.data)
+    await _run(session, _GAP, gap=e.gap_id, need_id=e.need_id, child=e.child_id, village=e.village_code,
+               category=e.need, reason=e.reason, backbone=e.backbone_organization_id, on=e.on)
+
+
+async def organization_upserted(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.OrganizationUpserted.model_validate(envelope.data)
+    await _run(session, _ORGANIZATION, org=e.organization_id, name=e.organization_name, kind=e.kind,
+               regency=e.regency_code, version=e.version)
+
+
+async def offering_changed(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.OfferingChanged.model_validate(envelope.data)
+    await _run(session, _OFFERING, offering=e.offering_id, org=e.organization_id, category=e.category,
+               course=e.course_type, version=e.version)
+
+
+def _with_progress(consumer: str, handler: Handler) -> Handler:
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        await handler(session, envelope)
+        await _run(session, _PROGRESS, consumer=consumer, at=envelope.time)
+
+    return handle
+
+
+def handlers(consumer: str, by_type: dict[str, Handler]) -> dict[str, Handler]:
+    return {event_type: _with_progress(consumer, handler) for event_type, handler in by_type.items()}
+
+
+REGISTRY = {
+    ev.ChildRegistered.event_type: child_registered, ev.ChildUpdated.event_type: child_updated,
+    ev.CaseStatusChanged.event_type: case_moved, ev.VisitRecorded.event_type: visit_recorded,
+    ev.ChildMerged.event_type: child_merged, ev.CaseFlagged.event_type: case_flagged,
+}
+REFERRAL = {ev.ReferralStatusChanged.event_type: referral_changed, ev.GapRecorded.event_type: gap_recorded}
+PROVIDERS = {ev.OrganizationUpserted.event_type: organization_upserted,
+             ev.OfferingChanged.event_type: offering_changed}

@@ -1,0 +1,175 @@
+"""`/api/v1/reports/...`: each report for a place and a period, as JSON, CSV or XLSX.
+
+Analysts (and anyone asking for `public=true`) get small cells suppressed. Every report read
+and every export is written to the audit log (who, what, which place; no child is named).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+
+from reports import builders
+from reports.place import Period, Place, authorise, parse
+from reports.tables import Table, suppress, to_csv, to_xlsx
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.errors import Forbidden, ValidationFailed
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+PlaceQuery = Annotated[str | None, Query(description="official code: 35, 35.09, 35.09.11 or 35.09.11.2007; "
+                                                     "none: national (national admins)")]
+FromQuery = Annotated[date | None, Query(alias="from", description="first day (default: everything)")]
+ToQuery = Annotated[date | None, Query(alias="to", description="last day (default: today)")]
+Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a download")]
+Lang = Annotated[Literal["id", "en"], Query(description="header language of downloads")]
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_AUDIT = text("""
+INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id)
+VALUES (:at, :actor, :role, :action, NULL, :ip, NULL)
+""")
+
+
+async def _render(request: Request, session, principal: Principal, clock, *, report: str, place: Place,
+                  period: Period, headline: dict, tables: list[Table], fmt: str, lang: str, public: bool) -> Response:
+    settings = request.app.state.settings
+    suppressed = public or principal.role is Role.ANALYST
+    if suppressed:
+        tables = [suppress(table, settings.small_cell_threshold) for table in tables]
+        headline = {k: (f"<{settings.small_cell_threshold}" if isinstance(v, int) and
+                        0 < v < settings.small_cell_threshold else v) for k, v in headline.items()}
+    await (await session.connection()).execute(_AUDIT, {
+        "at": clock.now(), "actor": principal.subject, "role": principal.role.value,
+        "action": f"report {report} {place.code or 'national'} {period.start}..{period.end} {fmt}",
+        "ip": request.client.host if request.client else None})
+    if fmt == "json":
+        body = {"report": report, "place": place.to_json(), "period": period.to_json(), "suppressed": suppressed,
+                **headline, "tables": {table.name: table.to_json() for table in tables}}
+        return Response(content=_json(body), media_type="application/json")
+    name = f"sprpa-{report}-{place.code or 'nasional'}-{period.end.isoformat()}.{fmt}"
+    content = to_csv(tables, lang) if fmt == "csv" else to_xlsx(tables, lang, title=name)
+    return Response(content=content, media_type=MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _json(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False, sort_keys=False, separators=(",", ":")).encode()
+
+
+def _scope(principal: Principal, place_code: str | None, start: date | None, end: date | None,
+           today: date) -> tuple[Place, Period]:
+    place = parse(place_code)
+    authorise(principal, place)
+    period = Period(start or date(2000, 1, 1), end or today)
+    if period.start > period.end:
+        raise ValidationFailed("`from` is after `to`", field="from")
+    return place, period
+
+
+@router.get("/summary", summary="Children mapped by category, classification, sex, age band and place; "
+                                "case progress in the period")
+async def summary(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                  place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None, format: Format = "json",
+                  lang: Lang = "id", public: bool = False) -> Response:
+    where, period = _scope(principal, place, start, end, clock.now().date())
+    headline, tables = await builders.summary(session, where, period)
+    return await _render(request, session, principal, clock, report="summary", place=where, period=period,
+                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+
+
+@router.get("/pilot", summary="Withdrawn and prevented children per desa against the pilot targets")
+async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None, format: Format = "json",
+                lang: Lang = "id", public: bool = False) -> Response:
+    where, period = _scope(principal, place, start, end, clock.now().date())
+    settings = request.app.state.settings
+    headline, tables = await builders.pilot(session, where, period, withdrawn_target=settings.pilot_withdrawn_target,
+                                            prevented_target=settings.pilot_prevented_target)
+    return await _render(request, session, principal, clock, report="pilot", place=where, period=period,
+                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+
+
+@router.get("/referrals", summary="Referral performance by service category and by provider")
+async def referrals(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                    place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None,
+                    format: Format = "json", lang: Lang = "id", public: bool = False) -> Response:
+    where, period = _scope(principal, place, start, end, clock.now().date())
+    headline, tables = await builders.referral_performance(session, where, period)
+    return await _render(request, session, principal, clock, report="referrals", place=where, period=period,
+                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+
+
+@router.get("/gaps", summary="Needs no MOU provider took, by category, reason and place")
+async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+               place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None, format: Format = "json",
+               lang: Lang = "id", public: bool = False) -> Response:
+    where, period = _scope(principal, place, start, end, clock.now().date())
+    headline, tables = await builders.gaps(session, where, period)
+    return await _render(request, session, principal, clock, report="gaps", place=where, period=period,
+                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    withdrawn_target: int = Field(ge=0, le=100_000)
+    prevented_target: int = Field(ge=0, le=100_000)
+
+
+_TARGETS = text("""
+INSERT INTO pilot_targets (village_code, withdrawn_target, prevented_target, updated_at, updated_by)
+VALUES (:village, :withdrawn, :prevented, :at, :by)
+ON CONFLICT (village_code) DO UPDATE SET withdrawn_target = EXCLUDED.withdrawn_target,
+    prevented_target = EXCLUDED.prevented_target, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+""")
+
+
+@router.put("/pilot/targets/{village_code}", response_model=Targets,
+            summary="Make a desa a pilot village with its targets (the district's operators)")
+async def set_targets(village_code: str, data: Targets, session: SessionDep, principal: PrincipalDep,
+                      clock: ClockDep) -> Targets:
+    place = parse(village_code)
+    if place.level != "desa":
+        raise ValidationFailed("targets are per desa: give a desa code such as 35.09.11.2007", field="village_code")
+    if principal.role not in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR) or not principal.covers_place(
+            village_code):
+        raise Forbidden("only the kabupaten's operators set its pilot targets")
+    await (await session.connection()).execute(_TARGETS, {
+        "village": village_code, "withdrawn": data.withdrawn_target, "prevented": data.prevented_target,
+        "at": clock.now(), "by": principal.subject})
+    return data
+
+
+_PROGRESS = text("SELECT consumer, last_event_at, applied_at, events FROM rm_progress ORDER BY consumer")
+
+
+@router.get("/freshness", summary="How far behind the events the reports are, per stream")
+async def freshness(request: Request, session: SessionDep, principal: PrincipalDep) -> dict:
+    if principal.role not in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.ANALYST, Role.INTEGRATION):
+        raise Forbidden(f"the {principal.role.value} role may not read reports")
+    rows = (await (await session.connection()).execute(_PROGRESS)).all()
+    pending = await _pending(request)
+    return {"consumers": [
+        {"consumer": row.consumer, "events_applied": row.events, "last_event_at": row.last_event_at.isoformat(),
+         "lag_seconds": round((row.applied_at - row.last_event_at).total_seconds(), 3),
+         "pending": pending.get(row.consumer)} for row in rows]}
+
+
+async def _pending(request: Request) -> dict[str, int]:
+    """Messages each consumer has not taken yet (JetStream's count), when NATS answers."""
+    bus = request.app.state.bus
+    out: dict[str, int] = {}
+    for consumer in bus.consumers:
+        try:
+            info = await bus.js.consumer_info(consumer.spec.stream, consumer.spec.durable, timeout=1)
+            out[consumer.spec.durable] = info.num_pending
+        except Exception:  # noqa: BLE001 - freshness still answers from the database
+            continue
+    return out

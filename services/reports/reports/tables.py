@@ -1,0 +1,139 @@
+"""Report tables: counts, percentages computed from them, small-cell suppression, and exports.
+
+Percentages have one decimal and add up to exactly 100.0 across a breakdown (largest
+remainder), so a printed table never sums to 99.9. They are computed when the report is made,
+never stored.
+
+Small cells: for the `analyst` role and public exports, counts from 1 to threshold-1 are shown
+as `<threshold`, and when a breakdown would hide only one cell, the next smallest is hidden too
+(complementary suppression), so no hidden cell can be recovered from the total.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+from openpyxl import Workbook
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[str]
+    rows: list[dict]
+    counts: tuple[str, ...] = ("count",)  # the columns holding counts (suppressible)
+    shares: str | None = "percent"  # the percentage column computed from the first count column
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"columns": self.columns, "rows": self.rows, **({"notes": self.notes} if self.notes else {})}
+
+
+def shares(counts: list[int]) -> list[float | None]:
+    """One-decimal percentages of the total that add up to exactly 100.0 (largest remainder)."""
+    total = sum(counts)
+    if total == 0:
+        return [None for _ in counts]
+    tenths = [Decimal(count * 1000) / total for count in counts]
+    floors = [int(t.to_integral_value(rounding=ROUND_FLOOR)) for t in tenths]
+    short = 1000 - sum(floors)
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(tenths[i] - floors[i]), i))
+    for index in by_remainder[:short]:
+        floors[index] += 1
+    return [floor / 10 for floor in floors]
+
+
+def breakdown(name: str, key: str, counts: dict[str, int], *, order: list[str] | None = None) -> Table:
+    keys = order if order is not None else sorted(counts)
+    values = [counts.get(k, 0) for k in keys]
+    percents = shares(values)
+    return Table(name, [key, "count", "percent"],
+                 [{key: k, "count": v, "percent": p} for k, v, p in zip(keys, values, percents, strict=True)])
+
+
+def suppress(table: Table, threshold: int) -> Table:
+    """Hide counts from 1 to threshold-1 (and their percentages), with complementary suppression."""
+    hidden_label = f"<{threshold}"
+    rows = [dict(row) for row in table.rows]
+    for column in table.counts:
+        small = [i for i, row in enumerate(rows) if isinstance(row.get(column), int) and 0 < row[column] < threshold]
+        if len(small) == 1:  # one hidden cell could be recovered from the total: hide the next smallest too
+            others = sorted((row[column], i) for i, row in enumerate(rows)
+                            if i not in small and isinstance(row.get(column), int) and row[column] > 0)
+            small += [others[0][1]] if others else []
+        for index in small:
+            rows[index][column] = hidden_label
+            if table.shares and column == table.counts[0]:
+                rows[index][table.shares] = None
+            for derived in ("median_hours_to_accept", "median_hours_to_complete", "share_served"):
+                if derived in rows[index]:
+                    rows[index][derived] = None
+    return Table(table.name, table.columns, rows, table.counts, table.shares,
+                 table.notes + [f"counts below {threshold} are shown as {hidden_label}"] if rows != table.rows
+                 else table.notes)
+
+
+HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, English)
+    "count": ("Jumlah", "Count"), "percent": ("Persen", "Percent"),
+    "sex": ("Jenis kelamin", "Sex"), "age_band": ("Kelompok umur", "Age band"), "age": ("Umur", "Age"),
+    "kecamatan": ("Kecamatan", "Kecamatan"), "desa": ("Desa/kelurahan", "Village"),
+    "place": ("Wilayah", "Place"),
+    "mapping_category": ("Kategori pemetaan", "Mapping category"),
+    "classification": ("Klasifikasi", "Classification"), "status": ("Status kasus", "Case status"),
+    "category": ("Kategori layanan", "Service category"), "organization_id": ("ID lembaga", "Organisation id"),
+    "organization": ("Lembaga", "Organisation"),
+    "offered": ("Ditawarkan", "Offered"), "accepted": ("Diterima", "Accepted"), "declined": ("Ditolak", "Declined"),
+    "expired": ("Kedaluwarsa", "Expired"), "completed": ("Selesai", "Completed"),
+    "needs": ("Kebutuhan", "Needs"), "needs_served": ("Kebutuhan terlayani", "Needs served"),
+    "share_served": ("Persen terlayani", "Share served"),
+    "median_hours_to_accept": ("Median jam hingga diterima", "Median hours to accept"),
+    "median_hours_to_complete": ("Median jam hingga selesai", "Median hours to complete"),
+    "reason": ("Alasan", "Reason"), "gaps": ("Kesenjangan", "Gaps"),
+    "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"), "withdrawn_target": ("Target ditarik", "Withdrawn target"),
+    "withdrawn_percent": ("Capaian ditarik (%)", "Withdrawn (% of target)"),
+    "prevented": ("Dicegah", "Prevented"), "prevented_target": ("Target dicegah", "Prevented target"),
+    "prevented_percent": ("Capaian dicegah (%)", "Prevented (% of target)"),
+    "table": ("Tabel", "Table"),
+}
+
+
+def header(column: str, lang: str) -> str:
+    indonesian, english = HEADERS.get(column, (column, column))
+    return indonesian if lang == "id" else english
+
+
+def _cell(value):
+    return "" if value is None else value
+
+
+def to_csv(tables: list[Table], lang: str) -> bytes:
+    """All tables in one CSV: a first column names the table, each table with its own header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for index, table in enumerate(tables):
+        if index:
+            writer.writerow([])
+        writer.writerow([header("table", lang)] + [header(c, lang) for c in table.columns])
+        for row in table.rows:
+            writer.writerow([table.name] + [_cell(row.get(c)) for c in table.columns])
+    return out.getvalue().encode("utf-8-sig")  # a BOM so spreadsheet programs read UTF-8
+
+
+def to_xlsx(tables: list[Table], lang: str, title: str) -> bytes:
+    """One sheet per table, headers in the chosen language."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in tables:
+        sheet = workbook.create_sheet(table.name[:31])
+        sheet.append([header(c, lang) for c in table.columns])
+        for row in table.rows:
+            sheet.append([_cell(row.get(c)) for c in table.columns])
+        for note in table.notes:
+            sheet.append([note])
+    workbook.properties.title = title
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
