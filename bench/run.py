@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import import_bench
+from bench import flag_bench, import_bench
 from bench.stack import BenchStack
 from sprpa_shared.stack import SERVICES
 
@@ -34,7 +34,6 @@ def idle_rss(stack: BenchStack) -> dict:
 
 
 def markdown(report: dict) -> str:
-    imp = report["import"]
     lines = [
         f"# Benchmark {report['started']}",
         "",
@@ -43,15 +42,28 @@ def markdown(report: dict) -> str:
         "",
         "| scenario | figure | raw baseline (same run) | ratio | goal |",
         "|---|---|---|---|---|",
-        f"| import {imp['rows']:,} rows (POST /api/v1/imports, valid_rows_only) | "
-        f"{imp['api_rows_per_second']:,} rows/s ({imp['api_seconds_median']} s) | "
-        f"raw COPY {imp['raw_copy_rows_per_second']:,} rows/s ({imp['raw_copy_seconds_median']} s) | "
-        f"{imp['ratio_to_raw_copy']:.1%} | ≥ 40% |",
-        f"| import peak RSS (registry) | {imp['registry_peak_rss_mb']} MB "
-        f"(idle {imp['registry_rss_before_mb']} MB) | | | < 400 MB |",
-        "",
-        "Idle RSS per service (MB): " + ", ".join(f"{k} {v}" for k, v in report["idle_rss_mb"].items()),
     ]
+    if imp := report.get("import"):
+        lines += [
+            f"| import {imp['rows']:,} rows (POST /api/v1/imports, valid_rows_only) | "
+            f"{imp['api_rows_per_second']:,} rows/s ({imp['api_seconds_median']} s) | "
+            f"raw COPY {imp['raw_copy_rows_per_second']:,} rows/s ({imp['raw_copy_seconds_median']} s) | "
+            f"{imp['ratio_to_raw_copy']:.1%} | ≥ 40% |",
+            f"| import peak RSS (registry) | {imp['registry_peak_rss_mb']} MB "
+            f"(idle {imp['registry_rss_before_mb']} MB) | | | < 400 MB |",
+        ]
+    if flags := report.get("flags"):
+        lines += [
+            f"| flag → offers published, {flags['rate_per_second']:g} flags/s × {flags['seconds_per_run']:g} s, "
+            f"{flags['offers_per_flag']} offers each | p50 {flags['p50_ms']} ms, p99 {flags['p99_ms']} ms "
+            f"(HTTP flag alone p50 {flags['http_flag_p50_ms']} ms) | JetStream publish→consume "
+            f"p50 {flags['raw_jetstream_p50_ms']} ms, p99 {flags['raw_jetstream_p99_ms']} ms | "
+            f"{flags['ratio_p50_to_raw']}× / {flags['ratio_p99_to_raw']}× | p50 ≤ 10 ms, p99 ≤ 50 ms |",
+            f"| offers lost / duplicated ({flags['flags']:,} flags) | {flags['lost_offers']} / "
+            f"{flags['duplicated_offers']} (database: {flags['database']['wrong_offer_count']} cases with a wrong "
+            f"count, {flags['database']['duplicate_pairs']} duplicate pairs) | | | 0 / 0 |",
+        ]
+    lines += ["", "Idle RSS per service (MB): " + ", ".join(f"{k} {v}" for k, v in report["idle_rss_mb"].items())]
     return "\n".join(lines) + "\n"
 
 
@@ -64,7 +76,11 @@ async def main(args: argparse.Namespace) -> None:
     try:
         report = {"started": started, "machine": machine(), "stack_start_seconds": round(time.monotonic() - t0, 1),
                   "idle_rss_mb": idle_rss(stack)}
-        report["import"] = await import_bench.run(stack, results, rows=args.rows, runs=args.runs)
+        if "import" in args.scenarios:
+            report["import"] = await import_bench.run(stack, results, rows=args.rows, runs=args.runs)
+        if "flags" in args.scenarios:
+            report["flags"] = await flag_bench.run(stack, rate=args.flag_rate, seconds=args.flag_seconds,
+                                                   runs=args.runs)
     finally:
         stack.stop()
     (results / "results.json").write_text(json.dumps(report, indent=2))
@@ -77,4 +93,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--rows", type=int, default=1_000_000, help="survey rows in the import scenario")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; figures are medians")
+    parser.add_argument("--scenarios", type=lambda v: set(v.split(",")), default={"import", "flags"},
+                        help="comma-separated: import,flags (default both)")
+    parser.add_argument("--flag-rate", type=float, default=100.0, help="flags per second in the flags scenario")
+    parser.add_argument("--flag-seconds", type=float, default=60.0, help="seconds of flagging per run")
     asyncio.run(main(parser.parse_args()))
