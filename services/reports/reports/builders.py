@@ -17,8 +17,9 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from reports import kla as rules
 from reports.place import Period, Place
-from reports.tables import Table, breakdown, shares
+from reports.tables import Table, breakdown
 
 AGE_BANDS = ["0-12", "13-14", "15-17", "18+"]
 PROGRESS = ["flagged", "referred", "in_remediation", "withdrawn", "prevented", "closed"]
@@ -208,4 +209,93 @@ async def gaps(session: AsyncSession, place: Place, period: Period) -> tuple[dic
     return {"gaps": len(rows)}, tables
 
 
-__all__ = ["summary", "pilot", "referral_performance", "gaps", "shares"]
+
+
+
+_KLA = """
+WITH kids AS (
+    SELECT child_id FROM rm_children
+    WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at < :end
+), flagged AS (
+    SELECT DISTINCT f.child_id, f.classification FROM rm_flags f JOIN kids USING (child_id)
+    WHERE f.flagged_at >= :start AND f.flagged_at < :end
+), served AS (
+    SELECT DISTINCT child_id FROM rm_referrals
+    WHERE status = 'completed' AND outcome = 'service_delivered' AND ended_at < :end
+), worst AS (
+    SELECT DISTINCT f.child_id FROM rm_flags f JOIN kids USING (child_id)
+    WHERE f.classification = 'worst_form' AND f.flagged_at < :end
+), withdrawn AS (
+    SELECT DISTINCT child_id FROM rm_case_moves WHERE to_status = 'withdrawn' AND at < :end
+)
+SELECT (SELECT count(*) FROM kids) AS mapped,
+       (SELECT count(DISTINCT child_id) FROM flagged) AS flagged,
+       (SELECT count(*) FROM (SELECT DISTINCT child_id FROM flagged) f JOIN served USING (child_id)) AS served,
+       (SELECT count(*) FROM worst) AS worst,
+       (SELECT count(*) FROM worst JOIN withdrawn USING (child_id)) AS freed
+"""
+_KLA_INPUTS = """
+SELECT indicator, achievement_percent, evidence, version FROM kla_inputs WHERE regency_code = :regency AND year = :year
+"""
+
+
+async def kla(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
+    row = (await _rows(session, _KLA, pattern=place.pattern, **_bounds(period)))[0]
+    measured = {5: rules.Measured(5, row.mapped, row.mapped), 28: rules.Measured(28, row.served, row.flagged),
+                31: rules.Measured(31, row.freed, row.worst)}
+    entered = {r.indicator: {"achievement_percent": float(r.achievement_percent), "evidence": r.evidence,
+                             "version": r.version}
+               for r in await _rows(session, _KLA_INPUTS, regency=place.code, year=period.end.year)}
+    card, total = rules.scorecard(measured, entered)
+    columns = ["indicator", "name", "weight", "source", "numerator", "denominator", "achievement_percent", "points",
+               "evidence"]
+    return {"year": period.end.year, "total_points": total, "max_points": 1000}, [
+        Table("scorecard", columns, card, counts=("numerator", "denominator"), shares=None)]
+
+
+_SERVED = """
+WITH served AS (
+    SELECT r.child_id, r.category, o.course_type
+    FROM rm_referrals r LEFT JOIN rm_offerings o ON o.offering_id = r.offering_id
+    WHERE r.status = 'completed' AND r.outcome = 'service_delivered' AND r.village_code LIKE :pattern
+      AND r.ended_at >= :start AND r.ended_at < :end
+)
+SELECT c.child_id, c.sex, :year - c.birth_year AS age, COALESCE(c.school_at_intake, 'unknown') AS school,
+       COALESCE(c.living_arrangement, 'unknown') AS living,
+       array_agg(DISTINCT s.category ORDER BY s.category) AS services,
+       array_agg(DISTINCT s.course_type ORDER BY s.course_type) FILTER (
+           WHERE s.category = 'skills.vocational_course' AND s.course_type IS NOT NULL) AS courses
+FROM served s JOIN rm_children c ON c.child_id = s.child_id AND c.merged_into IS NULL
+GROUP BY c.child_id, c.sex, c.birth_year, c.school_at_intake, c.living_arrangement
+ORDER BY c.child_id
+"""
+
+
+async def programme(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
+    """Children served (at least one service delivered in the period), NGO-report style."""
+    children = await _rows(session, _SERVED, pattern=place.pattern, year=period.end.year, **_bounds(period))
+    count = _counter(children)
+    services: dict[str, int] = {}
+    courses: dict[str, int] = {}
+    for child in children:
+        for service in child.services:
+            services[service] = services.get(service, 0) + 1
+        for course in child.courses or []:
+            courses[course] = courses.get(course, 0) + 1
+    apprentices = [c for c in children if "skills.apprenticeship" in c.services]
+    by_service = Table("by_service", ["category", "count", "percent"],
+                       [{"category": k, "count": v, "percent": round(v * 100 / len(children), 1)}
+                        for k, v in sorted(services.items())],
+                       notes=["a child can receive several services: percentages are of the children served and "
+                              "do not add up to 100"])
+    by_service.shares = None
+    return {"children_served": len(children), "apprentices": len(apprentices)}, [
+        breakdown("by_sex", "sex", count(lambda c: c.sex), order=SEXES),
+        breakdown("by_age", "age", {str(k): v for k, v in count(lambda c: c.age).items()},
+                  order=[str(a) for a in sorted({c.age for c in children})]),
+        breakdown("by_school_status", "school_status", count(lambda c: c.school)),
+        by_service,
+        breakdown("by_course_type", "course_type", courses),
+        breakdown("apprentices_by_sex", "sex", _counter(apprentices)(lambda c: c.sex), order=SEXES),
+        breakdown("by_living_arrangement", "living_arrangement", count(lambda c: c.living)),
+    ]

@@ -97,6 +97,11 @@ HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, Englis
     "prevented": ("Dicegah", "Prevented"), "prevented_target": ("Target dicegah", "Prevented target"),
     "prevented_percent": ("Capaian dicegah (%)", "Prevented (% of target)"),
     "table": ("Tabel", "Table"),
+    "indicator": ("Indikator", "Indicator"), "name": ("Nama", "Name"), "weight": ("Bobot", "Weight"),
+    "source": ("Sumber", "Source"), "numerator": ("Pembilang", "Numerator"), "denominator": ("Penyebut", "Denominator"),
+    "achievement_percent": ("Capaian (%)", "Achievement (%)"), "points": ("Nilai", "Points"),
+    "evidence": ("Bukti", "Evidence"), "school_status": ("Status sekolah saat masuk", "School status at intake"),
+    "course_type": ("Jenis kursus", "Course type"), "living_arrangement": ("Pengasuhan", "Living arrangement"),
 }
 
 

@@ -17,8 +17,10 @@ ELSEWHERE = "52.03.20.2006"
 PATHS = [["identified"], ["identified", "assessed"], ["identified", "assessed", "flagged", "referred"],
          ["identified", "assessed", "flagged", "referred", "in_remediation", "withdrawn"],
          ["identified", "assessed", "flagged", "referred", "in_remediation", "prevented"]]
-CATEGORIES = ["education.equivalency", "psychosocial.counselling"]
+CATEGORIES = ["education.equivalency", "psychosocial.counselling", "skills.vocational_course",
+              "skills.apprenticeship"]
 ORGS = [uuid.UUID(int=101), uuid.UUID(int=102)]
+COURSES = {uuid.UUID(int=201): "welding", uuid.UUID(int=202): "sewing"}  # vocational offerings and their course
 
 
 @dataclass
@@ -48,6 +50,11 @@ def history(seed: int = 7, count: int = 120) -> History:
     for org, name in zip(ORGS, ("PKBM Tunas Harapan", "LPA Jember"), strict=True):
         events.append((ev.OrganizationUpserted(organization_id=org, regency_code="35.09", organization_name=name,
                                                kind="ngo", backbone_for=[], version=1), NOW - timedelta(days=90)))
+    for offering, course in COURSES.items():
+        events.append((ev.OfferingChanged(offering_id=offering, organization_id=ORGS[0], regency_code="35.09",
+                                          category="skills.vocational_course", service_area=[], min_age=15,
+                                          max_age=17, sexes=[], capacity=20, course_type=course, version=1),
+                       NOW - timedelta(days=90)))
     children, gaps = [], []
     for index in range(count + 1):
         # one kecamatan has only a few children: the small cells suppression must hide
@@ -69,7 +76,13 @@ def history(seed: int = 7, count: int = 120) -> History:
                                                 to_status=status), at))
             previous = status
         if "flagged" in child.path:
-            for category in CATEGORIES[:rng.randint(1, 2)]:
+            needs = rng.sample(CATEGORIES, k=rng.randint(1, 3))
+            age = min(17, NOW.year - child.birth_year)
+            flag = ev.CaseFlagged(child_id=child.id, village_code=village, age=age, sex=child.sex,
+                                  classification=child.classification, needs=needs, consent_id=uuid.uuid4(),
+                                  consent_scope=["share_with_mou_providers"])
+            events.append((flag, child.registered + timedelta(days=2, hours=12)))
+            for category in needs:
                 events += _referral(rng, child, category, child.registered + timedelta(days=3), gaps)
     merged = children[0]
     merged.merged = True
@@ -82,10 +95,12 @@ def _referral(rng, child: Child, category: str, at: datetime, gaps: list) -> lis
     need, case, referral = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     org = rng.choice(ORGS)
     ending = rng.choice(["offered", "accepted", "declined", "expired", "completed", "gap"])
+    offering = rng.choice(list(COURSES)) if category == "skills.vocational_course" else None
     common = dict(referral_id=referral, child_id=child.id, case_id=case, need_id=need, village_code=child.village,
-                  need=category, organization_id=org, on=at.date())
+                  need=category, organization_id=org, service_id=offering, on=at.date())
     out = [(ev.ReferralStatusChanged(status="offered", **common), at)]
-    record = {"category": category, "org": org, "need": need, "offered": at, "status": "offered"}
+    record = {"category": category, "org": org, "need": need, "offered": at, "status": "offered",
+              "course": COURSES.get(offering)}
     if ending == "gap":
         gaps.append((category, child.village, "exhausted"))
         out.append((ev.ReferralStatusChanged(status="expired", **common), at + timedelta(hours=48)))

@@ -7,13 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+import uuid
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from reports.readmodels.rebuild import rebuild
 from reports.testing import NOW, counted, history
+from sprpa_contracts import events as ev
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
 
@@ -194,3 +197,78 @@ async def test_freshness_shows_each_streams_lag(fed, as_):
         return all(c["pending"] == 0 for c in again["consumers"])
 
     await wait_until(drained, what="nothing pending")
+
+
+async def test_programme_tables_of_the_children_served(fed, as_):
+    _, api, h = fed
+    report = (await api.get("/api/v1/reports/programme?place=35.09", headers=as_("operator"))).json()
+    served = [c for c in counted(h) if any(r["status"] == "completed" for r in c.referrals)]
+    assert report["children_served"] == len(served) > 0
+    assert {k: v["count"] for k, v in rows(report, "by_sex").items() if v["count"]} == Counter(c.sex for c in served)
+    assert {k: v["count"] for k, v in rows(report, "by_age").items()} == Counter(
+        str(NOW.year - c.birth_year) for c in served)
+    delivered = Counter(category for c in served for category in {r["category"] for r in c.referrals
+                                                                    if r["status"] == "completed"})
+    assert {k: v["count"] for k, v in rows(report, "by_service").items()} == delivered
+    courses = Counter(course for c in served for course in {r["course"] for r in c.referrals
+                                                            if r["status"] == "completed" and r["course"]})
+    assert {k: v["count"] for k, v in rows(report, "by_course_type").items()} == courses
+    assert report["apprentices"] == delivered["skills.apprenticeship"]
+    for table in ("by_sex", "by_age", "by_school_status", "by_living_arrangement"):
+        assert round(sum(r["percent"] for r in report["tables"][table]["rows"]), 1) == 100.0, table
+
+
+async def test_kla_indicators_from_the_data_and_the_scorecard(fed, as_):
+    _, api, h = fed
+    report = (await api.get("/api/v1/reports/kla?place=35.09&year=2026", headers=as_("operator"))).json()
+    card = rows(report, "scorecard")
+    assert len(card) == 31 and sum(row["weight"] for row in card.values()) == 1000
+    flagged = [c for c in counted(h) if "flagged" in c.path]
+    served = [c for c in flagged if any(r["status"] == "completed" for r in c.referrals)]
+    worst = [c for c in flagged if c.classification == "worst_form"]
+    freed = [c for c in worst if "withdrawn" in c.path]
+    assert (card[28]["numerator"], card[28]["denominator"]) == (len(served), len(flagged))
+    assert (card[31]["numerator"], card[31]["denominator"]) == (len(freed), len(worst))
+    assert card[5]["achievement_percent"] == 100.0 and card[5]["points"] == 50
+    assert card[28]["points"] == round(40 * len(served) / len(flagged), 1)
+    assert card[12]["source"] == "district" and card[12]["points"] == 0
+
+    path = "/api/v1/reports/kla/35.09/2026/12"
+    body = {"achievement_percent": 75, "evidence": "Perbup 12/2026 tentang pusat konsultasi keluarga"}
+    assert (await api.put(path, json=body, headers=as_("operator"))).status_code == 428
+    entered = await api.put(path, json=body, headers=as_("operator") | {"If-Match": '"0"'})
+    assert entered.status_code == 200 and entered.headers["etag"] == '"1"'
+    assert (await api.put(path, json=body, headers=as_("operator") | {"If-Match": '"0"'})).status_code == 412
+    assert (await api.put("/api/v1/reports/kla/35.09/2026/28", json=body,
+                          headers=as_("operator") | {"If-Match": '"0"'})).status_code == 409
+    assert (await api.put(path, json=body | {"evidence": "x"},
+                          headers=as_("operator") | {"If-Match": '"1"'})).status_code == 422
+    assert (await api.put("/api/v1/reports/kla/52.03/2026/12", json=body,
+                          headers=as_("operator") | {"If-Match": '"0"'})).status_code == 403
+    again = (await api.get("/api/v1/reports/kla?place=35.09&year=2026", headers=as_("operator"))).json()
+    assert rows(again, "scorecard")[12]["points"] == 18.8  # 25 points x 75%
+    assert again["total_points"] == round(report["total_points"] + 18.8, 1)
+
+
+async def test_the_scorecard_totals_1000_when_every_indicator_is_met(reports, publish, as_):
+    _, api = reports
+    child, village = uuid.uuid4(), "35.09.11.2007"
+    await publish(ev.ChildRegistered(child_id=child, village_code=village, sex="male", birth_year=2011,
+                                     mapping_categories=["child_labour"], classification="worst_form"),
+                  at=NOW - timedelta(days=30))
+    await publish(ev.CaseFlagged(child_id=child, village_code=village, age=15, sex="male",
+                                 classification="worst_form", needs=["legal.aid"]), at=NOW - timedelta(days=20))
+    common = dict(referral_id=uuid.uuid4(), child_id=child, village_code=village, need="legal.aid",
+                  organization_id=uuid.uuid4(), need_id=uuid.uuid4(), on=NOW.date())
+    await publish(ev.ReferralStatusChanged(status="completed", outcome="service_delivered", **common),
+                  at=NOW - timedelta(days=5))
+    await publish(ev.CaseStatusChanged(child_id=child, village_code=village, from_status="in_remediation",
+                                       to_status="withdrawn"), at=NOW - timedelta(days=2))
+    await publish.applied()
+    for number in range(1, 32):
+        if number not in (5, 28, 31):
+            response = await api.put(f"/api/v1/reports/kla/35.09/2026/{number}", headers=as_("operator") | {
+                "If-Match": '"0"'}, json={"achievement_percent": 100, "evidence": f"bukti indikator {number} lengkap"})
+            assert response.status_code == 200
+    report = (await api.get("/api/v1/reports/kla?place=35.09&year=2026", headers=as_("operator"))).json()
+    assert report["total_points"] == 1000
