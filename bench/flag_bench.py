@@ -31,6 +31,7 @@ from sprpa_shared.testing import wait_until
 NEEDS = ["education.equivalency", "psychosocial.counselling"]
 OFFERS_PER_FLAG = 2 * len(NEEDS)  # default parallel_offers (2) per need
 PROVIDERS_PER_NEED = 3
+IN_FLIGHT = 64  # requests open at once; more wait their turn here (httpx's pool slows down with thousands queued)
 CONSENT = {"basis": "guardian", "given_by": "Ibu Sri", "relation": "mother", "given_on": "2026-11-20"}
 ASSESSMENT = {"work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]},
               "school_status": "out_of_school", "living_arrangement": "with_family", "root_causes": []}
@@ -111,7 +112,7 @@ async def _flag_run(stack: BenchStack, client: httpx.AsyncClient, headers: dict,
     sent: dict[str, float] = {}
     offers: dict[str, list[float]] = {}
     http_ms: list[float] = []
-    errors: list[int] = []
+    errors: list[int | str] = []
     nc = await nats.connect(f"nats://127.0.0.1:{stack.nats_port}")
 
     async def on_event(message) -> None:
@@ -122,10 +123,18 @@ async def _flag_run(stack: BenchStack, client: httpx.AsyncClient, headers: dict,
     await nc.subscribe("sprpa.referral.referral.status_changed.>", cb=on_event)
     await nc.flush()
 
+    in_flight = asyncio.Semaphore(IN_FLIGHT)
+
     async def flag(child_id: str) -> None:
+        # The clock starts at the scheduled moment: time spent queued behind a slow system counts.
         sent[child_id] = started = time.perf_counter()
-        response = await client.post(f"/api/v1/children/{child_id}/flag", headers=headers,
-                                     json={"root_causes": [], "extra_needs": NEEDS, "consent": CONSENT})
+        try:
+            async with in_flight:
+                response = await client.post(f"/api/v1/children/{child_id}/flag", headers=headers,
+                                             json={"root_causes": [], "extra_needs": NEEDS, "consent": CONSENT})
+        except httpx.HTTPError as exc:
+            errors.append(type(exc).__name__)
+            return
         http_ms.append((time.perf_counter() - started) * 1000)
         if response.status_code != 201:
             errors.append(response.status_code)
@@ -140,10 +149,10 @@ async def _flag_run(stack: BenchStack, client: httpx.AsyncClient, headers: dict,
         return len(tasks) == len(children) and all(t.done() for t in tasks) and \
             sum(len(v) for v in offers.values()) >= len(children) * OFFERS_PER_FLAG
 
-    try:
-        await wait_until(all_offered, timeout=len(children) / rate + 120, interval=0.05,
+    try:  # a saturated system drains its queue: wait for it, within reason
+        await wait_until(all_offered, timeout=4 * len(children) / rate + 120, interval=0.05,
                          what="every flag's offers published")
-    except TimeoutError:
+    except AssertionError:
         pass  # counted below as lost
     # Late duplicates would arrive within moments; the database is the second witness.
     await nc.drain()
@@ -202,24 +211,36 @@ async def _raw_round_trip(stack: BenchStack, rate: float, count: int) -> list[fl
     return [(received[i] - published[i]) * 1000 for i in range(count)]
 
 
-async def run(stack: BenchStack, *, rate: float, seconds: float, runs: int) -> dict:
+async def run(stack: BenchStack, *, rates: list[float], seconds: float, runs: int) -> list[dict]:
+    """One result per rate: a sustainable rate shows the latency of the path, a higher one the queueing."""
     admin = {"Authorization": f"Bearer {stack.token('--role', 'national_admin')}"}
-    flags_per_run = int(rate * seconds)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8102", headers=admin, timeout=60) as providers:
         await _directory(providers, admin, stack)
-    async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=60, limits=limits) as registry:
+    results = []
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
+        needed = sum(int(rate * seconds) * runs for rate in rates)
         prepared = time.perf_counter()
-        children = await _children(registry, admin, flags_per_run * runs, await import_bench.villages(stack))
+        pool = await _children(registry, admin, needed, await import_bench.villages(stack))
         prepare_seconds = time.perf_counter() - prepared
-        flag_runs, raw_runs = [], []
-        for run_index in range(runs):
-            batch = children[run_index * flags_per_run:(run_index + 1) * flags_per_run]
-            flag_runs.append(await _flag_run(stack, registry, admin, batch, rate))
-            raw_runs.append(await _raw_round_trip(stack, rate, min(flags_per_run, int(rate * 20))))
-    check = await _database_check(stack, children)
-    p50s = [statistics.median(r["latency_ms"]) for r in flag_runs]
-    p99s = [percentile(r["latency_ms"], 0.99) for r in flag_runs]
+        for rate in rates:
+            flags_per_run = int(rate * seconds)
+            flag_runs, raw_runs, used = [], [], []
+            for _ in range(runs):
+                batch, pool = pool[:flags_per_run], pool[flags_per_run:]
+                used += batch
+                flag_runs.append(await _flag_run(stack, registry, admin, batch, rate))
+                raw_runs.append(await _raw_round_trip(stack, rate, min(flags_per_run, int(rate * 20))))
+            results.append(_summarise(rate, seconds, runs, flag_runs, raw_runs, await _database_check(stack, used),
+                                      prepare_seconds))
+    return results
+
+
+def _summarise(rate: float, seconds: float, runs: int, flag_runs: list[dict], raw_runs: list[list[float]],
+               check: dict, prepare_seconds: float) -> dict:
+    measured = [r for r in flag_runs if r["latency_ms"]]
+    p50s = [statistics.median(r["latency_ms"]) for r in measured] or [float("nan")]
+    p99s = [percentile(r["latency_ms"], 0.99) for r in measured] or [float("nan")]
     raw_p50s = [statistics.median(r) for r in raw_runs]
     raw_p99s = [percentile(r, 0.99) for r in raw_runs]
     p50, p99, raw_p50, raw_p99 = (statistics.median(v) for v in (p50s, p99s, raw_p50s, raw_p99s))
@@ -227,12 +248,12 @@ async def run(stack: BenchStack, *, rate: float, seconds: float, runs: int) -> d
         "rate_per_second": rate,
         "seconds_per_run": seconds,
         "runs": runs,
-        "flags": flags_per_run * runs,
+        "flags": sum(r["flags"] for r in flag_runs),
         "offers_per_flag": OFFERS_PER_FLAG,
         "prepare_children_seconds": round(prepare_seconds, 1),
         "p50_ms": round(p50, 1),
         "p99_ms": round(p99, 1),
-        "http_flag_p50_ms": round(statistics.median(statistics.median(r["http_flag_ms"]) for r in flag_runs), 1),
+        "http_flag_p50_ms": round(statistics.median(statistics.median(r["http_flag_ms"] or [0]) for r in flag_runs), 1),
         "raw_jetstream_p50_ms": round(raw_p50, 2),
         "raw_jetstream_p99_ms": round(raw_p99, 2),
         "ratio_p50_to_raw": round(p50 / raw_p50, 1),
@@ -243,5 +264,5 @@ async def run(stack: BenchStack, *, rate: float, seconds: float, runs: int) -> d
         "database": check,
         "per_run_p50_ms": [round(v, 1) for v in p50s],
         "per_run_p99_ms": [round(v, 1) for v in p99s],
-        "goal": "p50 <= 10 ms, p99 <= 50 ms, zero lost or duplicated offers",
+        "goal": "p50 <= 10 ms, p99 <= 50 ms at 100 flags/s, zero lost or duplicated offers",
     }

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from referral.cases import handlers as case_handlers
 from referral.cases.router import router as cases_router
 from referral.directory.handlers import HANDLERS as DIRECTORY_HANDLERS
+from referral.directory.handlers import directory_consumer
 from referral.gaps.router import router as gaps_router
 from referral.kabupaten.router import router as settings_router
 from referral.referrals.router import router as referrals_router
@@ -28,12 +29,7 @@ def create_app(
         description="Matches flagged needs to MOU providers, fans out offers and tracks every referral to its end.",
         routers=[referrals_router, cases_router, gaps_router, settings_router],
         subscriptions=[
-            Subscription(
-                spec=settings.consumer(name="directory", stream="PROVIDERS", subjects=[
-                    "sprpa.providers.organization.upserted.>", "sprpa.providers.mou.changed.>",
-                    "sprpa.providers.offering.changed.>"]),
-                handlers=DIRECTORY_HANDLERS,
-            ),
+            Subscription(spec=directory_consumer(settings), handlers=DIRECTORY_HANDLERS),
             Subscription(
                 spec=settings.consumer(name="cases", stream="REGISTRY", subjects=["sprpa.registry.case.flagged.>"]),
                 handlers=case_handlers.handlers(settings, clock),

@@ -12,6 +12,7 @@ import pytest
 from providers.main import create_app as create_providers
 from providers.settings import ProvidersSettings
 from referral.directory import repository
+from referral.directory.handlers import rebuild
 from referral.main import create_app as create_referral
 from referral.matching.rules import match
 from referral.settings import ReferralSettings
@@ -107,3 +108,30 @@ async def test_an_older_event_arriving_late_changes_nothing(both, issuer):
 
     await wait_until(handled, what="stale event consumed")
     assert await replica_count(referral, "replica_offerings", "capacity = 9 AND version = 2") == 1
+
+
+async def test_the_replica_is_rebuilt_by_replaying_the_providers_stream(both, issuer):
+    api, referral = both
+    operator = issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",))
+    org = (await api.post("/api/v1/organizations", headers=operator,
+                          json={"name": "UPTD PPA Jember", "kind": "uptd_p2tp2a", "regency_code": "35.09",
+                                "backbone_for": ["35.09"]})).json()
+    await api.post(f"/api/v1/organizations/{org['id']}/mous", json=MOU, headers=operator)
+    await offer(api, operator, org, name="Konseling Wuluhan", service_area=["35.09.11"])
+    await offer(api, operator, org, name="Konseling keliling")
+    await wait_until(lambda: _all_replicated(referral), timeout=20, what="replica filled from events")
+    before = await _replica(referral)
+
+    await rebuild(referral.state.settings)
+    assert await replica_count(referral, "replica_offerings") == 0 or await _all_replicated(referral)
+    await wait_until(lambda: _all_replicated(referral), timeout=30, what="replica rebuilt by replay")
+    assert await _replica(referral) == before
+
+
+async def _replica(referral) -> list:
+    connection = await asyncpg.connect(referral.state.settings.asyncpg_url)
+    try:
+        return [tuple(row) for table in ("replica_organizations", "replica_mous", "replica_offerings")
+                for row in await connection.fetch(f"SELECT * FROM {table} ORDER BY id")]
+    finally:
+        await connection.close()

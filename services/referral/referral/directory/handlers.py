@@ -12,6 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts.events import MouChanged, OfferingChanged, OrganizationUpserted
 from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.replay import replay
+from sprpa_shared.events.streams import ConsumerSpec
+from sprpa_shared.settings import ServiceSettings
 
 _ORGANIZATION = text("""
 INSERT INTO replica_organizations (id, regency_code, kind, backbone_for, version)
@@ -69,3 +72,17 @@ async def on_offering(session: AsyncSession, envelope: Envelope) -> None:
 
 HANDLERS = {OrganizationUpserted.event_type: on_organization, MouChanged.event_type: on_mou,
             OfferingChanged.event_type: on_offering}
+
+
+REPLICA_TABLES = ("replica_organizations", "replica_mous", "replica_offerings")
+
+
+def directory_consumer(settings: ServiceSettings) -> ConsumerSpec:
+    return settings.consumer(name="directory", stream="PROVIDERS", subjects=[
+        "sprpa.providers.organization.upserted.>", "sprpa.providers.mou.changed.>",
+        "sprpa.providers.offering.changed.>"])
+
+
+async def rebuild(settings: ServiceSettings) -> None:
+    """`python -m referral rebuild-directory`: replay the providers' stream into an empty replica."""
+    await replay(settings, tables=REPLICA_TABLES, consumers=[directory_consumer(settings)])
