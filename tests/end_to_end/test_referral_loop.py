@@ -4,38 +4,14 @@ and completes it, and the registry's case follows (referred, in remediation, fol
 
 from __future__ import annotations
 
-import pytest
-
-from providers.main import create_app as create_providers
-from providers.settings import ProvidersSettings
-from referral.main import create_app as create_referral
-from referral.settings import ReferralSettings
-from registry.main import create_app as create_registry
-from registry.settings import RegistrySettings
 from registry.testing import TODAY, child_payload
-from sprpa_shared.clock import MovableClock
 from sprpa_shared.testing import wait_until
-from sprpa_shared.testing.apps import running
-
-GUARDIAN = {"basis": "guardian", "given_by": "Ibu Sri", "relation": "mother", "given_on": "2026-11-20"}
-ASSESSMENT = {"work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]},
-              "school_status": "out_of_school", "living_arrangement": "with_family", "root_causes": ["out_of_school"]}
-
-
-@pytest.fixture
-async def system(make_settings, issuer, tmp_path_factory):
-    clock = MovableClock(TODAY)
-    registry = create_registry(await make_settings(RegistrySettings,
-                                                   import_spool_dir=tmp_path_factory.mktemp("spool")),
-                               verifier=issuer.verifier(), clock=clock)
-    providers = create_providers(await make_settings(ProvidersSettings), verifier=issuer.verifier(), clock=clock)
-    referral = create_referral(await make_settings(ReferralSettings), verifier=issuer.verifier(), clock=clock)
-    async with running(registry) as reg, running(providers) as prov, running(referral) as ref:
-        yield reg, prov, ref
+from sprpa_shared.testing.apps import database
+from tests.end_to_end.conftest import ASSESSMENT, GUARDIAN
 
 
 async def test_a_flag_reaches_a_provider_and_the_registry_follows_the_referral_to_its_end(system, as_):
-    registry, providers, engine = system
+    registry, providers, engine = system.registry, system.providers, system.engine
     operator = as_("operator")
     child = (await registry.post("/api/v1/children", json=child_payload(), headers=as_("cadre"))).json()
     await registry.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
@@ -55,7 +31,7 @@ async def test_a_flag_reaches_a_provider_and_the_registry_follows_the_referral_t
 
     async def offering_replicated() -> bool:
         search = await engine.get("/api/v1/settings/35.09", headers=operator)  # the engine is up
-        return search.status_code == 200 and await _replica_has(engine, offering.json()["id"])
+        return search.status_code == 200 and await _replica_has(system.apps["referral"], offering.json()["id"])
 
     await wait_until(offering_replicated, timeout=20, what="offering in the engine's replica")
 
@@ -91,9 +67,8 @@ async def test_a_flag_reaches_a_provider_and_the_registry_follows_the_referral_t
     assert (await registry.get(f"/api/v1/children/{child['id']}", headers=staff)).status_code == 404  # not live
 
 
-async def _replica_has(engine, offering_id: str) -> bool:
-    from sprpa_shared.testing.apps import database  # noqa: PLC0415
-    async with database(engine._transport.app) as db:
+async def _replica_has(app, offering_id: str) -> bool:
+    async with database(app) as db:
         return await db.fetchval("SELECT count(*) FROM replica_offerings WHERE id = $1::uuid", offering_id) == 1
 
 

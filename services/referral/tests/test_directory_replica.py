@@ -54,9 +54,8 @@ async def offer(api, headers, org, **overrides) -> dict:
     return response.json()
 
 
-async def test_directory_events_build_the_engines_replica_and_matching_uses_it(both, issuer):
-    api, referral = both
-    operator = issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",))
+async def _backbone_with_two_offerings(api, referral, operator) -> tuple[dict, dict]:
+    """The UPTD PPA of Jember (backbone) with an MOU and two offerings, replicated: (near, wide)."""
     org = (await api.post("/api/v1/organizations", headers=operator,
                           json={"name": "UPTD PPA Jember", "kind": "uptd_p2tp2a", "regency_code": "35.09",
                                 "backbone_for": ["35.09"]})).json()
@@ -64,6 +63,13 @@ async def test_directory_events_build_the_engines_replica_and_matching_uses_it(b
     near = await offer(api, operator, org, name="Konseling Wuluhan", service_area=["35.09.11"])
     wide = await offer(api, operator, org, name="Konseling keliling")
     await wait_until(lambda: _all_replicated(referral), timeout=20, what="replica filled from events")
+    return near, wide
+
+
+async def test_directory_events_build_the_engines_replica_and_matching_uses_it(both, issuer):
+    api, referral = both
+    operator = issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",))
+    near, wide = await _backbone_with_two_offerings(api, referral, operator)
 
     need = ChildNeed(category="psychosocial.counselling", village_code="35.09.11.2007", age=14, sex="female")
     async with referral.state.sessions() as session:
@@ -112,14 +118,7 @@ async def test_an_older_event_arriving_late_changes_nothing(both, issuer):
 
 async def test_the_replica_is_rebuilt_by_replaying_the_providers_stream(both, issuer):
     api, referral = both
-    operator = issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",))
-    org = (await api.post("/api/v1/organizations", headers=operator,
-                          json={"name": "UPTD PPA Jember", "kind": "uptd_p2tp2a", "regency_code": "35.09",
-                                "backbone_for": ["35.09"]})).json()
-    await api.post(f"/api/v1/organizations/{org['id']}/mous", json=MOU, headers=operator)
-    await offer(api, operator, org, name="Konseling Wuluhan", service_area=["35.09.11"])
-    await offer(api, operator, org, name="Konseling keliling")
-    await wait_until(lambda: _all_replicated(referral), timeout=20, what="replica filled from events")
+    await _backbone_with_two_offerings(api, referral, issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",)))
     before = await _replica(referral)
 
     await rebuild(referral.state.settings)

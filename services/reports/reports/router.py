@@ -7,10 +7,11 @@ and every export is written to the audit log (who, what, which place; no child i
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
@@ -40,8 +41,30 @@ VALUES (:at, :actor, :role, :action, NULL, :ip, NULL)
 """)
 
 
-async def _render(request: Request, session, principal: Principal, clock, *, report: str, place: Place,
-                  period: Period, headline: dict, tables: list[Table], fmt: str, lang: str, public: bool) -> Response:
+@dataclass(frozen=True)
+class Asked:
+    """What a report request asks for: where, when, in which form."""
+
+    place: Place
+    period: Period
+    fmt: str
+    lang: str
+    public: bool
+
+
+async def _asked(principal: PrincipalDep, clock: ClockDep, place: PlaceQuery = None, start: FromQuery = None,
+                 end: ToQuery = None, format: Format = "json", lang: Lang = "id", public: bool = False) -> Asked:
+    where, period = _scope(principal, place, start, end, clock.now().date())
+    return Asked(where, period, format, lang, public)
+
+
+AskedDep = Annotated[Asked, Depends(_asked)]
+
+
+async def _render(request: Request, session, principal: Principal, clock, report: str, asked: Asked,
+                  built: tuple[dict, list[Table]]) -> Response:
+    place, period, fmt, lang, public = asked.place, asked.period, asked.fmt, asked.lang, asked.public
+    headline, tables = built
     settings = request.app.state.settings
     suppressed = public or principal.role is Role.ANALYST
     if suppressed:
@@ -79,44 +102,40 @@ def _scope(principal: Principal, place_code: str | None, start: date | None, end
 @router.get("/summary", summary="Children mapped by category, classification, sex, age band and place; "
                                 "case progress in the period")
 async def summary(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                  place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None, format: Format = "json",
-                  lang: Lang = "id", public: bool = False) -> Response:
-    where, period = _scope(principal, place, start, end, clock.now().date())
-    headline, tables = await builders.summary(session, where, period)
-    return await _render(request, session, principal, clock, report="summary", place=where, period=period,
-                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+                  asked: AskedDep) -> Response:
+    built = await builders.summary(session, asked.place, asked.period)
+    return await _render(request, session, principal, clock, "summary", asked, built)
 
 
 @router.get("/pilot", summary="Withdrawn and prevented children per desa against the pilot targets")
 async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None, format: Format = "json",
-                lang: Lang = "id", public: bool = False) -> Response:
-    where, period = _scope(principal, place, start, end, clock.now().date())
+                asked: AskedDep) -> Response:
     settings = request.app.state.settings
-    headline, tables = await builders.pilot(session, where, period, withdrawn_target=settings.pilot_withdrawn_target,
-                                            prevented_target=settings.pilot_prevented_target)
-    return await _render(request, session, principal, clock, report="pilot", place=where, period=period,
-                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+    built = await builders.pilot(session, asked.place, asked.period, withdrawn_target=settings.pilot_withdrawn_target,
+                                 prevented_target=settings.pilot_prevented_target)
+    return await _render(request, session, principal, clock, "pilot", asked, built)
 
 
 @router.get("/referrals", summary="Referral performance by service category and by provider")
 async def referrals(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                    place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None,
-                    format: Format = "json", lang: Lang = "id", public: bool = False) -> Response:
-    where, period = _scope(principal, place, start, end, clock.now().date())
-    headline, tables = await builders.referral_performance(session, where, period)
-    return await _render(request, session, principal, clock, report="referrals", place=where, period=period,
-                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+                    asked: AskedDep) -> Response:
+    built = await builders.referral_performance(session, asked.place, asked.period)
+    return await _render(request, session, principal, clock, "referrals", asked, built)
 
 
 @router.get("/gaps", summary="Needs no MOU provider took, by category, reason and place")
 async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-               place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None, format: Format = "json",
-               lang: Lang = "id", public: bool = False) -> Response:
-    where, period = _scope(principal, place, start, end, clock.now().date())
-    headline, tables = await builders.gaps(session, where, period)
-    return await _render(request, session, principal, clock, report="gaps", place=where, period=period,
-                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+               asked: AskedDep) -> Response:
+    built = await builders.gaps(session, asked.place, asked.period)
+    return await _render(request, session, principal, clock, "gaps", asked, built)
+
+
+@router.get("/programme", summary="Children served (a service delivered): by sex, age, school status, service, "
+                                  "course, apprenticeship, living arrangement")
+async def programme(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                    asked: AskedDep) -> Response:
+    built = await builders.programme(session, asked.place, asked.period)
+    return await _render(request, session, principal, clock, "programme", asked, built)
 
 
 class Targets(BaseModel):
@@ -178,17 +197,6 @@ async def _pending(request: Request) -> dict[str, int]:
     return out
 
 
-@router.get("/programme", summary="Children served (a service delivered): by sex, age, school status, service, "
-                                  "course, apprenticeship, living arrangement")
-async def programme(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                    place: PlaceQuery = None, start: FromQuery = None, end: ToQuery = None,
-                    format: Format = "json", lang: Lang = "id", public: bool = False) -> Response:
-    where, period = _scope(principal, place, start, end, clock.now().date())
-    headline, tables = await builders.programme(session, where, period)
-    return await _render(request, session, principal, clock, report="programme", place=where, period=period,
-                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
-
-
 @router.get("/kla", summary="KLA indicators 5, 28 and 31 from the data, and the 1,000-point scorecard of a "
                             "kabupaten for a year")
 async def kla(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
@@ -198,9 +206,8 @@ async def kla(request: Request, session: SessionDep, principal: PrincipalDep, cl
     today = clock.now().date()
     year = year or today.year
     where, period = _scope(principal, place, date(year, 1, 1), min(date(year, 12, 31), today), today)
-    headline, tables = await builders.kla(session, where, period)
-    return await _render(request, session, principal, clock, report="kla", place=where, period=period,
-                         headline=headline, tables=tables, fmt=format, lang=lang, public=public)
+    asked = Asked(where, period, format, lang, public)
+    return await _render(request, session, principal, clock, "kla", asked, await builders.kla(session, where, period))
 
 
 class KlaInput(BaseModel):
