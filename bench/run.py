@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import flag_bench, import_bench
+from bench import flag_bench, import_bench, report_bench
 from bench.stack import BenchStack
 from sprpa_shared.stack import SERVICES
 
@@ -64,6 +64,12 @@ def markdown(report: dict) -> str:
             f"{flags['database']['wrong_offer_count']} cases with a wrong count, "
             f"{flags['database']['duplicate_pairs']} duplicate pairs) | | | 0 / 0 |",
         ]
+    if rep := report.get("reports"):
+        for name in ("summary", "referrals"):
+            lines.append(
+                f"| kabupaten {name} report over {rep['children']:,} children / {rep['referrals']:,} referrals "
+                f"(GET /api/v1/reports/{name}) | p50 {rep[name]['api_p50_ms']:,} ms | raw SQL GROUP BY p50 "
+                f"{rep[name]['raw_sql_p50_ms']:,} ms | {rep[name]['ratio_to_raw']}× | < 300 ms, ≤ 1× raw |")
     lines += ["", "Idle RSS per service (MB): " + ", ".join(f"{k} {v}" for k, v in report["idle_rss_mb"].items())]
     return "\n".join(lines) + "\n"
 
@@ -79,6 +85,9 @@ async def main(args: argparse.Namespace) -> None:
                   "idle_rss_mb": idle_rss(stack)}
         if "import" in args.scenarios:
             report["import"] = await import_bench.run(stack, results, rows=args.rows, runs=args.runs)
+        if "reports" in args.scenarios:
+            report["reports"] = await report_bench.run(stack, children=args.report_children,
+                                                       referrals=3 * args.report_children, runs=max(5, args.runs))
         if "flags" in args.scenarios:
             report["flags"] = await flag_bench.run(stack, rates=args.flag_rates, seconds=args.flag_seconds,
                                                    runs=args.runs)
@@ -94,8 +103,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--rows", type=int, default=1_000_000, help="survey rows in the import scenario")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; figures are medians")
-    parser.add_argument("--scenarios", type=lambda v: set(v.split(",")), default={"import", "flags"},
-                        help="comma-separated: import,flags (default both)")
+    parser.add_argument("--scenarios", type=lambda v: set(v.split(",")), default={"import", "flags", "reports"},
+                        help="comma-separated: import,flags,reports (default all)")
+    parser.add_argument("--report-children", type=int, default=1_000_000,
+                        help="children in the report scenario (three referrals each)")
     parser.add_argument("--flag-rates", type=lambda v: [float(x) for x in v.split(",")], default=[20.0, 100.0],
                         help="flags per second, comma-separated: a sustainable rate and the goal's 100")
     parser.add_argument("--flag-seconds", type=float, default=60.0, help="seconds of flagging per run")

@@ -11,7 +11,6 @@ Counting rules (the same in every report):
 
 from __future__ import annotations
 
-import statistics
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import text
@@ -141,54 +140,59 @@ async def pilot(session: AsyncSession, place: Place, period: Period, *, withdraw
 
 
 _REFERRALS = """
-SELECT r.category, r.organization_id, o.name, r.need_id, r.status, r.outcome, r.accepted_at, r.ended_at,
-       r.offered_at,
-       EXTRACT(EPOCH FROM r.accepted_at - r.offered_at) / 3600 AS hours_to_accept,
-       CASE WHEN r.status = 'completed' THEN EXTRACT(EPOCH FROM r.ended_at - r.offered_at) / 3600 END
-           AS hours_to_complete
+SELECT GROUPING(r.category) AS by_org, r.category, r.organization_id, max(o.name) AS name,
+       count(*) AS offered, count(r.accepted_at) AS accepted,
+       count(*) FILTER (WHERE r.status = 'declined') AS declined,
+       count(*) FILTER (WHERE r.status = 'expired') AS expired,
+       count(*) FILTER (WHERE r.status = 'completed') AS completed,
+       count(DISTINCT r.need_id) AS needs,
+       count(DISTINCT r.need_id) FILTER (WHERE r.status = 'completed' AND r.outcome = 'service_delivered')
+           AS needs_served,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r.accepted_at - r.offered_at) / 3600)
+           FILTER (WHERE r.accepted_at IS NOT NULL) AS median_hours_to_accept,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r.ended_at - r.offered_at) / 3600)
+           FILTER (WHERE r.status = 'completed') AS median_hours_to_complete
 FROM rm_referrals r LEFT JOIN rm_organizations o ON o.organization_id = r.organization_id
 WHERE r.village_code LIKE :pattern AND r.offered_at >= :start AND r.offered_at < :end
-ORDER BY r.category, r.organization_id
+GROUP BY GROUPING SETS ((r.category), (r.organization_id), ())
 """
 _COLUMNS = ["offered", "accepted", "declined", "expired", "completed", "needs", "needs_served", "share_served",
             "median_hours_to_accept", "median_hours_to_complete"]
 
 
-def _performance(rows) -> dict:
-    needs = {r.need_id for r in rows if r.need_id}
-    served = {r.need_id for r in rows if r.need_id and r.status == "completed" and r.outcome == "service_delivered"}
-    to_accept = [float(r.hours_to_accept) for r in rows if r.hours_to_accept is not None]
-    to_complete = [float(r.hours_to_complete) for r in rows if r.hours_to_complete is not None]
+def _performance(row) -> dict:
+    """One group's figures; medians are PostgreSQL's `percentile_cont(0.5)`, as `statistics.median`."""
     return {
-        "offered": len(rows),
-        "accepted": sum(1 for r in rows if r.accepted_at is not None),
-        "declined": sum(1 for r in rows if r.status == "declined"),
-        "expired": sum(1 for r in rows if r.status == "expired"),
-        "completed": sum(1 for r in rows if r.status == "completed"),
-        "needs": len(needs), "needs_served": len(served),
-        "share_served": round(len(served) * 100 / len(needs), 1) if needs else None,
-        "median_hours_to_accept": round(statistics.median(to_accept), 1) if to_accept else None,
-        "median_hours_to_complete": round(statistics.median(to_complete), 1) if to_complete else None,
+        "offered": row.offered, "accepted": row.accepted, "declined": row.declined, "expired": row.expired,
+        "completed": row.completed, "needs": row.needs, "needs_served": row.needs_served,
+        "share_served": round(row.needs_served * 100 / row.needs, 1) if row.needs else None,
+        "median_hours_to_accept": _hours(row.median_hours_to_accept),
+        "median_hours_to_complete": _hours(row.median_hours_to_complete),
     }
 
 
+def _hours(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
 async def referral_performance(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
+    """One scan: by category, by provider and overall (GROUPING SETS)."""
     rows = await _rows(session, _REFERRALS, pattern=place.pattern, **_bounds(period))
-    by_category: dict[str, list] = {}
-    by_provider: dict[tuple, list] = {}
-    for row in rows:
-        by_category.setdefault(row.category, []).append(row)
-        by_provider.setdefault((str(row.organization_id), row.name or ""), []).append(row)
+    overall = next((r for r in rows if r.category is None and r.organization_id is None), None)
+    by_category = sorted((r for r in rows if r.category is not None), key=lambda r: r.category)
+    by_provider = sorted((r for r in rows if r.category is None and r.organization_id is not None),
+                         key=lambda r: str(r.organization_id))
     counts = ("offered", "accepted", "declined", "expired", "completed", "needs", "needs_served")
     tables = [
-        Table("by_category", ["category", *_COLUMNS],
-              [{"category": k, **_performance(v)} for k, v in sorted(by_category.items())], counts=counts,
-              shares=None),
+        Table("by_category", ["category", *_COLUMNS], [{"category": r.category, **_performance(r)}
+                                                         for r in by_category], counts=counts, shares=None),
         Table("by_provider", ["organization_id", "organization", *_COLUMNS],
-              [{"organization_id": k[0], "organization": k[1], **_performance(v)}
-               for k, v in sorted(by_provider.items())], counts=counts, shares=None),
+              [{"organization_id": str(r.organization_id), "organization": r.name or "", **_performance(r)}
+               for r in by_provider], counts=counts, shares=None),
     ]
-    return _performance(rows), tables
+    empty = dict.fromkeys(counts, 0) | {"share_served": None, "median_hours_to_accept": None,
+                                        "median_hours_to_complete": None}
+    return (_performance(overall) if overall else empty), tables
 
 
 _GAPS = """
