@@ -21,7 +21,7 @@ _CHILDREN = """
 INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_categories, classification,
                          school_at_intake, school_status, living_arrangement, registered_at, status, status_at,
                          changed_at)
-SELECT gen_random_uuid(), $1::text[] [1 + i % cardinality($1::text[])], (ARRAY['female', 'male'])[1 + i % 2],
+SELECT gen_random_uuid(), ($1::text[])[1 + i % cardinality($1::text[])], (ARRAY['female', 'male'])[1 + i % 2],
        2008 + i % 12, ARRAY['child_labour'],
        (ARRAY['worst_form', 'child_labour', 'at_risk', 'permitted_light_work'])[1 + i % 4],
        'out_of_school', 'out_of_school', 'with_family', now() - (i % 700) * interval '1 day',
@@ -33,7 +33,7 @@ _REFERRALS = """
 INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code, category, organization_id,
                           backbone, status, outcome, offered_at, accepted_at, ended_at, changed_at)
 SELECT gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
-       $1::text[] [1 + i % cardinality($1::text[])],
+       ($1::text[])[1 + i % cardinality($1::text[])],
        (ARRAY['education.equivalency', 'psychosocial.counselling', 'skills.vocational_course'])[1 + i % 3],
        ('00000000-0000-0000-0000-0000000000' || lpad((i % 40)::text, 2, '0'))::uuid, false,
        (ARRAY['offered', 'accepted', 'declined', 'expired', 'completed'])[1 + i % 5],
@@ -78,7 +78,7 @@ async def _timed(call, runs: int) -> list[float]:
 async def run(stack: BenchStack, *, children: int, referrals: int, runs: int) -> dict:
     fill_seconds = await _fill(stack, children, referrals)
     token = stack.token("--role", "district_operator", "--regency", "35.09")
-    results = {"children": children, "referrals": referrals, "fill_seconds": round(fill_seconds, 1)}
+    results = {"children_rows": children, "referral_rows": referrals, "fill_seconds": round(fill_seconds, 1)}
     connection = await asyncpg.connect(stack.database_url("reports"))
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8104", timeout=300,
                                  headers={"Authorization": f"Bearer {token}"}) as api:

@@ -35,21 +35,26 @@ async def _rows(session: AsyncSession, sql: str, **params) -> list:
 
 
 _MAPPED = """
-WITH c AS (
-    SELECT classification, sex, status, mapping_categories, substr(village_code, 1, :length) AS part,
+SELECT GROUPING(classification) AS g_class, GROUPING(sex) AS g_sex, GROUPING(band) AS g_band,
+       GROUPING(status) AS g_status, GROUPING(part) AS g_part, classification, sex, band, status, part,
+       count(*) AS n
+FROM (
+    SELECT classification, sex, status, substr(village_code, 1, :length) AS part,
            CASE WHEN :year - birth_year <= 12 THEN '0-12' WHEN :year - birth_year <= 14 THEN '13-14'
                 WHEN :year - birth_year <= 17 THEN '15-17' ELSE '18+' END AS band
     FROM rm_children
     WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at >= :start AND registered_at < :end
-)
-SELECT 'classification' AS dim, classification AS key, count(*) AS n FROM c GROUP BY classification
-UNION ALL SELECT 'sex', sex, count(*) FROM c GROUP BY sex
-UNION ALL SELECT 'age_band', band, count(*) FROM c GROUP BY band
-UNION ALL SELECT 'status', status, count(*) FROM c GROUP BY status
-UNION ALL SELECT 'place', part, count(*) FROM c GROUP BY part
-UNION ALL SELECT 'mapping_category', m, count(*) FROM c, unnest(mapping_categories) AS m GROUP BY m
-UNION ALL SELECT 'total', '', count(*) FROM c
+) c
+GROUP BY GROUPING SETS ((classification), (sex), (band), (status), (part), ())
 """
+_MAPPING = """
+SELECT m AS key, count(*) AS n
+FROM rm_children, unnest(mapping_categories) AS m
+WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at >= :start AND registered_at < :end
+GROUP BY m
+"""
+_DIMENSIONS = (("g_class", "classification"), ("g_sex", "sex"), ("g_band", "band"), ("g_status", "status"),
+               ("g_part", "part"))
 _REACHED = """
 SELECT m.to_status, count(DISTINCT m.child_id) AS children
 FROM rm_case_moves m JOIN rm_children c ON c.child_id = m.child_id AND c.merged_into IS NULL
@@ -60,10 +65,17 @@ GROUP BY m.to_status
 
 async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
     name, length = place.child_level or ("desa", 13)
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict[str, int]] = {"classification": {}, "sex": {}, "band": {}, "status": {}, "part": {}}
+    total = 0
     for row in await _rows(session, _MAPPED, pattern=place.pattern, year=period.end.year, length=length,
-                           **_bounds(period)):
-        counts.setdefault(row.dim, {})[row.key] = row.n
+                           **_bounds(period)):  # one scan, one row per group of each grouping set
+        grouped = [column for flag, column in _DIMENSIONS if getattr(row, flag) == 0]
+        if grouped:
+            counts[grouped[0]][getattr(row, grouped[0])] = row.n
+        else:
+            total = row.n
+    counts["mapping_category"] = {row.key: row.n for row in await _rows(session, _MAPPING, pattern=place.pattern,
+                                                                           **_bounds(period))}
     mapping = Table("by_mapping_category", ["mapping_category", "count"],
                     [{"mapping_category": k, "count": v} for k, v in sorted(counts.get("mapping_category",
                                                                                        {}).items())],
@@ -72,16 +84,16 @@ async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[
         mapping,
         breakdown("by_classification", "classification", counts.get("classification", {})),
         breakdown("by_sex", "sex", counts.get("sex", {}), order=SEXES),
-        breakdown("by_age_band", "age_band", counts.get("age_band", {}), order=AGE_BANDS),
+        breakdown("by_age_band", "age_band", counts["band"], order=AGE_BANDS),
         breakdown("by_status", "status", counts.get("status", {})),
     ]
     if place.child_level:
-        tables.append(breakdown(f"by_{name}", "place", counts.get("place", {})))
+        tables.append(breakdown(f"by_{name}", "place", counts["part"]))
     reached = {row.to_status: row.children for row in await _rows(session, _REACHED, pattern=place.pattern,
                                                                    **_bounds(period))}
     tables.append(Table("case_progress", ["status", "count"],
                         [{"status": status, "count": reached.get(status, 0)} for status in PROGRESS], shares=None))
-    return {"children_mapped": counts.get("total", {}).get("", 0)}, tables
+    return {"children_mapped": total}, tables
 
 
 def _counter(children):
