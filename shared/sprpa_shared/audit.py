@@ -76,3 +76,18 @@ async def record(
             "trace": trace_id_of(current_traceparent()),
         },
     )
+
+
+_EVENT = text(
+    "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id) "
+    "VALUES (:at, :actor, :role, :action, NULL, :ip, :trace)"
+)
+
+
+async def record_event(session: AsyncSession, *, actor: str, role: str, action: str, request: Request,
+                       at: datetime) -> None:
+    """An audited act that names no child: a login, a failed login, a lockout, an export."""
+    await (await session.connection()).execute(_EVENT, {
+        "at": at, "actor": actor, "role": role, "action": action,
+        "ip": request.client.host if request.client else None, "trace": trace_id_of(current_traceparent()),
+    })

@@ -17,7 +17,7 @@ from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.db import transaction
 from sprpa_shared.errors import Conflict, ValidationFailed
-from sprpa_shared.testing.apps import running
+from sprpa_shared.testing.apps import database, running
 from web.issuer import service
 from web.main import create_app
 from web.settings import WebSettings
@@ -117,6 +117,19 @@ async def test_repeated_failures_lock_the_account_until_the_lockout_passes(web, 
 
     clock.advance(timedelta(minutes=app.state.settings.lockout_minutes, seconds=1))
     assert (await login(client, "op.lotim", PASSWORD)).status_code == 200
+
+    async with database(app) as db:
+        rows = await db.fetch("SELECT actor, actor_role, action FROM audit_log ORDER BY id")
+    user_id = rows[-1]["actor"]
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("op.lotim", "login failed: bad_password (password)"),
+        ("op.lotim", "login failed: bad_password (password)"),
+        ("op.lotim", "login failed: locked_now (password)"),
+        ("op.lotim", f"account locked for {app.state.settings.lockout_minutes} min"),
+        ("op.lotim", "login failed: locked (password)"),
+        (user_id, "login (password)"),
+    ]
+    assert rows[-1]["actor_role"] == "district_operator" and user_id != "op.lotim"
 
 
 async def test_rotated_keys_keep_old_tokens_valid_until_retired(web, clock):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
+from sprpa_shared import audit
 from sprpa_shared.auth.signing import ALGORITHM, mint_token
 from sprpa_shared.dependencies import ClockDep, SessionDep
 from sprpa_shared.errors import BadRequest, Unauthorized
@@ -64,7 +65,7 @@ async def token(
     if grant_type == "password":
         if not username or not password:
             raise BadRequest("the password grant needs username and password", error="invalid_request")
-        principal = await service.authenticate_user(
+        principal, outcome = await service.authenticate_user(
             session,
             username=username,
             password=password,
@@ -76,10 +77,20 @@ async def token(
         if not client_id or not client_secret:
             raise BadRequest("the client_credentials grant needs client_id and client_secret", error="invalid_request")
         principal = await service.authenticate_client(session, client_id=client_id, secret=client_secret)
+        outcome = "ok" if principal else "bad_secret"
+    who = username if grant_type == "password" else client_id
     if principal is None:
-        await session.commit()  # keep the failure count even though the request fails
-        log.warning("login failed", grant_type=grant_type)
+        await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
+                                 action=f"login failed: {outcome} ({grant_type})")
+        if outcome == "locked_now":
+            await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
+                                     action=f"account locked for {settings.lockout_minutes} min")
+            log.warning("account locked after repeated failed logins", grant_type=grant_type)
+        await session.commit()  # keep the failure count and the audit rows even though the request fails
+        log.warning("login failed", grant_type=grant_type, outcome=outcome)
         raise Unauthorized("invalid credentials, or the account is locked", error="invalid_grant")
+    await audit.record_event(session, actor=principal.subject, role=principal.role.value, request=request, at=now,
+                             action=f"login ({grant_type})")
     ttl = timedelta(minutes=settings.access_token_ttl_minutes)
     key = await service.signing_key(session, secret_key=settings.secret_key, now=now)
     access_token = mint_token(

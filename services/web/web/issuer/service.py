@@ -110,22 +110,25 @@ def _verify(hash_: str, secret: str) -> bool:
 
 async def authenticate_user(
     session: AsyncSession, *, username: str, password: str, now: datetime, threshold: int, lockout: timedelta
-) -> Principal | None:
-    """The user's principal, or None. Repeated failures lock the account for a while."""
+) -> tuple[Principal | None, str]:
+    """(the user's principal or None, what happened: ok, unknown, disabled, locked, bad_password,
+    locked_now). Repeated failures lock the account for a while."""
     user = (await session.exec(select(User).where(User.username == username).with_for_update())).first()
     if user is None:
         _verify(_DUMMY_HASH, password)
-        return None
+        return None, "unknown"
     if user.disabled or (user.locked_until is not None and user.locked_until > now):
         _verify(_DUMMY_HASH, password)
-        return None
+        return None, "disabled" if user.disabled else "locked"
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
+        outcome = "bad_password"
         if user.failed_logins >= threshold:
             user.locked_until = now + lockout
             user.failed_logins = 0
+            outcome = "locked_now"
         session.add(user)
-        return None
+        return None, outcome
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
@@ -135,7 +138,7 @@ async def authenticate_user(
         regency_codes=tuple(user.regency_codes),
         village_code=user.village_code,
         organization_id=user.organization_id,
-    )
+    ), "ok"
 
 
 async def authenticate_client(session: AsyncSession, *, client_id: str, secret: str) -> Principal | None:
