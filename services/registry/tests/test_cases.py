@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from sprpa_contracts.events import CaseFlagged
+from sprpa_shared.auth.principal import Role
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing import wait_until
 
@@ -116,15 +117,34 @@ async def test_bad_flags_are_problems_and_change_nothing(api, as_, assessed, db,
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 0
 
 
-async def test_a_legal_basis_can_stand_in_for_guardian_consent(api, as_, assessed):
+async def test_a_legal_basis_stands_in_for_guardian_consent_once_a_second_person_approves(api, as_, assessed, db,
+                                                                                       issuer):
     legal = {"basis": "legal_basis", "given_on": "2026-11-20",
              "legal_reason": "guardian is the suspected exploiter; UU 35/2014 art. 59 special protection"}
-    response = await api.post(f"/api/v1/children/{assessed['id']}/flag",
-                              json={"root_causes": ["commercial_sexual_exploitation"], "consent": legal},
+    url = f"/api/v1/children/{assessed['id']}/flag"
+    response = await api.post(url, json={"root_causes": ["commercial_sexual_exploitation"], "consent": legal},
                               headers=as_("operator"))
-    assert response.status_code == 201
-    assert response.json()["needs"] == ["protection.safe_house", "psychosocial.counselling", "health.sti_check",
-                                        "legal.aid"]
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert (body["approval"], body["status"]) == ("pending", "assessed")
+    assert body["needs"] == ["protection.safe_house", "psychosocial.counselling", "health.sti_check", "legal.aid"]
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 0
+
+    same_person = await api.post(f"{url}/approve", headers=as_("operator"))
+    assert same_person.status_code == 403 and "second person" in same_person.json()["detail"]
+    assert (await api.post(f"{url}/approve", headers=as_("cadre"))).status_code == 403
+    assert (await api.post(f"{url}/approve", headers=as_("operator", "52.03"))).status_code == 404
+    assert await db.fetchval("SELECT status FROM children") == "assessed"
+
+    colleague = issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",), subject="operator-kedua")
+    approved = await api.post(f"{url}/approve", headers=colleague)
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["approval"], approved.json()["approved_by"]) == ("approved", "operator-kedua")
+    assert await db.fetchval("SELECT status FROM children") == "flagged"
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 1
+    reason = await db.fetchval("SELECT reason FROM case_history WHERE to_status = 'flagged'")
+    assert reason.startswith("override approved")
+    assert (await api.post(f"{url}/approve", headers=colleague)).status_code == 404  # nothing waits any more
 
 
 async def test_relapse_reopens_a_case_by_assessment(api, as_, assessed, db):

@@ -48,3 +48,6 @@ class Flag(SQLModel, table=True):
     needs: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     flagged_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     flagged_by: str
+    approval: str = "not_needed"  # pending, approved: a flag without guardian consent needs a second person
+    approved_by: str | None = None
+    approved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))

@@ -25,10 +25,21 @@ async def assess(data: AssessmentCreate, child: ChildDep, response: Response, se
 
 
 @router.post("/flag", status_code=status.HTTP_201_CREATED, response_model=FlagPublic,
-             summary="Flag an assessed case for remediation, with root causes and consent")
-async def flag(data: FlagCreate, child: ChildDep, session: SessionDep, principal: PrincipalDep,
+             summary="Flag an assessed case for remediation, with root causes and consent (202: a flag on a "
+                     "legal basis, without guardian consent, waits for a second person's approval)")
+async def flag(data: FlagCreate, child: ChildDep, response: Response, session: SessionDep, principal: PrincipalDep,
                clock: ClockDep) -> FlagPublic:
     record = await service.flag(session, child=child, data=data, principal=principal, now=clock.now())
+    if record.approval == "pending":
+        response.status_code = status.HTTP_202_ACCEPTED
+    return FlagPublic(**record.model_dump(), status=child.status)
+
+
+@router.post("/flag/approve", response_model=FlagPublic,
+             summary="A second operator approves the flag made without guardian consent; then it is referred")
+async def approve_flag(child: ChildDep, session: SessionDep, principal: PrincipalDep,
+                       clock: ClockDep) -> FlagPublic:
+    record = await service.approve(session, child=child, principal=principal, now=clock.now())
     return FlagPublic(**record.model_dump(), status=child.status)
 
 

@@ -78,6 +78,9 @@ class FlagPublic(BaseModel):
     consent_id: uuid.UUID
     flagged_at: datetime
     status: str
+    approval: str = Field(description="not_needed; pending: a flag without guardian consent waits for a second "
+                                      "person's approval (POST .../flag/approve); approved")
+    approved_by: str | None = None
 
 
 class HistoryEntry(BaseModel):

@@ -16,8 +16,8 @@ from registry.cases.schemas import AssessmentCreate, FlagCreate
 from registry.children.models import Child
 from registry.children.service import age_on, announce_update, reclassify
 from sprpa_contracts.events import CaseFlagged
-from sprpa_shared.auth.principal import Principal
-from sprpa_shared.errors import Conflict, ValidationFailed
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
@@ -78,11 +78,43 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         flagged_at=now,
         flagged_by=principal.subject,
     )
-    child.flagged_as = child.classification["result"]
     session.add(consent)
     session.add(record)
+    if data.consent.basis == "legal_basis":
+        # No guardian consent (the guardian may be the exploiter): a second person approves first.
+        record.approval = "pending"
+        return record
+    await _activate(session, child=child, record=record, principal=principal, now=now, age=age)
+    return record
+
+
+async def approve(session: AsyncSession, *, child: Child, principal: Principal, now: datetime) -> Flag:
+    """A second operator (or a national admin) approves a flag made on a legal basis; then it refers."""
+    if principal.role not in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN):
+        raise Forbidden("only a district operator or a national admin approves a flag without guardian consent")
+    query = select(Flag).where(Flag.child_id == child.id, Flag.approval == "pending").with_for_update()
+    record = (await session.exec(query)).first()
+    if record is None:
+        raise NotFound("no flag of this child awaits approval")
+    if record.flagged_by == principal.subject:
+        raise Forbidden("a second person must approve: whoever flagged the case cannot approve it")
+    if child.status != CaseStatus.ASSESSED.value:
+        raise Conflict(f"only an assessed case can be flagged; this one is {child.status}",
+                       current_status=child.status)
+    record.approval, record.approved_by, record.approved_at = "approved", principal.subject, now
+    session.add(record)
+    await _activate(session, child=child, record=record, principal=principal, now=now,
+                    age=age_on(child.birth_date, now.date()), reason="override approved: ")
+    return record
+
+
+async def _activate(session: AsyncSession, *, child: Child, record: Flag, principal: Principal, now: datetime,
+                    age: int, reason: str = "") -> None:
+    """The case becomes flagged and `case.flagged` goes out for the referral engine."""
+    consent = await session.get(Consent, record.consent_id)
+    child.flagged_as = child.classification["result"]
     await history.move(session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
-                       reason=f"flagged with needs {', '.join(needs)}")
+                       reason=f"{reason}flagged with needs {', '.join(record.needs)}")
     await emit(
         session,
         CaseFlagged(
@@ -94,11 +126,10 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
             age=age,
             sex=child.sex,
             classification=child.classification["result"],
-            needs=needs,
+            needs=record.needs,
         ),
         at=now,
     )
-    return record
 
 
 async def case_history(session: AsyncSession, child_id: uuid.UUID) -> list[CaseHistory]:
