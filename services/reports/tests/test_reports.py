@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -272,3 +273,24 @@ async def test_the_scorecard_totals_1000_when_every_indicator_is_met(reports, pu
             assert response.status_code == 200
     report = (await api.get("/api/v1/reports/kla?place=35.09&year=2026", headers=as_("operator"))).json()
     assert report["total_points"] == 1000
+
+
+async def test_an_event_shows_in_the_reports_within_a_second(reports, publish):
+    app, _ = reports
+    took = []
+    async with database(app) as db:
+        for index in range(61):  # the first creates the stream and waits for the consumer to bind: not counted
+            child = uuid.uuid4()
+            started = time.perf_counter()
+            await publish(ev.ChildRegistered(child_id=child, village_code="35.09.11.2007", sex="female",
+                                             birth_year=2012, classification="child_labour"))
+
+            async def applied(child=child) -> bool:
+                return await db.fetchval("SELECT count(*) FROM rm_children WHERE child_id = $1", child) == 1
+
+            await wait_until(applied, timeout=10, interval=0.005, what=f"event {index} applied")
+            took.append(time.perf_counter() - started)
+    took = sorted(took[1:])
+    p99 = took[round(0.99 * (len(took) - 1))]
+    print(f"publish-to-report: p50 {took[len(took) // 2] * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    assert p99 < 1.0
