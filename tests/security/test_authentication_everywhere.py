@@ -62,3 +62,22 @@ async def test_every_operation_refuses_a_call_without_a_valid_token(service, mak
                 response = await api.request(method, path, headers=headers, json={} if method != "GET" else None)
                 assert response.status_code == 401, (service, method, template, headers, response.text[:200])
                 assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_every_json_body_refuses_fields_it_does_not_know(service):
+    """Mass assignment: a body carrying server-owned fields (status, classification, ids, scope)
+    is refused with 422, because every JSON body model forbids unknown fields."""
+    factory, _ = SERVICES[service]
+    document = factory().openapi()
+    schemas = document.get("components", {}).get("schemas", {})
+    bodies = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                reference = content["application/json"]["schema"].get("$ref", "")
+                bodies.append((method.upper(), path, reference.rsplit("/", 1)[-1]))
+    assert bodies or service == "web"
+    for method, path, name in bodies:
+        assert schemas[name].get("additionalProperties") is False, f"{method} {path}: {name} accepts unknown fields"
