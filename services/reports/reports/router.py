@@ -19,7 +19,7 @@ from reports import builders
 from reports.kla import FROM_DATA as KLA_FROM_DATA
 from reports.place import Period, Place, authorise, parse
 from reports.tables import Table, suppress, to_csv, to_xlsx
-from sprpa_shared import concurrency
+from sprpa_shared import audit, concurrency
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
@@ -35,10 +35,6 @@ Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a
 Lang = Annotated[Literal["id", "en"], Query(description="header language of downloads")]
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_AUDIT = text("""
-INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id)
-VALUES (:at, :actor, :role, :action, NULL, :ip, NULL)
-""")
 
 
 @dataclass(frozen=True)
@@ -71,10 +67,9 @@ async def _render(request: Request, session, principal: Principal, clock, report
         tables = [suppress(table, settings.small_cell_threshold) for table in tables]
         headline = {k: (f"<{settings.small_cell_threshold}" if isinstance(v, int) and
                         0 < v < settings.small_cell_threshold else v) for k, v in headline.items()}
-    await (await session.connection()).execute(_AUDIT, {
-        "at": clock.now(), "actor": principal.subject, "role": principal.role.value,
-        "action": f"report {report} {place.code or 'national'} {period.start}..{period.end} {fmt}",
-        "ip": request.client.host if request.client else None})
+    await audit.record_event(session, actor=principal.subject, role=principal.role.value, request=request,
+                             at=clock.now(),
+                             action=f"report {report} {place.code or 'national'} {period.start}..{period.end} {fmt}")
     if fmt == "json":
         body = {"report": report, "place": place.to_json(), "period": period.to_json(), "suppressed": suppressed,
                 **headline, "tables": {table.name: table.to_json() for table in tables}}
