@@ -8,7 +8,8 @@ is unmet and waits for the district.
 
 Every change to a need happens with the need's row locked (`Need ... FOR UPDATE`), so an
 acceptance, a decline, the SLA sweeper and a district re-referral never interleave on one
-need; locks are always taken need first, then its referrals, then an offering's capacity.
+need; locks are always taken need first, then its case, then its referrals, then an offering's
+capacity.
 Each change is a line in the case timeline and an event through the outbox, in the same
 transaction.
 """
@@ -37,6 +38,7 @@ from sprpa_shared.ids import new_id
 
 ENGINE = Principal(subject="service:referral-engine", role=Role.INTEGRATION)
 CONSENT_TO_SHARE = "share_with_mou_providers"
+ENDED = frozenset({Status.DECLINED, Status.COMPLETED, Status.EXPIRED, Status.WITHDRAWN, Status.CANCELLED})
 
 
 class NeedStatus:
@@ -191,6 +193,18 @@ async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> 
     set_status(step, need, NeedStatus.MATCHING)
 
 
+def move(referral: Referral, status: Status, now: datetime) -> None:
+    """Change a referral's status (the caller checked the move) and stamp the moment it stands for."""
+    referral.status = status
+    referral.version += 1
+    if status in (Status.ACCEPTED, Status.DECLINED):
+        referral.answered_at = now
+    if status is Status.IN_SERVICE:
+        referral.started_at = now
+    if status in ENDED:
+        referral.ended_at = now
+
+
 def set_status(step: Step, need: Need, status: str) -> None:
     if need.status != status:
         need.status = status
@@ -201,6 +215,6 @@ async def withdraw_others(step: Step, need: Need, keep: uuid.UUID | None) -> Non
     """The other open offers of the need are withdrawn (someone accepted, or the district re-referred)."""
     for other in await referrals_of(step.session, need):
         if other.id != keep and other.status == Status.OFFERED:
-            other.status, other.ended_at, other.version = Status.WITHDRAWN, step.now, other.version + 1
+            move(other, Status.WITHDRAWN, step.now)
             step.session.add(other)
             step.referral_changed(other)

@@ -71,11 +71,10 @@ async def read(referral_id: uuid.UUID, request: Request, session: SessionDep, pr
 
 @router.post("/{referral_id}/accept", response_model=ReferralPublic,
              summary="Take the offer: the first acceptance wins, the need's other offers are withdrawn (409 after)")
-async def accept(referral_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+async def accept(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.accept(session, referral=referral, principal=principal,
-                                       settings=request.app.state.settings, now=clock.now()))
+    return public(await service.accept(session, referral=referral, principal=principal, now=clock.now()))
 
 
 @router.post("/{referral_id}/decline", response_model=ReferralPublic,

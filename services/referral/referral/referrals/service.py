@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from referral import access, engine
 from referral.cases.models import Case, Need, Referral
 from referral.directory import repository
-from referral.kabupaten.service import rules_for
+from referral.kabupaten.service import Rules, rules_for
 from referral.matching.rules import match
 from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status, require_move
 from referral.settings import ReferralSettings
@@ -39,9 +39,10 @@ async def get(session: AsyncSession, referral_id: uuid.UUID, principal: Principa
 
 
 async def _locked(session: AsyncSession, referral: Referral) -> tuple[Need, Referral, Case]:
+    """Need, case, referral: locked in the engine's order, and read again under the locks."""
     need = await session.get(Need, referral.need_id, with_for_update=True, populate_existing=True)
-    referral = await session.get(Referral, referral.id, with_for_update=True, populate_existing=True)
     case = await session.get(Case, referral.case_id, with_for_update=True, populate_existing=True)
+    referral = await session.get(Referral, referral.id, with_for_update=True, populate_existing=True)
     return need, referral, case
 
 
@@ -53,19 +54,7 @@ async def _record(session: AsyncSession, referral: Referral, now: datetime, *, a
         "expired": int(expired), "seconds": seconds})
 
 
-def _move(referral: Referral, status: Status, now: datetime) -> None:
-    referral.status = status
-    referral.version += 1
-    if status in (Status.ACCEPTED, Status.DECLINED):
-        referral.answered_at = now
-    if status is Status.IN_SERVICE:
-        referral.started_at = now
-    if status in (Status.DECLINED, Status.COMPLETED, Status.EXPIRED, Status.WITHDRAWN, Status.CANCELLED):
-        referral.ended_at = now
-
-
-async def accept(session: AsyncSession, *, referral: Referral, principal: Principal, settings: ReferralSettings,
-                 now: datetime) -> Referral:
+async def accept(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime) -> Referral:
     access.require_provider_of(principal, referral)
     need, referral, case = await _locked(session, referral)
     if referral.status == Status.WITHDRAWN and need.status in (engine.NeedStatus.ACCEPTED,
@@ -80,7 +69,7 @@ async def accept(session: AsyncSession, *, referral: Referral, principal: Princi
                            "in the directory first", current_status=referral.status)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
     await _record(session, referral, now, accepted=True)
-    _move(referral, Status.ACCEPTED, now)
+    engine.move(referral, Status.ACCEPTED, now)
     session.add(referral)
     step.referral_changed(referral)
     engine.set_status(step, need, engine.NeedStatus.ACCEPTED)
@@ -96,7 +85,7 @@ async def decline(session: AsyncSession, *, referral: Referral, principal: Princ
     require_move(referral.status, Status.DECLINED)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
     await _record(session, referral, now)
-    _move(referral, Status.DECLINED, now)
+    engine.move(referral, Status.DECLINED, now)
     referral.reason, referral.reason_text = reason.value, text_
     session.add(referral)
     step.referral_changed(referral, reason=reason.value, note=text_)
@@ -110,7 +99,7 @@ async def start(session: AsyncSession, *, referral: Referral, principal: Princip
     need, referral, case = await _locked(session, referral)
     require_move(referral.status, Status.IN_SERVICE)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
-    _move(referral, Status.IN_SERVICE, now)
+    engine.move(referral, Status.IN_SERVICE, now)
     session.add(referral)
     step.referral_changed(referral)
     engine.set_status(step, need, engine.NeedStatus.IN_SERVICE)
@@ -124,7 +113,7 @@ async def complete(session: AsyncSession, *, referral: Referral, principal: Prin
     need, referral, case = await _locked(session, referral)
     require_move(referral.status, Status.COMPLETED, outcome=outcome)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
-    _move(referral, Status.COMPLETED, now)
+    engine.move(referral, Status.COMPLETED, now)
     referral.outcome, referral.reason_text = outcome.value, text_
     session.add(referral)
     step.referral_changed(referral, reason=outcome.value, note=text_)
@@ -140,7 +129,7 @@ async def cancel(session: AsyncSession, *, referral: Referral, principal: Princi
     need, referral, case = await _locked(session, referral)
     require_move(referral.status, Status.CANCELLED)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
-    _move(referral, Status.CANCELLED, now)
+    engine.move(referral, Status.CANCELLED, now)
     referral.reason, referral.reason_text = reason.value, text_
     session.add(referral)
     step.referral_changed(referral, reason=reason.value, note=text_)
@@ -199,17 +188,20 @@ async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datet
     need_ids = (await (await session.connection()).execute(_DUE, {"now": now, "batch": settings.sla_sweep_batch})
                 ).scalars().all()
     expired = 0
+    rules: dict[str, Rules] = {}  # one look-up per kabupaten in a pass
     for need_id in need_ids:
         need = await session.get(Need, need_id)
         case = await session.get(Case, need.case_id, with_for_update=True)
+        if case.regency_code not in rules:
+            rules[case.regency_code] = await rules_for(session, settings, case.regency_code)
         step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
         for referral in await engine.referrals_of(session, need):
             if referral.status == Status.OFFERED and referral.deadline <= now:
                 await _record(session, referral, now, expired=True)
-                _move(referral, Status.EXPIRED, now)
+                engine.move(referral, Status.EXPIRED, now)
                 session.add(referral)
                 step.referral_changed(referral, reason="sla")
                 expired += 1
-        await engine.fill(step, need, await rules_for(session, settings, case.regency_code))
+        await engine.fill(step, need, rules[case.regency_code])
         await step.finish()
     return expired
