@@ -11,6 +11,7 @@ Counting rules (the same in every report):
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import text
@@ -94,17 +95,6 @@ async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[
     tables.append(Table("case_progress", ["status", "count"],
                         [{"status": status, "count": reached.get(status, 0)} for status in PROGRESS], shares=None))
     return {"children_mapped": total}, tables
-
-
-def _counter(children):
-    def count(key) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for child in children:
-            value = key(child)
-            counts[value] = counts.get(value, 0) + 1
-        return counts
-
-    return count
 
 
 _PILOT = """
@@ -216,12 +206,11 @@ ORDER BY category, village_code
 
 async def gaps(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
     rows = await _rows(session, _GAPS, pattern=place.pattern, start_day=period.start, end_day=period.end)
-    count = _counter(rows)
-    tables = [breakdown("by_category", "category", count(lambda r: r.category)),
-              breakdown("by_reason", "reason", count(lambda r: r.reason))]
+    tables = [breakdown("by_category", "category", Counter(r.category for r in rows)),
+              breakdown("by_reason", "reason", Counter(r.reason for r in rows))]
     if place.child_level:
         name, length = place.child_level
-        tables.append(breakdown(f"by_{name}", "place", count(lambda r: r.village_code[:length])))
+        tables.append(breakdown(f"by_{name}", "place", Counter(r.village_code[:length] for r in rows)))
     return {"gaps": len(rows)}, tables
 
 
@@ -290,14 +279,8 @@ ORDER BY c.child_id
 async def programme(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
     """Children served (at least one service delivered in the period), NGO-report style."""
     children = await _rows(session, _SERVED, pattern=place.pattern, year=period.end.year, **_bounds(period))
-    count = _counter(children)
-    services: dict[str, int] = {}
-    courses: dict[str, int] = {}
-    for child in children:
-        for service in child.services:
-            services[service] = services.get(service, 0) + 1
-        for course in child.courses or []:
-            courses[course] = courses.get(course, 0) + 1
+    services = Counter(service for child in children for service in child.services)
+    courses = Counter(course for child in children for course in child.courses or [])
     apprentices = [c for c in children if "skills.apprenticeship" in c.services]
     by_service = Table("by_service", ["category", "count", "percent"],
                        [{"category": k, "count": v, "percent": round(v * 100 / len(children), 1)}
@@ -306,12 +289,12 @@ async def programme(session: AsyncSession, place: Place, period: Period) -> tupl
                               "do not add up to 100"])
     by_service.shares = None
     return {"children_served": len(children), "apprentices": len(apprentices)}, [
-        breakdown("by_sex", "sex", count(lambda c: c.sex), order=SEXES),
-        breakdown("by_age", "age", {str(k): v for k, v in count(lambda c: c.age).items()},
+        breakdown("by_sex", "sex", Counter(c.sex for c in children), order=SEXES),
+        breakdown("by_age", "age", Counter(str(c.age) for c in children),
                   order=[str(a) for a in sorted({c.age for c in children})]),
-        breakdown("by_school_status", "school_status", count(lambda c: c.school)),
+        breakdown("by_school_status", "school_status", Counter(c.school for c in children)),
         by_service,
         breakdown("by_course_type", "course_type", courses),
-        breakdown("apprentices_by_sex", "sex", _counter(apprentices)(lambda c: c.sex), order=SEXES),
-        breakdown("by_living_arrangement", "living_arrangement", count(lambda c: c.living)),
+        breakdown("apprentices_by_sex", "sex", Counter(c.sex for c in apprentices), order=SEXES),
+        breakdown("by_living_arrangement", "living_arrangement", Counter(c.living for c in children)),
     ]
