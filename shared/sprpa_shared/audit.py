@@ -61,33 +61,21 @@ async def record(
     at: datetime,
     action: str | None = None,
 ) -> None:
-    if not child_ids:
-        return
-    connection = await session.connection()
-    await connection.execute(
-        _RECORD,
-        {
-            "at": at,
-            "actor": principal.subject,
-            "role": principal.role.value,
-            "action": action or action_of(request),
-            "child_ids": child_ids,
-            "ip": request.client.host if request.client else None,
-            "trace": trace_id_of(current_traceparent()),
-        },
-    )
-
-
-_EVENT = text(
-    "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id) "
-    "VALUES (:at, :actor, :role, :action, NULL, :ip, :trace)"
-)
+    """One row per child read or written (none when the list is empty)."""
+    if child_ids:
+        await _write(session, actor=principal.subject, role=principal.role.value,
+                     action=action or action_of(request), request=request, at=at, child_ids=child_ids)
 
 
 async def record_event(session: AsyncSession, *, actor: str, role: str, action: str, request: Request,
                        at: datetime) -> None:
     """An audited act that names no child: a login, a failed login, a lockout, an export."""
-    await (await session.connection()).execute(_EVENT, {
-        "at": at, "actor": actor, "role": role, "action": action,
+    await _write(session, actor=actor, role=role, action=action, request=request, at=at, child_ids=[None])
+
+
+async def _write(session: AsyncSession, *, actor: str, role: str, action: str, request: Request, at: datetime,
+                 child_ids: list[uuid.UUID | None]) -> None:
+    await (await session.connection()).execute(_RECORD, {
+        "at": at, "actor": actor, "role": role, "action": action, "child_ids": child_ids,
         "ip": request.client.host if request.client else None, "trace": trace_id_of(current_traceparent()),
     })
