@@ -129,6 +129,9 @@ async def test_a_legal_basis_stands_in_for_guardian_consent_once_a_second_person
     assert (body["approval"], body["status"]) == ("pending", "assessed")
     assert body["needs"] == ["protection.safe_house", "psychosocial.counselling", "health.sti_check", "legal.aid"]
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 0
+    again = await api.post(url, json={"root_causes": ["commercial_sexual_exploitation"], "consent": legal},
+                           headers=as_("operator"))
+    assert again.status_code == 409 and "awaits" in again.json()["detail"]
 
     same_person = await api.post(f"{url}/approve", headers=as_("operator"))
     assert same_person.status_code == 403 and "second person" in same_person.json()["detail"]

@@ -55,6 +55,8 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
             f"only an assessed case can be flagged; this one is {child.status}",
             current_status=child.status,
         )
+    if await _pending_flag(session, child) is not None:
+        raise Conflict("a flag of this child already awaits a second person's approval: approve that one first")
     if data.consent.given_on > now.date():
         raise ValidationFailed("consent cannot be dated in the future", field="consent.given_on")
     age = age_on(child.birth_date, now.date())
@@ -92,8 +94,7 @@ async def approve(session: AsyncSession, *, child: Child, principal: Principal, 
     """A second operator (or a national admin) approves a flag made on a legal basis; then it refers."""
     if principal.role not in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN):
         raise Forbidden("only a district operator or a national admin approves a flag without guardian consent")
-    query = select(Flag).where(Flag.child_id == child.id, Flag.approval == "pending").with_for_update()
-    record = (await session.exec(query)).first()
+    record = await _pending_flag(session, child)
     if record is None:
         raise NotFound("no flag of this child awaits approval")
     if record.flagged_by == principal.subject:
@@ -106,6 +107,12 @@ async def approve(session: AsyncSession, *, child: Child, principal: Principal, 
     await _activate(session, child=child, record=record, principal=principal, now=now,
                     age=age_on(child.birth_date, now.date()), reason="override approved: ")
     return record
+
+
+async def _pending_flag(session: AsyncSession, child: Child) -> Flag | None:
+    """The child's flag waiting for approval (at most one: a second flag is refused while it waits)."""
+    query = select(Flag).where(Flag.child_id == child.id, Flag.approval == "pending").with_for_update()
+    return (await session.exec(query)).first()
 
 
 async def _activate(session: AsyncSession, *, child: Child, record: Flag, principal: Principal, now: datetime,
