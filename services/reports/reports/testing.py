@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sprpa_contracts import events as ev
 
@@ -128,7 +128,3 @@ def _referral(rng, child: Child, category: str, at: datetime, gaps: list) -> lis
 
 def counted(h: History, place: str = "35.09") -> list[Child]:
     return [c for c in h.children if not c.merged and (c.village == place or c.village.startswith(place + "."))]
-
-
-def period_end() -> date:
-    return NOW.date()
