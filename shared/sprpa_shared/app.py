@@ -124,13 +124,14 @@ def health_router() -> APIRouter:
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database and NATS reachable")
+    @router.get("/readyz", summary="Database and NATS reachable, event workers running")
     async def readyz(request: Request) -> dict:
         state = request.app.state
-        checks = {"database": await _database_ok(state.engine), "nats": state.bus.ready}
+        checks = {"database": await _database_ok(state.engine), "nats": state.bus.ready,
+                  "event_workers": state.bus.workers_alive}
         if not all(checks.values()):
             down = ", ".join(name for name, ok in checks.items() if not ok)
-            raise ServiceUnavailable(f"not ready: {down} unreachable", checks=checks)
+            raise ServiceUnavailable(f"not ready: {down} down", checks=checks)
         return {"status": "ready", "checks": checks}
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -7,6 +7,8 @@ import asyncio
 import nats
 import pytest
 
+from sqlalchemy import text
+
 from sprpa_shared.db import transaction
 from sprpa_shared.events.consumer import EventConsumer
 from sprpa_shared.events.envelope import Envelope
@@ -54,6 +56,33 @@ async def test_event_committed_while_nats_is_down_is_delivered_when_it_is_back(p
     assert await wait_until(pair.effects, timeout=30, what="delivery after NATS restart") == [event.child_id]
     rows = await pair.registry_rows("SELECT published_at FROM outbox")
     assert rows[0]["published_at"] is not None
+
+
+async def test_a_publish_jetstream_refuses_is_recorded_and_retried_without_stalling_the_outbox(pair):
+    """A claimed row whose publish fails keeps its lock holder's word: the failure is recorded on the
+    claiming connection (a second connection would wait on the row lock for ever, as it once did after
+    a NATS kill), and the events around it still go out."""
+    async with transaction(pair.registry.state.sessions) as session:
+        await (await session.connection()).execute(text(
+            "INSERT INTO outbox (id, type, subject, envelope) "
+            "VALUES (gen_random_uuid(), 'sprpa.test.v1', 'sprpa.nowhere.no-stream', '{}')"))
+    first, second = flagged(), flagged()
+    await emit_committed(pair.registry, first)
+
+    async def refusal_recorded() -> bool:
+        rows = await pair.registry_rows("SELECT attempts, last_error FROM outbox WHERE subject = 'sprpa.nowhere.no-stream'"
+                                        " AND published_at IS NULL AND attempts >= 2")
+        return bool(rows) and "NoStreamResponseError" in rows[0]["last_error"]
+
+    await wait_until(refusal_recorded, timeout=30, what="the refused publish recorded and retried")
+    await emit_committed(pair.registry, second)
+    effects = await wait_until(lambda: _two(pair), timeout=30, what="both events delivered past the refused one")
+    assert sorted(effects) == sorted([first.child_id, second.child_id])
+
+
+async def _two(pair):
+    effects = await pair.effects()
+    return effects if len(effects) == 2 else None
 
 
 async def test_rolled_back_transaction_publishes_nothing(pair):

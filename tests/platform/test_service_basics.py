@@ -59,7 +59,7 @@ async def test_health_and_readiness(service):
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": True, "nats": True}
+    assert ready.json()["checks"] == {"database": True, "nats": True, "event_workers": True}
 
 
 async def test_readyz_turns_503_while_nats_is_down_and_200_after(service, servers):
@@ -70,11 +70,21 @@ async def test_readyz_turns_503_while_nats_is_down_and_200_after(service, server
             lambda: _status_is(client, 503), timeout=15, what="readyz 503 with NATS down"
         )
         body = response.json()
-        assert body["checks"] == {"database": True, "nats": False}
-        assert body["detail"] == "not ready: nats unreachable"
+        assert body["checks"] == {"database": True, "nats": False, "event_workers": True}
+        assert body["detail"] == "not ready: nats down"
 
     await servers.nats_is_down_for(while_down)
     await wait_until(lambda: _status_is(client, 200), timeout=15, what="readyz back to 200")
+
+
+async def test_readyz_turns_503_when_the_outbox_relay_has_died(service):
+    app, client = service
+    await wait_until(lambda: _status_is(client, 200), timeout=15, what="ready first")
+    relay = next(task for task in app.state.bus._tasks if task.get_name().endswith("-relay"))
+    relay.cancel()  # as if it had crashed: nothing would ever publish again
+
+    response = await wait_until(lambda: _status_is(client, 503), timeout=5, what="readyz 503 without a relay")
+    assert response.json()["checks"] == {"database": True, "nats": True, "event_workers": False}
 
 
 async def _status_is(client, status: int):

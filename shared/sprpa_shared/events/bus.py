@@ -62,6 +62,12 @@ class EventBus:
     def ready(self) -> bool:
         return self._provisioned.is_set() and self.nc is not None and self.nc.is_connected
 
+    @property
+    def workers_alive(self) -> bool:
+        """The relay and every consumer still run: one that died makes the service unready, so the
+        orchestrator restarts it rather than it serving requests whose events never leave."""
+        return all(not task.done() for task in self._tasks if task.get_name() != f"{self.service}-bus")
+
     async def wait_ready(self, timeout: float) -> None:
         await asyncio.wait_for(self._provisioned.wait(), timeout)
 
@@ -104,7 +110,7 @@ class EventBus:
                 log.warning("stream provisioning failed; retrying", error=type(exc).__name__)
                 await self._pause(0.5)
         self.relay = OutboxRelay(dsn=self._dsn, js=self.js, metrics=self._metrics)
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        self._spawn(self.relay.run(), name=f"{self.service}-relay")
         for subscription in self._subscriptions:
             consumer = EventConsumer(
                 spec=subscription.spec,
@@ -114,7 +120,19 @@ class EventBus:
                 metrics=self._metrics,
             )
             self.consumers.append(consumer)
-            self._tasks.append(asyncio.create_task(consumer.run(), name=subscription.spec.durable))
+            self._spawn(consumer.run(), name=subscription.spec.durable)
+
+    def _spawn(self, work, *, name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(self._worker_ended)
+        self._tasks.append(task)
+
+    def _worker_ended(self, task: asyncio.Task) -> None:
+        if self._stopping.is_set():
+            return
+        error = None if task.cancelled() else task.exception()
+        log.error("event worker stopped unexpectedly; the service reports unready", worker=task.get_name(),
+                  error=type(error).__name__ if error else "cancelled")
 
     async def _pause(self, seconds: float) -> None:
         """Wait before retrying, but no longer than until the service stops."""

@@ -107,32 +107,61 @@ class OutboxRelay:
             self._pool = None
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch of unpublished rows, in order; return how many were published."""
+        """Publish up to one batch of unpublished rows, in order; return how many were published.
+
+        Rows whose publish was not acknowledged stay unpublished, with the attempt and the error
+        recorded on the same connection that holds their row locks (a second connection would wait
+        on those locks for ever), and are retried; the rows acknowledged beside them are kept.
+        """
         assert self._pool is not None
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self._batch_size)
             if not rows:
                 self._metrics.outbox_backlog.set(0)
                 return 0
-            positions = [row["position"] for row in rows]
-            try:
-                await self._publish(rows)
-            except Exception as exc:
-                async with self._pool.acquire() as other:
-                    await other.execute(_MARK_FAILED, positions, f"{type(exc).__name__}: {exc}"[:500])
-                raise
-            await conn.execute(_MARK_PUBLISHED, positions)
-            self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG) - len(rows))
-        return len(rows)
+            outcomes = await self._publish(rows)
+            published = [row["position"] for row, error in zip(rows, outcomes, strict=True) if error is None]
+            failed = [(row["position"], error) for row, error in zip(rows, outcomes, strict=True) if error is not None]
+            if published:
+                await conn.execute(_MARK_PUBLISHED, published)
+            if failed:
+                await conn.execute(_MARK_FAILED, [position for position, _ in failed], failed[0][1])
+            self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG) - len(published))
+        if failed:
+            raise PublishFailed(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]}")
+        return len(published)
 
-    async def _publish(self, rows: list[asyncpg.Record]) -> None:
-        futures = []
-        for row in rows:
-            futures.append(
-                await self._js.publish_async(
-                    row["subject"], row["envelope"].encode(), headers={"Nats-Msg-Id": str(row["id"])}
-                )
-            )
-        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self._publish_timeout)
-        for row, _ack in zip(rows, acks, strict=True):
-            self._metrics.events_published.labels(type=row["type"]).inc()
+    async def _publish(self, rows: list[asyncpg.Record]) -> list[str | None]:
+        """Each row's outcome: None when JetStream acknowledged it, else the error, within one deadline."""
+        futures: list[asyncio.Future] = []
+        unsent = "not sent"
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                for row in rows:
+                    futures.append(await self._js.publish_async(
+                        row["subject"], row["envelope"].encode(), headers={"Nats-Msg-Id": str(row["id"])}))
+                await asyncio.wait(futures)
+        except TimeoutError:
+            pass  # what was not acknowledged in time is a failure below
+        except Exception as exc:  # noqa: BLE001 - e.g. the client refused to buffer: the rest are failures
+            unsent = f"{type(exc).__name__}: {exc}"[:500]
+        outcomes: list[str | None] = []
+        for index, row in enumerate(rows):
+            future = futures[index] if index < len(futures) else None
+            if future is None:
+                outcomes.append(unsent)
+            elif not future.done():
+                future.cancel()
+                outcomes.append("TimeoutError: no acknowledgement in time")
+            elif future.cancelled():
+                outcomes.append("CancelledError: the client dropped the publish")
+            elif (error := future.exception()) is not None:
+                outcomes.append(f"{type(error).__name__}: {error}"[:500])
+            else:
+                outcomes.append(None)
+                self._metrics.events_published.labels(type=row["type"]).inc()
+        return outcomes
+
+
+class PublishFailed(Exception):
+    """Some claimed rows were not acknowledged by JetStream; they stay in the outbox for a retry."""
