@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from sprpa_shared.events.outbox import INBOX_DDL, OUTBOX_DDL
 
+MIGRATION_LOCK = 0x5350_5250_4D49_47  # "SPRPMIG": one advisory lock key for every service's migrations
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
 
 
@@ -44,9 +45,18 @@ def run_env(context, target_metadata=None) -> None:
         return
 
     def run(connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata, transaction_per_migration=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        # Replicas started together (Kubernetes init containers, compose) each run `migrate`: the
+        # first takes this lock and upgrades, the others wait for it and then find nothing to do.
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              transaction_per_migration=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 
     async def run_online() -> None:
         engine = async_engine_from_config(
@@ -93,6 +103,9 @@ async def ensure_database(url: str) -> None:
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            await admin.execute(f'CREATE DATABASE "{name}"')
+            try:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass  # another replica created it between our look and our CREATE
     finally:
         await admin.close()
