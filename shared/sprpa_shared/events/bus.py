@@ -21,6 +21,11 @@ from sprpa_shared.observability import Metrics, get_logger
 log = get_logger(__name__)
 
 
+def server_list(nats_url: str) -> list[str]:
+    """`nats://a:4222,nats://b:4222` (a cluster's seed list, as in compose and Kubernetes) as a list."""
+    return [url.strip() for url in nats_url.split(",") if url.strip()]
+
+
 @dataclass(frozen=True)
 class Subscription:
     """What a service consumes: a consumer spec and a handler per event type."""
@@ -87,7 +92,7 @@ class EventBus:
         while self.nc is None:
             try:
                 self.nc = await nats.connect(
-                    self._nats_url,
+                    servers=server_list(self._nats_url),
                     name=f"sprpa-{self.service}",
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,

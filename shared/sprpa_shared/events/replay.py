@@ -12,6 +12,7 @@ import asyncpg
 import nats
 from nats.js.errors import NotFoundError
 
+from sprpa_shared.events.bus import server_list
 from sprpa_shared.events.streams import ConsumerSpec
 from sprpa_shared.observability import get_logger
 from sprpa_shared.settings import ServiceSettings
@@ -28,7 +29,7 @@ async def replay(settings: ServiceSettings, *, tables: tuple[str, ...], consumer
                                      [spec.durable for spec in consumers])
     finally:
         await connection.close()
-    client = await nats.connect(settings.nats_url)
+    client = await nats.connect(servers=server_list(settings.nats_url))
     try:
         js = client.jetstream()
         for spec in consumers:
