@@ -183,7 +183,8 @@ def test_each_service_reaches_only_its_database_and_nats(manifests):
     for name in SETTINGS:
         policy = policies[name]["spec"]
         assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": name}
-        reached = [peer.get("podSelector", {}).get("matchLabels", {}) for rule in policy["egress"] for peer in rule["to"]]
+        reached = [peer.get("podSelector", {}).get("matchLabels", {})
+                   for rule in policy["egress"] for peer in rule["to"]]
         databases = [labels["cnpg.io/cluster"] for labels in reached if "cnpg.io/cluster" in labels]
         assert databases == [f"sprpa-{name}-db"]
         assert {"app.kubernetes.io/name": "nats"} in reached
@@ -203,7 +204,8 @@ def test_autoscalers_and_disruption_budgets_select_real_deployments(manifests):
         labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
         assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
     for name, service in by_kind(manifests, "Service").items():
-        assert service["spec"]["selector"].items() <= deployments[name]["spec"]["template"]["metadata"]["labels"].items()
+        labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= labels.items()
 
 
 def test_the_nats_helm_values_ask_for_a_three_node_file_backed_cluster_that_syncs_every_write():

@@ -6,7 +6,6 @@ import asyncio
 
 import nats
 import pytest
-
 from sqlalchemy import text
 
 from sprpa_shared.db import transaction
@@ -70,8 +69,9 @@ async def test_a_publish_jetstream_refuses_is_recorded_and_retried_without_stall
     await emit_committed(pair.registry, first)
 
     async def refusal_recorded() -> bool:
-        rows = await pair.registry_rows("SELECT attempts, last_error FROM outbox WHERE subject = 'sprpa.nowhere.no-stream'"
-                                        " AND published_at IS NULL AND attempts >= 2")
+        rows = await pair.registry_rows(
+            "SELECT attempts, last_error FROM outbox WHERE subject = 'sprpa.nowhere.no-stream'"
+            " AND published_at IS NULL AND attempts >= 2")
         return bool(rows) and "NoStreamResponseError" in rows[0]["last_error"]
 
     await wait_until(refusal_recorded, timeout=30, what="the refused publish recorded and retried")
