@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from sprpa_shared import tracing
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
@@ -43,11 +44,13 @@ def create_service_app(
     body_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service, settings.log_level)
+    tracing.configure(settings.service)
     metrics = Metrics(settings.service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
+        tracing.instrument_engine(engine)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.bus = EventBus(
@@ -86,6 +89,7 @@ def create_service_app(
     app.include_router(auth_router())
     for router in routers:
         app.include_router(router)
+    tracing.instrument_app(app, settings.service)
     return app
 
 
@@ -152,7 +156,8 @@ async def _database_ok(engine) -> bool:
 
 
 class ObservabilityMiddleware:
-    """Binds a traceparent for the request and records its count and latency by route template."""
+    """Binds the request's traceparent (for logs and emitted events) and records its count and
+    latency by route template."""
 
     def __init__(self, app, metrics: Metrics) -> None:
         self.app = app
@@ -163,7 +168,8 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"traceparent", b"").decode() or None
-        traceparent = new_traceparent(incoming)
+        # The request's server span (OpenTelemetry's middleware wraps this one); health checks have none.
+        traceparent = tracing.current_traceparent() or new_traceparent(incoming)
         bind_traceparent(traceparent)
         status = {"code": 500}
         started = time.perf_counter()

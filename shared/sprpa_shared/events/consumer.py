@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sprpa_shared import tracing
 from sprpa_shared.db import transaction
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.streams import DEAD_LETTER_PREFIX, ConsumerSpec, ensure_consumer
@@ -120,8 +121,11 @@ class EventConsumer:
         try:
             envelope = _parse(message)
             event_type = envelope.type
-            bind_traceparent(new_traceparent(envelope.traceparent))
-            await self._handle(envelope)
+            with tracing.consuming(service=self.spec.durable.split("-", 1)[0], consumer=self.spec.durable,
+                                   subject=message.subject, event_type=event_type, event_id=str(envelope.id),
+                                   traceparent=envelope.traceparent):
+                bind_traceparent(tracing.current_traceparent() or new_traceparent(envelope.traceparent))
+                await self._handle(envelope)
         except Exception as exc:  # noqa: BLE001 - every failure is either retried or dead-lettered
             await self._failed(message, event_type, exc)
             return

@@ -1,0 +1,88 @@
+"""One trace from the HTTP request that flags a child, through the registry's outbox and NATS, into
+the referral engine's consumer and its database work; and no personal data in any span."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import SpanKind
+
+from sprpa_shared.testing import wait_until
+from sprpa_shared.testing.apps import database
+from tests.end_to_end.test_faults import _assessed_children, _directory, _flag
+
+
+class Recorder(SpanExporter):
+    """Keeps the spans finished while recording (the provider is the process's: one per session)."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.spans: list[ReadableSpan] = []
+
+    def export(self, spans) -> SpanExportResult:
+        if self.recording:
+            self.spans.extend(spans)
+        return SpanExportResult.SUCCESS
+
+
+_RECORDER = Recorder()
+
+
+@pytest.fixture
+def spans():
+    if not getattr(trace.get_tracer_provider(), "_sprpa_recorder", False):
+        trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(_RECORDER))
+        trace.get_tracer_provider()._sprpa_recorder = True
+    _RECORDER.spans.clear()
+    _RECORDER.recording = True
+    yield _RECORDER.spans
+    _RECORDER.recording = False
+    _RECORDER.spans.clear()
+
+
+async def test_a_flag_is_one_trace_from_the_request_through_nats_into_the_engine_and_its_sql(system, as_, spans):
+    await _directory(system, as_("operator"))
+    (child_id,) = await _assessed_children(system, as_, 1)
+    resolved = await system.registry.get("/api/v1/regions/resolve", params={"name": "Pandanwangi Jerowaru"},
+                                         headers=as_("operator"))
+    assert resolved.status_code == 200
+    spans.clear()
+
+    await _flag(system, as_, child_id)
+
+    async def offered() -> bool:
+        async with database(system.apps["referral"]) as db:
+            return await db.fetchval("SELECT count(*) FROM referrals WHERE child_id = $1", child_id) == 4
+
+    await wait_until(offered, timeout=30, what="the engine's offers")
+    consumer = await wait_until(lambda: next((span for span in spans if span.kind == SpanKind.CONSUMER
+                                               and span.name == "process sprpa.case.flagged.v1"
+                                               and span.attributes["sprpa.service"] == "referral"), None),
+                                timeout=10, what="the engine's consumer span")
+    (request,) = [span for span in spans if span.kind == SpanKind.SERVER
+                  and span.name == "POST /api/v1/children/{child_id}/flag"]
+
+    assert consumer.context.trace_id == request.context.trace_id, "one trace across the outbox and NATS"
+    assert consumer.parent.span_id == request.context.span_id
+    sql = [span for span in spans if span.parent is not None and span.parent.span_id == consumer.context.span_id
+           and ("db.system" in span.attributes or "db.system.name" in span.attributes)]
+    statements = [str(span.attributes.get("db.statement") or span.attributes.get("db.query.text")) for span in sql]
+    assert any(statement.startswith("INSERT INTO referrals") for statement in statements), statements
+
+
+async def test_spans_carry_no_query_strings_and_no_personal_data(system, as_, spans):
+    response = await system.registry.get("/api/v1/regions/resolve", params={"name": "Pandanwangi Jerowaru"},
+                                         headers=as_("operator"))
+    assert response.status_code == 200
+    await wait_until(lambda: any(span.kind == SpanKind.SERVER for span in spans), timeout=5, what="a server span")
+    (_, child_id) = await _assessed_children(system, as_, 2)
+    read = await system.registry.get(f"/api/v1/children/{child_id}", headers=as_("cadre"))
+    assert read.status_code == 200
+    name, nik = read.json()["full_name"], read.json().get("nik")
+
+    values = " ".join(str(value) for span in spans for value in span.attributes.values())
+    assert "Pandanwangi" not in values and "name=" not in values
+    assert name not in values
+    assert not nik or nik not in values
