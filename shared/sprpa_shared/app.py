@@ -52,7 +52,7 @@ def create_service_app(
         engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         tracing.instrument_engine(engine)
         app.state.engine = engine
-        app.state.sessions = session_factory(engine)
+        app.state.sessions = session_factory(engine, metrics=metrics)
         app.state.bus = EventBus(
             service=settings.service,
             nats_url=settings.nats_url,

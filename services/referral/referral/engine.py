@@ -169,6 +169,9 @@ def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, o
     )
     step.session.add(referral)
     step.referral_changed(referral)
+    if metrics := step.session.info.get("metrics"):
+        metrics.counter("sprpa_referral_offers", "Offers made to organisations (backbone included)",
+                        ("backbone",)).labels(str(backbone).lower()).inc()
     return referral
 
 

@@ -90,6 +90,7 @@ class EventConsumer:
                 messages = await self._subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
             except (TimeoutError, nats.errors.TimeoutError):
                 failures = 0
+                self._metrics.consumer_pending.labels(self.spec.durable).set(0)  # nothing was waiting
                 continue
             except Exception as exc:  # noqa: BLE001 - server away or restarting: re-bind after a pause
                 failures += 1
@@ -98,6 +99,8 @@ class EventConsumer:
                 await self._pause(min(5.0, 0.05 * 2**failures))
                 continue
             failures = 0
+            if messages and messages[-1].metadata is not None:
+                self._metrics.consumer_pending.labels(self.spec.durable).set(messages[-1].metadata.num_pending)
             for message in messages:
                 await self.process(message)
         await self._drop_subscription()

@@ -1,7 +1,12 @@
 """One trace from the HTTP request that flags a child, through the registry's outbox and NATS, into
-the referral engine's consumer and its database work; and no personal data in any span."""
+the referral engine's consumer and its database work; no personal data in any span; the metrics
+the operations dashboard (deploy/grafana) draws."""
 
 from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
 
 import pytest
 from opentelemetry import trace
@@ -86,3 +91,33 @@ async def test_spans_carry_no_query_strings_and_no_personal_data(system, as_, sp
     assert "Pandanwangi" not in values and "name=" not in values
     assert name not in values
     assert not nik or nik not in values
+
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "sprpa-overview.json"
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+
+
+async def test_a_flag_moves_the_metrics_the_dashboard_draws_and_each_is_documented(system, as_):
+    await _directory(system, as_("operator"))
+    (child_id,) = await _assessed_children(system, as_, 1)
+    await _flag(system, as_, child_id)
+
+    async def offers_counted() -> str | None:
+        text = (await system.engine.get("/metrics")).text
+        return text if 'sprpa_referral_offers_total{backbone="false"} 4.0' in text else None
+
+    engine = await wait_until(offers_counted, timeout=30, what="the engine's offers counted")
+    assert re.search(r'^sprpa_consumer_pending\{consumer="referral-cases"\} \d', engine, re.M)
+    registry = (await system.registry.get("/metrics")).text
+    assert 'sprpa_events_published_total{type="sprpa.case.flagged.v1"} 1.0' in registry
+
+    exposed = {line.split("{")[0].split(" ")[0] for text in (engine, registry) for line in text.splitlines()
+               if line and not line.startswith("#")}
+    exposed |= {"sprpa_referral_offers_expired_total", "sprpa_events_dead_lettered_total"}  # once it happens
+    drawn = {name for panel in json.loads(DASHBOARD.read_text())["panels"] for target in panel["targets"]
+             for name in re.findall(r"\b(sprpa_[a-z_]+)", target["expr"])}
+    assert drawn and not drawn - exposed, f"the dashboard draws metrics no service exposes: {drawn - exposed}"
+    documented = OPERATIONS.read_text()
+    families = {re.sub(r"_(total|bucket|sum|count|created)$", "", name)
+                for name in exposed if name.startswith("sprpa_")}
+    assert not [name for name in families if f"`{name}" not in documented], "every metric is in docs/operations.md"
