@@ -23,6 +23,7 @@ from providers.settings import ProvidersSettings
 from referral.settings import ReferralSettings
 from registry.settings import RegistrySettings
 from reports.settings import ReportsSettings
+from sprpa_shared.settings import ServiceSettings
 from web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,3 +246,14 @@ def test_make_images_without_a_container_engine_says_so_and_builds_nothing(tmp_p
                             env={**os.environ, "DOCKER": str(tmp_path / "no-docker-here")})
     assert result.returncode == 2
     assert "no image was built" in result.stderr and "make test" in result.stderr
+
+
+def test_every_setting_of_every_service_is_in_the_configuration_reference():
+    documented = (ROOT / "docs" / "operations.md").read_text()
+    base = set(ServiceSettings.model_fields)
+    missing = [f"`{name.upper()}`" for name in base if f"`{name.upper()}`" not in documented]
+    for cls in SETTINGS.values():
+        prefix = cls.model_config["env_prefix"]
+        missing += [f"{prefix}{name.upper()}" for name in set(cls.model_fields) - base
+                    if f"`{prefix}{name.upper()}`" not in documented]
+    assert not missing, f"settings missing from docs/operations.md: {missing}"
