@@ -11,9 +11,14 @@ from tests.end_to_end.conftest import ASSESSMENT, GUARDIAN
 
 
 async def test_a_flag_reaches_a_provider_and_the_registry_follows_the_referral_to_its_end(system, as_):
+    await closed_loop(system, as_)
+
+
+async def closed_loop(system, as_, *, consent: dict = GUARDIAN, **child) -> dict:
+    """The whole loop for one child (`child` overrides its registration); returns the child."""
     registry, providers, engine = system.registry, system.providers, system.engine
     operator = as_("operator")
-    child = (await registry.post("/api/v1/children", json=child_payload(), headers=as_("cadre"))).json()
+    child = (await registry.post("/api/v1/children", json=child_payload(**child), headers=as_("cadre"))).json()
     await registry.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
     needs = ["education.equivalency"]
 
@@ -36,7 +41,7 @@ async def test_a_flag_reaches_a_provider_and_the_registry_follows_the_referral_t
     await wait_until(offering_replicated, timeout=20, what="offering in the engine's replica")
 
     flag = await registry.post(f"/api/v1/children/{child['id']}/flag", headers=operator, json={
-        "root_causes": ["out_of_school"], "extra_needs": needs, "consent": GUARDIAN})
+        "root_causes": ["out_of_school"], "extra_needs": needs, "consent": consent})
     assert flag.status_code == 201, flag.text
     assert needs[0] in flag.json()["needs"]
 
@@ -65,6 +70,7 @@ async def test_a_flag_reaches_a_provider_and_the_registry_follows_the_referral_t
     if all(n["status"] in ("completed", "unmet") for n in other_needs):
         await wait_until(lambda: _follow_up_due(registry, operator, child), timeout=20, what="follow-up due")
     assert (await registry.get(f"/api/v1/children/{child['id']}", headers=staff)).status_code == 404  # not live
+    return child
 
 
 async def _replica_has(app, offering_id: str) -> bool:
