@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from sprpa_shared import tracing
+from sprpa_shared import audit, tracing
+from sprpa_shared.audit_router import audit_router
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
@@ -42,7 +43,10 @@ def create_service_app(
     verifier: TokenVerifier | None = None,
     clock: Clock | None = None,
     body_limits: dict[str, int] | None = None,
+    audited: bool = False,
 ) -> FastAPI:
+    """A service: its routers, event subscriptions and background jobs on the platform. `audited`
+    services keep an audit log: they seal it (hash chain) and serve `/api/v1/audit` to national admins."""
     configure_logging(settings.service, settings.log_level)
     tracing.configure(settings.service)
     metrics = Metrics(settings.service)
@@ -63,7 +67,8 @@ def create_service_app(
             stream_replicas=settings.stream_replicas,
         )
         app.state.bus.start()
-        job_tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in jobs]
+        all_jobs = [*jobs, audit.sealer] if audited else list(jobs)
+        job_tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in all_jobs]
         log.info("service started", port=settings.port)
         try:
             yield
@@ -89,6 +94,8 @@ def create_service_app(
     app.include_router(auth_router())
     for router in routers:
         app.include_router(router)
+    if audited:
+        app.include_router(audit_router())
     tracing.instrument_app(app, settings.service)
     return app
 

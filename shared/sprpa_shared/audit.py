@@ -1,7 +1,14 @@
 """The append-only audit log of every access to a child's record, one table per service.
 
 Rows are written in the request's transaction: an access that is not recorded did not happen.
-The table refuses UPDATE, DELETE and TRUNCATE (a trigger), so a row once written stays.
+The table refuses DELETE and TRUNCATE, and any UPDATE but the sealing of a row (a trigger).
+
+Tamper evidence: a sealer (every service that keeps an audit log runs one) chains the rows in
+the order they became visible: row n gets `seal_seq` n and `hash` = SHA-256(hash of row n-1 ||
+its fields). Someone who gets past the trigger (a superuser disabling it) and edits, deletes or
+inserts a sealed row breaks the chain, and `verify` names the first row that no longer fits.
+Sealing in visibility order rather than id order means a transaction that commits late never
+leaves a hole behind it.
 """
 
 from __future__ import annotations
@@ -39,6 +46,85 @@ AUDIT_DDL = [
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only()""",
 ]
 AUDIT_DROP = ["DROP TABLE audit_log", "DROP FUNCTION audit_log_is_append_only"]
+
+_SEAL_LOCK = 0x5350_5250_4155_44  # one sealer at a time per database
+_FIELDS = "{r}.id, {r}.at, {r}.actor, {r}.actor_role, {r}.action, {r}.child_id, {r}.client_ip, {r}.trace_id"
+
+# Added to an existing audit_log by a later migration of each service that has one.
+SEAL_DDL = [
+    "ALTER TABLE audit_log ADD COLUMN seal_seq bigint UNIQUE, ADD COLUMN hash bytea",
+    "CREATE INDEX audit_log_unsealed ON audit_log (id) WHERE seal_seq IS NULL",
+    "CREATE INDEX audit_log_actor ON audit_log (actor, id)",
+    """
+    CREATE FUNCTION audit_row_digest(previous bytea, r audit_log) RETURNS bytea
+    LANGUAGE sql IMMUTABLE AS $$
+        SELECT sha256(coalesce(previous, '\\x'::bytea) || convert_to(concat_ws('|', r.seal_seq, r.id,
+            (extract(epoch FROM r.at) * 1000000)::bigint, r.actor, r.actor_role, r.action,
+            coalesce(r.child_id::text, '-'), coalesce(r.client_ip, '-'), coalesce(r.trace_id, '-')), 'UTF8'))
+    $$""",
+    f"""
+    CREATE FUNCTION audit_seal(max_rows integer) RETURNS integer LANGUAGE plpgsql AS $$
+    DECLARE
+        last_seq  bigint;
+        last_hash bytea;
+        r         audit_log;
+        sealed    integer := 0;
+    BEGIN
+        PERFORM pg_advisory_xact_lock({_SEAL_LOCK});
+        SELECT seal_seq, hash INTO last_seq, last_hash FROM audit_log
+        WHERE seal_seq IS NOT NULL ORDER BY seal_seq DESC LIMIT 1;
+        FOR r IN SELECT * FROM audit_log WHERE seal_seq IS NULL ORDER BY id LIMIT max_rows LOOP
+            last_seq := coalesce(last_seq, 0) + 1;
+            r.seal_seq := last_seq;
+            last_hash := audit_row_digest(last_hash, r);
+            UPDATE audit_log SET seal_seq = last_seq, hash = last_hash WHERE id = r.id;
+            sealed := sealed + 1;
+        END LOOP;
+        RETURN sealed;
+    END $$""",
+    """
+    CREATE FUNCTION audit_verify() RETURNS TABLE (sealed bigint, first_broken bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        expected  bigint := 0;
+        last_hash bytea;
+        r         audit_log;
+    BEGIN
+        FOR r IN SELECT * FROM audit_log WHERE seal_seq IS NOT NULL ORDER BY seal_seq LOOP
+            expected := expected + 1;
+            IF r.seal_seq <> expected OR r.hash IS DISTINCT FROM audit_row_digest(last_hash, r) THEN
+                sealed := expected - 1; first_broken := expected; RETURN NEXT; RETURN;
+            END IF;
+            last_hash := r.hash;
+        END LOOP;
+        sealed := expected; first_broken := NULL; RETURN NEXT;
+    END $$""",
+    "DROP TRIGGER audit_log_append_only ON audit_log",
+    """
+    CREATE TRIGGER audit_log_append_only BEFORE DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only()""",
+    f"""
+    CREATE FUNCTION audit_log_only_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.seal_seq IS NULL AND NEW.seal_seq IS NOT NULL AND NEW.hash IS NOT NULL
+           AND ({_FIELDS.format(r="NEW")}) IS NOT DISTINCT FROM ({_FIELDS.format(r="OLD")}) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_log is append-only';
+    END $$""",
+    """
+    CREATE TRIGGER audit_log_sealing_only BEFORE UPDATE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_only_sealed()""",
+]
+SEAL_DROP = [
+    "DROP TRIGGER audit_log_sealing_only ON audit_log", "DROP FUNCTION audit_log_only_sealed",
+    "DROP TRIGGER audit_log_append_only ON audit_log",
+    """
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only()""",
+    "DROP FUNCTION audit_verify", "DROP FUNCTION audit_seal", "DROP FUNCTION audit_row_digest",
+    "DROP INDEX audit_log_actor", "DROP INDEX audit_log_unsealed",
+    "ALTER TABLE audit_log DROP COLUMN hash, DROP COLUMN seal_seq",
+]
 
 _RECORD = text(
     "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id) "
@@ -79,3 +165,36 @@ async def _write(session: AsyncSession, *, actor: str, role: str, action: str, r
         "at": at, "actor": actor, "role": role, "action": action, "child_ids": child_ids,
         "ip": request.client.host if request.client else None, "trace": trace_id_of(current_traceparent()),
     })
+
+
+SEAL_BATCH = 5000
+
+
+async def seal(connection) -> int:
+    """Seal every row written so far (in batches); return how many were sealed."""
+    total = 0
+    while True:
+        sealed = (await connection.execute(text("SELECT audit_seal(:n)"), {"n": SEAL_BATCH})).scalar_one()
+        total += sealed
+        if sealed < SEAL_BATCH:
+            return total
+
+
+async def sealer(app) -> None:
+    """The app job of a service with an audit log: seal new rows every `audit_seal_seconds`."""
+    import asyncio
+    import contextlib
+
+    from sprpa_shared.observability import error_fields, get_logger
+
+    log = get_logger(__name__)
+    while True:
+        try:
+            async with app.state.engine.begin() as connection:
+                await seal(connection)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the next pass tries again
+            log.warning("audit sealing failed", **error_fields(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.Event().wait(), timeout=app.state.settings.audit_seal_seconds)

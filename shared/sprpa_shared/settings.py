@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     consumer_max_deliver: int = Field(default=5, ge=1)
     consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
+    audit_seal_seconds: float = Field(default=5.0, gt=0, description="how often new audit rows are sealed "
+                                                                      "into the hash chain")
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> ServiceSettings:

@@ -38,4 +38,5 @@ def create_app(
         jobs=[sla_sweeper],
         verifier=verifier,
         clock=clock,
+        audited=True,
     )

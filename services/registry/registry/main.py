@@ -37,4 +37,5 @@ def create_app(
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,
         clock=clock,
+        audited=True,
     )

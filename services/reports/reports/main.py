@@ -29,4 +29,5 @@ def create_app(
         ],
         verifier=verifier,
         clock=clock,
+        audited=True,
     )

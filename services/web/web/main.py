@@ -19,4 +19,5 @@ def create_app(
         routers=[issuer_router],
         verifier=verifier,
         clock=clock,
+        audited=True,
     )

@@ -1,0 +1,99 @@
+"""The audit log, for national admins only: query it (the query is itself audited) and check
+that its hash chain is whole."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from sprpa_shared import audit
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.pagination import Limit
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    child_id: uuid.UUID | None
+    client_ip: str | None
+    trace_id: str | None
+    seal_seq: int | None
+    hash: str | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_after: int | None
+
+
+class ChainCheck(BaseModel):
+    sealed: int
+    unsealed: int
+    intact: bool
+    first_broken: int | None
+
+
+_QUERY = text("""
+SELECT id, at, actor, actor_role, action, child_id, client_ip, trace_id, seal_seq, encode(hash, 'hex') AS hash
+FROM audit_log
+WHERE id > :after
+  AND (CAST(:child_id AS uuid) IS NULL OR child_id = :child_id)
+  AND (CAST(:actor AS text) IS NULL OR actor = :actor)
+  AND (CAST(:action AS text) IS NULL OR action LIKE :action || '%')
+  AND (CAST(:since AS timestamptz) IS NULL OR at >= :since)
+  AND (CAST(:until AS timestamptz) IS NULL OR at < :until)
+ORDER BY id
+LIMIT :limit
+""")
+
+
+def audit_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+    @router.get("", summary="Who did what to which record, when and from where (national admins)",
+                response_model=AuditPage)
+    async def query(
+        request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+        child_id: uuid.UUID | None = None,
+        actor: Annotated[str | None, Query(max_length=200)] = None,
+        action: Annotated[str | None, Query(max_length=200, description="prefix, e.g. `GET /api/v1/children`")] = None,
+        since: datetime | None = None, until: datetime | None = None,
+        after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
+        limit: Limit = 100,
+    ) -> AuditPage:
+        principal.require_role(Role.NATIONAL_ADMIN)
+        connection = await session.connection()
+        rows = (await connection.execute(_QUERY, {"after": after, "child_id": child_id, "actor": actor,
+                                                   "action": action, "since": since, "until": until,
+                                                   "limit": limit})).mappings().all()
+        # Reading the audit log is itself audited, naming the child when the query names one.
+        if child_id is not None:
+            await audit.record(session, principal=principal, request=request, child_ids=[child_id], at=clock.now())
+        else:
+            await audit.record_event(session, actor=principal.subject, role=principal.role.value,
+                                     action="GET /api/v1/audit", request=request, at=clock.now())
+        items = [AuditEntry(**row) for row in rows]
+        return AuditPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+
+    @router.get("/verify", summary="Whether the audit log's hash chain is whole (national admins)",
+                response_model=ChainCheck)
+    async def verify(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> ChainCheck:
+        principal.require_role(Role.NATIONAL_ADMIN)
+        connection = await session.connection()
+        sealed, first_broken = (await connection.execute(text("SELECT * FROM audit_verify()"))).one()
+        unsealed = (await connection.execute(
+            text("SELECT count(*) FROM audit_log WHERE seal_seq IS NULL"))).scalar_one()
+        await audit.record_event(session, actor=principal.subject, role=principal.role.value,
+                                 action="GET /api/v1/audit/verify", request=request, at=clock.now())
+        return ChainCheck(sealed=sealed, unsealed=unsealed, intact=first_broken is None, first_broken=first_broken)
+
+    return router
