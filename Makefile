@@ -32,6 +32,9 @@ test: $(STAMP) ## run the whole test suite against real PostgreSQL and NATS
 bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures and ratios to raw PostgreSQL/NATS
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+fuzz: $(STAMP) ## Schemathesis against every service's OpenAPI, 100 cases per operation (make test runs 4)
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),100) $(PY) -m pytest tests/security/test_fuzzing.py
+
 images: ## build one container image per service (needs a Docker engine; says so where there is none)
 	deploy/images.sh
 
@@ -52,4 +55,4 @@ lock: ## re-pin requirements.lock from requirements.in
 clean: ## remove the virtualenv and installed packages (keeps .sprpa data)
 	rm -rf $(VENV) node_modules
 
-.PHONY: help install run test bench images lint asyncapi lock clean
+.PHONY: help install run test bench fuzz images lint asyncapi lock clean

@@ -20,7 +20,7 @@ from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
 from sprpa_shared.db import create_engine, session_factory
 from sprpa_shared.dependencies import PrincipalDep
-from sprpa_shared.errors import ContentTooLarge, ServiceUnavailable
+from sprpa_shared.errors import BadRequest, ContentTooLarge, ServiceUnavailable
 from sprpa_shared.events.bus import EventBus, Subscription
 from sprpa_shared.observability import Metrics, bind_traceparent, configure_logging, get_logger, new_traceparent
 from sprpa_shared.problems import install_problem_handlers, problem_response
@@ -88,6 +88,7 @@ def create_service_app(
         issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url
     )
     install_problem_handlers(app)
+    app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, by_prefix=body_limits or {})
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     app.include_router(health_router())
@@ -229,6 +230,64 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+class NulCharacterMiddleware:
+    """Refuses a NUL character in the path, the query or a JSON or form body with a 400 problem.
+
+    PostgreSQL text cannot hold one: let through, it would fail deep in a query as a server error
+    (the fuzzer found this at the token endpoint). Uploaded files are not looked into."""
+
+    _SCANNED = (b"application/json", b"application/x-www-form-urlencoded")
+    _MARKS = (b"\\u0000", b"%00", b"\x00")
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("raw_path", b"") or b"%00" in scope.get("query_string", b"") \
+                or "\x00" in scope["path"]:
+            await _refuse_nul(scope, send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type not in self._SCANNED:
+            await self.app(scope, receive, send)
+            return
+        # JSON and form bodies are small (the body limit outside this middleware caps them): read
+        # the whole body, look, then hand it on unchanged.
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([], message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if any(mark in body for mark in self._MARKS):
+            await _refuse_nul(scope, send)
+            return
+        await self.app(scope, _replay([body], None, receive), send)
+
+
+def _replay(bodies: list[bytes], first: dict | None, receive):
+    """A receive that gives back what was already read, then whatever comes next."""
+    pending = [{"type": "http.request", "body": body, "more_body": False} for body in bodies]
+    if first is not None:
+        pending.append(first)
+
+    async def replayed():
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+async def _refuse_nul(scope, send) -> None:
+    response = problem_response(BadRequest("text may not contain NUL characters").problem(instance=scope["path"]))
+    await response(scope, None, send)
 
 
 async def _too_large(scope, send, limit: int) -> None:

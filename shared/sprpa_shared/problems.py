@@ -80,3 +80,50 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    _document_problems(app)
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An RFC 9457 problem: what went wrong, for a person and for a program.",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "description": "a URI naming the kind of problem"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "description": "each invalid field and why", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "additionalProperties": True,
+}
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document says what the handlers above do: every error is a problem document
+    (FastAPI's default documents 422 as its own `HTTPValidationError` in application/json)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Invalid input", "content": _PROBLEM_CONTENT}
+                responses.setdefault("4XX", {"description": "A problem the caller can act on",
+                                             "content": _PROBLEM_CONTENT})
+                responses.setdefault("5XX", {"description": "The server could not complete the request; nothing "
+                                                            "was changed", "content": _PROBLEM_CONTENT})
+        return document
+
+    app.openapi = openapi

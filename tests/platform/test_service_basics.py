@@ -170,3 +170,27 @@ def test_logs_are_json_and_never_carry_personal_data(capsys):
     assert record["child_id"] == "c-1"
     for secret in ("Siti Aminah", "3509114508120001", "works at night"):
         assert secret not in line
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"method": "POST", "url": "/probe/validate", "content": b'{"village_code": "35.09\\u0000", "hours_per_week": 1}',
+     "headers": {"content-type": "application/json"}},
+    {"method": "POST", "url": "/probe/validate", "content": b"name=a%00b",
+     "headers": {"content-type": "application/x-www-form-urlencoded"}},
+    {"method": "GET", "url": "/probe/crash?name=a%00b"},
+], ids=["json", "form", "query"])
+async def test_a_nul_character_anywhere_is_a_400_problem_before_it_reaches_the_database(service, request_kwargs):
+    _, client = service
+    response = await client.request(**request_kwargs)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "text may not contain NUL characters"
+
+
+async def test_the_openapi_document_describes_errors_as_problem_documents(service):
+    app, _ = service
+    document = app.openapi()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    operation = document["paths"]["/probe/validate"]["post"]
+    for status in ("422", "4XX", "5XX"):
+        assert list(operation["responses"][status]["content"]) == ["application/problem+json"]

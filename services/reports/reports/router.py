@@ -35,6 +35,11 @@ Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a
 Lang = Annotated[Literal["id", "en"], Query(description="header language of downloads")]
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# A report answers in the form asked for (`format`): JSON, CSV or XLSX.
+REPORT_RESPONSES = {200: {"description": "the report as JSON, or a CSV or XLSX download", "content": {
+    "application/json": {"schema": {"type": "object"}},
+    "text/csv": {"schema": {"type": "string"}},
+    MEDIA["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @dataclass(frozen=True)
@@ -94,15 +99,17 @@ def _scope(principal: Principal, place_code: str | None, start: date | None, end
     return place, period
 
 
-@router.get("/summary", summary="Children mapped by category, classification, sex, age band and place; "
-                                "case progress in the period")
+@router.get("/summary", responses=REPORT_RESPONSES,
+            summary="Children mapped by category, classification, sex, age band and place; "
+                    "case progress in the period")
 async def summary(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                   asked: AskedDep) -> Response:
     built = await builders.summary(session, asked.place, asked.period)
     return await _render(request, session, principal, clock, "summary", asked, built)
 
 
-@router.get("/pilot", summary="Withdrawn and prevented children per desa against the pilot targets")
+@router.get("/pilot", responses=REPORT_RESPONSES,
+            summary="Withdrawn and prevented children per desa against the pilot targets")
 async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                 asked: AskedDep) -> Response:
     settings = request.app.state.settings
@@ -111,22 +118,25 @@ async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, 
     return await _render(request, session, principal, clock, "pilot", asked, built)
 
 
-@router.get("/referrals", summary="Referral performance by service category and by provider")
+@router.get("/referrals", responses=REPORT_RESPONSES,
+            summary="Referral performance by service category and by provider")
 async def referrals(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                     asked: AskedDep) -> Response:
     built = await builders.referral_performance(session, asked.place, asked.period)
     return await _render(request, session, principal, clock, "referrals", asked, built)
 
 
-@router.get("/gaps", summary="Needs no MOU provider took, by category, reason and place")
+@router.get("/gaps", responses=REPORT_RESPONSES,
+            summary="Needs no MOU provider took, by category, reason and place")
 async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                asked: AskedDep) -> Response:
     built = await builders.gaps(session, asked.place, asked.period)
     return await _render(request, session, principal, clock, "gaps", asked, built)
 
 
-@router.get("/programme", summary="Children served (a service delivered): by sex, age, school status, service, "
-                                  "course, apprenticeship, living arrangement")
+@router.get("/programme", responses=REPORT_RESPONSES,
+            summary="Children served (a service delivered): by sex, age, school status, service, "
+                    "course, apprenticeship, living arrangement")
 async def programme(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                     asked: AskedDep) -> Response:
     built = await builders.programme(session, asked.place, asked.period)
@@ -192,8 +202,9 @@ async def _pending(request: Request) -> dict[str, int]:
     return out
 
 
-@router.get("/kla", summary="KLA indicators 5, 28 and 31 from the data, and the 1,000-point scorecard of a "
-                            "kabupaten for a year")
+@router.get("/kla", responses=REPORT_RESPONSES,
+            summary="KLA indicators 5, 28 and 31 from the data, and the 1,000-point scorecard of a "
+                    "kabupaten for a year")
 async def kla(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
               place: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$", description="kabupaten/kota code")],
               year: Annotated[int | None, Query(ge=2000, le=2100)] = None, format: Format = "json",
