@@ -7,8 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -22,13 +23,15 @@ class BenchStack:
     process: subprocess.Popen
     pg_port: int
     nats_port: int
+    said: list[str] = field(default_factory=list)  # what the stack printed after it was up
 
     @classmethod
-    def start(cls, data: Path, timeout: float = 180) -> BenchStack:
+    def start(cls, data: Path, timeout: float = 180, *, supervise: bool = False, env: dict | None = None) -> BenchStack:
         pg_port, nats_port = free_port(), free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "sprpa_shared.stack", "run", "--data", str(data), "--pg-port", str(pg_port),
-             "--nats-port", str(nats_port)],
+             "--nats-port", str(nats_port), *(["--supervise"] if supervise else [])],
+            env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + timeout
@@ -39,9 +42,15 @@ class BenchStack:
                 break
             lines.append(line)
             if line.startswith("Press Ctrl-C"):
-                return cls(data, process, pg_port, nats_port)
+                stack = cls(data, process, pg_port, nats_port)
+                threading.Thread(target=stack._drain, daemon=True).start()  # a full pipe would block the stack
+                return stack
         process.kill()
         raise RuntimeError("stack did not start:\n" + "".join(lines))
+
+    def _drain(self) -> None:
+        for line in self.process.stdout:
+            self.said.append(line.rstrip())
 
     @property
     def database_admin_url(self) -> str:
@@ -59,8 +68,11 @@ class BenchStack:
 
     def service_process(self, name: str) -> psutil.Process:
         for child in psutil.Process(self.process.pid).children(recursive=True):
-            if child.cmdline()[-2:] == [name, "serve"]:
-                return child
+            try:
+                if child.cmdline()[-2:] == [name, "serve"]:
+                    return child
+            except psutil.Error:  # a process that just died (a zombie until reaped)
+                continue
         raise RuntimeError(f"no {name} process")
 
     def stop(self) -> None:

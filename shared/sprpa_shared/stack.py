@@ -90,7 +90,8 @@ def _wait_ready(timeout: float) -> list[str]:
     return sorted(pending)
 
 
-def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo: bool = False) -> int:
+def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo: bool = False,
+        supervise: bool = False) -> int:
     started = time.monotonic()
     data.mkdir(parents=True, exist_ok=True)
     (data / "logs").mkdir(exist_ok=True)
@@ -130,13 +131,14 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
             url = with_database(database_url, f"sprpa_{service.name}")
             asyncio.run(ensure_database(url))
             upgrade(migrations_dir(service.name), url)
-        for service in SERVICES:
+        def launch(service: ServiceDef) -> subprocess.Popen:
             settings_env = service_env(service, database_url=database_url, nats_url=nats_url, secret=secret, data=data)
-            env = {**os.environ, **settings_env}
             log = open(data / "logs" / f"{service.name}.log", "ab")
-            processes[service.name] = subprocess.Popen(
-                [sys.executable, "-m", service.name, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+            return subprocess.Popen([sys.executable, "-m", service.name, "serve"], env={**os.environ, **settings_env},
+                                    stdout=log, stderr=subprocess.STDOUT)
+
+        for service in SERVICES:
+            processes[service.name] = launch(service)
         not_ready = _wait_ready(ready_timeout)
         if not_ready:
             print(f"Not ready after {ready_timeout:.0f}s: {', '.join(not_ready)}; see {data / 'logs'}", file=sys.stderr)
@@ -151,11 +153,16 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
             print(f"  {service.name:<10} http://127.0.0.1:{service.port}   (docs: /docs, health: /readyz)")
         print(f"  PostgreSQL {database_url}\n  NATS       {nats_url}\nPress Ctrl-C to stop.", flush=True)
         while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with code {process.returncode}; see {data / 'logs' / name}.log",
-                          file=sys.stderr)
+            for service in SERVICES:
+                process = processes[service.name]
+                if process.poll() is None:
+                    continue
+                print(f"{service.name} exited with code {process.returncode}; see {data / 'logs' / service.name}.log",
+                      file=sys.stderr, flush=True)
+                if not supervise:
                     return 1
+                processes[service.name] = launch(service)  # as an orchestrator would: start it again
+                print(f"{service.name} restarted", file=sys.stderr, flush=True)
             time.sleep(0.5)
         return 0
     except PortTakenError as exc:
@@ -186,9 +193,11 @@ def main() -> None:
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SPRPA_NATS_PORT", 4222)))
     parser.add_argument("--ready-timeout", type=float, default=60.0)
     parser.add_argument("--demo", action="store_true", help="load the demo provider directory (marked as demo)")
+    parser.add_argument("--supervise", action="store_true",
+                        help="start a service again when it dies, as an orchestrator would (the chaos suite)")
     args = parser.parse_args()
     sys.exit(run(args.data.resolve(), pg_port=args.pg_port, nats_port=args.nats_port,
-                 ready_timeout=args.ready_timeout, demo=args.demo))
+                 ready_timeout=args.ready_timeout, demo=args.demo, supervise=args.supervise))
 
 
 if __name__ == "__main__":

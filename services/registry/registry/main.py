@@ -11,6 +11,7 @@ from registry.referrals.handlers import on_referral_changed
 from registry.settings import RegistrySettings
 from registry.visits.router import router as visits_router
 from sprpa_contracts.events import ReferralStatusChanged
+from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
@@ -21,6 +22,7 @@ def create_app(
     settings: RegistrySettings | None = None, *, verifier: TokenVerifier | None = None, clock: Clock | None = None
 ) -> FastAPI:
     settings = settings or RegistrySettings()
+    protect.configure(settings.protector())
     return create_service_app(
         settings,
         title="SPRPA registry",

@@ -11,6 +11,7 @@ import pytest
 
 from registry.main import create_app
 from registry.settings import RegistrySettings
+from sprpa_shared.protect import protector
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import running
 
@@ -72,9 +73,11 @@ async def test_valid_rows_only_imports_the_good_rows_and_reports_the_rest(api, a
     result = await finished(api, headers, response.json()["id"])
     assert (result["status"], result["total_rows"], result["valid_rows"], result["error_rows"],
             result["created_children"]) == ("completed", 6, 3, 3, 3)
-    assert sorted(await db.fetchval("SELECT array_agg(full_name) FROM children")) == [
-        "Budi Santoso", "Dewi Lestari", "Siti Aminah"]
-    classes = dict(await db.fetch("SELECT full_name, classification->>'result' FROM children"))
+    stored = await db.fetchval("SELECT array_agg(full_name) FROM children")
+    assert not [name for name in stored if "Budi" in name or "Siti" in name], "names are stored encrypted"
+    assert sorted(map(protector().open, stored)) == ["Budi Santoso", "Dewi Lestari", "Siti Aminah"]
+    classes = {protector().open(name): result for name, result in
+               await db.fetch("SELECT full_name, classification->>'result' FROM children")}
     assert classes == {"Siti Aminah": "worst_form", "Budi Santoso": "not_at_risk",
                        "Dewi Lestari": "permitted_light_work"}
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.child.registered.v1'") == 3
@@ -131,11 +134,14 @@ async def test_indonesian_xlsx_with_village_names_resolves_places(api, as_, db):
     assert response.status_code == 202, response.text
     result = await finished(api, headers, response.json()["id"])
     assert (result["file_format"], result["created_children"], result["error_rows"]) == ("xlsx", 2, 1)
-    places = dict(await db.fetch("SELECT full_name, village_code FROM children"))
+    places = {protector().open(name): code for name, code in
+              await db.fetch("SELECT full_name, village_code FROM children")}
     assert places == {"Ayu Rahmawati": "52.08.02.2006", "Joko": "52.08.02.2003"}
     (problem,) = await issues(api, headers, response.json()["id"])
     assert problem["field"] == "village" and "ambiguous" in problem["message"]
-    assert await db.fetchval("SELECT mapping_categories FROM children WHERE full_name = 'Joko'") == ["at_risk"]
+    joko = next(row for row in await db.fetch("SELECT full_name, mapping_categories FROM children")
+                if protector().open(row["full_name"]) == "Joko")
+    assert joko["mapping_categories"] == ["at_risk"]
 
 
 async def test_possible_duplicates_are_flagged_on_import(api, as_, register):

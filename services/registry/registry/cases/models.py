@@ -8,6 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import ARRAY, Column, Date, DateTime, Text
 from sqlmodel import Field, SQLModel
 
+from sprpa_shared.protect import Protected
+
 
 class CaseHistory(SQLModel, table=True):
     __tablename__ = "case_history"
@@ -28,9 +30,9 @@ class Consent(SQLModel, table=True):
     id: uuid.UUID = Field(primary_key=True)
     child_id: uuid.UUID
     basis: str
-    given_by: str | None = None
+    given_by: str | None = Field(default=None, sa_column=Column(Protected()))
     relation: str | None = None
-    legal_reason: str | None = None
+    legal_reason: str | None = Field(default=None, sa_column=Column(Protected()))
     given_on: date = Field(sa_column=Column(Date, nullable=False))
     scope: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     document_ref: str | None = None

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, Column, Computed, Date, DateTime, Text
+from sqlalchemy import ARRAY, Column, Computed, Date, DateTime, Text, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from sprpa_shared.protect import Protected, protector
 
 
 class Household(SQLModel, table=True):
@@ -15,8 +17,8 @@ class Household(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     village_code: str
-    head_name: str | None = None
-    address: str | None = None
+    head_name: str | None = Field(default=None, sa_column=Column(Protected()))
+    address: str | None = Field(default=None, sa_column=Column(Protected()))
     version: int = 1
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_by: str
@@ -27,10 +29,11 @@ class Child(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     household_id: uuid.UUID | None = None
-    full_name: str
+    full_name: str = Field(sa_column=Column(Protected(), nullable=False))
     sex: str
     birth_date: date = Field(sa_column=Column(Date, nullable=False))
-    nik: str | None = None
+    nik: str | None = Field(default=None, sa_column=Column(Protected()))
+    nik_index: str | None = None  # the blind index: NIK look-ups and duplicate checks without the NIK
     village_code: str
     district_code: str | None = Field(default=None, sa_column=Column(Text, Computed("substr(village_code, 1, 8)")))
     regency_code: str | None = Field(default=None, sa_column=Column(Text, Computed("substr(village_code, 1, 5)")))
@@ -50,6 +53,12 @@ class Child(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_by: str
+
+
+@event.listens_for(Child, "before_insert")
+@event.listens_for(Child, "before_update")
+def _index_nik(_mapper, _connection, child: Child) -> None:
+    child.nik_index = protector().index(child.nik)
 
 
 class ProviderAccess(SQLModel, table=True):

@@ -20,6 +20,7 @@ from sprpa_contracts.events import ChildMerged
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit
+from sprpa_shared.protect import protector
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ async def find(session: AsyncSession, *, child: Child, principal: Principal) -> 
     nearby = (col(Child.district_code) == child.village_code[:8]) & col(Child.birth_date).between(
         child.birth_date - window, child.birth_date + window
     )
-    same_nik = (col(Child.nik) == child.nik) if child.nik else None
+    same_nik = (col(Child.nik_index) == protector().index(child.nik)) if child.nik else None
     query = select(Child).where(
         access.scope_filter(principal),
         col(Child.merged_into).is_(None),

@@ -11,30 +11,32 @@ from datetime import datetime
 import asyncpg
 
 from registry.cases.lifecycle import CaseStatus
+from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import ChildRegistered
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL
+from sprpa_shared.protect import protector
 
 ROW_NAMESPACE = uuid.UUID("6c1b8a52-3f7e-4c56-9a0e-5d2f0b7c9e11")
 
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS import_stage (
-    row_number integer, id uuid, full_name text, sex text, birth_date date, nik text, village_code text,
-    school_status text, living_arrangement text, mapping_categories text[], work text, classification text,
-    next_visit_due date, event_id uuid, subject text, envelope text
+    row_number integer, id uuid, full_name text, sex text, birth_date date, nik text, nik_index text,
+    village_code text, school_status text, living_arrangement text, mapping_categories text[], work text,
+    classification text, next_visit_due date, event_id uuid, subject text, envelope text
 ) ON COMMIT DELETE ROWS
 """
-STAGE_COLUMNS = ["row_number", "id", "full_name", "sex", "birth_date", "nik", "village_code", "school_status",
-                 "living_arrangement", "mapping_categories", "work", "classification", "next_visit_due",
-                 "event_id", "subject", "envelope"]
+STAGE_COLUMNS = ["row_number", "id", "full_name", "sex", "birth_date", "nik", "nik_index", "village_code",
+                 "school_status", "living_arrangement", "mapping_categories", "work", "classification",
+                 "next_visit_due", "event_id", "subject", "envelope"]
 
 INSERT_CHILDREN = """
-INSERT INTO children (id, full_name, sex, birth_date, nik, village_code, school_status, living_arrangement,
-                      mapping_categories, work, classification, status, next_visit_due, version,
-                      created_at, updated_at, created_by)
-SELECT id, full_name, sex, birth_date, nik, village_code, school_status, living_arrangement,
+INSERT INTO children (id, full_name, sex, birth_date, nik, nik_index, village_code, school_status,
+                      living_arrangement, mapping_categories, work, classification, status, next_visit_due,
+                      version, created_at, updated_at, created_by)
+SELECT id, full_name, sex, birth_date, nik, nik_index, village_code, school_status, living_arrangement,
        mapping_categories, work::jsonb, classification::jsonb, $1, next_visit_due, 1, $2, $2, $3
 FROM import_stage
 ON CONFLICT (id) DO NOTHING
@@ -51,22 +53,21 @@ INSERT_EVENTS = """
 INSERT INTO outbox (id, type, subject, envelope, created_at)
 SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = ANY($1::uuid[])
 """
-DUPLICATES = """
-INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
-SELECT DISTINCT ON (s.row_number) $1, s.row_number, 'duplicate',
-       CASE WHEN c.nik = s.nik THEN 'nik' ELSE 'full_name' END,
-       CASE WHEN c.nik = s.nik THEN 'same NIK as an existing child'
-            ELSE 'similar name and birth date in the same kecamatan as an existing child' END,
-       c.id
+# Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
+# the same kecamatan and a birth date within the tolerance) and the rules compare the names.
+CANDIDATES = """
+SELECT s.row_number, c.id, c.full_name, c.birth_date, c.district_code, c.nik_index,
+       (s.nik_index IS NOT NULL AND c.nik_index = s.nik_index) AS same_nik
 FROM import_stage s
 JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
- AND ((s.nik IS NOT NULL AND c.nik = s.nik)
+ AND ((s.nik_index IS NOT NULL AND c.nik_index = s.nik_index)
       OR (c.district_code = substr(s.village_code, 1, 8)
-          AND c.birth_date BETWEEN s.birth_date - 3 AND s.birth_date + 3
-          AND similarity(lower(c.full_name), lower(s.full_name)) >= 0.6))
-WHERE s.id = ANY($2::uuid[])
-ORDER BY s.row_number, (c.nik = s.nik) DESC
-RETURNING row_number
+          AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int))
+WHERE s.id = ANY($1::uuid[])
+"""
+INSERT_ISSUES = """
+INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
+VALUES ($1, $2, 'duplicate', $3, $4, $5)
 """
 
 
@@ -89,8 +90,10 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
         living_arrangement=data.living_arrangement,
     )
     envelope = Envelope.wrap(event, time=now)
+    sealing = protector()
     return (
-        row.row_number, id_, data.full_name, data.sex, data.birth_date, data.nik, data.village_code,
+        row.row_number, id_, sealing.seal(data.full_name), data.sex, data.birth_date, sealing.seal(data.nik),
+        sealing.index(data.nik), data.village_code,
         data.school_status, data.living_arrangement, [c.value for c in data.mapping_categories],
         json.dumps(data.work.model_dump(mode="json")) if data.work else None, json.dumps(row.classification),
         next_visit_due(last_visit=now.date(), remediation_started=None),
@@ -119,6 +122,35 @@ async def write_batch(
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute("ANALYZE children")
-    duplicates = await connection.fetch(DUPLICATES, import_id, created)
+    duplicates = await _duplicates(connection, rows, created, import_id=import_id, sha256=sha256)
     await connection.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
-    return len(created), len(duplicates)
+    return len(created), duplicates
+
+
+async def _duplicates(connection: asyncpg.Connection, rows: list[ValidRow], created: list[uuid.UUID], *,
+                      import_id: uuid.UUID, sha256: str) -> int:
+    """One issue per new row that may be an existing child: the best match, a same NIK first."""
+    created_ids = set(created)
+    new = {row.row_number: row for row in rows if child_id(sha256, row.row_number) in created_ids}
+    opened = protector()
+    best: dict[int, tuple[float, bool, uuid.UUID]] = {}
+    for candidate in await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS):
+        data = new[candidate["row_number"]].data
+        if candidate["same_nik"]:
+            found = (2.0, True, candidate["id"])
+        else:
+            alike = likeness(Record(data.full_name, data.birth_date, data.village_code[:8], None),
+                             Record(opened.open(candidate["full_name"]), candidate["birth_date"],
+                                    candidate["district_code"], None))
+            if alike is None:
+                continue
+            found = (alike.score, False, candidate["id"])
+        if found > best.get(candidate["row_number"], (-1.0, False, found[2])):
+            best[candidate["row_number"]] = found
+    issues = [(import_id, row_number, "nik" if same_nik else "full_name",
+               "same NIK as an existing child" if same_nik
+               else "similar name and birth date in the same kecamatan as an existing child", existing)
+              for row_number, (_, same_nik, existing) in sorted(best.items())]
+    if issues:
+        await connection.executemany(INSERT_ISSUES, issues)
+    return len(issues)

@@ -9,6 +9,8 @@ from sqlalchemy import Column, Date, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from sprpa_shared.protect import Protected
+
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visits"
@@ -21,7 +23,7 @@ class Visit(SQLModel, table=True):
     attendance: str
     attending_since: date | None = Field(default=None, sa_column=Column(Date))
     living_arrangement: str
-    notes: str | None = None
+    notes: str | None = Field(default=None, sa_column=Column(Protected()))
     classification: dict = Field(sa_column=Column(JSONB, nullable=False))
     outcome: str
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
