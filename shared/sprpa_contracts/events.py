@@ -117,6 +117,23 @@ class ChildMerged(_RegistryEvent):
         return str(self.child_id)
 
 
+class ChildErased(_RegistryEvent):
+    """A child's personal data was erased (a data subject's request under UU 27/2022, a court order,
+    or the end of the retention period). The pseudonymous id and the codes stay, so reports still
+    add up; whoever holds anything else about the child drops it."""
+
+    event_type: ClassVar[str] = "sprpa.child.erased.v1"
+    entity: ClassVar[str] = "child"
+    action: ClassVar[str] = "erased"
+
+    child_id: uuid.UUID
+    basis: Literal["data_subject_request", "court_order", "retention"]
+    on: date = Field(description="the day it was erased")
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
 class VisitRecorded(_RegistryEvent):
     """A monitoring visit was recorded: what it found and what it proved (never its notes)."""
 
@@ -326,7 +343,7 @@ class CaseRefused(EventData):
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
-    ChildRegistered, ChildUpdated, ChildMerged, CaseFlagged, CaseStatusChanged, VisitRecorded,
+    ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, CaseStatusChanged, VisitRecorded,
     OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
     GapRecorded, CaseRefused,
 )

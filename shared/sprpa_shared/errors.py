@@ -64,6 +64,12 @@ class Conflict(DomainError):
     type, title, status = "conflict", "Conflict", 409
 
 
+class Gone(DomainError):
+    """The object existed and was deliberately removed (a child's personal data erased)."""
+
+    type, title, status = "gone", "Gone", 410
+
+
 class PreconditionFailed(DomainError):
     type, title, status = "precondition-failed", "Precondition failed", 412
 

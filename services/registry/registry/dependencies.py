@@ -13,7 +13,7 @@ from registry.children.models import Child, ProviderAccess
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
-from sprpa_shared.errors import NotFound
+from sprpa_shared.errors import Gone, NotFound
 
 
 async def _child(
@@ -25,6 +25,9 @@ async def _child(
     access.require_read(principal, child)
     if child.merged_into is not None:
         raise NotFound("this record was merged into another", merged_into=str(child.merged_into))
+    if child.erased_at is not None:
+        raise Gone("this child's personal data was erased", erased_on=child.erased_at.date().isoformat(),
+                   basis=child.erasure_basis)
     await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
     return child
 
@@ -39,7 +42,7 @@ async def _child_or_referred(
     if principal.role is not Role.PROVIDER_STAFF:
         return await _child(child_id, request, session, principal, clock)
     child = await session.get(Child, child_id)
-    live = child is not None and child.merged_into is None and (await session.exec(
+    live = child is not None and child.merged_into is None and child.erased_at is None and (await session.exec(
         select(ProviderAccess).where(ProviderAccess.child_id == child_id,
                                      ProviderAccess.organization_id == principal.organization_id,
                                      col(ProviderAccess.live)))).first() is not None

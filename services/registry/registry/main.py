@@ -8,6 +8,8 @@ from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
 from registry.places.router import router as places_router
 from registry.referrals.handlers import on_referral_changed
+from registry.rights.router import router as rights_router
+from registry.rights.service import retention_sweeper
 from registry.settings import RegistrySettings
 from registry.visits.router import router as visits_router
 from sprpa_contracts.events import ReferralStatusChanged
@@ -27,7 +29,7 @@ def create_app(
         settings,
         title="SPRPA registry",
         description="Children, households, official places, classification, case lifecycle, flagging, visits, imports.",
-        routers=[places_router, children_router, cases_router, visits_router, imports_router],
+        routers=[places_router, children_router, cases_router, visits_router, imports_router, rights_router],
         subscriptions=[
             Subscription(
                 spec=settings.consumer(name="referrals", stream="REFERRAL",
@@ -35,7 +37,7 @@ def create_app(
                 handlers={ReferralStatusChanged.event_type: on_referral_changed},
             )
         ],
-        jobs=[import_worker],
+        jobs=[import_worker, retention_sweeper],
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,
         clock=clock,

@@ -28,6 +28,11 @@ class RegistrySettings(ServiceSettings):
     blind_index_key: str = Field(default="", description="base64 key (32+ bytes) of the NIK blind index; never "
                                                          "rotated without `python -m registry rekey`")
 
+    retention_years: int = Field(default=5, ge=1, le=100, description="years after a case is closed (and "
+                                                                      "untouched) before the child's personal data "
+                                                                      "is erased")
+    retention_sweep_seconds: float = Field(default=3600, gt=0, description="how often expired records are looked for")
+
     @model_validator(mode="after")
     def _keys(self) -> RegistrySettings:
         if self.environment == "production" and not (self.data_keys and self.blind_index_key):

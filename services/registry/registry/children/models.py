@@ -49,6 +49,8 @@ class Child(SQLModel, table=True):
     prevention_received: bool = False
     next_visit_due: date | None = Field(default=None, sa_column=Column(Date))
     merged_into: uuid.UUID | None = None
+    erased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    erasure_basis: str | None = None
     version: int = 1
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -44,6 +44,9 @@ INSERT INTO rm_visits (visit_id, child_id, village_code, visited_on, outcome)
 VALUES (:visit, :child, :village, :on, :outcome) ON CONFLICT DO NOTHING
 """)
 _MERGED = text("UPDATE rm_children SET merged_into = :survivor WHERE child_id = :merged")
+# The read models hold no name, NIK or exact birth date to drop: the child stays counted (reports
+# add up) and is marked, so nothing here is ever joined back to a person again.
+_ERASED = text("UPDATE rm_children SET erased_on = :on WHERE child_id = :child")
 _FLAG = text("""
 INSERT INTO rm_flags (event_id, child_id, village_code, flagged_at, age, classification, needs)
 VALUES (:event, :child, :village, :at, :age, :classification, :needs) ON CONFLICT DO NOTHING
@@ -129,6 +132,11 @@ async def child_merged(session: AsyncSession, envelope: Envelope) -> None:
     await _run(session, _MERGED, survivor=e.child_id, merged=e.merged_id)
 
 
+async def child_erased(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.ChildErased.model_validate(envelope.data)
+    await _run(session, _ERASED, child=e.child_id, on=e.on)
+
+
 async def case_flagged(session: AsyncSession, envelope: Envelope) -> None:
     e = ev.CaseFlagged.model_validate(envelope.data)
     await _run(session, _FLAG, event=envelope.id, child=e.child_id, village=e.village_code, at=envelope.time,
@@ -181,6 +189,7 @@ REGISTRY = {
     ev.ChildRegistered.event_type: child_registered, ev.ChildUpdated.event_type: child_updated,
     ev.CaseStatusChanged.event_type: case_moved, ev.VisitRecorded.event_type: visit_recorded,
     ev.ChildMerged.event_type: child_merged, ev.CaseFlagged.event_type: case_flagged,
+    ev.ChildErased.event_type: child_erased,
 }
 REFERRAL = {ev.ReferralStatusChanged.event_type: referral_changed, ev.GapRecorded.event_type: gap_recorded}
 PROVIDERS = {ev.OrganizationUpserted.event_type: organization_upserted,
