@@ -53,7 +53,8 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
+        engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size,
+                               statement_timeout=settings.database_statement_timeout_seconds)
         tracing.instrument_engine(engine)
         app.state.engine = engine
         app.state.sessions = session_factory(engine, metrics=metrics)

@@ -9,13 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-def create_engine(sqlalchemy_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(sqlalchemy_url: str, *, pool_size: int = 10, statement_timeout: float = 60.0) -> AsyncEngine:
+    """Every statement is cut off after `statement_timeout` seconds, and a transaction left idle
+    twice that long is ended by the server: a runaway query or a stuck request cannot hold rows
+    and connections for ever."""
+    milliseconds = str(int(statement_timeout * 1000))
     return create_async_engine(
         sqlalchemy_url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={"server_settings": {"statement_timeout": milliseconds,
+                                          "idle_in_transaction_session_timeout": str(int(milliseconds) * 2)}},
     )
 
 

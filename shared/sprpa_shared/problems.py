@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sprpa_shared.errors import PROBLEM_BASE, DomainError
+from sprpa_shared.errors import PROBLEM_BASE, DomainError, ServiceUnavailable
 from sprpa_shared.observability import error_fields, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,6 +21,8 @@ def problem_response(body: dict, headers: dict | None = None) -> JSONResponse:
 
 async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="sprpa"'} if exc.status == 401 else None
+    if exc.status == 429 and "retry_after_seconds" in exc.extensions:
+        headers = {"Retry-After": str(exc.extensions["retry_after_seconds"])}
     return problem_response(exc.problem(instance=request.url.path), headers)
 
 
@@ -59,6 +62,29 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     )
 
 
+def _cancelled_by_timeout(exc: BaseException) -> bool:
+    """Somewhere in the chain: PostgreSQL's query_canceled (57014), as asyncpg reports it."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if type(seen).__name__ == "QueryCanceledError" or getattr(seen, "sqlstate", None) == "57014":
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    """A statement cut off by the statement timeout is the database being too slow (503); any
+    other database error is a server error like any unexpected one."""
+    if _cancelled_by_timeout(exc):
+        log.warning("statement timeout", path=request.url.path)
+        return problem_response(ServiceUnavailable(
+            "the database took too long; nothing was changed, try again").problem(instance=request.url.path),
+            {"Retry-After": "5"})
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", path=request.url.path, **error_fields(exc))
     return problem_response(
@@ -79,6 +105,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)
 

@@ -26,6 +26,7 @@ class ServiceSettings(BaseSettings):
     port: int = 0
     database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa"
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_statement_timeout_seconds: float = Field(default=60.0, gt=0, description="longest a statement may run")
     nats_url: str = "nats://127.0.0.1:4222"
     stream_replicas: int = Field(default=1, ge=1, le=5)
     oidc_issuer: str = "http://127.0.0.1:8000"

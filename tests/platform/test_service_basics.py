@@ -8,9 +8,11 @@ import uuid
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import text
 
 from registry.settings import RegistrySettings
 from sprpa_shared.app import create_service_app
+from sprpa_shared.dependencies import SessionDep
 from sprpa_shared.errors import Conflict
 from sprpa_shared.observability import configure_logging, get_logger
 from sprpa_shared.testing import wait_until
@@ -147,7 +149,8 @@ async def test_openapi_document_is_served(service):
 def test_placeholder_secret_is_refused_outside_dev():
     with pytest.raises(ValidationError, match="placeholder"):
         RegistrySettings(environment="production", secret_key="change-me")
-    assert RegistrySettings(environment="production", secret_key="a-real-long-random-secret").port == 8101
+    keys = {"data_keys": '{"k1": "' + "A" * 43 + '="}', "data_key_current": "k1", "blind_index_key": "B" * 43 + "="}
+    assert RegistrySettings(environment="production", secret_key="a-real-long-random-secret", **keys).port == 8101
     assert RegistrySettings(environment="dev").secret_key == "change-me"
 
 
@@ -194,3 +197,20 @@ async def test_the_openapi_document_describes_errors_as_problem_documents(servic
     operation = document["paths"]["/probe/validate"]["post"]
     for status in ("422", "4XX", "5XX"):
         assert list(operation["responses"][status]["content"]) == ["application/problem+json"]
+
+
+async def test_a_statement_past_the_timeout_is_cut_off_and_answers_503(make_settings, issuer):
+    router = APIRouter()
+
+    @router.get("/probe/slow")
+    async def slow(session: SessionDep) -> dict:
+        await (await session.connection()).execute(text("SELECT pg_sleep(5)"))
+        return {"finished": True}
+
+    app = create_service_app(await make_settings(RegistrySettings, database_statement_timeout_seconds=0.3),
+                             title="registry", description="", verifier=issuer.verifier(), routers=[router])
+    async with running(app) as client:
+        response = await client.get("/probe/slow")
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json" and response.headers["Retry-After"]
+    assert "took too long" in response.json()["detail"]

@@ -132,6 +132,24 @@ async def test_repeated_failures_lock_the_account_until_the_lockout_passes(web, 
     assert rows[-1]["actor_role"] == "district_operator" and user_id != "op.lotim"
 
 
+async def test_many_failures_from_one_address_across_accounts_get_429_until_the_window_passes(web, clock):
+    app, client = web
+    await add_user(app, username="op.jember", password=PASSWORD, role=Role.DISTRICT_OPERATOR,
+                   regency_codes=["35.09"])
+    limit = app.state.settings.login_failures_per_address
+    for number in range(limit):  # a different (unknown) account each time: no account lockout applies
+        assert (await login(client, f"guess.{number}", "not-the-password")).status_code == 401
+    refused = await login(client, "op.jember", PASSWORD)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) == app.state.settings.login_failure_window_minutes * 60
+
+    clock.advance(timedelta(minutes=app.state.settings.login_failure_window_minutes, seconds=1))
+    assert (await login(client, "op.jember", PASSWORD)).status_code == 200
+    async with database(app) as db:
+        assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'login refused:%'") == 1
+
+
 async def test_rotated_keys_keep_old_tokens_valid_until_retired(web, clock):
     app, client = web
     await add_user(app, username="analyst", password=PASSWORD, role=Role.ANALYST)

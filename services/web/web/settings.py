@@ -17,3 +17,6 @@ class WebSettings(ServiceSettings):
     access_token_ttl_minutes: int = Field(default=15, ge=1, le=60)
     lockout_threshold: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1, description="failed logins from one address within "
+                                                                          "the window before it gets 429")
+    login_failure_window_minutes: int = Field(default=15, ge=1)

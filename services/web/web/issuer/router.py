@@ -7,16 +7,40 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
+from sqlalchemy import text
 
 from sprpa_shared import audit
 from sprpa_shared.auth.signing import ALGORITHM, mint_token
 from sprpa_shared.dependencies import ClockDep, SessionDep
-from sprpa_shared.errors import BadRequest, Unauthorized
+from sprpa_shared.errors import BadRequest, TooManyRequests, Unauthorized
 from sprpa_shared.observability import get_logger
 from web.issuer import service
 
 router = APIRouter(tags=["auth"])
 log = get_logger(__name__)
+
+
+_RECENT_FAILURES = text("SELECT count(*) FROM audit_log WHERE client_ip = :ip AND at > :since "
+                        "AND action LIKE 'login failed:%'")
+
+
+async def _limit_failures_from(request: Request, session, now, settings) -> None:
+    """Per address: after `login_failures_per_address` failed logins within the window, every
+    token request from it is refused with 429 until the window passes (the lockout of an
+    account stops guessing one password; this stops guessing across many accounts)."""
+    address = request.client.host if request.client else None
+    if address is None:
+        return
+    window = timedelta(minutes=settings.login_failure_window_minutes)
+    failures = (await (await session.connection()).execute(
+        _RECENT_FAILURES, {"ip": address, "since": now - window})).scalar_one()
+    if failures >= settings.login_failures_per_address:
+        await audit.record_event(session, actor=f"address {address}", role="unknown", request=request, at=now,
+                                 action="login refused: too many failures from this address")
+        await session.commit()
+        log.warning("token requests refused: too many failed logins from one address")
+        raise TooManyRequests("too many failed logins from this address; try again later",
+                              retry_after_seconds=int(window.total_seconds()))
 
 
 class TokenResponse(BaseModel):
@@ -62,6 +86,7 @@ async def token(
 ) -> TokenResponse:
     settings = request.app.state.settings
     now = clock.now()
+    await _limit_failures_from(request, session, now, settings)
     if grant_type == "password":
         if not username or not password:
             raise BadRequest("the password grant needs username and password", error="invalid_request")
