@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
+from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import current_traceparent, trace_id_of
 
 AUDIT_DDL = [
@@ -180,21 +181,10 @@ async def seal(connection) -> int:
             return total
 
 
-async def sealer(app) -> None:
-    """The app job of a service with an audit log: seal new rows every `audit_seal_seconds`."""
-    import asyncio
-    import contextlib
+async def _seal_pass(app) -> None:
+    async with app.state.engine.begin() as connection:
+        await seal(connection)
 
-    from sprpa_shared.observability import error_fields, get_logger
 
-    log = get_logger(__name__)
-    while True:
-        try:
-            async with app.state.engine.begin() as connection:
-                await seal(connection)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the next pass tries again
-            log.warning("audit sealing failed", **error_fields(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.Event().wait(), timeout=app.state.settings.audit_seal_seconds)
+# The app job of a service with an audit log: seal new rows every `audit_seal_seconds`.
+sealer = periodic(_seal_pass, every="audit_seal_seconds", what="audit sealing")

@@ -6,14 +6,12 @@ every replica of the service can run it: they share the work and never expire an
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from fastapi import FastAPI
 
 from referral.referrals.service import sweep
 from sprpa_shared.db import transaction
-from sprpa_shared.observability import error_fields, get_logger
+from sprpa_shared.jobs import periodic
+from sprpa_shared.observability import get_logger
 
 log = get_logger(__name__)
 
@@ -29,17 +27,11 @@ async def sweep_once(app: FastAPI) -> int:
             return total
 
 
-async def sla_sweeper(app: FastAPI) -> None:
-    """The app job: a pass now and then every `sla_sweep_seconds`."""
-    while True:
-        try:
-            expired = await sweep_once(app)
-            if expired:
-                log.info("offers expired past their SLA", count=expired)
-                app.state.metrics.counter("sprpa_referral_offers_expired", "Offers expired past their SLA").inc(expired)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the next pass tries again
-            log.warning("SLA sweep failed", **error_fields(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.Event().wait(), timeout=app.state.settings.sla_sweep_seconds)
+async def _sla_pass(app: FastAPI) -> None:
+    expired = await sweep_once(app)
+    if expired:
+        log.info("offers expired past their SLA", count=expired)
+        app.state.metrics.counter("sprpa_referral_offers_expired", "Offers expired past their SLA").inc(expired)
+
+
+sla_sweeper = periodic(_sla_pass, every="sla_sweep_seconds", what="SLA sweep")

@@ -6,8 +6,6 @@ replica's insert waits for the first one's transaction and then does nothing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -17,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sprpa_contracts.events import MouExpired, MouExpiring
 from sprpa_shared.db import transaction
 from sprpa_shared.events.outbox import emit
-from sprpa_shared.observability import error_fields, get_logger
+from sprpa_shared.jobs import periodic
+from sprpa_shared.observability import get_logger
 
 log = get_logger(__name__)
 WARN_DAYS = 30
@@ -59,19 +58,12 @@ async def sweep(session: AsyncSession, *, now: datetime) -> list[tuple[str, str]
     return [(str(row.mou_id), row.kind) for row in claimed]
 
 
-async def mou_sweeper(app: FastAPI) -> None:
-    """The app job: sweep now and then every `mou_sweep_seconds`."""
-    settings, clock = app.state.settings, app.state.clock
-    while True:
-        try:
-            async with transaction(app.state.sessions) as session:
-                emitted = await sweep(session, now=clock.now())
-            if emitted:
-                log.info("MOU notices emitted", count=len(emitted))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the next sweep tries again
-            log.warning("MOU sweep failed", **error_fields(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.Event().wait(), timeout=settings.mou_sweep_seconds)
+async def _mou_pass(app: FastAPI) -> None:
+    async with transaction(app.state.sessions) as session:
+        emitted = await sweep(session, now=app.state.clock.now())
+    if emitted:
+        log.info("MOU notices emitted", count=len(emitted))
+
+
+mou_sweeper = periodic(_mou_pass, every="mou_sweep_seconds", what="MOU sweep")
 

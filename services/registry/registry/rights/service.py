@@ -23,7 +23,10 @@ from registry.visits.models import Visit
 from sprpa_contracts.events import ChildErased
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.events.outbox import emit
+from sprpa_shared.jobs import periodic
+from sprpa_shared.observability import get_logger
 
+log = get_logger(__name__)
 ERASED_NAME = ""
 SYSTEM = "system:retention"
 _ACCESSES = text("SELECT at, actor_role, action FROM audit_log WHERE child_id = :child_id ORDER BY id")
@@ -112,23 +115,11 @@ async def erase_expired(sessions, *, now: datetime, years: int, batch: int = 500
             return total
 
 
-async def retention_sweeper(app) -> None:
-    """The app job: erase what outlived the retention period, every `retention_sweep_seconds`."""
-    import asyncio
-    import contextlib
+async def _retention_pass(app) -> None:
+    erased = await erase_expired(app.state.sessions, now=app.state.clock.now(),
+                                 years=app.state.settings.retention_years)
+    if erased:
+        log.info("personal data erased at the end of the retention period", count=erased)
 
-    from sprpa_shared.observability import error_fields, get_logger
 
-    log = get_logger(__name__)
-    settings = app.state.settings
-    while True:
-        try:
-            erased = await erase_expired(app.state.sessions, now=app.state.clock.now(), years=settings.retention_years)
-            if erased:
-                log.info("personal data erased at the end of the retention period", count=erased)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the next pass tries again
-            log.warning("retention sweep failed", **error_fields(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.Event().wait(), timeout=settings.retention_sweep_seconds)
+retention_sweeper = periodic(_retention_pass, every="retention_sweep_seconds", what="retention sweep")
