@@ -1,5 +1,6 @@
-"""Erasure travels: the registry erases a child's personal data, `child.erased` reaches the
-reports, which mark the child and keep counting it, so every report adds up as before."""
+"""Erasure travels: the registry erases a child's personal data; `child.erased` reaches the
+engine, which cancels the child's live offers (no provider goes on serving a record that no
+longer exists), and the reports, which mark the child and keep counting it."""
 
 from __future__ import annotations
 
@@ -32,5 +33,19 @@ async def test_an_erased_child_is_marked_in_the_reports_and_every_count_stays(sy
                                      children[0]) is not None
 
     await wait_until(marked, timeout=30, what="the erasure reaching the reports")
+
+    async def cancelled() -> list | None:
+        async with database(system.apps["referral"]) as db:
+            rows = await db.fetch("SELECT status, reason FROM referrals WHERE child_id = $1::uuid", children[0])
+        return rows if rows and all(row["status"] == "cancelled" for row in rows) else None
+
+    rows = await wait_until(cancelled, timeout=30, what="the engine cancelling the erased child's offers")
+    assert len(rows) == 4 and {row["reason"] for row in rows} == {"child_data_erased"}
+    async with database(system.apps["referral"]) as db:
+        assert await db.fetchval("SELECT count(*) FROM referrals WHERE child_id <> $1::uuid AND status = 'offered'",
+                                 children[0]) == 8, "the other children's offers are untouched"
+
     after = (await system.reports.get("/api/v1/reports/summary", params=summary, headers=as_("operator"))).json()
-    assert after["tables"] == before["tables"], "every count stays"
+    assert after["children_mapped"] == before["children_mapped"] == 3, "the erased child is still counted"
+    for table in ("by_classification", "by_sex", "by_age_band", "by_mapping_category"):
+        assert after["tables"][table] == before["tables"][table], table

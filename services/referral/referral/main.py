@@ -31,7 +31,8 @@ def create_app(
         subscriptions=[
             Subscription(spec=directory_consumer(settings), handlers=DIRECTORY_HANDLERS),
             Subscription(
-                spec=settings.consumer(name="cases", stream="REGISTRY", subjects=["sprpa.registry.case.flagged.>"]),
+                spec=settings.consumer(name="cases", stream="REGISTRY", subjects=[
+                    "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>"]),
                 handlers=case_handlers.handlers(settings, clock),
             ),
         ],

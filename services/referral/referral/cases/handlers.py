@@ -16,8 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from referral import engine
 from referral.cases.models import Case, Need
 from referral.kabupaten.service import rules_for
+from referral.referrals.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
-from sprpa_contracts.events import CaseFlagged
+from sprpa_contracts.events import CaseFlagged, ChildErased
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.ids import new_id
@@ -56,8 +57,35 @@ async def open_case(session: AsyncSession, envelope: Envelope, *, settings: Refe
     await step.finish()
 
 
+async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
+    """The registry erased the child: no provider may go on serving a record that no longer
+    exists. Every live referral of the child is cancelled (capacity released, providers told by
+    the usual events) and its need left unmet; the engine held no name to drop."""
+    event = ChildErased.model_validate(envelope.data)
+    now = clock.now()
+    cases = (await session.exec(select(Case).where(Case.child_id == event.child_id)
+                                .order_by(Case.id).with_for_update())).all()
+    for case in cases:
+        step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+        needs = (await session.exec(select(Need).where(Need.case_id == case.id)
+                                    .order_by(Need.id).with_for_update())).all()
+        for need in needs:
+            live = [r for r in await engine.referrals_of(session, need) if r.status in LIVE]
+            for referral in live:
+                engine.move(referral, Status.CANCELLED, now)
+                referral.reason = CancelReason.CHILD_DATA_ERASED.value
+                session.add(referral)
+                step.referral_changed(referral, reason=referral.reason)
+            if live:
+                engine.set_status(step, need, engine.NeedStatus.UNMET)
+        await step.finish()
+
+
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:
     async def on_flagged(session: AsyncSession, envelope: Envelope) -> None:
         await open_case(session, envelope, settings=settings, clock=clock)
 
-    return {CaseFlagged.event_type: on_flagged}
+    async def on_erased(session: AsyncSession, envelope: Envelope) -> None:
+        await close_for_erased_child(session, envelope, clock=clock)
+
+    return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased}

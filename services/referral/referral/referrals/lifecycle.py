@@ -48,6 +48,7 @@ class CancelReason(StrEnum):
     CHILD_MOVED_AWAY = "child_moved_away"
     NEED_NO_LONGER_APPLIES = "need_no_longer_applies"
     WRONG_PROVIDER = "wrong_provider"
+    CHILD_DATA_ERASED = "child_data_erased"  # set by the engine when the registry erases the child, never by hand
     OTHER = "other"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status
 
@@ -41,6 +41,13 @@ class CompleteIn(_WithOther):
 
 class CancelIn(_WithOther):
     reason: CancelReason
+
+    @field_validator("reason")
+    @classmethod
+    def _not_the_engines_own(cls, reason: CancelReason) -> CancelReason:
+        if reason is CancelReason.CHILD_DATA_ERASED:
+            raise ValueError("child_data_erased is set by the engine when the registry erases a child")
+        return reason
 
     def _code(self) -> str:
         return self.reason.value
