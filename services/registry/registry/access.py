@@ -20,9 +20,14 @@ PLACED_ROLES = (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.VILLAGE_CADRE,
 
 
 def can_read(principal: Principal, child: Child) -> bool:
+    return can_read_place(principal, child.village_code)
+
+
+def can_read_place(principal: Principal, village_code: str) -> bool:
+    """Whether the caller may read a family's records in this desa (analysts see counts only)."""
     if principal.role not in PLACED_ROLES or not principal.has_scope(READ_SCOPE):
         return False
-    return principal.covers_place(child.village_code)
+    return principal.covers_place(village_code)
 
 
 def require_read(principal: Principal, child: Child | None) -> Child:

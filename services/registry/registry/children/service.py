@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from registry import access
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
 from registry.children.models import Child, Household
@@ -183,7 +184,7 @@ async def create_household(session: AsyncSession, *, data: HouseholdCreate, prin
 
 async def get_household(session: AsyncSession, household_id: uuid.UUID, principal: Principal) -> Household:
     household = await session.get(Household, household_id)
-    if household is None or not principal.covers_place(household.village_code):
+    if household is None or not access.can_read_place(principal, household.village_code):
         raise NotFound("no such household")
     return household
 
