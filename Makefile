@@ -35,6 +35,9 @@ bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures a
 chaos: $(STAMP) ## kill NATS, the engine and PostgreSQL while flagging; print the invariants and the time to converge
 	$(PY) -m bench.chaos $(CHAOS_ARGS)
 
+sustained: $(STAMP) ## flag at a steady rate for minutes; print RSS, consumer lag and outbox backlog over time
+	$(PY) -m bench.sustained $(SUSTAINED_ARGS)
+
 fuzz: $(STAMP) ## Schemathesis against every service's OpenAPI, 100 cases per operation (make test runs 4)
 	FUZZ_EXAMPLES=$(or $(EXAMPLES),100) $(PY) -m pytest tests/security/test_fuzzing.py
 
@@ -58,4 +61,4 @@ lock: ## re-pin requirements.lock from requirements.in
 clean: ## remove the virtualenv and installed packages (keeps .sprpa data)
 	rm -rf $(VENV) node_modules
 
-.PHONY: help install run test bench chaos fuzz images lint asyncapi lock clean
+.PHONY: help install run test bench chaos sustained fuzz images lint asyncapi lock clean
