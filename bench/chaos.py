@@ -107,7 +107,8 @@ class Faults:
             self.nats.wait(15)
 
 
-async def _drive(client: httpx.AsyncClient, headers: dict, children: list[str], rate: float) -> dict:
+async def _drive(client: httpx.AsyncClient, headers: dict, children: list[str], rate: float,
+                 tasks: list[asyncio.Future]) -> dict:
     """Flag each child at `rate` per second (open loop); a flag that fails is retried once later,
     as a district operator would, so every child is flagged at most once."""
     acknowledged: list[str] = []
@@ -131,7 +132,6 @@ async def _drive(client: httpx.AsyncClient, headers: dict, children: list[str], 
         failed.append(child_id)
 
     loop = asyncio.get_running_loop()
-    tasks: list[asyncio.Future] = []
     begin = loop.time() + 0.1
     for index, child_id in enumerate(children):
         loop.call_at(begin + index / rate, lambda c=child_id: tasks.append(asyncio.ensure_future(flag(c))))
@@ -204,11 +204,13 @@ async def main(args: argparse.Namespace) -> int:
             async def schedule() -> None:
                 steps = [(0.15, faults.kill_nats), (0.35, faults.kill_engine), (0.55, faults.restart_postgres),
                          (0.75, lambda: faults.pause_engine(ACK_WAIT + 5))]
-                for share, step in steps:
-                    await asyncio.sleep(max(0.0, started + share * span - time.monotonic()))
+                for share, step in steps:  # each fault once that share of the flags has gone out
+                    await wait_until(lambda share=share: len(sent) >= share * len(children), timeout=span + 60,
+                                     interval=0.1, what=f"{share:.0%} of the flags sent")
                     await step()
 
-            driven, _ = await asyncio.gather(_drive(registry, operator, children, args.rate), schedule())
+            sent: list[asyncio.Future] = []
+            driven, _ = await asyncio.gather(_drive(registry, operator, children, args.rate, sent), schedule())
         faults.say(f"driver done: {len(driven['acknowledged'])} flags acknowledged, "
                    f"{len(driven['failed'])} refused twice")
         healing = time.monotonic()

@@ -23,9 +23,10 @@ import nats
 from bench.chaos import VILLAGES, _invariants
 from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, _directory
 from bench.stack import BenchStack
+from sprpa_shared.stack import SERVICES as STACK_SERVICES
 from sprpa_shared.testing import wait_until
 
-SERVICES = ("web", "registry", "providers", "referral", "reports")
+SERVICES = tuple(service.name for service in STACK_SERVICES)
 SAMPLE_EVERY = 10.0
 
 

@@ -178,7 +178,7 @@ class ObservabilityMiddleware:
             return
         incoming = dict(scope["headers"]).get(b"traceparent", b"").decode() or None
         # The request's server span (OpenTelemetry's middleware wraps this one); health checks have none.
-        traceparent = tracing.current_traceparent() or new_traceparent(incoming)
+        traceparent = tracing.active_traceparent() or new_traceparent(incoming)
         bind_traceparent(traceparent)
         status = {"code": 500}
         started = time.perf_counter()

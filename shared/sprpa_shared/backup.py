@@ -24,6 +24,7 @@ import asyncio
 import base64
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -36,8 +37,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
 from sprpa_shared.events.bus import server_list
 from sprpa_shared.migrations import database_name, ensure_database
+from sprpa_shared.stack import SERVICES as STACK_SERVICES
 
-SERVICES = ("web", "registry", "providers", "referral", "reports")
+SERVICES = tuple(service.name for service in STACK_SERVICES)
 MANIFEST = "manifest.json"
 _TABLES = ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
            "AND table_type = 'BASE TABLE' ORDER BY table_name")
@@ -52,8 +54,6 @@ class Targets:
 
     @classmethod
     def from_settings(cls) -> Targets:
-        import os
-
         databases = {}
         for service in SERVICES:
             url = os.environ.get(f"SPRPA_{service.upper()}_DATABASE_URL")

@@ -29,7 +29,7 @@ from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
 PREFIX = "p1"
-_NOT_DIGITS = re.compile(r"\s+")
+_SPACES = re.compile(r"\s+")
 
 
 class Protector:
@@ -79,7 +79,7 @@ class Protector:
         """The blind index of an identifier (spaces removed), for equality look-ups."""
         if value is None:
             return None
-        normalised = _NOT_DIGITS.sub("", value).upper()
+        normalised = _SPACES.sub("", value).upper()
         return hmac.new(self._index_key, normalised.encode(), hashlib.sha256).hexdigest()
 
 

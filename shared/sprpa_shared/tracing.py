@@ -64,7 +64,7 @@ def instrument_engine(engine) -> None:
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
 
 
-def current_traceparent() -> str | None:
+def active_traceparent() -> str | None:
     """The W3C traceparent of the active span, or None when there is none."""
     carrier: dict[str, str] = {}
     _PROPAGATOR.inject(carrier)

@@ -127,7 +127,7 @@ class EventConsumer:
             with tracing.consuming(service=self.spec.durable.split("-", 1)[0], consumer=self.spec.durable,
                                    subject=message.subject, event_type=event_type, event_id=str(envelope.id),
                                    traceparent=envelope.traceparent):
-                bind_traceparent(tracing.current_traceparent() or new_traceparent(envelope.traceparent))
+                bind_traceparent(tracing.active_traceparent() or new_traceparent(envelope.traceparent))
                 await self._handle(envelope)
         except Exception as exc:  # noqa: BLE001 - every failure is either retried or dead-lettered
             await self._failed(message, event_type, exc)

@@ -22,6 +22,7 @@ from registry.children.models import Child, Household, ProviderAccess
 from registry.visits.models import Visit
 from sprpa_contracts.events import ChildErased
 from sprpa_shared.auth.principal import Principal
+from sprpa_shared.db import transaction
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import get_logger
@@ -98,8 +99,6 @@ async def _drop_household_if_unused(session: AsyncSession, household_id) -> None
 async def erase_expired(sessions, *, now: datetime, years: int, batch: int = 500) -> int:
     """Erase every closed case untouched for `years`: one transaction per batch, rows claimed with
     SKIP LOCKED so replicas share the work. Returns how many were erased."""
-    from sprpa_shared.db import transaction
-
     cutoff = now - timedelta(days=round(365.25 * years))
     total = 0
     while True:
