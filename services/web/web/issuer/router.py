@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from sprpa_shared import audit
+from sprpa_shared.auth.principal import Principal
 from sprpa_shared.auth.signing import ALGORITHM, mint_token
 from sprpa_shared.dependencies import ClockDep, SessionDep
 from sprpa_shared.errors import BadRequest, TooManyRequests, Unauthorized
@@ -24,7 +25,7 @@ _RECENT_FAILURES = text("SELECT count(*) FROM audit_log WHERE client_ip = :ip AN
                         "AND action LIKE 'login failed:%'")
 
 
-async def _limit_failures_from(request: Request, session, now, settings) -> None:
+async def limit_failures_from(request: Request, session, now, settings) -> None:
     """Per address: after `login_failures_per_address` failed logins within the window, every
     token request from it is refused with 429 until the window passes (the lockout of an
     account stops guessing one password; this stops guessing across many accounts)."""
@@ -41,6 +42,36 @@ async def _limit_failures_from(request: Request, session, now, settings) -> None
         log.warning("token requests refused: too many failed logins from one address")
         raise TooManyRequests("too many failed logins from this address; try again later",
                               retry_after_seconds=int(window.total_seconds()))
+
+
+async def sign_in(request: Request, session, now, *, username: str, password: str) -> Principal:
+    """A user's password checked (with the account lockout and the per-address limit) and audited;
+    raises 401 or 429. The token endpoint and the sign-in page both come through here."""
+    settings = request.app.state.settings
+    await limit_failures_from(request, session, now, settings)
+    principal, outcome = await service.authenticate_user(
+        session, username=username, password=password, now=now, threshold=settings.lockout_threshold,
+        lockout=timedelta(minutes=settings.lockout_minutes))
+    await _record_outcome(request, session, now, who=username, grant_type="password", principal=principal,
+                          outcome=outcome)
+    return principal
+
+
+async def _record_outcome(request: Request, session, now, *, who: str, grant_type: str, principal: Principal | None,
+                          outcome: str) -> None:
+    settings = request.app.state.settings
+    if principal is None:
+        await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
+                                 action=f"login failed: {outcome} ({grant_type})")
+        if outcome == "locked_now":
+            await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
+                                     action=f"account locked for {settings.lockout_minutes} min")
+            log.warning("account locked after repeated failed logins", grant_type=grant_type)
+        await session.commit()  # keep the failure count and the audit rows even though the request fails
+        log.warning("login failed", grant_type=grant_type, outcome=outcome)
+        raise Unauthorized("invalid credentials, or the account is locked", error="invalid_grant")
+    await audit.record_event(session, actor=principal.subject, role=principal.role.value, request=request, at=now,
+                             action=f"login ({grant_type})")
 
 
 class TokenResponse(BaseModel):
@@ -86,36 +117,17 @@ async def token(
 ) -> TokenResponse:
     settings = request.app.state.settings
     now = clock.now()
-    await _limit_failures_from(request, session, now, settings)
     if grant_type == "password":
         if not username or not password:
             raise BadRequest("the password grant needs username and password", error="invalid_request")
-        principal, outcome = await service.authenticate_user(
-            session,
-            username=username,
-            password=password,
-            now=now,
-            threshold=settings.lockout_threshold,
-            lockout=timedelta(minutes=settings.lockout_minutes),
-        )
+        principal = await sign_in(request, session, now, username=username, password=password)
     else:
+        await limit_failures_from(request, session, now, settings)
         if not client_id or not client_secret:
             raise BadRequest("the client_credentials grant needs client_id and client_secret", error="invalid_request")
         principal = await service.authenticate_client(session, client_id=client_id, secret=client_secret)
-        outcome = "ok" if principal else "bad_secret"
-    who = username if grant_type == "password" else client_id
-    if principal is None:
-        await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
-                                 action=f"login failed: {outcome} ({grant_type})")
-        if outcome == "locked_now":
-            await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
-                                     action=f"account locked for {settings.lockout_minutes} min")
-            log.warning("account locked after repeated failed logins", grant_type=grant_type)
-        await session.commit()  # keep the failure count and the audit rows even though the request fails
-        log.warning("login failed", grant_type=grant_type, outcome=outcome)
-        raise Unauthorized("invalid credentials, or the account is locked", error="invalid_grant")
-    await audit.record_event(session, actor=principal.subject, role=principal.role.value, request=request, at=now,
-                             action=f"login ({grant_type})")
+        await _record_outcome(request, session, now, who=client_id, grant_type=grant_type, principal=principal,
+                              outcome="ok" if principal else "bad_secret")
     ttl = timedelta(minutes=settings.access_token_ttl_minutes)
     key = await service.signing_key(session, secret_key=settings.secret_key, now=now)
     access_token = mint_token(
