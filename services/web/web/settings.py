@@ -20,3 +20,16 @@ class WebSettings(ServiceSettings):
     login_failures_per_address: int = Field(default=20, ge=1, description="failed logins from one address within "
                                                                           "the window before it gets 429")
     login_failure_window_minutes: int = Field(default=15, ge=1)
+    registry_url: str = Field(default="http://127.0.0.1:8101", description="where the pages reach the registry")
+    providers_url: str = Field(default="http://127.0.0.1:8102", description="where the pages reach the providers "
+                                                                           "directory")
+    referral_url: str = Field(default="http://127.0.0.1:8103", description="where the pages reach the referral "
+                                                                          "engine")
+    reports_url: str = Field(default="http://127.0.0.1:8104", description="where the pages reach the reports")
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024, description="largest survey file the upload "
+                                                                                 "page passes on to the registry")
+    backend_timeout_seconds: float = Field(default=15.0, gt=0, description="longest a page waits for a service")
+    session_idle_minutes: int = Field(default=30, ge=1, description="a signed-in browser idle this long must sign "
+                                                                     "in again")
+    session_max_hours: int = Field(default=12, ge=1, description="a browser session ends this long after sign-in "
+                                                                 "whatever its use")

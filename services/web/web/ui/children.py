@@ -1,0 +1,214 @@
+"""Children and cases: the lists (a cadre's desa, an operator's case list), registration, the child's
+page with its classification, visits, history and referrals, and the forms that change a case."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sprpa_shared.auth.principal import Role
+from web.ui import forms, names
+from web.ui.backends import ApiError
+from web.ui.render import ViewerDep, backends, form_of, language, page, problem_context, redirect, require
+from web.ui.sessions import Viewer
+
+router = APIRouter(include_in_schema=False)
+RECORDERS = (Role.VILLAGE_CADRE, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+DISTRICT = (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+LIST_FILTERS = ("status", "classification", "district_code", "village_code")
+
+
+@router.get("/children")
+async def children(request: Request, viewer: ViewerDep, cursor: str | None = None, overdue: bool = False,
+                   status: str | None = None, classification: str | None = None, district_code: str | None = None,
+                   village_code: str | None = None) -> Response:
+    require(viewer, *RECORDERS)
+    api = backends(request)
+    token = viewer.access_token
+    if viewer.role is Role.VILLAGE_CADRE:
+        village_code = viewer.principal.village_code
+    filters = {"status": status, "classification": classification, "district_code": district_code,
+               "village_code": village_code}
+    late, listed = await asyncio.gather(
+        api.get("registry", "/api/v1/visits/overdue", token=token, params={"village_code": village_code}),
+        api.get("registry", "/api/v1/children", token=token, params={**filters, "cursor": cursor, "limit": 50}),
+    )
+    late_by_child = {row["child_id"]: row for row in late}
+    rows = listed["items"]
+    if overdue:
+        rows = [row for row in rows if row["id"] in late_by_child]
+    place_names = await names.places(api, token, {row["village_code"] for row in rows} | {village_code})
+    return page(request, "children.html", rows=rows, late=late_by_child, late_rows=late, overdue=overdue,
+                filters=filters, next_cursor=listed.get("next_cursor"), place_names=place_names,
+                cadre_village=viewer.principal.village_code if viewer.role is Role.VILLAGE_CADRE else None)
+
+
+async def _registration_page(request: Request, viewer: Viewer, *, values: dict | None = None,
+                             status_code: int = 200, **context) -> Response:
+    village = viewer.principal.village_code
+    place_names = await names.places(backends(request), viewer.access_token, {village})
+    return page(request, "child_new.html", status_code=status_code, values=values or {}, preset_village=village,
+                place_names=place_names, **context)
+
+
+@router.get("/children/new")
+async def registration_form(request: Request, viewer: ViewerDep) -> Response:
+    require(viewer, *RECORDERS)
+    return await _registration_page(request, viewer)
+
+
+@router.post("/children/new")
+async def register(request: Request, viewer: ViewerDep) -> Response:
+    """A household (when its head or address is given) and then the child. A household created before
+    the child was refused is kept in the form, so correcting and sending again reuses it."""
+    require(viewer, *RECORDERS)
+    form = await form_of(request, viewer)
+    api, token = backends(request), viewer.access_token
+    village = viewer.principal.village_code if viewer.role is Role.VILLAGE_CADRE else forms.text(form, "village_code")
+    values = forms.typed(form)
+    household_id = forms.text(form, "household_id")
+    try:
+        household = forms.household(form, village_code=village)
+        if household and not household_id:
+            household_id = (await api.call("registry", "POST", "/api/v1/households", token=token, json=household))["id"]
+            values["household_id"] = household_id
+        created = await api.call("registry", "POST", "/api/v1/children", token=token,
+                                 json=forms.child(form, village_code=village, household_id=household_id),
+                                 headers={"Idempotency-Key": str(form.get("form_key") or uuid.uuid4())})
+    except ApiError as error:
+        return await _registration_page(request, viewer, values=values, status_code=error.status,
+                                        **problem_context(error, language(request)))
+    duplicates = "&duplicates=1" if created.get("possible_duplicates") else ""
+    return redirect(f"/children/{created['id']}?registered=1{duplicates}")
+
+
+@router.get("/children/{child_id}")
+async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, registered: bool = False,
+                     duplicates: bool = False, saved: str | None = None) -> Response:
+    require(viewer, *RECORDERS)
+    api, token = backends(request), viewer.access_token
+    child = await api.get("registry", f"/api/v1/children/{child_id}", token=token)
+    visits, history, case, possible = await asyncio.gather(
+        api.get("registry", f"/api/v1/children/{child_id}/visits", token=token),
+        api.get("registry", f"/api/v1/children/{child_id}/history", token=token),
+        _case(request, viewer, child_id),
+        api.get("registry", f"/api/v1/children/{child_id}/duplicates", token=token) if duplicates else _nothing(),
+    )
+    organisation_ids = {r["organization_id"] for need in (case or {}).get("needs", []) for r in need["referrals"]}
+    organisation_names, place_names, categories = await asyncio.gather(
+        names.organisations(api, token, organisation_ids),
+        names.places(api, token, {child["village_code"], child["district_code"], child["regency_code"]}),
+        names.categories(api, token, language(request)),
+    )
+    return page(request, "child.html", child=child, visits=visits, history=history, case=case,
+                possible=possible or [], organisation_names=organisation_names, place_names=place_names,
+                categories=dict(categories), registered=registered, saved=saved)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _case(request: Request, viewer: Viewer, child_id: uuid.UUID) -> dict | None:
+    """The referral engine's view of the child's case; None before the child was ever flagged."""
+    try:
+        return await backends(request).get("referral", f"/api/v1/cases/{child_id}", token=viewer.access_token)
+    except ApiError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+async def _child_form(request: Request, viewer: Viewer, child_id: uuid.UUID, template: str, *,
+                      values: dict | None = None, status_code: int = 200, **context) -> Response:
+    api = backends(request)
+    child = await api.get("registry", f"/api/v1/children/{child_id}", token=viewer.access_token)
+    categories = await names.categories(api, viewer.access_token, language(request))
+    return page(request, template, status_code=status_code, child=child, values=values or {},
+                categories=categories, known=forms.from_child(child), **context)
+
+
+@router.get("/children/{child_id}/visit")
+async def visit_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *RECORDERS)
+    return await _child_form(request, viewer, child_id, "visit.html")
+
+
+@router.post("/children/{child_id}/visit")
+async def record_visit(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *RECORDERS)
+    form = await form_of(request, viewer)
+    try:
+        await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/visits",
+                                     token=viewer.access_token, json=forms.visit(form))
+    except ApiError as error:
+        return await _child_form(request, viewer, child_id, "visit.html", values=forms.typed(form),
+                                 status_code=error.status, **problem_context(error, language(request)))
+    return redirect(f"/children/{child_id}?saved=visit_saved")
+
+
+@router.get("/children/{child_id}/assess")
+async def assessment_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *RECORDERS)
+    return await _child_form(request, viewer, child_id, "assess.html")
+
+
+@router.post("/children/{child_id}/assess")
+async def assess(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *RECORDERS)
+    form = await form_of(request, viewer)
+    assessment = {
+        "work": forms.work(form) if forms.flag(form, "works") else None,
+        "school_status": forms.text(form, "school_status"),
+        "living_arrangement": forms.text(form, "living_arrangement"),
+        "mapping_categories": forms.many(form, "mapping_categories") or None,
+        "root_causes": forms.many(form, "root_causes"),
+    }
+    try:
+        await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/assessments",
+                                     token=viewer.access_token, json=assessment)
+    except ApiError as error:
+        return await _child_form(request, viewer, child_id, "assess.html", values=forms.typed(form),
+                                 status_code=error.status, **problem_context(error, language(request)))
+    return redirect(f"/children/{child_id}?saved=saved")
+
+
+@router.get("/children/{child_id}/flag")
+async def flag_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *DISTRICT)
+    return await _child_form(request, viewer, child_id, "flag.html")
+
+
+@router.post("/children/{child_id}/flag")
+async def flag(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    try:
+        flagged = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/flag",
+                                               token=viewer.access_token, json=forms.flagging(form))
+    except ApiError as error:
+        return await _child_form(request, viewer, child_id, "flag.html", values=forms.typed(form),
+                                 status_code=error.status, **problem_context(error, language(request)))
+    waiting = flagged.get("approval") not in (None, "not_needed", "approved")
+    return redirect(f"/children/{child_id}?saved={'flag_waits' if waiting else 'flag_done'}")
+
+
+@router.post("/children/{child_id}/flag/approve")
+async def approve(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *DISTRICT)
+    await form_of(request, viewer)
+    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/flag/approve",
+                                 token=viewer.access_token)
+    return redirect(f"/children/{child_id}?saved=flag_done")
+
+
+@router.post("/children/{child_id}/referrals/{referral_id}/cancel")
+async def cancel_referral(request: Request, viewer: ViewerDep, child_id: uuid.UUID, referral_id: uuid.UUID) -> Response:
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    await backends(request).call("referral", "POST", f"/api/v1/referrals/{referral_id}/cancel",
+                                 token=viewer.access_token, json=forms.answer(form, "reason"))
+    return redirect(f"/children/{child_id}?saved=saved")

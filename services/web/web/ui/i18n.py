@@ -1,0 +1,452 @@
+"""The pages' words, in Bahasa Indonesia (the default) and English.
+
+`TEXT` holds the interface's sentences; `LABELS` the names of the codes the services use (their
+enums). A test checks that every key a template uses exists here and that the codes listed match the
+services' OpenAPI documents, so a new code in a service shows up as a failing test, not a raw code.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGUAGES = ("id", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app_name": ("SPRPA: Sistem Pemantauan dan Remediasi Pekerja Anak",
+                 "SPRPA: Child Labour Monitoring and Remediation"),
+    "app_short": ("SPRPA", "SPRPA"),
+    "skip": ("Lewati ke isi", "Skip to content"),
+    "switch_language": ("English", "Bahasa Indonesia"),
+    "sign_in": ("Masuk", "Sign in"),
+    "sign_out": ("Keluar", "Sign out"),
+    "username": ("Nama pengguna", "Username"),
+    "password": ("Kata sandi", "Password"),
+    "sign_in_failed": ("Nama pengguna atau kata sandi salah, atau akun sedang dikunci.",
+                       "Wrong username or password, or the account is locked."),
+    "sign_in_throttled": ("Terlalu banyak percobaan gagal dari alamat ini. Coba lagi nanti.",
+                          "Too many failed attempts from this address. Try again later."),
+    "signed_in_as": ("Masuk sebagai", "Signed in as"),
+    "nav_children": ("Anak", "Children"),
+    "nav_cases": ("Kasus", "Cases"),
+    "nav_register": ("Daftarkan anak", "Register a child"),
+    "nav_directory": ("Lembaga layanan", "Service providers"),
+    "nav_imports": ("Unggah survei", "Survey upload"),
+    "nav_dashboard": ("Dasbor", "Dashboard"),
+    "nav_kla": ("Skor KLA", "KLA scorecard"),
+    "nav_reports": ("Laporan", "Reports"),
+    "nav_inbox": ("Rujukan masuk", "Referral inbox"),
+    "nav_gaps": ("Kesenjangan layanan", "Service gaps"),
+    "save": ("Simpan", "Save"),
+    "filter": ("Saring", "Filter"),
+    "all": ("Semua", "All"),
+    "none": ("Tidak ada", "None"),
+    "yes": ("Ya", "Yes"),
+    "no": ("Tidak", "No"),
+    "next_page": ("Halaman berikutnya", "Next page"),
+    "back": ("Kembali", "Back"),
+    "choose": ("Pilih...", "Choose..."),
+    "optional": ("(boleh kosong)", "(optional)"),
+    "code": ("Kode", "Code"),
+    "name": ("Nama", "Name"),
+    "status": ("Status", "Status"),
+    "date": ("Tanggal", "Date"),
+    "error_title": ("Ada yang perlu diperbaiki", "Something needs fixing"),
+    "not_found": ("Data tidak ditemukan, atau Anda tidak berhak melihatnya.",
+                  "Not found, or you may not see it."),
+    "not_allowed": ("Halaman ini bukan untuk peran Anda.", "This page is not for your role."),
+    "bad_form": ("Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+                 "The form has expired. Reload the page and try again."),
+    "unavailable": ("Layanan sedang tidak tersedia. Data Anda belum disimpan; coba lagi sebentar lagi.",
+                    "A service is unavailable. Nothing was saved; try again shortly."),
+    "conflict": ("Data ini baru saja diubah orang lain, atau tindakan ini sudah dilakukan.",
+                 "Someone else just changed this, or this was already done."),
+    "invalid": ("Isian belum benar. Lihat pesan di samping kolom.", "Some entries are not valid. See the messages "
+                                                                    "beside the fields."),
+    "service_said": ("Pesan layanan", "The service said"),
+    "field_required": ("Wajib diisi.", "Required."),
+    # places
+    "province": ("Provinsi", "Province"),
+    "regency": ("Kabupaten/Kota", "Regency/City"),
+    "district": ("Kecamatan", "District (kecamatan)"),
+    "village": ("Desa/Kelurahan", "Village (desa)"),
+    "place": ("Wilayah", "Place"),
+    "village_code_hint": ("Kode desa, misalnya 35.09.11.2007", "Village code, e.g. 35.09.11.2007"),
+    # children
+    "children_title": ("Anak yang dipantau", "Children followed"),
+    "children_of_village": ("Anak di desa", "Children of the village"),
+    "overdue_title": ("Kunjungan terlambat", "Overdue visits"),
+    "overdue": ("Terlambat", "Overdue"),
+    "overdue_only": ("Hanya kunjungan terlambat", "Only overdue visits"),
+    "days_overdue": ("hari terlambat", "days overdue"),
+    "no_children": ("Belum ada anak yang cocok.", "No matching children yet."),
+    "full_name": ("Nama lengkap", "Full name"),
+    "sex": ("Jenis kelamin", "Sex"),
+    "birth_date": ("Tanggal lahir", "Date of birth"),
+    "age": ("Umur", "Age"),
+    "years": ("tahun", "years"),
+    "nik": ("NIK", "NIK (national ID number)"),
+    "nik_hint": ("16 angka; kosongkan bila belum ada", "16 digits; leave empty if there is none"),
+    "household": ("Rumah tangga", "Household"),
+    "head_name": ("Nama kepala keluarga", "Head of household"),
+    "address": ("Alamat", "Address"),
+    "school_status": ("Status sekolah", "School status"),
+    "living_arrangement": ("Tinggal bersama", "Living arrangement"),
+    "mapping_categories": ("Kategori pemetaan", "Mapping categories"),
+    "work": ("Pekerjaan", "Work"),
+    "works": ("Anak bekerja", "The child works"),
+    "sector": ("Sektor", "Sector"),
+    "hours_per_day": ("Jam kerja per hari", "Hours per day"),
+    "hours_per_week": ("Jam kerja per minggu", "Hours per week"),
+    "night_work": ("Bekerja malam hari (18.00-06.00)", "Works at night (18:00-06:00)"),
+    "during_school_hours": ("Bekerja pada jam sekolah", "Works during school hours"),
+    "hazards": ("Bahaya", "Hazards"),
+    "worst_forms": ("Bentuk terburuk", "Worst forms"),
+    "register_title": ("Daftarkan anak", "Register a child"),
+    "register_done": ("Anak terdaftar.", "Child registered."),
+    "possible_duplicates": ("Mungkin sudah terdaftar", "Possibly already registered"),
+    "classification": ("Klasifikasi", "Classification"),
+    "reasons": ("Alasan", "Reasons"),
+    "rules_version": ("Versi aturan", "Rules version"),
+    "case_status": ("Status kasus", "Case status"),
+    "next_visit": ("Kunjungan berikutnya", "Next visit"),
+    "history": ("Riwayat", "History"),
+    "visits": ("Kunjungan", "Visits"),
+    "assessment": ("Asesmen", "Assessment"),
+    "assess_title": ("Catat hasil asesmen", "Record the assessment"),
+    "hours": ("jam", "h"),
+    "record_visit": ("Catat kunjungan", "Record a visit"),
+    "visited_on": ("Tanggal kunjungan", "Visit date"),
+    "working_now": ("Anak masih bekerja", "The child is working"),
+    "attendance": ("Kehadiran", "Attendance"),
+    "attending_since": ("Bersekolah/berlatih sejak", "Attending since"),
+    "notes": ("Catatan", "Notes"),
+    "outcome": ("Hasil", "Outcome"),
+    "visit_saved": ("Kunjungan tercatat.", "Visit recorded."),
+    # flagging and the case
+    "flag": ("Tandai untuk remediasi", "Flag for remediation"),
+    "flag_title": ("Tandai kasus untuk remediasi", "Flag the case for remediation"),
+    "root_causes": ("Akar masalah", "Root causes"),
+    "extra_needs": ("Kebutuhan tambahan", "Extra needs"),
+    "consent": ("Persetujuan", "Consent"),
+    "consent_basis": ("Dasar persetujuan", "Basis of consent"),
+    "given_by": ("Diberikan oleh", "Given by"),
+    "relation": ("Hubungan dengan anak", "Relation to the child"),
+    "legal_reason": ("Alasan hukum", "Legal reason"),
+    "given_on": ("Tanggal persetujuan", "Date of consent"),
+    "document_ref": ("Nomor dokumen", "Document reference"),
+    "flag_done": ("Kasus ditandai; rujukan sedang dikirim ke lembaga.", "Case flagged; referrals are going out."),
+    "flag_waits": ("Kasus ditandai dan menunggu persetujuan operator kedua.",
+                   "Case flagged; it waits for a second operator's approval."),
+    "approve_flag": ("Setujui penandaan", "Approve the flag"),
+    "needs": ("Kebutuhan layanan", "Service needs"),
+    "need": ("Kebutuhan", "Need"),
+    "referrals": ("Rujukan", "Referrals"),
+    "timeline": ("Linimasa", "Timeline"),
+    "gap": ("Kesenjangan", "Gap"),
+    "no_case": ("Belum ada rujukan untuk anak ini.", "No referrals for this child yet."),
+    "organisation": ("Lembaga", "Organisation"),
+    "deadline": ("Batas waktu", "Deadline"),
+    "offered_at": ("Ditawarkan", "Offered"),
+    "backbone": ("lembaga induk", "backbone"),
+    "cancel_referral": ("Batalkan rujukan", "Cancel the referral"),
+    "reason": ("Alasan", "Reason"),
+    "text_other": ("Keterangan", "Details"),
+    # directory
+    "directory_title": ("Lembaga layanan", "Service providers"),
+    "new_organisation": ("Lembaga baru", "New organisation"),
+    "kind": ("Jenis lembaga", "Kind"),
+    "contact_person": ("Narahubung", "Contact person"),
+    "phone": ("Telepon", "Phone"),
+    "email": ("Surel", "Email"),
+    "backbone_for": ("Lembaga induk untuk kabupaten (kode)", "Backbone for regencies (codes)"),
+    "mous": ("Nota kesepahaman (MOU)", "MOUs"),
+    "new_mou": ("MOU baru", "New MOU"),
+    "mou_number": ("Nomor MOU", "MOU number"),
+    "signed_date": ("Tanggal tanda tangan", "Signed on"),
+    "valid_from": ("Berlaku mulai", "Valid from"),
+    "valid_until": ("Berlaku sampai", "Valid until"),
+    "service_categories": ("Kategori layanan", "Service categories"),
+    "offerings": ("Layanan", "Services"),
+    "new_offering": ("Layanan baru", "New service"),
+    "category": ("Kategori", "Category"),
+    "service_area": ("Wilayah layanan (kode desa/kecamatan, pisahkan dengan koma)",
+                     "Service area (desa/kecamatan codes, comma separated)"),
+    "min_age": ("Umur minimum", "Minimum age"),
+    "max_age": ("Umur maksimum", "Maximum age"),
+    "sexes": ("Untuk jenis kelamin", "For sexes"),
+    "capacity": ("Kapasitas", "Capacity"),
+    "open_referrals": ("Rujukan aktif", "Open referrals"),
+    "course_type": ("Jenis kursus", "Course type"),
+    "schedule": ("Jadwal", "Schedule"),
+    "saved": ("Tersimpan.", "Saved."),
+    "demo": ("contoh", "demo"),
+    # imports
+    "imports_title": ("Unggah file survei", "Upload a survey file"),
+    "file": ("File (CSV atau XLSX)", "File (CSV or XLSX)"),
+    "import_mode": ("Cara impor", "Import mode"),
+    "upload": ("Unggah", "Upload"),
+    "import_progress": ("Kemajuan impor", "Import progress"),
+    "rows_total": ("Jumlah baris", "Rows"),
+    "rows_processed": ("Diproses", "Processed"),
+    "rows_valid": ("Valid", "Valid"),
+    "rows_error": ("Bermasalah", "With errors"),
+    "children_created": ("Anak baru", "Children created"),
+    "rows_duplicate": ("Kemungkinan ganda", "Possible duplicates"),
+    "row_issues": ("Unduh daftar masalah per baris (CSV)", "Download the row issues (CSV)"),
+    "refreshes": ("Halaman ini diperbarui otomatis.", "This page refreshes by itself."),
+    # reports
+    "dashboard_title": ("Dasbor", "Dashboard"),
+    "period_from": ("Dari", "From"),
+    "period_to": ("Sampai", "To"),
+    "place_code": ("Kode wilayah", "Place code"),
+    "place_code_hint": ("35.09 (kabupaten), 35.09.11 (kecamatan) atau 35.09.11.2007 (desa)",
+                        "35.09 (regency), 35.09.11 (district) or 35.09.11.2007 (village)"),
+    "show": ("Tampilkan", "Show"),
+    "chart_status": ("Anak menurut status kasus", "Children by case status"),
+    "chart_classification": ("Anak menurut klasifikasi", "Children by classification"),
+    "chart_pilot": ("Kemajuan pilot per desa", "Pilot progress per village"),
+    "chart_funnel": ("Alur rujukan", "Referral funnel"),
+    "chart_gaps": ("Kesenjangan layanan", "Service gaps"),
+    "suppressed_note": ("Sel kecil disembunyikan (<5) untuk melindungi anak.",
+                        "Small cells are hidden (<5) to protect children."),
+    "reports_title": ("Unduh laporan", "Download reports"),
+    "report_summary": ("Ringkasan", "Summary"),
+    "report_pilot": ("Kemajuan pilot", "Pilot progress"),
+    "report_kla": ("Indikator KLA", "KLA indicators"),
+    "report_programme": ("Tabel program", "Programme tables"),
+    "report_referrals": ("Kinerja rujukan", "Referral performance"),
+    "report_gaps": ("Kesenjangan layanan", "Service gaps"),
+    "download_lang": ("Bahasa judul kolom", "Header language"),
+    "public_export": ("Untuk publikasi (sel kecil disembunyikan)", "For publication (small cells hidden)"),
+    "kla_title": ("Skor Kabupaten/Kota Layak Anak", "Child-Friendly Regency scorecard"),
+    "year": ("Tahun", "Year"),
+    "indicator": ("Indikator", "Indicator"),
+    "weight": ("Bobot", "Weight"),
+    "achievement": ("Capaian (%)", "Achievement (%)"),
+    "score": ("Nilai", "Score"),
+    "evidence": ("Bukti", "Evidence"),
+    "source": ("Sumber", "Source"),
+    "total": ("Jumlah", "Total"),
+    "enter_indicator": ("Isi indikator", "Enter an indicator"),
+    "from_data": ("dari data", "from the data"),
+    "entered": ("diisi kabupaten", "entered by the district"),
+    # provider inbox
+    "inbox_title": ("Rujukan untuk lembaga Anda", "Referrals for your organisation"),
+    "no_referrals": ("Tidak ada rujukan.", "No referrals."),
+    "referral": ("Rujukan", "Referral"),
+    "child": ("Anak", "Child"),
+    "accept": ("Terima", "Accept"),
+    "decline": ("Tolak", "Decline"),
+    "start": ("Mulai layanan", "Start the service"),
+    "complete": ("Selesaikan", "Complete"),
+    "done": ("Tersimpan.", "Done."),
+    "child_details_note": ("Anda hanya melihat data anak yang diperlukan untuk rujukan ini.",
+                           "You see only the child data this referral needs."),
+}
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {
+        "national_admin": ("Admin nasional", "National admin"),
+        "district_operator": ("Operator kabupaten", "District operator"),
+        "village_cadre": ("Kader desa", "Village cadre"),
+        "provider_staff": ("Petugas lembaga", "Provider staff"),
+        "analyst": ("Analis", "Analyst"),
+        "integration": ("Integrasi", "Integration"),
+    },
+    "sex": {"female": ("Perempuan", "Female"), "male": ("Laki-laki", "Male")},
+    "school_status": {"in_school": ("Bersekolah", "In school"), "out_of_school": ("Putus sekolah", "Out of school"),
+                      "never_enrolled": ("Tidak pernah sekolah", "Never enrolled")},
+    "living_arrangement": {
+        "with_family": ("Bersama keluarga", "With family"), "extended_family": ("Bersama kerabat", "Extended family"),
+        "alternative_care": ("Pengasuhan alternatif", "Alternative care"),
+        "independent": ("Mandiri", "Independent"), "street": ("Di jalanan", "On the street"),
+    },
+    "mapping_category": {
+        "child_labour": ("Pekerja anak", "Child labour"), "at_risk": ("Berisiko", "At risk"),
+        "disability": ("Disabilitas", "Disability"), "special_needs": ("Kebutuhan khusus", "Special needs"),
+        "single_parent": ("Orang tua tunggal", "Single parent"), "orphan": ("Yatim/piatu", "Orphan"),
+        "potential": ("Potensial", "Potential"),
+    },
+    "sector": {
+        "agriculture": ("Pertanian", "Agriculture"), "tobacco": ("Tembakau", "Tobacco"),
+        "plantation": ("Perkebunan", "Plantation"), "fishing": ("Perikanan", "Fishing"),
+        "livestock": ("Peternakan", "Livestock"), "domestic": ("Rumah tangga", "Domestic work"),
+        "trade": ("Perdagangan", "Trade"), "manufacturing": ("Industri", "Manufacturing"),
+        "construction": ("Konstruksi", "Construction"), "mining": ("Pertambangan", "Mining"),
+        "transport": ("Transportasi", "Transport"), "street": ("Jalanan", "Street"),
+        "services": ("Jasa", "Services"), "other": ("Lainnya", "Other"),
+    },
+    "hazard": {
+        "green_tobacco": ("Daun tembakau basah", "Green tobacco"), "pesticides": ("Pestisida", "Pesticides"),
+        "heavy_loads": ("Beban berat", "Heavy loads"), "sharp_tools": ("Alat tajam", "Sharp tools"),
+        "dangerous_machinery": ("Mesin berbahaya", "Dangerous machinery"), "heights": ("Ketinggian", "Heights"),
+        "underwater_or_offshore": ("Di bawah air/lepas pantai", "Underwater or offshore"),
+        "mining": ("Tambang", "Mining"), "construction": ("Konstruksi", "Construction"),
+        "chemicals": ("Bahan kimia", "Chemicals"),
+        "live_in_domestic_long_hours": ("PRT menginap, jam panjang", "Live-in domestic, long hours"),
+        "street_work": ("Bekerja di jalanan", "Street work"),
+    },
+    "worst_form": {
+        "slavery": ("Perbudakan", "Slavery"), "trafficking": ("Perdagangan anak", "Trafficking"),
+        "debt_bondage": ("Jeratan utang", "Debt bondage"), "forced_labour": ("Kerja paksa", "Forced labour"),
+        "armed_conflict": ("Konflik bersenjata", "Armed conflict"),
+        "commercial_sexual_exploitation": ("Eksploitasi seksual komersial", "Commercial sexual exploitation"),
+        "drugs": ("Narkotika", "Drugs"), "illicit_activities": ("Kegiatan terlarang", "Illicit activities"),
+    },
+    "root_cause": {
+        "poverty": ("Kemiskinan", "Poverty"), "out_of_school": ("Putus sekolah", "Out of school"),
+        "never_enrolled": ("Tidak pernah sekolah", "Never enrolled"),
+        "low_school_performance": ("Prestasi sekolah rendah", "Low school performance"),
+        "no_birth_certificate": ("Tidak punya akta kelahiran", "No birth certificate"),
+        "family_breakdown": ("Keluarga tidak utuh", "Family breakdown"), "neglect": ("Penelantaran", "Neglect"),
+        "commercial_sexual_exploitation": ("Eksploitasi seksual komersial", "Commercial sexual exploitation"),
+        "trafficking": ("Perdagangan anak", "Trafficking"), "forced_labour": ("Kerja paksa", "Forced labour"),
+        "hazardous_work": ("Pekerjaan berbahaya", "Hazardous work"), "no_skills": ("Tidak punya keterampilan",
+                                                                                  "No skills"),
+        "at_risk_of_work": ("Berisiko bekerja", "At risk of work"),
+    },
+    "classification": {
+        "worst_form": ("Bentuk pekerjaan terburuk untuk anak", "Worst form of child labour"),
+        "child_labour": ("Pekerja anak", "Child labour"),
+        "permitted_light_work": ("Pekerjaan ringan yang diizinkan", "Permitted light work"),
+        "at_risk": ("Berisiko", "At risk"), "not_at_risk": ("Tidak berisiko", "Not at risk"),
+    },
+    "case_status": {
+        "identified": ("Teridentifikasi", "Identified"), "assessed": ("Dinilai", "Assessed"),
+        "flagged": ("Ditandai", "Flagged"), "referred": ("Dirujuk", "Referred"),
+        "in_remediation": ("Dalam remediasi", "In remediation"), "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"),
+        "prevented": ("Dicegah", "Prevented"), "closed": ("Ditutup", "Closed"),
+    },
+    "attendance": {"school": ("Sekolah", "School"), "training": ("Pelatihan", "Training"),
+                   "none": ("Tidak ada", "None")},
+    "visit_outcome": {
+        "no_change": ("Tidak ada perubahan", "No change"), "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"),
+        "prevented": ("Dicegah", "Prevented"), "relapse": ("Kembali bekerja", "Relapse"),
+    },
+    "consent_basis": {"guardian": ("Persetujuan wali", "Guardian's consent"),
+                      "legal_basis": ("Dasar hukum (tanpa wali)", "Legal basis (no guardian)")},
+    "relation": {
+        "mother": ("Ibu", "Mother"), "father": ("Ayah", "Father"), "grandparent": ("Kakek/nenek", "Grandparent"),
+        "sibling": ("Saudara kandung", "Sibling"), "relative": ("Kerabat", "Relative"),
+        "legal_guardian": ("Wali sah", "Legal guardian"),
+    },
+    "kind": {
+        "government_office": ("Kantor pemerintah", "Government office"), "uptd_p2tp2a": ("UPTD/P2TP2A", "UPTD/P2TP2A"),
+        "ngo": ("LSM", "NGO"), "company": ("Perusahaan", "Company"), "school_pkbm": ("Sekolah/PKBM", "School/PKBM"),
+        "health_facility": ("Fasilitas kesehatan", "Health facility"), "legal_aid": ("Bantuan hukum", "Legal aid"),
+    },
+    "course_type": {"cooking": ("Memasak", "Cooking"), "computer": ("Komputer", "Computer"),
+                    "tailoring": ("Menjahit", "Tailoring"), "beauty": ("Tata rias", "Beauty"),
+                    "other": ("Lainnya", "Other")},
+    "referral_status": {
+        "offered": ("Ditawarkan", "Offered"), "accepted": ("Diterima", "Accepted"), "declined": ("Ditolak", "Declined"),
+        "in_service": ("Sedang dilayani", "In service"), "completed": ("Selesai", "Completed"),
+        "expired": ("Kedaluwarsa", "Expired"), "withdrawn": ("Ditarik", "Withdrawn"),
+        "cancelled": ("Dibatalkan", "Cancelled"),
+    },
+    "decline_reason": {
+        "no_capacity": ("Kapasitas penuh", "No capacity"), "not_eligible": ("Tidak memenuhi syarat", "Not eligible"),
+        "cannot_reach_family": ("Keluarga tidak dapat dihubungi", "Cannot reach the family"),
+        "other": ("Lainnya", "Other"),
+    },
+    "referral_outcome": {
+        "service_delivered": ("Layanan diberikan", "Service delivered"),
+        "child_declined": ("Anak menolak", "Child declined"), "moved_away": ("Pindah", "Moved away"),
+        "other": ("Lainnya", "Other"),
+    },
+    "cancel_reason": {
+        "consent_withdrawn": ("Persetujuan dicabut", "Consent withdrawn"),
+        "child_moved_away": ("Anak pindah", "Child moved away"),
+        "need_no_longer_applies": ("Kebutuhan tidak berlaku lagi", "Need no longer applies"),
+        "wrong_provider": ("Lembaga tidak tepat", "Wrong provider"),
+        "child_data_erased": ("Data anak dihapus", "Child data erased"), "other": ("Lainnya", "Other"),
+    },
+    "import_mode": {"all_or_nothing": ("Semua atau tidak sama sekali", "All or nothing"),
+                    "valid_rows_only": ("Hanya baris yang valid", "Valid rows only")},
+    "import_status": {"queued": ("Antre", "Queued"), "processing": ("Diproses", "Processing"),
+                      "completed": ("Selesai", "Completed"), "failed": ("Gagal", "Failed")},
+}
+
+# Frequent messages of the services' validation, in plain Indonesian; others are shown as the service said.
+_MESSAGES_ID: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^Field required$"), "Wajib diisi."),
+    (re.compile(r"^Input should be a valid date"), "Tanggal tidak valid."),
+    (re.compile(r"^Input should be a valid (number|integer)"), "Harus berupa angka."),
+    (re.compile(r"^Input should be greater than or equal to (\S+)"), r"Minimal \1."),
+    (re.compile(r"^Input should be less than or equal to (\S+)"), r"Maksimal \1."),
+    (re.compile(r"^String should have at least (\d+) characters?"), r"Minimal \1 karakter."),
+    (re.compile(r"^String should have at most (\d+) characters?"), r"Maksimal \1 karakter."),
+    (re.compile(r"^Input should be "), "Pilihan tidak valid."),
+    (re.compile(r"^NIK must be exactly 16 digits$"), "NIK harus tepat 16 angka."),
+    (re.compile(r"^digits 1-6 \((\d+)\) are not a kecamatan code"), r"Angka 1-6 (\1) bukan kode kecamatan."),
+    (re.compile(r"^digits 7-12 \((\d+)\) are not a valid date"), r"Angka 7-12 (\1) bukan tanggal yang valid."),
+    (re.compile(r"^digits 7-12 encode (\S+), not the birth date (\S+)"),
+     r"Angka 7-12 berarti tanggal \1, bukan tanggal lahir \2."),
+    (re.compile(r"^for a girl the day in digits 7-8 has 40 added"),
+     "Untuk anak perempuan, tanggal pada angka 7-8 ditambah 40."),
+    (re.compile(r"^the day in digits 7-8 has 40 added, which marks a female"),
+     "Tanggal pada angka 7-8 ditambah 40, tanda anak perempuan."),
+    (re.compile(r"^digits 13-16 cannot be 0000"), "Angka 13-16 tidak boleh 0000."),
+    (re.compile(r"^hours_per_week cannot exceed 7 times hours_per_day"),
+     "Jam per minggu tidak boleh lebih dari 7 kali jam per hari."),
+    (re.compile(r"^the visit cannot be in the future"), "Tanggal kunjungan tidak boleh di masa depan."),
+    (re.compile(r"^(\S+) is not an official desa/kelurahan"), r"\1 bukan kode desa/kelurahan resmi."),
+]
+
+
+def field_message(message: str, lang: str) -> str:
+    message = message.removeprefix("Value error, ")
+    if lang == "id":
+        for pattern, indonesian in _MESSAGES_ID:
+            match = pattern.search(message)
+            if match:
+                return match.expand(indonesian)
+    return message
+
+
+def problem_summary(error, lang: str) -> str:
+    """One plain sentence for a service's problem."""
+    key = {400: "invalid", 404: "not_found", 409: "conflict", 412: "conflict", 422: "invalid",
+           403: "not_allowed", 503: "unavailable", 502: "unavailable", 504: "unavailable"}.get(error.status)
+    if key is None:
+        key = "unavailable" if error.status >= 500 else "invalid"
+    sentence = text(key, lang)
+    if error.detail and (error.status in (400, 409) or (error.status == 422 and not error.errors)):
+        sentence += f" {text('service_said', lang)}: {error.detail}"
+    return sentence
+
+
+def text(key: str, lang: str) -> str:
+    pair = TEXT.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "id" else pair[1]
+
+
+def label(kind: str, code: str | None, lang: str) -> str:
+    if code is None:
+        return ""
+    pair = LABELS.get(kind, {}).get(code)
+    if pair is None:
+        return code
+    return pair[0] if lang == "id" else pair[1]
+
+
+class Translator:
+    """`t("key")` for a sentence, `t.label("sex", code)` for a code's name, `t.options("sex")` for a select."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str) -> str:
+        return text(key, self.lang)
+
+    def label(self, kind: str, code: str | None) -> str:
+        return label(kind, code, self.lang)
+
+    def options(self, kind: str) -> list[tuple[str, str]]:
+        return [(code, pair[0] if self.lang == "id" else pair[1]) for code, pair in LABELS[kind].items()]
+
+
+def translator(lang: str) -> Translator:
+    return Translator(lang if lang in LANGUAGES else "id")

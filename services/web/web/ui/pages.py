@@ -1,0 +1,105 @@
+"""Signing in and out, the language switch, each role's home, and the place pickers' data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.errors import TooManyRequests, Unauthorized
+from web.issuer.router import sign_in
+from web.ui.backends import ApiError
+from web.ui.render import LANG_COOKIE, ViewerDep, backends, page, redirect
+from web.ui.sessions import COOKIE, close_session, open_session, wall_clock
+
+router = APIRouter(include_in_schema=False)
+
+HOME = {
+    Role.VILLAGE_CADRE: "/children",
+    Role.DISTRICT_OPERATOR: "/children",
+    Role.NATIONAL_ADMIN: "/dashboard",
+    Role.PROVIDER_STAFF: "/inbox",
+    Role.ANALYST: "/dashboard",
+    Role.INTEGRATION: "/dashboard",
+}
+
+
+def _local(path: str | None, fallback: str = "/") -> str:
+    """Only our own paths are followed after sign-in or a language switch (no open redirect)."""
+    if not path:
+        return fallback
+    parts = urlsplit(path)
+    # browsers read a backslash as a slash, so "/\\host" would leave the site like "//host"
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return fallback
+    return path
+
+
+def _secure(request: Request) -> bool:
+    return request.app.state.settings.environment == "production"
+
+
+@router.get("/")
+async def home(viewer: ViewerDep) -> Response:
+    return redirect(HOME[viewer.role])
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str | None = None) -> Response:
+    return page(request, "login.html", next=_local(next, ""))
+
+
+@router.post("/login")
+async def login(request: Request, username: Annotated[str, Form(max_length=200)],
+                password: Annotated[str, Form(max_length=500)], next: Annotated[str, Form()] = "") -> Response:
+    settings = request.app.state.settings
+    now = wall_clock()
+    async with request.app.state.sessions() as session:
+        try:
+            principal = await sign_in(request, session, now, username=username, password=password)
+        except (Unauthorized, TooManyRequests) as refused:
+            key = "sign_in_throttled" if isinstance(refused, TooManyRequests) else "sign_in_failed"
+            return page(request, "login.html", status_code=refused.status, failure=key, username=username,
+                        next=_local(next, ""))
+        token = await open_session(session, principal, now=now, max_age=timedelta(hours=settings.session_max_hours))
+        await session.commit()
+    response = redirect(_local(next, HOME[principal.role]))
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request),
+                        max_age=settings.session_max_hours * 3600, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    token = request.cookies.get(COOKIE)
+    if token:
+        async with request.app.state.sessions() as session:
+            await close_session(session, token)
+            await session.commit()
+    response = redirect("/login")
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{code}")
+async def switch_language(request: Request, code: str, next: str | None = None) -> Response:
+    response = redirect(_local(next))
+    if code in ("id", "en"):
+        response.set_cookie(LANG_COOKIE, code, samesite="lax", secure=_secure(request), max_age=365 * 24 * 3600,
+                            path="/")
+    return response
+
+
+@router.get("/places")
+async def places(request: Request, viewer: ViewerDep, parent: str | None = None) -> Response:
+    """The places under a parent (the provinces without one), for the cascading pickers' script."""
+    try:
+        regions = await backends(request).get("registry", "/api/v1/regions", token=viewer.access_token,
+                                              params={"parent": parent})
+    except ApiError as error:
+        return JSONResponse({"error": error.title}, status_code=error.status)
+    return JSONResponse([{"code": r["code"], "name": r["name"]} for r in regions])

@@ -1,0 +1,125 @@
+"""The dashboard (charts drawn as plain HTML bars, no script), report downloads and the KLA scorecard.
+
+Numbers come from the reports service as it sends them; for analysts and public exports it has
+already hidden small cells (`<5`), and the charts show those as hidden, never as a number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sprpa_shared.auth.principal import Role
+from web.ui import names
+from web.ui.backends import ApiError
+from web.ui.render import ViewerDep, backends, form_of, language, page, problem_context, redirect, require
+from web.ui.sessions import Viewer
+
+router = APIRouter(include_in_schema=False)
+READERS = (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN, Role.ANALYST, Role.INTEGRATION)
+REPORTS = ("summary", "pilot", "kla", "programme", "referrals", "gaps")
+
+
+def _default_place(viewer: Viewer, place: str | None) -> str | None:
+    if place:
+        return place
+    return viewer.principal.regency_codes[0] if viewer.principal.regency_codes else None
+
+
+def bars(table: dict | None, key: str, value: str = "count") -> list[dict]:
+    """A table's rows as bars: label, the value as shown, and the width (share of the largest)."""
+    rows = (table or {}).get("rows", [])
+    numbers = [row.get(value) for row in rows if isinstance(row.get(value), int | float)]
+    top = max(numbers, default=0) or 1
+    return [{"label": row.get(key), "shown": row.get(value),
+             "width": round(100 * row[value] / top, 1) if isinstance(row.get(value), int | float) else None}
+            for row in rows]
+
+
+@router.get("/dashboard")
+async def dashboard(request: Request, viewer: ViewerDep, place: str | None = None, start: str | None = None,
+                    end: str | None = None) -> Response:
+    require(viewer, *READERS)
+    api, token = backends(request), viewer.access_token
+    where = _default_place(viewer, place)
+    params = {"place": where, "from": start, "to": end}
+    try:
+        summary, pilot, referrals, gaps = await asyncio.gather(*(
+            api.get("reports", f"/api/v1/reports/{name}", token=token, params=params)
+            for name in ("summary", "pilot", "referrals", "gaps")))
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        return page(request, "dashboard.html", status_code=error.status, query=params, charts=None,
+                    **problem_context(error, language(request)))
+    pilot_rows = pilot["tables"]["pilot_progress"]["rows"]
+    village_names = await names.places(api, token, {row["desa"] for row in pilot_rows})
+    charts = {
+        "status": bars(summary["tables"].get("case_progress"), "status"),
+        "classification": bars(summary["tables"].get("by_classification"), "classification"),
+        "funnel": [{"label": key, "shown": referrals.get(key)} for key in
+                   ("offered", "accepted", "completed", "needs", "needs_served")],
+        "gaps": bars(gaps["tables"].get("by_category"), "category"),
+    }
+    top = max((c["shown"] for c in charts["funnel"] if isinstance(c["shown"], int)), default=0) or 1
+    for bar in charts["funnel"]:
+        bar["width"] = round(100 * bar["shown"] / top, 1) if isinstance(bar["shown"], int) else None
+    categories = dict(await names.categories(api, token, language(request)))
+    return page(request, "dashboard.html", query=params, summary=summary, pilot=pilot, pilot_rows=pilot_rows,
+                referrals=referrals, gaps=gaps, charts=charts, village_names=village_names, categories=categories,
+                suppressed=summary.get("suppressed"))
+
+
+@router.get("/reports")
+async def reports(request: Request, viewer: ViewerDep) -> Response:
+    require(viewer, *READERS)
+    return page(request, "reports.html", reports=REPORTS, default_place=_default_place(viewer, None) or "")
+
+
+@router.get("/reports/{report}.{fmt}")
+async def download(request: Request, viewer: ViewerDep, report: Literal[REPORTS], fmt: Literal["csv", "xlsx"],
+                   place: str | None = None, start: str | None = None, end: str | None = None,
+                   lang: Literal["id", "en"] = "id", public: bool = False) -> Response:
+    require(viewer, *READERS)
+    file = await backends(request).download("reports", f"/api/v1/reports/{report}", token=viewer.access_token,
+                                            params={"place": _default_place(viewer, place), "from": start, "to": end,
+                                                    "format": fmt, "lang": lang, "public": str(public).lower()})
+    return Response(file.content, media_type=file.media_type, headers={"Content-Disposition": file.disposition})
+
+
+async def _kla_page(request: Request, viewer: Viewer, place: str | None, year: int | None, *, status_code: int = 200,
+                    **context) -> Response:
+    where = _default_place(viewer, place)
+    params = {"place": where, "to": f"{year}-12-31" if year else None}
+    card = await backends(request).get("reports", "/api/v1/reports/kla", token=viewer.access_token, params=params)
+    return page(request, "kla.html", status_code=status_code, card=card, rows=card["tables"]["scorecard"]["rows"],
+                place=where, year=card["year"], can_enter=viewer.role in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+                and where is not None and len(where.split(".")) == 2, **{"values": {}, **context})
+
+
+@router.get("/kla")
+async def kla(request: Request, viewer: ViewerDep, place: str | None = None, year: int | None = None) -> Response:
+    require(viewer, *READERS)
+    return await _kla_page(request, viewer, place, year)
+
+
+@router.post("/kla/{regency_code}/{year}/{indicator}")
+async def enter_indicator(request: Request, viewer: ViewerDep, regency_code: str, year: int,
+                          indicator: int) -> Response:
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    form = await form_of(request, viewer)
+    try:
+        await backends(request).call(
+            "reports", "PUT", f"/api/v1/reports/kla/{regency_code}/{year}/{indicator}", token=viewer.access_token,
+            json={"achievement_percent": str(form.get("achievement_percent") or "").strip() or None,
+                  "evidence": str(form.get("evidence") or "").strip()},
+            headers={"If-Match": f'"{form.get("version") or 0}"'})
+    except ApiError as error:
+        return await _kla_page(request, viewer, regency_code, year, status_code=error.status,
+                               values={"indicator": indicator, **{k: form.get(k) for k in ("achievement_percent",
+                                                                                          "evidence")}},
+                               **problem_context(error, language(request)))
+    return redirect(f"/kla?place={regency_code}&year={year}#indicator-{indicator}")
