@@ -7,6 +7,7 @@ SERVICES := registry providers referral reports web
 STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements.lock package.json shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 
@@ -23,10 +24,17 @@ $(STAMP): $(INSTALL_INPUTS)
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
+browser: ## install Debian's Chromium for the browser tests, when the machine has none
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
 run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all); DEMO=1 loads demo providers
 	$(PY) -m sprpa_shared.stack run $(if $(DEMO),--demo)
 
-test: $(STAMP) ## run the whole test suite against real PostgreSQL and NATS
+test: $(STAMP) browser ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures and ratios to raw PostgreSQL/NATS
@@ -61,4 +69,4 @@ lock: ## re-pin requirements.lock from requirements.in
 clean: ## remove the virtualenv and installed packages (keeps .sprpa data)
 	rm -rf $(VENV) node_modules
 
-.PHONY: help install run test bench chaos sustained fuzz images lint asyncapi lock clean
+.PHONY: help install browser run test bench chaos sustained fuzz images lint asyncapi lock clean
