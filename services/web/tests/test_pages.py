@@ -15,6 +15,7 @@ from registry.cases.lifecycle import CaseStatus
 from registry.classification.rules import Result
 from registry.main import create_app as create_registry
 from registry.visits.rules import Outcome
+from reports import kla
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.db import transaction
 from sprpa_shared.embedded import free_port
@@ -185,3 +186,4 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
     assert set(i18n.LABELS["classification"]) == {result.value for result in Result}
     assert set(i18n.LABELS["case_status"]) == {status.value for status in CaseStatus}
     assert set(i18n.LABELS["visit_outcome"]) == {outcome.value for outcome in Outcome}
+    assert set(i18n.KLA_INDICATORS_ID) == {number for number, _, _ in kla.INDICATORS}

@@ -70,6 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "district": ("Kecamatan", "District (kecamatan)"),
     "village": ("Desa/Kelurahan", "Village (desa)"),
     "place": ("Wilayah", "Place"),
+    "national": ("Nasional", "National"),
     "village_code_hint": ("Kode desa, misalnya 35.09.11.2007", "Village code, e.g. 35.09.11.2007"),
     # children
     "children_title": ("Anak yang dipantau", "Children followed"),
@@ -367,6 +368,45 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                       "completed": ("Selesai", "Completed"), "failed": ("Gagal", "Failed")},
 }
 
+# The 31 KLA indicators as the regulation names them (Permen PPPA No. 12/2011, shared/seeds); the reports
+# service sends the English short names, shown as they are in English.
+KLA_INDICATORS_ID: dict[int, str] = {
+    1: "Adanya peraturan perundang-undangan dan kebijakan untuk pemenuhan hak anak",
+    2: "Persentase anggaran untuk pemenuhan hak anak, termasuk anggaran untuk penguatan kelembagaan",
+    3: "Jumlah peraturan perundang-undangan, kebijakan, program dan kegiatan yang mendapatkan masukan dari Forum "
+       "Anak dan kelompok anak lainnya",
+    4: "Tersedia sumber daya manusia (SDM) terlatih KHA dan mampu menerapkan hak anak ke dalam kebijakan, program "
+       "dan kegiatan",
+    5: "Tersedia data anak terpilah menurut jenis kelamin, umur, dan kecamatan",
+    6: "Keterlibatan lembaga masyarakat dalam pemenuhan hak anak",
+    7: "Keterlibatan dunia usaha dalam pemenuhan hak anak",
+    8: "Persentase anak yang teregistrasi dan mendapatkan Kutipan Akta Kelahiran",
+    9: "Tersedia fasilitas informasi layak anak",
+    10: "Jumlah kelompok anak, termasuk Forum Anak, yang ada di kabupaten/kota, kecamatan dan desa/kelurahan",
+    11: "Persentase usia perkawinan pertama di bawah 18 tahun",
+    12: "Tersedia lembaga konsultasi bagi orang tua/keluarga tentang pengasuhan dan perawatan anak",
+    13: "Tersedia lembaga kesejahteraan sosial anak (LKSA)",
+    14: "Angka Kematian Bayi (AKB)",
+    15: "Prevalensi kekurangan gizi pada balita",
+    16: "Persentase ASI eksklusif",
+    17: "Jumlah Pojok ASI",
+    18: "Persentase imunisasi dasar lengkap",
+    19: "Jumlah lembaga yang memberikan pelayanan kesehatan reproduksi dan mental",
+    20: "Jumlah anak dari keluarga miskin yang memperoleh akses peningkatan kesejahteraan",
+    21: "Persentase rumah tangga dengan akses air bersih",
+    22: "Tersedia kawasan tanpa rokok",
+    23: "Angka partisipasi pendidikan anak usia dini",
+    24: "Persentase wajib belajar pendidikan 12 tahun",
+    25: "Persentase sekolah ramah anak",
+    26: "Jumlah sekolah yang memiliki program, sarana dan prasarana perjalanan anak ke dan dari sekolah",
+    27: "Tersedia fasilitas untuk kegiatan kreatif dan rekreatif yang ramah anak, di luar sekolah, yang dapat "
+        "diakses semua anak",
+    28: "Persentase anak yang memerlukan perlindungan khusus yang memperoleh pelayanan",
+    29: "Persentase kasus anak berhadapan dengan hukum (ABH) yang diselesaikan dengan pendekatan keadilan restoratif",
+    30: "Adanya mekanisme penanggulangan bencana yang memperhatikan kepentingan anak",
+    31: "Persentase anak yang dibebaskan dari bentuk-bentuk pekerjaan terburuk anak",
+}
+
 # Frequent messages of the services' validation, in plain Indonesian; others are shown as the service said.
 _MESSAGES_ID: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^Field required$"), "Wajib diisi."),
@@ -443,6 +483,9 @@ class Translator:
 
     def label(self, kind: str, code: str | None) -> str:
         return label(kind, code, self.lang)
+
+    def indicator(self, number: int, english: str) -> str:
+        return KLA_INDICATORS_ID.get(number, english) if self.lang == "id" else english
 
     def options(self, kind: str) -> list[tuple[str, str]]:
         return [(code, pair[0] if self.lang == "id" else pair[1]) for code, pair in LABELS[kind].items()]

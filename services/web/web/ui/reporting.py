@@ -56,7 +56,7 @@ async def dashboard(request: Request, viewer: ViewerDep, place: str | None = Non
         return page(request, "dashboard.html", status_code=error.status, query=params, charts=None,
                     **problem_context(error, language(request)))
     pilot_rows = pilot["tables"]["pilot_progress"]["rows"]
-    village_names = await names.places(api, token, {row["desa"] for row in pilot_rows})
+    village_names = await names.places(api, token, {row["desa"] for row in pilot_rows} | {where})
     charts = {
         "status": bars(summary["tables"].get("case_progress"), "status"),
         "classification": bars(summary["tables"].get("by_classification"), "classification"),
@@ -68,7 +68,8 @@ async def dashboard(request: Request, viewer: ViewerDep, place: str | None = Non
     for bar in charts["funnel"]:
         bar["width"] = round(100 * bar["shown"] / top, 1) if isinstance(bar["shown"], int) else None
     categories = dict(await names.categories(api, token, language(request)))
-    return page(request, "dashboard.html", query=params, summary=summary, pilot=pilot, pilot_rows=pilot_rows,
+    return page(request, "dashboard.html", query=params, place_name=village_names.get(where), summary=summary,
+                pilot=pilot, pilot_rows=pilot_rows,
                 referrals=referrals, gaps=gaps, charts=charts, village_names=village_names, categories=categories,
                 suppressed=summary.get("suppressed"))
 

@@ -1,0 +1,134 @@
+"""The district's other pages in the browser: registering with the cascading place pickers, the
+case list's filters, overdue visits highlighted for the cadre, a survey upload with its progress and
+row errors, the KLA scorecard entry, report downloads; a keyboard-only sign-in; nothing wider than
+a 360 px phone."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+from playwright.async_api import Page, expect
+
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.testing.apps import database
+from tests.browser.conftest import PASSWORD, PHONE, Stack, screenshot
+
+VILLAGE = "35.09.11.2007"
+SURVEY = (
+    "full_name,sex,birth_date,village_code,school_status,working,sector,hours_per_day,hours_per_week,hazards\n"
+    "Budi Santoso,male,2013-02-10,35.09.11.2007,out_of_school,yes,tobacco,5,30,green_tobacco\n"
+    "Dewi Lestari,female,2011-12-01,35.09.11.2007,in_school,no,,,,\n"
+    "Tanpa Desa,female,2012-01-01,35.09.99.9999,in_school,no,,,,\n"
+)
+
+
+async def _fits_a_phone(page: Page) -> None:
+    await page.set_viewport_size(PHONE)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px phone"
+
+
+async def test_signing_in_works_with_the_keyboard_alone(stack: Stack):
+    await stack.user("operator.keyboard", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    context = await stack.browser.new_context(viewport=PHONE)
+    stack.contexts.append(context)
+    page = await context.new_page()
+    await page.goto(f"{stack.web}/login")
+    await page.keyboard.press("Tab")  # the skip link, then the language switch...
+    await page.locator("#username").focus()  # ...the field the page focuses itself (autofocus)
+    await page.keyboard.type("operator.keyboard")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{stack.web}/children")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kasus")
+    await _fits_a_phone(page)
+
+
+async def test_the_district_registers_imports_filters_scores_and_downloads(stack: Stack):
+    await stack.user("operator.jember", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    await stack.user("kader.kesilir", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    operator = await stack.signed_in("operator.jember")
+
+    # Registering: the province -> kabupaten -> kecamatan -> desa pickers fill the desa code.
+    await operator.goto(f"{stack.web}/children/new")
+    for picker, code in (("#pick-province", "35"), ("#pick-regency", "35.09"), ("#pick-district", "35.09.11"),
+                         ("#pick-village", VILLAGE)):
+        await expect(operator.locator(f"{picker} option[value='{code}']")).to_have_count(1)
+        await operator.select_option(picker, code)
+    await expect(operator.locator("#f-village_code")).to_have_value(VILLAGE)
+    await operator.fill("#f-full_name", "Rina Wati")
+    await operator.select_option("#f-sex", "female")
+    await operator.fill("#f-birth_date", "2013-03-03")
+    await operator.select_option("#f-school_status", "out_of_school")
+    await operator.select_option("#f-living_arrangement", "with_family")
+    await screenshot(operator, "register-child")
+    await operator.get_by_role("button", name="Simpan").click()
+    await expect(operator.locator("#saved")).to_be_visible()
+    await expect(operator.locator("#classification")).to_contain_text("Berisiko")
+
+    # A survey file: the progress page follows the import to its end and offers the row errors.
+    await operator.goto(f"{stack.web}/imports")
+    await operator.set_input_files("#f-file", files=[{"name": "survei.csv", "mimeType": "text/csv",
+                                                      "buffer": SURVEY.encode()}])
+    await operator.get_by_role("button", name="Unggah").click()
+    await expect(operator.locator("#import-status")).to_contain_text("Selesai", timeout=30_000)
+    await expect(operator.locator("#created-children")).to_have_text("2")
+    await expect(operator.locator("#error-rows")).to_have_text("1")
+    async with operator.expect_download() as issues:
+        await operator.locator("#issues-link").click()
+    issues_file = await (await issues.value).path()
+    assert "35.09.99.9999" in issues_file.read_text(encoding="utf-8-sig")
+    await screenshot(operator, "import")
+
+    # The case list's filters.
+    await operator.goto(f"{stack.web}/children")
+    await expect(operator.locator("#children tbody tr")).to_have_count(3)
+    await operator.select_option("#f-classification", "worst_form")
+    await operator.get_by_role("button", name="Saring").click()
+    await expect(operator.locator("#children tbody tr")).to_have_count(1)
+    await expect(operator.locator("#children")).to_contain_text("Budi Santoso")
+    await screenshot(operator, "cases")
+
+    # A follow-up falls due and passes: the cadre's list shows it highlighted.
+    async with database(stack.apps["registry"]) as db:
+        await db.execute("UPDATE children SET next_visit_due = $1",
+                         (stack.clock.now() + timedelta(days=7)).date())
+    stack.clock.advance(timedelta(days=10))
+    cadre = await stack.signed_in("kader.kesilir", viewport=PHONE)
+    await expect(cadre.locator("#overdue-title")).to_contain_text("(3)")
+    await expect(cadre.locator("#children tbody tr.late")).to_have_count(3)
+    await screenshot(cadre, "children-overdue")
+    await _fits_a_phone(cadre)
+
+    # The KLA scorecard: an indicator the data cannot answer, entered with its evidence.
+    await operator.goto(f"{stack.web}/kla")
+    before = float(await operator.locator("#kla-total strong").inner_text())
+    row = operator.locator("#indicator-1")
+    await row.locator("summary").click()
+    await row.locator("input[name='achievement_percent']").fill("100")
+    await row.locator("textarea[name='evidence']").fill("Perda KLA No. 3 Tahun 2025")
+    await row.get_by_role("button", name="Simpan").click()
+    await expect(operator.locator("#indicator-1")).to_contain_text("Perda KLA No. 3 Tahun 2025")
+    after = float(await operator.locator("#kla-total strong").inner_text())
+    assert after == before + 60, "indicator 1 weighs 60 points: 100% of it adds 60"
+    await screenshot(operator, "kla")
+
+    # Downloads: the summary as XLSX with English headers.
+    await operator.goto(f"{stack.web}/reports")
+    report = operator.locator("#report-summary form").first
+    await report.locator("select[name='lang']").select_option("en")
+    async with operator.expect_download() as summary:
+        await report.get_by_role("button", name="XLSX").click()
+    download = await summary.value
+    assert download.suggested_filename.endswith(".xlsx")
+    workbook = load_workbook(io.BytesIO((await download.path()).read_bytes()))
+    cells = {str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    assert "Budi Santoso" not in cells and any("count" in cell.lower() for cell in cells)
+    await screenshot(operator, "reports")
+
+    for path in ("/children", "/children/new", "/imports", "/directory", "/dashboard", "/kla", "/reports"):
+        await operator.goto(f"{stack.web}{path}")
+        await _fits_a_phone(operator)
