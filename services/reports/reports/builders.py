@@ -12,7 +12,7 @@ Counting rules (the same in every report):
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,27 +35,23 @@ async def _rows(session: AsyncSession, sql: str, **params) -> list:
     return list((await (await session.connection()).execute(text(sql), params)).all())
 
 
+# The counters (`rm_child_counts`, kept by a trigger) for the whole months of the period, and the
+# rows themselves for the days at its edges: the same keys either way (`rm_child_keys`).
 _MAPPED = """
-SELECT GROUPING(classification) AS g_class, GROUPING(sex) AS g_sex, GROUPING(band) AS g_band,
-       GROUPING(status) AS g_status, GROUPING(part) AS g_part, classification, sex, band, status, part,
-       count(*) AS n
-FROM (
-    SELECT classification, sex, status, substr(village_code, 1, :length) AS part,
-           CASE WHEN :year - birth_year <= 12 THEN '0-12' WHEN :year - birth_year <= 14 THEN '13-14'
-                WHEN :year - birth_year <= 17 THEN '15-17' ELSE '18+' END AS band
-    FROM rm_children
-    WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at >= :start AND registered_at < :end
-) c
-GROUP BY GROUPING SETS ((classification), (sex), (band), (status), (part), ())
+SELECT part, dimension, value, sum(n)::bigint AS n FROM (
+    SELECT substr(village_code, 1, :length) AS part, dimension, value, n
+    FROM rm_child_counts
+    WHERE village_code LIKE :pattern AND month >= :full_from AND month < :full_to
+    UNION ALL
+    SELECT substr(c.village_code, 1, :length), k.dimension, k.value, 1
+    FROM rm_children c
+    CROSS JOIN LATERAL rm_child_keys(c.sex, c.birth_year, c.classification, c.status, c.mapping_categories) k
+    WHERE c.merged_into IS NULL AND c.village_code LIKE :pattern
+      AND ((c.registered_at >= :start AND c.registered_at < :full_from_at)
+           OR (c.registered_at >= :full_to_at AND c.registered_at < :end))
+) counted
+GROUP BY part, dimension, value HAVING sum(n) <> 0
 """
-_MAPPING = """
-SELECT m AS key, count(*) AS n
-FROM rm_children, unnest(mapping_categories) AS m
-WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at >= :start AND registered_at < :end
-GROUP BY m
-"""
-_DIMENSIONS = (("g_class", "classification"), ("g_sex", "sex"), ("g_band", "band"), ("g_status", "status"),
-               ("g_part", "part"))
 _REACHED = """
 SELECT m.to_status, count(DISTINCT m.child_id) AS children
 FROM rm_case_moves m JOIN rm_children c ON c.child_id = m.child_id AND c.merged_into IS NULL
@@ -64,19 +60,41 @@ GROUP BY m.to_status
 """
 
 
+def _whole_months(period: Period) -> dict:
+    """The whole calendar months inside the period, `[full_from, full_to)`; none when it spans no
+    whole month (then the edges are the whole period)."""
+    bounds = _bounds(period)
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = bounds["end"].date().replace(day=1)
+    if first >= after:
+        first = after = bounds["end"].date()
+    return {"full_from": first, "full_to": after, "full_from_at": datetime.combine(first, time(), UTC),
+            "full_to_at": datetime.combine(after, time(), UTC)}
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _band(age: int) -> str:
+    return "0-12" if age <= 12 else "13-14" if age <= 14 else "15-17" if age <= 17 else "18+"
+
+
 async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
     name, length = place.child_level or ("desa", 13)
-    counts: dict[str, dict[str, int]] = {"classification": {}, "sex": {}, "band": {}, "status": {}, "part": {}}
-    total = 0
-    for row in await _rows(session, _MAPPED, pattern=place.pattern, year=period.end.year, length=length,
-                           **_bounds(period)):  # one scan, one row per group of each grouping set
-        grouped = [column for flag, column in _DIMENSIONS if getattr(row, flag) == 0]
-        if grouped:
-            counts[grouped[0]][getattr(row, grouped[0])] = row.n
+    counts: dict[str, Counter] = {dimension: Counter() for dimension in
+                                  ("classification", "sex", "band", "status", "part", "mapping_category")}
+    dimension_of = {"classification": "classification", "sex": "sex", "status": "status",
+                    "mapping": "mapping_category"}
+    for row in await _rows(session, _MAPPED, pattern=place.pattern, length=length, **_bounds(period),
+                           **_whole_months(period)):
+        if row.dimension == "all":
+            counts["part"][row.part] += row.n
+        elif row.dimension == "birth_year":
+            counts["band"][_band(period.end.year - int(row.value))] += row.n
         else:
-            total = row.n
-    counts["mapping_category"] = {row.key: row.n for row in await _rows(session, _MAPPING, pattern=place.pattern,
-                                                                           **_bounds(period))}
+            counts[dimension_of[row.dimension]][row.value] += row.n
+    total = sum(counts["part"].values())
     mapping = Table("by_mapping_category", ["mapping_category", "count"],
                     [{"mapping_category": k, "count": v} for k, v in sorted(counts.get("mapping_category",
                                                                                        {}).items())],
