@@ -137,17 +137,25 @@ async def visit_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -
     return await _child_form(request, viewer, child_id, "visit.html")
 
 
+async def _submit(request: Request, viewer: Viewer, child_id: uuid.UUID, *, template: str, path: str,
+                  body: dict, saved) -> Response:
+    """A child's form posted to the registry: back to the child's page with `saved` (a message key, or
+    a function of the registry's answer giving one), or the form again with the problem beside its fields."""
+    form = await form_of(request, viewer)
+    try:
+        answer = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/{path}",
+                                              token=viewer.access_token, json=body(form))
+    except ApiError as error:
+        return await _child_form(request, viewer, child_id, template, values=forms.typed(form),
+                                 status_code=error.status, **problem_context(error, language(request)))
+    return redirect(f"/children/{child_id}?saved={saved(answer) if callable(saved) else saved}")
+
+
 @router.post("/children/{child_id}/visit")
 async def record_visit(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     require(viewer, *RECORDERS)
-    form = await form_of(request, viewer)
-    try:
-        await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/visits",
-                                     token=viewer.access_token, json=forms.visit(form))
-    except ApiError as error:
-        return await _child_form(request, viewer, child_id, "visit.html", values=forms.typed(form),
-                                 status_code=error.status, **problem_context(error, language(request)))
-    return redirect(f"/children/{child_id}?saved=visit_saved")
+    return await _submit(request, viewer, child_id, template="visit.html", path="visits", body=forms.visit,
+                         saved="visit_saved")
 
 
 @router.get("/children/{child_id}/assess")
@@ -159,21 +167,8 @@ async def assessment_form(request: Request, viewer: ViewerDep, child_id: uuid.UU
 @router.post("/children/{child_id}/assess")
 async def assess(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     require(viewer, *RECORDERS)
-    form = await form_of(request, viewer)
-    assessment = {
-        "work": forms.work(form) if forms.flag(form, "works") else None,
-        "school_status": forms.text(form, "school_status"),
-        "living_arrangement": forms.text(form, "living_arrangement"),
-        "mapping_categories": forms.many(form, "mapping_categories") or None,
-        "root_causes": forms.many(form, "root_causes"),
-    }
-    try:
-        await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/assessments",
-                                     token=viewer.access_token, json=assessment)
-    except ApiError as error:
-        return await _child_form(request, viewer, child_id, "assess.html", values=forms.typed(form),
-                                 status_code=error.status, **problem_context(error, language(request)))
-    return redirect(f"/children/{child_id}?saved=saved")
+    return await _submit(request, viewer, child_id, template="assess.html", path="assessments",
+                         body=forms.assessment, saved="saved")
 
 
 @router.get("/children/{child_id}/flag")
@@ -182,18 +177,15 @@ async def flag_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) ->
     return await _child_form(request, viewer, child_id, "flag.html")
 
 
+def _flag_outcome(flagged: dict) -> str:
+    return "flag_done" if flagged.get("approval") in (None, "not_needed", "approved") else "flag_waits"
+
+
 @router.post("/children/{child_id}/flag")
 async def flag(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     require(viewer, *DISTRICT)
-    form = await form_of(request, viewer)
-    try:
-        flagged = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/flag",
-                                               token=viewer.access_token, json=forms.flagging(form))
-    except ApiError as error:
-        return await _child_form(request, viewer, child_id, "flag.html", values=forms.typed(form),
-                                 status_code=error.status, **problem_context(error, language(request)))
-    waiting = flagged.get("approval") not in (None, "not_needed", "approved")
-    return redirect(f"/children/{child_id}?saved={'flag_waits' if waiting else 'flag_done'}")
+    return await _submit(request, viewer, child_id, template="flag.html", path="flag", body=forms.flagging,
+                         saved=_flag_outcome)
 
 
 @router.post("/children/{child_id}/flag/approve")

@@ -97,6 +97,16 @@ def visit(form: FormData) -> dict:
     })
 
 
+def assessment(form: FormData) -> dict:
+    return {
+        "work": work(form) if flag(form, "works") else None,
+        "school_status": text(form, "school_status"),
+        "living_arrangement": text(form, "living_arrangement"),
+        "mapping_categories": many(form, "mapping_categories") or None,
+        "root_causes": many(form, "root_causes"),
+    }
+
+
 def flagging(form: FormData) -> dict:
     return {
         "root_causes": many(form, "root_causes"),
