@@ -82,13 +82,20 @@ def upgrade() -> None:
         AFTER UPDATE OF village_code, sex, birth_year, classification, status, mapping_categories, merged_into,
                         registered_at ON rm_children
         FOR EACH ROW EXECUTE FUNCTION rm_children_counted()""",
+        # Counting everything again from the rows: the backfill here, and bulk loads that bypass the
+        # trigger (ALTER TABLE rm_children DISABLE TRIGGER USER, load, SELECT rm_child_counts_refill()).
         """
-        INSERT INTO rm_child_counts (village_code, month, dimension, value, n)
-        SELECT c.village_code, rm_child_month(c.registered_at), k.dimension, k.value, count(*)
-        FROM rm_children c
-        CROSS JOIN LATERAL rm_child_keys(c.sex, c.birth_year, c.classification, c.status, c.mapping_categories) k
-        WHERE c.merged_into IS NULL
-        GROUP BY 1, 2, 3, 4""",
+        CREATE FUNCTION rm_child_counts_refill() RETURNS void LANGUAGE sql AS $$
+            DELETE FROM rm_child_counts;
+            INSERT INTO rm_child_counts (village_code, month, dimension, value, n)
+            SELECT c.village_code, rm_child_month(c.registered_at), k.dimension, k.value, count(*)
+            FROM rm_children c
+            CROSS JOIN LATERAL rm_child_keys(c.sex, c.birth_year, c.classification, c.status,
+                                             c.mapping_categories) k
+            WHERE c.merged_into IS NULL
+            GROUP BY 1, 2, 3, 4
+        $$""",
+        "SELECT rm_child_counts_refill()",
     ])
 
 
@@ -97,6 +104,7 @@ def downgrade() -> None:
         "DROP TRIGGER rm_children_recounted ON rm_children",
         "DROP TRIGGER rm_children_counted ON rm_children",
         "DROP FUNCTION rm_children_counted()",
+        "DROP FUNCTION rm_child_counts_refill()",
         "DROP FUNCTION rm_child_month(timestamptz)",
         "DROP FUNCTION rm_child_keys(text, smallint, text, text, text[])",
         "DROP INDEX rm_children_registered",
