@@ -49,7 +49,7 @@ async def _set_up_provider(stack: Stack, operator: Page, name: str) -> str:
     await offering.locator("#f-capacity").fill("10")
     await offering.get_by_role("button", name="Simpan").click()
     await expect(operator.locator("#offerings")).to_contain_text("Kejar Paket B")
-    await expect(operator.locator("#mous")).to_contain_text("active")
+    await expect(operator.locator("#mous [data-status='active']")).to_have_count(1)
     return organisation_id
 
 

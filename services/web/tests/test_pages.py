@@ -16,6 +16,8 @@ from registry.classification.rules import Result
 from registry.main import create_app as create_registry
 from registry.visits.rules import Outcome
 from reports import kla
+from sprpa_contracts import eligibility
+from sprpa_contracts.eligibility import MouStatus
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.db import transaction
 from sprpa_shared.embedded import free_port
@@ -156,6 +158,11 @@ def test_every_word_the_pages_use_exists_in_both_languages():
         assert indonesian.strip() and english.strip(), key
 
 
+def _exclusion_reasons() -> set[str]:
+    """Every reason the shared eligibility rules can give for leaving an offering out."""
+    return set(re.findall(r'"((?:mou|no|too|other|sex|outside)_[a-z_]+)"', Path(eligibility.__file__).read_text()))
+
+
 def _enum(spec: dict, path: str) -> set[str]:
     schema, _, field = path.partition(".")
     node = spec["components"]["schemas"][schema]
@@ -187,4 +194,6 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
     assert set(i18n.LABELS["classification"]) == {result.value for result in Result}
     assert set(i18n.LABELS["case_status"]) == {status.value for status in CaseStatus}
     assert set(i18n.LABELS["visit_outcome"]) == {outcome.value for outcome in Outcome}
+    assert set(i18n.LABELS["mou_status"]) == {status.value for status in MouStatus}
+    assert set(i18n.LABELS["exclusion"]) == _exclusion_reasons()
     assert set(i18n.KLA_INDICATORS_ID) == {number for number, _, _ in kla.INDICATORS}
