@@ -75,6 +75,8 @@ async def test_a_flag_is_one_trace_from_the_request_through_nats_into_the_engine
            and ("db.system" in span.attributes or "db.system.name" in span.attributes)]
     statements = [str(span.attributes.get("db.statement") or span.attributes.get("db.query.text")) for span in sql]
     assert any(statement.startswith("INSERT INTO referrals") for statement in statements), statements
+    scopes = {span.instrumentation_scope.name for span in spans if span.instrumentation_scope}
+    assert "opentelemetry.instrumentation.sqlalchemy" in scopes, "SQLAlchemy's spans (sessions, ORM) as well"
 
 
 async def test_spans_carry_no_query_strings_and_no_personal_data(system, as_, spans):
