@@ -30,6 +30,7 @@ from reports.settings import ReportsSettings
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.embedded import free_port
+from sprpa_shared.testing import wait_until
 from web.issuer import service as issuer_service
 from web.main import create_app as create_web
 from web.settings import WebSettings
@@ -94,10 +95,9 @@ async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            if task.done():
-                task.result()  # raises what stopped it
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: server.started or task.done(), timeout=20, what=f"uvicorn on port {port}")
+        if task.done():
+            task.result()  # raises what stopped it
         await app.state.bus.wait_ready(20)
         yield
     finally:
