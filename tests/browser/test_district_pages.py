@@ -100,6 +100,9 @@ async def test_the_district_registers_imports_filters_scores_and_downloads(stack
     cadre = await stack.signed_in("kader.kesilir", viewport=PHONE)
     await expect(cadre.locator("#overdue-title")).to_contain_text("(3)")
     await expect(cadre.locator("#children tbody tr.late")).to_have_count(3)
+    await cadre.goto(f"{stack.web}/children?overdue=true")
+    await expect(cadre.locator("#children tbody tr.late")).to_have_count(3)
+    await expect(cadre.locator("#children")).to_contain_text("3 hari terlambat")
     await screenshot(cadre, "children-overdue")
     await _fits_a_phone(cadre)
 

@@ -32,17 +32,18 @@ async def children(request: Request, viewer: ViewerDep, cursor: str | None = Non
         village_code = viewer.principal.village_code
     filters = {"status": status, "classification": classification, "district_code": district_code,
                "village_code": village_code}
-    late, listed = await asyncio.gather(
-        api.get("registry", "/api/v1/visits/overdue", token=token, params={"village_code": village_code}),
-        api.get("registry", "/api/v1/children", token=token, params={**filters, "cursor": cursor, "limit": 50}),
-    )
+    late_call = api.get("registry", "/api/v1/visits/overdue", token=token, params={"village_code": village_code})
+    if overdue:  # every overdue child of the area, most overdue first (not only those on one page of the list)
+        late = await late_call
+        rows, next_cursor = [{**row, "id": row["child_id"]} for row in late], None
+    else:
+        late, listed = await asyncio.gather(late_call, api.get(
+            "registry", "/api/v1/children", token=token, params={**filters, "cursor": cursor, "limit": 50}))
+        rows, next_cursor = listed["items"], listed.get("next_cursor")
     late_by_child = {row["child_id"]: row for row in late}
-    rows = listed["items"]
-    if overdue:
-        rows = [row for row in rows if row["id"] in late_by_child]
     place_names = await names.places(api, token, {row["village_code"] for row in rows} | {village_code})
     return page(request, "children.html", rows=rows, late=late_by_child, late_rows=late, overdue=overdue,
-                filters=filters, next_cursor=listed.get("next_cursor"), place_names=place_names,
+                filters=filters, next_cursor=next_cursor, place_names=place_names,
                 cadre_village=viewer.principal.village_code if viewer.role is Role.VILLAGE_CADRE else None)
 
 

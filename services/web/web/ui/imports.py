@@ -31,9 +31,7 @@ async def upload(request: Request, viewer: ViewerDep) -> Response:
     if upload is not None and getattr(upload, "filename", ""):
         # the spooled file itself: httpx streams it on to the registry without holding it in memory
         files = {"file": (upload.filename, upload.file, upload.content_type or "application/octet-stream")}
-    try:
-        if files is None:
-            raise ApiError(422, "Invalid input", "", [{"field": "file", "message": "Field required"}])
+    try:  # without a file the registry answers which field is missing, as for every other form
         started = await backends(request).call("registry", "POST", "/api/v1/imports", token=viewer.access_token,
                                                files=files, data={"mode": mode})
     except ApiError as error:

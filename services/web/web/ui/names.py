@@ -10,7 +10,7 @@ from web.ui.backends import ApiError, Backends
 
 _PLACES: dict[str, str] = {}
 _ORGANISATIONS: dict[str, tuple[float, str]] = {}
-_CATEGORIES: dict[str, object] = {}
+_categories: tuple[float, list[dict]] | None = None
 FRESH_SECONDS = 300.0
 
 
@@ -47,8 +47,7 @@ async def organisations(backends: Backends, token: str, ids: set[str | None]) ->
 
 async def categories(backends: Backends, token: str, lang: str) -> list[tuple[str, str]]:
     """The remediation service catalogue as (code, label) in the page's language."""
-    cached = _CATEGORIES.get("list")
-    if cached is None or time.monotonic() - _CATEGORIES["at"] > FRESH_SECONDS:
-        cached = await backends.get("providers", "/api/v1/service-categories", token=token)
-        _CATEGORIES.update({"list": cached, "at": time.monotonic()})
-    return [(c["code"], c["label_id"] if lang == "id" else c["label_en"]) for c in cached]
+    global _categories
+    if _categories is None or time.monotonic() - _categories[0] > FRESH_SECONDS:
+        _categories = (time.monotonic(), await backends.get("providers", "/api/v1/service-categories", token=token))
+    return [(c["code"], c["label_id"] if lang == "id" else c["label_en"]) for c in _categories[1]]

@@ -60,13 +60,10 @@ async def dashboard(request: Request, viewer: ViewerDep, place: str | None = Non
     charts = {
         "status": bars(summary["tables"].get("case_progress"), "status"),
         "classification": bars(summary["tables"].get("by_classification"), "classification"),
-        "funnel": [{"label": key, "shown": referrals.get(key)} for key in
-                   ("offered", "accepted", "completed", "needs", "needs_served")],
+        "funnel": bars({"rows": [{"stage": key, "count": referrals.get(key)} for key in
+                                 ("offered", "accepted", "completed", "needs", "needs_served")]}, "stage"),
         "gaps": bars(gaps["tables"].get("by_category"), "category"),
     }
-    top = max((c["shown"] for c in charts["funnel"] if isinstance(c["shown"], int)), default=0) or 1
-    for bar in charts["funnel"]:
-        bar["width"] = round(100 * bar["shown"] / top, 1) if isinstance(bar["shown"], int) else None
     categories = dict(await names.categories(api, token, language(request)))
     return page(request, "dashboard.html", query=params, place_name=village_names.get(where), summary=summary,
                 pilot=pilot, pilot_rows=pilot_rows,
