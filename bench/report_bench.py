@@ -29,20 +29,25 @@ SELECT gen_random_uuid(), ($1::text[])[1 + i % cardinality($1::text[])], (ARRAY[
        now(), now()
 FROM generate_series(1, $2) AS i
 """
+# Three referrals per need (in one need of three, the third offered again 9 days later), each to a
+# provider drawn at random; needs scattered over 600 days to the second; hours to acceptance and
+# completion drawn to the second, so the counters hold as many distinct values as real data would.
 _REFERRALS = """
 INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code, category, organization_id,
                           backbone, status, outcome, offered_at, accepted_at, ended_at, changed_at)
-SELECT gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
-       ($1::text[])[1 + i % cardinality($1::text[])],
-       (ARRAY['education.equivalency', 'psychosocial.counselling', 'skills.vocational_course'])[1 + i % 3],
-       ('00000000-0000-0000-0000-0000000000' || lpad((i % 40)::text, 2, '0'))::uuid, false,
+SELECT gen_random_uuid(), gen_random_uuid(), ('00000000-0000-0000-0000-' || lpad(to_hex(i / 3), 12, '0'))::uuid,
+       gen_random_uuid(), ($1::text[])[1 + (i / 3) % cardinality($1::text[])],
+       (ARRAY['education.equivalency', 'psychosocial.counselling', 'skills.vocational_course'])[1 + (i / 3) % 3],
+       ('00000000-0000-0000-0000-0000000000' || lpad(floor(random() * 40)::text, 2, '0'))::uuid, false,
        (ARRAY['offered', 'accepted', 'declined', 'expired', 'completed'])[1 + i % 5],
-       CASE WHEN i % 5 = 4 THEN 'service_delivered' END,
-       now() - (i % 600) * interval '1 day',
-       CASE WHEN i % 5 IN (1, 4) THEN now() - (i % 600) * interval '1 day' + (i % 72) * interval '1 hour' END,
-       CASE WHEN i % 5 IN (2, 3, 4) THEN now() - (i % 600) * interval '1 day' + (i % 900) * interval '1 hour' END,
+       CASE WHEN i % 5 = 4 THEN 'service_delivered' END, offered,
+       CASE WHEN i % 5 IN (1, 4) THEN offered + random() * interval '72 hours' END,
+       CASE WHEN i % 5 IN (2, 3, 4) THEN offered + random() * interval '900 hours' END,
        now()
 FROM generate_series(1, $2) AS i
+CROSS JOIN LATERAL (SELECT now() - ((i / 3)::bigint * 7919 % 600) * interval '1 day'
+                           - ((i / 3)::bigint * 104729 % 86400) * interval '1 second'
+                           + CASE WHEN i % 9 = 8 THEN interval '9 days' ELSE interval '0' END AS offered) o
 """
 _RAW = {
     "summary": "SELECT sex, count(*) FROM rm_children WHERE village_code LIKE $1 GROUP BY sex",
@@ -56,15 +61,20 @@ async def _fill(stack: BenchStack, children: int, referrals: int) -> float:
     started = time.perf_counter()
     connection = await asyncpg.connect(stack.database_url("reports"))
     try:
-        # a bulk load, as a restore would do it: rows first, then the summary's counters from them
+        # a bulk load, as a restore would do it: rows first, then the reports' counters from them
         await connection.execute("ALTER TABLE rm_children DISABLE TRIGGER USER")
         await connection.execute(_CHILDREN, codes, children)
         await connection.execute("ALTER TABLE rm_children ENABLE TRIGGER USER")
         await connection.execute("SELECT rm_child_counts_refill()")
+        await connection.execute("ALTER TABLE rm_referrals DISABLE TRIGGER USER")
+        await connection.execute("SELECT setseed(0.2026)")
         await connection.execute(_REFERRALS, codes, referrals)
+        await connection.execute("ALTER TABLE rm_referrals ENABLE TRIGGER USER")
+        await connection.execute("SELECT rm_referral_counts_refill()")
         await connection.execute("ANALYZE rm_children")
         await connection.execute("ANALYZE rm_child_counts")
-        await connection.execute("ANALYZE rm_referrals")
+        for table in ("rm_referrals", "rm_referral_counts", "rm_referral_hours", "rm_needs", "rm_need_providers"):
+            await connection.execute(f"ANALYZE {table}")
     finally:
         await connection.close()
     return time.perf_counter() - started

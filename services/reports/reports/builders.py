@@ -6,13 +6,16 @@ Counting rules (the same in every report):
   period minus the birth year (events carry the year only, never the birth date);
 - case progress counts the children that reached each status during the period, once each;
 - referrals count by the day they were offered; hours are from offer to acceptance and from
-  offer to completion.
+  offer to completion; a need counts by the day of its first offer (see `REFERRAL_NOTES`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -159,60 +162,176 @@ async def pilot(session: AsyncSession, place: Place, period: Period, *, withdraw
     return {"villages": len(rows), **totals}, [table]
 
 
-_REFERRALS = """
-SELECT GROUPING(r.category) AS by_org, r.category, r.organization_id, max(o.name) AS name,
-       count(*) AS offered, count(r.accepted_at) AS accepted,
-       count(*) FILTER (WHERE r.status = 'declined') AS declined,
-       count(*) FILTER (WHERE r.status = 'expired') AS expired,
-       count(*) FILTER (WHERE r.status = 'completed') AS completed,
-       count(DISTINCT r.need_id) AS needs,
-       count(DISTINCT r.need_id) FILTER (WHERE r.status = 'completed' AND r.outcome = 'service_delivered')
-           AS needs_served,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r.accepted_at - r.offered_at) / 3600)
-           FILTER (WHERE r.accepted_at IS NOT NULL) AS median_hours_to_accept,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r.ended_at - r.offered_at) / 3600)
-           FILTER (WHERE r.status = 'completed') AS median_hours_to_complete
-FROM rm_referrals r LEFT JOIN rm_organizations o ON o.organization_id = r.organization_id
-WHERE r.village_code LIKE :pattern AND r.offered_at >= :start AND r.offered_at < :end
-GROUP BY GROUPING SETS ((r.category), (r.organization_id), ())
+# Whole kabupaten: the counters of the whole months in the period and of the days at its edges (three
+# ranges of the primary key), hours in coarse buckets; then the fine buckets (`rm_referral_hours`) of
+# only the coarse buckets holding a median. A kecamatan or desa: its rows, through the same function
+# (`rm_referral_facts`) the triggers count with.
+_SPANS = [("month", ":full_from", "<", ":full_to"), ("day", ":start_day", "<", ":full_from"),
+          ("day", ":full_to", "<=", ":end_day")]
+
+
+def _in_spans(select: str) -> str:
+    """`select` (which ends in a WHERE clause) over each of the three ranges, as one UNION ALL."""
+    return "\n    UNION ALL\n    ".join(f"{select} AND span = '{span}' AND starts >= {first} AND starts {below} {last}"
+                                    for span, first, below, last in _SPANS)
+
+
+_REFERRAL_COUNTERS = """
+SELECT breakdown, key, dimension, value, sum(n)::bigint AS n FROM (
+    {}
+) counted
+GROUP BY breakdown, key, dimension, value HAVING sum(n) <> 0
+""".format(_in_spans("SELECT breakdown, key, dimension, value, n FROM rm_referral_counts "
+                     "WHERE regency_code LIKE :regencies"))
+_REFERRAL_HOURS = """
+SELECT w.breakdown, w.key, w.dimension, w.coarse, h.value, sum(h.n)::bigint AS n
+FROM unnest(CAST(:breakdowns AS text[]), CAST(:keys AS text[]), CAST(:dimensions AS text[]),
+            CAST(:coarses AS text[])) AS w (breakdown, key, dimension, coarse)
+CROSS JOIN LATERAL (
+    {}
+) h
+GROUP BY w.breakdown, w.key, w.dimension, w.coarse, h.value HAVING sum(h.n) <> 0
+""".format(_in_spans("SELECT value, n FROM rm_referral_hours WHERE regency_code LIKE :regencies "
+                     "AND breakdown = w.breakdown AND key = w.key AND dimension = w.dimension AND coarse = w.coarse"))
+_REFERRAL_ROWS = """
+SELECT f.breakdown, f.key, f.dimension, f.value, CASE WHEN f.dimension LIKE 'hours%' THEN rm_hours_coarse(f.value) END
+       AS coarse, count(*) AS n
+FROM (
+    SELECT 'referral' AS kind, to_jsonb(r) AS r FROM rm_referrals r
+    WHERE r.village_code LIKE :pattern AND r.offered_at >= :start AND r.offered_at < :end
+    UNION ALL
+    SELECT 'needs', to_jsonb(n) FROM rm_needs n
+    WHERE n.village_code LIKE :pattern AND n.first_offered_at >= :start AND n.first_offered_at < :end
+    UNION ALL
+    SELECT 'provider_needs', to_jsonb(n) FROM rm_need_providers n
+    WHERE n.village_code LIKE :pattern AND n.first_offered_at >= :start AND n.first_offered_at < :end
+) x CROSS JOIN LATERAL rm_referral_facts(x.kind, x.r) f
+GROUP BY f.breakdown, f.key, f.dimension, f.value
 """
+_NAMES = "SELECT organization_id, name FROM rm_organizations WHERE organization_id = ANY(:ids)"
 _COLUMNS = ["offered", "accepted", "declined", "expired", "completed", "needs", "needs_served", "share_served",
             "median_hours_to_accept", "median_hours_to_complete"]
+_COUNTS = ("offered", "accepted", "declined", "expired", "completed", "needs", "needs_served")
+REFERRAL_NOTES = [
+    "referrals count in the period they were offered in; a need counts once, in the period of its first offer "
+    "(by provider: its first offer to that provider), and is served when a referral for it was completed with "
+    "the service delivered",
+    "median hours are of the hours rounded to two significant figures (to 0.1 h below 10 h, to 1 h below 100 h, "
+    "to 10 h below 1,000 h)",
+]
 
 
-def _performance(row) -> dict:
-    """One group's figures; medians are PostgreSQL's `percentile_cont(0.5)`, as `statistics.median`."""
-    return {
-        "offered": row.offered, "accepted": row.accepted, "declined": row.declined, "expired": row.expired,
-        "completed": row.completed, "needs": row.needs, "needs_served": row.needs_served,
-        "share_served": round(row.needs_served * 100 / row.needs, 1) if row.needs else None,
-        "median_hours_to_accept": _hours(row.median_hours_to_accept),
-        "median_hours_to_complete": _hours(row.median_hours_to_complete),
-    }
+HOURS = ("hours_to_accept", "hours_to_complete")
 
 
-def _hours(value) -> float | None:
-    return None if value is None else round(float(value), 1)
+@dataclass
+class _Hours:
+    """Referrals per coarse bucket of hours, and per fine bucket for the coarse buckets read."""
+
+    coarse: Counter = field(default_factory=Counter)
+    fine: dict = field(default_factory=lambda: defaultdict(Counter))  # coarse -> fine -> referrals
+
+    def middle(self) -> list[Decimal]:
+        """The coarse buckets holding the median (one, or two for an even count)."""
+        return sorted({bucket for bucket, _ in map(self._locate, self._positions())})
+
+    def median(self) -> Decimal | None:
+        """As `statistics.median` of the fine buckets: the middle one, or the mean of the middle two."""
+        values = []
+        for position in self._positions():
+            bucket, offset = self._locate(position)
+            for value in sorted(self.fine[bucket]):
+                offset -= self.fine[bucket][value]
+                if offset < 0:
+                    values.append(value)
+                    break
+        return sum(values) / len(values) if values else None
+
+    def _positions(self) -> list[int]:
+        total = sum(self.coarse.values())
+        return sorted({(total - 1) // 2, total // 2}) if total else []
+
+    def _locate(self, position: int) -> tuple[Decimal, int]:
+        for bucket in sorted(self.coarse):
+            if position < self.coarse[bucket]:
+                return bucket, position
+            position -= self.coarse[bucket]
+        raise AssertionError("unreachable: the position is below the total")
+
+
+@dataclass
+class _Performance:
+    counts: Counter = field(default_factory=Counter)  # offered, accepted, needs, needs_served
+    statuses: Counter = field(default_factory=Counter)  # the referrals' current status
+    hours: dict = field(default_factory=lambda: {metric: _Hours() for metric in HOURS})
+
+    def add(self, dimension: str, value: str, n: int) -> None:
+        if dimension in HOURS:
+            self.hours[dimension].coarse[Decimal(value)] += n
+        elif dimension == "status":
+            self.statuses[value] += n
+        else:
+            self.counts[dimension] += n
+
+    def figures(self) -> dict:
+        c = self.counts
+        return {"offered": c["offered"], "accepted": c["accepted"],
+                **{status: self.statuses[status] for status in ("declined", "expired", "completed")},
+                "needs": c["needs"], "needs_served": c["needs_served"],
+                "share_served": round(c["needs_served"] * 100 / c["needs"], 1) if c["needs"] else None,
+                "median_hours_to_accept": _hours(self.hours["hours_to_accept"].median()),
+                "median_hours_to_complete": _hours(self.hours["hours_to_complete"].median())}
+
+
+def _hours(value: Decimal | None) -> float | None:
+    return None if value is None else float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 async def referral_performance(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
-    """One scan: by category, by provider and overall (GROUPING SETS)."""
-    rows = await _rows(session, _REFERRALS, pattern=place.pattern, **_bounds(period))
-    overall = next((r for r in rows if r.category is None and r.organization_id is None), None)
-    by_category = sorted((r for r in rows if r.category is not None), key=lambda r: r.category)
-    by_provider = sorted((r for r in rows if r.category is None and r.organization_id is not None),
-                         key=lambda r: str(r.organization_id))
-    counts = ("offered", "accepted", "declined", "expired", "completed", "needs", "needs_served")
+    """By category, by provider and overall (the sum of the categories: a referral has one)."""
+    overall, by_category, by_provider = _Performance(), defaultdict(_Performance), defaultdict(_Performance)
+
+    def groups(row) -> tuple[_Performance, ...]:
+        return (overall, by_category[row.key]) if row.breakdown == "category" else (by_provider[row.key],)
+
+    if place.regency_pattern is None:
+        for row in await _rows(session, _REFERRAL_ROWS, pattern=place.pattern, **_bounds(period)):
+            for group in groups(row):
+                group.add(row.dimension, row.coarse if row.dimension in HOURS else row.value, row.n)
+                if row.dimension in HOURS:
+                    group.hours[row.dimension].fine[Decimal(row.coarse)][Decimal(row.value)] += row.n
+    else:
+        spans = {"regencies": place.regency_pattern, "start_day": period.start, "end_day": period.end,
+                 **_whole_months(period)}
+        for row in await _rows(session, _REFERRAL_COUNTERS, **spans):
+            for group in groups(row):
+                group.add(row.dimension, row.value, row.n)
+        # the fine buckets each median needs; the overall one's come from every category
+        wanted = set()
+        for metric in HOURS:
+            for key, figures in by_category.items():
+                for bucket in figures.hours[metric].middle() + overall.hours[metric].middle():
+                    wanted.add(("category", key, metric, str(bucket)))
+            for key, figures in by_provider.items():
+                for bucket in figures.hours[metric].middle():
+                    wanted.add(("provider", key, metric, str(bucket)))
+        if wanted:
+            breakdowns, keys, dimensions, coarses = map(list, zip(*sorted(wanted), strict=True))
+            for row in await _rows(session, _REFERRAL_HOURS, breakdowns=breakdowns, keys=keys,
+                                   dimensions=dimensions, coarses=coarses, **spans):
+                for group in groups(row):
+                    group.hours[row.dimension].fine[Decimal(row.coarse)][Decimal(row.value)] += row.n
+    names = {str(r.organization_id): r.name for r in await _rows(session, _NAMES,
+                                                                 ids=[uuid.UUID(key) for key in by_provider])}
     tables = [
-        Table("by_category", ["category", *_COLUMNS], [{"category": r.category, **_performance(r)}
-                                                         for r in by_category], counts=counts, shares=None),
+        Table("by_category", ["category", *_COLUMNS],
+              [{"category": category, **by_category[category].figures()} for category in sorted(by_category)],
+              counts=_COUNTS, shares=None, notes=REFERRAL_NOTES),
         Table("by_provider", ["organization_id", "organization", *_COLUMNS],
-              [{"organization_id": str(r.organization_id), "organization": r.name or "", **_performance(r)}
-               for r in by_provider], counts=counts, shares=None),
+              [{"organization_id": org, "organization": names.get(org) or "", **by_provider[org].figures()}
+               for org in sorted(by_provider)], counts=_COUNTS, shares=None, notes=REFERRAL_NOTES),
     ]
-    empty = dict.fromkeys(counts, 0) | {"share_served": None, "median_hours_to_accept": None,
-                                        "median_hours_to_complete": None}
-    return (_performance(overall) if overall else empty), tables
+    return overall.figures(), tables
 
 
 _GAPS = """
@@ -230,9 +349,6 @@ async def gaps(session: AsyncSession, place: Place, period: Period) -> tuple[dic
         name, length = place.child_level
         tables.append(breakdown(f"by_{name}", "place", Counter(r.village_code[:length] for r in rows)))
     return {"gaps": len(rows)}, tables
-
-
-
 
 
 _KLA = """

@@ -31,6 +31,14 @@ class Place:
         return self.code if self.level == "desa" else f"{self.code}.%"
 
     @property
+    def regency_pattern(self) -> str | None:
+        """LIKE pattern on kabupaten codes when the place is whole kabupaten (one, a province's,
+        the country's); None for a kecamatan or a desa."""
+        if self.level in ("kecamatan", "desa"):
+            return None
+        return "%" if self.code is None else self.code if self.level == "kabupaten" else f"{self.code}.%"
+
+    @property
     def child_level(self) -> tuple[str, int] | None:
         """The level one below (name, code length) for 'by place' breakdowns; None under a desa."""
         return {"nasional": ("provinsi", 2), "provinsi": ("kabupaten", 5), "kabupaten": ("kecamatan", 8),

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from reports.readmodels.rebuild import rebuild
+from reports.readmodels.rebuild import READ_MODELS, rebuild
 from reports.testing import NOW, counted, history
 from sprpa_contracts import events as ev
 from sprpa_shared.testing import wait_until
@@ -178,6 +178,10 @@ async def test_a_rebuild_by_replay_gives_byte_identical_reports(fed, as_, publis
     paths = [f"/api/v1/reports/{name}?place=35.09{fmt}" for name in ("summary", "pilot", "referrals", "gaps")
              for fmt in ("", "&format=csv")]
     before = [(await api.get(path, headers=as_("operator"))).content for path in paths]
+    async with database(app) as db:  # a read model the rebuild did not empty would count twice
+        tables = await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                "AND tablename LIKE 'rm\\_%'")
+        assert {r["tablename"] for r in tables} == set(READ_MODELS)
     await rebuild(app.state.settings)
     async with database(app) as db:
         assert await db.fetchval("SELECT count(*) FROM rm_children") == 0

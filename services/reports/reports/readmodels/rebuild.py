@@ -10,7 +10,8 @@ from sprpa_shared.events.replay import replay
 from sprpa_shared.events.streams import ConsumerSpec
 
 READ_MODELS = ("rm_children", "rm_child_counts", "rm_case_moves", "rm_visits", "rm_flags", "rm_referrals",
-               "rm_gaps", "rm_organizations", "rm_offerings", "rm_progress")
+               "rm_referral_counts", "rm_referral_hours", "rm_needs", "rm_need_providers", "rm_gaps",
+               "rm_organizations", "rm_offerings", "rm_progress")
 
 
 def consumers(settings: ReportsSettings) -> list[ConsumerSpec]:
