@@ -164,8 +164,7 @@ async def pilot(session: AsyncSession, place: Place, period: Period, *, withdraw
 
 # Whole kabupaten: the counters of the whole months in the period and of the days at its edges (three
 # ranges of the primary key), hours in coarse buckets; then the fine buckets (`rm_referral_hours`) of
-# only the coarse buckets holding a median. A kecamatan or desa: its rows, through the same function
-# (`rm_referral_facts`) the triggers count with.
+# only the coarse buckets holding a median.
 _SPANS = [("month", ":full_from", "<", ":full_to"), ("day", ":start_day", "<", ":full_from"),
           ("day", ":full_to", "<=", ":end_day")]
 
@@ -193,20 +192,34 @@ CROSS JOIN LATERAL (
 GROUP BY w.breakdown, w.key, w.dimension, w.coarse, h.value HAVING sum(h.n) <> 0
 """.format(_in_spans("SELECT value, n FROM rm_referral_hours WHERE regency_code LIKE :regencies "
                      "AND breakdown = w.breakdown AND key = w.key AND dimension = w.dimension AND coarse = w.coarse"))
+# A kecamatan or desa: one grouping of its referrals per figure (the same facts as
+# `rm_referral_keys`, which the triggers count with; the tests hold both to one independent count).
 _REFERRAL_ROWS = """
-SELECT f.breakdown, f.key, f.dimension, f.value, CASE WHEN f.dimension LIKE 'hours%' THEN rm_hours_coarse(f.value) END
-       AS coarse, count(*) AS n
-FROM (
-    SELECT 'referral' AS kind, to_jsonb(r) AS r FROM rm_referrals r
-    WHERE r.village_code LIKE :pattern AND r.offered_at >= :start AND r.offered_at < :end
-    UNION ALL
-    SELECT 'needs', to_jsonb(n) FROM rm_needs n
-    WHERE n.village_code LIKE :pattern AND n.first_offered_at >= :start AND n.first_offered_at < :end
-    UNION ALL
-    SELECT 'provider_needs', to_jsonb(n) FROM rm_need_providers n
-    WHERE n.village_code LIKE :pattern AND n.first_offered_at >= :start AND n.first_offered_at < :end
-) x CROSS JOIN LATERAL rm_referral_facts(x.kind, x.r) f
-GROUP BY f.breakdown, f.key, f.dimension, f.value
+WITH r AS (
+    SELECT category, organization_id::text AS org, status, accepted_at IS NOT NULL AS accepted,
+           CASE WHEN accepted_at IS NOT NULL THEN rm_hours_bucket(accepted_at - offered_at) END AS to_accept,
+           CASE WHEN status = 'completed' AND ended_at IS NOT NULL THEN rm_hours_bucket(ended_at - offered_at) END
+               AS to_complete
+    FROM rm_referrals WHERE village_code LIKE :pattern AND offered_at >= :start AND offered_at < :end
+)
+SELECT CASE WHEN GROUPING(category) = 0 THEN 'category' ELSE 'provider' END AS breakdown,
+       COALESCE(category, org) AS key, GROUPING(status) = 0 AS counts, status, accepted,
+       GROUPING(to_accept) = 0 AND to_accept IS NOT NULL AS to_accept_counted, to_accept,
+       rm_hours_coarse(to_accept) AS accept_coarse,
+       GROUPING(to_complete) = 0 AND to_complete IS NOT NULL AS to_complete_counted, to_complete,
+       rm_hours_coarse(to_complete) AS complete_coarse, count(*) AS n
+FROM r
+GROUP BY GROUPING SETS ((category, status, accepted), (org, status, accepted), (category, to_accept), (org, to_accept),
+                        (category, to_complete), (org, to_complete))
+"""
+_NEED_ROWS = """
+SELECT 'category' AS breakdown, category AS key, served, count(*) AS n FROM rm_needs
+WHERE village_code LIKE :pattern AND first_offered_at >= :start AND first_offered_at < :end
+GROUP BY category, served
+UNION ALL
+SELECT 'provider', organization_id::text, served, count(*) FROM rm_need_providers
+WHERE village_code LIKE :pattern AND first_offered_at >= :start AND first_offered_at < :end
+GROUP BY organization_id, served
 """
 _NAMES = "SELECT organization_id, name FROM rm_organizations WHERE organization_id = ANY(:ids)"
 _COLUMNS = ["offered", "accepted", "declined", "expired", "completed", "needs", "needs_served", "share_served",
@@ -297,9 +310,23 @@ async def referral_performance(session: AsyncSession, place: Place, period: Peri
     if place.regency_pattern is None:
         for row in await _rows(session, _REFERRAL_ROWS, pattern=place.pattern, **_bounds(period)):
             for group in groups(row):
-                group.add(row.dimension, row.coarse if row.dimension in HOURS else row.value, row.n)
-                if row.dimension in HOURS:
-                    group.hours[row.dimension].fine[Decimal(row.coarse)][Decimal(row.value)] += row.n
+                if row.counts:
+                    group.add("offered", "", row.n)
+                    group.add("status", row.status, row.n)
+                    if row.accepted:
+                        group.add("accepted", "", row.n)
+                for metric, counted, fine, coarse in (("hours_to_accept", row.to_accept_counted, row.to_accept,
+                                                       row.accept_coarse),
+                                                      ("hours_to_complete", row.to_complete_counted, row.to_complete,
+                                                       row.complete_coarse)):
+                    if counted:
+                        group.add(metric, coarse, row.n)
+                        group.hours[metric].fine[Decimal(coarse)][Decimal(fine)] += row.n
+        for row in await _rows(session, _NEED_ROWS, pattern=place.pattern, **_bounds(period)):
+            for group in groups(row):
+                group.add("needs", "", row.n)
+                if row.served:
+                    group.add("needs_served", "", row.n)
     else:
         spans = {"regencies": place.regency_pattern, "start_day": period.start, "end_day": period.end,
                  **_whole_months(period)}

@@ -16,8 +16,7 @@ category and provider; hours in buckets of two significant figures.
 
 A report for a kabupaten or above sums the month counters of the whole months in its period and
 the day counters of the days at its edges, then reads the fine buckets of only the coarse buckets
-that hold a median; a kecamatan or desa report counts its rows with the
-same function (`rm_referral_facts`), so both give the same figures.
+that hold a median; a kecamatan or desa report groups its own rows.
 
 Revision ID: 0007
 Revises: 0006
@@ -90,9 +89,9 @@ def upgrade() -> None:
         )""",
         _NEED_TABLE.format(table="rm_needs", key="need_id"),
         _NEED_TABLE.format(table="rm_need_providers", key="need_id, organization_id"),
-        "CREATE INDEX rm_referrals_offered ON rm_referrals (offered_at)",
-        "CREATE INDEX rm_needs_offered ON rm_needs (first_offered_at)",
-        "CREATE INDEX rm_need_providers_offered ON rm_need_providers (first_offered_at)",
+        # a kecamatan or desa report reads its own rows
+        "CREATE INDEX rm_needs_place ON rm_needs (village_code text_pattern_ops)",
+        "CREATE INDEX rm_need_providers_place ON rm_need_providers (village_code text_pattern_ops)",
         # Hours rounded to two significant figures, never coarser than 0.1 h below 10 h: 0.1 h up
         # to 10 h, 1 h up to 100 h, 10 h up to 1,000 h, and so on (the limits are the half-steps,
         # so 9.97 h is 10, never 10.0). It never decreases as the hours grow, so the median of the
@@ -275,7 +274,6 @@ def downgrade() -> None:
         "DROP FUNCTION rm_referral_keys(text, timestamptz, timestamptz, timestamptz)",
         "DROP FUNCTION rm_hours_coarse(text)",
         "DROP FUNCTION rm_hours_bucket(interval)",
-        "DROP INDEX rm_referrals_offered",
         "DROP TABLE rm_need_providers",
         "DROP TABLE rm_needs",
         "DROP TABLE rm_referral_hours",
