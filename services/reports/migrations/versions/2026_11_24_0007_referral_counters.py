@@ -123,8 +123,6 @@ def upgrade() -> None:
             UNION ALL SELECT 'hours_to_complete', rm_hours_bucket(ended_at - offered_at)
                 WHERE offered_at IS NOT NULL AND status = 'completed' AND ended_at IS NOT NULL
         $$""",
-        "CREATE FUNCTION rm_month(at timestamptz) RETURNS date LANGUAGE sql IMMUTABLE AS "
-        "$$ SELECT date_trunc('month', at AT TIME ZONE 'UTC')::date $$",
         # Every fact a row counts towards: the moment it counts at, under its category and under its
         # provider. `kind` is 'referral' (a row of rm_referrals), 'needs' (rm_needs: a need counts
         # once, under its category) or 'provider_needs' (rm_need_providers: once per provider).
@@ -148,7 +146,8 @@ def upgrade() -> None:
               AND (kind = 'referral' OR g.breakdown = CASE WHEN kind = 'needs' THEN 'category' ELSE 'provider' END)
         $$""",
         # The old row's facts count -1 and the new row's +1, on the day and in the month they count
-        # at; written in key order (no deadlock cycle between consumers).
+        # at (the UTC month, as the summary's counters: `rm_child_month` of migration 0006); written in
+        # key order (no deadlock cycle between consumers).
         """
         CREATE FUNCTION rm_referrals_counted() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
@@ -163,7 +162,7 @@ def upgrade() -> None:
                 FROM (SELECT old_row AS r, -1 AS d UNION ALL SELECT new_row, 1) changed
                 CROSS JOIN LATERAL rm_referral_facts(TG_ARGV[0], changed.r) f
                 CROSS JOIN LATERAL (VALUES ('day', (f.at AT TIME ZONE 'UTC')::date),
-                                           ('month', rm_month(f.at))) s (span, starts)
+                                           ('month', rm_child_month(f.at))) s (span, starts)
                 GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(changed.d) <> 0
             ), fine AS (
                 INSERT INTO rm_referral_hours AS h (regency_code, breakdown, key, dimension, coarse, span, starts,
@@ -270,7 +269,6 @@ def downgrade() -> None:
         "DROP FUNCTION rm_needs_merged()",
         "DROP FUNCTION rm_referrals_counted()",
         "DROP FUNCTION rm_referral_facts(text, jsonb)",
-        "DROP FUNCTION rm_month(timestamptz)",
         "DROP FUNCTION rm_referral_keys(text, timestamptz, timestamptz, timestamptz)",
         "DROP FUNCTION rm_hours_coarse(text)",
         "DROP FUNCTION rm_hours_bucket(interval)",
