@@ -55,7 +55,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size,
                                statement_timeout=settings.database_statement_timeout_seconds)
-        tracing.instrument_engine(engine)
+        tracing.instrument_engine(engine, wanted=settings.trace_sql)
         app.state.engine = engine
         app.state.sessions = session_factory(engine, metrics=metrics)
         app.state.bus = EventBus(

@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     oidc_audience: str = "sprpa"
     jwks_url: str = ""
     log_level: str = "INFO"
+    trace_sql: bool | None = Field(default=None, description="a span per SQL statement; unset: only when traces "
+                                                             "are exported (OTEL_EXPORTER_OTLP_ENDPOINT)")
     secret_key: str = "change-me"
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest request body outside uploads")
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)

@@ -4,7 +4,12 @@ consumer's span continues that trace.
 
 Spans are exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (the standard
 OpenTelemetry variables apply: OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...). Without it
-spans are still made, so every log line carries a real trace id, but go nowhere.
+request and consumer spans are still made, so every log line carries a real trace id, but go nowhere.
+
+A span per SQL statement is made only when spans leave the process (or `SPRPA_<SERVICE>_TRACE_SQL`
+asks for it): it cost a third of each service's CPU on the flag-to-offers path, for spans nobody
+could see. One instrumentation (SQLAlchemy's) records them; asyncpg's would record every
+statement a second time.
 
 Spans carry route templates, event types, ids and SQL statements with their parameters left out,
 never query strings or values: the same rule as logs, no names, NIK or notes.
@@ -15,13 +20,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
-from opentelemetry import trace
-from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import __name__ as SQLALCHEMY_SCOPE
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.instrumentation.sqlalchemy.version import __version__ as sqlalchemy_instrumentation_version
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.semconv.metrics import MetricInstruments
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -31,19 +38,23 @@ _tracer = trace.get_tracer("sprpa")
 _URL_ATTRIBUTES = ("http.target", "http.url", "url.full", "url.query")
 
 
+def exporting() -> bool:
+    """Whether spans leave the process (an OTLP endpoint is configured)."""
+    return bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+
+
 def configure(service: str) -> None:
-    """Once per process: the SDK provider (exporting only when an endpoint is configured) and the
-    asyncpg instrumentation. Later calls (several apps in one test process) change nothing."""
+    """Once per process: the SDK provider, exporting only when an endpoint is configured. Later
+    calls (several apps in one test process) change nothing."""
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     provider = TracerProvider(resource=Resource.create({"service.name": f"sprpa-{service}",
                                                         "service.namespace": "sprpa"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    if exporting():
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    AsyncPGInstrumentor(capture_parameters=False).instrument()
 
 
 def instrument_app(app, service: str) -> None:
@@ -59,11 +70,20 @@ def instrument_app(app, service: str) -> None:
                                        excluded_urls="healthz,readyz,metrics")
 
 
-def instrument_engine(engine) -> None:
-    """Spans for the service's SQL (statements only; parameters are never recorded)."""
-    # The instrumentation declares sqlalchemy < 2.1 and would refuse 2.1 with an error at every start;
-    # the engine events it hooks are unchanged in 2.1 (tests/end_to_end/test_observability.py).
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False, skip_dep_check=True)
+def instrument_engine(engine, *, wanted: bool | None = None) -> None:
+    """Spans for the service's SQL (statements only; parameters are never recorded), when `wanted`,
+    or by default when spans are exported."""
+    if not (exporting() if wanted is None else wanted):
+        return
+    # The engine's tracer, as `SQLAlchemyInstrumentor().instrument(engine=...)` makes it, without
+    # that call's process-wide patches (it instruments once per process: a second engine, as in
+    # the tests' one process, would get none) or its check for SQLAlchemy < 2.1 (the engine events
+    # it hooks are unchanged in 2.1: tests/end_to_end/test_observability.py).
+    tracer = trace.get_tracer(SQLALCHEMY_SCOPE, sqlalchemy_instrumentation_version)
+    usage = metrics.get_meter(SQLALCHEMY_SCOPE, sqlalchemy_instrumentation_version).create_up_down_counter(
+        name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE, unit="connections",
+        description="The number of connections that are currently in state described by the state attribute.")
+    EngineTracer(tracer, engine.sync_engine, usage, enable_commenter=False)
 
 
 def active_traceparent() -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -36,18 +38,26 @@ class System:
     apps: dict[str, FastAPI]
 
 
-@pytest.fixture
-async def system(make_settings, issuer, tmp_path_factory):
+@asynccontextmanager
+async def running_system(make_settings, issuer, tmp_path_factory, **overrides) -> AsyncIterator[System]:
+    """The four services on one clock; `overrides` go to every service's settings."""
     clock = MovableClock(TODAY)
-    registry = create_registry(await make_settings(RegistrySettings,
+    registry = create_registry(await make_settings(RegistrySettings, **overrides,
                                                    import_spool_dir=tmp_path_factory.mktemp("spool")),
                                verifier=issuer.verifier(), clock=clock)
-    providers = create_providers(await make_settings(ProvidersSettings), verifier=issuer.verifier(), clock=clock)
-    referral = create_referral(await make_settings(ReferralSettings), verifier=issuer.verifier(), clock=clock)
-    reports = create_reports(await make_settings(ReportsSettings), verifier=issuer.verifier(), clock=clock)
+    providers = create_providers(await make_settings(ProvidersSettings, **overrides), verifier=issuer.verifier(),
+                                 clock=clock)
+    referral = create_referral(await make_settings(ReferralSettings, **overrides), verifier=issuer.verifier(),
+                               clock=clock)
+    reports = create_reports(await make_settings(ReportsSettings, **overrides), verifier=issuer.verifier(),
+                             clock=clock)
     async with running(registry) as reg, running(providers) as prov, running(referral) as ref, \
             running(reports) as rep:
         yield System(reg, prov, ref, rep, {"registry": registry, "providers": providers, "referral": referral,
                                            "reports": reports})
 
 
+@pytest.fixture
+async def system(make_settings, issuer, tmp_path_factory):
+    async with running_system(make_settings, issuer, tmp_path_factory) as started:
+        yield started

@@ -16,6 +16,7 @@ from opentelemetry.trace import SpanKind
 
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
+from tests.end_to_end.conftest import running_system
 from tests.end_to_end.test_faults import _assessed_children, _directory, _flag
 
 
@@ -47,7 +48,15 @@ def spans():
     _RECORDER.spans.clear()
 
 
-async def test_a_flag_is_one_trace_from_the_request_through_nats_into_the_engine_and_its_sql(system, as_, spans):
+@pytest.fixture
+async def traced(make_settings, issuer, tmp_path_factory):
+    """The system with a span per SQL statement, as when traces are exported."""
+    async with running_system(make_settings, issuer, tmp_path_factory, trace_sql=True) as started:
+        yield started
+
+
+async def test_a_flag_is_one_trace_from_the_request_through_nats_into_the_engine_and_its_sql(traced, as_, spans):
+    system = traced
     await _directory(system, as_("operator"))
     (child_id,) = await _assessed_children(system, as_, 1)
     resolved = await system.registry.get("/api/v1/regions/resolve", params={"name": "Pandanwangi Jerowaru"},
@@ -79,7 +88,8 @@ async def test_a_flag_is_one_trace_from_the_request_through_nats_into_the_engine
     assert "opentelemetry.instrumentation.sqlalchemy" in scopes, "SQLAlchemy's spans (sessions, ORM) as well"
 
 
-async def test_spans_carry_no_query_strings_and_no_personal_data(system, as_, spans):
+async def test_spans_carry_no_query_strings_and_no_personal_data(traced, as_, spans):
+    system = traced
     response = await system.registry.get("/api/v1/regions/resolve", params={"name": "Pandanwangi Jerowaru"},
                                          headers=as_("operator"))
     assert response.status_code == 200
@@ -93,6 +103,19 @@ async def test_spans_carry_no_query_strings_and_no_personal_data(system, as_, sp
     assert "Pandanwangi" not in values and "name=" not in values
     assert name not in values
     assert not nik or nik not in values
+
+
+async def test_sql_is_not_traced_when_spans_are_not_exported_but_requests_and_consumers_are(system, as_, spans):
+    """No OTLP endpoint here: a span per statement would cost CPU for spans that go nowhere."""
+    await _directory(system, as_("operator"))
+    (child_id,) = await _assessed_children(system, as_, 1)
+    spans.clear()
+    await _flag(system, as_, child_id)
+
+    await wait_until(lambda: any(span.kind == SpanKind.CONSUMER and span.attributes["sprpa.service"] == "referral"
+                                 for span in spans), timeout=30, what="the engine's consumer span")
+    assert any(span.kind == SpanKind.SERVER for span in spans)
+    assert not [span for span in spans if "db.system" in span.attributes or "db.system.name" in span.attributes]
 
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "sprpa-overview.json"
