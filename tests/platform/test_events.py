@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import nats
 import pytest
 from sqlalchemy import text
 
 from sprpa_shared.db import transaction
-from sprpa_shared.events.consumer import EventConsumer
+from sprpa_shared.events.consumer import EventConsumer, handle_once
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.events.streams import DEAD_LETTER_STREAM, ensure_consumer
@@ -197,3 +198,58 @@ async def _consumer_redelivered(js) -> bool:
         return False
     return info.delivered.stream_seq >= 3 and info.num_pending == 0
 
+
+
+async def _run_consumer_until_caught_up(pair, *, timeout: float = 30) -> None:
+    """The referral's flag consumer, started once every message is in the stream, so its first
+    fetch holds them all."""
+    subscription = flag_subscription(pair.referral.state.settings)
+    js = pair.registry.state.bus.js
+    consumer = EventConsumer(spec=subscription.spec, handlers=subscription.handlers,
+                             sessions=pair.referral.state.sessions, js=js, metrics=pair.referral.state.metrics)
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(lambda: consumer_caught_up(js, "REGISTRY", subscription.spec.durable), timeout=timeout,
+                         what="the consumer caught up")
+    finally:
+        await consumer.stop()
+        await task
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_the_events_of_one_fetch_commit_in_one_transaction_and_one_seen_before_has_no_second_effect(pair):
+    events = [flagged() for _ in range(5)]
+    envelopes = [await emit_committed(pair.registry, event) for event in events]
+    js = pair.registry.state.bus.js
+    await wait_until(lambda: _stream_has(js, 5))
+    settings = pair.referral.state.settings
+    subscription = flag_subscription(settings)
+    await handle_once(pair.referral.state.sessions, subscription.spec.durable, subscription.handlers, envelopes[2])
+
+    await _run_consumer_until_caught_up(pair)
+
+    assert sorted(await pair.effects()) == sorted(event.child_id for event in events), "each once"
+    connection = await asyncpg.connect(settings.asyncpg_url)
+    try:
+        transactions = await connection.fetchval(
+            "SELECT count(DISTINCT xmin::text) FROM inbox WHERE consumer = $1 AND event_id <> $2",
+            subscription.spec.durable, envelopes[2].id)
+    finally:
+        await connection.close()
+    assert transactions == 1, "the four new events of the fetch were recorded by one transaction"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_failing_event_rolls_its_fetch_back_and_the_others_are_handled_one_by_one(pair):
+    good = [flagged() for _ in range(4)]
+    for event in (good[0], good[1], flagged(ALWAYS_FAILS), good[2], good[3]):
+        await emit_committed(pair.registry, event)
+    js = pair.registry.state.bus.js
+    await wait_until(lambda: _stream_has(js, 5))
+
+    await _run_consumer_until_caught_up(pair)
+
+    assert sorted(await pair.effects()) == sorted(event.child_id for event in good), "each once, none lost"
+    await wait_until(lambda: _stream_has(js, 1, DEAD_LETTER_STREAM), what="the failing event dead-lettered")
+    letter = await js.get_msg(DEAD_LETTER_STREAM, 1)
+    assert Envelope.from_bytes(letter.data).data["child_id"] == str(ALWAYS_FAILS)

@@ -3,13 +3,20 @@
 The event id is recorded in the `inbox` table in the same transaction as the handler's side
 effect, and the message is acknowledged (double ack) only after that commit. A redelivered or
 replayed event finds its id already there and has no second effect.
+
+The messages of one fetch are handled in one transaction, in order, with one inbox INSERT: a
+flag's four offers reach a consumer together, and a transaction each (pool checkout and ping,
+BEGIN, inbox row, COMMIT) cost more than their handlers. If any of them fails, the whole
+transaction is rolled back and each message is handled again on its own, so a failing event
+delays the others of its fetch but never takes them with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 
 import nats.errors
 from nats.aio.msg import Msg
@@ -32,6 +39,11 @@ _RECORD = text(
     "INSERT INTO inbox (event_id, consumer, type) VALUES (:id, :consumer, :type) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
+_RECORD_ALL = text(
+    "INSERT INTO inbox (event_id, consumer, type) "
+    "SELECT id, :consumer, type FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS e (id, type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 async def handle_once(sessions: async_sessionmaker[AsyncSession], consumer: str, handlers: dict[str, Handler],
@@ -48,6 +60,30 @@ async def handle_once(sessions: async_sessionmaker[AsyncSession], consumer: str,
         if handler is not None:
             await handler(session, envelope)
         return True
+
+
+async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, handlers: dict[str, Handler],
+                     envelopes: list[Envelope], *, around: Callable[[Envelope], AbstractContextManager] | None = None
+                     ) -> list[bool]:
+    """`handle_once` for several events in one transaction, in order: all of their effects and
+    inbox rows commit together, or none does. An event recorded before, or twice in the list, is
+    handled once. `around` gives each handler call its context (the consumer's span)."""
+    async with transaction(sessions) as session:
+        connection = await session.connection()
+        recorded = await connection.execute(_RECORD_ALL, {
+            "consumer": consumer, "ids": [envelope.id for envelope in envelopes],
+            "types": [envelope.type for envelope in envelopes]})
+        new = {row.event_id for row in recorded}
+        handled = []
+        for envelope in envelopes:
+            first = envelope.id in new
+            new.discard(envelope.id)
+            handled.append(first)
+            handler = handlers.get(envelope.type)
+            if first and handler is not None:
+                with around(envelope) if around else contextlib.nullcontext():
+                    await handler(session, envelope)
+        return handled
 
 
 class PoisonMessage(Exception):
@@ -101,8 +137,7 @@ class EventConsumer:
             failures = 0
             if messages and messages[-1].metadata is not None:
                 self._metrics.consumer_pending.labels(self.spec.durable).set(messages[-1].metadata.num_pending)
-            for message in messages:
-                await self.process(message)
+            await self.process_all(messages)
         await self._drop_subscription()
 
     async def stop(self) -> None:
@@ -118,23 +153,59 @@ class EventConsumer:
                 await self._subscription.unsubscribe()
         self._subscription = None
 
+    async def process_all(self, messages: list[Msg]) -> None:
+        """A fetch's messages in one transaction (see the module's doc); one by one if that fails."""
+        readable: list[tuple[Msg, Envelope]] = []
+        for message in messages:
+            try:
+                readable.append((message, _parse(message)))
+            except PoisonMessage as exc:
+                await self._failed(message, "unknown", exc)
+        if len(readable) < 2:
+            for message, _ in readable:
+                await self.process(message)
+            return
+        envelopes = [envelope for _, envelope in readable]
+        subjects = {envelope.id: message.subject for message, envelope in readable}
+        try:
+            await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
+                             around=lambda envelope: self._span(envelope, subjects[envelope.id]))
+        except Exception as exc:  # noqa: BLE001 - nothing of the batch committed: each on its own decides
+            log.info("batch rolled back; handling its events one by one", consumer=self.spec.durable,
+                     events=len(envelopes), error=type(exc).__name__)
+            for message, _ in readable:
+                await self.process(message)
+            return
+        for envelope in envelopes:
+            self._metrics.events_consumed.labels(consumer=self.spec.durable, type=envelope.type, result="ok").inc()
+        await asyncio.gather(*(self._ack(message) for message, _ in readable))
+
+    @contextlib.contextmanager
+    def _span(self, envelope: Envelope, subject: str) -> Iterator[None]:
+        with tracing.consuming(service=self.spec.durable.split("-", 1)[0], consumer=self.spec.durable,
+                               subject=subject, event_type=envelope.type, event_id=str(envelope.id),
+                               traceparent=envelope.traceparent):
+            bind_traceparent(tracing.active_traceparent() or new_traceparent(envelope.traceparent))
+            yield
+
+    @staticmethod
+    async def _ack(message: Msg) -> None:
+        with contextlib.suppress(Exception):  # if the ack is lost, the redelivery is a no-op
+            await message.ack_sync()
+
     async def process(self, message: Msg) -> None:
         """Handle one message: effect + inbox row in one transaction, then ack; or NAK / dead-letter."""
         event_type = "unknown"
         try:
             envelope = _parse(message)
             event_type = envelope.type
-            with tracing.consuming(service=self.spec.durable.split("-", 1)[0], consumer=self.spec.durable,
-                                   subject=message.subject, event_type=event_type, event_id=str(envelope.id),
-                                   traceparent=envelope.traceparent):
-                bind_traceparent(tracing.active_traceparent() or new_traceparent(envelope.traceparent))
+            with self._span(envelope, message.subject):
                 await self._handle(envelope)
         except Exception as exc:  # noqa: BLE001 - every failure is either retried or dead-lettered
             await self._failed(message, event_type, exc)
             return
         self._metrics.events_consumed.labels(consumer=self.spec.durable, type=event_type, result="ok").inc()
-        with contextlib.suppress(Exception):  # if the ack is lost, the redelivery is a no-op
-            await message.ack_sync()
+        await self._ack(message)
 
     async def _handle(self, envelope: Envelope) -> None:
         await handle_once(self._sessions, self.spec.durable, self._handlers, envelope)
