@@ -27,7 +27,7 @@ from referral import sla
 from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.directory import repository
 from referral.kabupaten.service import Rules
-from referral.matching.rules import Match, match
+from referral.matching.rules import Candidate, Match, match
 from referral.referrals.lifecycle import HOLDS_CAPACITY, Status
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
@@ -73,19 +73,23 @@ class Step:
             service_id=referral.offering_id, backbone=referral.backbone, status=referral.status,
             reason=referral.reason, outcome=referral.outcome, on=self.now.date()))
 
-    async def finish(self) -> None:
-        """Settle the case if no need waits any more, then emit the events in order."""
-        settled = await _settle(self.session, self.case, self.now)
+    async def finish(self, *, needs: list[Need] | None = None) -> None:
+        """Settle the case if no need waits any more, then emit the events in order. `needs`: all
+        of the case's needs, when the caller holds them (a case just opened), to save reading them."""
+        settled = await _settle(self.session, self.case, self.now, needs)
         events = list(self.events)
         if settled and events and isinstance(events[-1], ReferralStatusChanged):
             events[-1] = events[-1].model_copy(update={"all_needs_settled": True})
         await emit_all(self.session, events, at=self.now)
 
 
-async def _settle(session: AsyncSession, case: Case, now: datetime) -> bool:
+async def _settle(session: AsyncSession, case: Case, now: datetime, needs: list[Need] | None) -> bool:
     if case.status == "refused":
         return False
-    statuses = (await session.exec(select(Need.status).where(Need.case_id == case.id))).all()
+    if needs is not None:
+        statuses = [need.status for need in needs]
+    else:
+        statuses = (await session.exec(select(Need.status).where(Need.case_id == case.id))).all()
     settled = bool(statuses) and all(status in NeedStatus.SETTLED for status in statuses)
     if settled and case.status != "settled":
         case.status, case.settled_at = "settled", now
@@ -120,9 +124,13 @@ async def referrals_of(session: AsyncSession, need: Need) -> list[Referral]:
     return list((await session.exec(query.with_for_update())).all())
 
 
-async def fill(step: Step, need: Need, rules: Rules) -> None:
-    """Bring the need's offers up to `parallel_offers`; backbone or unmet when nobody is left."""
-    referrals = await referrals_of(step.session, need)
+async def fill(step: Step, need: Need, rules: Rules, *, new: bool = False,
+               found: list[Candidate] | None = None) -> None:
+    """Bring the need's offers up to `parallel_offers`; backbone or unmet when nobody is left.
+
+    `new`: the need was just made and has no referral yet; `found`: the kabupaten's candidate
+    offerings in the need's category, when the caller read them for several needs at once."""
+    referrals = [] if new else await referrals_of(step.session, need)
     if any(r.status in HOLDS_CAPACITY for r in referrals):
         return
     out = [r for r in referrals if r.status == Status.OFFERED]
@@ -133,7 +141,7 @@ async def fill(step: Step, need: Need, rules: Rules) -> None:
     missing = rules.parallel_offers - len(out)
     if missing > 0:
         tried = {r.organization_id for r in referrals}
-        for chosen in await _next_candidates(step, need, tried, missing):
+        for chosen in await _next_candidates(step, need, tried, missing, found):
             out.append(offer(step, need, rules, organization_id=chosen.candidate.organization_id,
                              offering_id=chosen.candidate.offering_id, area=chosen.area))
     if out:
@@ -142,9 +150,11 @@ async def fill(step: Step, need: Need, rules: Rules) -> None:
     await _to_backbone(step, need, rules, reason="exhausted" if referrals else "no_candidates")
 
 
-async def _next_candidates(step: Step, need: Need, tried: set[uuid.UUID], wanted: int) -> list[Match]:
+async def _next_candidates(step: Step, need: Need, tried: set[uuid.UUID], wanted: int,
+                           found: list[Candidate] | None) -> list[Match]:
     case = step.case
-    found = await repository.candidates(step.session, regency_code=case.regency_code, category=need.category)
+    if found is None:
+        found = await repository.candidates(step.session, regency_code=case.regency_code, category=need.category)
     eligible, _ = match(ChildNeed(category=need.category, village_code=case.village_code, age=case.age, sex=case.sex),
                         found, step.now.date())
     chosen: list[Match] = []

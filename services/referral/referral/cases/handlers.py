@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from referral import engine
 from referral.cases.models import Case, Need
+from referral.directory import repository
 from referral.kabupaten.service import rules_for
 from referral.referrals.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
@@ -49,12 +50,15 @@ async def open_case(session: AsyncSession, envelope: Envelope, *, settings: Refe
         await step.finish()
         return
     rules = await rules_for(session, settings, case.regency_code)
-    for category in dict.fromkeys(event.needs):
-        need = Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING)
-        session.add(need)
-        await session.flush()
-        await engine.fill(step, need, rules)
-    await step.finish()
+    needs = [Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING)
+             for category in dict.fromkeys(event.needs)]
+    session.add_all(needs)
+    await session.flush()  # the needs before their referrals
+    found = await repository.candidates_in(session, regency_code=case.regency_code,
+                                           categories=[need.category for need in needs])
+    for need in needs:
+        await engine.fill(step, need, rules, new=True, found=found.get(need.category, []))
+    await step.finish(needs=needs)
 
 
 async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:

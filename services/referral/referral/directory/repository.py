@@ -23,6 +23,7 @@ SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.mi
 FROM replica_offerings o LEFT JOIN organization_stats s ON s.organization_id = o.organization_id
 """
 _OFFERINGS = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = :category AND NOT o.removed")
+_OFFERINGS_IN = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = ANY(:categories) AND NOT o.removed")
 _OFFERING = text(_COLUMNS + "WHERE o.id = :id AND NOT o.removed")
 _MOUS = text("""
 SELECT organization_id, regency_code, signed_date, valid_from, valid_until, terminated_on, service_categories
@@ -44,6 +45,17 @@ async def candidates(session: AsyncSession, *, regency_code: str, category: str)
     connection = await session.connection()
     rows = (await connection.execute(_OFFERINGS, {"regency": regency_code, "category": category})).all()
     return await _with_mous(session, rows)
+
+
+async def candidates_in(session: AsyncSession, *, regency_code: str, categories: list[str]
+                        ) -> dict[str, list[Candidate]]:
+    """`candidates` of several categories in one read, by category."""
+    connection = await session.connection()
+    rows = (await connection.execute(_OFFERINGS_IN, {"regency": regency_code, "categories": categories})).all()
+    by_category: dict[str, list[Candidate]] = {}
+    for found in await _with_mous(session, rows):
+        by_category.setdefault(found.terms.category, []).append(found)
+    return by_category
 
 
 async def candidate(session: AsyncSession, offering_id: uuid.UUID) -> Candidate | None:
