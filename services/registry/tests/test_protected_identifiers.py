@@ -13,7 +13,8 @@ import pytest
 from registry.main import create_app
 from registry.protection import PROTECTED, rekey
 from registry.settings import RegistrySettings
-from registry.testing import KESILIR, child_payload
+from registry.testing import KESILIR, TODAY, child_payload
+from sprpa_shared.clock import MovableClock
 from sprpa_shared.protect import protector
 from sprpa_shared.testing.apps import database, running
 
@@ -46,14 +47,16 @@ async def _everything(app) -> str:
 
 
 async def test_the_database_holds_no_name_nik_or_note_and_the_api_still_gives_them(settings_with, issuer, as_):
-    app = create_app(await settings_with("k1", current="k1"), verifier=issuer.verifier())
+    # The test's day, not the machine's: the visit below is dated, and must not precede registration.
+    app = create_app(await settings_with("k1", current="k1"), verifier=issuer.verifier(), clock=MovableClock(TODAY))
     async with running(app) as api:
         household = (await api.post("/api/v1/households", headers=as_("cadre"),
                                     json={"village_code": KESILIR, "head_name": HEAD})).json()
         child = (await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(
             full_name=NAME, nik=NIK, household_id=household["id"]))).json()
-        await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
-            "visited_on": "2026-11-23", "working": False, "attendance": "school", "notes": NOTES})
+        visit = await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+            "visited_on": TODAY.date().isoformat(), "working": False, "attendance": "school", "notes": NOTES})
+        assert visit.status_code == 201, visit.text
         await api.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json=ASSESSMENT)
         flagged = await api.post(f"/api/v1/children/{child['id']}/flag", headers=as_("operator"), json={
             "root_causes": ["out_of_school"], "extra_needs": [], "consent": GUARDIAN})
