@@ -12,7 +12,8 @@ from registry.children.models import Child
 from sprpa_contracts.events import CaseStatusChanged
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict
-from sprpa_shared.events.outbox import emit
+from sprpa_shared.events.envelope import EventData
+from sprpa_shared.events.outbox import emit_all
 
 
 async def record(
@@ -32,9 +33,11 @@ async def record(
 
 
 async def move(
-    session: AsyncSession, *, child: Child, target: CaseStatus, principal: Principal, now: datetime, reason: str
+    session: AsyncSession, *, child: Child, target: CaseStatus, principal: Principal, now: datetime, reason: str,
+    then: tuple[EventData, ...] = (),
 ) -> None:
-    """Move the case to `target` if the lifecycle allows it; refuse with 409 and the reason if not."""
+    """Move the case to `target` if the lifecycle allows it; refuse with 409 and the reason if not.
+    `then`: events of the same change that follow the status change (one outbox write for all)."""
     current = CaseStatus(child.status)
     if not can_move(current, target):
         raise Conflict(
@@ -47,10 +50,10 @@ async def move(
     child.version += 1
     session.add(child)
     await record(session, child=child, principal=principal, now=now, from_status=current.value, reason=reason)
-    await emit(
+    await emit_all(
         session,
-        CaseStatusChanged(child_id=child.id, village_code=child.village_code, from_status=current.value,
-                          to_status=target.value),
+        [CaseStatusChanged(child_id=child.id, village_code=child.village_code, from_status=current.value,
+                           to_status=target.value), *then],
         at=now,
     )
 

@@ -18,7 +18,6 @@ from registry.children.service import age_on, announce_update, reclassify
 from sprpa_contracts.events import CaseFlagged
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
 CONSENT_SCOPE = ["share_with_mou_providers"]
@@ -86,7 +85,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         # No guardian consent (the guardian may be the exploiter): a second person approves first.
         record.approval = "pending"
         return record
-    await _activate(session, child=child, record=record, principal=principal, now=now, age=age)
+    await _activate(session, child=child, record=record, consent=consent, principal=principal, now=now, age=age)
     return record
 
 
@@ -104,8 +103,9 @@ async def approve(session: AsyncSession, *, child: Child, principal: Principal, 
                        current_status=child.status)
     record.approval, record.approved_by, record.approved_at = "approved", principal.subject, now
     session.add(record)
-    await _activate(session, child=child, record=record, principal=principal, now=now,
-                    age=age_on(child.birth_date, now.date()), reason="override approved: ")
+    await _activate(session, child=child, record=record, consent=await session.get(Consent, record.consent_id),
+                    principal=principal, now=now, age=age_on(child.birth_date, now.date()),
+                    reason="override approved: ")
     return record
 
 
@@ -115,16 +115,14 @@ async def _pending_flag(session: AsyncSession, child: Child) -> Flag | None:
     return (await session.exec(query)).first()
 
 
-async def _activate(session: AsyncSession, *, child: Child, record: Flag, principal: Principal, now: datetime,
-                    age: int, reason: str = "") -> None:
+async def _activate(session: AsyncSession, *, child: Child, record: Flag, consent: Consent, principal: Principal,
+                    now: datetime, age: int, reason: str = "") -> None:
     """The case becomes flagged and `case.flagged` goes out for the referral engine."""
-    consent = await session.get(Consent, record.consent_id)
     child.flagged_as = child.classification["result"]
-    await history.move(session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
-                       reason=f"{reason}flagged with needs {', '.join(record.needs)}")
-    await emit(
-        session,
-        CaseFlagged(
+    await history.move(
+        session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
+        reason=f"{reason}flagged with needs {', '.join(record.needs)}",
+        then=(CaseFlagged(
             child_id=child.id,
             flag_id=record.id,
             consent_id=consent.id,
@@ -134,8 +132,7 @@ async def _activate(session: AsyncSession, *, child: Child, record: Flag, princi
             sex=child.sex,
             classification=child.classification["result"],
             needs=record.needs,
-        ),
-        at=now,
+        ),),
     )
 
 
