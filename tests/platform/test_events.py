@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sprpa_shared.db import transaction
 from sprpa_shared.events.consumer import EventConsumer, handle_once
 from sprpa_shared.events.envelope import Envelope
-from sprpa_shared.events.outbox import emit
+from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
 from sprpa_shared.events.streams import DEAD_LETTER_STREAM, ensure_consumer
 from sprpa_shared.testing import wait_until
 from tests.platform.conftest import ALWAYS_FAILS, flag_subscription, flagged
@@ -84,6 +84,27 @@ async def test_a_publish_jetstream_refuses_is_recorded_and_retried_without_stall
 async def _two(pair):
     effects = await pair.effects()
     return effects if len(effects) == 2 else None
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_the_events_of_one_change_are_written_in_their_order_wake_the_relay_and_are_published_in_it(pair):
+    events = [flagged() for _ in range(5)]
+    listener = await asyncpg.connect(pair.registry.state.settings.asyncpg_url)
+    woken: list[str] = []
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *args: woken.append(args[2]))
+    try:
+        async with transaction(pair.registry.state.sessions) as session:
+            envelopes = await emit_all(session, events)
+        await wait_until(lambda: woken, what="the relay's channel notified at commit")
+    finally:
+        await listener.close()
+
+    rows = await pair.registry_rows("SELECT id FROM outbox ORDER BY position")
+    assert [row["id"] for row in rows] == [envelope.id for envelope in envelopes]
+    js = pair.registry.state.bus.js
+    await wait_until(lambda: _stream_has(js, 5), what="the events published")
+    published = [Envelope.from_bytes((await js.get_msg("REGISTRY", sequence)).data).id for sequence in range(1, 6)]
+    assert published == [envelope.id for envelope in envelopes]
 
 
 async def test_rolled_back_transaction_publishes_nothing(pair):

@@ -40,11 +40,18 @@ CREATE TABLE inbox (
 )""",
 )
 
-_INSERT = text(
-    "INSERT INTO outbox (id, type, subject, envelope, created_at) "
-    "VALUES (:id, :type, :subject, CAST(:envelope AS jsonb), :created_at)"
+# The rows, in the order given, and the relay's wake-up in one round trip: the NOTIFY is delivered
+# at commit, dropped on rollback; a data-modifying CTE runs to completion though nothing reads it.
+_INSERT = text(f"""
+WITH written AS (
+    INSERT INTO outbox (id, type, subject, envelope, created_at)
+    SELECT id, type, subject, envelope::jsonb, created_at
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:subjects AS text[]),
+                CAST(:envelopes AS text[]), CAST(:created AS timestamptz[]))
+         WITH ORDINALITY AS e (id, type, subject, envelope, created_at, n)
+    ORDER BY n
 )
-_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+SELECT pg_notify('{NOTIFY_CHANNEL}', '')""")
 
 
 async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = None) -> Envelope:
@@ -53,15 +60,15 @@ async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = 
 
 
 async def emit_all(session: AsyncSession, events: list[EventData], *, at: datetime | None = None) -> list[Envelope]:
-    """Several events of one change, in order: one INSERT round trip and one NOTIFY for all of them."""
+    """Several events of one change, in order: one round trip writes them all and wakes the relay."""
     if not events:
         return []
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
     connection = await session.connection()  # same transaction as the caller's change
-    rows = [{"id": envelope.id, "type": envelope.type, "subject": data.subject(),
-             "envelope": envelope.model_dump_json(exclude_none=True), "created_at": envelope.time}
-            for envelope, data in zip(envelopes, events, strict=True)]
-    await connection.execute(_INSERT, rows if len(rows) > 1 else rows[0])
-    await connection.execute(_NOTIFY)  # delivered to the relay at commit, dropped on rollback
+    await connection.execute(_INSERT, {
+        "ids": [envelope.id for envelope in envelopes], "types": [envelope.type for envelope in envelopes],
+        "subjects": [data.subject() for data in events],
+        "envelopes": [envelope.model_dump_json(exclude_none=True) for envelope in envelopes],
+        "created": [envelope.time for envelope in envelopes]})
     return envelopes
