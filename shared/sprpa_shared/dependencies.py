@@ -34,7 +34,8 @@ async def _principal(request: Request) -> Principal:
     return principal
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a thread hop per request.
     return request.app.state.clock
 
 
