@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import flag_bench, import_bench, report_bench
+from bench import flag_bench, import_bench, read_bench, report_bench
 from bench.stack import BenchStack
 from sprpa_shared.stack import SERVICES
 
@@ -31,6 +32,34 @@ def machine() -> dict:
 def idle_rss(stack: BenchStack) -> dict:
     return {service.name: round(stack.service_process(service.name).memory_info().rss / 2**20, 1)
             for service in SERVICES}
+
+
+class PeakRss:
+    """Samples every service's RSS twice a second while the scenarios run; keeps each one's peak."""
+
+    def __init__(self, stack: BenchStack) -> None:
+        self.stack = stack
+        self.peaks: dict[str, float] = {}
+        self._task: asyncio.Task | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            for service in SERVICES:
+                try:
+                    rss = self.stack.service_process(service.name).memory_info().rss / 2**20
+                except (RuntimeError, psutil.Error):  # restarting: the next sample sees it
+                    continue
+                self.peaks[service.name] = round(max(self.peaks.get(service.name, 0.0), rss), 1)
+            await asyncio.sleep(0.5)  # the sampling period, not a wait for something
+
+    async def __aenter__(self) -> PeakRss:
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
 def markdown(report: dict) -> str:
@@ -72,7 +101,18 @@ def markdown(report: dict) -> str:
                 f"{rep['referral_rows']:,} referrals (GET /api/v1/reports/{name}) | "
                 f"p50 {figures['api_p50_ms']:,} ms | raw SQL GROUP BY p50 {figures['raw_sql_p50_ms']:,} ms | "
                 f"{figures['ratio_to_raw']}× | < 300 ms, ≤ 1× raw |")
+    if reads := report.get("reads"):
+        lines.append(
+            f"| GET child by id, {reads['clients']} concurrent clients × {reads['seconds_per_run']:g} s "
+            f"(district operator; authorised, audited, decrypted) | p50 {reads['api_p50_ms']} ms, "
+            f"p99 {reads['api_p99_ms']} ms, {reads['api_requests_per_second']:,} req/s "
+            f"({reads['audit_rows_written']:,} audit rows for {reads['api_reads_answered']:,} reads) | "
+            f"raw asyncpg fetch by id p50 {reads['raw_p50_ms']} ms, p99 {reads['raw_p99_ms']} ms, "
+            f"{reads['raw_requests_per_second']:,} req/s | {reads['ratio_p99_to_raw']}× (p99) | p99 ≤ 15 ms |")
     lines += ["", "Idle RSS per service (MB): " + ", ".join(f"{k} {v}" for k, v in report["idle_rss_mb"].items())]
+    if peaks := report.get("peak_rss_mb"):
+        lines.append("Peak RSS per service during the scenarios (MB): "
+                     + ", ".join(f"{k} {v}" for k, v in peaks.items()))
     return "\n".join(lines) + "\n"
 
 
@@ -85,14 +125,19 @@ async def main(args: argparse.Namespace) -> None:
     try:
         report = {"started": started, "machine": machine(), "stack_start_seconds": round(time.monotonic() - t0, 1),
                   "idle_rss_mb": idle_rss(stack)}
-        if "import" in args.scenarios:
-            report["import"] = await import_bench.run(stack, results, rows=args.rows, runs=args.runs)
-        if "reports" in args.scenarios:
-            report["reports"] = await report_bench.run(stack, children=args.report_children,
-                                                       referrals=3 * args.report_children, runs=max(5, args.runs))
-        if "flags" in args.scenarios:
-            report["flags"] = await flag_bench.run(stack, rates=args.flag_rates, seconds=args.flag_seconds,
-                                                   runs=args.runs)
+        async with PeakRss(stack) as peaks:
+            if "import" in args.scenarios:
+                report["import"] = await import_bench.run(stack, results, rows=args.rows, runs=args.runs)
+            if "reports" in args.scenarios:
+                report["reports"] = await report_bench.run(stack, children=args.report_children,
+                                                           referrals=3 * args.report_children,
+                                                           runs=max(5, args.runs))
+            if "flags" in args.scenarios:
+                report["flags"] = await flag_bench.run(stack, rates=args.flag_rates, seconds=args.flag_seconds,
+                                                       runs=args.runs)
+            if "reads" in args.scenarios:
+                report["reads"] = await read_bench.run(stack, seconds=args.read_seconds, runs=args.runs)
+        report["peak_rss_mb"] = peaks.peaks
     finally:
         stack.stop()
     (results / "results.json").write_text(json.dumps(report, indent=2))
@@ -105,11 +150,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--rows", type=int, default=1_000_000, help="survey rows in the import scenario")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; figures are medians")
-    parser.add_argument("--scenarios", type=lambda v: set(v.split(",")), default={"import", "flags", "reports"},
-                        help="comma-separated: import,flags,reports (default all)")
+    parser.add_argument("--scenarios", type=lambda v: set(v.split(",")),
+                        default={"import", "flags", "reports", "reads"},
+                        help="comma-separated: import,flags,reports,reads (default all)")
     parser.add_argument("--report-children", type=int, default=1_000_000,
                         help="children in the report scenario (three referrals each)")
     parser.add_argument("--flag-rates", type=lambda v: [float(x) for x in v.split(",")], default=[20.0, 100.0],
                         help="flags per second, comma-separated: a sustainable rate and the goal's 100")
     parser.add_argument("--flag-seconds", type=float, default=60.0, help="seconds of flagging per run")
+    parser.add_argument("--read-seconds", type=float, default=20.0, help="seconds of GET child by id per run")
     asyncio.run(main(parser.parse_args()))
