@@ -20,15 +20,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
-from pathlib import Path
 
 import asyncpg
 import httpx
 import psutil
 
 from bench.flag_bench import CONSENT, NEEDS, OFFERS_PER_FLAG, _children, _directory
-from bench.stack import BenchStack
+from bench.stack import BenchStack, dated_folder
 from sprpa_shared.embedded import EmbeddedPostgres, _postgres_bin, poll_until, port_is_free
 from sprpa_shared.testing import wait_until
 
@@ -181,8 +179,7 @@ def _healthy(state: dict) -> bool:
 
 
 async def main(args: argparse.Namespace) -> int:
-    data = Path(args.results) / f"chaos-{datetime.now():%Y%m%d-%H%M%S}"
-    data.parent.mkdir(parents=True, exist_ok=True)
+    data = dated_folder(args.results, "chaos")
     print(f"chaos: starting the supervised embedded stack in {data}", flush=True)
     stack = BenchStack.start(data, supervise=True,
                              env={"SPRPA_REFERRAL_CONSUMER_ACK_WAIT_SECONDS": str(ACK_WAIT)})

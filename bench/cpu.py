@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -23,8 +22,8 @@ import nats
 import psutil
 
 from bench import import_bench
-from bench.flag_bench import IN_FLIGHT, _children, _directory, _flag_run, percentile
-from bench.stack import BenchStack
+from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
+from bench.stack import BenchStack, dated_folder
 from bench.sustained import SERVICES, _sample
 from sprpa_shared.testing import wait_until
 
@@ -47,13 +46,10 @@ def _cpu_seconds(stack: BenchStack) -> dict[str, float]:
 
 
 async def main(args: argparse.Namespace) -> int:
-    results = Path(args.results) / f"cpu-{datetime.now():%Y%m%d-%H%M%S}"
-    results.parent.mkdir(parents=True, exist_ok=True)
+    results = dated_folder(args.results, "cpu")
     stack = BenchStack.start(results)
     try:
-        admin = {"Authorization": f"Bearer {stack.token('--role', 'national_admin')}"}
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:8102", timeout=60) as providers:
-            await _directory(providers, admin, stack)
+        admin = await prepared(stack)
         limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
             children = await _children(registry, admin, args.flags, await import_bench.villages(stack))

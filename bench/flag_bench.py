@@ -70,6 +70,14 @@ async def _directory(client: httpx.AsyncClient, headers: dict, stack: BenchStack
         await engine.close()
 
 
+async def prepared(stack: BenchStack) -> dict:
+    """A national admin's headers, once the bench directory is in place and in the engine's replica."""
+    admin = {"Authorization": f"Bearer {stack.token('--role', 'national_admin')}"}
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:8102", timeout=60) as providers:
+        await _directory(providers, admin, stack)
+    return admin
+
+
 async def _retried(client: httpx.AsyncClient, path: str, body: dict, headers: dict) -> httpx.Response:
     """Preparation only: a dropped keep-alive connection is retried (creation has an Idempotency-Key)."""
     for attempt in range(3):
@@ -216,16 +224,14 @@ async def _raw_round_trip(stack: BenchStack, rate: float, count: int) -> list[fl
 
 async def run(stack: BenchStack, *, rates: list[float], seconds: float, runs: int) -> list[dict]:
     """One result per rate: a sustainable rate shows the latency of the path, a higher one the queueing."""
-    admin = {"Authorization": f"Bearer {stack.token('--role', 'national_admin')}"}
+    admin = await prepared(stack)
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    async with httpx.AsyncClient(base_url="http://127.0.0.1:8102", headers=admin, timeout=60) as providers:
-        await _directory(providers, admin, stack)
     results = []
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
         needed = sum(int(rate * seconds) * runs for rate in rates)
-        prepared = time.perf_counter()
+        preparing = time.perf_counter()
         pool = await _children(registry, admin, needed, await import_bench.villages(stack))
-        prepare_seconds = time.perf_counter() - prepared
+        prepare_seconds = time.perf_counter() - preparing
         for rate in rates:
             flags_per_run = int(rate * seconds)
             flag_runs, raw_runs, used = [], [], []

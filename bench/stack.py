@@ -10,11 +10,19 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import psutil
 
 from sprpa_shared.embedded import free_port
+
+
+def dated_folder(results: str | Path, name: str) -> Path:
+    """`<results>/<name>-<local time>`, its parent created: where one run's stack keeps its data."""
+    folder = Path(results) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @dataclass

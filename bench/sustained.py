@@ -13,16 +13,14 @@ import contextlib
 import os
 import sys
 import time
-from datetime import datetime
-from pathlib import Path
 
 import asyncpg
 import httpx
 import nats
 
 from bench.chaos import VILLAGES, _invariants
-from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, _directory
-from bench.stack import BenchStack
+from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, prepared
+from bench.stack import BenchStack, dated_folder
 from sprpa_shared.stack import SERVICES as STACK_SERVICES
 from sprpa_shared.testing import wait_until
 
@@ -48,14 +46,10 @@ async def _sample(stack: BenchStack, js, started: float, flagged: int) -> dict:
 
 
 async def main(args: argparse.Namespace) -> int:
-    data = Path(args.results) / f"sustained-{datetime.now():%Y%m%d-%H%M%S}"
-    data.parent.mkdir(parents=True, exist_ok=True)
-    stack = BenchStack.start(data)
+    stack = BenchStack.start(dated_folder(args.results, "sustained"))
     try:
-        admin = {"Authorization": f"Bearer {stack.token('--role', 'national_admin')}"}
+        admin = await prepared(stack)
         limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:8102", timeout=60) as providers:
-            await _directory(providers, admin, stack)
         count = int(args.rate * args.seconds)
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
             children = await _children(registry, admin, count, VILLAGES)
