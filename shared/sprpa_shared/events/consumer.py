@@ -36,10 +36,6 @@ log = get_logger(__name__)
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 _RECORD = text(
-    "INSERT INTO inbox (event_id, consumer, type) VALUES (:id, :consumer, :type) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-)
-_RECORD_ALL = text(
     "INSERT INTO inbox (event_id, consumer, type) "
     "SELECT id, :consumer, type FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS e (id, type) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
@@ -51,15 +47,7 @@ async def handle_once(sessions: async_sessionmaker[AsyncSession], consumer: str,
     """Run the event's handler and record the event in the inbox, in one transaction.
 
     Returns False when the consumer had handled the event before (nothing was done again)."""
-    async with transaction(sessions) as session:
-        connection = await session.connection()
-        recorded = await connection.execute(_RECORD, {"id": envelope.id, "consumer": consumer, "type": envelope.type})
-        if recorded.first() is None:
-            return False  # seen before: no second effect
-        handler = handlers.get(envelope.type)
-        if handler is not None:
-            await handler(session, envelope)
-        return True
+    return (await handle_all(sessions, consumer, handlers, [envelope]))[0]
 
 
 async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, handlers: dict[str, Handler],
@@ -67,10 +55,11 @@ async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, 
                      ) -> list[bool]:
     """`handle_once` for several events in one transaction, in order: all of their effects and
     inbox rows commit together, or none does. An event recorded before, or twice in the list, is
-    handled once. `around` gives each handler call its context (the consumer's span)."""
+    handled once (False in the list returned). `around` gives each handler call its context (the
+    consumer's span)."""
     async with transaction(sessions) as session:
         connection = await session.connection()
-        recorded = await connection.execute(_RECORD_ALL, {
+        recorded = await connection.execute(_RECORD, {
             "consumer": consumer, "ids": [envelope.id for envelope in envelopes],
             "types": [envelope.type for envelope in envelopes]})
         new = {row.event_id for row in recorded}
