@@ -1,8 +1,11 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, utils
 
-from registry.duplicates.rules import Record, likeness
+from registry.duplicates.rules import Record, key_similarity, likeness, name_key, name_similarity
 
 SITI = Record("Siti Aminah", date(2012, 8, 5), "35.09.11", "3509114508120001")
 
@@ -39,3 +42,15 @@ def test_a_different_nik_does_not_hide_an_otherwise_identical_child():
     """NIKs are mistyped; same name, birth date and kecamatan is still worth a look."""
     result = likeness(SITI, Record("Siti Aminah", date(2012, 8, 5), "35.09.11", "3509114508120002"))
     assert result is not None and result.score == 1.0
+
+
+NAMES = st.text(alphabet=st.sampled_from("aAiIsStTmMnNh éÉ.-'\t"), max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, NAMES)
+def test_names_compare_by_their_keys_as_rapidfuzz_token_sort_does(a, b):
+    """The import compares precomputed keys; that must be exactly the token-sort ratio."""
+    reference = fuzz.token_sort_ratio(a, b, processor=utils.default_process) / 100.0
+    assert name_similarity(a, b) == reference
+    assert key_similarity(name_key(a), name_key(b)) == reference

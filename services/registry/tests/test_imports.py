@@ -9,6 +9,7 @@ import uuid
 import openpyxl
 import pytest
 
+from registry.imports import store
 from registry.main import create_app
 from registry.settings import RegistrySettings
 from sprpa_shared.protect import protector
@@ -154,6 +155,29 @@ async def test_possible_duplicates_are_flagged_on_import(api, as_, register):
     assert (duplicate["row"], duplicate["field"], duplicate["existing_child_id"]) == ("2", "nik", existing["id"])
 
 
+async def test_similar_names_are_flagged_on_import_against_the_registry_and_within_the_file(api, as_, register, db):
+    existing = await register(nik=None)  # Siti Aminah, born 2012-08-05 in Kesilir (35.09.11)
+    headers = as_("operator")
+    rows = [["Aminah  SITI", "female", "2012-08-07", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
+            ["Budi Santoso", "male", "2014-02-10", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
+            ["budi santosa", "male", "2014-02-11", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
+            ["Budi Santoso", "male", "2014-02-10", "", "35.09.27.2002", "in_school", "no", "", "", "", ""],
+            ["Siti Aminah", "female", "2012-08-01", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]]
+    response = await upload(api, headers, csv_bytes(ENGLISH, rows))
+    result = await finished(api, headers, response.json()["id"])
+    assert (result["created_children"], result["duplicate_rows"]) == (5, 3)
+    ids = {}
+    for row in await db.fetch("SELECT id, full_name, district_code FROM children"):
+        ids[(protector().open(row["full_name"]), row["district_code"])] = str(row["id"])
+    found = {(i["row"], i["field"], i["existing_child_id"])
+             for i in await issues(api, headers, response.json()["id"]) if i["kind"] == "duplicate"}
+    assert found == {
+        ("2", "full_name", existing["id"]),  # same name in another order, born 2 days apart
+        ("3", "full_name", ids[("budi santosa", "35.09.11")]),  # rows of the same file find each other
+        ("4", "full_name", ids[("Budi Santoso", "35.09.11")]),
+    }, "row 5 (another kecamatan) and row 6 (born 4 days before Siti) are not duplicates"
+
+
 async def test_import_respects_the_uploaders_area(api, as_, db):
     cadre = as_("cadre")
     response = await upload(api, cadre, csv_bytes(ENGLISH, GOOD))
@@ -195,3 +219,13 @@ async def test_oversized_upload_is_refused_before_it_is_read(make_settings, issu
         small_body_elsewhere = await api.post("/api/v1/households", content=b"x" * (2 * 1024 * 1024),
                                               headers={**as_("operator"), "content-type": "application/json"})
         assert small_body_elsewhere.status_code == 413
+
+
+async def test_the_import_keeps_at_most_its_limit_of_name_keys(api):  # the running app configures the keys
+    names = store.NameKeys(limit=3)
+    ids = [uuid.uuid4() for _ in range(5)]
+    for number, child in enumerate(ids):
+        names.remember(child, f"key {number}")
+    assert names.of(ids[4], "not opened: the key is known") == "key 4"
+    assert names.of(ids[0], protector().seal("Siti  AMINAH")) == "aminah siti", "forgotten, so decrypted"
+    assert len(names) == 3

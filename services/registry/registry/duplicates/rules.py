@@ -27,9 +27,21 @@ class Likeness:
     reasons: tuple[str, ...]
 
 
+def name_key(name: str) -> str:
+    """What names are compared by: case, punctuation and word order removed ("aminah siti").
+
+    Computed once per name when one name is compared with many (the import)."""
+    return " ".join(sorted(utils.default_process(name).split()))
+
+
+def key_similarity(a: str, b: str) -> float:
+    """The similarity of two name keys, in 0..1."""
+    return fuzz.ratio(a, b) / 100.0
+
+
 def name_similarity(a: str, b: str) -> float:
     """Word order and case do not matter ("Aminah Siti" is "Siti Aminah")."""
-    return fuzz.token_sort_ratio(a, b, processor=utils.default_process) / 100.0
+    return key_similarity(name_key(a), name_key(b))
 
 
 def likeness(new: Record, existing: Record) -> Likeness | None:
@@ -38,10 +50,15 @@ def likeness(new: Record, existing: Record) -> Likeness | None:
         return Likeness(1.0, ("same_nik",))
     if new.district_code != existing.district_code:
         return None
-    days = abs((new.birth_date - existing.birth_date).days)
+    return name_likeness(name_similarity(new.full_name, existing.full_name),
+                         abs((new.birth_date - existing.birth_date).days))
+
+
+def name_likeness(similarity: float, days: int) -> Likeness | None:
+    """`likeness` of two children of one kecamatan whose names are `similarity` alike and whose
+    birth dates are `days` apart."""
     if days > BIRTH_DATE_TOLERANCE_DAYS:
         return None
-    similarity = name_similarity(new.full_name, existing.full_name)
     if similarity < MIN_NAME_SIMILARITY:
         return None
     score = round(similarity - PENALTY_PER_DAY * days, 3)

@@ -222,6 +222,7 @@ class Importer:
         self.sessions = sessions
         self.stopping = stopping or threading.Event()
         self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
+        self._names = store.NameKeys()
         self._written = 0
         self._analysed_at = 1  # children statistics refreshed each time this import doubles what it wrote
 
@@ -342,7 +343,7 @@ class Importer:
             self._analysed_at = self._written
         return await store.write_batch(
             self.db, batch, import_id=self.id, sha256=self.row["sha256"], actor=self.row["actor"],
-            actor_role=self.row["actor_role"], now=self.clock.now(), refresh_statistics=refresh,
+            actor_role=self.row["actor_role"], now=self.clock.now(), names=self._names, refresh_statistics=refresh,
         )
 
     async def _progress(self, counts: dict, issues: list, *, total: bool = False) -> list:

@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from registry.cases.lifecycle import CaseStatus
-from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness
+from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, key_similarity, name_key, name_likeness
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import ChildRegistered
@@ -56,7 +56,7 @@ SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = A
 # Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
 # the same kecamatan and a birth date within the tolerance) and the rules compare the names.
 CANDIDATES = """
-SELECT s.row_number, c.id, c.full_name, c.birth_date, c.district_code, c.nik_index,
+SELECT s.row_number, c.id, c.full_name, abs(c.birth_date - s.birth_date) AS days,
        (s.nik_index IS NOT NULL AND c.nik_index = s.nik_index) AS same_nik
 FROM import_stage s
 JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
@@ -69,6 +69,35 @@ INSERT_ISSUES = """
 INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
 VALUES ($1, $2, 'duplicate', $3, $4, $5)
 """
+
+
+class NameKeys:
+    """The name keys of children by id, for one import's duplicate check.
+
+    A candidate is compared with every new row born near it in its kecamatan: across a large
+    import that is dozens of rows, and decrypting its name for each of them cost more than all
+    the rest of a row. The import's own rows are known in plaintext; a child already in the
+    registry is decrypted once. The oldest keys are forgotten past `limit`, which bounds memory.
+    """
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self.limit = limit
+        self._keys: dict[uuid.UUID, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def remember(self, child: uuid.UUID, key: str) -> None:
+        if len(self._keys) >= self.limit:
+            del self._keys[next(iter(self._keys))]
+        self._keys[child] = key
+
+    def of(self, child: uuid.UUID, stored_name: str) -> str:
+        key = self._keys.get(child)
+        if key is None:
+            key = name_key(protector().open(stored_name))
+            self.remember(child, key)
+        return key
 
 
 def child_id(sha256: str, row_number: int) -> uuid.UUID:
@@ -103,7 +132,7 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
 
 async def write_batch(
     connection: asyncpg.Connection, rows: list[ValidRow], *, import_id: uuid.UUID, sha256: str, actor: str,
-    actor_role: str, now: datetime, refresh_statistics: bool = False,
+    actor_role: str, now: datetime, names: NameKeys, refresh_statistics: bool = False,
 ) -> tuple[int, int]:
     """Insert the rows inside the caller's transaction; returns (children created, duplicates found)."""
     await connection.execute(STAGE)
@@ -122,26 +151,30 @@ async def write_batch(
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute("ANALYZE children")
-    duplicates = await _duplicates(connection, rows, created, import_id=import_id, sha256=sha256)
+    duplicates = await _duplicates(connection, rows, created, import_id=import_id, sha256=sha256, names=names)
     await connection.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
     return len(created), duplicates
 
 
 async def _duplicates(connection: asyncpg.Connection, rows: list[ValidRow], created: list[uuid.UUID], *,
-                      import_id: uuid.UUID, sha256: str) -> int:
+                      import_id: uuid.UUID, sha256: str, names: NameKeys) -> int:
     """One issue per new row that may be an existing child: the best match, a same NIK first."""
     created_ids = set(created)
-    new = {row.row_number: row for row in rows if child_id(sha256, row.row_number) in created_ids}
-    opened = protector()
+    new: dict[int, str] = {}
+    for row in rows:
+        id_ = child_id(sha256, row.row_number)
+        key = name_key(row.data.full_name)
+        names.remember(id_, key)
+        if id_ in created_ids:
+            new[row.row_number] = key
     best: dict[int, tuple[float, bool, uuid.UUID]] = {}
     for candidate in await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS):
-        data = new[candidate["row_number"]].data
         if candidate["same_nik"]:
             found = (2.0, True, candidate["id"])
         else:
-            alike = likeness(Record(data.full_name, data.birth_date, data.village_code[:8], None),
-                             Record(opened.open(candidate["full_name"]), candidate["birth_date"],
-                                    candidate["district_code"], None))
+            alike = name_likeness(key_similarity(new[candidate["row_number"]],
+                                                 names.of(candidate["id"], candidate["full_name"])),
+                                  candidate["days"])
             if alike is None:
                 continue
             found = (alike.score, False, candidate["id"])
