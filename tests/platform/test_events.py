@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from sprpa_shared.db import transaction
-from sprpa_shared.events.consumer import EventConsumer, handle_once
+from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
 from sprpa_shared.events.streams import DEAD_LETTER_STREAM, ensure_consumer
@@ -274,3 +274,26 @@ async def test_a_failing_event_rolls_its_fetch_back_and_the_others_are_handled_o
     await wait_until(lambda: _stream_has(js, 1, DEAD_LETTER_STREAM), what="the failing event dead-lettered")
     letter = await js.get_msg(DEAD_LETTER_STREAM, 1)
     assert Envelope.from_bytes(letter.data).data["child_id"] == str(ALWAYS_FAILS)
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_batch_handler_gets_each_run_of_its_new_events_in_one_call_and_in_order(pair):
+    calls = []
+
+    async def many(session, envelopes):
+        calls.append(("many", [envelope.data["n"] for envelope in envelopes]))
+
+    async def one(session, envelope):
+        calls.append(("one", [envelope.data["n"]]))
+
+    handlers = {"test.batched": BatchHandler(many), "test.single": one}
+    kinds = ["batched", "batched", "batched", "single", "single", "batched", "batched"]
+    envelopes = [Envelope(source="/test", type=f"test.{kind}", data={"n": n}) for n, kind in enumerate(kinds)]
+    sessions, consumer = pair.referral.state.sessions, "batch-handler-test"
+    await handle_once(sessions, consumer, handlers, envelopes[1])
+    calls.clear()
+
+    handled = await handle_all(sessions, consumer, handlers, envelopes)
+
+    assert handled == [True, False, True, True, True, True, True]
+    assert calls == [("many", [0, 2]), ("one", [3]), ("one", [4]), ("many", [5, 6])]

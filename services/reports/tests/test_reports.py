@@ -15,9 +15,12 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from reports.readmodels import handlers
 from reports.readmodels.rebuild import READ_MODELS, rebuild
 from reports.testing import NOW, counted, history
 from sprpa_contracts import events as ev
+from sprpa_shared.events.consumer import handle_all
+from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
 
@@ -298,3 +301,35 @@ async def test_an_event_shows_in_the_reports_within_a_second(reports, publish):
     p99 = took[round(0.99 * (len(took) - 1))]
     print(f"publish-to-report: p50 {took[len(took) // 2] * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
     assert p99 < 1.0
+
+
+async def test_a_run_of_registrations_is_written_at_once_with_the_effect_of_one_by_one(reports):
+    app, _ = reports
+    consumer = "reports-registry-run-test"
+    events = [ev.ChildRegistered(child_id=uuid.uuid4(), village_code=f"35.09.11.200{n % 3 + 1}",
+                                 sex=("female", "male")[n % 2], birth_year=2008 + n % 9,
+                                 mapping_categories=[["child_labour"], ["at_risk", "orphan"], []][n % 3],
+                                 classification=["worst_form", "child_labour", "not_at_risk"][n % 3],
+                                 school_status=["in_school", "out_of_school", None][n % 3],
+                                 living_arrangement=["with_family", None, "street"][n % 3]) for n in range(30)]
+    envelopes = [Envelope.wrap(event, time=NOW - timedelta(minutes=n)) for n, event in enumerate(events)]
+    by_type = handlers.handlers(consumer, handlers.REGISTRY)
+    async with database(app) as db:
+        counted_before = await db.fetchval("SELECT coalesce(sum(n), 0) FROM rm_child_counts WHERE dimension = 'all'")
+
+        assert await handle_all(app.state.sessions, consumer, by_type, envelopes + envelopes[:5]) == [True] * 30 + [
+            False] * 5
+
+        stored = {row["child_id"]: row for row in await db.fetch(
+            "SELECT * FROM rm_children WHERE child_id = ANY($1::uuid[])", [event.child_id for event in events])}
+        for event, envelope in zip(events, envelopes, strict=True):
+            row = stored[event.child_id]
+            assert (row["village_code"], row["sex"], row["birth_year"], row["mapping_categories"],
+                    row["classification"], row["school_at_intake"], row["school_status"], row["living_arrangement"],
+                    row["registered_at"], row["status"]) == (
+                event.village_code, event.sex, event.birth_year, event.mapping_categories, event.classification,
+                event.school_status, event.school_status, event.living_arrangement, envelope.time, "identified")
+        assert await db.fetchval("SELECT coalesce(sum(n), 0) FROM rm_child_counts WHERE dimension = 'all'") == (
+            counted_before + 30), "the counters count each child of the run once"
+        progress = await db.fetchrow("SELECT events, last_event_at FROM rm_progress WHERE consumer = $1", consumer)
+        assert (progress["events"], progress["last_event_at"]) == (30, NOW)

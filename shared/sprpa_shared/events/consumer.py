@@ -9,6 +9,9 @@ flag's four offers reach a consumer together, and a transaction each (pool check
 BEGIN, inbox row, COMMIT) cost more than their handlers. If any of them fails, the whole
 transaction is rolled back and each message is handled again on its own, so a failing event
 delays the others of its fetch but never takes them with it.
+
+A handler can be a `BatchHandler`: consecutive events of its type in a fetch then reach it in
+one call, so it can write them with one statement (a bulk import's registrations).
 """
 
 from __future__ import annotations
@@ -35,6 +38,20 @@ log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
+
+class BatchHandler:
+    """A handler given every event of a run of consecutive events of its type at once, in order.
+
+    It must have the effect of handling them one by one (the one-by-one path after a rollback,
+    and a run of one, call it with a single event)."""
+
+    def __init__(self, handle_many: Callable[[AsyncSession, list[Envelope]], Awaitable[None]]) -> None:
+        self.handle_many = handle_many
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
+        await self.handle_many(session, [envelope])
+
+
 _RECORD = text(
     "INSERT INTO inbox (event_id, consumer, type) "
     "SELECT id, :consumer, type FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS e (id, type) "
@@ -56,22 +73,30 @@ async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, 
     """`handle_once` for several events in one transaction, in order: all of their effects and
     inbox rows commit together, or none does. An event recorded before, or twice in the list, is
     handled once (False in the list returned). `around` gives each handler call its context (the
-    consumer's span)."""
+    consumer's span; a batch handler's run has the span of its first event)."""
     async with transaction(sessions) as session:
         connection = await session.connection()
         recorded = await connection.execute(_RECORD, {
             "consumer": consumer, "ids": [envelope.id for envelope in envelopes],
             "types": [envelope.type for envelope in envelopes]})
         new = {row.event_id for row in recorded}
-        handled = []
+        handled, runs = [], []
         for envelope in envelopes:
             first = envelope.id in new
             new.discard(envelope.id)
             handled.append(first)
-            handler = handlers.get(envelope.type)
-            if first and handler is not None:
-                with around(envelope) if around else contextlib.nullcontext():
-                    await handler(session, envelope)
+            if first and envelope.type in handlers:
+                if isinstance(handlers[envelope.type], BatchHandler) and runs and runs[-1][0].type == envelope.type:
+                    runs[-1].append(envelope)
+                else:
+                    runs.append([envelope])
+        for run in runs:
+            handler = handlers[run[0].type]
+            with around(run[0]) if around else contextlib.nullcontext():
+                if isinstance(handler, BatchHandler):
+                    await handler.handle_many(session, run)
+                else:
+                    await handler(session, run[0])
         return handled
 
 

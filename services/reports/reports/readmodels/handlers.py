@@ -1,4 +1,5 @@
-"""Event handlers that keep the read models: one upsert per event, in the inbox transaction.
+"""Event handlers that keep the read models: one upsert per event (one statement for a run of
+registrations), in the inbox transaction.
 
 Every handler gives the same tables whatever the order in which the three streams interleave
 (each stream arrives in its own order), so a rebuild by replay produces identical reports.
@@ -7,22 +8,28 @@ Newer facts win by event time, so a late or replayed older event changes nothing
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts import events as ev
+from sprpa_shared.events.consumer import BatchHandler
 from sprpa_shared.events.envelope import Envelope
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
-_CHILD_REGISTERED = text("""
+# A run of registrations (a bulk import's) is one statement.
+_CHILDREN_REGISTERED = text("""
 INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_categories, classification,
                          school_at_intake, school_status, living_arrangement, registered_at, status, status_at,
                          changed_at)
-VALUES (:child, :village, :sex, :birth_year, :mapping, :classification, :school, :school, :living, :at,
-        'identified', :at, :at)
+SELECT child_id, village_code, sex, birth_year, mapping_categories, classification, school_status, school_status,
+       living_arrangement, at, 'identified', at, at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
+    child_id uuid, village_code text, sex text, birth_year smallint, mapping_categories text[], classification text,
+    school_status text, living_arrangement text, at timestamptz)
 ON CONFLICT (child_id) DO NOTHING
 """)
 _CHILD_UPDATED = text("""
@@ -89,9 +96,9 @@ ON CONFLICT (offering_id) DO UPDATE SET category = EXCLUDED.category, course_typ
 WHERE rm_offerings.version < EXCLUDED.version
 """)
 _PROGRESS = text("""
-INSERT INTO rm_progress (consumer, last_event_at, applied_at, events) VALUES (:consumer, :at, now(), 1)
+INSERT INTO rm_progress (consumer, last_event_at, applied_at, events) VALUES (:consumer, :at, now(), :events)
 ON CONFLICT (consumer) DO UPDATE SET last_event_at = GREATEST(rm_progress.last_event_at, EXCLUDED.last_event_at),
-    applied_at = now(), events = rm_progress.events + 1
+    applied_at = now(), events = rm_progress.events + EXCLUDED.events
 """)
 ENDED = {"declined", "completed", "expired", "withdrawn", "cancelled"}
 
@@ -100,11 +107,16 @@ async def _run(session: AsyncSession, statement, **params) -> None:
     await (await session.connection()).execute(statement, params)
 
 
-async def child_registered(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.ChildRegistered.model_validate(envelope.data)
-    await _run(session, _CHILD_REGISTERED, child=e.child_id, village=e.village_code, sex=e.sex,
-               birth_year=e.birth_year, mapping=e.mapping_categories, classification=e.classification,
-               school=e.school_status, living=e.living_arrangement, at=envelope.time)
+async def children_registered(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    rows = []
+    for envelope in envelopes:
+        e = ev.ChildRegistered.model_validate(envelope.data)
+        rows.append({**e.model_dump(mode="json", include=_REGISTERED_FIELDS), "at": envelope.time.isoformat()})
+    await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
+
+
+_REGISTERED_FIELDS = {"child_id", "village_code", "sex", "birth_year", "mapping_categories", "classification",
+                      "school_status", "living_arrangement"}
 
 
 async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
@@ -173,20 +185,27 @@ async def offering_changed(session: AsyncSession, envelope: Envelope) -> None:
                course=e.course_type, version=e.version)
 
 
-def _with_progress(consumer: str, handler: Handler) -> Handler:
+def _with_progress(consumer: str, handler: Handler | BatchHandler) -> Handler | BatchHandler:
+    if isinstance(handler, BatchHandler):
+        async def handle_many(session: AsyncSession, envelopes: list[Envelope]) -> None:
+            await handler.handle_many(session, envelopes)
+            await _run(session, _PROGRESS, consumer=consumer, at=max(e.time for e in envelopes), events=len(envelopes))
+
+        return BatchHandler(handle_many)
+
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
         await handler(session, envelope)
-        await _run(session, _PROGRESS, consumer=consumer, at=envelope.time)
+        await _run(session, _PROGRESS, consumer=consumer, at=envelope.time, events=1)
 
     return handle
 
 
-def handlers(consumer: str, by_type: dict[str, Handler]) -> dict[str, Handler]:
+def handlers(consumer: str, by_type: dict[str, Handler | BatchHandler]) -> dict[str, Handler | BatchHandler]:
     return {event_type: _with_progress(consumer, handler) for event_type, handler in by_type.items()}
 
 
 REGISTRY = {
-    ev.ChildRegistered.event_type: child_registered, ev.ChildUpdated.event_type: child_updated,
+    ev.ChildRegistered.event_type: BatchHandler(children_registered), ev.ChildUpdated.event_type: child_updated,
     ev.CaseStatusChanged.event_type: case_moved, ev.VisitRecorded.event_type: visit_recorded,
     ev.ChildMerged.event_type: child_merged, ev.CaseFlagged.event_type: case_flagged,
     ev.ChildErased.event_type: child_erased,
