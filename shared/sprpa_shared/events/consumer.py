@@ -1,8 +1,9 @@
 """The idempotent inbox consumer: a durable pull consumer whose handler runs in one transaction.
 
 The event id is recorded in the `inbox` table in the same transaction as the handler's side
-effect, and the message is acknowledged (double ack) only after that commit. A redelivered or
-replayed event finds its id already there and has no second effect.
+effect, and the message is acknowledged only after that commit (double ack: for a fetch, the
+server confirms the last ack). A redelivered or replayed event finds its id already there and
+has no second effect.
 
 The messages of one fetch are handled in one transaction, in order, with one inbox INSERT: a
 flag's four offers reach a consumer together, and a transaction each (pool checkout and ping,
@@ -192,7 +193,7 @@ class EventConsumer:
             return
         for envelope in envelopes:
             self._metrics.events_consumed.labels(consumer=self.spec.durable, type=envelope.type, result="ok").inc()
-        await asyncio.gather(*(self._ack(message) for message, _ in readable))
+        await self._ack_all([message for message, _ in readable])
 
     @contextlib.contextmanager
     def _span(self, envelope: Envelope, subject: str) -> Iterator[None]:
@@ -201,6 +202,17 @@ class EventConsumer:
                                traceparent=envelope.traceparent):
             bind_traceparent(tracing.active_traceparent() or new_traceparent(envelope.traceparent))
             yield
+
+    @classmethod
+    async def _ack_all(cls, messages: list[Msg]) -> None:
+        """Acks a fetch's messages in order and waits for the server's confirmation of the last one
+        only: one round trip for the fetch instead of one per message. The server reads a
+        connection's acks in the order they were sent; and an ack that was lost all the same only
+        means a redelivery, which the inbox makes a no-op."""
+        for message in messages[:-1]:
+            with contextlib.suppress(Exception):
+                await message.ack()
+        await cls._ack(messages[-1])
 
     @staticmethod
     async def _ack(message: Msg) -> None:
