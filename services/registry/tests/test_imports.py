@@ -14,7 +14,7 @@ from registry.main import create_app
 from registry.settings import RegistrySettings
 from sprpa_shared.protect import protector
 from sprpa_shared.testing import wait_until
-from sprpa_shared.testing.apps import running
+from sprpa_shared.testing.apps import database, running
 
 ENGLISH = ["full_name", "sex", "birth_date", "nik", "village_code", "school_status", "working", "sector",
            "hours_per_day", "hours_per_week", "hazards"]
@@ -219,6 +219,50 @@ async def test_oversized_upload_is_refused_before_it_is_read(make_settings, issu
         small_body_elsewhere = await api.post("/api/v1/households", content=b"x" * (2 * 1024 * 1024),
                                               headers={**as_("operator"), "content-type": "application/json"})
         assert small_body_elsewhere.status_code == 413
+
+
+async def test_an_import_of_many_batches_checks_counts_and_writes_each_row_once(make_settings, issuer, clock, as_,
+                                                                                tmp_path):
+    """Batches of 2: each is read, validated and staged while the one before is written."""
+    settings = await make_settings(RegistrySettings, import_batch_rows=2, import_spool_dir=tmp_path)
+    app = create_app(settings, verifier=issuer.verifier(), clock=clock)
+    header = [*ENGLISH, "village", "district", "regency"]
+    rows = [
+        GOOD[0] + ["", "", ""], GOOD[1] + ["", "", ""], BAD[0] + ["", "", ""], GOOD[2] + ["", "", ""],
+        [""] * len(header),  # a blank row is skipped, not counted
+        ["budi santosa", "male", "2014-02-11", "", "35.09.11.2007", "in_school", "no", "", "", "", ""] + ["", "", ""],
+        BAD[2] + ["", "", ""],
+        ["Ayu Rahmawati", "female", "2011-08-05", "", "", "in_school", "no", "", "", "", "",
+         "Seelos", "Gangga", "Lombok Utara"],
+        ["Rina", "female", "2012-01-01", "", "", "in_school", "no", "", "", "", "", "Sukoreno", "", "Jember"],
+    ]
+    headers = as_("admin")
+    async with running(app) as api, database(app) as db:
+        response = await upload(api, headers, csv_bytes(header, rows))
+        result = await finished(api, headers, response.json()["id"])
+        assert (result["status"], result["total_rows"], result["processed_rows"], result["valid_rows"],
+                result["error_rows"], result["created_children"], result["duplicate_rows"]) == (
+            "completed", 8, 8, 5, 3, 5, 1)
+        ids = {protector().open(row["full_name"]): str(row["id"]) for row in
+               await db.fetch("SELECT id, full_name FROM children")}
+        assert sorted(ids) == ["Ayu Rahmawati", "Budi Santoso", "Dewi Lestari", "Siti Aminah", "budi santosa"]
+        report = [(r["row"], r["kind"], r["field"], r["existing_child_id"])
+                  for r in await issues(api, headers, response.json()["id"])]
+        assert sorted(report) == [("10", "error", "village", ""), ("4", "error", "village_code", ""),
+                                  ("7", "duplicate", "full_name", ids["Budi Santoso"]),
+                                  ("8", "error", "work.hours_per_week", "")], "row 7 found row 3, 2 batches before"
+
+        refused = await upload(api, headers, csv_bytes(header, rows), mode="all_or_nothing")
+        result = await finished(api, headers, refused.json()["id"])
+        assert (result["status"], result["error_rows"], result["created_children"]) == ("failed", 3, 0)
+        assert await db.fetchval("SELECT count(*) FROM children") == 5
+
+        good = [row for number, row in enumerate(rows, start=2) if number in (2, 3, 5, 7, 9)]
+        accepted = await upload(api, headers, csv_bytes(header, good), mode="all_or_nothing")
+        result = await finished(api, headers, accepted.json()["id"])
+        assert (result["status"], result["total_rows"], result["created_children"], result["duplicate_rows"]) == (
+            "completed", 5, 5, 5), "each row is like a child of the first import"
+        assert await db.fetchval("SELECT count(*) FROM children") == 10
 
 
 async def test_the_import_keeps_at_most_its_limit_of_name_keys(api):  # the running app configures the keys

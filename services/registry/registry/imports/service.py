@@ -22,7 +22,7 @@ from fastapi import FastAPI, UploadFile
 
 from registry.imports import reader, store
 from registry.imports.columns import map_headers
-from registry.imports.validation import Places, ValidRow, validate_row
+from registry.imports.validation import Places, validate_row
 from registry.places import repository as places_repository
 from registry.places.names import is_ambiguous, rank
 from sprpa_shared.auth.principal import Principal, Role
@@ -36,7 +36,6 @@ NOTIFY = "registry_imports"
 HOST = socket.gethostname()
 CHUNK = 1024 * 1024
 REQUIRED = {"full_name", "sex", "birth_date", "school_status"}
-PROGRESS_EVERY = 5000
 CHECK_STOP_EVERY = 1000
 
 
@@ -250,20 +249,49 @@ class Importer:
         return Places(villages=frozenset(r["code"] for r in rows if r["level"] == 4),
                       districts=frozenset(r["code"] for r in rows if r["level"] == 3))
 
-    async def _rows(self, places: Places):
-        """(row number, valid row or None, errors) for every data row of the file."""
-        rows = reader.rows(self.path, self.row["file_format"])
-        columns = map_headers([str(cell or "") for cell in next(rows, [])])
+    async def _batches(self, places: Places, *, stage: bool):
+        """The file's rows in batches: (rows read, their errors, the valid rows staged or None).
+
+        A batch is read, validated and staged on a worker thread while the caller writes the one
+        before: on two cores PostgreSQL's writes and the Python per row overlap. Use it under
+        `contextlib.aclosing`, so the batch being prepared is waited for whatever happens."""
+        loop = asyncio.get_running_loop()
         today = self.clock.now().date()
-        for number, cells in enumerate(rows, start=2):
-            if number % CHECK_STOP_EVERY == 0 and self.stopping.is_set():
-                raise Interrupted()
-            if not any(cell not in (None, "") for cell in cells):
-                continue
-            values = {name: cells[index] for index, name in columns.items() if index < len(cells)}
-            valid, errors = await validate_row(number, values, places=places, resolve=self._resolve,
+        rows = reader.rows(self.path, self.row["file_format"])
+        columns = map_headers([str(cell or "") for cell in await asyncio.to_thread(next, rows, [])])
+        numbered = enumerate(rows, start=2)
+
+        def resolve(village: str, district: str | None, regency: str | None):  # on the worker thread
+            return asyncio.run_coroutine_threadsafe(self._resolve(village, district, regency), loop).result()
+
+        def prepare() -> tuple[int, list[tuple], store.Staged | None] | None:
+            read, valid, errors = 0, [], []
+            for number, cells in numbered:
+                if number % CHECK_STOP_EVERY == 0 and self.stopping.is_set():
+                    raise Interrupted()
+                if not any(cell not in (None, "") for cell in cells):
+                    continue
+                read += 1
+                values = {name: cells[index] for index, name in columns.items() if index < len(cells)}
+                row, row_errors = validate_row(number, values, places=places, resolve=resolve,
                                                principal=self.principal, today=today)
-            yield number, valid, errors
+                if row is not None:
+                    valid.append(row)
+                errors += [(self.id, number, "error", e["field"], e["message"], None) for e in row_errors]
+                if read >= self.batch_rows:
+                    break
+            if not read:
+                return None
+            return read, errors, store.stage(valid, sha256=self.row["sha256"], now=self.clock.now()) if stage else None
+
+        pending = asyncio.ensure_future(asyncio.to_thread(prepare))
+        try:
+            while (batch := await pending) is not None:
+                pending = asyncio.ensure_future(asyncio.to_thread(prepare))
+                yield batch
+        finally:
+            with contextlib.suppress(BaseException):
+                await pending
 
     async def _resolve(self, village: str, district: str | None, regency: str | None):
         key = (village, district, regency)
@@ -291,59 +319,53 @@ class Importer:
 
     async def _validate_only(self, places: Places) -> dict:
         counts = {"processed_rows": 0, "valid_rows": 0, "error_rows": 0}
-        issues = []
-        async for number, valid, errors in self._rows(places):
-            counts["processed_rows"] += 1
-            counts["valid_rows" if valid else "error_rows"] += 1
-            issues += [(self.id, number, "error", e["field"], e["message"], None) for e in errors]
-            if counts["processed_rows"] % PROGRESS_EVERY == 0:
-                issues = await self._progress(counts, issues)
-        await self._progress(counts, issues, total=True)
+        async with contextlib.aclosing(self._batches(places, stage=False)) as batches:
+            async for read, errors, _ in batches:
+                self._count(counts, read, errors)
+                await self._progress(counts, errors)
+        await self._progress(counts, [], total=True)
         return counts
 
     async def _write_all(self, places: Places) -> tuple[int, int]:
         created = duplicates = 0
-        batch: list[ValidRow] = []
-        async for _, valid, _ in self._rows(places):
-            if valid is None:  # the file was validated; it cannot change, but never write a bad row
-                raise RuntimeError("a row failed validation on the second pass")
-            batch.append(valid)
-            if len(batch) >= self.batch_rows:
-                made, dup = await self._write(batch)
-                created, duplicates, batch = created + made, duplicates + dup, []
-        made, dup = await self._write(batch)
-        return created + made, duplicates + dup
+        async with contextlib.aclosing(self._batches(places, stage=True)) as batches:
+            async for _, errors, staged in batches:
+                if errors:  # the file was validated; it cannot change, but never write a bad row
+                    raise RuntimeError("a row failed validation on the second pass")
+                made, dup = await self._write(staged)
+                created, duplicates = created + made, duplicates + dup
+        return created, duplicates
 
     async def _valid_rows_only(self, places: Places) -> None:
         counts = {"processed_rows": 0, "valid_rows": 0, "error_rows": 0}
-        issues, batch = [], []
         created = duplicates = 0
-        async for number, valid, errors in self._rows(places):
-            counts["processed_rows"] += 1
-            counts["valid_rows" if valid else "error_rows"] += 1
-            issues += [(self.id, number, "error", e["field"], e["message"], None) for e in errors]
-            if valid:
-                batch.append(valid)
-            if len(batch) >= self.batch_rows:
+        async with contextlib.aclosing(self._batches(places, stage=True)) as batches:
+            async for read, errors, staged in batches:
+                self._count(counts, read, errors)
                 async with self.db.transaction():
-                    made, dup = await self._write(batch)
-                    issues = await self._progress(counts, issues)
-                created, duplicates, batch = created + made, duplicates + dup, []
-        async with self.db.transaction():
-            made, dup = await self._write(batch)
-            await self._progress(counts, issues, total=True)
-        await self._finish("completed", None, created=created + made, duplicates=duplicates + dup)
+                    made, dup = await self._write(staged)
+                    await self._progress(counts, errors)
+                created, duplicates = created + made, duplicates + dup
+        await self._progress(counts, [], total=True)
+        await self._finish("completed", None, created=created, duplicates=duplicates)
 
-    async def _write(self, batch: list[ValidRow]) -> tuple[int, int]:
-        if not batch:
+    @staticmethod
+    def _count(counts: dict, read: int, errors: list) -> None:
+        bad = len({issue[1] for issue in errors})  # a row can have several errors
+        counts["processed_rows"] += read
+        counts["valid_rows"] += read - bad
+        counts["error_rows"] += bad
+
+    async def _write(self, staged: store.Staged) -> tuple[int, int]:
+        if not staged.records:
             return 0, 0
-        self._written += len(batch)
+        self._written += len(staged.records)
         refresh = self._written >= self._analysed_at * 2
         if refresh:
             self._analysed_at = self._written
         return await store.write_batch(
-            self.db, batch, import_id=self.id, sha256=self.row["sha256"], actor=self.row["actor"],
-            actor_role=self.row["actor_role"], now=self.clock.now(), names=self._names, refresh_statistics=refresh,
+            self.db, staged, import_id=self.id, actor=self.row["actor"], actor_role=self.row["actor_role"],
+            names=self._names, refresh_statistics=refresh,
         )
 
     async def _progress(self, counts: dict, issues: list, *, total: bool = False) -> list:

@@ -4,11 +4,12 @@ never creates a child twice)."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import asyncpg
+from pydantic_core import to_json
 
 from registry.cases.lifecycle import CaseStatus
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, key_similarity, name_key, name_likeness
@@ -104,7 +105,31 @@ def child_id(sha256: str, row_number: int) -> uuid.UUID:
     return uuid.uuid5(ROW_NAMESPACE, f"{sha256}:{row_number}")
 
 
-def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
+@dataclass
+class Staged:
+    """A batch of valid rows made ready to write: CPU work only, so the next batch is staged on a
+    worker thread while this one is written."""
+
+    records: list[tuple]
+    keys: dict[uuid.UUID, tuple[int, str]]  # child id -> (row number, name key)
+    now: datetime  # when the rows are registered (their events' time)
+
+
+def stage(rows: list[ValidRow], *, sha256: str, now: datetime) -> Staged:
+    next_visit = next_visit_due(last_visit=now.date(), remediation_started=None)
+    sealing = protector()
+    records, keys = [], {}
+    for row in rows:
+        sealed = (sealing.seal(row.data.full_name), sealing.seal(row.data.nik))
+        record = stage_record(row, sha256=sha256, now=now, next_visit=next_visit, sealed=sealed)
+        records.append(record)
+        keys[record[1]] = (row.row_number, name_key(row.data.full_name))
+    return Staged(records, keys, now)
+
+
+def stage_record(row: ValidRow, *, sha256: str, now: datetime, next_visit: date,
+                 sealed: tuple[str, str | None]) -> tuple:
+    """The staging row of a valid row whose name and NIK are `sealed` already."""
     data = row.data
     id_ = child_id(sha256, row.row_number)
     event = ChildRegistered.model_construct(  # fields already validated as a ChildCreate
@@ -119,29 +144,28 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime) -> tuple:
         living_arrangement=data.living_arrangement,
     )
     envelope = Envelope.wrap(event, time=now)
-    sealing = protector()
     return (
-        row.row_number, id_, sealing.seal(data.full_name), data.sex, data.birth_date, sealing.seal(data.nik),
-        sealing.index(data.nik), data.village_code,
+        row.row_number, id_, sealed[0], data.sex, data.birth_date, sealed[1], protector().index(data.nik),
+        data.village_code,
         data.school_status, data.living_arrangement, [c.value for c in data.mapping_categories],
-        json.dumps(data.work.model_dump(mode="json")) if data.work else None, json.dumps(row.classification),
-        next_visit_due(last_visit=now.date(), remediation_started=None),
-        envelope.id, event.subject(), envelope.model_dump_json(exclude_none=True),
+        data.work.model_dump_json() if data.work else None, to_json(row.classification).decode(),
+        next_visit, envelope.id, event.subject(), envelope.model_dump_json(exclude_none=True),
     )
 
 
 async def write_batch(
-    connection: asyncpg.Connection, rows: list[ValidRow], *, import_id: uuid.UUID, sha256: str, actor: str,
-    actor_role: str, now: datetime, names: NameKeys, refresh_statistics: bool = False,
+    connection: asyncpg.Connection, staged: Staged, *, import_id: uuid.UUID, actor: str, actor_role: str,
+    names: NameKeys, refresh_statistics: bool = False,
 ) -> tuple[int, int]:
     """Insert the rows inside the caller's transaction; returns (children created, duplicates found)."""
+    now = staged.now
     await connection.execute(STAGE)
-    await connection.copy_records_to_table(
-        "import_stage", records=[stage_record(row, sha256=sha256, now=now) for row in rows], columns=STAGE_COLUMNS
-    )
+    await connection.copy_records_to_table("import_stage", records=staged.records, columns=STAGE_COLUMNS)
     await connection.execute("ANALYZE import_stage")
     created = [record["id"] for record in await connection.fetch(
         INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
+    for child, (_, key) in staged.keys.items():
+        names.remember(child, key)
     if not created:
         return 0, 0
     for statement in AFTER_INSERT:
@@ -151,22 +175,15 @@ async def write_batch(
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute("ANALYZE children")
-    duplicates = await _duplicates(connection, rows, created, import_id=import_id, sha256=sha256, names=names)
+    duplicates = await _duplicates(connection, staged, created, import_id=import_id, names=names)
     await connection.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
     return len(created), duplicates
 
 
-async def _duplicates(connection: asyncpg.Connection, rows: list[ValidRow], created: list[uuid.UUID], *,
-                      import_id: uuid.UUID, sha256: str, names: NameKeys) -> int:
+async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID], *,
+                      import_id: uuid.UUID, names: NameKeys) -> int:
     """One issue per new row that may be an existing child: the best match, a same NIK first."""
-    created_ids = set(created)
-    new: dict[int, str] = {}
-    for row in rows:
-        id_ = child_id(sha256, row.row_number)
-        key = name_key(row.data.full_name)
-        names.remember(id_, key)
-        if id_ in created_ids:
-            new[row.row_number] = key
+    new = dict(staged.keys[child] for child in created)  # row number -> name key
     best: dict[int, tuple[float, bool, uuid.UUID]] = {}
     for candidate in await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS):
         if candidate["same_nik"]:

@@ -30,14 +30,14 @@ class ValidRow:
     classification: dict
 
 
-async def validate_row(
+def validate_row(
     row_number: int, values: dict, *, places: Places, resolve, principal: Principal, today: date
 ) -> tuple[ValidRow | None, list[dict]]:
     """`resolve(village, district, regency)` returns (code, None) or (None, why)."""
     parsed = parse_row(values)
     errors = list(parsed.errors)
     if parsed.names:
-        code, why = await resolve(*parsed.names)
+        code, why = resolve(*parsed.names)
         if code:
             parsed.body["village_code"] = code
         else:
