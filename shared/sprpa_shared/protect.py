@@ -56,11 +56,22 @@ class Protector:
         return cls(keys, data_key_current, base64.b64decode(blind_index_key))
 
     def seal(self, plaintext: str | None) -> str | None:
-        if plaintext is None:
-            return None
-        nonce = os.urandom(12)
-        sealed = self._ciphers[self.current].encrypt(nonce, plaintext.encode(), self.current.encode())
-        return f"{PREFIX}.{self.current}.{base64.b64encode(nonce + sealed).decode()}"
+        return self.seal_all([plaintext])[0]
+
+    def seal_all(self, plaintexts: list[str | None]) -> list[str | None]:
+        """`seal` of each, with their nonces drawn from the OS at once: `os.urandom` releases the
+        GIL, and a thread that seals row after row while another thread runs Python waits for the
+        GIL again after each draw (about 0.2 ms, against 4 us for the whole seal)."""
+        nonces = os.urandom(12 * len(plaintexts))
+        cipher, key_id, prefix = self._ciphers[self.current], self.current.encode(), f"{PREFIX}.{self.current}."
+        sealed = []
+        for index, plaintext in enumerate(plaintexts):
+            if plaintext is None:
+                sealed.append(None)
+                continue
+            nonce = nonces[12 * index:12 * index + 12]
+            sealed.append(prefix + base64.b64encode(nonce + cipher.encrypt(nonce, plaintext.encode(), key_id)).decode())
+        return sealed
 
     def open(self, stored: str | None) -> str | None:
         if stored is None or not stored.startswith(PREFIX + "."):

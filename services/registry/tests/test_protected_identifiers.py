@@ -15,7 +15,7 @@ from registry.protection import PROTECTED, rekey
 from registry.settings import RegistrySettings
 from registry.testing import KESILIR, TODAY, child_payload
 from sprpa_shared.clock import MovableClock
-from sprpa_shared.protect import protector
+from sprpa_shared.protect import Protector, protector
 from sprpa_shared.testing.apps import database, running
 
 NAME, NIK, HEAD, GIVER, NOTES = "Rina Kusumawati", "3509114508120002", "Pak Darmo", "Ibu Wati", "ayah bekerja jauh"
@@ -125,3 +125,14 @@ async def test_a_new_blind_index_key_is_applied_by_rekey(settings_with, issuer, 
 def test_production_refuses_to_start_without_keys():
     with pytest.raises(ValueError, match="DATA_KEYS"):
         RegistrySettings(environment="production", secret_key="a-real-secret-of-some-length")
+
+
+def test_sealing_many_at_once_gives_each_its_own_nonce_and_opens_back():
+    sealer = Protector(keys={"k1": b"k" * 32}, current="k1", index_key=b"i" * 32)
+    plaintexts = ["Siti Aminah", None, "Siti Aminah", "Budi", ""]
+    sealed = sealer.seal_all(plaintexts)
+    assert [sealer.open(value) for value in sealed] == plaintexts
+    assert sealed[0] != sealed[2], "the same name sealed twice must not give the same ciphertext"
+    nonces = [base64.b64decode(value.split(".", 2)[2])[:12] for value in sealed if value is not None]
+    assert len(set(nonces)) == len(nonces)
+    assert sealer.open(sealer.seal("Rina")) == "Rina" and sealer.seal(None) is None

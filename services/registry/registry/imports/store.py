@@ -118,10 +118,11 @@ class Staged:
 def stage(rows: list[ValidRow], *, sha256: str, now: datetime) -> Staged:
     next_visit = next_visit_due(last_visit=now.date(), remediation_started=None)
     sealing = protector()
+    names = sealing.seal_all([row.data.full_name for row in rows])
+    niks = sealing.seal_all([row.data.nik for row in rows])
     records, keys = [], {}
-    for row in rows:
-        sealed = (sealing.seal(row.data.full_name), sealing.seal(row.data.nik))
-        record = stage_record(row, sha256=sha256, now=now, next_visit=next_visit, sealed=sealed)
+    for row, name, nik in zip(rows, names, niks, strict=True):
+        record = stage_record(row, sha256=sha256, now=now, next_visit=next_visit, sealed=(name, nik))
         records.append(record)
         keys[record[1]] = (row.row_number, name_key(row.data.full_name))
     return Staged(records, keys, now)
