@@ -57,7 +57,7 @@ SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = A
 # Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
 # the same kecamatan and a birth date within the tolerance) and the rules compare the names.
 CANDIDATES = """
-SELECT s.row_number, c.id, c.full_name, abs(c.birth_date - s.birth_date) AS days,
+SELECT s.row_number, c.id::text AS id, abs(c.birth_date - s.birth_date) AS days,
        (s.nik_index IS NOT NULL AND c.nik_index = s.nik_index) AS same_nik
 FROM import_stage s
 JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
@@ -66,6 +66,7 @@ JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
           AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int))
 WHERE s.id = ANY($1::uuid[])
 """
+NAMES = "SELECT id::text AS id, full_name FROM children WHERE id = ANY($1::uuid[])"
 INSERT_ISSUES = """
 INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
 VALUES ($1, $2, 'duplicate', $3, $4, $5)
@@ -73,32 +74,29 @@ VALUES ($1, $2, 'duplicate', $3, $4, $5)
 
 
 class NameKeys:
-    """The name keys of children by id, for one import's duplicate check.
+    """The name keys of children by id (as text), for one import's duplicate check.
 
     A candidate is compared with every new row born near it in its kecamatan: across a large
     import that is dozens of rows, and decrypting its name for each of them cost more than all
     the rest of a row. The import's own rows are known in plaintext; a child already in the
-    registry is decrypted once. The oldest keys are forgotten past `limit`, which bounds memory.
+    registry is read and decrypted once. The oldest keys are forgotten past `limit`, which bounds
+    memory.
     """
 
     def __init__(self, limit: int = 500_000) -> None:
         self.limit = limit
-        self._keys: dict[uuid.UUID, str] = {}
+        self._keys: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def remember(self, child: uuid.UUID, key: str) -> None:
+    def get(self, child: str) -> str | None:
+        return self._keys.get(child)
+
+    def remember(self, child: str, key: str) -> None:
         if len(self._keys) >= self.limit:
             del self._keys[next(iter(self._keys))]
         self._keys[child] = key
-
-    def of(self, child: uuid.UUID, stored_name: str) -> str:
-        key = self._keys.get(child)
-        if key is None:
-            key = name_key(protector().open(stored_name))
-            self.remember(child, key)
-        return key
 
 
 def child_id(sha256: str, row_number: int) -> uuid.UUID:
@@ -166,7 +164,7 @@ async def write_batch(
     created = [record["id"] for record in await connection.fetch(
         INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
     for child, (_, key) in staged.keys.items():
-        names.remember(child, key)
+        names.remember(str(child), key)
     if not created:
         return 0, 0
     for statement in AFTER_INSERT:
@@ -183,17 +181,33 @@ async def write_batch(
 
 async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID], *,
                       import_id: uuid.UUID, names: NameKeys) -> int:
-    """One issue per new row that may be an existing child: the best match, a same NIK first."""
+    """One issue per new row that may be an existing child: the best match, a same NIK first.
+
+    The database narrows the candidates without their names; only the names not known to
+    `names` are read (and decrypted) after."""
     new = dict(staged.keys[child] for child in created)  # row number -> name key
-    best: dict[int, tuple[float, bool, uuid.UUID]] = {}
-    for candidate in await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS):
+    candidates = await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS)
+    keys: dict[str, str] = {}
+    unknown = []
+    for candidate in candidates:
+        if not candidate["same_nik"] and candidate["id"] not in keys:
+            key = keys[candidate["id"]] = names.get(candidate["id"])
+            if key is None:
+                unknown.append(candidate["id"])
+    if unknown:
+        opened = protector()
+        for row in await connection.fetch(NAMES, unknown):
+            keys[row["id"]] = name_key(opened.open(row["full_name"]))
+            names.remember(row["id"], keys[row["id"]])
+    best: dict[int, tuple[float, bool, str]] = {}
+    for candidate in candidates:
         if candidate["same_nik"]:
             found = (2.0, True, candidate["id"])
         else:
-            alike = name_likeness(key_similarity(new[candidate["row_number"]],
-                                                 names.of(candidate["id"], candidate["full_name"])),
-                                  candidate["days"])
-            if alike is None:
+            key = keys[candidate["id"]]
+            alike = None if key is None else name_likeness(key_similarity(new[candidate["row_number"]], key),
+                                                           candidate["days"])
+            if alike is None:  # not alike, or gone since the first read
                 continue
             found = (alike.score, False, candidate["id"])
         if found > best.get(candidate["row_number"], (-1.0, False, found[2])):
