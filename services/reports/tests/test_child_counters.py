@@ -1,6 +1,7 @@
-"""The summary's counters (`rm_child_counts`, kept by a trigger) against an independent count of the
-rows: after inserts, every kind of change, merges and deletes, for periods that start and end in
-the middle of months, on month boundaries, inside one month and across years."""
+"""The summary's counters (`rm_child_counts`, kept by triggers) against an independent count of the
+rows: after inserts (one by one, and many in one statement), every kind of change, merges and
+deletes, for periods that start and end in the middle of months, on month boundaries, inside one
+month and across years."""
 
 from __future__ import annotations
 
@@ -63,13 +64,18 @@ async def test_the_counters_give_the_same_summary_as_counting_the_rows(reports):
     chance = random.Random(20261124)
     async with database(app) as db:
         ids = [uuid.uuid4() for _ in range(400)]
-        for child in ids:
-            registered = datetime(2024, 11, 1, tzinfo=UTC) + timedelta(hours=chance.randrange(24 * 760))
-            await db.execute(
-                "INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_categories, classification, "
-                "registered_at, status, status_at, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7)",
-                child, chance.choice(VILLAGES), chance.choice(["female", "male"]), chance.randrange(2008, 2020),
-                chance.choice(MAPPINGS), chance.choice(CLASSES), registered, "identified")
+        inserts = [(child, chance.choice(VILLAGES), chance.choice(["female", "male"]), chance.randrange(2008, 2020),
+                    chance.choice(MAPPINGS), chance.choice(CLASSES),
+                    datetime(2024, 11, 1, tzinfo=UTC) + timedelta(hours=chance.randrange(24 * 760)))
+                   for child in ids]
+        insert = ("INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_categories, "
+                  "classification, registered_at, status, status_at, changed_at) VALUES ")
+        for values in inserts[:200]:  # one statement per child, as an event handler writes them
+            await db.execute(insert + "($1, $2, $3, $4, $5, $6, $7, 'identified', $7, $7)", *values)
+        # the others in one statement, as a run of registrations is written: several share a counter
+        rows_sql = ", ".join(f"(${7 * n + 1}, ${7 * n + 2}, ${7 * n + 3}, ${7 * n + 4}, ${7 * n + 5}, ${7 * n + 6}, "
+                             f"${7 * n + 7}, 'identified', ${7 * n + 7}, ${7 * n + 7})" for n in range(200))
+        await db.execute(insert + rows_sql, *(value for values in inserts[200:] for value in values))
         # every kind of change the handlers make, and the ones they may make one day
         for child in chance.sample(ids, 150):
             await db.execute("UPDATE rm_children SET status = $2 WHERE child_id = $1", child, chance.choice(STATUSES))
