@@ -5,6 +5,7 @@ never creates a child twice)."""
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -85,7 +86,9 @@ class NameKeys:
 
     def __init__(self, limit: int = 500_000) -> None:
         self.limit = limit
-        self._keys: dict[str, str] = {}
+        # An OrderedDict forgets its oldest in constant time; deleting the first key of a dict
+        # one at a time makes each next deletion scan past the holes left by the ones before.
+        self._keys: OrderedDict[str, str] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -95,7 +98,7 @@ class NameKeys:
 
     def remember(self, child: str, key: str) -> None:
         if len(self._keys) >= self.limit:
-            del self._keys[next(iter(self._keys))]
+            self._keys.popitem(last=False)
         self._keys[child] = key
 
 
