@@ -5,7 +5,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, utils
 
-from registry.duplicates.rules import Record, key_similarity, likeness, name_key, name_similarity
+from registry.duplicates.rules import (
+    MIN_NAME_SIMILARITY,
+    Record,
+    key_similarity,
+    likeness,
+    name_key,
+    name_similarity,
+    similar_keys,
+)
 
 SITI = Record("Siti Aminah", date(2012, 8, 5), "35.09.11", "3509114508120001")
 
@@ -54,3 +62,12 @@ def test_names_compare_by_their_keys_as_rapidfuzz_token_sort_does(a, b):
     reference = fuzz.token_sort_ratio(a, b, processor=utils.default_process) / 100.0
     assert name_similarity(a, b) == reference
     assert key_similarity(name_key(a), name_key(b)) == reference
+
+
+@settings(max_examples=200, deadline=None)
+@given(NAMES, st.lists(NAMES, max_size=12))
+def test_similar_keys_are_those_key_similarity_finds_alike_enough(name, others):
+    key, keys = name_key(name), [name_key(other) for other in others]
+    expected = [(index, key_similarity(key, other)) for index, other in enumerate(keys)
+                if key_similarity(key, other) >= MIN_NAME_SIMILARITY]
+    assert sorted(similar_keys(key, keys)) == expected

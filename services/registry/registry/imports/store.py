@@ -13,7 +13,7 @@ import asyncpg
 from pydantic_core import to_json
 
 from registry.cases.lifecycle import CaseStatus
-from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, key_similarity, name_key, name_likeness
+from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_key, name_likeness, similar_keys
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import ChildRegistered
@@ -56,16 +56,20 @@ INSERT INTO outbox (id, type, subject, envelope, created_at)
 SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = ANY($1::uuid[])
 """
 # Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
-# the same kecamatan and a birth date within the tolerance) and the rules compare the names.
+# the same kecamatan and a birth date within the tolerance), one row per new row, and the rules
+# compare the names.
 CANDIDATES = """
-SELECT s.row_number, c.id::text AS id, abs(c.birth_date - s.birth_date) AS days,
-       (s.nik_index IS NOT NULL AND c.nik_index = s.nik_index) AS same_nik
+SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE same_nik) AS same_nik,
+       array_agg(c.id::text) FILTER (WHERE NOT same_nik) AS nearby,
+       array_agg(abs(c.birth_date - s.birth_date)) FILTER (WHERE NOT same_nik) AS days
 FROM import_stage s
 JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
  AND ((s.nik_index IS NOT NULL AND c.nik_index = s.nik_index)
       OR (c.district_code = substr(s.village_code, 1, 8)
           AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int))
+CROSS JOIN LATERAL (SELECT s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AS same_nik) n
 WHERE s.id = ANY($1::uuid[])
+GROUP BY s.row_number
 """
 NAMES = "SELECT id::text AS id, full_name FROM children WHERE id = ANY($1::uuid[])"
 INSERT_ISSUES = """
@@ -193,10 +197,11 @@ async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: l
     keys: dict[str, str] = {}
     unknown = []
     for candidate in candidates:
-        if not candidate["same_nik"] and candidate["id"] not in keys:
-            key = keys[candidate["id"]] = names.get(candidate["id"])
-            if key is None:
-                unknown.append(candidate["id"])
+        for child in candidate["nearby"] or ():
+            if child not in keys:
+                key = keys[child] = names.get(child)
+                if key is None:
+                    unknown.append(child)
     if unknown:
         opened = protector()
         for row in await connection.fetch(NAMES, unknown):
@@ -204,17 +209,15 @@ async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: l
             names.remember(row["id"], keys[row["id"]])
     best: dict[int, tuple[float, bool, str]] = {}
     for candidate in candidates:
+        number = candidate["row_number"]
         if candidate["same_nik"]:
-            found = (2.0, True, candidate["id"])
-        else:
-            key = keys[candidate["id"]]
-            alike = None if key is None else name_likeness(key_similarity(new[candidate["row_number"]], key),
-                                                           candidate["days"])
-            if alike is None:  # not alike, or gone since the first read
-                continue
-            found = (alike.score, False, candidate["id"])
-        if found > best.get(candidate["row_number"], (-1.0, False, found[2])):
-            best[candidate["row_number"]] = found
+            best[number] = (2.0, True, max(candidate["same_nik"]))
+            continue
+        nearby, days = candidate["nearby"] or [], candidate["days"]
+        for index, similarity in similar_keys(new[number], [keys[child] or "" for child in nearby]):
+            alike = name_likeness(similarity, days[index])  # a name gone since the first read is "": never alike
+            if alike is not None and (found := (alike.score, False, nearby[index])) > best.get(number, (-1.0,)):
+                best[number] = found
     issues = [(import_id, row_number, "nik" if same_nik else "full_name",
                "same NIK as an existing child" if same_nik
                else "similar name and birth date in the same kecamatan as an existing child", existing)
