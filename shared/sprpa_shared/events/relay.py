@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 import asyncpg
 from nats.js import JetStreamContext
@@ -24,6 +25,9 @@ FOR UPDATE SKIP LOCKED
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE position = ANY($1)"
 _MARK_FAILED = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE position = ANY($1)"
 _BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+# Counting the backlog reads all of it: while a large one drains (a bulk import's events), count
+# it at most this often, not after every batch.
+BACKLOG_COUNT_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -55,6 +59,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
+        self._backlog_counted_at = -BACKLOG_COUNT_SECONDS
 
     def wake(self) -> None:
         self._wake.set()
@@ -126,7 +131,11 @@ class OutboxRelay:
                 await conn.execute(_MARK_PUBLISHED, published)
             if failed:
                 await conn.execute(_MARK_FAILED, [position for position, _ in failed], failed[0][1])
-            self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG) - len(published))
+            now = time.monotonic()
+            if len(rows) < self._batch_size or now - self._backlog_counted_at >= BACKLOG_COUNT_SECONDS:
+                # the rows just marked published are already out of the count (same transaction)
+                self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG))
+                self._backlog_counted_at = now
         if failed:
             raise PublishFailed(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]}")
         return len(published)
