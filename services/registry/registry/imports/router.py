@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -52,8 +54,12 @@ def _require_importer(principal: Principal) -> None:
         raise Forbidden(f"the {principal.role.value} role may not import surveys")
 
 
-async def _connect(request: Request) -> asyncpg.Connection:
-    return await asyncpg.connect(request.app.state.settings.asyncpg_url)
+@contextlib.asynccontextmanager
+async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """An asyncpg connection from the service's pool, outside any transaction. A new connection
+    per request started a PostgreSQL backend each time a district's page polled an import."""
+    async with request.app.state.engine.connect() as pooled:
+        yield (await pooled.get_raw_connection()).driver_connection
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportStatus,
@@ -68,14 +74,11 @@ async def upload(
 ) -> ImportStatus:
     _require_importer(principal)
     settings = request.app.state.settings
-    connection = await _connect(request)
-    try:
+    async with _connection(request) as connection:
         row, replayed = await service.accept(
             connection, upload=file, mode=mode, principal=principal, spool_dir=settings.import_spool_dir,
             max_bytes=settings.import_max_bytes, now=clock.now(),
         )
-    finally:
-        await connection.close()
     if replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -84,11 +87,8 @@ async def upload(
 
 
 async def _visible(request: Request, principal: Principal, import_id: uuid.UUID) -> dict:
-    connection = await _connect(request)
-    try:
+    async with _connection(request) as connection:
         row = await connection.fetchrow("SELECT * FROM imports WHERE id = $1", import_id)
-    finally:
-        await connection.close()
     if row is None or not service.can_see(principal, row):
         raise NotFound("no such import")
     return dict(row)
