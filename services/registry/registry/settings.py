@@ -20,7 +20,7 @@ class RegistrySettings(ServiceSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa_registry"
     import_spool_dir: Path = Path(".sprpa/imports")
     import_max_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
-    import_batch_rows: int = Field(default=5000, ge=1, le=100_000)
+    import_batch_rows: int = Field(default=2000, ge=1, le=100_000)
     data_keys: str = Field(default="", description="keys that encrypt names, NIK and notes: JSON {\"key id\": "
                                                    "\"base64 of 32 bytes\"}; empty derives one from SECRET_KEY "
                                                    "(dev and test only)")
