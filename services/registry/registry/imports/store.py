@@ -88,8 +88,8 @@ class NameKeys:
     A candidate is compared with every new row born near it in its kecamatan: across a large
     import that is dozens of rows, and decrypting its name for each of them cost more than all
     the rest of a row. The import's own rows are known in plaintext; a child already in the
-    registry is read and decrypted once. The oldest keys are forgotten past `limit`, which bounds
-    memory.
+    registry is read and decrypted once while it is among the last `limit` keyed. Forgetting the
+    oldest bounds memory (about 240 bytes a key).
     """
 
     def __init__(self, limit: int = 200_000) -> None:
