@@ -59,21 +59,17 @@ SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = A
 # the same kecamatan and a birth date within the tolerance), one row per new row, and the rules
 # compare the names.
 CANDIDATES = """
-SELECT row_number, array_agg(id) FILTER (WHERE same_nik) AS same_nik,
-       array_agg(id) FILTER (WHERE NOT same_nik) AS nearby, array_agg(days) FILTER (WHERE NOT same_nik) AS days
-FROM (
-    SELECT s.row_number, c.id::text AS id, 0 AS days, true AS same_nik
-    FROM import_stage s JOIN children c ON c.nik_index = s.nik_index AND c.id <> s.id AND c.merged_into IS NULL
-    WHERE s.id = ANY($1::uuid[]) AND s.nik_index IS NOT NULL
-    UNION ALL
-    -- answered from the index children_district_birth alone where vacuum has marked the pages
-    SELECT s.row_number, c.id::text, abs(c.birth_date - s.birth_date), false
-    FROM import_stage s JOIN children c ON c.district_code = substr(s.village_code, 1, 8)
-     AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
-     AND c.merged_into IS NULL AND c.id <> s.id
-    WHERE s.id = ANY($1::uuid[])
-) candidates
-GROUP BY row_number
+SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE same_nik) AS same_nik,
+       array_agg(c.id::text) FILTER (WHERE NOT same_nik) AS nearby,
+       array_agg(abs(c.birth_date - s.birth_date)) FILTER (WHERE NOT same_nik) AS days
+FROM import_stage s
+JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
+ AND ((s.nik_index IS NOT NULL AND c.nik_index = s.nik_index)
+      OR (c.district_code = substr(s.village_code, 1, 8)
+          AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int))
+CROSS JOIN LATERAL (SELECT s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AS same_nik) n
+WHERE s.id = ANY($1::uuid[])
+GROUP BY s.row_number
 """
 NAMES = "SELECT id::text AS id, full_name FROM children WHERE id = ANY($1::uuid[])"
 INSERT_ISSUES = """
