@@ -137,7 +137,16 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     referral_url = staff.url
     await staff.locator("#accept").click()
     await expect(staff.locator("#referral-status")).to_have_text("Diterima")
-    await expect(staff.locator("#child")).to_contain_text("Siti Aminah")  # the accepted referral opens the record
+
+    async def record_opened() -> bool:
+        """The accepted referral opens the child's record once the registry has applied the
+        acceptance (an event): the page shows it from the next load after that."""
+        if "Siti Aminah" in " ".join(await staff.locator("#child").all_inner_texts()):
+            return True
+        await staff.goto(referral_url)
+        return False
+
+    await wait_until(record_opened, timeout=20, interval=0.3, what="the record opened to the provider")
     await staff.locator("#start").click()
     await expect(staff.locator("#referral-status")).to_have_text("Sedang dilayani")
     await staff.select_option("#f-outcome", "service_delivered")
