@@ -107,6 +107,10 @@ async def _run(session: AsyncSession, statement, **params) -> None:
     await (await session.connection()).execute(statement, params)
 
 
+_REGISTERED_FIELDS = {"child_id", "village_code", "sex", "birth_year", "mapping_categories", "classification",
+                      "school_status", "living_arrangement"}
+
+
 async def children_registered(session: AsyncSession, envelopes: list[Envelope]) -> None:
     rows = []
     for envelope in envelopes:
@@ -114,9 +118,6 @@ async def children_registered(session: AsyncSession, envelopes: list[Envelope]) 
         rows.append({**e.model_dump(mode="json", include=_REGISTERED_FIELDS), "at": envelope.time.isoformat()})
     await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
 
-
-_REGISTERED_FIELDS = {"child_id", "village_code", "sex", "birth_year", "mapping_categories", "classification",
-                      "school_status", "living_arrangement"}
 
 
 async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
