@@ -26,7 +26,7 @@ import httpx
 import psutil
 
 from bench.flag_bench import CONSENT, NEEDS, OFFERS_PER_FLAG, _children, _directory
-from bench.stack import BenchStack, dated_folder
+from bench.stack import BenchStack, dated_folder, run_until_stopped
 from sprpa_shared.embedded import EmbeddedPostgres, _postgres_bin, poll_until, port_is_free
 from sprpa_shared.testing import wait_until
 
@@ -247,7 +247,7 @@ def cli() -> None:
     parser.add_argument("--rate", type=float, default=float(os.environ.get("CHAOS_RATE", 10)))
     parser.add_argument("--heal-timeout", type=float, default=300)
     parser.add_argument("--results", default="bench-results")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    sys.exit(run_until_stopped(main(parser.parse_args())))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import psutil
 
 from bench import import_bench
 from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
-from bench.stack import BenchStack, dated_folder
+from bench.stack import BenchStack, dated_folder, run_until_stopped
 from bench.sustained import SERVICES, _sample
 from sprpa_shared.testing import wait_until
 
@@ -97,7 +97,7 @@ def cli() -> None:
     parser.add_argument("--py-spy", type=lambda v: [s for s in v.split(",") if s], default=[],
                         help="services to profile with py-spy, comma-separated")
     parser.add_argument("--results", default="bench-results")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    sys.exit(run_until_stopped(main(parser.parse_args())))
 
 
 if __name__ == "__main__":

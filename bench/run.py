@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import platform
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import psutil
 
 from bench import flag_bench, import_bench, read_bench, report_bench
-from bench.stack import BenchStack
+from bench.stack import BenchStack, run_until_stopped
 from sprpa_shared.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,4 +161,4 @@ if __name__ == "__main__":
                         help="flags per second, comma-separated: a sustainable rate and the goal's 100")
     parser.add_argument("--flag-seconds", type=float, default=60.0, help="seconds of flagging per run")
     parser.add_argument("--read-seconds", type=float, default=20.0, help="seconds of GET child by id per run")
-    asyncio.run(main(parser.parse_args()))
+    sys.exit(run_until_stopped(main(parser.parse_args())))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +18,23 @@ from pathlib import Path
 import psutil
 
 from sprpa_shared.embedded import free_port
+
+STOPPED = 128 + signal.SIGTERM
+
+
+def run_until_stopped(main: Coroutine) -> int:
+    """`asyncio.run(main)`, except that SIGTERM (`kill`, a CI timeout) cancels the bench as Ctrl-C
+    does: its `finally` then stops the stack instead of leaving the services, PostgreSQL and NATS
+    running on their ports. Returns main's exit code, or 143 when it was stopped."""
+    async def cancellable() -> int:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        return await main or 0
+
+    try:
+        return asyncio.run(cancellable())
+    except asyncio.CancelledError:
+        print("stopped (SIGTERM); the stack was stopped", file=sys.stderr)
+        return STOPPED
 
 
 def dated_folder(results: str | Path, name: str) -> Path:

@@ -20,7 +20,7 @@ import nats
 
 from bench.chaos import VILLAGES, _invariants
 from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, prepared
-from bench.stack import BenchStack, dated_folder
+from bench.stack import BenchStack, dated_folder, run_until_stopped
 from sprpa_shared.stack import SERVICES as STACK_SERVICES
 from sprpa_shared.testing import wait_until
 
@@ -110,7 +110,7 @@ def cli() -> None:
     parser.add_argument("--rate", type=float, default=float(os.environ.get("SUSTAINED_RATE", 30)))
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--results", default="bench-results")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    sys.exit(run_until_stopped(main(parser.parse_args())))
 
 
 if __name__ == "__main__":
