@@ -138,15 +138,9 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await staff.locator("#accept").click()
     await expect(staff.locator("#referral-status")).to_have_text("Diterima")
 
-    async def record_opened() -> bool:
-        """The accepted referral opens the child's record once the registry has applied the
-        acceptance (an event): the page shows it from the next load after that."""
-        if "Siti Aminah" in " ".join(await staff.locator("#child").all_inner_texts()):
-            return True
-        await staff.goto(referral_url)
-        return False
-
-    await wait_until(record_opened, timeout=20, interval=0.3, what="the record opened to the provider")
+    # The registry opens the child's record once it has applied the acceptance (an event); the
+    # page reloads itself until then.
+    await expect(staff.locator("#child")).to_contain_text("Siti Aminah", timeout=20_000)
     await staff.locator("#start").click()
     await expect(staff.locator("#referral-status")).to_have_text("Sedang dilayani")
     await staff.select_option("#f-outcome", "service_delivered")

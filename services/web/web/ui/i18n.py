@@ -243,6 +243,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "done": ("Tersimpan.", "Done."),
     "child_details_note": ("Anda hanya melihat data anak yang diperlukan untuk rujukan ini.",
                            "You see only the child data this referral needs."),
+    "child_details_pending": ("Data anak dibuka untuk Anda dalam beberapa detik; halaman ini memuat ulang sendiri.",
+                              "The child's record opens to you in a few seconds; this page reloads itself."),
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
