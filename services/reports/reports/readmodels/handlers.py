@@ -1,5 +1,5 @@
 """Event handlers that keep the read models: one upsert per event (one statement for a run of
-registrations), in the inbox transaction.
+registrations or of referral changes), in the inbox transaction.
 
 Every handler gives the same tables whatever the order in which the three streams interleave
 (each stream arrives in its own order), so a rebuild by replay produces identical reports.
@@ -58,13 +58,18 @@ _FLAG = text("""
 INSERT INTO rm_flags (event_id, child_id, village_code, flagged_at, age, classification, needs)
 VALUES (:event, :child, :village, :at, :age, :classification, :needs) ON CONFLICT DO NOTHING
 """)
-# Each status stamps its own moment; the current status follows the newest event.
-_REFERRAL = text("""
+# Each status stamps its own moment; the current status follows the newest event. A run of
+# changes (a flag's offers) is one statement, each referral at most once in it.
+_REFERRALS = text("""
 INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code, category, organization_id,
                           offering_id, backbone, status, outcome, reason, offered_at, accepted_at, started_at,
                           ended_at, changed_at)
-VALUES (:referral, :case, :need_id, :child, :village, :category, :org, :offering, :backbone, :status, :outcome,
-        :reason, :offered_at, :accepted_at, :started_at, :ended_at, :at)
+SELECT referral_id, case_id, need_id, child_id, village_code, category, organization_id, offering_id, backbone,
+       status, outcome, reason, offered_at, accepted_at, started_at, ended_at, at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
+    referral_id uuid, case_id uuid, need_id uuid, child_id uuid, village_code text, category text,
+    organization_id uuid, offering_id uuid, backbone boolean, status text, outcome text, reason text,
+    offered_at timestamptz, accepted_at timestamptz, started_at timestamptz, ended_at timestamptz, at timestamptz)
 ON CONFLICT (referral_id) DO UPDATE SET
     status = CASE WHEN rm_referrals.changed_at <= EXCLUDED.changed_at THEN EXCLUDED.status
                   ELSE rm_referrals.status END,
@@ -156,16 +161,33 @@ async def case_flagged(session: AsyncSession, envelope: Envelope) -> None:
                age=e.age, classification=e.classification, needs=e.needs)
 
 
-async def referral_changed(session: AsyncSession, envelope: Envelope) -> None:
+def _referral_row(envelope: Envelope) -> dict:
     e = ev.ReferralStatusChanged.model_validate(envelope.data)
-    at = envelope.time
-    await _run(session, _REFERRAL, referral=e.referral_id, case=e.case_id, need_id=e.need_id, child=e.child_id,
-               village=e.village_code, category=e.need, org=e.organization_id, offering=e.service_id,
-               backbone=e.backbone, status=e.status, outcome=e.outcome, reason=e.reason,
-               offered_at=at if e.status == "offered" else None,
-               accepted_at=at if e.status == "accepted" else None,
-               started_at=at if e.status == "in_service" else None,
-               ended_at=at if e.status in ENDED else None, at=at)
+    at = envelope.time.isoformat()
+    return {"referral_id": str(e.referral_id), "case_id": e.case_id and str(e.case_id),
+            "need_id": e.need_id and str(e.need_id), "child_id": str(e.child_id), "village_code": e.village_code,
+            "category": e.need, "organization_id": str(e.organization_id),
+            "offering_id": e.service_id and str(e.service_id), "backbone": e.backbone, "status": e.status,
+            "outcome": e.outcome, "reason": e.reason, "offered_at": at if e.status == "offered" else None,
+            "accepted_at": at if e.status == "accepted" else None,
+            "started_at": at if e.status == "in_service" else None,
+            "ended_at": at if e.status in ENDED else None, "at": at}
+
+
+async def referrals_changed(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """One statement per stretch of the run in which no referral comes twice (a statement may
+    not update one row twice); the stretches in the run's order."""
+    stretch: dict[str, dict] = {}
+    for row in map(_referral_row, envelopes):
+        if row["referral_id"] in stretch:
+            await _run(session, _REFERRALS, rows=json.dumps(list(stretch.values())))
+            stretch = {}
+        stretch[row["referral_id"]] = row
+    await _run(session, _REFERRALS, rows=json.dumps(list(stretch.values())))
+
+
+async def referral_changed(session: AsyncSession, envelope: Envelope) -> None:
+    await referrals_changed(session, [envelope])
 
 
 async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
@@ -211,6 +233,7 @@ REGISTRY = {
     ev.ChildMerged.event_type: child_merged, ev.CaseFlagged.event_type: case_flagged,
     ev.ChildErased.event_type: child_erased,
 }
-REFERRAL = {ev.ReferralStatusChanged.event_type: referral_changed, ev.GapRecorded.event_type: gap_recorded}
+REFERRAL = {ev.ReferralStatusChanged.event_type: BatchHandler(referrals_changed),
+            ev.GapRecorded.event_type: gap_recorded}
 PROVIDERS = {ev.OrganizationUpserted.event_type: organization_upserted,
              ev.OfferingChanged.event_type: offering_changed}
