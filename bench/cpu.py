@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import statistics
 import subprocess
 import sys
@@ -70,7 +71,7 @@ async def main(args: argparse.Namespace) -> int:
             run = await _flag_run(stack, registry, admin, children, args.rate)
             after = _cpu_seconds(stack)
             for spy in spies:
-                spy.terminate()
+                spy.send_signal(signal.SIGINT)  # py-spy writes its profile on Ctrl-C; SIGTERM loses it
                 await spy.wait()
         latencies = run["latency_ms"]
         print(f"cpu: {args.flags} flags at {args.rate:g}/s; lost {run['lost_offers']}, "
