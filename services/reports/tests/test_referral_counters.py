@@ -131,8 +131,13 @@ async def test_the_counters_give_the_same_referral_report_as_counting_the_rows(r
     events = [Envelope.wrap(data, time=at) for data, at in _events(chance)]
     repeated = 0
     while events:  # in runs, as a consumer's fetch brings them: a referral may come twice in one
-        size = chance.choice((1, 1, 2, 4, 9))
-        run, events = events[:size], events[size:]
+        if chance.random() < 0.3:  # every change of one need at once, as a flag's offers come
+            need = events[0].data["need_id"]
+            run = [envelope for envelope in events if envelope.data["need_id"] == need]
+            events = [envelope for envelope in events if envelope.data["need_id"] != need]
+        else:
+            size = chance.choice((1, 1, 2, 4, 9))
+            run, events = events[:size], events[size:]
         repeated += len(run) - len({envelope.data["referral_id"] for envelope in run})
         async with app.state.sessions() as session:
             await handlers.referrals_changed(session, run)
