@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from sprpa_shared.db import transaction
-from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once
+from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once, only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
 from sprpa_shared.events.streams import DEAD_LETTER_STREAM, ensure_consumer
 from sprpa_shared.testing import wait_until
-from tests.platform.conftest import ALWAYS_FAILS, flag_subscription, flagged
+from tests.platform.conftest import ALWAYS_FAILS, flag_subscription, flagged, record_effect
 
 
 async def emit_committed(app, event) -> Envelope:
@@ -297,3 +297,46 @@ async def test_a_batch_handler_gets_each_run_of_its_new_events_in_one_call_and_i
 
     assert handled == [True, False, True, True, True, True, True]
     assert calls == [("many", [0, 2]), ("one", [3]), ("one", [4]), ("many", [5, 6])]
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_fetch_no_handler_wants_is_acknowledged_without_a_transaction_and_a_mixed_one_acts_on_the_wanted(
+        pair):
+    """A handler `only_when(wants)`: a fetch of unwanted events leaves no inbox row and no effect;
+    in a fetch that holds a wanted one, only that one has an effect."""
+    settings = pair.referral.state.settings
+    spec = settings.consumer(name="wanted", stream="REGISTRY", subjects=["sprpa.registry.case.flagged.>"])
+    handlers = {flagged().event_type: only_when(lambda envelope: envelope.data["age"] == 15)(record_effect)}
+    js = pair.registry.state.bus.js
+
+    async def consume_all() -> None:
+        consumer = EventConsumer(spec=spec, handlers=handlers, sessions=pair.referral.state.sessions, js=js,
+                                 metrics=pair.referral.state.metrics)
+        task = asyncio.create_task(consumer.run())
+        try:
+            await wait_until(lambda: consumer_caught_up(js, "REGISTRY", spec.durable), timeout=30,
+                             what="the consumer caught up")
+        finally:
+            await consumer.stop()
+            await task
+
+    async def inbox_rows() -> int:
+        connection = await asyncpg.connect(settings.asyncpg_url)
+        try:
+            return await connection.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", spec.durable)
+        finally:
+            await connection.close()
+
+    for _ in range(3):
+        await emit_committed(pair.registry, flagged())
+    await wait_until(lambda: _stream_has(js, 3))
+    await consume_all()
+    assert await pair.effects() == [] and await inbox_rows() == 0
+
+    wanted = flagged().model_copy(update={"age": 15})
+    await emit_committed(pair.registry, flagged())
+    await emit_committed(pair.registry, wanted)
+    await wait_until(lambda: _stream_has(js, 5))
+    await consume_all()
+    assert await pair.effects() == [wanted.child_id], "the wanted event only, once"
+    assert await inbox_rows() == 2, "the mixed fetch recorded both of its events"

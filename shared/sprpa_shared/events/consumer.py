@@ -13,6 +13,11 @@ delays the others of its fetch but never takes them with it.
 
 A handler can be a `BatchHandler`: consecutive events of its type in a fetch then reach it in
 one call, so it can write them with one statement (a bulk import's registrations).
+
+A handler marked `only_when(wants)` acts only on the events `wants` picks from their envelope
+alone (the registry: a referral's offer moves no case). A fetch of which no event is wanted is
+acknowledged without a transaction: an event without effect needs no inbox row to stay without
+effect when it comes again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 import nats.errors
 from nats.aio.msg import Msg
@@ -38,6 +44,7 @@ from sprpa_shared.observability import Metrics, bind_traceparent, error_fields, 
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+H = TypeVar("H")
 
 
 class BatchHandler:
@@ -51,6 +58,24 @@ class BatchHandler:
 
     async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
         await self.handle_many(session, [envelope])
+
+
+def only_when(wants: Callable[[Envelope], bool]) -> Callable[[H], H]:
+    """Marks a handler that has no effect on the events `wants` refuses (see the module's doc)."""
+    def mark(handler: H) -> H:
+        handler.wants = wants
+        return handler
+
+    return mark
+
+
+def wanted(handlers: dict[str, Handler], envelope: Envelope) -> bool:
+    """Whether a handler of the consumer acts on the event."""
+    handler = handlers.get(envelope.type)
+    if handler is None:
+        return False
+    wants = getattr(handler, "wants", None)
+    return wants is None or wants(envelope)
 
 
 _RECORD = text(
@@ -86,7 +111,7 @@ async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, 
             first = envelope.id in new
             new.discard(envelope.id)
             handled.append(first)
-            if first and envelope.type in handlers:
+            if first and wanted(handlers, envelope):
                 if isinstance(handlers[envelope.type], BatchHandler) and runs and runs[-1][0].type == envelope.type:
                     runs[-1].append(envelope)
                 else:
@@ -176,6 +201,12 @@ class EventConsumer:
                 readable.append((message, _parse(message)))
             except PoisonMessage as exc:
                 await self._failed(message, "unknown", exc)
+        if readable and not any(wanted(self._handlers, envelope) for _, envelope in readable):
+            for _, envelope in readable:
+                self._metrics.events_consumed.labels(consumer=self.spec.durable, type=envelope.type,
+                                                     result="skipped").inc()
+            await self._ack_all([message for message, _ in readable])
+            return
         if len(readable) < 2:
             for message, _ in readable:
                 await self.process(message)

@@ -16,6 +16,7 @@ from registry.children.models import Child
 from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import CHILD_VISIBLE_TO_PROVIDER, ReferralStatusChanged
 from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.events.consumer import only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.observability import get_logger
 
@@ -35,10 +36,16 @@ _ACCESS = text(
 )
 
 
+def _moves_something(envelope: Envelope) -> bool:
+    """An offer, or one that ended unanswered, opens no access and moves nothing."""
+    return envelope.data.get("status") not in _NOTHING_TO_DO or bool(envelope.data.get("all_needs_settled"))
+
+
+@only_when(_moves_something)
 async def on_referral_changed(session: AsyncSession, envelope: Envelope) -> None:
+    if not _moves_something(envelope):
+        return  # called directly (the consumer calls it only for the changes it wants)
     event = ReferralStatusChanged.model_validate(envelope.data)
-    if event.status in _NOTHING_TO_DO and not event.all_needs_settled:
-        return  # an offer, or one that ended unanswered: no access opened, nothing moves
     await (await session.connection()).execute(_ACCESS, {
         "referral": event.referral_id, "child": event.child_id, "org": event.organization_id,
         "status": event.status, "live": event.status in CHILD_VISIBLE_TO_PROVIDER, "on": event.on,
