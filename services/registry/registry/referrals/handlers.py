@@ -43,8 +43,6 @@ def _moves_something(envelope: Envelope) -> bool:
 
 @only_when(_moves_something)
 async def on_referral_changed(session: AsyncSession, envelope: Envelope) -> None:
-    if not _moves_something(envelope):
-        return  # called directly (the consumer calls it only for the changes it wants)
     event = ReferralStatusChanged.model_validate(envelope.data)
     await (await session.connection()).execute(_ACCESS, {
         "referral": event.referral_id, "child": event.child_id, "org": event.organization_id,

@@ -64,11 +64,11 @@ _REFERRALS = text("""
 INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code, category, organization_id,
                           offering_id, backbone, status, outcome, reason, offered_at, accepted_at, started_at,
                           ended_at, changed_at)
-SELECT referral_id, case_id, need_id, child_id, village_code, category, organization_id, offering_id, backbone,
+SELECT referral_id, case_id, need_id, child_id, village_code, need, organization_id, service_id, backbone,
        status, outcome, reason, offered_at, accepted_at, started_at, ended_at, at
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
-    referral_id uuid, case_id uuid, need_id uuid, child_id uuid, village_code text, category text,
-    organization_id uuid, offering_id uuid, backbone boolean, status text, outcome text, reason text,
+    referral_id uuid, case_id uuid, need_id uuid, child_id uuid, village_code text, need text,
+    organization_id uuid, service_id uuid, backbone boolean, status text, outcome text, reason text,
     offered_at timestamptz, accepted_at timestamptz, started_at timestamptz, ended_at timestamptz, at timestamptz)
 ON CONFLICT (referral_id) DO UPDATE SET
     status = CASE WHEN rm_referrals.changed_at <= EXCLUDED.changed_at THEN EXCLUDED.status
@@ -124,7 +124,6 @@ async def children_registered(session: AsyncSession, envelopes: list[Envelope]) 
     await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
 
 
-
 async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
     e = ev.ChildUpdated.model_validate(envelope.data)
     await _run(session, _CHILD_UPDATED, child=e.child_id, village=e.village_code, sex=e.sex,
@@ -161,17 +160,18 @@ async def case_flagged(session: AsyncSession, envelope: Envelope) -> None:
                age=e.age, classification=e.classification, needs=e.needs)
 
 
+_REFERRAL_FIELDS = {"referral_id", "case_id", "need_id", "child_id", "village_code", "need", "organization_id",
+                    "service_id", "backbone", "status", "outcome", "reason"}
+
+
 def _referral_row(envelope: Envelope) -> dict:
     e = ev.ReferralStatusChanged.model_validate(envelope.data)
     at = envelope.time.isoformat()
-    return {"referral_id": str(e.referral_id), "case_id": e.case_id and str(e.case_id),
-            "need_id": e.need_id and str(e.need_id), "child_id": str(e.child_id), "village_code": e.village_code,
-            "category": e.need, "organization_id": str(e.organization_id),
-            "offering_id": e.service_id and str(e.service_id), "backbone": e.backbone, "status": e.status,
-            "outcome": e.outcome, "reason": e.reason, "offered_at": at if e.status == "offered" else None,
+    return {**e.model_dump(mode="json", include=_REFERRAL_FIELDS), "at": at,
+            "offered_at": at if e.status == "offered" else None,
             "accepted_at": at if e.status == "accepted" else None,
             "started_at": at if e.status == "in_service" else None,
-            "ended_at": at if e.status in ENDED else None, "at": at}
+            "ended_at": at if e.status in ENDED else None}
 
 
 async def referrals_changed(session: AsyncSession, envelopes: list[Envelope]) -> None:
@@ -184,10 +184,6 @@ async def referrals_changed(session: AsyncSession, envelopes: list[Envelope]) ->
             stretch = {}
         stretch[row["referral_id"]] = row
     await _run(session, _REFERRALS, rows=json.dumps(list(stretch.values())))
-
-
-async def referral_changed(session: AsyncSession, envelope: Envelope) -> None:
-    await referrals_changed(session, [envelope])
 
 
 async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
