@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import httpx
-import nats
 import psutil
 
 from bench import import_bench
@@ -55,7 +54,7 @@ async def main(args: argparse.Namespace) -> int:
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
             children = await _children(registry, admin, args.flags, await import_bench.villages(stack))
 
-            nc = await nats.connect(f"nats://127.0.0.1:{stack.nats_port}")
+            nc = await stack.connect_nats()
 
             async def settled() -> bool:  # the preparation's events consumed: they must not count
                 sample = await _sample(stack, nc.jetstream(), time.monotonic(), 0)

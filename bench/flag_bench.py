@@ -20,7 +20,6 @@ from datetime import date, timedelta
 
 import asyncpg
 import httpx
-import nats
 
 from bench import import_bench
 from bench.import_bench import FIRST, LAST
@@ -122,7 +121,7 @@ async def _flag_run(stack: BenchStack, client: httpx.AsyncClient, headers: dict,
     http_ms: list[float] = []
     errors: list[int | str] = []
     acknowledged: list[str] = []  # flags answered 201: each must get exactly its offers
-    nc = await nats.connect(f"nats://127.0.0.1:{stack.nats_port}")
+    nc = await stack.connect_nats()
 
     async def on_event(message) -> None:
         envelope = json.loads(message.data)
@@ -195,7 +194,7 @@ async def _database_check(stack: BenchStack, children: list[str]) -> dict:
 
 async def _raw_round_trip(stack: BenchStack, rate: float, count: int) -> list[float]:
     """JetStream publish (awaiting the PubAck) to a push consumer's receipt, at the same rate."""
-    nc = await nats.connect(f"nats://127.0.0.1:{stack.nats_port}")
+    nc = await stack.connect_nats()
     js = nc.jetstream()
     await js.add_stream(name="BENCH_RAW", subjects=["bench.raw.>"])
     received: dict[int, float] = {}

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import nats
 import psutil
 
 from sprpa_shared.embedded import free_port
+from sprpa_shared.events.access import ADMIN, Keys, connect_options
 
 STOPPED = 128 + signal.SIGTERM
 
@@ -80,6 +82,11 @@ class BenchStack:
             self.said.append(line.rstrip())
 
     @property
+    async def connect_nats(self):
+        """A NATS client of the stack as its admin (the seed `make run` made under the data folder)."""
+        seed = Keys(self.data / "nats" / "keys").seed_file(ADMIN)
+        return await nats.connect(f"nats://127.0.0.1:{self.nats_port}", **connect_options(ADMIN, seed_file=str(seed)))
+
     def database_admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
 

@@ -16,7 +16,6 @@ import time
 
 import asyncpg
 import httpx
-import nats
 
 from bench.chaos import VILLAGES, _invariants
 from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, prepared
@@ -54,7 +53,7 @@ async def main(args: argparse.Namespace) -> int:
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
             children = await _children(registry, admin, count, VILLAGES)
             print(f"sustained: {count} children ready; flagging {args.rate:g}/s for {args.seconds:.0f}s", flush=True)
-            nc = await nats.connect(f"nats://127.0.0.1:{stack.nats_port}")
+            nc = await stack.connect_nats()
             js = nc.jetstream()
             acknowledged: list[str] = []
             in_flight = asyncio.Semaphore(IN_FLIGHT)

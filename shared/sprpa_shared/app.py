@@ -61,10 +61,11 @@ def create_service_app(
         app.state.bus = EventBus(
             service=settings.service,
             nats_url=settings.nats_url,
+            nats_options=settings.nats_options(),
             dsn=settings.asyncpg_url,
             sessions=app.state.sessions,
             metrics=metrics,
-            subscriptions=list(subscriptions),
+            subscriptions=app.state.subscriptions,
             stream_replicas=settings.stream_replicas,
         )
         app.state.bus.start()
@@ -84,6 +85,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.subscriptions = list(subscriptions)
     app.state.clock = clock or SystemClock()
     app.state.verifier = verifier or TokenVerifier(
         issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url

@@ -35,6 +35,7 @@ import asyncpg
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
+from sprpa_shared.events.access import ADMIN, connect_options
 from sprpa_shared.events.bus import server_list
 from sprpa_shared.migrations import database_name, ensure_database
 from sprpa_shared.stack import SERVICES as STACK_SERVICES
@@ -47,10 +48,16 @@ _TABLES = ("SELECT table_name FROM information_schema.tables WHERE table_schema 
 
 @dataclass(frozen=True)
 class Targets:
-    """Where the system's data lives: each service's database URL and the NATS URL."""
+    """Where the system's data lives: each service's database URL, the NATS URL and the NATS admin's
+    seed (streams are read and restored as `admin`: no service may read or write them all)."""
 
     databases: dict[str, str]
     nats_url: str
+    nats_admin_seed_file: str = ""
+
+    async def nats(self):
+        return await nats.connect(servers=server_list(self.nats_url),
+                                  **connect_options(ADMIN, seed_file=self.nats_admin_seed_file))
 
     @classmethod
     def from_settings(cls) -> Targets:
@@ -63,7 +70,7 @@ class Targets:
             raise SystemExit("no SPRPA_<SERVICE>_DATABASE_URL is set: nothing to back up or restore")
         nats_url = next((os.environ[f"SPRPA_{s.upper()}_NATS_URL"] for s in SERVICES
                          if os.environ.get(f"SPRPA_{s.upper()}_NATS_URL")), "nats://127.0.0.1:4222")
-        return cls(databases, nats_url)
+        return cls(databases, nats_url, os.environ.get("SPRPA_NATS_ADMIN_SEED_FILE", ""))
 
 
 def postgres_tool(name: str, pg_bin: Path | None = None) -> str:
@@ -99,7 +106,7 @@ async def dump(targets: Targets, directory: Path, *, pg_bin: Path | None = None)
         await _run(postgres_tool("pg_dump", pg_bin), "--format=custom", "--no-owner", "--no-privileges",
                    f"--file={path}", f"--dbname={url}")
         manifest["databases"][service] = {"file": path.name, "tables": await table_counts(url)}
-    client = await nats.connect(servers=server_list(targets.nats_url))
+    client = await targets.nats()
     try:
         js = client.jetstream()
         for info in await js.streams_info():
@@ -149,7 +156,7 @@ async def restore(targets: Targets, directory: Path, *, pg_bin: Path | None = No
         await _run(postgres_tool("pg_restore", pg_bin), "--no-owner", "--no-privileges", "--exit-on-error",
                    "--single-transaction", f"--dbname={url}", str(directory / entry["file"]))
         restored["databases"][service] = {"tables": await table_counts(url)}
-    client = await nats.connect(servers=server_list(targets.nats_url))
+    client = await targets.nats()
     try:
         js = client.jetstream()
         for name, entry in manifest["streams"].items():

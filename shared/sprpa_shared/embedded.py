@@ -19,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nats
+
+from sprpa_shared.events.access import ADMIN, Keys, connect_options
+
 PG_SYSTEM_USER = "sprpa_postgres"
 
 
@@ -204,7 +208,11 @@ class EmbeddedPostgres:
 
 @dataclass
 class EmbeddedNats:
-    """One nats-server with JetStream (file storage under `data_dir`) on 127.0.0.1:`port`."""
+    """One nats-server with JetStream (file storage under `data_dir`) on 127.0.0.1:`port`.
+
+    Nobody connects anonymously: at first start a seed per service and one for the admin are made
+    under `data_dir/keys` (and kept), and the server lets each user do only what
+    `sprpa_shared.events.access` allows it."""
 
     data_dir: Path
     port: int
@@ -215,11 +223,24 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.data_dir / "keys")
+
+    def seed_file(self, user: str) -> str:
+        return str(self.keys.seed_file(user))
+
+    async def connect_as_admin(self, **options):
+        """A client that may do everything (tests, benchmarks, operators' tools)."""
+        return await nats.connect(self.url, **connect_options(ADMIN, seed_file=self.seed_file(ADMIN)), **options)
+
     def start(self, *, timeout: float = 15.0) -> None:
         require_free_port(self.port, "NATS")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = self.keys.ensure().write_server_config(self.data_dir / "authorization.conf")
         args = [
             nats_server_bin(),
+            "--config", str(config),
             "--jetstream",
             "--store_dir", str(self.data_dir),
             "--addr", "127.0.0.1",

@@ -129,6 +129,10 @@ class Metrics:
         self.events_dead_lettered = Counter(
             "sprpa_events_dead_lettered", "Events sent to the dead-letter subject", ["consumer", "type"], **labels
         )
+        self.events_foreign = Counter(
+            "sprpa_events_foreign", "Events dropped because their source or subject is not the owner of the "
+            "stream they came from (a forgery, or a misconfigured publisher: alert on any)", ["consumer"], **labels
+        )
         self.consumer_pending = Gauge(
             "sprpa_consumer_pending", "Messages of the stream the consumer has not fetched yet (its lag)",
             ["consumer"], **labels

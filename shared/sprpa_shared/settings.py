@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sprpa_shared.events.access import connect_options
 from sprpa_shared.events.streams import ConsumerSpec
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "dev-secret", "password"}
@@ -28,6 +29,10 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_statement_timeout_seconds: float = Field(default=60.0, gt=0, description="longest a statement may run")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_seed_file: str = Field(default="", description="the service's NKey seed file: NATS refuses anonymous "
+                                                        "clients (required outside dev and test)")
+    nats_tls_ca_file: str = Field(default="", description="CA bundle that signed NATS's certificate: connect "
+                                                          "over TLS (tls:// URLs)")
     stream_replicas: int = Field(default=1, ge=1, le=5)
     oidc_issuer: str = "http://127.0.0.1:8000"
     oidc_audience: str = "sprpa"
@@ -54,7 +59,16 @@ class ServiceSettings(BaseSettings):
                 f"{self.model_config.get('env_prefix')}SECRET_KEY is a placeholder; "
                 "set a real secret outside dev and test"
             )
+        if self.environment == "production" and not self.nats_seed_file:
+            raise ValueError(
+                f"{self.model_config.get('env_prefix')}NATS_SEED_FILE is not set; NATS takes no anonymous "
+                "clients: give the service its NKey seed (python -m sprpa_shared.events.access keys)"
+            )
         return self
+
+    def nats_options(self) -> dict:
+        """How this service connects to NATS: its own user, its own inbox, TLS when configured."""
+        return connect_options(self.service, seed_file=self.nats_seed_file, tls_ca_file=self.nats_tls_ca_file)
 
     def consumer(self, *, name: str, stream: str, subjects: list[str]) -> ConsumerSpec:
         """A durable consumer of this service with the configured delivery limits."""

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, poll_until, port_is_free
+from sprpa_shared.events.access import Keys
 from sprpa_shared.migrations import ensure_database, upgrade, with_database
 
 
@@ -58,10 +59,11 @@ def _secret(data: Path) -> str:
 
 
 def service_env(
-    service: ServiceDef, *, database_url: str, nats_url: str, secret: str, data: Path
+    service: ServiceDef, *, database_url: str, nats_url: str, secret: str, data: Path, nats_keys: Keys
 ) -> dict[str, str]:
     prefix = service.env_prefix
     return {
+        f"{prefix}NATS_SEED_FILE": str(nats_keys.seed_file(service.name)),
         f"{prefix}IMPORT_SPOOL_DIR": str(data / "uploads" / service.name),
         f"{prefix}DATABASE_URL": with_database(database_url, f"sprpa_{service.name}"),
         f"{prefix}NATS_URL": nats_url,
@@ -107,6 +109,11 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
         print(f"Cannot start: ports already in use: {', '.join(taken)}.", file=sys.stderr)
         print("Stop whatever uses them (an earlier `make run`?) and try again.", file=sys.stderr)
         return 2
+    if external_nats and not os.environ.get("SPRPA_NATS_KEYS"):
+        print("Cannot start: SPRPA_NATS_URL is set but SPRPA_NATS_KEYS is not. NATS takes no anonymous clients:\n"
+              "make the services' seeds with `python -m sprpa_shared.events.access keys DIR`, give the server the\n"
+              "authorization block of `... access conf` with those keys, and set SPRPA_NATS_KEYS=DIR.", file=sys.stderr)
+        return 2
 
     postgres = None if external_db else EmbeddedPostgres(data / "postgres", pg_port)
     nats = None if external_nats else EmbeddedNats(data / "nats", nats_port)
@@ -126,13 +133,15 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
             nats.start()
         database_url = external_db or postgres.url
         nats_url = external_nats or nats.url
+        nats_keys = Keys(Path(os.environ["SPRPA_NATS_KEYS"])) if external_nats else nats.keys
         secret = _secret(data)
         for service in SERVICES:
             url = with_database(database_url, f"sprpa_{service.name}")
             asyncio.run(ensure_database(url))
             upgrade(migrations_dir(service.name), url)
         def launch(service: ServiceDef) -> subprocess.Popen:
-            settings_env = service_env(service, database_url=database_url, nats_url=nats_url, secret=secret, data=data)
+            settings_env = service_env(service, database_url=database_url, nats_url=nats_url, secret=secret, data=data,
+                                       nats_keys=nats_keys)
             log = open(data / "logs" / f"{service.name}.log", "ab")
             return subprocess.Popen([sys.executable, "-m", service.name, "serve"], env={**os.environ, **settings_env},
                                     stdout=log, stderr=subprocess.STDOUT)
@@ -146,12 +155,13 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
         if demo:
             providers = next(s for s in SERVICES if s.name == "providers")
             env = {**os.environ, **service_env(providers, database_url=database_url, nats_url=nats_url,
-                                               secret=secret, data=data)}
+                                               secret=secret, data=data, nats_keys=nats_keys)}
             subprocess.run([sys.executable, "-m", "providers", "demo-data"], env=env, check=True)
         print(f"SPRPA is up in {time.monotonic() - started:.1f}s (data in {data}, logs in {data / 'logs'}):")
         for service in SERVICES:
             print(f"  {service.name:<10} http://127.0.0.1:{service.port}   (docs: /docs, health: /readyz)")
-        print(f"  PostgreSQL {database_url}\n  NATS       {nats_url}\nPress Ctrl-C to stop.", flush=True)
+        print(f"  PostgreSQL {database_url}\n  NATS       {nats_url} (NKey seeds in {nats_keys.folder})\n"
+              "Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for service in SERVICES:
                 process = processes[service.name]

@@ -100,7 +100,9 @@ def test_every_compose_service_has_its_own_database_a_migration_step_and_a_healt
         assert f"{PORTS[name]}/readyz" in " ".join(service["healthcheck"]["test"])
         assert env[f"{prefix}STREAM_REPLICAS"] == "3"
         assert env[f"{prefix}ENVIRONMENT"] == "production"
-        assert env[f"{prefix}NATS_URL"].count("nats://") == 3
+        assert env[f"{prefix}NATS_URL"].count("tls://") == 3, "NATS only over TLS"
+        assert env[f"{prefix}NATS_SEED_FILE"] == "/run/secrets/nats-seed"
+        assert {"source": f"nats-{name}", "target": "nats-seed"} in service["secrets"], "its own NATS user"
         url = env[f"{prefix}DATABASE_URL"]
         assert re.fullmatch(rf"postgresql://sprpa_{name}:\$\{{SPRPA_DB_PASSWORD[^}}]*\}}@postgres:5432/sprpa_{name}",
                             url), url
@@ -211,7 +213,9 @@ def test_autoscalers_and_disruption_budgets_select_real_deployments(manifests):
 
 def test_the_nats_helm_values_ask_for_a_three_node_file_backed_cluster_that_syncs_every_write():
     values = yaml.safe_load((DEPLOY / "k8s" / "nats" / "values.yaml").read_text())
-    assert values["config"]["cluster"] == {"enabled": True, "replicas": 3}
+    cluster = values["config"]["cluster"]
+    assert cluster["enabled"] and cluster["replicas"] == 3
+    assert cluster["tls"]["enabled"] and values["config"]["nats"]["tls"]["enabled"], "routes and clients over TLS"
     jetstream = values["config"]["jetstream"]
     assert jetstream["enabled"] and jetstream["fileStore"]["enabled"] and jetstream["fileStore"]["pvc"]["enabled"]
     assert jetstream["merge"]["sync_interval"] == "always"

@@ -12,6 +12,7 @@ from reports.main import create_app as create_reports
 from reports.readmodels.rebuild import READ_MODELS, rebuild
 from reports.settings import ReportsSettings
 from sprpa_shared.backup import Targets, dump, restore, table_counts
+from sprpa_shared.events.access import ADMIN
 from sprpa_shared.migrations import database_name, with_database
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
@@ -45,7 +46,8 @@ async def test_back_up_lose_every_server_restore_and_rebuild_the_reports_by_repl
         await _flag(system, as_, child)
     await wait_until(lambda: _settled(system), timeout=60, what="every offer made, published and reported")
 
-    targets = Targets({name: app.state.settings.asyncpg_url for name, app in system.apps.items()}, servers.nats_url)
+    targets = Targets({name: app.state.settings.asyncpg_url for name, app in system.apps.items()}, servers.nats_url,
+                      servers.nats_seed_file(ADMIN))
     manifest = await dump(targets, tmp_path / "backup")
     assert manifest["databases"]["referral"]["tables"]["referrals"] == OFFERS
     assert manifest["streams"]["REGISTRY"]["messages"] > 0
@@ -53,7 +55,8 @@ async def test_back_up_lose_every_server_restore_and_rebuild_the_reports_by_repl
     fresh = await asyncio.to_thread(TestServers.start, tmp_path / "fresh")  # nothing survived the loss
     try:
         restored_targets = Targets({name: with_database(fresh.database_url, database_name(url))
-                                    for name, url in targets.databases.items()}, fresh.nats_url)
+                                    for name, url in targets.databases.items()}, fresh.nats_url,
+                                   fresh.nats_seed_file(ADMIN))
         restored = await restore(restored_targets, tmp_path / "backup")
 
         for service, entry in manifest["databases"].items():
@@ -67,6 +70,7 @@ async def test_back_up_lose_every_server_restore_and_rebuild_the_reports_by_repl
         before = await _read_models(reports_url)
         assert before["rm_referrals"] == OFFERS
         settings = ReportsSettings(environment="test", database_url=reports_url, nats_url=fresh.nats_url,
+                                   nats_seed_file=fresh.nats_seed_file("reports"),
                                    oidc_issuer=issuer.issuer, oidc_audience=issuer.audience)
         await rebuild(settings)
         assert (await _read_models(reports_url))["rm_referrals"] == 0, "the read models were emptied"

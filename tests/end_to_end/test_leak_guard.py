@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 
-import nats
-
 from registry.testing import KESILIR
 from sprpa_shared.testing.apps import database
 from tests.end_to_end.conftest import GUARDIAN
@@ -40,7 +38,7 @@ async def test_no_name_nik_or_note_reaches_an_event_a_log_line_a_metric_or_a_spa
                                       params={"place": "35.09", "format": "csv"})
     assert export.status_code == 200, export.text
 
-    events = await _every_event(servers.nats_url)
+    events = await _every_event(servers)
     assert len(events) > 10, "the loop emitted its events"
     outboxes = []
     for app in system.apps.values():
@@ -58,9 +56,9 @@ async def test_no_name_nik_or_note_reaches_an_event_a_log_line_a_metric_or_a_spa
     assert logs.out, "logs were captured"
 
 
-async def _every_event(nats_url: str) -> list[str]:
+async def _every_event(servers) -> list[str]:
     """Every message of every stream, subject, headers and body."""
-    client = await nats.connect(nats_url)
+    client = await servers.connect_nats()
     try:
         js = client.jetstream()
         texts = []

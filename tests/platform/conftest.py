@@ -15,6 +15,7 @@ from referral.settings import ReferralSettings
 from registry.settings import RegistrySettings
 from sprpa_contracts.events import CaseFlagged
 from sprpa_shared.app import create_service_app
+from sprpa_shared.events.access import ADMIN
 from sprpa_shared.events.bus import Subscription
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import running
@@ -75,11 +76,12 @@ def flag_subscription(settings: ReferralSettings) -> Subscription:
 
 
 @pytest.fixture
-async def pair(request, make_settings, issuer):
+async def pair(request, make_settings, issuer, servers):
     """Registry and referral apps; `indirect` param False leaves the referral's consumer out."""
     subscribed = getattr(request, "param", True)
-    registry_settings = await make_settings(RegistrySettings)
-    referral_settings = await make_settings(ReferralSettings)
+    # Both connect as the NATS admin: these tests inspect streams and run consumers no service owns.
+    registry_settings = await make_settings(RegistrySettings, nats_seed_file=servers.nats_seed_file(ADMIN))
+    referral_settings = await make_settings(ReferralSettings, nats_seed_file=servers.nats_seed_file(ADMIN))
     connection = await asyncpg.connect(referral_settings.asyncpg_url)
     await connection.execute(EFFECTS_DDL)
     await connection.execute("TRUNCATE platform_test_effects")

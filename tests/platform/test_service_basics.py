@@ -150,8 +150,15 @@ def test_placeholder_secret_is_refused_outside_dev():
     with pytest.raises(ValidationError, match="placeholder"):
         RegistrySettings(environment="production", secret_key="change-me")
     keys = {"data_keys": '{"k1": "' + "A" * 43 + '="}', "data_key_current": "k1", "blind_index_key": "B" * 43 + "="}
-    assert RegistrySettings(environment="production", secret_key="a-real-long-random-secret", **keys).port == 8101
+    assert RegistrySettings(environment="production", secret_key="a-real-long-random-secret",
+                            nats_seed_file="/run/secrets/registry.nk", **keys).port == 8101
     assert RegistrySettings(environment="dev").secret_key == "change-me"
+
+
+def test_production_refuses_to_start_without_its_nats_credentials():
+    keys = {"data_keys": '{"k1": "' + "A" * 43 + '="}', "data_key_current": "k1", "blind_index_key": "B" * 43 + "="}
+    with pytest.raises(ValidationError, match="NATS_SEED_FILE"):
+        RegistrySettings(environment="production", secret_key="a-real-long-random-secret", **keys)
 
 
 def test_settings_read_the_service_prefix(monkeypatch):

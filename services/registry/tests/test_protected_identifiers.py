@@ -124,7 +124,8 @@ async def test_a_new_blind_index_key_is_applied_by_rekey(settings_with, issuer, 
 
 def test_production_refuses_to_start_without_keys():
     with pytest.raises(ValueError, match="DATA_KEYS"):
-        RegistrySettings(environment="production", secret_key="a-real-secret-of-some-length")
+        RegistrySettings(environment="production", secret_key="a-real-secret-of-some-length",
+                         nats_seed_file="/run/secrets/registry.nk")
 
 
 def test_sealing_many_at_once_gives_each_its_own_nonce_and_opens_back():

@@ -23,9 +23,11 @@ async def reports(make_settings, issuer):
 
 
 class Publisher:
-    def __init__(self, app) -> None:
+    """Publishes as the NATS admin: the reports' own user may publish nothing of the others'."""
+
+    def __init__(self, app, js) -> None:
         self.app = app
-        self.js = app.state.bus.js
+        self.js = js
         self.sent = 0
 
     async def __call__(self, data: EventData, *, at=None) -> Envelope:
@@ -46,5 +48,5 @@ class Publisher:
 
 
 @pytest.fixture
-def publish(reports) -> Publisher:
-    return Publisher(reports[0])
+def publish(reports, nats_admin) -> Publisher:
+    return Publisher(reports[0], nats_admin)

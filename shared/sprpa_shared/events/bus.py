@@ -40,6 +40,7 @@ class EventBus:
         *,
         service: str,
         nats_url: str,
+        nats_options: dict | None = None,
         dsn: str,
         sessions: async_sessionmaker[AsyncSession],
         metrics: Metrics,
@@ -49,6 +50,7 @@ class EventBus:
     ) -> None:
         self.service = service
         self._nats_url = nats_url
+        self._nats_options = nats_options or {}
         self._dsn = dsn
         self._sessions = sessions
         self._metrics = metrics
@@ -100,6 +102,7 @@ class EventBus:
                     error_cb=_log_error,
                     disconnected_cb=_log_disconnected,
                     reconnected_cb=_log_reconnected,
+                    **self._nats_options,
                 )
             except Exception as exc:  # noqa: BLE001 - not up yet: try again, readyz says 503 meanwhile
                 attempt += 1

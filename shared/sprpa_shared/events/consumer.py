@@ -37,8 +37,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
 from sprpa_shared.db import transaction
+from sprpa_shared.events.access import dead_letter_subject
 from sprpa_shared.events.envelope import Envelope
-from sprpa_shared.events.streams import DEAD_LETTER_PREFIX, ConsumerSpec, ensure_consumer
+from sprpa_shared.events.streams import ConsumerSpec, ensure_consumer
 from sprpa_shared.observability import Metrics, bind_traceparent, error_fields, get_logger, new_traceparent
 
 log = get_logger(__name__)
@@ -130,6 +131,13 @@ class PoisonMessage(Exception):
     """A message that can never be handled (unreadable envelope): dead-lettered at once."""
 
 
+class ForeignEvent(PoisonMessage):
+    """An event whose `source` or subject is not the service that owns the stream it came from.
+
+    NATS lets each service publish only its own subjects, so this is a forgery or a misconfigured
+    server: dead-lettered at once, counted (`sprpa_events_foreign`) and logged as an error."""
+
+
 class EventConsumer:
     """Fetches from one durable consumer and dispatches by event type to handlers."""
 
@@ -198,7 +206,7 @@ class EventConsumer:
         readable: list[tuple[Msg, Envelope]] = []
         for message in messages:
             try:
-                readable.append((message, _parse(message)))
+                readable.append((message, self._read(message)))
             except PoisonMessage as exc:
                 await self._failed(message, "unknown", exc)
         if readable and not any(wanted(self._handlers, envelope) for _, envelope in readable):
@@ -228,7 +236,7 @@ class EventConsumer:
 
     @contextlib.contextmanager
     def _span(self, envelope: Envelope, subject: str) -> Iterator[None]:
-        with tracing.consuming(service=self.spec.durable.split("-", 1)[0], consumer=self.spec.durable,
+        with tracing.consuming(service=self.spec.service, consumer=self.spec.durable,
                                subject=subject, event_type=envelope.type, event_id=str(envelope.id),
                                traceparent=envelope.traceparent):
             bind_traceparent(tracing.active_traceparent() or new_traceparent(envelope.traceparent))
@@ -254,7 +262,7 @@ class EventConsumer:
         """Handle one message: effect + inbox row in one transaction, then ack; or NAK / dead-letter."""
         event_type = "unknown"
         try:
-            envelope = _parse(message)
+            envelope = self._read(message)
             event_type = envelope.type
             with self._span(envelope, message.subject):
                 await self._handle(envelope)
@@ -263,6 +271,19 @@ class EventConsumer:
             return
         self._metrics.events_consumed.labels(consumer=self.spec.durable, type=event_type, result="ok").inc()
         await self._ack(message)
+
+    def _read(self, message: Msg) -> Envelope:
+        """The message's envelope, once it is shown to come from the owner of the consumer's stream."""
+        envelope = _parse(message)
+        owner = self.spec.owner
+        stream = message.metadata.stream if message.metadata else self.spec.stream
+        if stream != self.spec.stream or not message.subject.startswith(f"sprpa.{owner}.") \
+                or envelope.source != f"/sprpa/{owner}":
+            self._metrics.events_foreign.labels(self.spec.durable).inc()
+            log.error("event dropped: not from the owner of its stream", consumer=self.spec.durable,
+                      stream=stream, subject=message.subject, source=envelope.source, type=envelope.type)
+            raise ForeignEvent(f"{envelope.type} from {envelope.source} on {message.subject} in {stream}")
+        return envelope
 
     async def _handle(self, envelope: Envelope) -> None:
         await handle_once(self._sessions, self.spec.durable, self._handlers, envelope)
@@ -291,7 +312,7 @@ class EventConsumer:
         meta = message.metadata
         sequence = meta.sequence.stream if meta else 0
         await self._js.publish(
-            f"{DEAD_LETTER_PREFIX}.{self.spec.durable}",
+            dead_letter_subject(self.spec.service, self.spec.durable),
             message.data,
             headers={
                 "Nats-Msg-Id": f"{self.spec.durable}:{meta.stream if meta else ''}:{sequence}",

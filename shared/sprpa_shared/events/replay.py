@@ -29,7 +29,7 @@ async def replay(settings: ServiceSettings, *, tables: tuple[str, ...], consumer
                                      [spec.durable for spec in consumers])
     finally:
         await connection.close()
-    client = await nats.connect(servers=server_list(settings.nats_url))
+    client = await nats.connect(servers=server_list(settings.nats_url), **settings.nats_options())
     try:
         js = client.jetstream()
         for spec in consumers:

@@ -32,7 +32,17 @@ def stream_subjects(service: str) -> list[str]:
 
 async def ensure_stream(js: JetStreamContext, *, name: str, subjects: list[str], replicas: int) -> None:
     """Create the stream, or bring an existing one to this configuration. Safe to call on every start."""
-    config = StreamConfig(
+    config = _config(name, subjects, replicas)
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        await js.add_stream(config)
+        return
+    await js.update_stream(config)
+
+
+def _config(name: str, subjects: list[str], replicas: int) -> StreamConfig:
+    return StreamConfig(
         name=name,
         subjects=subjects,
         retention=RetentionPolicy.LIMITS,
@@ -44,19 +54,16 @@ async def ensure_stream(js: JetStreamContext, *, name: str, subjects: list[str],
         deny_purge=True,
         max_age=0,  # kept until removed by an operator: read models are rebuilt by replay
     )
-    try:
-        await js.stream_info(name)
-    except NotFoundError:
-        await js.add_stream(config)
-        return
-    await js.update_stream(config)
 
 
 async def ensure_service_stream(js: JetStreamContext, service: str, *, replicas: int) -> None:
+    """The service's own stream, brought to this configuration, and the shared dead-letter stream,
+    created if missing but never changed: no service may loosen it for the others."""
     await ensure_stream(js, name=stream_name(service), subjects=stream_subjects(service), replicas=replicas)
-    await ensure_stream(
-        js, name=DEAD_LETTER_STREAM, subjects=[f"{DEAD_LETTER_PREFIX}.>"], replicas=replicas
-    )
+    try:
+        await js.stream_info(DEAD_LETTER_STREAM)
+    except NotFoundError:
+        await js.add_stream(_config(DEAD_LETTER_STREAM, [f"{DEAD_LETTER_PREFIX}.>"], replicas))
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,16 @@ class ConsumerSpec:
     ack_wait: float = 30.0
     max_deliver: int = 5
     backoff: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+
+    @property
+    def service(self) -> str:
+        """The consuming service: durable names are `<service>-<name>`."""
+        return self.durable.split("-", 1)[0]
+
+    @property
+    def owner(self) -> str:
+        """The service that owns the stream, and so every event in it."""
+        return self.stream.lower()
 
     def retry_delay(self, delivered: int) -> float:
         """How long to wait before delivery number `delivered + 1` after a failed attempt."""

@@ -44,18 +44,29 @@ def make_settings(clean: TestServers, issuer: TestIssuer) -> Callable:
     async def make(settings_class: type[S], **overrides) -> S:
         service = settings_class.service
         database_url = await clean.database(service, ROOT / "services" / service / "migrations")
-        return settings_class(
+        defaults = dict(
             environment="test",
             database_url=database_url,
             nats_url=clean.nats_url,
+            nats_seed_file=clean.nats_seed_file(service),
             oidc_issuer=issuer.issuer,
             oidc_audience=issuer.audience,
             consumer_ack_wait_seconds=5.0,
             consumer_backoff_seconds=[0.05, 0.1, 0.2, 0.4],
-            **overrides,
         )
+        return settings_class(**{**defaults, **overrides})
 
     return make
+
+
+@pytest.fixture
+async def nats_admin(clean: TestServers):
+    """A JetStream context of the NATS admin: publish as any service, inspect any stream."""
+    client = await clean.connect_nats()
+    try:
+        yield client.jetstream()
+    finally:
+        await client.close()
 
 
 PILOT_VILLAGE = "35.09.11.2007"  # Kesilir, Wuluhan, Jember: the default place of test tokens

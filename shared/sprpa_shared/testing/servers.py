@@ -11,10 +11,12 @@ import asyncpg
 import nats
 
 from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from sprpa_shared.events.access import ADMIN, Keys, connect_options
 from sprpa_shared.migrations import ensure_database, upgrade_async, with_database
 
 TEST_DATABASE_URL = "SPRPA_TEST_DATABASE_URL"
 TEST_NATS_URL = "SPRPA_TEST_NATS_URL"
+TEST_NATS_KEYS = "SPRPA_TEST_NATS_KEYS"  # with SPRPA_TEST_NATS_URL: the folder of its users' seeds
 REFERENCE_TABLE = "sprpa:reference"  # a table comment: reference data, kept between tests
 
 _EMPTIED_TABLES = f"""
@@ -31,6 +33,7 @@ class TestServers:
 
     database_url: str
     nats_url: str
+    nats_keys: Keys | None = None
     postgres: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
     _migrated: dict[str, str] = field(default_factory=dict)
@@ -48,7 +51,18 @@ class TestServers:
             nats_server = EmbeddedNats(base / "nats", free_port())
             nats_server.start()
             nats_url = nats_server.url
-        return cls(database_url=database_url, nats_url=nats_url, postgres=postgres, nats=nats_server)
+        keys = nats_server.keys if nats_server else (
+            Keys(Path(os.environ[TEST_NATS_KEYS])) if os.environ.get(TEST_NATS_KEYS) else None)
+        return cls(database_url=database_url, nats_url=nats_url, nats_keys=keys, postgres=postgres, nats=nats_server)
+
+    def nats_seed_file(self, user: str) -> str:
+        """The seed a service (or `admin`) connects to the test NATS with; empty for an open server."""
+        return str(self.nats_keys.seed_file(user)) if self.nats_keys else ""
+
+    async def connect_nats(self, user: str = ADMIN, **options) -> nats.aio.client.Client:
+        """A client of the test NATS as `user` (the admin, by default: it may inspect every stream)."""
+        return await nats.connect(self.nats_url, **connect_options(user, seed_file=self.nats_seed_file(user)),
+                                  **options)
 
     def stop(self) -> None:
         if self.nats:
@@ -77,7 +91,7 @@ class TestServers:
                     await connection.execute(f"TRUNCATE {', '.join(row['t'] for row in tables)} RESTART IDENTITY")
             finally:
                 await connection.close()
-        client = await nats.connect(self.nats_url)
+        client = await self.connect_nats()
         try:
             js = client.jetstream()
             for stream in [info.config.name for info in await js.streams_info()]:
