@@ -188,7 +188,7 @@ def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, o
 async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> None:
     case = step.case
     backbone, offering_id = await repository.backbone_of(step.session, regency_code=case.regency_code,
-                                                         category=need.category)
+                                                         category=need.category, day=step.now.date())
     existing = (await step.session.exec(select(Gap).where(Gap.need_id == need.id))).first()
     if existing is None:
         gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,

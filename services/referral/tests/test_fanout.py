@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from referral.sweeper import sweep_once
-from referral.testing import COUNSELLING, JEMBER, KESILIR, SCHOOL, WULUHAN, deliver, flagged
+from referral.testing import COUNSELLING, JEMBER, KESILIR, NOW, SCHOOL, WULUHAN, deliver, flagged
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import database
 
@@ -157,6 +157,7 @@ async def test_when_every_candidate_said_no_the_backbone_takes_the_need_and_a_ga
     app, api, directory = engine
     only, _ = await directory.provider()
     backbone = await directory.organization(backbone=True)
+    await directory.mou(backbone, [SCHOOL])  # an MOU with the kabupaten, whatever it covers
     event = flagged()
     await deliver(app, event)
     [offer] = await offers(app, event.child_id)
@@ -185,6 +186,20 @@ async def test_with_no_candidate_and_no_backbone_the_need_is_unmet_and_a_gap(eng
     case = await case_of(api, as_, event.child_id)
     assert case["needs"][0]["status"] == "unmet"
     assert case["needs"][0]["gap"]["reason"] == "no_candidates"
+    assert case["needs"][0]["gap"]["backbone_organization_id"] is None
+
+
+async def test_a_backbone_without_an_active_mou_with_the_kabupaten_is_offered_nothing(engine, as_):
+    """Backbone offers need the backbone's own MOU with the kabupaten, in force on the day (issue 19)."""
+    app, api, directory = engine
+    expired = await directory.organization(backbone=True)
+    await directory.mou(expired, [COUNSELLING], valid_until=NOW.date() - timedelta(days=1))
+    await directory.mou(expired, [COUNSELLING], regency="52.03")  # in force, but with another kabupaten
+    event = flagged(needs=(COUNSELLING,))
+    await deliver(app, event)
+    assert await offers(app, event.child_id) == []
+    case = await case_of(api, as_, event.child_id)
+    assert case["needs"][0]["status"] == "unmet"
     assert case["needs"][0]["gap"]["backbone_organization_id"] is None
 
 

@@ -90,7 +90,8 @@ async def update(organization_id: uuid.UUID, data: OrganizationUpdate, response:
     organization = await service.get_organization(session, organization_id, lock=True)
     access.require_manager_of(principal, organization.regency_code)
     concurrency.require_match(if_match, organization.version, what="organisation")
-    updated = await service.update_organization(session, organization=organization, data=data, now=clock.now())
+    updated = await service.update_organization(session, organization=organization, data=data,
+                                                 principal=principal, now=clock.now())
     response.headers["ETag"] = _etag(updated)
     return _public(updated)
 

@@ -20,7 +20,7 @@ from providers.organizations.schemas import (
 from sprpa_contracts.eligibility import MouTerms, status_on
 from sprpa_contracts.events import MouChanged, OrganizationUpserted
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.errors import Conflict, NotFound, ValidationFailed
+from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 from sprpa_shared.regions import normalise
@@ -39,17 +39,39 @@ async def _require_regencies(session: AsyncSession, codes: dict[str, str]) -> No
         raise ValidationFailed(f"invalid value for: {', '.join(e['field'] for e in errors)}", errors=errors)
 
 
+_BACKBONE_HOLDER = text("SELECT id, name FROM organizations WHERE :code = ANY(backbone_for) AND id <> :id LIMIT 1")
+
+
+async def _require_backbone_rights(session: AsyncSession, *, principal: Principal, organization_id: uuid.UUID,
+                                   before: list[str], after: list[str]) -> None:
+    """Naming (or un-naming) a kabupaten's backbone organisation is that kabupaten's decision, and a
+    kabupaten has one at most: another organisation holding it must be taken off first."""
+    for code in sorted(set(before) ^ set(after)):
+        if not principal.covers_place(code):
+            raise Forbidden(f"only the operators of {code} name its backbone organisation")
+    connection = await session.connection()
+    for code in sorted(set(after) - set(before)):
+        await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('backbone:' || :code))"), {"code": code})
+        holder = (await connection.execute(_BACKBONE_HOLDER, {"code": code, "id": organization_id})).first()
+        if holder is not None:
+            raise Conflict(f"{holder.name!r} is the backbone organisation of {code}; take it off there first",
+                           existing_id=str(holder.id))
+
+
 async def create_organization(session: AsyncSession, *, data: OrganizationCreate, principal: Principal,
                               now: datetime) -> Organization:
     await _require_regencies(session, {"regency_code": data.regency_code,
                                        **{f"backbone_for.{i}": c for i, c in enumerate(data.backbone_for)}})
+    organization_id = new_id()
+    await _require_backbone_rights(session, principal=principal, organization_id=organization_id, before=[],
+                                   after=data.backbone_for)
     key = normalise(data.name)
     existing = (await session.exec(select(Organization).where(
         Organization.regency_code == data.regency_code, Organization.name_key == key))).first()
     if existing is not None:
         raise Conflict(f"{existing.name!r} is already registered in {data.regency_code}", existing_id=str(existing.id))
     organization = Organization(
-        id=new_id(), name=data.name, name_key=key, kind=data.kind.value, regency_code=data.regency_code,
+        id=organization_id, name=data.name, name_key=key, kind=data.kind.value, regency_code=data.regency_code,
         contacts=data.contacts.model_dump(exclude_none=True), backbone_for=data.backbone_for,
         created_at=now, updated_at=now, created_by=principal.subject,
     )
@@ -60,10 +82,12 @@ async def create_organization(session: AsyncSession, *, data: OrganizationCreate
 
 
 async def update_organization(session: AsyncSession, *, organization: Organization, data: OrganizationUpdate,
-                              now: datetime) -> Organization:
+                              principal: Principal, now: datetime) -> Organization:
     changes = data.model_dump(exclude_unset=True, mode="json")
-    if changes.get("backbone_for"):
+    if changes.get("backbone_for") is not None:
         await _require_regencies(session, {f"backbone_for.{i}": c for i, c in enumerate(changes["backbone_for"])})
+        await _require_backbone_rights(session, principal=principal, organization_id=organization.id,
+                                       before=organization.backbone_for, after=changes["backbone_for"])
     if "name" in changes:
         key = normalise(changes["name"])
         clash = (await session.exec(select(Organization).where(

@@ -7,12 +7,13 @@ record is the organisation's mean hours to answer an offer and its share of offe
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from referral.matching.rules import Candidate
-from sprpa_contracts.eligibility import MouTerms, OfferingTerms
+from sprpa_contracts.eligibility import MouStatus, MouTerms, OfferingTerms, status_on
 
 _COLUMNS = """
 SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.min_age, o.max_age, o.sexes,
@@ -64,15 +65,18 @@ async def candidate(session: AsyncSession, offering_id: uuid.UUID) -> Candidate 
     return found[0] if found else None
 
 
+def _terms(row) -> MouTerms:
+    return MouTerms(regency_code=row.regency_code, signed_date=row.signed_date, valid_from=row.valid_from,
+                    valid_until=row.valid_until, service_categories=frozenset(row.service_categories),
+                    terminated_on=row.terminated_on)
+
+
 async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
     mous: dict = {}
     organization_ids = list({row.organization_id for row in rows})
     if organization_ids:
         for row in await (await session.connection()).execute(_MOUS, {"orgs": organization_ids}):
-            mous.setdefault(row.organization_id, []).append(MouTerms(
-                regency_code=row.regency_code, signed_date=row.signed_date, valid_from=row.valid_from,
-                valid_until=row.valid_until, service_categories=frozenset(row.service_categories),
-                terminated_on=row.terminated_on))
+            mous.setdefault(row.organization_id, []).append(_terms(row))
     return [
         Candidate(
             offering_id=row.id,
@@ -88,12 +92,18 @@ async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
     ]
 
 
-async def backbone_of(session: AsyncSession, *, regency_code: str, category: str) -> tuple[uuid.UUID | None,
-                                                                                        uuid.UUID | None]:
-    """(the kabupaten's backbone organisation, its offering in the category if it has one)."""
+async def backbone_of(session: AsyncSession, *, regency_code: str, category: str, day: date
+                      ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(the kabupaten's backbone organisation, its offering in the category if it has one).
+
+    None when the kabupaten names none, or its backbone has no MOU with the kabupaten in force on
+    `day`: the backbone takes what no MOU provider covers, but it too serves under an MOU."""
     connection = await session.connection()
     organization_id = (await connection.execute(_BACKBONE, {"regency": regency_code})).scalar()
     if organization_id is None:
+        return None, None
+    mous = (await connection.execute(_MOUS, {"orgs": [organization_id]})).all()
+    if not any(row.regency_code == regency_code and status_on(_terms(row), day) is MouStatus.ACTIVE for row in mous):
         return None, None
     offering_id = (await connection.execute(
         _BACKBONE_OFFERING, {"org": organization_id, "regency": regency_code, "category": category})).scalar()
