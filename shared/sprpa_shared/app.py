@@ -19,7 +19,7 @@ from sprpa_shared.auth.principal import Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
 from sprpa_shared.db import create_engine, session_factory
-from sprpa_shared.dependencies import PrincipalDep
+from sprpa_shared.dependencies import PrincipalDep, needs
 from sprpa_shared.errors import BadRequest, ContentTooLarge, ServiceUnavailable
 from sprpa_shared.events.bus import EventBus, Subscription
 from sprpa_shared.observability import Metrics, bind_traceparent, configure_logging, get_logger, new_traceparent
@@ -118,7 +118,7 @@ class Me(BaseModel):
 def auth_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
-    @router.get("/me", summary="Who the bearer token says the caller is", response_model=Me)
+    @router.get("/me", dependencies=[needs(None)], summary="Who the bearer token says the caller is", response_model=Me)
     async def me(principal: PrincipalDep) -> Me:
         return Me(
             subject=principal.subject,

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Role
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Limit
 
 
@@ -59,7 +59,8 @@ LIMIT :limit
 def audit_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
-    @router.get("", summary="Who did what to which record, when and from where (national admins)",
+    @router.get("", dependencies=[needs("audit:read")],
+                summary="Who did what to which record, when and from where (national admins)",
                 response_model=AuditPage)
     async def query(
         request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
@@ -84,7 +85,8 @@ def audit_router() -> APIRouter:
         items = [AuditEntry(**row) for row in rows]
         return AuditPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
-    @router.get("/verify", summary="Whether the audit log's hash chain is whole (national admins)",
+    @router.get("/verify", dependencies=[needs("audit:read")],
+                summary="Whether the audit log's hash chain is whole (national admins)",
                 response_model=ChainCheck)
     async def verify(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> ChainCheck:
         principal.require_role(Role.NATIONAL_ADMIN)

@@ -54,6 +54,12 @@ class Forbidden(DomainError):
     type, title, status = "forbidden", "Not allowed", 403
 
 
+class InsufficientScope(Forbidden):
+    """An API client's token lacks the scope the operation declares (RFC 6750 `insufficient_scope`)."""
+
+    type, title, status = "insufficient-scope", "Insufficient scope", 403
+
+
 class NotFound(DomainError):
     """Also what a caller gets for an object outside their scope: no hint it exists."""
 

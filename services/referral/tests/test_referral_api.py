@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from referral.testing import COUNSELLING, JEMBER, KESILIR, deliver, flagged
+from sprpa_shared.auth.principal import Role
 from sprpa_shared.testing.apps import database
 
 
@@ -187,3 +188,23 @@ async def test_gaps_are_listed_for_the_district_only(engine, as_):
     assert (await api.get("/api/v1/gaps?regency_code=52.03", headers=as_("operator"))).status_code == 403
     assert (await api.get("/api/v1/gaps", headers=as_("provider"))).status_code == 403
     assert (await api.get("/api/v1/gaps", headers=as_("analyst"))).status_code == 403
+
+
+async def test_a_client_with_only_registry_read_cannot_change_referral_settings(engine, issuer):
+    """The probe changed a kabupaten's fan-out with a token that held only `registry:read`."""
+    _, api, _ = engine
+    client = issuer.headers(Role.INTEGRATION, regencies=(JEMBER,), scopes=frozenset({"registry:read"}))
+    changed = await api.put(f"/api/v1/settings/{JEMBER}", headers=client | {"If-Match": '"0"'},
+                            json={"parallel_offers": 9, "sla_hours": 1, "weekends_count": True})
+    assert changed.status_code == 403, changed.text
+    writer = issuer.headers(Role.INTEGRATION, regencies=(JEMBER,), scopes=frozenset({"referral:read"}))
+    assert (await api.get(f"/api/v1/settings/{JEMBER}", headers=writer)).json()["customised"] is False
+
+
+async def test_a_client_with_no_scope_cannot_list_gaps(engine, issuer):
+    _, api, _ = engine
+    client = issuer.headers(Role.INTEGRATION, regencies=(JEMBER,), scopes=frozenset())
+    listed = await api.get("/api/v1/gaps", headers=client)
+    assert listed.status_code == 403, listed.text
+    reader = issuer.headers(Role.INTEGRATION, regencies=(JEMBER,), scopes=frozenset({"referral:read"}))
+    assert (await api.get("/api/v1/gaps", headers=reader)).status_code == 200

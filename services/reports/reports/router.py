@@ -22,7 +22,7 @@ from reports.tables import Table, suppress, to_csv, to_xlsx
 from sprpa_shared import audit, concurrency
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.concurrency import IfMatch
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -99,7 +99,7 @@ def _scope(principal: Principal, place_code: str | None, start: date | None, end
     return place, period
 
 
-@router.get("/summary", responses=REPORT_RESPONSES,
+@router.get("/summary", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
             summary="Children mapped by category, classification, sex, age band and place; "
                     "case progress in the period")
 async def summary(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
@@ -108,7 +108,7 @@ async def summary(request: Request, session: SessionDep, principal: PrincipalDep
     return await _render(request, session, principal, clock, "summary", asked, built)
 
 
-@router.get("/pilot", responses=REPORT_RESPONSES,
+@router.get("/pilot", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
             summary="Withdrawn and prevented children per desa against the pilot targets")
 async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                 asked: AskedDep) -> Response:
@@ -118,7 +118,7 @@ async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, 
     return await _render(request, session, principal, clock, "pilot", asked, built)
 
 
-@router.get("/referrals", responses=REPORT_RESPONSES,
+@router.get("/referrals", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
             summary="Referral performance by service category and by provider")
 async def referrals(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                     asked: AskedDep) -> Response:
@@ -126,7 +126,7 @@ async def referrals(request: Request, session: SessionDep, principal: PrincipalD
     return await _render(request, session, principal, clock, "referrals", asked, built)
 
 
-@router.get("/gaps", responses=REPORT_RESPONSES,
+@router.get("/gaps", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
             summary="Needs no MOU provider took, by category, reason and place")
 async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                asked: AskedDep) -> Response:
@@ -134,7 +134,7 @@ async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, c
     return await _render(request, session, principal, clock, "gaps", asked, built)
 
 
-@router.get("/programme", responses=REPORT_RESPONSES,
+@router.get("/programme", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
             summary="Children served (a service delivered): by sex, age, school status, service, "
                     "course, apprenticeship, living arrangement")
 async def programme(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
@@ -158,7 +158,7 @@ ON CONFLICT (village_code) DO UPDATE SET withdrawn_target = EXCLUDED.withdrawn_t
 """)
 
 
-@router.put("/pilot/targets/{village_code}", response_model=Targets,
+@router.put("/pilot/targets/{village_code}", dependencies=[needs("reports:write")], response_model=Targets,
             summary="Make a desa a pilot village with its targets (the district's operators)")
 async def set_targets(village_code: str, data: Targets, session: SessionDep, principal: PrincipalDep,
                       clock: ClockDep) -> Targets:
@@ -177,7 +177,8 @@ async def set_targets(village_code: str, data: Targets, session: SessionDep, pri
 _PROGRESS = text("SELECT consumer, last_event_at, applied_at, events FROM rm_progress ORDER BY consumer")
 
 
-@router.get("/freshness", summary="How far behind the events the reports are, per stream")
+@router.get("/freshness", dependencies=[needs("reports:read")],
+            summary="How far behind the events the reports are, per stream")
 async def freshness(request: Request, session: SessionDep, principal: PrincipalDep) -> dict:
     if principal.role not in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.ANALYST, Role.INTEGRATION):
         raise Forbidden(f"the {principal.role.value} role may not read reports")
@@ -202,7 +203,7 @@ async def _pending(request: Request) -> dict[str, int]:
     return out
 
 
-@router.get("/kla", responses=REPORT_RESPONSES,
+@router.get("/kla", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
             summary="KLA indicators 5, 28 and 31 from the data, and the 1,000-point scorecard of a "
                     "kabupaten for a year")
 async def kla(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
@@ -239,7 +240,7 @@ VALUES (:regency, :year, :indicator, :achievement, :evidence, :version, :at, :by
 """)
 
 
-@router.put("/kla/{regency_code}/{year}/{indicator}", response_model=KlaInput,
+@router.put("/kla/{regency_code}/{year}/{indicator}", dependencies=[needs("reports:write")], response_model=KlaInput,
             summary="The district's entry for an indicator the data cannot answer; If-Match (\"0\" for the first)")
 async def enter_kla(regency_code: Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$")],
                     year: Annotated[int, Path(ge=2000, le=2100)], indicator: Annotated[int, Path(ge=1, le=31)],

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from sprpa_shared.errors import Forbidden, NotFound
 
+SIGNED_IN = "signed_in"  # the scope every token has: for operations about the caller alone
+
 
 class Role(StrEnum):
     NATIONAL_ADMIN = "national_admin"
@@ -57,4 +59,4 @@ class Principal:
 
     def has_scope(self, scope: str) -> bool:
         """API scopes matter for integration clients; people act through their role."""
-        return self.role is not Role.INTEGRATION or scope in self.scopes
+        return self.role is not Role.INTEGRATION or scope == SIGNED_IN or scope in self.scopes

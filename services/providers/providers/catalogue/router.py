@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from sprpa_contracts.catalogue import CATALOGUE
-from sprpa_shared.dependencies import PrincipalDep
+from sprpa_shared.dependencies import PrincipalDep, needs
 
 router = APIRouter(prefix="/api/v1/service-categories", tags=["catalogue"])
 
@@ -18,7 +18,8 @@ class ServiceCategory(BaseModel):
     label_id: str
 
 
-@router.get("", response_model=list[ServiceCategory], summary="Every catalogue code with its labels")
+@router.get("", dependencies=[needs("providers:read")],
+            response_model=list[ServiceCategory], summary="Every catalogue code with its labels")
 async def service_categories(_: PrincipalDep) -> list[ServiceCategory]:
     return [ServiceCategory(code=code, group=code.split(".")[0], label_en=en, label_id=id_)
             for code, (en, id_) in CATALOGUE.items()]

@@ -16,7 +16,7 @@ from providers.hsds import mapping
 from providers.hsds.importer import HsdsImport, import_directory
 from providers.organizations.models import Mou, Offering, Organization
 from sprpa_contracts.catalogue import CATALOGUE
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/hsds", tags=["hsds"])
@@ -24,7 +24,7 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/", summary="About this HSDS API")
+@router.get("/", dependencies=[needs("providers:read")], summary="About this HSDS API")
 async def about(_: PrincipalDep) -> dict:
     return {"version": "3.0", "profile": "https://sprpa.id/hsds-profile",
             "openapi_url": "https://github.com/openreferral/specification/tree/3.0"}
@@ -91,7 +91,7 @@ class OfferingFilters:
 FiltersDep = Annotated[OfferingFilters, Depends()]
 
 
-@router.get("/services", summary="Services (one-to-one fields), paged")
+@router.get("/services", dependencies=[needs("providers:read")], summary="Services (one-to-one fields), paged")
 async def services(session: SessionDep, _: PrincipalDep, clock: ClockDep, filters: FiltersDep, page: Page = 1,
                    per_page: PerPage = 50) -> dict:
     total, offerings = await filters.page(session, page, per_page)
@@ -102,7 +102,7 @@ async def services(session: SessionDep, _: PrincipalDep, clock: ClockDep, filter
     return mapping.page(contents, total=total, page_number=page, per_page=per_page)
 
 
-@router.get("/services/{service_id}", summary="One service, fully nested")
+@router.get("/services/{service_id}", dependencies=[needs("providers:read")], summary="One service, fully nested")
 async def service(service_id: uuid.UUID, session: SessionDep, _: PrincipalDep, clock: ClockDep) -> dict:
     offering = (await session.exec(select(Offering).where(Offering.id == service_id,
                                                           col(Offering.removed).is_(False)))).first()
@@ -111,7 +111,7 @@ async def service(service_id: uuid.UUID, session: SessionDep, _: PrincipalDep, c
     return (await _full_services(session, [offering], clock.now().date()))[0]
 
 
-@router.get("/organizations", summary="Organisations, paged")
+@router.get("/organizations", dependencies=[needs("providers:read")], summary="Organisations, paged")
 async def organizations(session: SessionDep, _: PrincipalDep, page: Page = 1, per_page: PerPage = 50,
                         search: Annotated[str | None, Query(max_length=100)] = None) -> dict:
     conditions = [col(Organization.name).ilike(f"%{search}%")] if search else []
@@ -122,7 +122,8 @@ async def organizations(session: SessionDep, _: PrincipalDep, page: Page = 1, pe
                         per_page=per_page)
 
 
-@router.get("/organizations/{organization_id}", summary="One organisation with its services")
+@router.get("/organizations/{organization_id}", dependencies=[needs("providers:read")],
+            summary="One organisation with its services")
 async def organization(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep, clock: ClockDep) -> dict:
     org = await session.get(Organization, organization_id)
     if org is None:
@@ -132,7 +133,8 @@ async def organization(organization_id: uuid.UUID, session: SessionDep, _: Princ
     return mapping.organization(org, await _full_services(session, offerings, clock.now().date()))
 
 
-@router.get("/service_at_locations", summary="Where services are delivered (by area), paged")
+@router.get("/service_at_locations", dependencies=[needs("providers:read")],
+            summary="Where services are delivered (by area), paged")
 async def service_at_locations(session: SessionDep, _: PrincipalDep, clock: ClockDep, filters: FiltersDep,
                                page: Page = 1, per_page: PerPage = 50) -> dict:
     total, offerings = await filters.page(session, page, per_page)
@@ -141,24 +143,26 @@ async def service_at_locations(session: SessionDep, _: PrincipalDep, clock: Cloc
                         per_page=per_page)
 
 
-@router.get("/service_at_locations/{sal_id}", summary="One service at location")
+@router.get("/service_at_locations/{sal_id}", dependencies=[needs("providers:read")], summary="One service at location")
 async def service_at_location(sal_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                               clock: ClockDep) -> dict:
     return mapping.service_at_location(await service(sal_id, session, principal, clock))
 
 
-@router.post("/import", summary="Import organisations and services from another directory's HSDS 3.0 documents")
+@router.post("/import", dependencies=[needs("providers:write")],
+             summary="Import organisations and services from another directory's HSDS 3.0 documents")
 async def import_hsds(data: HsdsImport, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> dict:
     access.require_manager_of(principal, data.regency_code)
     return await import_directory(session, data=data, principal=principal, now=clock.now())
 
 
-@router.get("/taxonomies", summary="The taxonomy of this directory: the service catalogue")
+@router.get("/taxonomies", dependencies=[needs("providers:read")],
+            summary="The taxonomy of this directory: the service catalogue")
 async def taxonomies(_: PrincipalDep) -> dict:
     return mapping.page([mapping.taxonomy()], total=1, page_number=1, per_page=1)
 
 
-@router.get("/taxonomy_terms", summary="Catalogue codes as taxonomy terms")
+@router.get("/taxonomy_terms", dependencies=[needs("providers:read")], summary="Catalogue codes as taxonomy terms")
 async def taxonomy_terms(_: PrincipalDep) -> dict:
     terms = [mapping.taxonomy_term(code) for code in CATALOGUE]
     return mapping.page(terms, total=len(terms), page_number=1, per_page=len(terms))

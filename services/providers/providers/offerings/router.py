@@ -11,14 +11,15 @@ from providers.offerings import service
 from providers.offerings.schemas import CapacityUpdate, Excluded, OfferingCreate, OfferingPublic, SearchResult
 from providers.organizations.schemas import REGENCY_CODE
 from sprpa_contracts.eligibility import ChildNeed
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OfferingPublic,
+@router.post("", dependencies=[needs("providers:write")],
+             status_code=status.HTTP_201_CREATED, response_model=OfferingPublic,
              summary="Add a service an organisation offers in a kabupaten")
 async def create(data: OfferingCreate, response: Response, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep) -> OfferingPublic:
@@ -27,7 +28,7 @@ async def create(data: OfferingCreate, response: Response, session: SessionDep, 
     return service.public(offering)
 
 
-@router.get("", response_model=SearchResult,
+@router.get("", dependencies=[needs("providers:read")], response_model=SearchResult,
             summary="Offerings in a kabupaten under an active MOU, for a child's age, sex and desa if given")
 async def search(
     session: SessionDep,
@@ -53,12 +54,12 @@ async def search(
     )
 
 
-@router.get("/{offering_id}", response_model=OfferingPublic)
+@router.get("/{offering_id}", dependencies=[needs("providers:read")], response_model=OfferingPublic)
 async def read(offering_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> OfferingPublic:
     return service.public(await service.get(session, offering_id))
 
 
-@router.put("/{offering_id}/capacity", response_model=OfferingPublic,
+@router.put("/{offering_id}/capacity", dependencies=[needs("providers:write")], response_model=OfferingPublic,
             summary="How many open referrals the offering can hold (providers keep this current)")
 async def set_capacity(offering_id: uuid.UUID, data: CapacityUpdate, session: SessionDep, principal: PrincipalDep,
                        clock: ClockDep) -> OfferingPublic:
@@ -66,6 +67,7 @@ async def set_capacity(offering_id: uuid.UUID, data: CapacityUpdate, session: Se
                                                      principal=principal, now=clock.now()))
 
 
-@router.delete("/{offering_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop offering the service")
+@router.delete("/{offering_id}", dependencies=[needs("providers:write")],
+               status_code=status.HTTP_204_NO_CONTENT, summary="Stop offering the service")
 async def remove(offering_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> None:
     await service.remove(session, offering_id=offering_id, principal=principal, now=clock.now())

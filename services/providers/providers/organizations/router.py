@@ -25,7 +25,7 @@ from providers.organizations.schemas import (
 )
 from sprpa_shared import concurrency
 from sprpa_shared.concurrency import IfMatch
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
@@ -39,7 +39,8 @@ def _public(organization: Organization) -> OrganizationPublic:
     return OrganizationPublic(**organization.model_dump())
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganizationPublic,
+@router.post("", dependencies=[needs("providers:write")],
+             status_code=status.HTTP_201_CREATED, response_model=OrganizationPublic,
              summary="Register a service provider; the same name twice in a kabupaten is refused")
 async def create(data: OrganizationCreate, response: Response, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep) -> OrganizationPublic:
@@ -49,7 +50,8 @@ async def create(data: OrganizationCreate, response: Response, session: SessionD
     return _public(organization)
 
 
-@router.get("", response_model=OrganizationPage, summary="The directory, by kabupaten and kind")
+@router.get("", dependencies=[needs("providers:read")],
+            response_model=OrganizationPage, summary="The directory, by kabupaten and kind")
 async def list_organizations(
     session: SessionDep,
     _: PrincipalDep,
@@ -74,7 +76,7 @@ async def list_organizations(
                             next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
 
 
-@router.get("/{organization_id}", response_model=OrganizationPublic)
+@router.get("/{organization_id}", dependencies=[needs("providers:read")], response_model=OrganizationPublic)
 async def read(organization_id: uuid.UUID, response: Response, session: SessionDep,
                _: PrincipalDep) -> OrganizationPublic:
     organization = await service.get_organization(session, organization_id)
@@ -82,7 +84,7 @@ async def read(organization_id: uuid.UUID, response: Response, session: SessionD
     return _public(organization)
 
 
-@router.patch("/{organization_id}", response_model=OrganizationPublic,
+@router.patch("/{organization_id}", dependencies=[needs("providers:write")], response_model=OrganizationPublic,
               summary="Change an organisation; needs If-Match with the ETag you read")
 async def update(organization_id: uuid.UUID, data: OrganizationUpdate, response: Response, session: SessionDep,
                  principal: PrincipalDep, clock: ClockDep,
@@ -96,7 +98,8 @@ async def update(organization_id: uuid.UUID, data: OrganizationUpdate, response:
     return _public(updated)
 
 
-@router.post("/{organization_id}/mous", status_code=status.HTTP_201_CREATED, response_model=MouPublic,
+@router.post("/{organization_id}/mous", dependencies=[needs("providers:write")],
+             status_code=status.HTTP_201_CREATED, response_model=MouPublic,
              summary="Record an MOU between the organisation and a kabupaten")
 async def sign(organization_id: uuid.UUID, data: MouCreate, session: SessionDep, principal: PrincipalDep,
                clock: ClockDep) -> MouPublic:
@@ -107,14 +110,16 @@ async def sign(organization_id: uuid.UUID, data: MouCreate, session: SessionDep,
     return service.mou_public(mou, clock.now())
 
 
-@router.get("/{organization_id}/mous", response_model=list[MouPublic], summary="MOUs with their status today")
+@router.get("/{organization_id}/mous", dependencies=[needs("providers:read")],
+            response_model=list[MouPublic], summary="MOUs with their status today")
 async def list_mous(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep,
                     clock: ClockDep) -> list[MouPublic]:
     await service.get_organization(session, organization_id)
     return [service.mou_public(mou, clock.now()) for mou in await service.mous_of(session, organization_id)]
 
 
-@router.post("/{organization_id}/mous/{mou_id}/terminate", response_model=MouPublic,
+@router.post("/{organization_id}/mous/{mou_id}/terminate", dependencies=[needs("providers:write")],
+             response_model=MouPublic,
              summary="End an MOU early, with the reason")
 async def terminate(organization_id: uuid.UUID, mou_id: uuid.UUID, data: MouTermination, session: SessionDep,
                     principal: PrincipalDep, clock: ClockDep) -> MouPublic:

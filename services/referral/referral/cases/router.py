@@ -15,13 +15,13 @@ from referral.referrals import service
 from referral.referrals.router import public
 from referral.referrals.schemas import ReferralPublic, ReReferIn
 from sprpa_shared import audit
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
-@router.get("/{child_id}", response_model=CaseView,
+@router.get("/{child_id}", dependencies=[needs("referral:read")], response_model=CaseView,
             summary="The child's latest case (or `case_id`): needs, their referrals and gaps, and the timeline")
 async def read(child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                case_id: Annotated[uuid.UUID | None, Query(description="an earlier case of the child")] = None
@@ -51,7 +51,8 @@ async def read(child_id: uuid.UUID, request: Request, session: SessionDep, princ
     )
 
 
-@router.post("/{child_id}/needs/{need_id}/referrals", status_code=status.HTTP_201_CREATED,
+@router.post("/{child_id}/needs/{need_id}/referrals", dependencies=[needs("referral:write")],
+             status_code=status.HTTP_201_CREATED,
              response_model=ReferralPublic,
              summary="Send a need to a named service (the district's choice); its other open offers are withdrawn")
 async def re_refer(child_id: uuid.UUID, need_id: uuid.UUID, data: ReReferIn, request: Request, response: Response,

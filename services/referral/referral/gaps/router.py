@@ -14,14 +14,15 @@ from referral.cases.models import Gap
 from referral.cases.schemas import GapPage, GapPublic
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Role
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import Forbidden
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/gaps", tags=["gaps"])
 
 
-@router.get("", response_model=GapPage, summary="Needs no MOU provider took, in your kabupaten (newest first)")
+@router.get("", dependencies=[needs("referral:read")],
+            response_model=GapPage, summary="Needs no MOU provider took, in your kabupaten (newest first)")
 async def gaps(
     request: Request,
     session: SessionDep,

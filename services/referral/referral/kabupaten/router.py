@@ -11,7 +11,7 @@ from referral import access
 from referral.kabupaten import service
 from sprpa_shared import concurrency
 from sprpa_shared.concurrency import IfMatch
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 
 router = APIRouter(prefix="/api/v1/settings", tags=["settings"])
 RegencyCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", description="kabupaten/kota code, e.g. 35.09")]
@@ -36,7 +36,7 @@ def _public(regency_code: str, rules: service.Rules) -> KabupatenSettingsPublic:
                                    customised=rules.version > 0)
 
 
-@router.get("/{regency_code}", response_model=KabupatenSettingsPublic)
+@router.get("/{regency_code}", dependencies=[needs("referral:read")], response_model=KabupatenSettingsPublic)
 async def read(regency_code: RegencyCode, request: Request, response: Response, session: SessionDep,
                principal: PrincipalDep) -> KabupatenSettingsPublic:
     access.require_district(principal, regency_code)
@@ -45,7 +45,7 @@ async def read(regency_code: RegencyCode, request: Request, response: Response, 
     return _public(regency_code, rules)
 
 
-@router.put("/{regency_code}", response_model=KabupatenSettingsPublic,
+@router.put("/{regency_code}", dependencies=[needs("referral:write")], response_model=KabupatenSettingsPublic,
             summary="Set the kabupaten's fan-out; needs If-Match with the ETag you read (\"0\" before the first)")
 async def change(regency_code: RegencyCode, data: KabupatenSettings, request: Request, response: Response,
                  session: SessionDep, principal: PrincipalDep, clock: ClockDep,

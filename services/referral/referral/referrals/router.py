@@ -15,7 +15,7 @@ from referral.referrals import service
 from referral.referrals.lifecycle import LIVE, Status
 from referral.referrals.schemas import CancelIn, CompleteIn, DeclineIn, ReferralPage, ReferralPublic
 from sprpa_shared import audit
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
@@ -29,7 +29,7 @@ def public(referral: Referral, case: Case | None = None) -> ReferralPublic:
     )
 
 
-@router.get("", response_model=ReferralPage,
+@router.get("", dependencies=[needs("referral:read")], response_model=ReferralPage,
             summary="Referrals in your scope: a provider's inbox (its organisation's), a district's (its kabupaten's)")
 async def inbox(
     request: Request,
@@ -61,7 +61,7 @@ async def inbox(
                         next_cursor=encode_cursor(last.offered_at, last.id) if last else None)
 
 
-@router.get("/{referral_id}", response_model=ReferralPublic)
+@router.get("/{referral_id}", dependencies=[needs("referral:read")], response_model=ReferralPublic)
 async def read(referral_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
                clock: ClockDep) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
@@ -69,7 +69,7 @@ async def read(referral_id: uuid.UUID, request: Request, session: SessionDep, pr
     return public(referral, await session.get(Case, referral.case_id))
 
 
-@router.post("/{referral_id}/accept", response_model=ReferralPublic,
+@router.post("/{referral_id}/accept", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Take the offer: the first acceptance wins, the need's other offers are withdrawn (409 after)")
 async def accept(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep) -> ReferralPublic:
@@ -77,7 +77,7 @@ async def accept(referral_id: uuid.UUID, session: SessionDep, principal: Princip
     return public(await service.accept(session, referral=referral, principal=principal, now=clock.now()))
 
 
-@router.post("/{referral_id}/decline", response_model=ReferralPublic,
+@router.post("/{referral_id}/decline", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Turn the offer down with a reason: the next provider is offered the need")
 async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, session: SessionDep,
                   principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
@@ -86,14 +86,15 @@ async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, ses
                                         text_=data.text, settings=request.app.state.settings, now=clock.now()))
 
 
-@router.post("/{referral_id}/start", response_model=ReferralPublic, summary="The service has started")
+@router.post("/{referral_id}/start", dependencies=[needs("referral:write")],
+             response_model=ReferralPublic, summary="The service has started")
 async def start(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                 clock: ClockDep) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
     return public(await service.start(session, referral=referral, principal=principal, now=clock.now()))
 
 
-@router.post("/{referral_id}/complete", response_model=ReferralPublic,
+@router.post("/{referral_id}/complete", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="The referral ended, with its outcome (service delivered only once started)")
 async def complete(referral_id: uuid.UUID, data: CompleteIn, session: SessionDep, principal: PrincipalDep,
                    clock: ClockDep) -> ReferralPublic:
@@ -102,7 +103,7 @@ async def complete(referral_id: uuid.UUID, data: CompleteIn, session: SessionDep
                                          text_=data.text, now=clock.now()))
 
 
-@router.post("/{referral_id}/cancel", response_model=ReferralPublic,
+@router.post("/{referral_id}/cancel", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="The district takes the referral back, with a reason; the need then waits for the district")
 async def cancel(referral_id: uuid.UUID, data: CancelIn, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep) -> ReferralPublic:

@@ -10,12 +10,13 @@ from registry.children.router import etag
 from registry.children.schemas import ChildPublic
 from registry.children.service import to_public
 from registry.dependencies import ChildDep
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 
 router = APIRouter(prefix="/api/v1/children/{child_id}", tags=["cases"])
 
 
-@router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=ChildPublic,
+@router.post("/assessments", dependencies=[needs("registry:write")],
+             status_code=status.HTTP_201_CREATED, response_model=ChildPublic,
              summary="Record assessed facts; the classification is recomputed")
 async def assess(data: AssessmentCreate, child: ChildDep, response: Response, session: SessionDep,
                  principal: PrincipalDep, clock: ClockDep) -> ChildPublic:
@@ -24,7 +25,8 @@ async def assess(data: AssessmentCreate, child: ChildDep, response: Response, se
     return to_public(assessed, clock.now().date())
 
 
-@router.post("/flag", status_code=status.HTTP_201_CREATED, response_model=FlagPublic,
+@router.post("/flag", dependencies=[needs("registry:write")],
+             status_code=status.HTTP_201_CREATED, response_model=FlagPublic,
              summary="Flag an assessed case for remediation, with root causes and consent (202: a flag on a "
                      "legal basis, without guardian consent, waits for a second person's approval)")
 async def flag(data: FlagCreate, child: ChildDep, response: Response, session: SessionDep, principal: PrincipalDep,
@@ -35,7 +37,7 @@ async def flag(data: FlagCreate, child: ChildDep, response: Response, session: S
     return FlagPublic(**record.model_dump(), status=child.status)
 
 
-@router.post("/flag/approve", response_model=FlagPublic,
+@router.post("/flag/approve", dependencies=[needs("registry:write")], response_model=FlagPublic,
              summary="A second operator approves the flag made without guardian consent; then it is referred")
 async def approve_flag(child: ChildDep, session: SessionDep, principal: PrincipalDep,
                        clock: ClockDep) -> FlagPublic:
@@ -43,6 +45,7 @@ async def approve_flag(child: ChildDep, session: SessionDep, principal: Principa
     return FlagPublic(**record.model_dump(), status=child.status)
 
 
-@router.get("/history", response_model=list[HistoryEntry], summary="Every status change of the case")
+@router.get("/history", dependencies=[needs("registry:read")],
+            response_model=list[HistoryEntry], summary="Every status change of the case")
 async def case_history(child: ChildDep, session: SessionDep) -> list[HistoryEntry]:
     return [HistoryEntry(**row.model_dump()) for row in await service.case_history(session, child.id)]

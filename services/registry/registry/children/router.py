@@ -30,7 +30,7 @@ from registry.duplicates import service as duplicates
 from sprpa_shared import audit, concurrency
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.concurrency import IfMatch
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
@@ -42,7 +42,8 @@ def etag(child: Child) -> str:
     return concurrency.etag(child.version)
 
 
-@router.post("/households", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
+@router.post("/households", dependencies=[needs("registry:write")],
+             status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
 async def create_household(data: HouseholdCreate, session: SessionDep, principal: PrincipalDep,
                            clock: ClockDep) -> HouseholdPublic:
     access.require_write_in(principal, data.village_code)
@@ -50,12 +51,13 @@ async def create_household(data: HouseholdCreate, session: SessionDep, principal
     return HouseholdPublic(**household.model_dump())
 
 
-@router.get("/households/{household_id}", response_model=HouseholdPublic)
+@router.get("/households/{household_id}", dependencies=[needs("registry:read")], response_model=HouseholdPublic)
 async def read_household(household_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> HouseholdPublic:
     return HouseholdPublic(**(await service.get_household(session, household_id, principal)).model_dump())
 
 
-@router.post("/children", status_code=status.HTTP_201_CREATED, response_model=ChildCreated,
+@router.post("/children", dependencies=[needs("registry:write")],
+             status_code=status.HTTP_201_CREATED, response_model=ChildCreated,
              summary="Register a child of concern (classification is computed, never typed)")
 async def register_child(
     data: ChildCreate,
@@ -96,14 +98,15 @@ async def _created(session, child: Child, principal, today) -> ChildCreated:
     )
 
 
-@router.get("/children/{child_id}/duplicates", response_model=list[PossibleDuplicate],
+@router.get("/children/{child_id}/duplicates", dependencies=[needs("registry:read")],
+            response_model=list[PossibleDuplicate],
             summary="Records in your area that may be the same child, best first")
 async def possible_duplicates(child: ChildDep, session: SessionDep, principal: PrincipalDep) -> list[PossibleDuplicate]:
     found = await duplicates.find(session, child=child, principal=principal)
     return [PossibleDuplicate(child_id=d.child_id, score=d.score, reasons=list(d.reasons)) for d in found]
 
 
-@router.post("/children/{child_id}/merge", response_model=ChildPublic,
+@router.post("/children/{child_id}/merge", dependencies=[needs("registry:write")], response_model=ChildPublic,
              summary="Merge a duplicate record into this one (district operators)")
 async def merge_duplicate(data: MergeRequest, child: ChildDep, response: Response, session: SessionDep,
                           principal: PrincipalDep, clock: ClockDep) -> ChildPublic:
@@ -113,7 +116,8 @@ async def merge_duplicate(data: MergeRequest, child: ChildDep, response: Respons
     return service.to_public(survivor, clock.now().date())
 
 
-@router.get("/children", response_model=ChildPage, summary="Children in the caller's area, newest last")
+@router.get("/children", dependencies=[needs("registry:read")],
+            response_model=ChildPage, summary="Children in the caller's area, newest last")
 async def list_children(
     request: Request,
     session: SessionDep,
@@ -154,7 +158,8 @@ async def list_children(
     )
 
 
-@router.get("/children/{child_id}", response_model=ChildPublic | ChildForProvider,
+@router.get("/children/{child_id}", dependencies=[needs("registry:read")],
+            response_model=ChildPublic | ChildForProvider,
             summary="A child's record; provider staff get only what they need to serve it")
 async def read_child(child: ReadableChildDep, response: Response, principal: PrincipalDep,
                      clock: ClockDep) -> ChildPublic | ChildForProvider:
@@ -166,7 +171,7 @@ async def read_child(child: ReadableChildDep, response: Response, principal: Pri
     return service.to_public(child, today)
 
 
-@router.patch("/children/{child_id}", response_model=ChildPublic,
+@router.patch("/children/{child_id}", dependencies=[needs("registry:write")], response_model=ChildPublic,
               summary="Change a child's record; needs If-Match with the ETag you read")
 async def update_child(
     data: ChildUpdate,

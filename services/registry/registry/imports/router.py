@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from registry.imports import service
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.dependencies import ClockDep, PrincipalDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, needs
 from sprpa_shared.errors import Forbidden, NotFound
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -62,7 +62,8 @@ async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
         yield (await pooled.get_raw_connection()).driver_connection
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportStatus,
+@router.post("", dependencies=[needs("registry:write")],
+             status_code=status.HTTP_202_ACCEPTED, response_model=ImportStatus,
              summary="Upload a survey (CSV or XLSX); rows are validated and imported in the background")
 async def upload(
     request: Request,
@@ -94,12 +95,14 @@ async def _visible(request: Request, principal: Principal, import_id: uuid.UUID)
     return dict(row)
 
 
-@router.get("/{import_id}", response_model=ImportStatus, summary="Progress and counts of an import")
+@router.get("/{import_id}", dependencies=[needs("registry:read")],
+            response_model=ImportStatus, summary="Progress and counts of an import")
 async def import_status(import_id: uuid.UUID, request: Request, principal: PrincipalDep) -> ImportStatus:
     return _status(await _visible(request, principal, import_id))
 
 
-@router.get("/{import_id}/issues.csv", summary="Row-level errors and possible duplicates, as CSV",
+@router.get("/{import_id}/issues.csv", dependencies=[needs("registry:read")],
+            summary="Row-level errors and possible duplicates, as CSV",
             response_class=StreamingResponse)
 async def import_issues(import_id: uuid.UUID, request: Request, principal: PrincipalDep) -> StreamingResponse:
     await _visible(request, principal, import_id)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from registry.places import repository
 from registry.places.names import is_ambiguous, rank
-from sprpa_shared.dependencies import PrincipalDep, SessionDep
+from sprpa_shared.dependencies import PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
@@ -47,7 +47,8 @@ def _region(row: dict) -> Region:
                   parent_code=row.get("parent_code"), name=row["name"])
 
 
-@router.get("", summary="Provinces, or the places directly under `parent`", response_model=list[Region])
+@router.get("", dependencies=[needs("registry:read")],
+            summary="Provinces, or the places directly under `parent`", response_model=list[Region])
 async def browse(
     session: SessionDep, _: PrincipalDep, parent: Annotated[str | None, Query(pattern=CODE)] = None
 ) -> list[Region]:
@@ -56,7 +57,8 @@ async def browse(
     return [_region(row) for row in await repository.children_of(session, parent)]
 
 
-@router.get("/resolve", summary="Official places matching a name as written in the field", response_model=Resolution)
+@router.get("/resolve", dependencies=[needs("registry:read")],
+            summary="Official places matching a name as written in the field", response_model=Resolution)
 async def resolve(
     session: SessionDep,
     _: PrincipalDep,
@@ -85,7 +87,8 @@ async def resolve(
     )
 
 
-@router.get("/{code}", summary="One place with its parents and the places under it", response_model=RegionDetail)
+@router.get("/{code}", dependencies=[needs("registry:read")],
+            summary="One place with its parents and the places under it", response_model=RegionDetail)
 async def detail(code: Annotated[str, Path(pattern=CODE)], session: SessionDep, _: PrincipalDep) -> RegionDetail:
     row = await repository.get(session, code)
     if row is None:

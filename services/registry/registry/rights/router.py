@@ -13,7 +13,7 @@ from registry.children.service import to_public
 from registry.dependencies import ChildDep
 from registry.rights import service
 from sprpa_shared.auth.principal import Role
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 
 router = APIRouter(prefix="/api/v1/children", tags=["data subject rights"])
 
@@ -26,13 +26,14 @@ class ErasureRequest(BaseModel):
     reference: Annotated[str | None, Field(max_length=100, description="the letter or decision number")] = None
 
 
-@router.get("/{child_id}/export", summary="Everything the registry holds about a child, for the child or guardian")
+@router.get("/{child_id}/export", dependencies=[needs("registry:read")],
+            summary="Everything the registry holds about a child, for the child or guardian")
 async def export(child: ChildDep, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> dict:
     principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
     return await service.export(session, child, clock.now().date())
 
 
-@router.post("/{child_id}/erase", response_model=ChildPublic,
+@router.post("/{child_id}/erase", dependencies=[needs("registry:write")], response_model=ChildPublic,
              summary="Erase a child's personal data; the id, codes and case history stay so reports add up")
 async def erase(data: ErasureRequest, child: ChildDep, session: SessionDep, principal: PrincipalDep,
                 clock: ClockDep) -> ChildPublic:

@@ -14,7 +14,7 @@ from registry.visits import service
 from registry.visits.models import Visit
 from registry.visits.schemas import OverdueVisit, VisitCreate, VisitPublic
 from sprpa_shared import audit
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Limit
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
@@ -24,7 +24,8 @@ def _public(visit: Visit, next_due) -> VisitPublic:
     return VisitPublic(**visit.model_dump(), next_visit_due=next_due)
 
 
-@router.post("/children/{child_id}/visits", status_code=status.HTTP_201_CREATED, response_model=VisitPublic,
+@router.post("/children/{child_id}/visits", dependencies=[needs("registry:write")],
+             status_code=status.HTTP_201_CREATED, response_model=VisitPublic,
              summary="Record a monitoring visit; the child is reclassified and the case moves as it proves")
 async def record_visit(data: VisitCreate, child: ChildDep, response: Response, session: SessionDep,
                        principal: PrincipalDep, clock: ClockDep) -> VisitPublic:
@@ -33,13 +34,13 @@ async def record_visit(data: VisitCreate, child: ChildDep, response: Response, s
     return _public(visit, child.next_visit_due)
 
 
-@router.get("/children/{child_id}/visits", response_model=list[VisitPublic])
+@router.get("/children/{child_id}/visits", dependencies=[needs("registry:read")], response_model=list[VisitPublic])
 async def list_visits(child: ChildDep, session: SessionDep) -> list[VisitPublic]:
     visits = await service.visits_of(session, child.id)
     return [_public(visit, child.next_visit_due if visit is visits[-1] else None) for visit in visits]
 
 
-@router.get("/visits/overdue", response_model=list[OverdueVisit],
+@router.get("/visits/overdue", dependencies=[needs("registry:read")], response_model=list[OverdueVisit],
             summary="Children in the caller's area whose next visit is past due, most overdue first")
 async def overdue_visits(
     request: Request,
