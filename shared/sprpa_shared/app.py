@@ -222,6 +222,7 @@ class BodyLimitMiddleware:
             await _too_large(scope, send, limit)
             return
         received = 0
+        started = False
 
         async def counting_receive():
             nonlocal received
@@ -229,10 +230,26 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise ContentTooLarge(f"the request body is larger than {limit} bytes")
+                    raise _BodyOverLimit
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def tracking_send(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyOverLimit:
+            # A streamed (chunked) body passed the limit while something inside was reading it: no
+            # transaction has begun on a body not yet read, so nothing changed. 413, as for a declared one.
+            if started:
+                raise
+            await _too_large(scope, send, limit)
+
+
+class _BodyOverLimit(Exception):
+    """Raised from a request's receive when its streamed body passes the limit."""
 
 
 class NulCharacterMiddleware:

@@ -68,7 +68,7 @@ def audit_router() -> APIRouter:
         actor: Annotated[str | None, Query(max_length=200)] = None,
         action: Annotated[str | None, Query(max_length=200, description="prefix, e.g. `GET /api/v1/children`")] = None,
         since: datetime | None = None, until: datetime | None = None,
-        after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
+        after: Annotated[int, Query(ge=0, le=2**63 - 1, description="next_after of the previous page")] = 0,
         limit: Limit = 100,
     ) -> AuditPage:
         principal.require_role(Role.NATIONAL_ADMIN)

@@ -4,6 +4,7 @@ commands, let a service in over TLS and nobody anonymously."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -31,8 +32,9 @@ def test_compose_nats_config_includes_the_authorization_and_tls():
     assert config.count("tls {") == 2, "clients and routes over TLS"
 
 
-async def test_the_compose_authorization_with_real_keys_admits_a_service_over_tls_and_no_anonymous(tmp_path):
-    keys = Keys(tmp_path / "keys").ensure()
+def _compose_like_server(tmp_path: Path, keys: Keys) -> tuple[subprocess.Popen, int]:
+    """nats-server with compose's authorization file and a TLS block, keys and certificate made by
+    our own commands; the public keys in the environment, as compose passes them."""
     subprocess.run([sys.executable, "-m", "sprpa_shared.events.access", "tls", str(tmp_path / "tls")], check=True)
     make_tls(tmp_path / "tls")  # kept: a second call changes nothing
     (tmp_path / "nats-authorization.conf").write_text((DEPLOY / "compose" / "nats-authorization.conf").read_text())
@@ -44,8 +46,14 @@ async def test_the_compose_authorization_with_real_keys_admits_a_service_over_tl
     env = {**os.environ, **{key_variable(user): key for user, key in keys.public_keys().items()}}
     server = subprocess.Popen([nats_server_bin(), "--config", str(tmp_path / "nats.conf")], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, timeout=15, process=server)
+    return server, port
+
+
+async def test_the_compose_authorization_with_real_keys_admits_a_service_over_tls_and_no_anonymous(tmp_path):
+    keys = Keys(tmp_path / "keys").ensure()
+    server, port = await asyncio.to_thread(_compose_like_server, tmp_path, keys)
     try:
-        wait_for_port(port, timeout=15, process=server)
         url = f"tls://localhost:{port}"
         options = connect_options("registry", seed_file=str(keys.seed_file("registry")),
                                   tls_ca_file=str(tmp_path / "tls" / "ca.crt"))

@@ -19,7 +19,7 @@ from reports import builders
 from reports.kla import FROM_DATA as KLA_FROM_DATA
 from reports.place import Period, Place, authorise, parse
 from reports.tables import Table, suppress, to_csv, to_xlsx
-from sprpa_shared import audit, concurrency
+from sprpa_shared import audit, concurrency, days
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
@@ -29,8 +29,8 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 PlaceQuery = Annotated[str | None, Query(description="official code: 35, 35.09, 35.09.11 or 35.09.11.2007; "
                                                      "none: national (national admins)")]
-FromQuery = Annotated[date | None, Query(alias="from", description="first day (default: everything)")]
-ToQuery = Annotated[date | None, Query(alias="to", description="last day (default: today)")]
+FromQuery = Annotated[date | None, Query(alias="from", description="first day (default: everything)", **days.BOUNDS)]
+ToQuery = Annotated[date | None, Query(alias="to", description="last day (default: today)", **days.BOUNDS)]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a download")]
 Lang = Annotated[Literal["id", "en"], Query(description="header language of downloads")]
 MEDIA = {"csv": "text/csv; charset=utf-8",

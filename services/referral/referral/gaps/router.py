@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from referral import access
 from referral.cases.models import Gap
 from referral.cases.schemas import GapPage, GapPublic
-from sprpa_shared import audit
+from sprpa_shared import audit, days
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import Forbidden
@@ -30,8 +30,8 @@ async def gaps(
     clock: ClockDep,
     regency_code: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")] = None,
     category: str | None = None,
-    recorded_from: date | None = None,
-    recorded_to: date | None = None,
+    recorded_from: Annotated[date | None, Query(**days.BOUNDS)] = None,
+    recorded_to: Annotated[date | None, Query(**days.BOUNDS)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> GapPage:
