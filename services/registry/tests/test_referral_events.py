@@ -34,9 +34,10 @@ async def flagged(api, as_, register):
 
 
 @pytest.fixture
-def publish(registry_app):
-    """Publish a referral event the way the engine's outbox relay does."""
-    js = registry_app.state.bus.js
+def publish(registry_app, nats_admin):
+    """Publish a referral event the way the engine's outbox relay does (as the NATS admin: the
+    registry's own user may not publish the engine's subjects)."""
+    js = nats_admin
 
     async def send(child: dict, status: str, *, referral: uuid.UUID, org: uuid.UUID = ORG, need="education.equivalency",
                    on=date(2026, 11, 23), **extra) -> Envelope:
@@ -98,11 +99,11 @@ async def test_provider_sees_the_minimum_only_while_it_holds_the_referral(api, a
     await wait_until(lambda: _provider_blind(api, url, provider), what="provider access closed")
 
 
-async def test_a_redelivered_event_has_no_second_effect(api, as_, flagged, publish, registry_app, db):
+async def test_a_redelivered_event_has_no_second_effect(api, as_, flagged, publish, registry_app, db, nats_admin):
     referral = uuid.uuid4()
     envelope = await publish(flagged, "accepted", referral=referral)
     await wait_until(lambda: _status_is(api, as_, flagged, "referred"))
-    js = registry_app.state.bus.js
+    js = nats_admin
     message = await js.get_msg("REFERRAL", 1)
     await js.publish(message.subject, message.data, headers={"Nats-Msg-Id": "again-after-the-window"})
 
