@@ -96,7 +96,8 @@ class BenchStack:
     def token(self, *args: str) -> str:
         env = {**os.environ, "SPRPA_WEB_DATABASE_URL": self.database_url("web"),
                "SPRPA_WEB_SECRET_KEY": (self.data / "secret_key").read_text().strip()}
-        out = subprocess.run([sys.executable, "-m", "web", "tokens", "mint", "--minutes", "120", *args],
+        out = subprocess.run([sys.executable, "-m", "web", "tokens", "mint", "--minutes", "120",
+                              "--subject", "bench", *args],
                              env=env, capture_output=True, text=True, check=True)
         return json.loads(out.stdout)["access_token"]
 

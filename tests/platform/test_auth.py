@@ -167,3 +167,23 @@ async def test_unknown_key_id_and_unknown_role_are_rejected(registry, issuer):
     )
     status, body = await _status(registry, token)
     assert (status, body["detail"]) == (401, "token claims do not name a valid role and scope")
+
+
+@pytest.mark.parametrize("overrides", [
+    pytest.param({"regencies": "35.09"}, id="regencies as a string (split into characters once)"),
+    pytest.param({"regencies": ["35"]}, id="a province code as a regency (read the whole province)"),
+    pytest.param({"regencies": ["35.09.11"]}, id="a kecamatan code as a regency"),
+    pytest.param({"regencies": []}, id="an operator of no kabupaten"),
+    pytest.param({"role": "village_cadre", "regencies": [], "village": "35.09"}, id="a cadre whose desa is a kabupaten"),
+    pytest.param({"role": "village_cadre", "regencies": []}, id="a cadre of no desa"),
+    pytest.param({"role": "provider_staff", "regencies": [], "org": "not-a-uuid"}, id="staff of no organisation"),
+    pytest.param({"role": "provider_staff", "regencies": [], "org": 7}, id="an organisation as a number"),
+    pytest.param({"scope": ["registry:read"]}, id="scope as a list"),
+    pytest.param({"sub": ""}, id="an empty subject"),
+    pytest.param({"exp": datetime.now(UTC) + timedelta(days=30)}, id="a lifetime of a month"),
+])
+async def test_claims_of_the_wrong_shape_or_a_lifetime_past_the_maximum_are_refused(registry, issuer, overrides):
+    token = jwt.encode(_claims(issuer, **overrides), issuer.key.private_pem, algorithm="RS256",
+                       headers={"kid": issuer.key.kid})
+    status, body = await _status(registry, token)
+    assert status == 401, body

@@ -220,10 +220,13 @@ async def test_cli_creates_a_user_and_mints_tokens(web):
     assert created.returncode == 0, created.stderr
     assert (await login(client, "op.klu", PASSWORD)).status_code == 200
 
-    minted = cli("tokens", "mint", "--role", "provider_staff", "--org", str(uuid.UUID(int=7)), "--minutes", "5")
+    minted = cli("tokens", "mint", "--role", "provider_staff", "--org", str(uuid.UUID(int=7)), "--minutes", "5",
+                 "--subject", "staff.budi")
     token = json.loads(minted.stdout)["access_token"]
     principal = await (await trust_own_keys(app, client)).verify(token)
-    assert principal.organization_id == uuid.UUID(int=7)
+    assert principal.organization_id == uuid.UUID(int=7) and principal.subject == "staff.budi"
+    anonymous = cli("tokens", "mint", "--role", "national_admin")
+    assert anonymous.returncode == 2 and "--subject" in anonymous.stderr, "a minted token names who acts with it"
 
-    refused = cli("tokens", "mint", "--role", "village_cadre")
+    refused = cli("tokens", "mint", "--role", "village_cadre", "--subject", "cadre.sri")
     assert refused.returncode == 2 and "village code" in refused.stderr

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
+from datetime import timedelta
 
 import httpx
 import jwt
@@ -109,17 +111,43 @@ class TokenVerifier:
         return principal_from_claims(claims)
 
 
+REGENCY = re.compile(r"\d{2}\.\d{2}")
+VILLAGE = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 scope-token
+MAX_TOKEN_LIFETIME = timedelta(hours=24)
+_NEEDS = {Role.DISTRICT_OPERATOR: "regencies", Role.INTEGRATION: "regencies", Role.VILLAGE_CADRE: "village",
+          Role.PROVIDER_STAFF: "org"}
+
+
 def principal_from_claims(claims: dict) -> Principal:
+    """The caller the claims describe, once every claim has exactly the shape its role needs: a
+    list of kabupaten codes (never a province, a kecamatan or a string), a desa code, an
+    organisation's UUID, a space-separated scope, and a lifetime of at most a day."""
     try:
         role = Role(claims.get("role"))
-        org = claims.get("org")
+        subject, regencies, village = claims["sub"], claims.get("regencies") or [], claims.get("village")
+        org, scope = claims.get("org"), claims.get("scope") or ""
+        if not isinstance(subject, str) or not subject.strip():
+            raise ValueError("subject")
+        if not isinstance(regencies, list) or not all(isinstance(c, str) and REGENCY.fullmatch(c) for c in regencies):
+            raise ValueError("regencies")
+        if village is not None and not (isinstance(village, str) and VILLAGE.fullmatch(village)):
+            raise ValueError("village")
+        if org is not None and not isinstance(org, str):
+            raise ValueError("org")
+        if not isinstance(scope, str) or not all(SCOPE_TOKEN.fullmatch(token) for token in scope.split()):
+            raise ValueError("scope")
+        if role in _NEEDS and not claims.get(_NEEDS[role]):
+            raise ValueError(_NEEDS[role])
+        if timedelta(seconds=float(claims["exp"]) - float(claims["iat"])) > MAX_TOKEN_LIFETIME:
+            raise ValueError("lifetime")
         return Principal(
-            subject=str(claims["sub"]),
+            subject=subject,
             role=role,
-            regency_codes=tuple(claims.get("regencies") or ()),
-            village_code=claims.get("village"),
+            regency_codes=tuple(regencies),
+            village_code=village,
             organization_id=uuid.UUID(org) if org else None,
-            scopes=frozenset((claims.get("scope") or "").split()),
+            scopes=frozenset(scope.split()),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise Unauthorized("token claims do not name a valid role and scope") from exc

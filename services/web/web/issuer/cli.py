@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
     tokens = groups.add_parser("tokens").add_subparsers(dest="action", required=True)
     mint = tokens.add_parser("mint", help="mint a short-lived token for a role and scope")
-    mint.add_argument("--subject", default="cli")
+    mint.add_argument("--subject", required=True,
+                      help="who acts with the token (a person's username or a named script): every audit row names it")
     mint.add_argument("--minutes", type=int, default=15)
     mint.add_argument("--scope", action="append", default=[])
     _scope_arguments(mint)
