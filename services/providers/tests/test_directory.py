@@ -99,6 +99,9 @@ async def test_bad_mous_are_problems_and_change_nothing(api, as_, organization, 
         ({"name": "X Y", "kind": "ngo", "regency_code": "35.09", "backbone_for": ["Jember"]}, "backbone_for"),
         ({"name": "X Y", "kind": "ngo", "regency_code": "35.09", "contacts": {"email": "not-an-email"}},
          "contacts.email"),
+        ({"name": "LBH \u202eregmeJ", "kind": "ngo", "regency_code": "35.09"}, "name"),  # bidi override
+        ({"name": "LBH Jember", "kind": "ngo", "regency_code": "35.09", "contacts": {"person": "Budi\x1b[2J"}},
+         "contacts.person"),  # a terminal escape
     ],
 )
 async def test_bad_organisations_are_problems(api, as_, db, body, field):

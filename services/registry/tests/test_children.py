@@ -161,6 +161,10 @@ async def test_list_filters_and_cursor_pagination(api, as_, register):
         ({"status": "closed"}, "status"),  # server-owned: mass assignment refused
         ({"classification": {"result": "not_at_risk"}}, "classification"),
         ({"id": str(uuid.uuid4())}, "id"),
+        ({"full_name": "Siti \u202eanimA"}, "full_name"),  # a right-to-left override: spoofs lists
+        ({"full_name": "Siti\u200b Aminah"}, "full_name"),  # a zero-width space: two names look one
+        ({"full_name": "Siti\x07Aminah"}, "full_name"),  # a control character
+        ({"full_name": "Siti\nAminah"}, "full_name"),  # a line break in a name
     ],
 )
 async def test_bad_input_is_a_problem_naming_the_field_and_changes_nothing(api, as_, db, overrides, field):

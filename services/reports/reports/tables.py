@@ -18,6 +18,8 @@ from decimal import ROUND_FLOOR, Decimal
 
 from openpyxl import Workbook
 
+from sprpa_shared.text import spreadsheet_cell
+
 
 @dataclass
 class Table:
@@ -111,13 +113,13 @@ def header(column: str, lang: str) -> str:
 
 
 def _cell(value):
-    return "" if value is None else value
+    return "" if value is None else spreadsheet_cell(value)
 
 
 def to_csv(tables: list[Table], lang: str) -> bytes:
     """All tables in one CSV: a first column names the table, each table with its own header row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; and a lone CR in a cell gets quoted
     for index, table in enumerate(tables):
         if index:
             writer.writerow([])
@@ -137,7 +139,7 @@ def to_xlsx(tables: list[Table], lang: str, title: str) -> bytes:
         for row in table.rows:
             sheet.append([_cell(row.get(c)) for c in table.columns])
         for note in table.notes:
-            sheet.append([note])
+            sheet.append([spreadsheet_cell(note)])
     workbook.properties.title = title
     buffer = io.BytesIO()
     workbook.save(buffer)

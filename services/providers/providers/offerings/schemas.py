@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from providers.organizations.schemas import REGENCY_CODE
 from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_shared.text import PlainText
 
 AREA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}(\.\d{4})?$")
 CourseType = Literal["cooking", "computer", "tailoring", "beauty", "other"]
@@ -21,7 +22,7 @@ class OfferingCreate(BaseModel):
 
     organization_id: uuid.UUID
     category: str
-    name: str = Field(min_length=2, max_length=200)
+    name: PlainText = Field(min_length=2, max_length=200)
     regency_code: str = Field(pattern=REGENCY_CODE)
     service_area: list[str] = Field(default_factory=list, max_length=500,
                                     description="kecamatan or desa codes inside the kabupaten; empty = all of it")
@@ -30,7 +31,7 @@ class OfferingCreate(BaseModel):
     sexes: list[Literal["female", "male"]] = Field(default_factory=list, description="empty = both")
     capacity: int = Field(ge=0, le=100_000, description="open referrals it can hold")
     languages: list[str] = Field(default_factory=lambda: ["id"], max_length=10)
-    schedule: str | None = Field(default=None, max_length=500)
+    schedule: PlainText | None = Field(default=None, max_length=500)
     course_type: CourseType | None = Field(default=None, validate_default=True)
 
     @field_validator("category")

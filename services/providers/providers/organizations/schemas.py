@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_shared.text import FreeText, PlainText
 
 REGENCY_CODE = r"^\d{2}\.\d{2}$"
 
@@ -34,16 +35,16 @@ class Kind(StrEnum):
 class Contacts(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    person: str | None = Field(default=None, max_length=200)
+    person: PlainText | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()-]{6,40}$")
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    address: str | None = Field(default=None, max_length=500)
+    address: PlainText | None = Field(default=None, max_length=500)
 
 
 class OrganizationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=2, max_length=200)
+    name: PlainText = Field(min_length=2, max_length=200)
     kind: Kind
     regency_code: str = Field(pattern=REGENCY_CODE, description="the kabupaten/kota it is based in")
     contacts: Contacts = Field(default_factory=Contacts)
@@ -61,7 +62,7 @@ class OrganizationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=2, max_length=200)
+    name: PlainText | None = Field(default=None, min_length=2, max_length=200)
     kind: Kind | None = None
     contacts: Contacts | None = None
     backbone_for: list[str] | None = Field(default=None, max_length=20)
@@ -95,7 +96,7 @@ class MouCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    number: str = Field(min_length=1, max_length=100)
+    number: PlainText = Field(min_length=1, max_length=100)
     regency_code: str = Field(pattern=REGENCY_CODE)
     signed_date: date | None = None
     valid_from: date
@@ -122,7 +123,7 @@ class MouTermination(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     terminated_on: date
-    reason: str = Field(min_length=5, max_length=500)
+    reason: FreeText = Field(min_length=5, max_length=500)
 
 
 class MouPublic(BaseModel):

@@ -8,12 +8,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status
+from sprpa_shared.text import FreeText
 
 
 class _WithOther(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    text: str | None = Field(default=None, max_length=1000, description="required when the code is `other`")
+    text: FreeText | None = Field(default=None, max_length=1000, description="required when the code is `other`")
 
     def _code(self) -> str:
         raise NotImplementedError

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from registry.cases.needs import RootCause
 from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
 from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_shared.text import FreeText, PlainText
 
 
 class AssessmentCreate(BaseModel):
@@ -31,11 +32,11 @@ class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     basis: Literal["guardian", "legal_basis"]
-    given_by: str | None = Field(default=None, max_length=200, description="guardian's name (basis guardian)")
+    given_by: PlainText | None = Field(default=None, max_length=200, description="guardian's name (basis guardian)")
     relation: Literal["mother", "father", "grandparent", "sibling", "relative", "legal_guardian"] | None = None
-    legal_reason: str | None = Field(default=None, max_length=1000, description="required for basis legal_basis")
+    legal_reason: FreeText | None = Field(default=None, max_length=1000, description="required for basis legal_basis")
     given_on: date
-    document_ref: str | None = Field(default=None, max_length=200)
+    document_ref: PlainText | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _basis_complete(self) -> ConsentIn:

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.classification.rules import Hazard, WorstForm
+from sprpa_shared.text import PlainText
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 Sex = Literal["female", "male"]
@@ -68,7 +69,7 @@ class Work(BaseModel):
 class ChildFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: PlainText = Field(min_length=1, max_length=200)
     sex: Sex
     birth_date: date
     nik: str | None = Field(default=None, max_length=32, description="16 digits; checked against birth date and sex")
@@ -89,7 +90,7 @@ class ChildUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     sex: Sex | None = None
     birth_date: date | None = None
     nik: str | None = Field(default=None, max_length=32)
@@ -178,8 +179,8 @@ class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     village_code: str = Field(pattern=VILLAGE_CODE)
-    head_name: str | None = Field(default=None, max_length=200)
-    address: str | None = Field(default=None, max_length=500)
+    head_name: PlainText | None = Field(default=None, max_length=200)
+    address: PlainText | None = Field(default=None, max_length=500)
 
 
 class HouseholdPublic(BaseModel):

@@ -19,6 +19,7 @@ from registry.imports import service
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, needs
 from sprpa_shared.errors import Forbidden, NotFound
+from sprpa_shared.text import spreadsheet_cell
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 IMPORTERS = (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.VILLAGE_CADRE, Role.INTEGRATION)
@@ -118,8 +119,8 @@ async def import_issues(import_id: uuid.UUID, request: Request, principal: Princ
                 async for issue in connection.cursor(
                     "SELECT row_number, kind, field, message, child_id FROM import_issues WHERE import_id = $1 "
                     "ORDER BY row_number, kind", import_id):
-                    writer.writerow([issue["row_number"], issue["kind"], issue["field"] or "", issue["message"],
-                                     issue["child_id"] or ""])
+                    writer.writerow([issue["row_number"], issue["kind"], issue["field"] or "",
+                                     spreadsheet_cell(issue["message"]), issue["child_id"] or ""])
                     if buffer.tell() > 64 * 1024:
                         yield buffer.getvalue()
                         buffer.seek(0)

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from registry.children.schemas import ClassificationOut, LivingArrangement, Work
+from sprpa_shared.text import FreeText
 
 Attendance = Literal["school", "training", "none"]
 
@@ -26,7 +27,7 @@ class VisitCreate(BaseModel):
         default=None, validate_default=True, description="continuous attendance at school or training since"
     )
     living_arrangement: LivingArrangement | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     @field_validator("work")
     @classmethod
