@@ -23,6 +23,8 @@ def require_match(if_match: str | None, version: int, *, what: str) -> None:
     """Checked under the row lock, so the version cannot move between the check and the write."""
     if if_match is None:
         raise PreconditionRequired(f"send If-Match with the ETag of the {what} you are changing")
-    if if_match != etag(version):
+    if if_match.strip() == "*":
+        return  # RFC 9110: matches any current representation (the caller found the row, or got a 404)
+    if etag(version) not in [tag.strip() for tag in if_match.split(",")]:
         raise PreconditionFailed(f"the {what} changed since you read it; reload it and apply your change again",
                                  current_etag=etag(version))

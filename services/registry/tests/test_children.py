@@ -232,6 +232,39 @@ async def test_idempotency_key_creates_once(api, as_, db):
     assert await db.fetchval("SELECT count(*) FROM outbox") == 1
 
 
+async def test_the_same_idempotency_key_with_another_body_is_a_422_and_creates_nothing(api, as_, db):
+    """The IETF Idempotency-Key draft: a key reused with a different payload is refused, not
+    silently answered with the first result (issue 19, point 9)."""
+    headers = {**as_("cadre"), "Idempotency-Key": "survey-row-18"}
+    first = await api.post("/api/v1/children", json=child_payload(), headers=headers)
+    other = await api.post("/api/v1/children", json=child_payload(full_name="Dewi Lestari", nik=None), headers=headers)
+    assert first.status_code == 201 and other.status_code == 422, other.text
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert await count_children(db) == 1
+
+
+async def test_households_are_created_once_per_idempotency_key(api, as_, db):
+    headers = {**as_("cadre"), "Idempotency-Key": "household-3"}
+    body = {"village_code": KESILIR, "head_name": "Pak Slamet"}
+    first, second = await asyncio.gather(api.post("/api/v1/households", json=body, headers=headers),
+                                         api.post("/api/v1/households", json=body, headers=headers))
+    assert {first.status_code, second.status_code} == {201}
+    assert first.json()["id"] == second.json()["id"]
+    assert await db.fetchval("SELECT count(*) FROM households") == 1
+    assert first.headers["Location"] == f"/api/v1/households/{first.json()['id']}"
+
+
+async def test_if_match_star_matches_whatever_the_current_version_is(api, as_, register):
+    """RFC 9110: `If-Match: *` is true when a current representation exists."""
+    child = await register()
+    url = f"/api/v1/children/{child['id']}"
+    changed = await api.patch(url, json={"school_status": "in_school"}, headers={**as_("operator"), "If-Match": "*"})
+    assert changed.status_code == 200, changed.text
+    missing = await api.patch(f"/api/v1/children/{uuid.uuid4()}", json={"school_status": "in_school"},
+                              headers={**as_("operator"), "If-Match": "*"})
+    assert missing.status_code == 404
+
+
 async def test_households_hold_children_of_their_desa(api, as_):
     household = await api.post("/api/v1/households", json={"village_code": KESILIR, "head_name": "Pak Slamet"},
                                headers=as_("cadre"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 
@@ -64,6 +65,19 @@ async def test_follow_up_confirming_school_for_3_months_withdraws_the_child(api,
     assert relapse.json()["outcome"] == "relapse"
     reopened = (await api.get(f"/api/v1/children/{child['id']}", headers=as_("cadre"))).json()
     assert (reopened["status"], reopened["classification"]["result"]) == ("assessed", "worst_form")
+
+
+async def test_a_visit_is_recorded_once_per_idempotency_key(api, as_, register, db):
+    child = await register()
+    headers = {**as_("cadre"), "Idempotency-Key": "visit-2026-11-20"}
+    body = {**NOT_WORKING_IN_SCHOOL, "attending_since": "2026-11-01"}
+    first, second = await asyncio.gather(
+        api.post(f"/api/v1/children/{child['id']}/visits", json=body, headers=headers),
+        api.post(f"/api/v1/children/{child['id']}/visits", json=body, headers=headers))
+    assert {first.status_code, second.status_code} == {201}, (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    assert await db.fetchval("SELECT count(*) FROM visits") == 1
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.visit.recorded.v1'") == 1
 
 
 async def test_too_short_attendance_does_not_withdraw(api, as_, register, db):

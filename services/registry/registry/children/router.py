@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from registry import access
+from registry import access, idempotency
 from registry.children import service
 from registry.children.models import Child
 from registry.children.schemas import (
@@ -27,6 +27,7 @@ from registry.children.schemas import (
 )
 from registry.dependencies import ChildDep, ReadableChildDep
 from registry.duplicates import service as duplicates
+from registry.idempotency import IdempotencyKey
 from sprpa_shared import audit, concurrency
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.concurrency import IfMatch
@@ -35,7 +36,6 @@ from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["children"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 def etag(child: Child) -> str:
@@ -44,10 +44,20 @@ def etag(child: Child) -> str:
 
 @router.post("/households", dependencies=[needs("registry:write")],
              status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
-async def create_household(data: HouseholdCreate, session: SessionDep, principal: PrincipalDep,
-                           clock: ClockDep) -> HouseholdPublic:
+async def create_household(data: HouseholdCreate, response: Response, session: SessionDep, principal: PrincipalDep,
+                           clock: ClockDep, idempotency_key: IdempotencyKey = None) -> HouseholdPublic:
     access.require_write_in(principal, data.village_code)
-    household = await service.create_household(session, data=data, principal=principal, now=clock.now())
+    household_id = new_id()
+    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
+                                      route="POST /api/v1/households",
+                                      body=data, resource_id=household_id, now=clock.now())
+    if earlier is not None:
+        household = await service.get_household(session, earlier, principal)
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        household = await service.create_household(session, data=data, principal=principal, now=clock.now(),
+                                                   household_id=household_id)
+    response.headers["Location"] = f"/api/v1/households/{household.id}"
     return HouseholdPublic(**household.model_dump())
 
 
@@ -71,17 +81,14 @@ async def register_child(
     access.require_write_in(principal, data.village_code)
     now = clock.now()
     child_id = new_id()
-    if idempotency_key:
-        owner = await service.claim_idempotency_key(
-            session, actor=principal.subject, key=idempotency_key, route="POST /api/v1/children",
-            resource_id=child_id, now=now,
-        )
-        if owner != child_id:
-            existing = access.require_read(principal, await service.find(session, owner))
-            response.headers["Idempotent-Replayed"] = "true"
-            response.headers["ETag"] = etag(existing)
-            await audit.record(session, principal=principal, request=request, child_ids=[existing.id], at=now)
-            return await _created(session, existing, principal, now.date())
+    owner = await idempotency.claim(session, principal=principal, key=idempotency_key, route="POST /api/v1/children",
+                                    body=data, resource_id=child_id, now=now)
+    if owner is not None:
+        existing = access.require_read(principal, await service.find(session, owner))
+        response.headers["Idempotent-Replayed"] = "true"
+        response.headers["ETag"] = etag(existing)
+        await audit.record(session, principal=principal, request=request, child_ids=[existing.id], at=now)
+        return await _created(session, existing, principal, now.date())
     child = await service.register(session, data=data, principal=principal, now=now, child_id=child_id)
     await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=now)
     response.headers["ETag"] = etag(child)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -173,10 +172,11 @@ async def announce_update(session: AsyncSession, child: Child, *, changed: list[
 
 
 async def create_household(session: AsyncSession, *, data: HouseholdCreate, principal: Principal,
-                           now: datetime) -> Household:
+                           now: datetime, household_id: uuid.UUID | None = None) -> Household:
     if not await places.is_village(session, data.village_code):
         raise ValidationFailed(f"{data.village_code} is not an official desa/kelurahan", field="village_code")
-    household = Household(id=new_id(), **data.model_dump(), created_at=now, created_by=principal.subject)
+    household = Household(id=household_id or new_id(), **data.model_dump(), created_at=now,
+                          created_by=principal.subject)
     session.add(household)
     await session.flush()
     return household
@@ -187,34 +187,6 @@ async def get_household(session: AsyncSession, household_id: uuid.UUID, principa
     if household is None or not access.can_read_place(principal, household.village_code):
         raise NotFound("no such household")
     return household
-
-
-async def claim_idempotency_key(
-    session: AsyncSession, *, actor: str, key: str, route: str, resource_id: uuid.UUID, now: datetime
-) -> uuid.UUID:
-    """Which resource this Idempotency-Key stands for: `resource_id` if this request claimed it,
-    else the one an earlier (or concurrent, then awaited) request with the same key created."""
-    connection = await session.connection()
-    claimed = (
-        await connection.execute(
-            text(
-                "INSERT INTO idempotency_keys (actor, key, route, resource_id, created_at) "
-                "VALUES (:a, :k, :r, :id, :now) ON CONFLICT DO NOTHING RETURNING resource_id"
-            ),
-            {"a": actor, "k": key, "r": route, "id": resource_id, "now": now},
-        )
-    ).first()
-    if claimed is not None:
-        return resource_id
-    row = (
-        await connection.execute(
-            text("SELECT resource_id, route FROM idempotency_keys WHERE actor = :a AND key = :k"),
-            {"a": actor, "k": key},
-        )
-    ).one()
-    if row.route != route:
-        raise ValidationFailed("this Idempotency-Key was used for another request", field="Idempotency-Key")
-    return row.resource_id
 
 
 async def find(session: AsyncSession, child_id: uuid.UUID) -> Child | None:

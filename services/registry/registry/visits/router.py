@@ -6,15 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from registry import access
+from registry import access, idempotency
 from registry.children.router import etag
 from registry.children.schemas import VILLAGE_CODE
 from registry.dependencies import ChildDep
+from registry.idempotency import IdempotencyKey
 from registry.visits import service
 from registry.visits.models import Visit
 from registry.visits.schemas import OverdueVisit, VisitCreate, VisitPublic
 from sprpa_shared import audit
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Limit
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
@@ -28,8 +30,18 @@ def _public(visit: Visit, next_due) -> VisitPublic:
              status_code=status.HTTP_201_CREATED, response_model=VisitPublic,
              summary="Record a monitoring visit; the child is reclassified and the case moves as it proves")
 async def record_visit(data: VisitCreate, child: ChildDep, response: Response, session: SessionDep,
-                       principal: PrincipalDep, clock: ClockDep) -> VisitPublic:
-    visit = await service.record(session, child=child, data=data, principal=principal, now=clock.now())
+                       principal: PrincipalDep, clock: ClockDep,
+                       idempotency_key: IdempotencyKey = None) -> VisitPublic:
+    visit_id = new_id()
+    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
+                                      route=f"POST /api/v1/children/{child.id}/visits", body=data,
+                                      resource_id=visit_id, now=clock.now())
+    if earlier is not None:
+        visit = await session.get(Visit, earlier)
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        visit = await service.record(session, child=child, data=data, principal=principal, now=clock.now(),
+                                     visit_id=visit_id)
     response.headers["ETag"] = etag(child)
     return _public(visit, child.next_visit_due)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlmodel import col, select
@@ -35,7 +36,7 @@ def _school_status(current: str, attendance: str) -> str:
 
 
 async def record(session: AsyncSession, *, child: Child, data: VisitCreate, principal: Principal,
-                 now: datetime) -> Visit:
+                 now: datetime, visit_id: uuid.UUID | None = None) -> Visit:
     today = now.date()
     if data.visited_on > today:
         raise ValidationFailed("the visit cannot be in the future", field="visited_on")
@@ -65,7 +66,7 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
     child.next_visit_due = next_visit_due(last_visit=data.visited_on, remediation_started=child.remediation_started_on)
     session.add(child)
     visit = Visit(
-        id=new_id(),
+        id=visit_id or new_id(),
         child_id=child.id,
         visited_on=data.visited_on,
         working=data.working,

@@ -1,0 +1,49 @@
+"""`Idempotency-Key` on every create (IETF httpapi-idempotency-key-header): the first request with a
+key creates; a retry with the same key and the same body gets what the first created; the same key
+with another body is a 422. Keys are per caller."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Header
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sprpa_shared.auth.principal import Principal
+from sprpa_shared.errors import ValidationFailed
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="send the same key to retry a create safely")]
+
+_CLAIM = text("INSERT INTO idempotency_keys (actor, key, route, resource_id, fingerprint, created_at) "
+              "VALUES (:a, :k, :r, :id, :f, :now) ON CONFLICT DO NOTHING RETURNING resource_id")
+_EARLIER = text("SELECT resource_id, route, fingerprint FROM idempotency_keys WHERE actor = :a AND key = :k")
+
+
+def fingerprint(route: str, body: BaseModel) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
+
+
+async def claim(session: AsyncSession, *, principal: Principal, key: str | None, route: str, body: BaseModel,
+                resource_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
+    """None when this request is to create (no key, or it claimed the key for `resource_id`); else the
+    id of what an earlier (or concurrent, then awaited) request with the same key and body created."""
+    if not key:
+        return None
+    connection = await session.connection()
+    values = {"a": principal.subject, "k": key, "r": route, "id": resource_id, "f": fingerprint(route, body),
+              "now": now}
+    if (await connection.execute(_CLAIM, values)).first() is not None:
+        return None
+    earlier = (await connection.execute(_EARLIER, values)).one()
+    if earlier.route != route or (earlier.fingerprint is not None and earlier.fingerprint != values["f"]):
+        raise ValidationFailed("this Idempotency-Key was used for another request; send a new key for a new "
+                               "request", field="Idempotency-Key")
+    return earlier.resource_id
