@@ -154,7 +154,8 @@ async def pilot(session: AsyncSession, place: Place, period: Period, *, withdraw
                     "withdrawn_percent": _of_target(r.withdrawn, r.withdrawn_target), "prevented": r.prevented,
                     "prevented_target": r.prevented_target,
                     "prevented_percent": _of_target(r.prevented, r.prevented_target)} for r in rows],
-                  counts=("withdrawn", "prevented"), shares=None)
+                  counts=("withdrawn", "prevented"), shares=None,
+                  derived={"withdrawn_percent": ("withdrawn",), "prevented_percent": ("prevented",)})
     totals = {key: sum(r[key] for r in table.rows) for key in ("withdrawn", "withdrawn_target", "prevented",
                                                                  "prevented_target")}
     totals["withdrawn_percent"] = _of_target(totals["withdrawn"], totals["withdrawn_target"])
@@ -225,6 +226,8 @@ _NAMES = "SELECT organization_id, name FROM rm_organizations WHERE organization_
 _COLUMNS = ["offered", "accepted", "declined", "expired", "completed", "needs", "needs_served", "share_served",
             "median_hours_to_accept", "median_hours_to_complete"]
 _COUNTS = ("offered", "accepted", "declined", "expired", "completed", "needs", "needs_served")
+# A median of a handful of referrals, or a share of them, tells about each: hidden with any small count.
+_DERIVED = {column: _COUNTS for column in ("share_served", "median_hours_to_accept", "median_hours_to_complete")}
 REFERRAL_NOTES = [
     "referrals count in the period they were offered in; a need counts once, in the period of its first offer "
     "(by provider: its first offer to that provider), and is served when a referral for it was completed with "
@@ -353,10 +356,11 @@ async def referral_performance(session: AsyncSession, place: Place, period: Peri
     tables = [
         Table("by_category", ["category", *_COLUMNS],
               [{"category": category, **by_category[category].figures()} for category in sorted(by_category)],
-              counts=_COUNTS, shares=None, notes=REFERRAL_NOTES),
+              counts=_COUNTS, shares=None, notes=REFERRAL_NOTES, derived=_DERIVED),
         Table("by_provider", ["organization_id", "organization", *_COLUMNS],
               [{"organization_id": org, "organization": names.get(org) or "", **by_provider[org].figures()}
-               for org in sorted(by_provider)], counts=_COUNTS, shares=None, notes=REFERRAL_NOTES),
+               for org in sorted(by_provider)], counts=_COUNTS, shares=None, notes=REFERRAL_NOTES,
+              derived=_DERIVED),
     ]
     return overall.figures(), tables
 
@@ -416,7 +420,9 @@ async def kla(session: AsyncSession, place: Place, period: Period) -> tuple[dict
     columns = ["indicator", "name", "weight", "source", "numerator", "denominator", "achievement_percent", "points",
                "evidence"]
     return {"year": period.end.year, "total_points": total, "max_points": 1000}, [
-        Table("scorecard", columns, card, counts=("numerator", "denominator"), shares=None)]
+        Table("scorecard", columns, card, counts=("numerator", "denominator"), shares=None,
+              derived={"achievement_percent": ("numerator", "denominator"),
+                       "points": ("numerator", "denominator")}, totals={"total_points": "points"})]
 
 
 _SERVED = """
@@ -447,8 +453,7 @@ async def programme(session: AsyncSession, place: Place, period: Period) -> tupl
                        [{"category": k, "count": v, "percent": round(v * 100 / len(children), 1)}
                         for k, v in sorted(services.items())],
                        notes=["a child can receive several services: percentages are of the children served and "
-                              "do not add up to 100"])
-    by_service.shares = None
+                              "do not add up to 100"], shares=None, derived={"percent": ("count",)})
     return {"children_served": len(children), "apprentices": len(apprentices)}, [
         breakdown("by_sex", "sex", Counter(c.sex for c in children), order=SEXES),
         breakdown("by_age", "age", Counter(str(c.age) for c in children),

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from reports import builders
 from reports.kla import FROM_DATA as KLA_FROM_DATA
 from reports.place import Period, Place, authorise, parse
-from reports.tables import Table, suppress, to_csv, to_xlsx
+from reports.tables import Table, suppress, suppress_headline, to_csv, to_xlsx
 from sprpa_shared import audit, concurrency, days
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.concurrency import IfMatch
@@ -69,9 +69,9 @@ async def _render(request: Request, session, principal: Principal, clock, report
     settings = request.app.state.settings
     suppressed = public or principal.role is Role.ANALYST
     if suppressed:
-        tables = [suppress(table, settings.small_cell_threshold) for table in tables]
-        headline = {k: (f"<{settings.small_cell_threshold}" if isinstance(v, int) and
-                        0 < v < settings.small_cell_threshold else v) for k, v in headline.items()}
+        hidden = [suppress(table, settings.small_cell_threshold) for table in tables]
+        headline = suppress_headline(headline, tables, hidden, settings.small_cell_threshold)
+        tables = hidden
     await audit.record_event(session, actor=principal.subject, role=principal.role.value, request=request,
                              at=clock.now(),
                              action=f"report {report} {place.code or 'national'} {period.start}..{period.end} {fmt}")

@@ -29,6 +29,16 @@ class Table:
     counts: tuple[str, ...] = ("count",)  # the columns holding counts (suppressible)
     shares: str | None = "percent"  # the percentage column computed from the first count column
     notes: list[str] = field(default_factory=list)
+    # Columns computed from counts of the same row (a percentage of a target, a median, points),
+    # each with the counts it comes from: hidden whenever one of those is (beside a visible target
+    # or denominator, it would give the hidden count back).
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Headline figures that add up a column of this table: hidden when a cell of it is.
+    totals: dict[str, str] = field(default_factory=dict)
+
+    def sources(self) -> dict[str, tuple[str, ...]]:
+        """Every derived column with its counts, the share column included."""
+        return {**({self.shares: self.counts[:1]} if self.shares else {}), **self.derived}
 
     def to_json(self) -> dict:
         return {"columns": self.columns, "rows": self.rows, **({"notes": self.notes} if self.notes else {})}
@@ -68,14 +78,25 @@ def suppress(table: Table, threshold: int) -> Table:
             small += [others[0][1]] if others else []
         for index in small:
             rows[index][column] = hidden_label
-            if table.shares and column == table.counts[0]:
-                rows[index][table.shares] = None
-            for derived in ("median_hours_to_accept", "median_hours_to_complete", "share_served"):
-                if derived in rows[index]:
+            for derived, sources in table.sources().items():
+                if column in sources and derived in rows[index]:
                     rows[index][derived] = None
-    return Table(table.name, table.columns, rows, table.counts, table.shares,
-                 table.notes + [f"counts below {threshold} are shown as {hidden_label}"] if rows != table.rows
-                 else table.notes)
+    notes = table.notes + [f"counts below {threshold} are shown as {hidden_label}, and what is computed from "
+                           "them is left out"] if rows != table.rows else table.notes
+    return Table(table.name, table.columns, rows, table.counts, table.shares, notes, table.derived, table.totals)
+
+
+def suppress_headline(headline: dict, tables: list[Table], suppressed: list[Table], threshold: int) -> dict:
+    """The headline as the suppressed tables allow: small counts hidden, and a total hidden when a
+    cell it adds up was hidden (the total less the cells shown would give it back)."""
+    shown = {key: (f"<{threshold}" if isinstance(value, int) and 0 < value < threshold else value)
+             for key, value in headline.items()}
+    for table, after in zip(tables, suppressed, strict=True):
+        for key, column in table.totals.items():
+            if key in shown and any(row.get(column) != hidden.get(column)
+                                    for row, hidden in zip(table.rows, after.rows, strict=True)):
+                shown[key] = None
+    return shown
 
 
 HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, English)

@@ -137,6 +137,61 @@ async def test_analysts_get_small_cells_suppressed_and_differencing_recovers_not
                 assert row["percent"] is None
 
 
+HIDDEN = "<5"
+REPORTS = ("summary", "pilot", "referrals", "gaps", "programme", "kla")
+
+
+def _recovered(report: dict) -> list[str]:
+    """Every way we know to recompute a hidden count from what an analyst is shown: a percentage of a
+    visible target or denominator, a share of the visible children served, achievement or points of
+    a visible denominator, and the total points less the visible ones."""
+    found = []
+    for name, table in report["tables"].items():
+        for row in table["rows"]:
+            hidden = {column for column, value in row.items() if value == HIDDEN}
+            for column in hidden:
+                for derived in (f"{column}_percent", "percent", "share_served", "achievement_percent", "points",
+                                "median_hours_to_accept", "median_hours_to_complete"):
+                    if derived in row and derived not in hidden and isinstance(row[derived], (int, float)) \
+                            and (derived.startswith(column) or derived in ("percent", "share_served")
+                                 or column in ("numerator", "denominator")
+                                 or column in ("accepted", "completed", "offered")):
+                        found.append(f"{name}.{column} from {derived}={row[derived]}")
+        points = [row.get("points") for row in table["rows"] if "points" in row]
+        if points and any(p is None or p == HIDDEN for p in points) and isinstance(report.get("total_points"),
+                                                                                   (int, float)):
+            found.append(f"{name}.points from total_points={report['total_points']}")
+    return found
+
+
+@pytest.mark.parametrize("report", REPORTS)
+async def test_no_hidden_cell_of_any_report_is_recomputed_from_what_an_analyst_is_shown(fed, as_, report):
+    """Issue 19, point 4: percentages beside a visible target or denominator undid the suppression
+    ("<5 / 20" next to "5.0"). Every report, the JSON and the exports."""
+    _, api, _ = fed
+    await api.put("/api/v1/reports/pilot/targets/35.09.11.2007", json={"withdrawn_target": 4,
+                                                                          "prevented_target": 10},
+                  headers=as_("operator"))
+    await api.put(f"/api/v1/reports/kla/35.09/{NOW.year}/12", json={"achievement_percent": 60, "evidence": "SK"},
+                  headers=as_("operator"))
+    shown = (await api.get(f"/api/v1/reports/{report}?place=35.09", headers=as_("analyst"))).json()
+    full = (await api.get(f"/api/v1/reports/{report}?place=35.09", headers=as_("operator"))).json()
+    assert shown["suppressed"] is True
+    assert not _recovered(shown), _recovered(shown)
+    small = [(name, column) for name, table in full["tables"].items() for row in table["rows"]
+             for column, value in row.items() if isinstance(value, int) and 0 < value < 5
+             and column in ("count", "withdrawn", "prevented", "numerator", "offered", "accepted", "completed")]
+    if report in ("pilot", "programme", "kla"):
+        assert small, f"the fixture gives the {report} report small cells to hide"
+    exported = (await api.get(f"/api/v1/reports/{report}?place=35.09&format=csv&lang=en",
+                              headers=as_("analyst"))).content.decode("utf-8-sig")
+    lines = [line for line in csv.reader(io.StringIO(exported, newline="")) if line and line[0] != "Table"]
+    expected = [[name, *("" if row.get(c) is None else str(row[c]) for c in table["columns"])]
+                for name, table in shown["tables"].items() for row in table["rows"]]
+    assert [[cell.lstrip("'") for cell in line] for line in lines if line[0] in shown["tables"]] == expected, \
+        "the export shows exactly what the JSON shows, suppression included"
+
+
 async def test_exports_in_both_languages(fed, as_):
     _, api, _ = fed
     csv_id = await api.get("/api/v1/reports/summary?place=35.09&format=csv", headers=as_("operator"))
