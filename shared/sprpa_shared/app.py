@@ -86,6 +86,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.subscriptions = list(subscriptions)
+    app.state.audited = audited
     app.state.clock = clock or SystemClock()
     app.state.verifier = verifier or TokenVerifier(
         issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url

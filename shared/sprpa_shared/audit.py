@@ -127,9 +127,40 @@ SEAL_DROP = [
     "ALTER TABLE audit_log DROP COLUMN hash, DROP COLUMN seal_seq",
 ]
 
+# Added by a later migration of each service with an audit log: what happened (allowed, refused)
+# and which other record was touched (a household, an import). Rows before it keep both NULL, and
+# the digest skips NULLs, so their seals still verify.
+OUTCOME_DDL = [
+    "ALTER TABLE audit_log ADD COLUMN outcome text, ADD COLUMN object_id uuid",
+    "ALTER TABLE audit_log ALTER COLUMN outcome SET DEFAULT 'allowed'",
+    "CREATE INDEX audit_log_object ON audit_log (object_id, id) WHERE object_id IS NOT NULL",
+    """
+    CREATE OR REPLACE FUNCTION audit_row_digest(previous bytea, r audit_log) RETURNS bytea
+    LANGUAGE sql IMMUTABLE AS $$
+        SELECT sha256(coalesce(previous, '\\x'::bytea) || convert_to(concat_ws('|', r.seal_seq, r.id,
+            (extract(epoch FROM r.at) * 1000000)::bigint, r.actor, r.actor_role, r.action,
+            coalesce(r.child_id::text, '-'), coalesce(r.client_ip, '-'), coalesce(r.trace_id, '-'),
+            'outcome=' || r.outcome, 'object=' || r.object_id::text), 'UTF8'))
+    $$""",
+    f"""
+    CREATE OR REPLACE FUNCTION audit_log_only_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.seal_seq IS NULL AND NEW.seal_seq IS NOT NULL AND NEW.hash IS NOT NULL
+           AND ({_FIELDS.format(r="NEW")}, NEW.outcome, NEW.object_id)
+               IS NOT DISTINCT FROM ({_FIELDS.format(r="OLD")}, OLD.outcome, OLD.object_id) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_log is append-only';
+    END $$""",
+]
+OUTCOME_DROP = [SEAL_DDL[3].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"),
+                SEAL_DDL[8].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"),
+                "DROP INDEX audit_log_object", "ALTER TABLE audit_log DROP COLUMN object_id, DROP COLUMN outcome"]
+
+ALLOWED, REFUSED = "allowed", "refused"
 _RECORD = text(
-    "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id) "
-    "SELECT :at, :actor, :role, :action, unnest(CAST(:child_ids AS uuid[])), :ip, :trace"
+    "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id, object_id, outcome) "
+    "SELECT :at, :actor, :role, :action, unnest(CAST(:child_ids AS uuid[])), :ip, :trace, :object, :outcome"
 )
 
 
@@ -147,11 +178,23 @@ async def record(
     child_ids: list[uuid.UUID],
     at: datetime,
     action: str | None = None,
+    object_id: uuid.UUID | None = None,
 ) -> None:
-    """One row per child read or written (none when the list is empty)."""
-    if child_ids:
+    """One row per child read or written (none when the list is empty and no other record is named)."""
+    if child_ids or object_id:
         await _write(session, actor=principal.subject, role=principal.role.value,
-                     action=action or action_of(request), request=request, at=at, child_ids=child_ids)
+                     action=action or action_of(request), request=request, at=at,
+                     child_ids=child_ids or [None], object_id=object_id)
+
+
+async def record_refusal(engine, *, principal: Principal, request: Request, at: datetime,
+                         child_id: uuid.UUID | None, object_id: uuid.UUID | None) -> None:
+    """A refused attempt (403, or 404 on a record that exists outside the caller's scope), in a
+    transaction of its own: the request's own was rolled back with the refusal."""
+    async with engine.begin() as connection:
+        await connection.execute(_RECORD, _values(actor=principal.subject, role=principal.role.value,
+                                                  action=action_of(request), request=request, at=at,
+                                                  child_ids=[child_id], object_id=object_id, outcome=REFUSED))
 
 
 async def record_event(session: AsyncSession, *, actor: str, role: str, action: str, request: Request,
@@ -161,11 +204,17 @@ async def record_event(session: AsyncSession, *, actor: str, role: str, action: 
 
 
 async def _write(session: AsyncSession, *, actor: str, role: str, action: str, request: Request, at: datetime,
-                 child_ids: list[uuid.UUID | None]) -> None:
-    await (await session.connection()).execute(_RECORD, {
-        "at": at, "actor": actor, "role": role, "action": action, "child_ids": child_ids,
-        "ip": request.client.host if request.client else None, "trace": trace_id_of(current_traceparent()),
-    })
+                 child_ids: list[uuid.UUID | None], object_id: uuid.UUID | None = None) -> None:
+    await (await session.connection()).execute(_RECORD, _values(
+        actor=actor, role=role, action=action, request=request, at=at, child_ids=child_ids, object_id=object_id,
+        outcome=ALLOWED))
+
+
+def _values(*, actor: str, role: str, action: str, request: Request, at: datetime,
+            child_ids: list[uuid.UUID | None], object_id: uuid.UUID | None, outcome: str) -> dict:
+    return {"at": at, "actor": actor, "role": role, "action": action, "child_ids": child_ids,
+            "ip": request.client.host if request.client else None, "trace": trace_id_of(current_traceparent()),
+            "object": object_id, "outcome": outcome}
 
 
 SEAL_BATCH = 5000

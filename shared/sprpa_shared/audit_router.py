@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from sprpa_shared import audit
@@ -24,6 +24,8 @@ class AuditEntry(BaseModel):
     actor_role: str
     action: str
     child_id: uuid.UUID | None
+    object_id: uuid.UUID | None = Field(description="the other record touched: a household, an import, a referral")
+    outcome: str | None = Field(description="allowed or refused; empty on rows written before outcomes were kept")
     client_ip: str | None
     trace_id: str | None
     seal_seq: int | None
@@ -43,7 +45,8 @@ class ChainCheck(BaseModel):
 
 
 _QUERY = text("""
-SELECT id, at, actor, actor_role, action, child_id, client_ip, trace_id, seal_seq, encode(hash, 'hex') AS hash
+SELECT id, at, actor, actor_role, action, child_id, object_id, outcome, client_ip, trace_id, seal_seq,
+       encode(hash, 'hex') AS hash
 FROM audit_log
 WHERE id > :after
   AND (CAST(:child_id AS uuid) IS NULL OR child_id = :child_id)

@@ -66,6 +66,15 @@ class NotFound(DomainError):
     type, title, status = "not-found", "Not found", 404
 
 
+class OutOfScope(NotFound):
+    """A record that exists but lies outside the caller's scope: answered exactly as an absent one,
+    and audited as a refused attempt (the ids stay out of the answer)."""
+
+    def __init__(self, detail: str = "", *, child_id: Any = None, object_id: Any = None) -> None:
+        super().__init__(detail or None)
+        self.child_id, self.object_id = child_id, object_id
+
+
 class Conflict(DomainError):
     type, title, status = "conflict", "Conflict", 409
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sprpa_shared.errors import PROBLEM_BASE, DomainError, ServiceUnavailable
+from sprpa_shared import audit
+from sprpa_shared.errors import PROBLEM_BASE, DomainError, Forbidden, OutOfScope, ServiceUnavailable
 from sprpa_shared.observability import error_fields, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,10 +23,33 @@ def problem_response(body: dict, headers: dict | None = None) -> JSONResponse:
 
 
 async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    if isinstance(exc, (Forbidden, OutOfScope)):
+        await _audit_refusal(request, exc)
     headers = {"WWW-Authenticate": 'Bearer realm="sprpa"'} if exc.status == 401 else None
     if exc.status == 429 and "retry_after_seconds" in exc.extensions:
         headers = {"Retry-After": str(exc.extensions["retry_after_seconds"])}
     return problem_response(exc.problem(instance=request.url.path), headers)
+
+
+async def _audit_refusal(request: Request, exc: DomainError) -> None:
+    """A refused attempt by a known caller is written to the audit log of a service that keeps one."""
+    principal = getattr(request.state, "principal", None)
+    state = request.app.state
+    if principal is None or not getattr(state, "audited", False):
+        return
+    child_id = getattr(exc, "child_id", None) or _path_id(request, "child_id")
+    try:
+        await audit.record_refusal(state.engine, principal=principal, request=request, at=state.clock.now(),
+                                   child_id=child_id, object_id=getattr(exc, "object_id", None))
+    except Exception as failure:  # noqa: BLE001 - the refusal stands; its row is best effort, and logged
+        log.error("refused attempt not audited", path=request.url.path, **error_fields(failure))
+
+
+def _path_id(request: Request, name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(request.path_params.get(name)))
+    except ValueError:
+        return None
 
 
 def _field_name(location: tuple) -> str:

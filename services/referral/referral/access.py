@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from referral.cases.models import Referral
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.errors import Forbidden, NotFound
+from sprpa_shared.errors import Forbidden, NotFound, OutOfScope
 
 READ_SCOPE = "referral:read"
 WRITE_SCOPE = "referral:write"
@@ -50,8 +50,10 @@ def can_read_referral(principal: Principal, referral: Referral) -> bool:
 
 
 def require_referral(principal: Principal, referral: Referral | None) -> Referral:
-    if referral is None or not can_read_referral(principal, referral):
+    if referral is None:
         raise NotFound("no such referral")
+    if not can_read_referral(principal, referral):
+        raise OutOfScope("no such referral", child_id=referral.child_id, object_id=referral.id)
     return referral
 
 

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from registry.children.models import Child
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.errors import Forbidden, NotFound
+from sprpa_shared.errors import Forbidden, NotFound, OutOfScope
 
 READ_SCOPE = "registry:read"
 WRITE_SCOPE = "registry:write"
@@ -32,8 +32,10 @@ def can_read_place(principal: Principal, village_code: str) -> bool:
 
 def require_read(principal: Principal, child: Child | None) -> Child:
     """The child, or 404 whether it is absent or outside the caller's scope."""
-    if child is None or not can_read(principal, child):
+    if child is None:
         raise NotFound("no such child")
+    if not can_read(principal, child):
+        raise OutOfScope("no such child", child_id=child.id)
     return child
 
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sprpa_shared.errors import Forbidden, NotFound
+from sprpa_shared.errors import Forbidden, OutOfScope
 
 SIGNED_IN = "signed_in"  # the scope every token has: for operations about the caller alone
 
@@ -48,7 +48,7 @@ class Principal:
     def require_place(self, code: str | None) -> None:
         """Object-level check on a place: outside the scope looks exactly like absent."""
         if not self.covers_place(code):
-            raise NotFound()
+            raise OutOfScope()
 
     def is_member_of(self, organization_id: uuid.UUID | None) -> bool:
         return organization_id is not None and self.organization_id == organization_id

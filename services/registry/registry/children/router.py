@@ -44,8 +44,9 @@ def etag(child: Child) -> str:
 
 @router.post("/households", dependencies=[needs("registry:write")],
              status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
-async def create_household(data: HouseholdCreate, response: Response, session: SessionDep, principal: PrincipalDep,
-                           clock: ClockDep, idempotency_key: IdempotencyKey = None) -> HouseholdPublic:
+async def create_household(data: HouseholdCreate, request: Request, response: Response, session: SessionDep,
+                           principal: PrincipalDep, clock: ClockDep,
+                           idempotency_key: IdempotencyKey = None) -> HouseholdPublic:
     access.require_write_in(principal, data.village_code)
     household_id = new_id()
     earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
@@ -58,12 +59,18 @@ async def create_household(data: HouseholdCreate, response: Response, session: S
         household = await service.create_household(session, data=data, principal=principal, now=clock.now(),
                                                    household_id=household_id)
     response.headers["Location"] = f"/api/v1/households/{household.id}"
+    await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=[],
+                       object_id=household.id)
     return HouseholdPublic(**household.model_dump())
 
 
 @router.get("/households/{household_id}", dependencies=[needs("registry:read")], response_model=HouseholdPublic)
-async def read_household(household_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> HouseholdPublic:
-    return HouseholdPublic(**(await service.get_household(session, household_id, principal)).model_dump())
+async def read_household(household_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+                         clock: ClockDep) -> HouseholdPublic:
+    household = await service.get_household(session, household_id, principal)
+    await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=[],
+                       object_id=household.id)
+    return HouseholdPublic(**household.model_dump())
 
 
 @router.post("/children", dependencies=[needs("registry:write")],
@@ -108,8 +115,11 @@ async def _created(session, child: Child, principal, today) -> ChildCreated:
 @router.get("/children/{child_id}/duplicates", dependencies=[needs("registry:read")],
             response_model=list[PossibleDuplicate],
             summary="Records in your area that may be the same child, best first")
-async def possible_duplicates(child: ChildDep, session: SessionDep, principal: PrincipalDep) -> list[PossibleDuplicate]:
+async def possible_duplicates(child: ChildDep, request: Request, session: SessionDep, principal: PrincipalDep,
+                              clock: ClockDep) -> list[PossibleDuplicate]:
     found = await duplicates.find(session, child=child, principal=principal)
+    await audit.record(session, principal=principal, request=request, at=clock.now(),
+                       child_ids=[child.id, *(d.child_id for d in found)])
     return [PossibleDuplicate(child_id=d.child_id, score=d.score, reasons=list(d.reasons)) for d in found]
 
 

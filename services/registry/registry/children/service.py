@@ -20,7 +20,7 @@ from registry.places import repository as places
 from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import ChildRegistered, ChildUpdated
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.errors import NotFound, ValidationFailed
+from sprpa_shared.errors import NotFound, OutOfScope, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
@@ -184,8 +184,10 @@ async def create_household(session: AsyncSession, *, data: HouseholdCreate, prin
 
 async def get_household(session: AsyncSession, household_id: uuid.UUID, principal: Principal) -> Household:
     household = await session.get(Household, household_id)
-    if household is None or not access.can_read_place(principal, household.village_code):
+    if household is None:
         raise NotFound("no such household")
+    if not access.can_read_place(principal, household.village_code):
+        raise OutOfScope("no such household", object_id=household.id)
     return household
 
 

@@ -14,11 +14,13 @@ import asyncpg
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy import text
 
 from registry.imports import service
+from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.dependencies import ClockDep, PrincipalDep, needs
-from sprpa_shared.errors import Forbidden, NotFound
+from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.errors import Forbidden, NotFound, OutOfScope
 from sprpa_shared.text import spreadsheet_cell
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -88,11 +90,16 @@ async def upload(
     return _status(row)
 
 
+_NAMED = text("SELECT DISTINCT child_id FROM import_issues WHERE import_id = :id AND child_id IS NOT NULL")
+
+
 async def _visible(request: Request, principal: Principal, import_id: uuid.UUID) -> dict:
     async with _connection(request) as connection:
         row = await connection.fetchrow("SELECT * FROM imports WHERE id = $1", import_id)
-    if row is None or not service.can_see(principal, row):
+    if row is None:
         raise NotFound("no such import")
+    if not service.can_see(principal, row):
+        raise OutOfScope("no such import", object_id=import_id)
     return dict(row)
 
 
@@ -105,9 +112,13 @@ async def import_status(import_id: uuid.UUID, request: Request, principal: Princ
 @router.get("/{import_id}/issues.csv", dependencies=[needs("registry:read")],
             summary="Row-level errors and possible duplicates, as CSV",
             response_class=StreamingResponse)
-async def import_issues(import_id: uuid.UUID, request: Request, principal: PrincipalDep) -> StreamingResponse:
+async def import_issues(import_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+                        clock: ClockDep) -> StreamingResponse:
     await _visible(request, principal, import_id)
     settings = request.app.state.settings
+    named = (await (await session.connection()).execute(_NAMED, {"id": import_id})).scalars().all()
+    await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=list(named),
+                       object_id=import_id)
 
     async def lines():
         connection = await asyncpg.connect(settings.asyncpg_url)
