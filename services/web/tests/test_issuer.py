@@ -9,6 +9,7 @@ import sys
 import uuid
 from datetime import timedelta
 
+import httpx
 import jwt
 import pytest
 
@@ -107,27 +108,39 @@ async def test_wrong_password_unknown_user_and_bad_grant_are_problems(web):
     assert unsupported.status_code == 422 and unsupported.json()["errors"][0]["field"] == "grant_type"
 
 
-async def test_repeated_failures_lock_the_account_until_the_lockout_passes(web, clock):
+async def test_repeated_failures_back_off_their_address_and_never_lock_the_person_out(web, clock):
+    """Issue 19, point 10: a hard lock let anyone lock a district's cadres out on purpose by failing
+    five times with their username. Failures now slow down the address they come from (twice as long
+    after each), and the person signs in from their own phone meanwhile."""
     app, client = web
     await add_user(app, username="op.lotim", password=PASSWORD, role=Role.DISTRICT_OPERATOR,
                    regency_codes=["52.03"])
     for _ in range(3):  # lockout_threshold in this test
         assert (await login(client, "op.lotim", "not-the-password")).status_code == 401
-    assert (await login(client, "op.lotim", PASSWORD)).status_code == 401, "locked: even the right password fails"
+    slowed = await login(client, "op.lotim", PASSWORD)
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) == 60, slowed.text
 
-    clock.advance(timedelta(minutes=app.state.settings.lockout_minutes, seconds=1))
+    phone = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("192.0.2.7", 40000)),
+                              base_url="http://web")
+    async with phone:
+        assert (await login(phone, "op.lotim", PASSWORD)).status_code == 200, "the attacker locked nobody out"
+
+    clock.advance(timedelta(seconds=61))
+    assert (await login(client, "op.lotim", "still-not-it")).status_code == 401
+    assert (await login(client, "op.lotim", PASSWORD)).status_code == 429, "twice as long after the next failure"
+    clock.advance(timedelta(seconds=121))
     assert (await login(client, "op.lotim", PASSWORD)).status_code == 200
 
     async with database(app) as db:
-        rows = await db.fetch("SELECT actor, actor_role, action FROM audit_log ORDER BY id")
+        rows = await db.fetch("SELECT actor, actor_role, action, client_ip FROM audit_log ORDER BY id")
     user_id = rows[-1]["actor"]
-    assert [(r["actor"], r["action"]) for r in rows] == [
-        ("op.lotim", "login failed: bad_password (password)"),
-        ("op.lotim", "login failed: bad_password (password)"),
-        ("op.lotim", "login failed: locked_now (password)"),
-        ("op.lotim", f"account locked for {app.state.settings.lockout_minutes} min"),
-        ("op.lotim", "login failed: locked (password)"),
-        (user_id, "login (password)"),
+    assert [(r["actor"], r["action"], r["client_ip"]) for r in rows] == [
+        *[("op.lotim", "login failed: bad_password (password)", "127.0.0.1")] * 3,
+        ("op.lotim", "login refused: failures from this address, wait 60 s", "127.0.0.1"),
+        (user_id, "login (password)", "192.0.2.7"),
+        ("op.lotim", "login failed: bad_password (password)", "127.0.0.1"),
+        ("op.lotim", "login refused: failures from this address, wait 120 s", "127.0.0.1"),
+        (user_id, "login (password)", "127.0.0.1"),
     ]
     assert rows[-1]["actor_role"] == "district_operator" and user_id != "op.lotim"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import web as web_module
 from providers.main import create_app as create_providers
 from referral.main import create_app as create_referral
 from registry.cases.lifecycle import CaseStatus
@@ -46,7 +47,11 @@ async def web(make_settings):
 
 
 async def sign_in(client, username: str = "kader", password: str = PASSWORD, next: str = ""):
-    return await client.post("/login", data={"username": username, "password": password, "next": next})
+    """As a browser does: the form first (its CSRF token and cookie), then the post."""
+    form = await client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    return await client.post("/login", data={"username": username, "password": password, "next": next,
+                                             "csrf": token})
 
 
 async def test_signing_in_sets_an_httponly_session_cookie_and_goes_to_the_roles_home(web):
@@ -66,10 +71,42 @@ async def test_a_wrong_password_shows_a_plain_message_and_opens_no_session(web):
     response = await sign_in(client, password="wrong-password-1")
     assert response.status_code == 401
     assert "Nama pengguna atau kata sandi salah" in response.text
-    assert "set-cookie" not in response.headers
+    assert "sprpa_session" not in response.headers.get("set-cookie", "")
     async with database(app) as db:
         assert await db.fetchval("SELECT count(*) FROM browser_sessions") == 0
         assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'login failed:%'") == 1
+
+
+async def test_a_sign_in_without_the_login_forms_csrf_token_is_refused_and_opens_no_session(web):
+    """Login CSRF: another site's form cannot sign the browser in to an account of its choosing."""
+    app, client, _ = web
+    forged = await client.post("/login", data={"username": "kader", "password": PASSWORD})
+    assert forged.status_code == 400 and "sprpa_session" not in forged.headers.get("set-cookie", "")
+    form = await client.get("/login")
+    client.cookies.delete("sprpa_login_csrf")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    without_cookie = await client.post("/login", data={"username": "kader", "password": PASSWORD, "csrf": token})
+    assert without_cookie.status_code == 400
+    async with database(app) as db:
+        assert await db.fetchval("SELECT count(*) FROM browser_sessions") == 0
+    assert (await sign_in(client)).status_code == 303
+
+
+async def test_every_page_answers_with_a_strict_content_security_policy_and_the_other_headers(web):
+    _, client, _ = web
+    for path in ("/login", "/static/app.css"):
+        headers = (await client.get(path)).headers
+        policy = headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in headers, "HSTS only in production, where TLS is certain"
+    templates = Path(web_module.__file__).parent / "ui" / "templates"
+    inline = [(path.name, mark) for path in templates.glob("*.html") for mark in ('style="', "<script>", " onclick=",
+                                                                                  " onchange=", " onsubmit=")
+              if mark in path.read_text()]
+    assert not inline, f"inline code the policy would block: {inline}"
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "evil", "/\\evil.example"])

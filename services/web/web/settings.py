@@ -15,8 +15,9 @@ class WebSettings(ServiceSettings):
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa_web"
     access_token_ttl_minutes: int = Field(default=15, ge=1, le=60)
-    lockout_threshold: int = Field(default=5, ge=1)
-    lockout_minutes: int = Field(default=15, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1, description="failed logins for an account from one address "
+                                   "before that address must wait (1 min, doubling)")
+    lockout_minutes: int = Field(default=15, ge=1, description="the longest such wait")
     login_failures_per_address: int = Field(default=20, ge=1, description="failed logins from one address within "
                                                                           "the window before it gets 429")
     login_failure_window_minutes: int = Field(default=15, ge=1)

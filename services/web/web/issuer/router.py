@@ -44,14 +44,40 @@ async def limit_failures_from(request: Request, session, now, settings) -> None:
                               retry_after_seconds=int(window.total_seconds()))
 
 
+_ACCOUNT_FAILURES = text("SELECT count(*) AS n, max(at) AS last FROM audit_log WHERE actor = :who "
+                         "AND client_ip = :ip AND at > :since AND action LIKE 'login failed:%'")
+
+
+async def back_off_failures_of(request: Request, session, now, settings, username: str) -> None:
+    """Per account and address: after `lockout_threshold` failed logins for this username from this
+    address, the next attempt from it waits a minute, twice as long after each further failure (at
+    most `lockout_minutes`), and is refused with 429 until then. Never a lock of the account itself:
+    failures from one address cannot keep its owner, signing in from elsewhere, out."""
+    address = request.client.host if request.client else None
+    window = timedelta(minutes=settings.login_failure_window_minutes)
+    failures = (await (await session.connection()).execute(
+        _ACCOUNT_FAILURES, {"who": username, "ip": address, "since": now - window})).one()
+    if failures.n < settings.lockout_threshold:
+        return
+    wait = min(timedelta(minutes=1) * 2 ** (failures.n - settings.lockout_threshold),
+               timedelta(minutes=settings.lockout_minutes))
+    remaining = failures.last + wait - now
+    if remaining <= timedelta(0):
+        return
+    await audit.record_event(session, actor=username, role="unknown", request=request, at=now,
+                             action=f"login refused: failures from this address, wait {int(wait.total_seconds())} s")
+    await session.commit()
+    raise TooManyRequests("too many failed logins for this account from this address; try again later",
+                          retry_after_seconds=max(1, int(remaining.total_seconds())))
+
+
 async def sign_in(request: Request, session, now, *, username: str, password: str) -> Principal:
-    """A user's password checked (with the account lockout and the per-address limit) and audited;
-    raises 401 or 429. The token endpoint and the sign-in page both come through here."""
+    """A user's password checked (with the back-off per account and address and the per-address
+    limit) and audited; raises 401 or 429. The token endpoint and the sign-in page come through here."""
     settings = request.app.state.settings
     await limit_failures_from(request, session, now, settings)
-    principal, outcome = await service.authenticate_user(
-        session, username=username, password=password, now=now, threshold=settings.lockout_threshold,
-        lockout=timedelta(minutes=settings.lockout_minutes))
+    await back_off_failures_of(request, session, now, settings, username)
+    principal, outcome = await service.authenticate_user(session, username=username, password=password)
     await _record_outcome(request, session, now, who=username, grant_type="password", principal=principal,
                           outcome=outcome)
     return principal
@@ -59,14 +85,9 @@ async def sign_in(request: Request, session, now, *, username: str, password: st
 
 async def _record_outcome(request: Request, session, now, *, who: str, grant_type: str, principal: Principal | None,
                           outcome: str) -> None:
-    settings = request.app.state.settings
     if principal is None:
         await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
                                  action=f"login failed: {outcome} ({grant_type})")
-        if outcome == "locked_now":
-            await audit.record_event(session, actor=who, role="unknown", request=request, at=now,
-                                     action=f"account locked for {settings.lockout_minutes} min")
-            log.warning("account locked after repeated failed logins", grant_type=grant_type)
         await session.commit()  # keep the failure count and the audit rows even though the request fails
         log.warning("login failed", grant_type=grant_type, outcome=outcome)
         raise Unauthorized("invalid credentials, or the account is locked", error="invalid_grant")

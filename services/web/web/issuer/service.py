@@ -6,7 +6,7 @@ import base64
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -108,29 +108,21 @@ def _verify(hash_: str, secret: str) -> bool:
         return False
 
 
-async def authenticate_user(
-    session: AsyncSession, *, username: str, password: str, now: datetime, threshold: int, lockout: timedelta
-) -> tuple[Principal | None, str]:
-    """(the user's principal or None, what happened: ok, unknown, disabled, locked, bad_password,
-    locked_now). Repeated failures lock the account for a while."""
+async def authenticate_user(session: AsyncSession, *, username: str, password: str) -> tuple[Principal | None, str]:
+    """(the user's principal or None, what happened: ok, unknown, disabled, bad_password). Failures
+    slow down the address they come from (issuer router), never lock the account."""
     user = (await session.exec(select(User).where(User.username == username).with_for_update())).first()
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None, "unknown"
-    if user.disabled or (user.locked_until is not None and user.locked_until > now):
+    if user.disabled:
         _verify(_DUMMY_HASH, password)
-        return None, "disabled" if user.disabled else "locked"
+        return None, "disabled"
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
-        outcome = "bad_password"
-        if user.failed_logins >= threshold:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
-            outcome = "locked_now"
         session.add(user)
-        return None, outcome
+        return None, "bad_password"
     user.failed_logins = 0
-    user.locked_until = None
     session.add(user)
     return Principal(
         subject=str(user.id),

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sprpa_shared.observability import get_logger
 from web.ui import children, directory, imports, inbox, pages, reporting
 from web.ui.backends import ApiError, Backends
+from web.ui.headers import SecurityHeadersMiddleware
 from web.ui.render import HERE, BadForm, LoginRequired, NotAllowed, page, redirect
 
 log = get_logger(__name__)
@@ -26,6 +27,7 @@ def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(SecurityHeadersMiddleware, production=app.state.settings.environment == "production")
     app.state.backends = Backends(app.state.settings)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(NotAllowed, _not_allowed)

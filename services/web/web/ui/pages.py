@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -48,26 +49,45 @@ async def home(viewer: ViewerDep) -> Response:
     return redirect(HOME[viewer.role])
 
 
+LOGIN_CSRF = "sprpa_login_csrf"
+
+
+def _login_page(request: Request, *, status_code: int = 200, **context) -> Response:
+    """The sign-in form with a fresh CSRF token, also set as a cookie only this form's post carries
+    back (double submit): another site's form cannot sign the browser in to an account it chose."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", status_code=status_code, login_csrf=token, **context)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", secure=_secure(request),
+                        max_age=3600, path="/login")
+    return response
+
+
 @router.get("/login")
 async def login_form(request: Request, next: str | None = None) -> Response:
-    return page(request, "login.html", next=_local(next, ""))
+    return _login_page(request, next=_local(next, ""))
 
 
 @router.post("/login")
 async def login(request: Request, username: Annotated[str, Form(max_length=200)],
-                password: Annotated[str, Form(max_length=500)], next: Annotated[str, Form()] = "") -> Response:
+                password: Annotated[str, Form(max_length=500)], next: Annotated[str, Form()] = "",
+                csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     settings = request.app.state.settings
+    cookie = request.cookies.get(LOGIN_CSRF, "")
+    if not cookie or not secrets.compare_digest(csrf, cookie):
+        return _login_page(request, status_code=400, failure="bad_form", username=username,
+                           next=_local(next, ""))
     now = wall_clock()
     async with request.app.state.sessions() as session:
         try:
             principal = await sign_in(request, session, now, username=username, password=password)
         except (Unauthorized, TooManyRequests) as refused:
             key = "sign_in_throttled" if isinstance(refused, TooManyRequests) else "sign_in_failed"
-            return page(request, "login.html", status_code=refused.status, failure=key, username=username,
-                        next=_local(next, ""))
+            return _login_page(request, status_code=refused.status, failure=key, username=username,
+                               next=_local(next, ""))
         token = await open_session(session, principal, now=now, max_age=timedelta(hours=settings.session_max_hours))
         await session.commit()
     response = redirect(_local(next, HOME[principal.role]))
+    response.delete_cookie(LOGIN_CSRF, path="/login")
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request),
                         max_age=settings.session_max_hours * 3600, path="/")
     return response
