@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sprpa_shared.events.access import connect_options
 from sprpa_shared.events.streams import ConsumerSpec
+from sprpa_shared.protect import Protector
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "dev-secret", "password"}
 
@@ -89,3 +90,26 @@ class ServiceSettings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.asyncpg_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+class ProtectingSettings(ServiceSettings):
+    """A service that keeps free text or identifiers about people encrypted (`sprpa_shared.protect`)."""
+
+    data_keys: str = Field(default="", description="keys that encrypt names, NIK and notes: JSON {\"key id\": "
+                                                   "\"base64 of 32 bytes\"}; empty derives one from SECRET_KEY "
+                                                   "(dev and test only)")
+    data_key_current: str = Field(default="", description="the key id new values are encrypted with")
+    blind_index_key: str = Field(default="", description="base64 key (32+ bytes) of the NIK blind index; never "
+                                                         "rotated without `python -m registry rekey`")
+
+    @model_validator(mode="after")
+    def _keys(self) -> ProtectingSettings:
+        prefix = self.model_config.get("env_prefix")
+        if self.environment == "production" and not (self.data_keys and self.blind_index_key):
+            raise ValueError(f"{prefix}DATA_KEYS and {prefix}BLIND_INDEX_KEY must be set in production")
+        self.protector()  # a malformed key is a start-up error, not a failure at the first value
+        return self
+
+    def protector(self) -> Protector:
+        return Protector.from_config(data_keys=self.data_keys, data_key_current=self.data_key_current,
+                                     blind_index_key=self.blind_index_key, secret_key=self.secret_key)

@@ -66,6 +66,7 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
         "outcome": "service_delivered"}),
     ("referral", "POST", "/api/v1/referrals/{referral_id}/cancel"): Entry(CHILD_DATA, {"reason": "wrong_provider"}),
     ("referral", "GET", "/api/v1/cases/{child_id}"): Entry(CHILD_DATA, insider="operator"),
+    ("referral", "GET", "/api/v1/cases/{child_id}/export"): Entry(CHILD_DATA, insider="operator"),
     ("referral", "POST", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"): Entry(CHILD_DATA, {
         "offering_id": str(uuid.uuid4())}),
     ("referral", "GET", "/api/v1/settings/{regency_code}"): Entry(PLACE, insider="operator"),

@@ -12,6 +12,7 @@ from referral.kabupaten.router import router as settings_router
 from referral.referrals.router import router as referrals_router
 from referral.settings import ReferralSettings
 from referral.sweeper import sla_sweeper
+from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
@@ -22,6 +23,7 @@ def create_app(
     settings: ReferralSettings | None = None, *, verifier: TokenVerifier | None = None, clock: Clock | None = None
 ) -> FastAPI:
     settings = settings or ReferralSettings()
+    protect.configure(settings.protector())
     clock = clock or SystemClock()
     return create_service_app(
         settings,

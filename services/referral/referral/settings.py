@@ -5,10 +5,12 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from sprpa_shared.settings import ServiceSettings
+from sprpa_shared.settings import ProtectingSettings
 
 
-class ReferralSettings(ServiceSettings):
+class ReferralSettings(ProtectingSettings):
+    """Its free text (reason texts, timeline notes) is encrypted with its own DATA_KEYS."""
+
     model_config = SettingsConfigDict(env_prefix="SPRPA_REFERRAL_", extra="ignore")
     service: ClassVar[str] = "referral"
     default_port: ClassVar[int] = 8103

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import or_
+from sqlalchemy import or_, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,10 +61,16 @@ async def open_case(session: AsyncSession, envelope: Envelope, *, settings: Refe
     await step.finish(needs=needs)
 
 
+_CLEAR_REASONS = text("UPDATE referrals SET reason_text = NULL WHERE child_id = :child AND reason_text IS NOT NULL")
+_CLEAR_NOTES = text("UPDATE timeline SET note = NULL WHERE note IS NOT NULL "
+                    "AND case_id IN (SELECT id FROM cases WHERE child_id = :child)")
+
+
 async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
     """The registry erased the child: no provider may go on serving a record that no longer
     exists. Every live referral of the child is cancelled (capacity released, providers told by
-    the usual events) and its need left unmet; the engine held no name to drop."""
+    the usual events) and its need left unmet; the reason texts and timeline notes people typed
+    about the child are cleared."""
     event = ChildErased.model_validate(envelope.data)
     now = clock.now()
     cases = (await session.exec(select(Case).where(Case.child_id == event.child_id)
@@ -83,6 +89,10 @@ async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, c
             if live:
                 engine.set_status(step, need, engine.NeedStatus.UNMET)
         await step.finish()
+    # What people typed about the child goes with the rest of the child's personal data.
+    connection = await session.connection()
+    await connection.execute(_CLEAR_REASONS, {"child": event.child_id})
+    await connection.execute(_CLEAR_NOTES, {"child": event.child_id})
 
 
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:

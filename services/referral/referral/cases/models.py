@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from sprpa_shared.protect import Protected
+
 
 def _at(nullable: bool = False):
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
@@ -62,7 +64,7 @@ class Referral(SQLModel, table=True):
     started_at: datetime | None = _at(nullable=True)
     ended_at: datetime | None = _at(nullable=True)
     reason: str | None = None
-    reason_text: str | None = None
+    reason_text: str | None = Field(default=None, sa_column=Column(Protected()))
     outcome: str | None = None
     version: int = 1
 
@@ -95,4 +97,4 @@ class TimelineEntry(SQLModel, table=True):
     referral_id: uuid.UUID | None = None
     organization_id: uuid.UUID | None = None
     reason: str | None = None
-    note: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Protected()))

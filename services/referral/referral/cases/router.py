@@ -15,10 +15,37 @@ from referral.referrals import service
 from referral.referrals.router import public
 from referral.referrals.schemas import ReferralPublic, ReReferIn
 from sprpa_shared import audit
+from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
-from sprpa_shared.errors import NotFound
+from sprpa_shared.errors import NotFound, OutOfScope
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+
+@router.get("/{child_id}/export", dependencies=[needs("referral:read")],
+            summary="Everything the engine holds about a child (every case, need, referral with its reason "
+                    "text, gap and timeline note), for the child or guardian: the district or a national admin")
+async def export(child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+                 clock: ClockDep) -> dict:
+    cases = (await session.exec(select(Case).where(Case.child_id == child_id).order_by(col(Case.flagged_at)))).all()
+    if not cases:
+        raise NotFound("no case for this child")
+    if principal.role not in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR) \
+            or not principal.covers_place(cases[-1].village_code):
+        raise OutOfScope("no case for this child", child_id=child_id)
+    await audit.record(session, principal=principal, request=request, child_ids=[child_id], at=clock.now())
+    case_ids = [case.id for case in cases]
+
+    async def rows(model, *order) -> list[dict]:
+        found = await session.exec(select(model).where(col(model.case_id).in_(case_ids)).order_by(*order))
+        return [row.model_dump(mode="json") for row in found.all()]
+
+    return {"child_id": str(child_id), "exported_at": clock.now().isoformat(),
+            "cases": [case.model_dump(mode="json") for case in cases],
+            "needs": await rows(Need, col(Need.category)),
+            "referrals": await rows(Referral, col(Referral.offered_at), col(Referral.id)),
+            "gaps": await rows(Gap, col(Gap.recorded_at)),
+            "timeline": await rows(TimelineEntry, col(TimelineEntry.id))}
 
 
 @router.get("/{child_id}", dependencies=[needs("referral:read")], response_model=CaseView,
