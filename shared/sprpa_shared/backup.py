@@ -1,8 +1,12 @@
 """Back up and restore the whole system: one `pg_dump` per service database and every JetStream
 stream (its configuration and its messages, headers included), with a manifest of counts.
 
-    python -m sprpa_shared.backup dump --to backups/2026-11-23
-    python -m sprpa_shared.backup restore --from backups/2026-11-23 [--stream-replicas 3]
+    SPRPA_BACKUP_KEY=... python -m sprpa_shared.backup dump --to backups/2026-11-23
+    SPRPA_BACKUP_KEY=... python -m sprpa_shared.backup restore --from backups/2026-11-23 [--stream-replicas 3]
+
+Every dumped file is sealed with SPRPA_BACKUP_KEY (AES-256-GCM, `sprpa_shared.sealed_files`): a
+dump holds every child's record, and the keys of the registry's encrypted columns often travel
+with it. Keep the backup key apart from the backups. The manifest (names and counts) stays plain.
 
 Database URLs and the NATS URL come from the services' settings (SPRPA_<SERVICE>_DATABASE_URL,
 SPRPA_<SERVICE>_NATS_URL), as each service reads them. Restore wants empty targets: a database
@@ -22,12 +26,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +41,7 @@ import asyncpg
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 
+from sprpa_shared import sealed_files
 from sprpa_shared.events.access import ADMIN, connect_options
 from sprpa_shared.events.bus import server_list
 from sprpa_shared.migrations import database_name, ensure_database
@@ -54,6 +61,7 @@ class Targets:
     databases: dict[str, str]
     nats_url: str
     nats_admin_seed_file: str = ""
+    backup_key: bytes | None = None  # files sealed with it (sprpa_shared.sealed_files); None: plain
 
     async def nats(self):
         return await nats.connect(servers=server_list(self.nats_url),
@@ -70,7 +78,9 @@ class Targets:
             raise SystemExit("no SPRPA_<SERVICE>_DATABASE_URL is set: nothing to back up or restore")
         nats_url = next((os.environ[f"SPRPA_{s.upper()}_NATS_URL"] for s in SERVICES
                          if os.environ.get(f"SPRPA_{s.upper()}_NATS_URL")), "nats://127.0.0.1:4222")
-        return cls(databases, nats_url, os.environ.get("SPRPA_NATS_ADMIN_SEED_FILE", ""))
+        key = os.environ.get("SPRPA_BACKUP_KEY")
+        return cls(databases, nats_url, os.environ.get("SPRPA_NATS_ADMIN_SEED_FILE", ""),
+                   sealed_files.key_from(key) if key else None)
 
 
 def postgres_tool(name: str, pg_bin: Path | None = None) -> str:
@@ -105,19 +115,46 @@ async def dump(targets: Targets, directory: Path, *, pg_bin: Path | None = None)
         path = directory / f"{service}.pgdump"
         await _run(postgres_tool("pg_dump", pg_bin), "--format=custom", "--no-owner", "--no-privileges",
                    f"--file={path}", f"--dbname={url}")
-        manifest["databases"][service] = {"file": path.name, "tables": await table_counts(url)}
+        manifest["databases"][service] = {"file": _sealed(path, targets).name, "tables": await table_counts(url)}
     client = await targets.nats()
     try:
         js = client.jetstream()
         for info in await js.streams_info():
             name = info.config.name
-            count = await _dump_stream(js, name, directory / f"stream-{name}.jsonl")
+            path = directory / f"stream-{name}.jsonl"
+            count = await _dump_stream(js, name, path)
             manifest["streams"][name] = {"config": info.config.as_dict(), "messages": count,
-                                         "last_seq": info.state.last_seq, "file": f"stream-{name}.jsonl"}
+                                         "last_seq": info.state.last_seq, "file": _sealed(path, targets).name}
     finally:
         await client.drain()
+    manifest["sealed"] = targets.backup_key is not None
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return manifest
+
+
+def _sealed(path: Path, targets: Targets) -> Path:
+    """The dump's file as kept: sealed with the backup key when there is one. The manifest stays
+    plain (table and stream names, counts and configurations: nothing about a person)."""
+    return sealed_files.seal_in_place(path, targets.backup_key) if targets.backup_key else path
+
+
+@contextlib.contextmanager
+def _opened(path: Path, targets: Targets) -> Iterator[Path]:
+    """A sealed file opened into a temporary file beside it for as long as it is read."""
+    if not path.name.endswith(sealed_files.SUFFIX):
+        yield path
+        return
+    if targets.backup_key is None:
+        raise SystemExit(f"{path.name} is sealed: set SPRPA_BACKUP_KEY to the key the backup was made with")
+    plain = path.with_name(path.name.removesuffix(sealed_files.SUFFIX) + ".opened")
+    try:
+        try:
+            sealed_files.open_file(path, plain, targets.backup_key)
+        except sealed_files.SealedFileError as exc:
+            raise SystemExit(str(exc)) from exc
+        yield plain
+    finally:
+        plain.unlink(missing_ok=True)
 
 
 async def _dump_stream(js, stream: str, path: Path) -> int:
@@ -153,20 +190,22 @@ async def restore(targets: Targets, directory: Path, *, pg_bin: Path | None = No
         await ensure_database(url)
         if any(await table_counts(url)):
             raise SystemExit(f"database {database_name(url)} is not empty: restore wants an empty one")
-        await _run(postgres_tool("pg_restore", pg_bin), "--no-owner", "--no-privileges", "--exit-on-error",
-                   "--single-transaction", f"--dbname={url}", str(directory / entry["file"]))
+        with _opened(directory / entry["file"], targets) as dumped:
+            await _run(postgres_tool("pg_restore", pg_bin), "--no-owner", "--no-privileges", "--exit-on-error",
+                       "--single-transaction", f"--dbname={url}", str(dumped))
         restored["databases"][service] = {"tables": await table_counts(url)}
     client = await targets.nats()
     try:
         js = client.jetstream()
         for name, entry in manifest["streams"].items():
-            restored["streams"][name] = await _restore_stream(js, name, entry, directory, stream_replicas)
+            with _opened(directory / entry["file"], targets) as dumped:
+                restored["streams"][name] = await _restore_stream(js, name, entry, dumped, stream_replicas)
     finally:
         await client.drain()
     return restored
 
 
-async def _restore_stream(js, name: str, entry: dict, directory: Path, replicas: int | None) -> dict:
+async def _restore_stream(js, name: str, entry: dict, dumped: Path, replicas: int | None) -> dict:
     config = StreamConfig.from_response(dict(entry["config"]))
     if replicas is not None:
         config.num_replicas = replicas
@@ -179,7 +218,7 @@ async def _restore_stream(js, name: str, entry: dict, directory: Path, replicas:
     if existing is None:
         await js.add_stream(config)
     pending = []
-    with (directory / entry["file"]).open() as lines:
+    with dumped.open() as lines:
         for line in lines:
             message = json.loads(line)
             pending.append(await js.publish_async(message["subject"], base64.b64decode(message["data"]),
@@ -210,8 +249,13 @@ def main(argv: list[str] | None = None) -> None:
     restoring.add_argument("--stream-replicas", type=int, help="replicas of the restored streams (e.g. 3)")
     for sub in (dumping, restoring):
         sub.add_argument("--pg-bin", type=Path, help="folder of pg_dump/pg_restore matching the server")
+    dumping.add_argument("--unencrypted", action="store_true",
+                         help="write the dump in the clear (a test or a throwaway dev stack only)")
     args = parser.parse_args(argv)
     targets = Targets.from_settings()
+    if args.command == "dump" and targets.backup_key is None and not args.unencrypted:
+        raise SystemExit("set SPRPA_BACKUP_KEY (32 bytes, base64; keep it apart from the backups): a dump holds "
+                         "every child's record; --unencrypted only for a throwaway stack")
     if args.command == "dump":
         manifest = asyncio.run(dump(targets, args.to, pg_bin=args.pg_bin))
         restored = None

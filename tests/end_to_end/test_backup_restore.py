@@ -5,6 +5,8 @@ read models rebuilt from the restored streams by replay come out the same."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 
 import pytest
 
@@ -46,17 +48,25 @@ async def test_back_up_lose_every_server_restore_and_rebuild_the_reports_by_repl
         await _flag(system, as_, child)
     await wait_until(lambda: _settled(system), timeout=60, what="every offer made, published and reported")
 
+    key = os.urandom(32)
     targets = Targets({name: app.state.settings.asyncpg_url for name, app in system.apps.items()}, servers.nats_url,
-                      servers.nats_seed_file(ADMIN))
+                      servers.nats_seed_file(ADMIN), backup_key=key)
     manifest = await dump(targets, tmp_path / "backup")
     assert manifest["databases"]["referral"]["tables"]["referrals"] == OFFERS
     assert manifest["streams"]["REGISTRY"]["messages"] > 0
+    files = sorted(path.name for path in (tmp_path / "backup").iterdir())
+    assert files and all(name.endswith(".enc") for name in files if name != "manifest.json"), files
+    for path in (tmp_path / "backup").iterdir():  # sealed: not a table name, an event type or a place in the clear
+        assert not any(mark in path.read_bytes() for mark in (b"CREATE TABLE", b"sprpa.case.flagged", b"35.09.11")) \
+            or path.name == "manifest.json", path.name
 
     fresh = await asyncio.to_thread(TestServers.start, tmp_path / "fresh")  # nothing survived the loss
     try:
         restored_targets = Targets({name: with_database(fresh.database_url, database_name(url))
                                     for name, url in targets.databases.items()}, fresh.nats_url,
-                                   fresh.nats_seed_file(ADMIN))
+                                   fresh.nats_seed_file(ADMIN), backup_key=key)
+        with pytest.raises(SystemExit, match="SPRPA_BACKUP_KEY"):
+            await restore(dataclasses.replace(restored_targets, backup_key=None), tmp_path / "backup")
         restored = await restore(restored_targets, tmp_path / "backup")
 
         for service, entry in manifest["databases"].items():
