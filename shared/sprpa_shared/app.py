@@ -47,6 +47,10 @@ def create_service_app(
 ) -> FastAPI:
     """A service: its routers, event subscriptions and background jobs on the platform. `audited`
     services keep an audit log: they seal it (hash chain) and serve `/api/v1/audit` to national admins."""
+    if audited and settings.environment == "production" and not settings.audit_keys:
+        raise ValueError(f"{settings.model_config.get('env_prefix')}AUDIT_KEYS is not set: the audit log's seals "
+                         "need a key the database does not hold")
+    settings.audit_keyring()  # a malformed key is a start-up error
     configure_logging(settings.service, settings.log_level)
     tracing.configure(settings.service)
     metrics = Metrics(settings.service)

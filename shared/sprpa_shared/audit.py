@@ -13,16 +13,26 @@ leaves a hole behind it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
+from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.jobs import periodic
-from sprpa_shared.observability import current_traceparent, trace_id_of
+from sprpa_shared.observability import current_traceparent, get_logger, trace_id_of
+
+log = get_logger(__name__)
 
 AUDIT_DDL = [
     """
@@ -157,6 +167,27 @@ OUTCOME_DROP = [SEAL_DDL[3].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTI
                 SEAL_DDL[8].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"),
                 "DROP INDEX audit_log_object", "ALTER TABLE audit_log DROP COLUMN object_id, DROP COLUMN outcome"]
 
+# Added by a later migration still: seals keyed with a key the database does not hold (HMAC-SHA-256,
+# `seal_key` names the key), so nobody who can only reach the database can seal an edited chain
+# again. Rows sealed before keep `seal_key` NULL and their unkeyed digest; after the first keyed
+# row, an unkeyed one is a break. The row's message is defined once, in SQL, for both.
+_MESSAGE = """concat_ws('|', seq, r.id, (extract(epoch FROM r.at) * 1000000)::bigint, r.actor, r.actor_role, r.action,
+            coalesce(r.child_id::text, '-'), coalesce(r.client_ip, '-'), coalesce(r.trace_id, '-'),
+            'outcome=' || r.outcome, 'object=' || r.object_id::text)"""
+KEYED_DDL = [
+    "ALTER TABLE audit_log ADD COLUMN seal_key text",
+    f"""
+    CREATE FUNCTION audit_row_message(r audit_log, seq bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+        SELECT convert_to({_MESSAGE}, 'UTF8')
+    $$""",
+    """
+    CREATE OR REPLACE FUNCTION audit_row_digest(previous bytea, r audit_log) RETURNS bytea
+    LANGUAGE sql IMMUTABLE AS $$
+        SELECT sha256(coalesce(previous, '\\x'::bytea) || audit_row_message(r, r.seal_seq))
+    $$""",
+]
+KEYED_DROP = [OUTCOME_DDL[3], "DROP FUNCTION audit_row_message", "ALTER TABLE audit_log DROP COLUMN seal_key"]
+
 ALLOWED, REFUSED = "allowed", "refused"
 _RECORD = text(
     "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id, object_id, outcome) "
@@ -218,22 +249,124 @@ def _values(*, actor: str, role: str, action: str, request: Request, at: datetim
 
 
 SEAL_BATCH = 5000
+_LAST_SEALED = text("SELECT seal_seq, hash FROM audit_log WHERE seal_seq IS NOT NULL ORDER BY seal_seq DESC LIMIT 1")
+_TO_SEAL = text("""
+SELECT u.id, u.seq, audit_row_message(u.a, u.seq) AS message FROM (
+    SELECT a, a.id, CAST(:last AS bigint) + row_number() OVER (ORDER BY a.id) AS seq
+    FROM audit_log a WHERE a.seal_seq IS NULL ORDER BY a.id LIMIT :n) u
+ORDER BY u.seq
+""")
+_SEAL_ROWS = text("""
+UPDATE audit_log SET seal_seq = v.seq, hash = v.hash, seal_key = :key_id
+FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[]), CAST(:hashes AS bytea[])) AS v (id, seq, hash)
+WHERE audit_log.id = v.id
+""")
+_SEALED = text("""
+SELECT a.seal_seq, a.hash, a.seal_key, audit_row_message(a, a.seal_seq) AS message FROM audit_log a
+WHERE a.seal_seq > :after ORDER BY a.seal_seq LIMIT :n
+""")
 
 
-async def seal(connection) -> int:
-    """Seal every row written so far (in batches); return how many were sealed."""
+@dataclass(frozen=True)
+class Keyring:
+    """The keys seals are made with (`current`) and checked against (all of them)."""
+
+    keys: dict[str, bytes]
+    current: str
+
+    @classmethod
+    def from_config(cls, *, audit_keys: str, audit_key_current: str, secret_key: str) -> Keyring:
+        if not audit_keys:  # dev and test only: the settings refuse it in production
+            derived = HKDF(algorithm=SHA256(), length=32, salt=b"sprpa", info=b"sprpa audit seal").derive(
+                secret_key.encode())
+            return cls({"derived": derived}, "derived")
+        keys = {key_id: base64.b64decode(value) for key_id, value in json.loads(audit_keys).items()}
+        if audit_key_current not in keys or any(len(key) < 32 for key in keys.values()):
+            raise ValueError("AUDIT_KEY_CURRENT must name one of AUDIT_KEYS, each 32 bytes or more")
+        return cls(keys, audit_key_current)
+
+    def seal(self, previous: bytes | None, message: bytes, key_id: str | None = None) -> bytes:
+        return hmac.new(self.keys[key_id or self.current], (previous or b"") + message, hashlib.sha256).digest()
+
+
+async def seal(connection, keyring: Keyring) -> tuple[int, int | None, bytes | None]:
+    """Seal every row written so far, in batches: (how many, the head's seal_seq and hash)."""
+    await connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _SEAL_LOCK})
+    head = (await connection.execute(_LAST_SEALED)).first()
+    last_seq, last_hash = (head.seal_seq, bytes(head.hash)) if head else (0, None)
     total = 0
     while True:
-        sealed = (await connection.execute(text("SELECT audit_seal(:n)"), {"n": SEAL_BATCH})).scalar_one()
-        total += sealed
-        if sealed < SEAL_BATCH:
-            return total
+        rows = (await connection.execute(_TO_SEAL, {"last": last_seq, "n": SEAL_BATCH})).all()
+        if not rows:
+            return total, (last_seq or None), last_hash
+        hashes = []
+        for row in rows:
+            last_hash = keyring.seal(last_hash, bytes(row.message))
+            hashes.append(last_hash)
+        await connection.execute(_SEAL_ROWS, {"ids": [row.id for row in rows], "seqs": [row.seq for row in rows],
+                                              "hashes": hashes, "key_id": keyring.current})
+        total, last_seq = total + len(rows), rows[-1].seq
 
 
-async def _seal_pass(app) -> None:
+async def verify(connection, keyring: Keyring) -> tuple[int, int | None, int | None, bytes | None]:
+    """(rows sealed, the first seal_seq that does not fit or None, the head's seal_seq and hash)."""
+    previous, expected, keyed = None, 0, False
+    while True:
+        rows = (await connection.execute(_SEALED, {"after": expected, "n": SEAL_BATCH})).all()
+        for row in rows:
+            expected += 1
+            stored, message = bytes(row.hash) if row.hash is not None else None, bytes(row.message)
+            if row.seal_key is None:
+                good = not keyed and stored == hashlib.sha256((previous or b"") + message).digest()
+            else:
+                keyed = True
+                good = row.seal_key in keyring.keys and stored == keyring.seal(previous, message, row.seal_key)
+            if row.seal_seq != expected or not good:
+                return expected - 1, expected, expected - 1, previous
+            previous = stored
+        if len(rows) < SEAL_BATCH:
+            return expected, None, expected or None, previous
+
+
+def anchor_subject(service: str) -> str:
+    return f"sprpa.{service}.audit.anchored._._"
+
+
+async def anchor(app, seal_seq: int, digest: bytes) -> None:
+    """The chain's head, published to the service's own stream (deny-delete, outside the database)
+    and logged: `verify` holds the database to the latest anchor, so a cut tail or a chain sealed
+    again shows."""
+    service = app.state.settings.service
+    log.info("audit chain anchored", seal_seq=seal_seq, hash=digest.hex())
+    bus = getattr(app.state, "bus", None)
+    if bus is None or not bus.ready:
+        return
+    envelope = Envelope(source=f"/sprpa/{service}", type="sprpa.audit.anchored.v1", subject=None,
+                        data={"service": service, "seal_seq": seal_seq, "hash": digest.hex()})
+    await bus.js.publish(anchor_subject(service), envelope.to_bytes(),
+                         headers={"Nats-Msg-Id": f"audit-anchor-{service}-{seal_seq}"})
+
+
+async def latest_anchor(app) -> tuple[int, bytes] | None:
+    bus = getattr(app.state, "bus", None)
+    if bus is None or not bus.ready:
+        return None
+    service = app.state.settings.service
+    try:
+        message = await bus.js.get_last_msg(service.upper(), anchor_subject(service))
+    except Exception:  # noqa: BLE001 - no anchor yet (or NATS away): verify says so
+        return None
+    data = Envelope.from_bytes(message.data).data
+    return int(data["seal_seq"]), bytes.fromhex(data["hash"])
+
+
+async def seal_pass(app) -> int:
     async with app.state.engine.begin() as connection:
-        await seal(connection)
+        sealed, head_seq, head_hash = await seal(connection, app.state.settings.audit_keyring())
+    if sealed and head_seq:
+        await anchor(app, head_seq, head_hash)
+    return sealed
 
 
 # The app job of a service with an audit log: seal new rows every `audit_seal_seconds`.
-sealer = periodic(_seal_pass, every="audit_seal_seconds", what="audit sealing")
+sealer = periodic(seal_pass, every="audit_seal_seconds", what="audit sealing")

@@ -41,7 +41,8 @@ class ChainCheck(BaseModel):
     sealed: int
     unsealed: int
     intact: bool
-    first_broken: int | None
+    first_broken: int | None = Field(description="the first seal_seq that no longer fits: an edited, deleted or "
+                                                 "re-sealed row, or a tail cut below the latest anchor")
 
 
 _QUERY = text("""
@@ -94,7 +95,18 @@ def audit_router() -> APIRouter:
     async def verify(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> ChainCheck:
         principal.require_role(Role.NATIONAL_ADMIN)
         connection = await session.connection()
-        sealed, first_broken = (await connection.execute(text("SELECT * FROM audit_verify()"))).one()
+        sealed, first_broken, head_seq, head_hash = await audit.verify(
+            connection, request.app.state.settings.audit_keyring())
+        anchored = await audit.latest_anchor(request.app)
+        if first_broken is None and anchored is not None:
+            anchor_seq, anchor_hash = anchored
+            if anchor_seq > (head_seq or 0):
+                first_broken = (head_seq or 0) + 1  # rows sealed and anchored are gone
+            else:
+                row = (await connection.execute(text("SELECT hash FROM audit_log WHERE seal_seq = :s"),
+                                                {"s": anchor_seq})).first()
+                if row is None or bytes(row.hash) != anchor_hash:
+                    first_broken = anchor_seq
         unsealed = (await connection.execute(
             text("SELECT count(*) FROM audit_log WHERE seal_seq IS NULL"))).scalar_one()
         await audit.record_event(session, actor=principal.subject, role=principal.role.value,

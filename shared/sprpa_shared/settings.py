@@ -48,6 +48,11 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
     audit_seal_seconds: float = Field(default=5.0, gt=0, description="how often new audit rows are sealed "
                                                                       "into the hash chain")
+    audit_keys: str = Field(default="", description="keys the audit log is sealed with (HMAC), kept out of the "
+                                                    "database: JSON {\"key id\": \"base64 of 32 bytes\"}; "
+                                                    "required in production by services with an audit log; "
+                                                    "empty derives one from SECRET_KEY (dev and test only)")
+    audit_key_current: str = Field(default="", description="the key id new seals are made with")
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> ServiceSettings:
@@ -66,6 +71,12 @@ class ServiceSettings(BaseSettings):
                 "clients: give the service its NKey seed (python -m sprpa_shared.events.access keys)"
             )
         return self
+
+    def audit_keyring(self):
+        from sprpa_shared.audit import Keyring  # the audit module imports the platform's web parts
+
+        return Keyring.from_config(audit_keys=self.audit_keys, audit_key_current=self.audit_key_current,
+                                   secret_key=self.secret_key)
 
     def nats_options(self) -> dict:
         """How this service connects to NATS: its own user, its own inbox, TLS when configured."""

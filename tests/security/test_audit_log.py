@@ -22,8 +22,7 @@ async def registry(make_settings, issuer, tmp_path):
 
 
 async def _seal(app) -> int:
-    async with app.state.engine.begin() as connection:
-        return await audit.seal(connection)
+    return await audit.seal_pass(app)
 
 
 async def _verify(client, as_) -> dict:
@@ -92,3 +91,37 @@ async def test_a_transaction_that_commits_late_is_sealed_after_the_rows_that_com
         rows = await db.fetch("SELECT actor, seal_seq FROM audit_log ORDER BY id")
     assert [(row["actor"], row["seal_seq"]) for row in rows] == [("slow", 2), ("cadre-35.09.11.2007", 1)]
     assert (await _verify(client, as_))["intact"] is True
+
+
+async def test_a_superuser_who_rewrites_a_row_and_reseals_the_chain_is_still_caught(registry, as_):
+    """Issue 19, point 6: the chain was an unkeyed hash inside the same database, so whoever could
+    switch the triggers off could edit a row and compute every later seal again. The seals are now
+    keyed with a key the database does not hold."""
+    app, client = registry
+    for _ in range(3):
+        await client.post("/api/v1/children", json=child_payload(nik=None), headers=as_("cadre"))
+    await _seal(app)
+    async with database(app) as db:
+        await db.execute("SET session_replication_role = replica")
+        await db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seal_seq = 2")
+        previous = await db.fetchval("SELECT hash FROM audit_log WHERE seal_seq = 1")
+        for row in await db.fetch("SELECT id, seal_seq FROM audit_log WHERE seal_seq >= 2 ORDER BY seal_seq"):
+            previous = await db.fetchval("SELECT audit_row_digest($1, a) FROM audit_log a WHERE id = $2",
+                                         previous, row["id"])
+            await db.execute("UPDATE audit_log SET hash = $1, seal_key = NULL WHERE id = $2", previous, row["id"])
+    check = await _verify(client, as_)
+    assert check["intact"] is False and check["first_broken"] == 2, check
+
+
+async def test_the_chains_head_is_anchored_outside_the_database_and_a_cut_tail_shows(registry, as_, nats_admin):
+    app, client = registry
+    for _ in range(3):
+        await client.post("/api/v1/children", json=child_payload(nik=None), headers=as_("cadre"))
+    await _seal(app)
+    anchor = await nats_admin.get_last_msg("REGISTRY", "sprpa.registry.audit.anchored._._")
+    assert b'"seal_seq":3' in anchor.data.replace(b" ", b"")
+    async with database(app) as db:
+        await db.execute("SET session_replication_role = replica")
+        await db.execute("DELETE FROM audit_log WHERE seal_seq = 3")  # the newest sealed row, gone
+    check = await _verify(client, as_)
+    assert check["intact"] is False and check["first_broken"] == 3, check

@@ -1,0 +1,24 @@
+"""The audit log's seals are keyed (HMAC with a key the database does not hold) and name their key.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30
+"""
+
+from alembic import op
+
+from sprpa_shared.audit import KEYED_DDL, KEYED_DROP
+from sprpa_shared.migrations import execute_all
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    execute_all(op, KEYED_DDL)
+
+
+def downgrade() -> None:
+    execute_all(op, KEYED_DROP)
