@@ -148,3 +148,27 @@ async def test_operators_update_organisations_with_if_match(api, as_, organizati
     bad = await api.patch(url, json={"backbone_for": ["35.99"]}, headers={**as_("operator"), "If-Match": '"2"'})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "backbone_for.0"
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.organization.upserted.v1'") == 3
+
+
+async def test_creates_honour_an_idempotency_key(api, as_, db):
+    """Issue 19, point 9: a retried create makes one organisation, one MOU and one service."""
+    headers = {**as_("operator"), "Idempotency-Key": "org-lbh-1"}
+    body = {"name": "LBH Jember", "kind": "legal_aid", "regency_code": "35.09"}
+    first = await api.post("/api/v1/organizations", json=body, headers=headers)
+    again = await api.post("/api/v1/organizations", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = await api.post("/api/v1/organizations", json={**body, "name": "LBH Lain"}, headers=headers)
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+    org = first.json()["id"]
+    signed = [await api.post(f"/api/v1/organizations/{org}/mous", json=MOU,
+                             headers={**as_("operator"), "Idempotency-Key": "mou-1"}) for _ in range(2)]
+    assert signed[0].json()["id"] == signed[1].json()["id"]
+    service = {"organization_id": org, "category": "legal.aid", "name": "Bantuan hukum", "regency_code": "35.09",
+               "capacity": 10}
+    offered = [await api.post("/api/v1/services", json=service,
+                              headers={**as_("operator"), "Idempotency-Key": "svc-1"}) for _ in range(2)]
+    assert offered[0].status_code == 201, offered[0].text
+    assert offered[0].json()["id"] == offered[1].json()["id"]
+    assert [await db.fetchval(f"SELECT count(*) FROM {table}") for table in ("organizations", "mous", "offerings")] \
+        == [1, 1, 1]

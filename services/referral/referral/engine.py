@@ -168,10 +168,11 @@ async def _next_candidates(step: Step, need: Need, tried: set[uuid.UUID], wanted
 
 
 def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, offering_id: uuid.UUID | None,
-          area: str | None = None, backbone: bool = False) -> Referral:
+          area: str | None = None, backbone: bool = False, referral_id: uuid.UUID | None = None) -> Referral:
     case = step.case
     referral = Referral(
-        id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id, village_code=case.village_code,
+        id=referral_id or new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
+        village_code=case.village_code,
         regency_code=case.regency_code, category=need.category, organization_id=organization_id,
         offering_id=offering_id, backbone=backbone, area=area, status=Status.OFFERED, offered_at=step.now,
         deadline=sla.deadline(step.now, rules.sla_hours, weekends_count=rules.weekends_count,

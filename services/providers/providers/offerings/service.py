@@ -41,10 +41,11 @@ async def _changed(session: AsyncSession, offering: Offering, now: datetime) -> 
     ), at=now)
 
 
-async def create(session: AsyncSession, *, data: OfferingCreate, principal: Principal, now: datetime) -> Offering:
+async def create(session: AsyncSession, *, data: OfferingCreate, principal: Principal, now: datetime,
+                 offering_id: uuid.UUID | None = None) -> Offering:
     await get_organization(session, data.organization_id)
     require_offering_manager(principal, organization_id=data.organization_id, regency_code=data.regency_code)
-    offering = Offering(id=new_id(), **data.model_dump(), created_at=now, updated_at=now)
+    offering = Offering(id=offering_id or new_id(), **data.model_dump(), created_at=now, updated_at=now)
     session.add(offering)
     await session.flush()
     await _changed(session, offering, now)

@@ -23,9 +23,11 @@ from providers.organizations.schemas import (
     OrganizationPublic,
     OrganizationUpdate,
 )
-from sprpa_shared import concurrency
+from sprpa_shared import concurrency, idempotency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.idempotency import IdempotencyKey
+from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
@@ -43,10 +45,20 @@ def _public(organization: Organization) -> OrganizationPublic:
              status_code=status.HTTP_201_CREATED, response_model=OrganizationPublic,
              summary="Register a service provider; the same name twice in a kabupaten is refused")
 async def create(data: OrganizationCreate, response: Response, session: SessionDep, principal: PrincipalDep,
-                 clock: ClockDep) -> OrganizationPublic:
+                 clock: ClockDep, idempotency_key: IdempotencyKey = None) -> OrganizationPublic:
     access.require_manager_of(principal, data.regency_code)
-    organization = await service.create_organization(session, data=data, principal=principal, now=clock.now())
+    organization_id = new_id()
+    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
+                                      route="POST /api/v1/organizations", body=data, resource_id=organization_id,
+                                      now=clock.now())
+    if earlier is not None:
+        organization = await service.get_organization(session, earlier)
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        organization = await service.create_organization(session, data=data, principal=principal, now=clock.now(),
+                                                         organization_id=organization_id)
     response.headers["Location"] = f"/api/v1/organizations/{organization.id}"
+    response.headers["ETag"] = _etag(organization)
     return _public(organization)
 
 
@@ -101,12 +113,21 @@ async def update(organization_id: uuid.UUID, data: OrganizationUpdate, response:
 @router.post("/{organization_id}/mous", dependencies=[needs("providers:write")],
              status_code=status.HTTP_201_CREATED, response_model=MouPublic,
              summary="Record an MOU between the organisation and a kabupaten")
-async def sign(organization_id: uuid.UUID, data: MouCreate, session: SessionDep, principal: PrincipalDep,
-               clock: ClockDep) -> MouPublic:
+async def sign(organization_id: uuid.UUID, data: MouCreate, response: Response, session: SessionDep,
+               principal: PrincipalDep, clock: ClockDep, idempotency_key: IdempotencyKey = None) -> MouPublic:
     access.require_manager_of(principal, data.regency_code)
     organization = await service.get_organization(session, organization_id)
-    mou = await service.sign_mou(session, organization=organization, data=data, principal=principal,
-                                 now=clock.now())
+    mou_id = new_id()
+    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
+                                      route=f"POST /api/v1/organizations/{organization_id}/mous", body=data,
+                                      resource_id=mou_id, now=clock.now())
+    if earlier is not None:
+        mou = next(m for m in await service.mous_of(session, organization_id) if m.id == earlier)
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        mou = await service.sign_mou(session, organization=organization, data=data, principal=principal,
+                                     now=clock.now(), mou_id=mou_id)
+    response.headers["Location"] = f"/api/v1/organizations/{organization_id}/mous"
     return service.mou_public(mou, clock.now())
 
 

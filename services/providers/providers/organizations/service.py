@@ -59,10 +59,10 @@ async def _require_backbone_rights(session: AsyncSession, *, principal: Principa
 
 
 async def create_organization(session: AsyncSession, *, data: OrganizationCreate, principal: Principal,
-                              now: datetime) -> Organization:
+                              now: datetime, organization_id: uuid.UUID | None = None) -> Organization:
     await _require_regencies(session, {"regency_code": data.regency_code,
                                        **{f"backbone_for.{i}": c for i, c in enumerate(data.backbone_for)}})
-    organization_id = new_id()
+    organization_id = organization_id or new_id()
     await _require_backbone_rights(session, principal=principal, organization_id=organization_id, before=[],
                                    after=data.backbone_for)
     key = normalise(data.name)
@@ -133,7 +133,7 @@ async def _changed(session: AsyncSession, mou: Mou, now: datetime) -> None:
 
 
 async def sign_mou(session: AsyncSession, *, organization: Organization, data: MouCreate, principal: Principal,
-                   now: datetime) -> Mou:
+                   now: datetime, mou_id: uuid.UUID | None = None) -> Mou:
     await _require_regencies(session, {"regency_code": data.regency_code})
     if data.signed_date and data.signed_date > now.date():
         raise ValidationFailed("an MOU cannot be signed in the future", field="signed_date")
@@ -141,7 +141,7 @@ async def sign_mou(session: AsyncSession, *, organization: Organization, data: M
                                                       Mou.number == data.number))).first()
     if duplicate is not None:
         raise Conflict(f"this organisation already has MOU {data.number!r}", existing_id=str(duplicate.id))
-    mou = Mou(id=new_id(), organization_id=organization.id, **data.model_dump(), created_at=now,
+    mou = Mou(id=mou_id or new_id(), organization_id=organization.id, **data.model_dump(), created_at=now,
               created_by=principal.subject)
     session.add(mou)
     await session.flush()

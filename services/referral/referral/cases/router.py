@@ -14,10 +14,12 @@ from referral.cases.schemas import CaseView, EarlierCase, GapPublic, NeedView, T
 from referral.referrals import service
 from referral.referrals.router import public
 from referral.referrals.schemas import ReferralPublic, ReReferIn
-from sprpa_shared import audit
+from sprpa_shared import audit, idempotency
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound, OutOfScope
+from sprpa_shared.idempotency import IdempotencyKey
+from sprpa_shared.ids import new_id
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -83,8 +85,18 @@ async def read(child_id: uuid.UUID, request: Request, session: SessionDep, princ
              response_model=ReferralPublic,
              summary="Send a need to a named service (the district's choice); its other open offers are withdrawn")
 async def re_refer(child_id: uuid.UUID, need_id: uuid.UUID, data: ReReferIn, request: Request, response: Response,
-                   session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
-    referral = await service.re_refer(session, need_id=need_id, child_id=child_id, offering_id=data.offering_id,
-                                      principal=principal, settings=request.app.state.settings, now=clock.now())
+                   session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                   idempotency_key: IdempotencyKey = None) -> ReferralPublic:
+    referral_id = new_id()
+    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
+                                      route=f"POST /api/v1/cases/{child_id}/needs/{need_id}/referrals", body=data,
+                                      resource_id=referral_id, now=clock.now())
+    if earlier is not None:
+        referral = access.require_referral(principal, await session.get(Referral, earlier))
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        referral = await service.re_refer(session, need_id=need_id, child_id=child_id, offering_id=data.offering_id,
+                                          principal=principal, settings=request.app.state.settings, now=clock.now(),
+                                          referral_id=referral_id)
     response.headers["Location"] = f"/api/v1/referrals/{referral.id}"
     return public(referral, await session.get(Case, referral.case_id))

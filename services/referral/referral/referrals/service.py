@@ -141,7 +141,8 @@ async def cancel(session: AsyncSession, *, referral: Referral, principal: Princi
 
 
 async def re_refer(session: AsyncSession, *, need_id: uuid.UUID, child_id: uuid.UUID, offering_id: uuid.UUID,
-                   principal: Principal, settings: ReferralSettings, now: datetime) -> Referral:
+                   principal: Principal, settings: ReferralSettings, now: datetime,
+                   referral_id: uuid.UUID | None = None) -> Referral:
     """The district sends a need to a named offering: other open offers are withdrawn."""
     need = await session.get(Need, need_id, with_for_update=True)
     case = await session.get(Case, need.case_id, with_for_update=True) if need else None
@@ -164,7 +165,7 @@ async def re_refer(session: AsyncSession, *, need_id: uuid.UUID, child_id: uuid.
     await engine.withdraw_others(step, need, keep=None)
     referral = engine.offer(step, need, await rules_for(session, settings, case.regency_code),
                             organization_id=candidate.organization_id, offering_id=candidate.offering_id,
-                            area=eligible[0].area)
+                            area=eligible[0].area, referral_id=referral_id)
     engine.set_status(step, need, engine.NeedStatus.MATCHING)
     await step.finish()
     return referral

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from registry import access, idempotency
+from registry import access
 from registry.children import service
 from registry.children.models import Child
 from registry.children.schemas import (
@@ -27,11 +27,11 @@ from registry.children.schemas import (
 )
 from registry.dependencies import ChildDep, ReadableChildDep
 from registry.duplicates import service as duplicates
-from registry.idempotency import IdempotencyKey
-from sprpa_shared import audit, concurrency
+from sprpa_shared import audit, concurrency, idempotency
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 

@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from registry import access, idempotency
+from registry import access
 from registry.children.router import etag
 from registry.children.schemas import VILLAGE_CODE
 from registry.dependencies import ChildDep
-from registry.idempotency import IdempotencyKey
 from registry.visits import service
 from registry.visits.models import Visit
 from registry.visits.schemas import OverdueVisit, VisitCreate, VisitPublic
-from sprpa_shared import audit
+from sprpa_shared import audit, idempotency
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Limit
 

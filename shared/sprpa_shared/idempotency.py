@@ -1,6 +1,6 @@
 """`Idempotency-Key` on every create (IETF httpapi-idempotency-key-header): the first request with a
 key creates; a retry with the same key and the same body gets what the first created; the same key
-with another body is a 422. Keys are per caller."""
+with another body is a 422. Keys are per caller. Every service that creates keeps the table below."""
 
 from __future__ import annotations
 
@@ -17,6 +17,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import ValidationFailed
+
+# The table, as each service's migration creates it (the registry's came in two steps, 0002 and 0011).
+DDL = ["""
+    CREATE TABLE idempotency_keys (
+        actor       text NOT NULL,
+        key         text NOT NULL,
+        route       text NOT NULL,
+        resource_id uuid NOT NULL,
+        fingerprint text,
+        created_at  timestamptz NOT NULL,
+        PRIMARY KEY (actor, key)
+    )"""]
+DROP = ["DROP TABLE idempotency_keys"]
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                               description="send the same key to retry a create safely")]
