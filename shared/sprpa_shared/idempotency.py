@@ -7,16 +7,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import ValidationFailed
+from sprpa_shared.ids import new_id
+
+T = TypeVar("T")
 
 # The table, as each service's migration creates it (the registry's came in two steps, 0002 and 0011).
 DDL = ["""
@@ -42,6 +46,20 @@ _EARLIER = text("SELECT resource_id, route, fingerprint FROM idempotency_keys WH
 def fingerprint(route: str, body: BaseModel) -> str:
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
+
+
+async def once(session: AsyncSession, response: Response, *, principal: Principal, key: str | None, route: str,
+               body: BaseModel, now: datetime, create: Callable[[uuid.UUID], Awaitable[T]],
+               replay: Callable[[uuid.UUID], Awaitable[T]]) -> T:
+    """`create(new id)`; or, for the same key and body again, `replay(the id the first one created)`,
+    marked `Idempotent-Replayed: true`."""
+    resource_id = new_id()
+    earlier = await claim(session, principal=principal, key=key, route=route, body=body, resource_id=resource_id,
+                          now=now)
+    if earlier is None:
+        return await create(resource_id)
+    response.headers["Idempotent-Replayed"] = "true"
+    return await replay(earlier)
 
 
 async def claim(session: AsyncSession, *, principal: Principal, key: str | None, route: str, body: BaseModel,

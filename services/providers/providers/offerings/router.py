@@ -15,7 +15,6 @@ from sprpa_shared import idempotency
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import ValidationFailed
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.ids import new_id
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
@@ -26,15 +25,11 @@ VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
              summary="Add a service an organisation offers in a kabupaten")
 async def create(data: OfferingCreate, response: Response, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep, idempotency_key: IdempotencyKey = None) -> OfferingPublic:
-    offering_id = new_id()
-    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key, route="POST /api/v1/services",
-                                      body=data, resource_id=offering_id, now=clock.now())
-    if earlier is not None:
-        offering = await service.get(session, earlier)
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        offering = await service.create(session, data=data, principal=principal, now=clock.now(),
-                                        offering_id=offering_id)
+    offering = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key, route="POST /api/v1/services", body=data,
+        now=clock.now(), replay=lambda earlier: service.get(session, earlier),
+        create=lambda new: service.create(session, data=data, principal=principal, now=clock.now(),
+                                          offering_id=new))
     response.headers["Location"] = f"/api/v1/services/{offering.id}"
     return service.public(offering)
 

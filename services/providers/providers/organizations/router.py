@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from providers import access
 from providers.organizations import service
-from providers.organizations.models import Organization
+from providers.organizations.models import Mou, Organization
 from providers.organizations.schemas import (
     REGENCY_CODE,
     Kind,
@@ -27,7 +27,6 @@ from sprpa_shared import concurrency, idempotency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
@@ -47,16 +46,11 @@ def _public(organization: Organization) -> OrganizationPublic:
 async def create(data: OrganizationCreate, response: Response, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep, idempotency_key: IdempotencyKey = None) -> OrganizationPublic:
     access.require_manager_of(principal, data.regency_code)
-    organization_id = new_id()
-    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
-                                      route="POST /api/v1/organizations", body=data, resource_id=organization_id,
-                                      now=clock.now())
-    if earlier is not None:
-        organization = await service.get_organization(session, earlier)
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        organization = await service.create_organization(session, data=data, principal=principal, now=clock.now(),
-                                                         organization_id=organization_id)
+    organization = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key, route="POST /api/v1/organizations", body=data,
+        now=clock.now(), replay=lambda earlier: service.get_organization(session, earlier),
+        create=lambda new: service.create_organization(session, data=data, principal=principal, now=clock.now(),
+                                                       organization_id=new))
     response.headers["Location"] = f"/api/v1/organizations/{organization.id}"
     response.headers["ETag"] = _etag(organization)
     return _public(organization)
@@ -117,16 +111,12 @@ async def sign(organization_id: uuid.UUID, data: MouCreate, response: Response, 
                principal: PrincipalDep, clock: ClockDep, idempotency_key: IdempotencyKey = None) -> MouPublic:
     access.require_manager_of(principal, data.regency_code)
     organization = await service.get_organization(session, organization_id)
-    mou_id = new_id()
-    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
-                                      route=f"POST /api/v1/organizations/{organization_id}/mous", body=data,
-                                      resource_id=mou_id, now=clock.now())
-    if earlier is not None:
-        mou = next(m for m in await service.mous_of(session, organization_id) if m.id == earlier)
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        mou = await service.sign_mou(session, organization=organization, data=data, principal=principal,
-                                     now=clock.now(), mou_id=mou_id)
+    mou = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key,
+        route=f"POST /api/v1/organizations/{organization_id}/mous", body=data, now=clock.now(),
+        replay=lambda earlier: session.get(Mou, earlier),
+        create=lambda new: service.sign_mou(session, organization=organization, data=data, principal=principal,
+                                            now=clock.now(), mou_id=new))
     response.headers["Location"] = f"/api/v1/organizations/{organization_id}/mous"
     return service.mou_public(mou, clock.now())
 

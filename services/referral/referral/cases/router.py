@@ -19,7 +19,6 @@ from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound, OutOfScope
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.ids import new_id
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -87,16 +86,14 @@ async def read(child_id: uuid.UUID, request: Request, session: SessionDep, princ
 async def re_refer(child_id: uuid.UUID, need_id: uuid.UUID, data: ReReferIn, request: Request, response: Response,
                    session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                    idempotency_key: IdempotencyKey = None) -> ReferralPublic:
-    referral_id = new_id()
-    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
-                                      route=f"POST /api/v1/cases/{child_id}/needs/{need_id}/referrals", body=data,
-                                      resource_id=referral_id, now=clock.now())
-    if earlier is not None:
-        referral = access.require_referral(principal, await session.get(Referral, earlier))
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        referral = await service.re_refer(session, need_id=need_id, child_id=child_id, offering_id=data.offering_id,
-                                          principal=principal, settings=request.app.state.settings, now=clock.now(),
-                                          referral_id=referral_id)
+    async def replay(earlier: uuid.UUID) -> Referral:
+        return access.require_referral(principal, await session.get(Referral, earlier))
+
+    referral = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key,
+        route=f"POST /api/v1/cases/{child_id}/needs/{need_id}/referrals", body=data, now=clock.now(), replay=replay,
+        create=lambda new: service.re_refer(session, need_id=need_id, child_id=child_id, offering_id=data.offering_id,
+                                            principal=principal, settings=request.app.state.settings,
+                                            now=clock.now(), referral_id=new))
     response.headers["Location"] = f"/api/v1/referrals/{referral.id}"
     return public(referral, await session.get(Case, referral.case_id))

@@ -48,16 +48,11 @@ async def create_household(data: HouseholdCreate, request: Request, response: Re
                            principal: PrincipalDep, clock: ClockDep,
                            idempotency_key: IdempotencyKey = None) -> HouseholdPublic:
     access.require_write_in(principal, data.village_code)
-    household_id = new_id()
-    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
-                                      route="POST /api/v1/households",
-                                      body=data, resource_id=household_id, now=clock.now())
-    if earlier is not None:
-        household = await service.get_household(session, earlier, principal)
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        household = await service.create_household(session, data=data, principal=principal, now=clock.now(),
-                                                   household_id=household_id)
+    household = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key, route="POST /api/v1/households", body=data,
+        now=clock.now(), replay=lambda earlier: service.get_household(session, earlier, principal),
+        create=lambda new: service.create_household(session, data=data, principal=principal, now=clock.now(),
+                                                    household_id=new))
     response.headers["Location"] = f"/api/v1/households/{household.id}"
     await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=[],
                        object_id=household.id)

@@ -16,7 +16,6 @@ from registry.visits.schemas import OverdueVisit, VisitCreate, VisitPublic
 from sprpa_shared import audit, idempotency
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Limit
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
@@ -32,16 +31,11 @@ def _public(visit: Visit, next_due) -> VisitPublic:
 async def record_visit(data: VisitCreate, child: ChildDep, response: Response, session: SessionDep,
                        principal: PrincipalDep, clock: ClockDep,
                        idempotency_key: IdempotencyKey = None) -> VisitPublic:
-    visit_id = new_id()
-    earlier = await idempotency.claim(session, principal=principal, key=idempotency_key,
-                                      route=f"POST /api/v1/children/{child.id}/visits", body=data,
-                                      resource_id=visit_id, now=clock.now())
-    if earlier is not None:
-        visit = await session.get(Visit, earlier)
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        visit = await service.record(session, child=child, data=data, principal=principal, now=clock.now(),
-                                     visit_id=visit_id)
+    visit = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key, route=f"POST /api/v1/children/{child.id}/visits",
+        body=data, now=clock.now(), replay=lambda earlier: session.get(Visit, earlier),
+        create=lambda new: service.record(session, child=child, data=data, principal=principal, now=clock.now(),
+                                          visit_id=new))
     response.headers["ETag"] = etag(child)
     return _public(visit, child.next_visit_due)
 
