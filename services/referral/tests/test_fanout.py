@@ -279,3 +279,32 @@ async def test_the_engine_never_offers_under_another_kabupatens_mou(engine):
     await deliver(app, event)
     assert await offers(app, event.child_id) == []
     assert uuid.UUID(int=0) != org
+
+
+async def test_an_offer_under_an_mou_that_lapses_cannot_be_accepted_and_goes_to_the_next_candidate(engine, as_):
+    """Issue 20, point 3: an offer made under an MOU that has since expired could still be accepted,
+    and live offers stayed. The acceptance re-checks the MOU, and the sweeper withdraws the offers of
+    an organisation whose MOU lapsed (by date here, on the test clock) and offers the next one."""
+    app, api, directory = engine
+    await api.put(f"/api/v1/settings/{JEMBER}", json={"parallel_offers": 1, "sla_hours": 48, "weekends_count": False},
+                  headers=as_("operator") | {"If-Match": '"0"'})
+    lapsing = await directory.organization()
+    await directory.mou(lapsing, [COUNSELLING], valid_until=NOW.date())  # its last day is today
+    await directory.offering(lapsing, area=(KESILIR,))  # the nearest: offered first
+    other, _ = await directory.provider()
+    event = flagged()
+    await deliver(app, event)
+    [offer] = await offers(app, event.child_id)
+    assert offer["organization_id"] == lapsing
+
+    app.state.clock.advance(timedelta(days=1))
+    refused = await api.post(f"/api/v1/referrals/{offer['id']}/accept", headers=as_("provider", lapsing))
+    assert refused.status_code == 409 and "MOU" in refused.json()["detail"], refused.text
+
+    await sweep_once(app)
+    [withdrawn] = await offers(app, event.child_id, status="withdrawn")
+    assert withdrawn["id"] == offer["id"] and withdrawn["reason"] == "mou_lapsed"
+    [next_offer] = await offers(app, event.child_id)
+    assert next_offer["organization_id"] == other
+    accepted = await api.post(f"/api/v1/referrals/{next_offer['id']}/accept", headers=as_("provider", other))
+    assert accepted.status_code == 200, accepted.text

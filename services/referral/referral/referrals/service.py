@@ -23,6 +23,7 @@ from sprpa_contracts.eligibility import ChildNeed
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, NotFound
 
+MOU_LAPSED = "mou_lapsed"  # the withdrawal's reason: the organisation's MOU expired or was terminated
 _STATS = text("""
 INSERT INTO organization_stats (organization_id, responded, accepted, expired, response_seconds)
 VALUES (:org, :responded, :accepted, :expired, :seconds)
@@ -62,6 +63,10 @@ async def accept(session: AsyncSession, *, referral: Referral, principal: Princi
         raise Conflict("another provider accepted this need first; the offer was withdrawn",
                        current_status=referral.status)
     require_move(referral.status, Status.ACCEPTED)
+    if (await (await session.connection()).execute(_LAPSED_ONE, {"id": referral.id, "today": now.date()})).first():
+        raise Conflict("your organisation's MOU with this kabupaten is no longer in force for this service (expired "
+                       "or terminated): the offer will be withdrawn and go to another provider",
+                       current_status=referral.status, reason=MOU_LAPSED)
     if referral.offering_id is not None:
         free = await repository.free_places(session, referral.offering_id)
         if free is not None and free <= 0:
@@ -171,14 +176,24 @@ async def re_refer(session: AsyncSession, *, need_id: uuid.UUID, child_id: uuid.
     return referral
 
 
-_DUE = text("""
+# An offer whose organisation no longer holds an MOU with the kabupaten in force today that covers
+# the need's category (any category, for the backbone): it may not be accepted, and is withdrawn.
+_LAPSED = """r.status = 'offered' AND NOT EXISTS (
+    SELECT 1 FROM replica_mous m
+    WHERE m.organization_id = r.organization_id AND m.regency_code = r.regency_code
+      AND (r.backbone OR r.category = ANY(m.service_categories)) AND m.signed_date IS NOT NULL
+      AND m.valid_from <= :today AND m.valid_until >= :today AND (m.terminated_on IS NULL OR m.terminated_on > :today))"""
+_DUE = text(f"""
 SELECT n.id FROM needs n
 WHERE n.status = 'matching'
-  AND EXISTS (SELECT 1 FROM referrals r WHERE r.need_id = n.id AND r.status = 'offered' AND r.deadline <= :now)
+  AND EXISTS (SELECT 1 FROM referrals r WHERE r.need_id = n.id
+              AND ((r.status = 'offered' AND r.deadline <= :now) OR ({_LAPSED})))
 ORDER BY n.id
 LIMIT :batch
 FOR UPDATE OF n SKIP LOCKED
 """)
+_LAPSED_OF = text(f"SELECT r.id FROM referrals r WHERE r.need_id = :need AND {_LAPSED}")
+_LAPSED_ONE = text(f"SELECT 1 FROM referrals r WHERE r.id = :id AND {_LAPSED}")
 
 
 async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datetime) -> int:
@@ -186,7 +201,8 @@ async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datet
 
     Claims needs with SKIP LOCKED: several replicas (and a provider answering at the same moment)
     never work on one need twice; a need claimed elsewhere is left for the next sweep."""
-    need_ids = (await (await session.connection()).execute(_DUE, {"now": now, "batch": settings.sla_sweep_batch})
+    connection = await session.connection()
+    need_ids = (await connection.execute(_DUE, {"now": now, "today": now.date(), "batch": settings.sla_sweep_batch})
                 ).scalars().all()
     expired = 0
     rules: dict[str, Rules] = {}  # one look-up per kabupaten in a pass
@@ -196,6 +212,7 @@ async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datet
         if case.regency_code not in rules:
             rules[case.regency_code] = await rules_for(session, settings, case.regency_code)
         step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+        lapsed = set((await connection.execute(_LAPSED_OF, {"need": need_id, "today": now.date()})).scalars().all())
         for referral in await engine.referrals_of(session, need):
             if referral.status == Status.OFFERED and referral.deadline <= now:
                 await _record(session, referral, now, expired=True)
@@ -203,6 +220,11 @@ async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datet
                 session.add(referral)
                 step.referral_changed(referral, reason="sla")
                 expired += 1
+            elif referral.id in lapsed:
+                engine.move(referral, Status.WITHDRAWN, now)
+                referral.reason = MOU_LAPSED
+                session.add(referral)
+                step.referral_changed(referral, reason=MOU_LAPSED)
         await engine.fill(step, need, rules[case.regency_code])
         await step.finish()
     return expired

@@ -363,6 +363,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "need_no_longer_applies": ("Kebutuhan tidak berlaku lagi", "Need no longer applies"),
         "wrong_provider": ("Lembaga tidak tepat", "Wrong provider"),
         "child_data_erased": ("Data anak dihapus", "Child data erased"), "other": ("Lainnya", "Other"),
+        "mou_lapsed": ("MOU lembaga sudah tidak berlaku", "The organisation's MOU lapsed"),
     },
     "mou_status": {
         "draft": ("Belum ditandatangani", "Not signed"), "pending": ("Belum berlaku", "Not yet valid"),
