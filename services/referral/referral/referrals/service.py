@@ -182,7 +182,8 @@ _LAPSED = """r.status = 'offered' AND NOT EXISTS (
     SELECT 1 FROM replica_mous m
     WHERE m.organization_id = r.organization_id AND m.regency_code = r.regency_code
       AND (r.backbone OR r.category = ANY(m.service_categories)) AND m.signed_date IS NOT NULL
-      AND m.valid_from <= :today AND m.valid_until >= :today AND (m.terminated_on IS NULL OR m.terminated_on > :today))"""
+      AND m.valid_from <= :today AND m.valid_until >= :today
+      AND (m.terminated_on IS NULL OR m.terminated_on > :today))"""
 _DUE = text(f"""
 SELECT n.id FROM needs n
 WHERE n.status = 'matching'
