@@ -67,6 +67,10 @@ class Step:
 
     def referral_changed(self, referral: Referral, *, reason: str | None = None, note: str | None = None) -> None:
         self.note(referral.status, referral=referral, reason=reason, note=note)
+        self.announce(referral)
+
+    def announce(self, referral: Referral) -> None:
+        """The referral's state as an event (also when only its child changed: a merge)."""
         self.events.append(ReferralStatusChanged(
             referral_id=referral.id, child_id=referral.child_id, case_id=referral.case_id, need_id=referral.need_id,
             village_code=referral.village_code, need=referral.category, organization_id=referral.organization_id,

@@ -34,7 +34,8 @@ def create_app(
             Subscription(spec=directory_consumer(settings), handlers=DIRECTORY_HANDLERS),
             Subscription(
                 spec=settings.consumer(name="cases", stream="REGISTRY", subjects=[
-                    "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>"]),
+                    "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>",
+                    "sprpa.registry.child.merged.>"]),
                 handlers=case_handlers.handlers(settings, clock),
             ),
         ],

@@ -146,3 +146,17 @@ async def _provider_sees(api, url, headers):
 
 async def _provider_blind(api, url, headers):
     return (await api.get(url, headers=headers)).status_code == 404
+
+
+async def test_a_referral_announced_again_for_the_surviving_child_moves_the_providers_access(
+        api, as_, register, flagged, publish):
+    """Issue 20, point 2: after a merge the engine announces the live referral with the survivor's id;
+    the provider then reads the survivor, and no longer the duplicate."""
+    referral = uuid.uuid4()
+    await publish(flagged, "accepted", referral=referral)
+    await wait_until(lambda: _provider_sees(api, f"/api/v1/children/{flagged['id']}", as_("provider")))
+    survivor = await register("cadre", KESILIR_NEIGHBOUR, village_code=KESILIR_NEIGHBOUR, nik=None)
+    await publish(survivor, "accepted", referral=referral, on=date(2026, 11, 24))
+    await wait_until(lambda: _provider_sees(api, f"/api/v1/children/{survivor['id']}", as_("provider")),
+                     what="the provider's access moved to the survivor")
+    assert (await api.get(f"/api/v1/children/{flagged['id']}", headers=as_("provider"))).status_code == 404

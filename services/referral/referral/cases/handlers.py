@@ -19,7 +19,7 @@ from referral.directory import repository
 from referral.kabupaten.service import rules_for
 from referral.referrals.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
-from sprpa_contracts.events import CaseFlagged, ChildErased
+from sprpa_contracts.events import CaseFlagged, ChildErased, ChildMerged
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.ids import new_id
@@ -95,6 +95,48 @@ async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, c
     await connection.execute(_CLEAR_NOTES, {"child": event.child_id})
 
 
+_MOVE_TO_SURVIVOR = [text(f"UPDATE {table} SET child_id = :survivor WHERE child_id = :duplicate")
+                     for table in ("cases", "referrals", "gaps")]
+
+
+async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
+    """The registry found two records of one child and kept `child_id`. The duplicate's cases, needs,
+    referrals and gaps become the survivor's, and each live referral is announced again with the
+    survivor's id (the registry moves the provider's access with it). If both had an open case, the
+    duplicate's live referrals are cancelled (reason `child_merged`): one child, one open case."""
+    event = ChildMerged.model_validate(envelope.data)
+    now = clock.now()
+    duplicates = (await session.exec(select(Case).where(Case.child_id == event.merged_id)
+                                     .order_by(Case.id).with_for_update())).all()
+    if not duplicates:
+        return
+    survivor_open = (await session.exec(select(Case.id).where(Case.child_id == event.child_id,
+                                                              Case.status == "open"))).first() is not None
+    connection = await session.connection()
+    for statement in _MOVE_TO_SURVIVOR:
+        await connection.execute(statement, {"survivor": event.child_id, "duplicate": event.merged_id})
+    for case in duplicates:
+        await session.refresh(case)
+        step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+        step.note("child_merged")
+        needs = (await session.exec(select(Need).where(Need.case_id == case.id)
+                                    .order_by(Need.id).with_for_update())).all()
+        for need in needs:
+            live = [r for r in await engine.referrals_of(session, need) if r.status in LIVE]
+            for referral in live:
+                await session.refresh(referral)
+                if survivor_open and case.status == "open":
+                    engine.move(referral, Status.CANCELLED, now)
+                    referral.reason = CancelReason.CHILD_MERGED.value
+                    session.add(referral)
+                    step.referral_changed(referral, reason=referral.reason)
+                else:
+                    step.announce(referral)
+            if live and survivor_open and case.status == "open":
+                engine.set_status(step, need, engine.NeedStatus.UNMET)
+        await step.finish()
+
+
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:
     async def on_flagged(session: AsyncSession, envelope: Envelope) -> None:
         await open_case(session, envelope, settings=settings, clock=clock)
@@ -102,4 +144,7 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
     async def on_erased(session: AsyncSession, envelope: Envelope) -> None:
         await close_for_erased_child(session, envelope, clock=clock)
 
-    return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased}
+    async def on_merged(session: AsyncSession, envelope: Envelope) -> None:
+        await follow_merged_child(session, envelope, clock=clock)
+
+    return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged}

@@ -30,7 +30,7 @@ _ACCESS = text(
     INSERT INTO provider_access (referral_id, child_id, organization_id, status, live, changed_on)
     VALUES (:referral, :child, :org, :status, :live, :on)
     ON CONFLICT (referral_id) DO UPDATE SET status = EXCLUDED.status, live = EXCLUDED.live,
-        changed_on = EXCLUDED.changed_on
+        changed_on = EXCLUDED.changed_on, child_id = EXCLUDED.child_id
     WHERE provider_access.changed_on <= EXCLUDED.changed_on
     """
 )
