@@ -35,7 +35,7 @@ def create_app(
             Subscription(
                 spec=settings.consumer(name="cases", stream="REGISTRY", subjects=[
                     "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>",
-                    "sprpa.registry.child.merged.>"]),
+                    "sprpa.registry.child.merged.>", "sprpa.registry.case.status_changed.>"]),
                 handlers=case_handlers.handlers(settings, clock),
             ),
         ],

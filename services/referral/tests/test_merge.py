@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from referral.testing import COUNSELLING, KESILIR, SCHOOL, deliver, flagged
-from sprpa_contracts.events import ChildMerged
+from sprpa_contracts.events import CaseStatusChanged, ChildMerged
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import database
 
@@ -61,3 +61,19 @@ async def test_when_both_records_had_an_open_case_the_duplicates_live_referrals_
     cancelled = [r for r in after if r["id"] not in {k["id"] for k in kept}]
     assert cancelled and all((r["status"], r["reason"]) == ("cancelled", "child_merged") for r in cancelled)
     assert [r["status"] for r in after if r["id"] in {k["id"] for k in kept}] == ["offered"] * len(kept)
+
+
+async def test_closing_the_case_cancels_what_is_still_live(engine, as_):
+    """Issue 20, point 1: the district closes the case (the family moved away): no offer stays out."""
+    app, api, directory = engine
+    await directory.provider()
+    event = flagged()
+    await deliver(app, event)
+    assert [r["status"] for r in await _referrals(app, event.child_id)] == ["offered"]
+    await deliver(app, CaseStatusChanged(child_id=event.child_id, village_code=KESILIR, from_status="flagged",
+                                         to_status="assessed"))  # any other move changes nothing here
+    assert [r["status"] for r in await _referrals(app, event.child_id)] == ["offered"]
+    await deliver(app, CaseStatusChanged(child_id=event.child_id, village_code=KESILIR, from_status="flagged",
+                                         to_status="closed"))
+    assert [(r["status"], r["reason"]) for r in await _referrals(app, event.child_id)] == [("cancelled",
+                                                                                          "case_closed")]

@@ -151,7 +151,9 @@ async def test_a_legal_basis_stands_in_for_guardian_consent_once_a_second_person
 
 
 async def test_relapse_reopens_a_case_by_assessment(api, as_, assessed, db):
-    await db.execute("UPDATE children SET status = 'closed'")
+    closed = await api.post(f"/api/v1/children/{assessed['id']}/close", json={"reason": "moved_away"},
+                            headers=as_("operator"))
+    assert closed.json()["status"] == "closed"
     reopened = await api.post(f"/api/v1/children/{assessed['id']}/assessments", json=ASSESSMENT,
                               headers=as_("cadre"))
     assert reopened.json()["status"] == "assessed"

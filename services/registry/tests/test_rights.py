@@ -78,12 +78,15 @@ async def test_erasure_removes_the_personal_data_keeps_the_counts_and_tells_the_
 
 
 async def test_closed_cases_untouched_past_the_retention_period_are_erased_by_the_sweeper(registry_app, register,
-                                                                                          db):
+                                                                                          db, api, as_):
     old, recent = await register(), await register(nik=None, full_name="Budi")
-    await db.execute("UPDATE children SET status = 'closed', updated_at = $2 WHERE id = $1", old["id"],
-                     TODAY - timedelta(days=6 * 366))
-    await db.execute("UPDATE children SET status = 'closed', updated_at = $2 WHERE id = $1", recent["id"],
-                     TODAY - timedelta(days=300))
+    for child in (old, recent):  # closed by the district, as a case is closed
+        closed = await api.post(f"/api/v1/children/{child['id']}/close", json={"reason": "aged_out"},
+                                headers=as_("operator"))
+        assert closed.status_code == 200, closed.text
+    # ... and then left untouched: six years for one, ten months for the other
+    await db.execute("UPDATE children SET updated_at = $2 WHERE id = $1", old["id"], TODAY - timedelta(days=6 * 366))
+    await db.execute("UPDATE children SET updated_at = $2 WHERE id = $1", recent["id"], TODAY - timedelta(days=300))
 
     assert await erase_expired(registry_app.state.sessions, now=TODAY, years=5) == 1
     assert await erase_expired(registry_app.state.sessions, now=TODAY, years=5) == 0, "once"

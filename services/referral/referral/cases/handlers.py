@@ -19,8 +19,9 @@ from referral.directory import repository
 from referral.kabupaten.service import rules_for
 from referral.referrals.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
-from sprpa_contracts.events import CaseFlagged, ChildErased, ChildMerged
+from sprpa_contracts.events import CaseFlagged, CaseStatusChanged, ChildErased, ChildMerged
 from sprpa_shared.clock import Clock
+from sprpa_shared.events.consumer import only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.ids import new_id
 from sprpa_shared.observability import get_logger
@@ -66,14 +67,10 @@ _CLEAR_NOTES = text("UPDATE timeline SET note = NULL WHERE note IS NOT NULL "
                     "AND case_id IN (SELECT id FROM cases WHERE child_id = :child)")
 
 
-async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
-    """The registry erased the child: no provider may go on serving a record that no longer
-    exists. Every live referral of the child is cancelled (capacity released, providers told by
-    the usual events) and its need left unmet; the reason texts and timeline notes people typed
-    about the child are cleared."""
-    event = ChildErased.model_validate(envelope.data)
-    now = clock.now()
-    cases = (await session.exec(select(Case).where(Case.child_id == event.child_id)
+async def _cancel_everything_live(session: AsyncSession, child_id, reason: CancelReason, now) -> None:
+    """Every live referral of the child cancelled with `reason` (capacity released, providers told by
+    the usual events), its need left unmet."""
+    cases = (await session.exec(select(Case).where(Case.child_id == child_id)
                                 .order_by(Case.id).with_for_update())).all()
     for case in cases:
         step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
@@ -83,12 +80,20 @@ async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, c
             live = [r for r in await engine.referrals_of(session, need) if r.status in LIVE]
             for referral in live:
                 engine.move(referral, Status.CANCELLED, now)
-                referral.reason = CancelReason.CHILD_DATA_ERASED.value
+                referral.reason = reason.value
                 session.add(referral)
                 step.referral_changed(referral, reason=referral.reason)
             if live:
                 engine.set_status(step, need, engine.NeedStatus.UNMET)
         await step.finish()
+
+
+async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
+    """The registry erased the child: no provider may go on serving a record that no longer
+    exists. Every live referral is cancelled; the reason texts and timeline notes people typed
+    about the child are cleared."""
+    event = ChildErased.model_validate(envelope.data)
+    await _cancel_everything_live(session, event.child_id, CancelReason.CHILD_DATA_ERASED, clock.now())
     # What people typed about the child goes with the rest of the child's personal data.
     connection = await session.connection()
     await connection.execute(_CLEAR_REASONS, {"child": event.child_id})
@@ -137,6 +142,10 @@ async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, cloc
         await step.finish()
 
 
+def _closes(envelope: Envelope) -> bool:
+    return envelope.data.get("to_status") == "closed"
+
+
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:
     async def on_flagged(session: AsyncSession, envelope: Envelope) -> None:
         await open_case(session, envelope, settings=settings, clock=clock)
@@ -147,4 +156,11 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
     async def on_merged(session: AsyncSession, envelope: Envelope) -> None:
         await follow_merged_child(session, envelope, clock=clock)
 
-    return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged}
+    @only_when(_closes)
+    async def on_status_changed(session: AsyncSession, envelope: Envelope) -> None:
+        """The district closed the case (or the 12-month follow-up did): nothing stays live."""
+        event = CaseStatusChanged.model_validate(envelope.data)
+        await _cancel_everything_live(session, event.child_id, CancelReason.CASE_CLOSED, clock.now())
+
+    return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged,
+            CaseStatusChanged.event_type: on_status_changed}

@@ -49,6 +49,7 @@ class CancelReason(StrEnum):
     NEED_NO_LONGER_APPLIES = "need_no_longer_applies"
     WRONG_PROVIDER = "wrong_provider"
     CHILD_DATA_ERASED = "child_data_erased"  # set by the engine when the registry erases the child, never by hand
+    CASE_CLOSED = "case_closed"  # set by the engine: the district closed the child's case
     CHILD_MERGED = "child_merged"  # set by the engine: the record was a duplicate of a child with an open case
     OTHER = "other"
 

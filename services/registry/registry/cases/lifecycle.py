@@ -1,7 +1,9 @@
 """The case lifecycle: which status may follow which (DOMAIN.md, "The case lifecycle").
 
 identified -> assessed -> flagged -> referred -> in_remediation -> withdrawn | prevented -> closed.
-A relapse reopens a withdrawn, prevented or closed case: it goes back to assessed.
+A relapse reopens a withdrawn, prevented or closed case: it goes back to assessed. The district
+may close an open case at any step with a reason (the family moved away, the child died, turned
+18, or was a duplicate); the 12-month follow-up that confirms the outcome closes it on its own.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ class CaseStatus(StrEnum):
 
 S = CaseStatus
 ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {
-    S.IDENTIFIED: frozenset({S.ASSESSED}),
-    S.ASSESSED: frozenset({S.ASSESSED, S.FLAGGED}),
-    S.FLAGGED: frozenset({S.REFERRED, S.ASSESSED}),
-    S.REFERRED: frozenset({S.IN_REMEDIATION, S.FLAGGED}),
-    S.IN_REMEDIATION: frozenset({S.WITHDRAWN, S.PREVENTED}),
+    S.IDENTIFIED: frozenset({S.ASSESSED, S.CLOSED}),
+    S.ASSESSED: frozenset({S.ASSESSED, S.FLAGGED, S.CLOSED}),
+    S.FLAGGED: frozenset({S.REFERRED, S.ASSESSED, S.CLOSED}),
+    S.REFERRED: frozenset({S.IN_REMEDIATION, S.FLAGGED, S.CLOSED}),
+    S.IN_REMEDIATION: frozenset({S.WITHDRAWN, S.PREVENTED, S.CLOSED}),
     S.WITHDRAWN: frozenset({S.CLOSED, S.ASSESSED}),
     S.PREVENTED: frozenset({S.CLOSED, S.ASSESSED}),
     S.CLOSED: frozenset({S.ASSESSED}),

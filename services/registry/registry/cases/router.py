@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from registry.cases import service
-from registry.cases.schemas import AssessmentCreate, FlagCreate, FlagPublic, HistoryEntry
+from registry.cases.schemas import AssessmentCreate, ClosureIn, FlagCreate, FlagPublic, HistoryEntry
 from registry.children.router import etag
 from registry.children.schemas import ChildPublic
 from registry.children.service import to_public
@@ -35,6 +35,16 @@ async def flag(data: FlagCreate, child: ChildDep, response: Response, session: S
     if record.approval == "pending":
         response.status_code = status.HTTP_202_ACCEPTED
     return FlagPublic(**record.model_dump(), status=child.status)
+
+
+@router.post("/close", dependencies=[needs("registry:write")], response_model=ChildPublic,
+             summary="Close the case with its reason (the district): moved away, died, turned 18, a duplicate, "
+                     "or the outcome confirmed; the engine cancels what is still live")
+async def close(data: ClosureIn, child: ChildDep, response: Response, session: SessionDep, principal: PrincipalDep,
+                clock: ClockDep) -> ChildPublic:
+    closed = await service.close(session, child=child, data=data, principal=principal, now=clock.now())
+    response.headers["ETag"] = etag(closed)
+    return to_public(closed, clock.now().date())
 
 
 @router.post("/flag/approve", dependencies=[needs("registry:write")], response_model=FlagPublic,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -69,6 +70,20 @@ class FlagCreate(BaseModel):
         if not self.root_causes and not self.extra_needs:
             raise ValueError("give at least one root cause or extra need")
         return self
+
+
+class ClosureReason(StrEnum):
+    MOVED_AWAY = "moved_away"
+    DIED = "died"
+    AGED_OUT = "aged_out"  # 18 years old: no longer a child for remediation
+    DUPLICATE = "duplicate"
+    OUTCOME_CONFIRMED = "outcome_confirmed"  # the district confirms the outcome without the 12-month visit
+
+
+class ClosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ClosureReason
 
 
 class FlagPublic(BaseModel):

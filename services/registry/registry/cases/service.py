@@ -12,7 +12,7 @@ from registry.cases import history
 from registry.cases.lifecycle import CaseStatus, can_move
 from registry.cases.models import CaseHistory, Consent, Flag
 from registry.cases.needs import derive_needs
-from registry.cases.schemas import AssessmentCreate, FlagCreate
+from registry.cases.schemas import AssessmentCreate, ClosureIn, FlagCreate
 from registry.children.models import Child
 from registry.children.service import age_on, announce_update, reclassify
 from sprpa_contracts.events import CaseFlagged
@@ -139,3 +139,13 @@ async def _activate(session: AsyncSession, *, child: Child, record: Flag, consen
 async def case_history(session: AsyncSession, child_id: uuid.UUID) -> list[CaseHistory]:
     query = select(CaseHistory).where(CaseHistory.child_id == child_id).order_by(col(CaseHistory.id))
     return list((await session.exec(query)).all())
+
+
+async def close(session: AsyncSession, *, child: Child, data: ClosureIn, principal: Principal, now: datetime) -> Child:
+    """The district closes a case with its reason (a code: the history holds no free text)."""
+    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN, Role.INTEGRATION)
+    if child.status == CaseStatus.CLOSED.value:
+        raise Conflict("the case is already closed", current_status=child.status)
+    await history.move(session, child=child, target=CaseStatus.CLOSED, principal=principal, now=now,
+                       reason=f"closed: {data.reason.value}")
+    return child

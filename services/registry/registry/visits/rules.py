@@ -43,6 +43,17 @@ def next_visit_due(*, last_visit: date, remediation_started: date | None) -> dat
     return None
 
 
+CLOSING_FOLLOW_UP_MONTHS = FOLLOW_UP_MONTHS[-1]
+
+
+def confirms_closure(*, status: str, classification: str, remediation_started: date | None, visited_on: date) -> bool:
+    """The 12-month follow-up (or a later visit) finds a withdrawn or prevented child still out of
+    child labour: the outcome is confirmed and the case closes."""
+    return (status in ("withdrawn", "prevented") and classification not in LABOUR_RESULTS
+            and remediation_started is not None
+            and visited_on >= add_months(remediation_started, CLOSING_FOLLOW_UP_MONTHS))
+
+
 class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
     PREVENTED = "prevented"

@@ -14,7 +14,7 @@ from registry.cases.lifecycle import CaseStatus
 from registry.children.models import Child
 from registry.children.service import reclassify
 from registry.visits.models import Visit
-from registry.visits.rules import FollowUp, Outcome, next_visit_due, outcome
+from registry.visits.rules import FollowUp, Outcome, confirms_closure, next_visit_due, outcome
 from registry.visits.schemas import VisitCreate
 from sprpa_contracts.events import VisitRecorded
 from sprpa_shared.auth.principal import Principal
@@ -22,6 +22,7 @@ from sprpa_shared.errors import ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
+CLOSED_BY_FOLLOW_UP = "12-month follow-up confirmed the outcome: case closed"
 MOVES = {
     Outcome.WITHDRAWN: (CaseStatus.WITHDRAWN, "follow-up visit: no child labour, attending for 3 months or more"),
     Outcome.PREVENTED: (CaseStatus.PREVENTED, "follow-up visit: prevention service received, not working"),
@@ -60,7 +61,11 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
     if result in MOVES:
         target, reason = MOVES[result]
         await history.move(session, child=child, target=target, principal=principal, now=now, reason=reason)
-    else:
+    if confirms_closure(status=child.status, classification=child.classification["result"],
+                        remediation_started=child.remediation_started_on, visited_on=data.visited_on):
+        await history.move(session, child=child, target=CaseStatus.CLOSED, principal=principal, now=now,
+                           reason=CLOSED_BY_FOLLOW_UP)
+    elif result not in MOVES:
         child.version += 1
         child.updated_at = now
     child.next_visit_due = next_visit_due(last_visit=data.visited_on, remediation_started=child.remediation_started_on)

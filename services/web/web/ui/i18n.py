@@ -364,6 +364,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "wrong_provider": ("Lembaga tidak tepat", "Wrong provider"),
         "child_data_erased": ("Data anak dihapus", "Child data erased"), "other": ("Lainnya", "Other"),
         "mou_lapsed": ("MOU lembaga sudah tidak berlaku", "The organisation's MOU lapsed"),
+        "case_closed": ("Kasus ditutup", "Case closed"), "child_merged": ("Data ganda digabung", "Duplicate merged"),
     },
     "mou_status": {
         "draft": ("Belum ditandatangani", "Not signed"), "pending": ("Belum berlaku", "Not yet valid"),
