@@ -27,7 +27,8 @@ from registry.settings import RegistrySettings
 from registry.testing import TODAY
 from reports.main import create_app as create_reports
 from reports.settings import ReportsSettings
-from sprpa_shared.auth.principal import Role
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.auth.signing import mint_token
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.embedded import free_port
 from sprpa_shared.testing import wait_until
@@ -66,6 +67,17 @@ class Stack:
             await issuer_service.create_user(session, username=username, password=PASSWORD, role=role, **scope)
             await session.commit()
         return username
+
+    async def bearer(self, role: Role, **scope) -> dict[str, str]:
+        """Headers with a token of the web's own issuer, for what the pages do not do yet."""
+        web = self.apps["web"]
+        settings = web.state.settings
+        async with web.state.sessions() as session:
+            key = await issuer_service.signing_key(session, secret_key=settings.secret_key, now=self.clock.now())
+            await session.commit()
+        principal = Principal(subject=f"test-{role.value}", role=role, **scope)
+        token = mint_token(key, principal, issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience)
+        return {"Authorization": f"Bearer {token}"}
 
     async def signed_in(self, username: str, *, viewport: dict = DESKTOP) -> Page:
         """A fresh browser (its own cookies) signed in as the user, on their home page."""

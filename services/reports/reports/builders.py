@@ -119,9 +119,12 @@ async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[
 
 
 _PILOT = """
-WITH villages AS (
+WITH villages AS (  -- only the desa the district made pilot villages: they alone carry targets
     SELECT village_code FROM pilot_targets WHERE village_code LIKE :pattern
-    UNION SELECT DISTINCT village_code FROM rm_children WHERE village_code LIKE :pattern AND merged_into IS NULL
+), mapped AS (
+    SELECT c.village_code, count(*) AS children FROM rm_children c JOIN villages USING (village_code)
+    WHERE c.merged_into IS NULL AND c.registered_at < :end
+    GROUP BY c.village_code
 ), reached AS (
     SELECT m.village_code, m.to_status, count(DISTINCT m.child_id) AS children
     FROM rm_case_moves m JOIN rm_children c ON c.child_id = m.child_id AND c.merged_into IS NULL
@@ -129,11 +132,12 @@ WITH villages AS (
       AND m.to_status IN ('withdrawn', 'prevented')
     GROUP BY m.village_code, m.to_status
 )
-SELECT v.village_code,
-       COALESCE(w.children, 0) AS withdrawn, COALESCE(t.withdrawn_target, :withdrawn_target) AS withdrawn_target,
-       COALESCE(p.children, 0) AS prevented, COALESCE(t.prevented_target, :prevented_target) AS prevented_target
+SELECT v.village_code, COALESCE(m.children, 0) AS mapped, t.mapping_target,
+       COALESCE(w.children, 0) AS withdrawn, t.withdrawn_target,
+       COALESCE(p.children, 0) AS prevented, t.prevented_target
 FROM villages v
-LEFT JOIN pilot_targets t ON t.village_code = v.village_code
+JOIN pilot_targets t ON t.village_code = v.village_code
+LEFT JOIN mapped m ON m.village_code = v.village_code
 LEFT JOIN reached w ON w.village_code = v.village_code AND w.to_status = 'withdrawn'
 LEFT JOIN reached p ON p.village_code = v.village_code AND p.to_status = 'prevented'
 ORDER BY v.village_code
@@ -144,23 +148,34 @@ def _of_target(done: int, target: int) -> float | None:
     return round(done * 100 / target, 1) if target else None
 
 
-async def pilot(session: AsyncSession, place: Place, period: Period, *, withdrawn_target: int,
-                prevented_target: int) -> tuple[dict, list[Table]]:
-    rows = await _rows(session, _PILOT, pattern=place.pattern, withdrawn_target=withdrawn_target,
-                       prevented_target=prevented_target, **_bounds(period))
-    table = Table("pilot_progress", ["desa", "withdrawn", "withdrawn_target", "withdrawn_percent", "prevented",
-                                     "prevented_target", "prevented_percent"],
-                  [{"desa": r.village_code, "withdrawn": r.withdrawn, "withdrawn_target": r.withdrawn_target,
+_MOU_PROVIDERS = """
+SELECT count(DISTINCT organization_id) FROM rm_mous
+WHERE regency_code LIKE :regency_pattern AND signed_date IS NOT NULL AND valid_from <= :day AND valid_until >= :day
+  AND (terminated_on IS NULL OR terminated_on > :day)
+"""
+
+
+async def pilot(session: AsyncSession, place: Place, period: Period, *, mou_target: int) -> tuple[dict, list[Table]]:
+    """The pilot villages' progress against their targets (mapped, withdrawn, prevented) and the
+    providers under an MOU in force at the period's end against the MOU target."""
+    rows = await _rows(session, _PILOT, pattern=place.pattern, **_bounds(period))
+    table = Table("pilot_progress", ["desa", "mapped", "mapping_target", "withdrawn", "withdrawn_target",
+                                     "withdrawn_percent", "prevented", "prevented_target", "prevented_percent"],
+                  [{"desa": r.village_code, "mapped": r.mapped, "mapping_target": r.mapping_target,
+                    "withdrawn": r.withdrawn, "withdrawn_target": r.withdrawn_target,
                     "withdrawn_percent": _of_target(r.withdrawn, r.withdrawn_target), "prevented": r.prevented,
                     "prevented_target": r.prevented_target,
                     "prevented_percent": _of_target(r.prevented, r.prevented_target)} for r in rows],
-                  counts=("withdrawn", "prevented"), shares=None,
+                  counts=("mapped", "withdrawn", "prevented"), shares=None,
                   derived={"withdrawn_percent": ("withdrawn",), "prevented_percent": ("prevented",)})
-    totals = {key: sum(r[key] for r in table.rows) for key in ("withdrawn", "withdrawn_target", "prevented",
-                                                                 "prevented_target")}
+    totals = {key: sum(r[key] for r in table.rows) for key in ("mapped", "mapping_target", "withdrawn",
+                                                                 "withdrawn_target", "prevented", "prevented_target")}
     totals["withdrawn_percent"] = _of_target(totals["withdrawn"], totals["withdrawn_target"])
     totals["prevented_percent"] = _of_target(totals["prevented"], totals["prevented_target"])
-    return {"villages": len(rows), **totals}, [table]
+    regency = (place.code or "")[:5]
+    providers = (await (await session.connection()).execute(text(_MOU_PROVIDERS), {
+        "regency_pattern": f"{regency}%", "day": period.end})).scalar_one()
+    return {"villages": len(rows), **totals, "mou_providers": providers, "mou_target": mou_target}, [table]
 
 
 # Whole kabupaten: the counters of the whole months in the period and of the days at its edges (three

@@ -18,5 +18,9 @@ class ReportsSettings(ServiceSettings):
     small_cell_threshold: int = Field(default=5, ge=2, le=100,
                                       description="counts from 1 to this minus 1 are hidden for analysts and "
                                                   "public exports")
-    pilot_withdrawn_target: int = Field(default=20, ge=0, description="per desa, unless the district sets its own")
-    pilot_prevented_target: int = Field(default=200, ge=0, description="per desa, unless the district sets its own")
+    pilot_withdrawn_target: int = Field(default=20, ge=0, description="a new pilot desa's target unless the "
+                                                                     "district gives its own")
+    pilot_prevented_target: int = Field(default=200, ge=0, description="a new pilot desa's target likewise")
+    pilot_mapping_target: int = Field(default=220, ge=0, description="children mapped per pilot desa likewise "
+                                                                    "(1,760 over 8 desa in the seed plan)")
+    pilot_mou_target: int = Field(default=30, ge=0, description="providers under MOU per kabupaten")

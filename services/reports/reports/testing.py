@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sprpa_contracts import events as ev
 
@@ -42,6 +42,7 @@ class History:
     children: list[Child]
     events: list[tuple[ev.EventData, datetime]]
     gaps: list[tuple[str, str, str]]  # (category, village, reason)
+    mou_providers: int = 1  # organisations with an MOU in force in 35.09 at NOW: the first; the second's lapsed
 
 
 def history(seed: int = 7, count: int = 120) -> History:
@@ -50,6 +51,12 @@ def history(seed: int = 7, count: int = 120) -> History:
     for org, name in zip(ORGS, ("PKBM Tunas Harapan", "LPA Jember"), strict=True):
         events.append((ev.OrganizationUpserted(organization_id=org, regency_code="35.09", organization_name=name,
                                                kind="ngo", backbone_for=[], version=1), NOW - timedelta(days=90)))
+    for org, valid_until in zip(ORGS, (date(2027, 6, 30), date(2026, 6, 30)), strict=True):
+        events.append((ev.MouChanged(mou_id=uuid.uuid5(org, "mou"), organization_id=org, regency_code="35.09",
+                                     signed_date=date(2026, 1, 5), valid_from=date(2026, 1, 10),
+                                     valid_until=valid_until, terminated_on=None, service_categories=CATEGORIES[:2],
+                                     status="active",
+                                     as_of=date(2026, 1, 10)), NOW - timedelta(days=90)))
     for offering, course in COURSES.items():
         events.append((ev.OfferingChanged(offering_id=offering, organization_id=ORGS[0], regency_code="35.09",
                                           category="skills.vocational_course", service_area=[], min_age=15,

@@ -64,26 +64,30 @@ async def test_summary_counts_match_an_independent_count(fed, as_):
 
 
 async def test_a_desa_report_and_the_pilot_targets(fed, as_):
+    """Issue 20, point 12: only desa the district made pilot villages carry targets (a kabupaten-wide
+    import once turned every desa with a child into a 20/200 'pilot' village), and the report also
+    follows the mapping target (220 children per desa) and the MOU target (30 providers)."""
     _, api, h = fed
     desa = "35.09.11.2007"
     report = (await api.get(f"/api/v1/reports/summary?place={desa}", headers=as_("cadre", desa))).json()
     assert report["children_mapped"] == len(counted(h, desa)) and "by_desa" not in report["tables"]
+    before = (await api.get("/api/v1/reports/pilot?place=35.09", headers=as_("operator"))).json()
+    assert before["villages"] == 0 and before["tables"]["pilot_progress"]["rows"] == [], "no pilot village yet"
     target = await api.put(f"/api/v1/reports/pilot/targets/{desa}", json={"withdrawn_target": 4,
                                                                           "prevented_target": 10},
                            headers=as_("operator"))
-    assert target.status_code == 200
+    assert target.status_code == 200 and target.json()["mapping_target"] == 220, target.text
     pilot = (await api.get("/api/v1/reports/pilot?place=35.09", headers=as_("operator"))).json()
-    by_desa = rows(pilot, "pilot_progress")
-    kids = counted(h)
-    for village in {c.village for c in kids}:
-        withdrawn = sum(1 for c in kids if c.village == village and "withdrawn" in c.path)
-        prevented = sum(1 for c in kids if c.village == village and "prevented" in c.path)
-        row = by_desa[village]
-        assert (row["withdrawn"], row["prevented"]) == (withdrawn, prevented)
-        wanted = (4, 10) if village == desa else (20, 200)
-        assert (row["withdrawn_target"], row["prevented_target"]) == wanted
-        assert row["withdrawn_percent"] == round(withdrawn * 100 / wanted[0], 1)
-    assert pilot["withdrawn"] == sum(1 for c in kids if "withdrawn" in c.path)
+    [row] = pilot["tables"]["pilot_progress"]["rows"]
+    kids = [c for c in counted(h) if c.village == desa]
+    assert row["desa"] == desa
+    assert (row["mapped"], row["mapping_target"]) == (len(kids), 220)
+    assert (row["withdrawn"], row["withdrawn_target"]) == (sum(1 for c in kids if "withdrawn" in c.path), 4)
+    assert (row["prevented"], row["prevented_target"]) == (sum(1 for c in kids if "prevented" in c.path), 10)
+    assert row["withdrawn_percent"] == round(row["withdrawn"] * 100 / 4, 1)
+    assert (pilot["villages"], pilot["withdrawn_target"], pilot["mapping_target"]) == (1, 4, 220)
+    assert pilot["withdrawn"] == row["withdrawn"], "the kabupaten's total is its pilot villages' total"
+    assert (pilot["mou_providers"], pilot["mou_target"]) == (h.mou_providers, 30)
     refused = await api.put("/api/v1/reports/pilot/targets/52.03.20.2006", headers=as_("operator"),
                             json={"withdrawn_target": 1, "prevented_target": 1})
     assert refused.status_code == 403

@@ -93,6 +93,14 @@ ON CONFLICT (organization_id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDE
     regency_code = EXCLUDED.regency_code, version = EXCLUDED.version
 WHERE rm_organizations.version < EXCLUDED.version
 """)
+_MOU = text("""
+INSERT INTO rm_mous (mou_id, organization_id, regency_code, signed_date, valid_from, valid_until, terminated_on,
+                     changed_at)
+VALUES (:mou, :org, :regency, :signed, :valid_from, :valid_until, :terminated, :at)
+ON CONFLICT (mou_id) DO UPDATE SET signed_date = EXCLUDED.signed_date, valid_from = EXCLUDED.valid_from,
+    valid_until = EXCLUDED.valid_until, terminated_on = EXCLUDED.terminated_on, changed_at = EXCLUDED.changed_at
+WHERE rm_mous.changed_at <= EXCLUDED.changed_at
+""")
 _OFFERING = text("""
 INSERT INTO rm_offerings (offering_id, organization_id, category, course_type, version)
 VALUES (:offering, :org, :category, :course, :version)
@@ -198,6 +206,12 @@ async def organization_upserted(session: AsyncSession, envelope: Envelope) -> No
                regency=e.regency_code, version=e.version)
 
 
+async def mou_changed(session: AsyncSession, envelope: Envelope) -> None:
+    e = ev.MouChanged.model_validate(envelope.data)
+    await _run(session, _MOU, mou=e.mou_id, org=e.organization_id, regency=e.regency_code, signed=e.signed_date,
+               valid_from=e.valid_from, valid_until=e.valid_until, terminated=e.terminated_on, at=envelope.time)
+
+
 async def offering_changed(session: AsyncSession, envelope: Envelope) -> None:
     e = ev.OfferingChanged.model_validate(envelope.data)
     await _run(session, _OFFERING, offering=e.offering_id, org=e.organization_id, category=e.category,
@@ -232,4 +246,4 @@ REGISTRY = {
 REFERRAL = {ev.ReferralStatusChanged.event_type: BatchHandler(referrals_changed),
             ev.GapRecorded.event_type: gap_recorded}
 PROVIDERS = {ev.OrganizationUpserted.event_type: organization_upserted,
-             ev.OfferingChanged.event_type: offering_changed}
+             ev.OfferingChanged.event_type: offering_changed, ev.MouChanged.event_type: mou_changed}

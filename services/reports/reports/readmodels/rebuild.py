@@ -11,7 +11,7 @@ from sprpa_shared.events.streams import ConsumerSpec
 
 READ_MODELS = ("rm_children", "rm_child_counts", "rm_case_moves", "rm_visits", "rm_flags", "rm_referrals",
                "rm_referral_counts", "rm_referral_hours", "rm_needs", "rm_need_providers", "rm_gaps",
-               "rm_organizations", "rm_offerings", "rm_progress")
+               "rm_organizations", "rm_offerings", "rm_mous", "rm_progress")
 
 
 def consumers(settings: ReportsSettings) -> list[ConsumerSpec]:
@@ -19,7 +19,8 @@ def consumers(settings: ReportsSettings) -> list[ConsumerSpec]:
         settings.consumer(name="registry", stream="REGISTRY", subjects=["sprpa.registry.>"]),
         settings.consumer(name="referral", stream="REFERRAL", subjects=["sprpa.referral.>"]),
         settings.consumer(name="providers", stream="PROVIDERS", subjects=[
-            "sprpa.providers.organization.upserted.>", "sprpa.providers.offering.changed.>"]),
+            "sprpa.providers.organization.upserted.>", "sprpa.providers.offering.changed.>",
+            "sprpa.providers.mou.changed.>"]),
     ]
 
 

@@ -363,7 +363,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "need_no_longer_applies": ("Kebutuhan tidak berlaku lagi", "Need no longer applies"),
         "wrong_provider": ("Lembaga tidak tepat", "Wrong provider"),
         "child_data_erased": ("Data anak dihapus", "Child data erased"), "other": ("Lainnya", "Other"),
-        "mou_lapsed": ("MOU lembaga sudah tidak berlaku", "The organisation's MOU lapsed"),
         "case_closed": ("Kasus ditutup", "Case closed"), "child_merged": ("Data ganda digabung", "Duplicate merged"),
     },
     "mou_status": {
