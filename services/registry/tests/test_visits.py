@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.testing import KESILIR_NEIGHBOUR
+from registry.testing import KESILIR_NEIGHBOUR, child_payload
 
 NOT_WORKING_IN_SCHOOL = {"visited_on": "2026-11-20", "working": False, "attendance": "school",
                          "attending_since": "2026-08-01", "notes": "Ibu bilang anaknya sudah sekolah lagi"}
@@ -149,3 +149,20 @@ async def test_visits_of_another_desa_are_invisible(api, as_, register):
     listed = (await api.get(f"/api/v1/children/{child['id']}/visits", headers=as_("operator"))).json()
     assert len(listed) == 1 and listed[0]["notes"].startswith("Ibu")
     assert (await api.get(f"/api/v1/children/{uuid.uuid4()}/visits", headers=as_("admin"))).status_code == 404
+
+
+async def test_a_back_dated_visit_classifies_the_child_at_the_age_they_had_on_its_day(api, as_, clock):
+    """Issue 20, point 7: a visit typed in later is classified with the age on the visit's date. At 12
+    any work is child labour; the same light work at 13 is permitted."""
+    now = clock.now()
+    clock.set(now - timedelta(days=400))
+    registered = await api.post("/api/v1/children", headers=as_("cadre"), json={
+        **child_payload(nik=None, birth_date="2012-12-01", work=None, school_status="in_school")})
+    clock.set(now)
+    assert registered.status_code == 201, registered.text
+    light = {"sector": "agriculture", "hours_per_day": 2, "hours_per_week": 10, "parental_consent": True}
+    visit = await api.post(f"/api/v1/children/{registered.json()['id']}/visits", headers=as_("cadre"), json={
+        "visited_on": "2025-11-20", "working": True, "attendance": "school", "attending_since": "2025-07-14",
+        "work": light})  # 12 on that day; 13 today
+    assert visit.status_code == 201, visit.text
+    assert visit.json()["classification"]["result"] == "child_labour"

@@ -12,7 +12,7 @@ from registry import access
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
 from registry.children.models import Child
-from registry.children.service import reclassify
+from registry.children.service import announce_update, reclassify
 from registry.visits.models import Visit
 from registry.visits.rules import FollowUp, Outcome, confirms_closure, next_visit_due, outcome
 from registry.visits.schemas import VisitCreate
@@ -22,6 +22,7 @@ from sprpa_shared.errors import ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
+_FOLLOWED = ("work", "school_status", "living_arrangement", "classification")  # what a visit may change
 CLOSED_BY_FOLLOW_UP = "12-month follow-up confirmed the outcome: case closed"
 MOVES = {
     Outcome.WITHDRAWN: (CaseStatus.WITHDRAWN, "follow-up visit: no child labour, attending for 3 months or more"),
@@ -43,11 +44,13 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
         raise ValidationFailed("the visit cannot be in the future", field="visited_on")
     if data.visited_on < child.created_at.date():
         raise ValidationFailed("the visit is before the child was registered", field="visited_on")
+    before = {field: getattr(child, field) for field in _FOLLOWED}
     child.work = data.work.model_dump(mode="json") if data.work else None
     child.school_status = _school_status(child.school_status, data.attendance)
     if data.living_arrangement:
         child.living_arrangement = data.living_arrangement
-    reclassify(child, today)
+    reclassify(child, data.visited_on)  # the child's age on the day of the visit, even entered later
+    changed = sorted(field for field in _FOLLOWED if getattr(child, field) != before[field])
     result = outcome(
         FollowUp(
             status=child.status,
@@ -58,6 +61,8 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
             prevention_service_received=child.prevention_received,
         )
     )
+    if changed:  # a visit that changes the child is a change to the child, announced as every other
+        await announce_update(session, child, changed=changed, now=now)
     if result in MOVES:
         target, reason = MOVES[result]
         await history.move(session, child=child, target=target, principal=principal, now=now, reason=reason)
