@@ -119,6 +119,7 @@ HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, Englis
     "withdrawn_percent": ("Capaian ditarik (%)", "Withdrawn (% of target)"),
     "prevented": ("Dicegah", "Prevented"), "prevented_target": ("Target dicegah", "Prevented target"),
     "prevented_percent": ("Capaian dicegah (%)", "Prevented (% of target)"),
+    "relapsed": ("Kembali bekerja", "Relapsed"),
     "mapped": ("Anak terpetakan", "Children mapped"), "mapping_target": ("Target pemetaan", "Mapping target"),
     "table": ("Tabel", "Table"),
     "indicator": ("Indikator", "Indicator"), "name": ("Nama", "Name"), "weight": ("Bobot", "Weight"),

@@ -91,6 +91,11 @@ def history(seed: int = 7, count: int = 120) -> History:
             events.append((flag, child.registered + timedelta(days=2, hours=12)))
             for category in needs:
                 events += _referral(rng, child, category, child.registered + timedelta(days=3), gaps)
+    # One withdrawn child is found working again (a relapse: back to assessed).
+    relapsed = next(c for c in children[2:] if c.path[-1] == "withdrawn" and c.village == "35.09.11.2007")
+    relapsed.path = [*relapsed.path, "assessed"]
+    events.append((ev.CaseStatusChanged(child_id=relapsed.id, village_code=relapsed.village, from_status="withdrawn",
+                                        to_status="assessed"), NOW - timedelta(days=2)))
     merged = children[0]
     merged.merged = True
     events.append((ev.ChildMerged(child_id=children[1].id, merged_id=merged.id, village_code=children[1].village,

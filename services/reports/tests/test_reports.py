@@ -84,6 +84,9 @@ async def test_a_desa_report_and_the_pilot_targets(fed, as_):
     assert (row["mapped"], row["mapping_target"]) == (len(kids), 220)
     assert (row["withdrawn"], row["withdrawn_target"]) == (sum(1 for c in kids if "withdrawn" in c.path), 4)
     assert (row["prevented"], row["prevented_target"]) == (sum(1 for c in kids if "prevented" in c.path), 10)
+    # Issue 20, point 13: a child withdrawn and then found working again is counted as relapsed, apart.
+    relapsed = sum(1 for c in kids if c.path[-2:] == ["withdrawn", "assessed"])
+    assert row["relapsed"] == relapsed and pilot["relapsed"] == relapsed
     assert row["withdrawn_percent"] == round(row["withdrawn"] * 100 / 4, 1)
     assert (pilot["villages"], pilot["withdrawn_target"], pilot["mapping_target"]) == (1, 4, 220)
     assert pilot["withdrawn"] == row["withdrawn"], "the kabupaten's total is its pilot villages' total"
