@@ -102,6 +102,22 @@ class CaseStatusChanged(_RegistryEvent):
         return str(self.child_id)
 
 
+class ConsentWithdrawn(_RegistryEvent):
+    """The guardian (or the child) withdrew the consent a flag was made with: nothing more may be
+    shared with providers; whoever acts on the child's referrals stops."""
+
+    event_type: ClassVar[str] = "sprpa.consent.withdrawn.v1"
+    entity: ClassVar[str] = "consent"
+    action: ClassVar[str] = "withdrawn"
+
+    child_id: uuid.UUID
+    consent_id: uuid.UUID
+    on: date = Field(description="the day it was withdrawn")
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
 class ChildMerged(_RegistryEvent):
     """Two records were the same child: `merged_id` now points at `child_id`, which keeps everything."""
 
@@ -345,6 +361,6 @@ class CaseRefused(EventData):
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, CaseStatusChanged, VisitRecorded,
     OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
-    GapRecorded, CaseRefused,
+    GapRecorded, CaseRefused, ConsentWithdrawn,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

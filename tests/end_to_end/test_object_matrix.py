@@ -50,6 +50,10 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "POST", "/api/v1/children/{child_id}/flag"): Entry(CHILD_DATA, {
         "root_causes": [], "extra_needs": NEEDS, "consent": GUARDIAN}),
     ("registry", "POST", "/api/v1/children/{child_id}/flag/approve"): Entry(CHILD_DATA),
+    ("registry", "POST", "/api/v1/children/{child_id}/flag/reject"): Entry(CHILD_DATA, {"reason": "duplicate"}),
+    ("registry", "POST", "/api/v1/children/{child_id}/close"): Entry(CHILD_DATA, {"reason": "moved_away"}),
+    ("registry", "POST", "/api/v1/children/{child_id}/consent/withdraw"): Entry(CHILD_DATA, {
+        "withdrawn_on": "2026-11-22"}),
     ("registry", "GET", "/api/v1/children/{child_id}/history"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "POST", "/api/v1/children/{child_id}/visits"): Entry(CHILD_DATA, {
         "visited_on": "2026-11-23", "working": False, "attendance": "school"}),

@@ -35,7 +35,8 @@ def create_app(
             Subscription(
                 spec=settings.consumer(name="cases", stream="REGISTRY", subjects=[
                     "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>",
-                    "sprpa.registry.child.merged.>", "sprpa.registry.case.status_changed.>"]),
+                    "sprpa.registry.child.merged.>", "sprpa.registry.case.status_changed.>",
+                    "sprpa.registry.consent.withdrawn.>"]),
                 handlers=case_handlers.handlers(settings, clock),
             ),
         ],

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from referral.testing import COUNSELLING, KESILIR, SCHOOL, deliver, flagged
-from sprpa_contracts.events import CaseStatusChanged, ChildMerged
+from referral.testing import COUNSELLING, KESILIR, NOW, SCHOOL, deliver, flagged
+from sprpa_contracts.events import CaseStatusChanged, ChildMerged, ConsentWithdrawn
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import database
 
@@ -77,3 +77,23 @@ async def test_closing_the_case_cancels_what_is_still_live(engine, as_):
                                          to_status="closed"))
     assert [(r["status"], r["reason"]) for r in await _referrals(app, event.child_id)] == [("cancelled",
                                                                                           "case_closed")]
+
+
+async def test_a_withdrawn_consent_cancels_what_is_live_and_no_offer_follows(engine, as_):
+    """Issue 20, point 10: consent withdrawn cancels live referrals (consent_withdrawn) and stops new
+    offers: neither the SLA sweeper nor the district can refer the case again."""
+    app, api, directory = engine
+    await directory.provider()
+    await directory.provider()
+    event = flagged()
+    await deliver(app, event)
+    await deliver(app, ConsentWithdrawn(child_id=event.child_id, village_code=KESILIR, consent_id=event.consent_id,
+                                        on=NOW.date()))
+    assert {(r["status"], r["reason"]) for r in await _referrals(app, event.child_id)} == {
+        ("cancelled", "consent_withdrawn")}
+    case = (await api.get(f"/api/v1/cases/{event.child_id}", headers=as_("operator"))).json()
+    assert case["status"] == "refused" and case["refused_reason"] == "consent_withdrawn"
+    _, offering = await directory.provider(area=(KESILIR,))
+    again = await api.post(f"/api/v1/cases/{event.child_id}/needs/{case['needs'][0]['id']}/referrals",
+                           json={"offering_id": str(offering)}, headers=as_("operator"))
+    assert again.status_code == 409

@@ -147,7 +147,7 @@ async def test_a_legal_basis_stands_in_for_guardian_consent_once_a_second_person
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 1
     reason = await db.fetchval("SELECT reason FROM case_history WHERE to_status = 'flagged'")
     assert reason.startswith("override approved")
-    assert (await api.post(f"{url}/approve", headers=colleague)).status_code == 404  # nothing waits any more
+    assert (await api.post(f"{url}/approve", headers=colleague)).status_code == 409  # nothing waits any more
 
 
 async def test_relapse_reopens_a_case_by_assessment(api, as_, assessed, db):
@@ -157,3 +157,49 @@ async def test_relapse_reopens_a_case_by_assessment(api, as_, assessed, db):
     reopened = await api.post(f"/api/v1/children/{assessed['id']}/assessments", json=ASSESSMENT,
                               headers=as_("cadre"))
     assert reopened.json()["status"] == "assessed"
+
+
+LEGAL = {"basis": "legal_basis", "given_on": "2026-11-20",
+         "legal_reason": "guardian is the suspected exploiter; UU 35/2014 art. 59 special protection"}
+
+
+async def test_a_pending_flag_can_be_rejected_with_a_reason_and_the_case_flagged_again(api, as_, assessed, db,
+                                                                                       issuer):
+    """Issue 20, point 10: a flag waiting for a second person could not be rejected, so it blocked
+    flagging the child again for ever."""
+    url = f"/api/v1/children/{assessed['id']}/flag"
+    pending = await api.post(url, json={"root_causes": ["commercial_sexual_exploitation"], "consent": LEGAL},
+                             headers=as_("operator"))
+    assert pending.status_code == 202
+    colleague = issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",), subject="operator-kedua")
+    assert (await api.post(f"{url}/reject", json={"reason": "no_legal_basis"}, headers=as_("cadre"))).status_code \
+        == 403
+    rejected = await api.post(f"{url}/reject", json={"reason": "no_legal_basis"}, headers=colleague)
+    assert rejected.status_code == 200, rejected.text
+    assert (rejected.json()["approval"], rejected.json()["status"]) == ("rejected", "assessed")
+    assert (await api.post(f"{url}/approve", headers=colleague)).status_code == 409, "nothing waits any more"
+    history = (await api.get(f"/api/v1/children/{assessed['id']}/history", headers=as_("operator"))).json()
+    assert history[-1]["reason"] == "flag rejected: no_legal_basis"
+    again = await api.post(url, json={"root_causes": ["out_of_school"], "consent": GUARDIAN}, headers=as_("operator"))
+    assert again.status_code == 201, again.text
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 1
+
+
+async def test_consent_can_be_withdrawn_and_the_engine_is_told(api, as_, assessed, db):
+    url = f"/api/v1/children/{assessed['id']}"
+    flagged = await api.post(f"{url}/flag", json={"root_causes": ["out_of_school"], "consent": GUARDIAN},
+                             headers=as_("operator"))
+    assert flagged.status_code == 201
+    assert (await api.post(f"{url}/consent/withdraw", json={"withdrawn_on": "2026-11-22"},
+                           headers=as_("cadre", "35.09.11.2001"))).status_code == 404
+    withdrawn = await api.post(f"{url}/consent/withdraw", json={"withdrawn_on": "2026-11-22"},
+                               headers=as_("operator"))
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["withdrawn_on"] == "2026-11-22"
+    event = await db.fetchrow("SELECT subject, envelope->'data' AS data FROM outbox "
+                              "WHERE type = 'sprpa.consent.withdrawn.v1'")
+    assert event is not None and "Ibu" not in str(event["data"])
+    again = await api.post(f"{url}/consent/withdraw", json={"withdrawn_on": "2026-11-22"}, headers=as_("operator"))
+    assert again.status_code == 409
+    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = "
+                             "'POST /api/v1/children/{child_id}/consent/withdraw' AND outcome = 'allowed'") == 1

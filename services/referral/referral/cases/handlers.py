@@ -19,7 +19,7 @@ from referral.directory import repository
 from referral.kabupaten.service import rules_for
 from referral.referrals.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
-from sprpa_contracts.events import CaseFlagged, CaseStatusChanged, ChildErased, ChildMerged
+from sprpa_contracts.events import CaseFlagged, CaseStatusChanged, ChildErased, ChildMerged, ConsentWithdrawn
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.consumer import only_when
 from sprpa_shared.events.envelope import Envelope
@@ -156,6 +156,17 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
     async def on_merged(session: AsyncSession, envelope: Envelope) -> None:
         await follow_merged_child(session, envelope, clock=clock)
 
+    async def on_consent_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
+        """The guardian withdrew consent: everything live is cancelled, and the open cases are
+        refused (no new offer, no re-referral) until the child is flagged again with consent."""
+        event = ConsentWithdrawn.model_validate(envelope.data)
+        open_cases = (await session.exec(select(Case).where(Case.child_id == event.child_id, Case.status == "open")
+                                         .with_for_update())).all()
+        await _cancel_everything_live(session, event.child_id, CancelReason.CONSENT_WITHDRAWN, clock.now())
+        for case in open_cases:
+            case.status, case.refused_reason = "refused", "consent_withdrawn"
+            session.add(case)
+
     @only_when(_closes)
     async def on_status_changed(session: AsyncSession, envelope: Envelope) -> None:
         """The district closed the case (or the 12-month follow-up did): nothing stays live."""
@@ -163,4 +174,4 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         await _cancel_everything_live(session, event.child_id, CancelReason.CASE_CLOSED, clock.now())
 
     return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged,
-            CaseStatusChanged.event_type: on_status_changed}
+            CaseStatusChanged.event_type: on_status_changed, ConsentWithdrawn.event_type: on_consent_withdrawn}

@@ -38,6 +38,8 @@ class Consent(SQLModel, table=True):
     document_ref: str | None = None
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     recorded_by: str
+    withdrawn_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    withdrawn_by: str | None = None
 
 
 class Flag(SQLModel, table=True):

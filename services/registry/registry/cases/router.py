@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from registry.cases import service
-from registry.cases.schemas import AssessmentCreate, ClosureIn, FlagCreate, FlagPublic, HistoryEntry
+from registry.cases.schemas import (
+    AssessmentCreate,
+    ClosureIn,
+    ConsentWithdrawal,
+    ConsentWithdrawn,
+    FlagCreate,
+    FlagPublic,
+    FlagRejection,
+    HistoryEntry,
+)
 from registry.children.router import etag
 from registry.children.schemas import ChildPublic
 from registry.children.service import to_public
@@ -53,6 +62,22 @@ async def approve_flag(child: ChildDep, session: SessionDep, principal: Principa
                        clock: ClockDep) -> FlagPublic:
     record = await service.approve(session, child=child, principal=principal, now=clock.now())
     return FlagPublic(**record.model_dump(), status=child.status)
+
+
+@router.post("/flag/reject", dependencies=[needs("registry:write")], response_model=FlagPublic,
+             summary="A second operator rejects the flag waiting for approval, with a reason; the case stays assessed")
+async def reject_flag(data: FlagRejection, child: ChildDep, session: SessionDep, principal: PrincipalDep,
+                      clock: ClockDep) -> FlagPublic:
+    record = await service.reject(session, child=child, data=data, principal=principal, now=clock.now())
+    return FlagPublic(**record.model_dump(), status=child.status)
+
+
+@router.post("/consent/withdraw", dependencies=[needs("registry:write")], response_model=ConsentWithdrawn,
+             summary="Record that the guardian (or the child) withdrew consent; live referrals are cancelled")
+async def withdraw_consent(data: ConsentWithdrawal, child: ChildDep, session: SessionDep, principal: PrincipalDep,
+                           clock: ClockDep) -> ConsentWithdrawn:
+    consent = await service.withdraw_consent(session, child=child, data=data, principal=principal, now=clock.now())
+    return ConsentWithdrawn(consent_id=consent.id, withdrawn_on=consent.withdrawn_on)
 
 
 @router.get("/history", dependencies=[needs("registry:read")],

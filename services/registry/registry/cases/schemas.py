@@ -72,6 +72,23 @@ class FlagCreate(BaseModel):
         return self
 
 
+class FlagRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["no_legal_basis", "guardian_consent_obtainable", "not_child_labour", "duplicate", "other"]
+
+
+class ConsentWithdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    withdrawn_on: date = Field(description="the day the guardian (or the child) withdrew it")
+
+
+class ConsentWithdrawn(BaseModel):
+    consent_id: uuid.UUID
+    withdrawn_on: date
+
+
 class ClosureReason(StrEnum):
     MOVED_AWAY = "moved_away"
     DIED = "died"
@@ -95,7 +112,8 @@ class FlagPublic(BaseModel):
     flagged_at: datetime
     status: str
     approval: str = Field(description="not_needed; pending: a flag without guardian consent waits for a second "
-                                      "person's approval (POST .../flag/approve); approved")
+                                      "person's approval (POST .../flag/approve) or rejection (.../flag/reject); "
+                                      "approved; rejected")
     approved_by: str | None = None
 
 

@@ -12,12 +12,13 @@ from registry.cases import history
 from registry.cases.lifecycle import CaseStatus, can_move
 from registry.cases.models import CaseHistory, Consent, Flag
 from registry.cases.needs import derive_needs
-from registry.cases.schemas import AssessmentCreate, ClosureIn, FlagCreate
+from registry.cases.schemas import AssessmentCreate, ClosureIn, ConsentWithdrawal, FlagCreate, FlagRejection
 from registry.children.models import Child
 from registry.children.service import age_on, announce_update, reclassify
-from sprpa_contracts.events import CaseFlagged
+from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
+from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
 CONSENT_SCOPE = ["share_with_mou_providers"]
@@ -95,7 +96,7 @@ async def approve(session: AsyncSession, *, child: Child, principal: Principal, 
         raise Forbidden("only a district operator or a national admin approves a flag without guardian consent")
     record = await _pending_flag(session, child)
     if record is None:
-        raise NotFound("no flag of this child awaits approval")
+        raise Conflict("no flag of this child awaits approval")
     if record.flagged_by == principal.subject:
         raise Forbidden("a second person must approve: whoever flagged the case cannot approve it")
     if child.status != CaseStatus.ASSESSED.value:
@@ -149,3 +150,42 @@ async def close(session: AsyncSession, *, child: Child, data: ClosureIn, princip
     await history.move(session, child=child, target=CaseStatus.CLOSED, principal=principal, now=now,
                        reason=f"closed: {data.reason.value}")
     return child
+
+
+async def reject(session: AsyncSession, *, child: Child, data: FlagRejection, principal: Principal,
+                 now: datetime) -> Flag:
+    """A second operator (or a national admin) rejects a flag waiting for approval, with a reason;
+    the case stays assessed and may be flagged again."""
+    if principal.role not in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN):
+        raise Forbidden("only a district operator or a national admin rejects a flag")
+    record = await _pending_flag(session, child)
+    if record is None:
+        raise Conflict("no flag of this child awaits approval")
+    record.approval, record.approved_by, record.approved_at = "rejected", principal.subject, now
+    session.add(record)
+    await history.record(session, child=child, principal=principal, now=now, from_status=child.status,
+                         reason=f"flag rejected: {data.reason}")
+    return record
+
+
+async def withdraw_consent(session: AsyncSession, *, child: Child, data: ConsentWithdrawal, principal: Principal,
+                           now: datetime) -> Consent:
+    """The consent of the child's latest flag is withdrawn: recorded, announced (the engine cancels
+    what is live and offers nothing more), and in the history."""
+    if principal.role not in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN, Role.INTEGRATION):
+        raise Forbidden("the district records a withdrawal of consent")
+    if data.withdrawn_on > now.date():
+        raise ValidationFailed("a withdrawal cannot be dated in the future", field="withdrawn_on")
+    consent = (await session.exec(select(Consent).where(Consent.child_id == child.id)
+                                  .order_by(col(Consent.recorded_at).desc()).with_for_update())).first()
+    if consent is None or consent.withdrawn_on is not None:
+        raise Conflict("the child has no consent in force to withdraw")
+    if data.withdrawn_on < consent.given_on:
+        raise ValidationFailed("a withdrawal cannot come before the consent was given", field="withdrawn_on")
+    consent.withdrawn_on, consent.withdrawn_by = data.withdrawn_on, principal.subject
+    session.add(consent)
+    await history.record(session, child=child, principal=principal, now=now, from_status=child.status,
+                         reason="consent withdrawn")
+    await emit(session, ConsentWithdrawn(child_id=child.id, village_code=child.village_code, consent_id=consent.id,
+                                         on=data.withdrawn_on), at=now)
+    return consent
