@@ -81,12 +81,12 @@ class BenchStack:
         for line in self.process.stdout:
             self.said.append(line.rstrip())
 
-    @property
     async def connect_nats(self):
         """A NATS client of the stack as its admin (the seed `make run` made under the data folder)."""
         seed = Keys(self.data / "nats" / "keys").seed_file(ADMIN)
         return await nats.connect(f"nats://127.0.0.1:{self.nats_port}", **connect_options(ADMIN, seed_file=str(seed)))
 
+    @property
     def database_admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
 
