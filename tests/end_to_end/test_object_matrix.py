@@ -51,6 +51,7 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
         "root_causes": [], "extra_needs": NEEDS, "consent": GUARDIAN}),
     ("registry", "POST", "/api/v1/children/{child_id}/flag/approve"): Entry(CHILD_DATA),
     ("registry", "POST", "/api/v1/children/{child_id}/flag/reject"): Entry(CHILD_DATA, {"reason": "duplicate"}),
+    ("registry", "GET", "/api/v1/children/{child_id}/flag/preview"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "POST", "/api/v1/children/{child_id}/close"): Entry(CHILD_DATA, {"reason": "moved_away"}),
     ("registry", "POST", "/api/v1/children/{child_id}/consent/withdraw"): Entry(CHILD_DATA, {
         "withdrawn_on": "2026-11-22"}),

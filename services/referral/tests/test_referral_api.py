@@ -208,3 +208,20 @@ async def test_a_client_with_no_scope_cannot_list_gaps(engine, issuer):
     assert listed.status_code == 403, listed.text
     reader = issuer.headers(Role.INTEGRATION, regencies=(JEMBER,), scopes=frozenset({"referral:read"}))
     assert (await api.get("/api/v1/gaps", headers=reader)).status_code == 200
+
+
+async def test_a_need_served_to_completion_is_not_referred_again(engine, as_):
+    """Issue 20, point 8: re-referring a need that was already completed is refused."""
+    app, api, directory = engine
+    org, referral, event = await offered(app, directory)
+    path = f"/api/v1/referrals/{referral['id']}"
+    provider = as_("provider", org)
+    await api.post(f"{path}/accept", headers=provider)
+    await api.post(f"{path}/start", headers=provider)
+    done = await api.post(f"{path}/complete", json={"outcome": "service_delivered"}, headers=provider)
+    assert done.status_code == 200, done.text
+    _, other = await directory.provider(area=(KESILIR,))
+    need = (await api.get(f"/api/v1/cases/{event.child_id}", headers=as_("operator"))).json()["needs"][0]
+    again = await api.post(f"/api/v1/cases/{event.child_id}/needs/{need['id']}/referrals",
+                           json={"offering_id": str(other)}, headers=as_("operator"))
+    assert again.status_code == 409 and "completion" in again.json()["detail"], again.text

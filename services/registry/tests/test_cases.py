@@ -203,3 +203,18 @@ async def test_consent_can_be_withdrawn_and_the_engine_is_told(api, as_, assesse
     assert again.status_code == 409
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = "
                              "'POST /api/v1/children/{child_id}/consent/withdraw' AND outcome = 'allowed'") == 1
+
+
+async def test_the_preview_shows_exactly_the_needs_the_flag_then_requests(api, as_, assessed, db):
+    """Issue 20, point 8: what a flag will ask for was seen only after the flag."""
+    url = f"/api/v1/children/{assessed['id']}/flag"
+    preview = await api.get(f"{url}/preview", params={"root_causes": ["out_of_school", "poverty"],
+                                                      "extra_needs": ["civil.birth_certificate"]},
+                            headers=as_("operator"))
+    assert preview.status_code == 200, preview.text
+    assert (await api.get(f"{url}/preview", params={"extra_needs": ["nonsense"]},
+                          headers=as_("operator"))).status_code == 422
+    flagged = await api.post(url, headers=as_("operator"), json={
+        "root_causes": ["out_of_school", "poverty"], "extra_needs": ["civil.birth_certificate"], "consent": GUARDIAN})
+    assert flagged.status_code == 201, flagged.text
+    assert flagged.json()["needs"] == preview.json()["needs"] and len(preview.json()["needs"]) >= 3

@@ -156,6 +156,9 @@ async def re_refer(session: AsyncSession, *, need_id: uuid.UUID, child_id: uuid.
     access.require_district_writer(principal, case.village_code)
     if case.status == "refused":
         raise Conflict(f"the case was refused ({case.refused_reason}): record consent and flag it again")
+    if need.status == engine.NeedStatus.COMPLETED:
+        raise Conflict("this need was already served to completion; flag a new need if the child needs more",
+                       current_status=need.status)
     referrals = await engine.referrals_of(session, need)
     if any(r.status in (Status.ACCEPTED, Status.IN_SERVICE) for r in referrals):
         raise Conflict("a provider holds this need; cancel that referral first", current_status=need.status)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from registry.cases import service
+from registry.cases.needs import RootCause, derive_needs
 from registry.cases.schemas import (
     AssessmentCreate,
     ClosureIn,
@@ -14,12 +17,15 @@ from registry.cases.schemas import (
     FlagPublic,
     FlagRejection,
     HistoryEntry,
+    NeedsPreview,
 )
 from registry.children.router import etag
 from registry.children.schemas import ChildPublic
-from registry.children.service import to_public
+from registry.children.service import age_on, to_public
 from registry.dependencies import ChildDep
+from sprpa_contracts.catalogue import SERVICE_CODES
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1/children/{child_id}", tags=["cases"])
 
@@ -54,6 +60,19 @@ async def close(data: ClosureIn, child: ChildDep, response: Response, session: S
     closed = await service.close(session, child=child, data=data, principal=principal, now=clock.now())
     response.headers["ETag"] = etag(closed)
     return to_public(closed, clock.now().date())
+
+
+@router.get("/flag/preview", dependencies=[needs("registry:read")], response_model=NeedsPreview,
+            summary="The needs a flag with these root causes (and extra needs) would request for this child: the "
+                    "same mapping the flag uses, so nothing is asked for unseen")
+async def preview_needs(child: ChildDep, clock: ClockDep,
+                        root_causes: Annotated[list[RootCause], Query(max_length=len(RootCause))] = (),
+                        extra_needs: Annotated[list[str], Query(max_length=len(SERVICE_CODES))] = ()) -> NeedsPreview:
+    unknown = sorted(set(extra_needs) - SERVICE_CODES)
+    if unknown:
+        raise ValidationFailed(f"unknown service catalogue code(s): {', '.join(unknown)}", field="extra_needs")
+    age = age_on(child.birth_date, clock.now().date())
+    return NeedsPreview(needs=derive_needs(list(root_causes), age=age, extra=list(extra_needs)), age=age)
 
 
 @router.post("/flag/approve", dependencies=[needs("registry:write")], response_model=FlagPublic,

@@ -72,6 +72,14 @@ class FlagCreate(BaseModel):
         return self
 
 
+class NeedsPreview(BaseModel):
+    """What a flag with these root causes and extra needs would ask for, for this child now."""
+
+    needs: list[str] = Field(description="service catalogue codes, in the order the flag would request them")
+    age: int = Field(description="the child's age today: from 15, formal school becomes equivalency and a "
+                                 "vocational course is added for a child out of school")
+
+
 class FlagRejection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
