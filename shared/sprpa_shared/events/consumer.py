@@ -124,6 +124,7 @@ async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, 
                     await handler.handle_many(session, run)
                 else:
                     await handler(session, run[0])
+                await session.flush()  # the handler's writes under its own span, not the fetch's commit
         return handled
 
 
