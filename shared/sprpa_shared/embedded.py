@@ -19,9 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nats
-
-from sprpa_shared.events.access import ADMIN, Keys, connect_options
+from sprpa_shared.events.access import Keys
 
 PG_SYSTEM_USER = "sprpa_postgres"
 
@@ -227,12 +225,6 @@ class EmbeddedNats:
     def keys(self) -> Keys:
         return Keys(self.data_dir / "keys")
 
-    def seed_file(self, user: str) -> str:
-        return str(self.keys.seed_file(user))
-
-    async def connect_as_admin(self, **options):
-        """A client that may do everything (tests, benchmarks, operators' tools)."""
-        return await nats.connect(self.url, **connect_options(ADMIN, seed_file=self.seed_file(ADMIN)), **options)
 
     def start(self, *, timeout: float = 15.0) -> None:
         require_free_port(self.port, "NATS")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from registry.main import create_app
@@ -37,6 +39,21 @@ async def db(registry_app):
 
 
 
+
+
+def registering_earlier(register, clock, *, days: int):
+    """`register`, with the clock set `days` back while it registers: visits of this month then come
+    after the registration, as they must."""
+
+    async def earlier(*args, **kwargs):
+        now = clock.now()
+        clock.set(now - timedelta(days=days))
+        try:
+            return await register(*args, **kwargs)
+        finally:
+            clock.set(now)
+
+    return earlier
 
 
 @pytest.fixture

@@ -3,26 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from registry.visits.rules import confirms_closure
+from services.registry.tests.conftest import registering_earlier
 
 
 @pytest.fixture
 def register(register, clock):
     """Children registered a year and a half ago, so that this month's visits come after."""
-
-    async def earlier(*args, **kwargs):
-        now = clock.now()
-        clock.set(now - timedelta(days=540))
-        try:
-            return await register(*args, **kwargs)
-        finally:
-            clock.set(now)
-
-    return earlier
+    return registering_earlier(register, clock, days=540)
 
 
 VISIT = {"visited_on": "2026-11-20", "working": False, "attendance": "school", "attending_since": "2026-01-05"}

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from registry.testing import KESILIR_NEIGHBOUR, child_payload
+from services.registry.tests.conftest import registering_earlier
 
 NOT_WORKING_IN_SCHOOL = {"visited_on": "2026-11-20", "working": False, "attendance": "school",
                          "attending_since": "2026-08-01", "notes": "Ibu bilang anaknya sudah sekolah lagi"}
@@ -17,16 +18,7 @@ NOT_WORKING_IN_SCHOOL = {"visited_on": "2026-11-20", "working": False, "attendan
 @pytest.fixture
 def register(register, clock):
     """Children registered in June, so that the visits of November come after."""
-
-    async def earlier(*args, **kwargs):
-        now = clock.now()
-        clock.set(now - timedelta(days=170))
-        try:
-            return await register(*args, **kwargs)
-        finally:
-            clock.set(now)
-
-    return earlier
+    return registering_earlier(register, clock, days=170)
 
 
 async def visit(api, headers, child_id, **overrides):
