@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
 CATALOGUE: dict[str, tuple[str, str]] = {
     # code: (English label, Indonesian label)
     "education.formal_school": ("Return to / stay in formal school", "Kembali / tetap bersekolah formal"),
@@ -28,3 +33,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 SERVICE_CODES = frozenset(CATALOGUE)
+
+# The kinds of vocational course an offering gives (`skills.vocational_course` only).
+CourseType = Literal["cooking", "computer", "tailoring", "beauty", "other"]
+COURSE_CATEGORY = "skills.vocational_course"
+
+
+class NeedPreferences(BaseModel):
+    """What the child (or family) asked for within a need: matching offers these first, and the
+    gap report says when none could be had. Every field is optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    course_type: CourseType | None = Field(default=None, description="for skills.vocational_course only")
+    organization_id: uuid.UUID | None = Field(default=None, description="a named provider organisation")
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$",
+                                 description="ISO 639 code of the language the service is given in, e.g. id, jv")
+
+    def is_empty(self) -> bool:
+        return self.course_type is None and self.organization_id is None and self.language is None

@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_shared.events.envelope import EventData
 
 PlaceCode = str
@@ -82,6 +83,8 @@ class CaseFlagged(_RegistryEvent):
     sex: Sex
     classification: str
     needs: list[str] = Field(min_length=1, description="Service catalogue codes, e.g. education.formal_school")
+    preferences: dict[str, NeedPreferences] = Field(
+        default_factory=dict, description="by need code: the course, provider or language asked for")
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -103,8 +106,9 @@ class CaseStatusChanged(_RegistryEvent):
 
 
 class ConsentWithdrawn(_RegistryEvent):
-    """The guardian (or the child) withdrew the consent a flag was made with: nothing more may be
-    shared with providers; whoever acts on the child's referrals stops."""
+    """The guardian (or the child) withdrew the consent a flag was made with, or it ended on the
+    date it was given until: nothing more may be shared with providers; whoever acts on the
+    child's referrals stops."""
 
     event_type: ClassVar[str] = "sprpa.consent.withdrawn.v1"
     entity: ClassVar[str] = "consent"
@@ -112,7 +116,8 @@ class ConsentWithdrawn(_RegistryEvent):
 
     child_id: uuid.UUID
     consent_id: uuid.UUID
-    on: date = Field(description="the day it was withdrawn")
+    on: date = Field(description="the day it was withdrawn, or the first day it no longer held")
+    reason: Literal["withdrawn", "expired"] = Field(default="withdrawn", description="expired: its end date passed")
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -263,6 +268,7 @@ class OfferingChanged(_ProvidersEvent):
     sexes: list[Sex]
     capacity: int
     course_type: str | None = None
+    languages: list[str] = Field(default_factory=list, description="ISO 639 codes the service is given in")
     removed: bool = False
     version: int
 
@@ -327,8 +333,36 @@ class GapRecorded(EventData):
     child_id: uuid.UUID
     village_code: PlaceCode
     need: str = Field(description="service catalogue code")
-    reason: Literal["no_candidates", "exhausted"]
+    reason: Literal["no_candidates", "exhausted", "preference_unmet"] = Field(
+        description="no_candidates: nobody could take it; exhausted: every candidate said no or did not answer; "
+                    "preference_unmet: nobody offers what the child asked for (course, provider, language), so "
+                    "others were offered")
     backbone_organization_id: uuid.UUID | None = Field(default=None, description="None: the kabupaten has no backbone")
+    on: date
+
+    def place_code(self) -> str | None:
+        return self.village_code
+
+    def cloud_subject(self) -> str:
+        return str(self.need_id)
+
+
+class NeedChanged(EventData):
+    """The district added a need to an open case after the flag (its offers follow as referral
+    events), or withdrew one with a reason (its live referrals are cancelled)."""
+
+    event_type: ClassVar[str] = "sprpa.need.changed.v1"
+    source_service: ClassVar[str] = "referral"
+    entity: ClassVar[str] = "need"
+    action: ClassVar[str] = "changed"
+
+    need_id: uuid.UUID
+    case_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: PlaceCode
+    need: str = Field(description="service catalogue code")
+    change: Literal["added", "withdrawn"]
+    reason: str | None = Field(default=None, description="why it was withdrawn (a code)")
     on: date
 
     def place_code(self) -> str | None:
@@ -361,6 +395,6 @@ class CaseRefused(EventData):
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, CaseStatusChanged, VisitRecorded,
     OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
-    GapRecorded, CaseRefused, ConsentWithdrawn,
+    GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

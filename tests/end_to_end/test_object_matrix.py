@@ -74,6 +74,9 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("referral", "GET", "/api/v1/cases/{child_id}/export"): Entry(CHILD_DATA, insider="operator"),
     ("referral", "POST", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"): Entry(CHILD_DATA, {
         "offering_id": str(uuid.uuid4())}),
+    ("referral", "POST", "/api/v1/cases/{child_id}/needs"): Entry(CHILD_DATA, {"category": "legal.aid"}),
+    ("referral", "POST", "/api/v1/cases/{child_id}/needs/{need_id}/withdraw"): Entry(CHILD_DATA, {
+        "reason": "no_longer_needed"}),
     ("referral", "GET", "/api/v1/settings/{regency_code}"): Entry(PLACE, insider="operator"),
     ("referral", "PUT", "/api/v1/settings/{regency_code}"): Entry(PLACE, {
         "parallel_offers": 2, "sla_hours": 48, "weekends_count": False}, IF_MATCH),

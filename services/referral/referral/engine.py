@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,8 +27,9 @@ from referral import sla
 from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.directory import repository
 from referral.kabupaten.service import Rules
-from referral.matching.rules import Candidate, Match, match
+from referral.matching.rules import Candidate, Match, honour, match
 from referral.referrals.lifecycle import HOLDS_CAPACITY, Status
+from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
 from sprpa_shared.auth.principal import Principal, Role
@@ -43,7 +44,8 @@ ENDED = frozenset({Status.DECLINED, Status.COMPLETED, Status.EXPIRED, Status.WIT
 
 class NeedStatus:
     MATCHING, ACCEPTED, IN_SERVICE, COMPLETED, UNMET = "matching", "accepted", "in_service", "completed", "unmet"
-    SETTLED = frozenset({COMPLETED, UNMET})
+    WITHDRAWN = "withdrawn"  # the district took the need back, with a reason
+    SETTLED = frozenset({COMPLETED, UNMET, WITHDRAWN})
 
 
 @dataclass
@@ -75,7 +77,7 @@ class Step:
             referral_id=referral.id, child_id=referral.child_id, case_id=referral.case_id, need_id=referral.need_id,
             village_code=referral.village_code, need=referral.category, organization_id=referral.organization_id,
             service_id=referral.offering_id, backbone=referral.backbone, status=referral.status,
-            reason=referral.reason, outcome=referral.outcome, on=self.now.date()))
+            reason=referral.reason, outcome=referral.outcome, on=happened_on(referral, self.now)))
 
     async def finish(self, *, needs: list[Need] | None = None) -> None:
         """Settle the case if no need waits any more, then emit the events in order. `needs`: all
@@ -88,7 +90,7 @@ class Step:
 
 
 async def _settle(session: AsyncSession, case: Case, now: datetime, needs: list[Need] | None) -> bool:
-    if case.status == "refused":
+    if case.status in ("refused", "closed"):
         return False
     if needs is not None:
         statuses = [need.status for need in needs]
@@ -103,6 +105,13 @@ async def _settle(session: AsyncSession, case: Case, now: datetime, needs: list[
         case.status, case.settled_at = "open", None  # re-referred by the district
         session.add(case)
     return False
+
+
+def happened_on(referral: Referral, now: datetime) -> date:
+    """The date the referral's current status stands for: the one its provider gave, if any."""
+    given = {Status.ACCEPTED: referral.accepted_on, Status.IN_SERVICE: referral.started_on}.get(
+        Status(referral.status), referral.ended_on if referral.status in ENDED else None)
+    return given or now.date()
 
 
 def refusal(consent_id: uuid.UUID | None, scope: list[str]) -> str | None:
@@ -145,9 +154,12 @@ async def fill(step: Step, need: Need, rules: Rules, *, new: bool = False,
     missing = rules.parallel_offers - len(out)
     if missing > 0:
         tried = {r.organization_id for r in referrals}
-        for chosen in await _next_candidates(step, need, tried, missing, found):
-            out.append(offer(step, need, rules, organization_id=chosen.candidate.organization_id,
-                             offering_id=chosen.candidate.offering_id, area=chosen.area))
+        chosen, preferred = await _next_candidates(step, need, tried, missing, found)
+        if chosen and not preferred:
+            await record_gap(step, need, reason="preference_unmet", backbone=None)
+        for match_ in chosen:
+            out.append(offer(step, need, rules, organization_id=match_.candidate.organization_id,
+                             offering_id=match_.candidate.offering_id, area=match_.area))
     if out:
         set_status(step, need, NeedStatus.MATCHING)
         return
@@ -155,20 +167,28 @@ async def fill(step: Step, need: Need, rules: Rules, *, new: bool = False,
 
 
 async def _next_candidates(step: Step, need: Need, tried: set[uuid.UUID], wanted: int,
-                           found: list[Candidate] | None) -> list[Match]:
+                           found: list[Candidate] | None) -> tuple[list[Match], bool]:
+    """(the next offerings to offer, one per organisation not tried yet; whether they meet the
+    child's preferences for the need)."""
     case = step.case
     if found is None:
         found = await repository.candidates(step.session, regency_code=case.regency_code, category=need.category)
     eligible, _ = match(ChildNeed(category=need.category, village_code=case.village_code, age=case.age, sex=case.sex),
                         found, step.now.date())
+    untried = [m for m in eligible if m.candidate.organization_id not in tried]
+    ordered, preferred = honour(untried, preferences_of(need))
     chosen: list[Match] = []
-    for candidate in eligible:  # one offer per organisation: its best offering for the child
+    for candidate in ordered:  # one offer per organisation: its best offering for the child
         if candidate.candidate.organization_id not in tried:
             tried.add(candidate.candidate.organization_id)
             chosen.append(candidate)
             if len(chosen) == wanted:
                 break
-    return chosen
+    return chosen, preferred
+
+
+def preferences_of(need: Need) -> NeedPreferences | None:
+    return NeedPreferences.model_validate(need.preferences) if need.preferences else None
 
 
 def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, offering_id: uuid.UUID | None,
@@ -194,16 +214,7 @@ async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> 
     case = step.case
     backbone, offering_id = await repository.backbone_of(step.session, regency_code=case.regency_code,
                                                          category=need.category, day=step.now.date())
-    existing = (await step.session.exec(select(Gap).where(Gap.need_id == need.id))).first()
-    if existing is None:
-        gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
-                  village_code=case.village_code, regency_code=case.regency_code, category=need.category,
-                  reason=reason, backbone_organization_id=backbone, recorded_at=step.now)
-        step.session.add(gap)
-        step.note("gap", need=need, reason=reason)
-        step.events.append(GapRecorded(gap_id=gap.id, case_id=case.id, need_id=need.id, child_id=case.child_id,
-                                       village_code=case.village_code, need=need.category, reason=reason,
-                                       backbone_organization_id=backbone, on=step.now.date()))
+    await record_gap(step, need, reason=reason, backbone=backbone)
     if backbone is None:
         set_status(step, need, NeedStatus.UNMET)
         return
@@ -211,16 +222,37 @@ async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> 
     set_status(step, need, NeedStatus.MATCHING)
 
 
-def move(referral: Referral, status: Status, now: datetime) -> None:
-    """Change a referral's status (the caller checked the move) and stamp the moment it stands for."""
+async def record_gap(step: Step, need: Need, *, reason: str, backbone: uuid.UUID | None) -> None:
+    """A gap of the need, in the timeline and evented: the first time only. A need has one gap for
+    want of providers (`no_candidates` or `exhausted`) and one for a preference nobody met."""
+    case = step.case
+    kind = (Gap.reason == reason) if reason == "preference_unmet" else (Gap.reason != "preference_unmet")
+    if (await step.session.exec(select(Gap.id).where(Gap.need_id == need.id, kind))).first() is not None:
+        return
+    gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
+              village_code=case.village_code, regency_code=case.regency_code, category=need.category,
+              reason=reason, backbone_organization_id=backbone, recorded_at=step.now)
+    step.session.add(gap)
+    step.note("gap", need=need, reason=reason)
+    step.events.append(GapRecorded(gap_id=gap.id, case_id=case.id, need_id=need.id, child_id=case.child_id,
+                                   village_code=case.village_code, need=need.category, reason=reason,
+                                   backbone_organization_id=backbone, on=step.now.date()))
+
+
+def move(referral: Referral, status: Status, now: datetime, *, on: date | None = None) -> None:
+    """Change a referral's status (the caller checked the move) and stamp the moment it was entered
+    and the date it happened (`on`, as the provider gave it; today when not given)."""
     referral.status = status
     referral.version += 1
+    day = on or now.date()
     if status in (Status.ACCEPTED, Status.DECLINED):
         referral.answered_at = now
+    if status is Status.ACCEPTED:
+        referral.accepted_on = day
     if status is Status.IN_SERVICE:
-        referral.started_at = now
+        referral.started_at, referral.started_on = now, day
     if status in ENDED:
-        referral.ended_at = now
+        referral.ended_at, referral.ended_on = now, day
 
 
 def set_status(step: Step, need: Need, status: str) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import FastAPI
 
+from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.events import CaseFlagged, MouChanged, OfferingChanged, OrganizationUpserted
 from sprpa_shared.events.envelope import Envelope, EventData
 
@@ -52,12 +53,13 @@ class Directory:
     async def offering(self, organization_id: uuid.UUID, category: str = COUNSELLING, *, regency: str = JEMBER,
                        area: tuple[str, ...] = (), capacity: int = 5, min_age: int = 6, max_age: int = 17,
                        sexes: tuple[str, ...] = (), version: int = 1, offering_id: uuid.UUID | None = None,
-                       removed: bool = False) -> uuid.UUID:
+                       removed: bool = False, course_type: str | None = None,
+                       languages: tuple[str, ...] = ("id",)) -> uuid.UUID:
         offering_id = offering_id or uuid.uuid4()
         await deliver(self.app, OfferingChanged(
             offering_id=offering_id, organization_id=organization_id, regency_code=regency, category=category,
             service_area=list(area), min_age=min_age, max_age=max_age, sexes=list(sexes), capacity=capacity,
-            removed=removed, version=version))
+            removed=removed, version=version, course_type=course_type, languages=list(languages)))
         return offering_id
 
     async def provider(self, category: str = COUNSELLING, **offering) -> tuple[uuid.UUID, uuid.UUID]:
@@ -69,7 +71,9 @@ class Directory:
 
 def flagged(*, needs: tuple[str, ...] = (COUNSELLING,), child_id: uuid.UUID | None = None, age: int = 14,
             sex: str = "female", village: str = KESILIR, consent: bool = True,
-            scope: tuple[str, ...] = ("share_with_mou_providers",)) -> CaseFlagged:
+            scope: tuple[str, ...] = ("share_with_mou_providers",),
+            preferences: dict[str, NeedPreferences] | None = None) -> CaseFlagged:
     return CaseFlagged(child_id=child_id or uuid.uuid4(), flag_id=uuid.uuid4(),
                        consent_id=uuid.uuid4() if consent else None, consent_scope=list(scope) if consent else [],
-                       village_code=village, age=age, sex=sex, classification="child_labour", needs=list(needs))
+                       village_code=village, age=age, sex=sex, classification="child_labour", needs=list(needs),
+                       preferences=preferences or {})

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from registry.cases.router import router as cases_router
+from registry.cases.service import consent_sweeper
 from registry.children.router import router as children_router
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
@@ -37,7 +38,7 @@ def create_app(
                 handlers={ReferralStatusChanged.event_type: on_referral_changed},
             )
         ],
-        jobs=[import_worker, retention_sweeper],
+        jobs=[import_worker, retention_sweeper, consent_sweeper],
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,
         clock=clock,

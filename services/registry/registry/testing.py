@@ -8,7 +8,11 @@ KESILIR = "35.09.11.2007"  # Wuluhan, Jember
 KESILIR_NEIGHBOUR = "35.09.11.2006"  # another desa of Wuluhan
 PANDAN_WANGI = "52.03.20.2006"  # Jerowaru, Lombok Timur
 TODAY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-
+GUARDIAN_CONSENT = {"basis": "guardian", "given_by": "Ibu Sri", "relation": "mother", "given_on": "2026-11-20"}
+TOBACCO_ASSESSMENT = {
+    "work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]},
+    "school_status": "out_of_school", "living_arrangement": "with_family", "root_causes": ["poverty", "out_of_school"],
+}
 
 
 def child_payload(**overrides) -> dict:

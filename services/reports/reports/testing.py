@@ -135,7 +135,8 @@ def _referral(rng, child: Child, category: str, at: datetime, gaps: list) -> lis
                         at + timedelta(hours=done)))
             record.update(status="completed", completed_hours=done)
     child.referrals.append(record)
-    return out
+    return [(e.model_copy(update={"on": t.date()}) if isinstance(e, ev.ReferralStatusChanged) else e, t)
+            for e, t in out]  # each change dated the day it came
 
 
 def counted(h: History, place: str = "35.09") -> list[Child]:

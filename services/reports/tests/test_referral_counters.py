@@ -62,6 +62,7 @@ def _events(chance: random.Random) -> list[tuple[ev.ReferralStatusChanged, datet
                         ended = accepted + timedelta(seconds=chance.randrange(3600, 2000 * 3600))
                         outcome = "service_delivered" if ending == "completed" else "moved_away"
                         out.append((ev.ReferralStatusChanged(status="completed", outcome=outcome, **common), ended))
+    out = [(event.model_copy(update={"on": at.date()}), at) for event, at in out]  # each dated the day it came
     chance.shuffle(out)  # the read model is the same whatever the order: so must the counters be
     return out
 

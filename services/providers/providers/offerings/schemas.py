@@ -10,11 +10,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from providers.organizations.schemas import REGENCY_CODE
-from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_contracts.catalogue import SERVICE_CODES, CourseType
 from sprpa_shared.text import PlainText
 
 AREA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}(\.\d{4})?$")
-CourseType = Literal["cooking", "computer", "tailoring", "beauty", "other"]
 
 
 class OfferingCreate(BaseModel):

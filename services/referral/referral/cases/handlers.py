@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import or_, text
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from referral import engine
@@ -19,6 +19,7 @@ from referral.directory import repository
 from referral.kabupaten.service import rules_for
 from referral.referrals.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
+from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.events import CaseFlagged, CaseStatusChanged, ChildErased, ChildMerged, ConsentWithdrawn
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.consumer import only_when
@@ -51,7 +52,8 @@ async def open_case(session: AsyncSession, envelope: Envelope, *, settings: Refe
         await step.finish()
         return
     rules = await rules_for(session, settings, case.regency_code)
-    needs = [Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING)
+    needs = [Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING,
+                  preferences=_stored(event.preferences.get(category)))
              for category in dict.fromkeys(event.needs)]
     session.add_all(needs)
     await session.flush()  # the needs before their referrals
@@ -60,6 +62,12 @@ async def open_case(session: AsyncSession, envelope: Envelope, *, settings: Refe
     for need in needs:
         await engine.fill(step, need, rules, new=True, found=found.get(need.category, []))
     await step.finish(needs=needs)
+
+
+def _stored(preferences: NeedPreferences | None) -> dict | None:
+    if preferences is None or preferences.is_empty():
+        return None
+    return preferences.model_dump(mode="json", exclude_none=True)
 
 
 _CLEAR_REASONS = text("UPDATE referrals SET reason_text = NULL WHERE child_id = :child AND reason_text IS NOT NULL")
@@ -142,6 +150,10 @@ async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, cloc
         await step.finish()
 
 
+# No need is added to or re-referred in a closed case; a relapse is a new flag and a new case.
+_CLOSE_CASES = text("UPDATE cases SET status = 'closed' WHERE child_id = :child AND status IN ('open', 'settled')")
+
+
 def _closes(envelope: Envelope) -> bool:
     return envelope.data.get("to_status") == "closed"
 
@@ -160,11 +172,13 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         """The guardian withdrew consent: everything live is cancelled, and the open cases are
         refused (no new offer, no re-referral) until the child is flagged again with consent."""
         event = ConsentWithdrawn.model_validate(envelope.data)
-        open_cases = (await session.exec(select(Case).where(Case.child_id == event.child_id, Case.status == "open")
+        open_cases = (await session.exec(select(Case).where(Case.child_id == event.child_id,
+                                                            col(Case.status).in_(("open", "settled")))
                                          .with_for_update())).all()
-        await _cancel_everything_live(session, event.child_id, CancelReason.CONSENT_WITHDRAWN, clock.now())
+        reason = CancelReason.CONSENT_EXPIRED if event.reason == "expired" else CancelReason.CONSENT_WITHDRAWN
+        await _cancel_everything_live(session, event.child_id, reason, clock.now())
         for case in open_cases:
-            case.status, case.refused_reason = "refused", "consent_withdrawn"
+            case.status, case.refused_reason = "refused", reason.value
             session.add(case)
 
     @only_when(_closes)
@@ -172,6 +186,8 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         """The district closed the case (or the 12-month follow-up did): nothing stays live."""
         event = CaseStatusChanged.model_validate(envelope.data)
         await _cancel_everything_live(session, event.child_id, CancelReason.CASE_CLOSED, clock.now())
+        await session.flush()  # the cancellations (and a settled case) first: closed is the last word
+        await (await session.connection()).execute(_CLOSE_CASES, {"child": event.child_id})
 
     return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged,
             CaseStatusChanged.event_type: on_status_changed, ConsentWithdrawn.event_type: on_consent_withdrawn}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, Date, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from sprpa_shared.protect import Protected
@@ -28,7 +29,7 @@ class Case(SQLModel, table=True):
     age: int
     sex: str
     classification: str
-    status: str  # open, settled, refused
+    status: str  # open, settled, refused, closed (the registry closed the child's case)
     refused_reason: str | None = None
     flagged_at: datetime = _at()
     settled_at: datetime | None = _at(nullable=True)
@@ -40,7 +41,16 @@ class Need(SQLModel, table=True):
     id: uuid.UUID = Field(primary_key=True)
     case_id: uuid.UUID
     category: str
-    status: str  # matching, accepted, in_service, completed, unmet
+    status: str  # matching, accepted, in_service, completed, unmet, withdrawn
+    preferences: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    added_at: datetime | None = _at(nullable=True)  # None: requested by the flag itself
+    added_by: str | None = None
+    withdrawn_reason: str | None = None
+    withdrawn_at: datetime | None = _at(nullable=True)
+
+
+def _on():
+    return Field(default=None, sa_column=Column(Date, nullable=True))
 
 
 class Referral(SQLModel, table=True):
@@ -63,6 +73,10 @@ class Referral(SQLModel, table=True):
     answered_at: datetime | None = _at(nullable=True)
     started_at: datetime | None = _at(nullable=True)
     ended_at: datetime | None = _at(nullable=True)
+    # The dates the provider says it happened (paper first, typed later); the *_at above are entry times.
+    accepted_on: date | None = _on()
+    started_on: date | None = _on()
+    ended_on: date | None = _on()
     reason: str | None = None
     reason_text: str | None = Field(default=None, sa_column=Column(Protected()))
     outcome: str | None = None

@@ -10,7 +10,8 @@ from sqlmodel import col, select
 
 from referral import access
 from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
-from referral.cases.schemas import CaseView, EarlierCase, GapPublic, NeedView, TimelineLine
+from referral.cases import service as cases
+from referral.cases.schemas import CaseView, EarlierCase, GapPublic, NeedAdd, NeedView, NeedWithdrawal, TimelineLine
 from referral.referrals import service
 from referral.referrals.router import public
 from referral.referrals.schemas import ReferralPublic, ReReferIn
@@ -63,20 +64,65 @@ async def read(child_id: uuid.UUID, request: Request, session: SessionDep, princ
     needs = (await session.exec(select(Need).where(Need.case_id == chosen.id).order_by(col(Need.category)))).all()
     referrals = (await session.exec(select(Referral).where(Referral.case_id == chosen.id)
                                     .order_by(col(Referral.offered_at), col(Referral.id)))).all()
-    gaps = {gap.need_id: gap for gap in (await session.exec(select(Gap).where(Gap.case_id == chosen.id))).all()}
+    gaps = (await session.exec(select(Gap).where(Gap.case_id == chosen.id).order_by(col(Gap.recorded_at)))).all()
     timeline = (await session.exec(select(TimelineEntry).where(TimelineEntry.case_id == chosen.id)
                                    .order_by(col(TimelineEntry.id)))).all()
     return CaseView(
         case_id=chosen.id, **chosen.model_dump(exclude={"id", "flag_event_id", "flag_id", "consent_id",
                                                         "regency_code"}),
-        needs=[NeedView(id=need.id, category=need.category, status=need.status,
-                        gap=GapPublic(**gaps[need.id].model_dump()) if need.id in gaps else None,
-                        referrals=[public(r, chosen) for r in referrals if r.need_id == need.id])
-               for need in needs],
+        needs=[need_view(need, chosen, gaps, referrals) for need in needs],
         timeline=[TimelineLine(**line.model_dump()) for line in timeline],
         earlier_cases=[EarlierCase(case_id=c.id, flagged_at=c.flagged_at, status=c.status)
                        for c in cases if c.id != chosen.id],
     )
+
+
+def need_view(need: Need, case: Case, gaps, referrals) -> NeedView:
+    own = [GapPublic(**gap.model_dump()) for gap in gaps if gap.need_id == need.id]
+    return NeedView(id=need.id, category=need.category, status=need.status, preferences=need.preferences,
+                    added_at=need.added_at, withdrawn_reason=need.withdrawn_reason,
+                    gap=own[-1] if own else None, gaps=own,
+                    referrals=[public(r, case) for r in referrals if r.need_id == need.id])
+
+
+@router.post("/{child_id}/needs", dependencies=[needs("referral:write")], status_code=status.HTTP_201_CREATED,
+             response_model=NeedView,
+             summary="Add a need to the child's open case after the flag (e.g. an apprenticeship after the course): "
+                     "it is offered like the flag's own needs")
+async def add_need(child_id: uuid.UUID, data: NeedAdd, request: Request, response: Response, session: SessionDep,
+                   principal: PrincipalDep, clock: ClockDep, idempotency_key: IdempotencyKey = None) -> NeedView:
+    async def replay(earlier: uuid.UUID) -> Need:
+        return await session.get(Need, earlier)
+
+    need = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key, route=f"POST /api/v1/cases/{child_id}/needs",
+        body=data, now=clock.now(), replay=replay,
+        create=lambda new: cases.add_need(session, child_id=child_id, data=data, principal=principal,
+                                          settings=request.app.state.settings, now=clock.now(), need_id=new))
+    await audit.record(session, principal=principal, request=request, child_ids=[child_id], at=clock.now(),
+                       object_id=need.id)
+    response.headers["Location"] = f"/api/v1/cases/{child_id}"
+    return await _view_of(session, need)
+
+
+@router.post("/{child_id}/needs/{need_id}/withdraw", dependencies=[needs("referral:write")], response_model=NeedView,
+             summary="Withdraw a need with a reason (the child no longer needs it, declined it, was served "
+                     "elsewhere): its live referrals are cancelled")
+async def withdraw_need(child_id: uuid.UUID, need_id: uuid.UUID, data: NeedWithdrawal, request: Request,
+                        session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> NeedView:
+    need = await cases.withdraw_need(session, child_id=child_id, need_id=need_id, data=data, principal=principal,
+                                     now=clock.now())
+    await audit.record(session, principal=principal, request=request, child_ids=[child_id], at=clock.now(),
+                       object_id=need.id)
+    return await _view_of(session, need)
+
+
+async def _view_of(session, need: Need) -> NeedView:
+    case = await session.get(Case, need.case_id)
+    gaps = (await session.exec(select(Gap).where(Gap.need_id == need.id).order_by(col(Gap.recorded_at)))).all()
+    referrals = (await session.exec(select(Referral).where(Referral.need_id == need.id)
+                                    .order_by(col(Referral.offered_at), col(Referral.id)))).all()
+    return need_view(need, case, gaps, referrals)
 
 
 @router.post("/{child_id}/needs/{need_id}/referrals", dependencies=[needs("referral:write")],

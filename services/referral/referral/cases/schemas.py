@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from referral.referrals.schemas import ReferralPublic
+from referral.referrals.lifecycle import NeedWithdrawReason
+from referral.referrals.schemas import ReferralPublic, _WithOther
+from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences
 
 
 class GapPublic(BaseModel):
@@ -18,7 +20,8 @@ class GapPublic(BaseModel):
     village_code: str
     category: str
     reason: str = Field(description="no_candidates: nobody could take it; exhausted: every candidate said no or "
-                                    "did not answer")
+                                    "did not answer; preference_unmet: nobody offers what the child asked for, so "
+                                    "others were offered")
     backbone_organization_id: uuid.UUID | None = Field(description="who holds it now; none: the kabupaten has no "
                                                                    "backbone organisation")
     recorded_at: datetime
@@ -27,9 +30,49 @@ class GapPublic(BaseModel):
 class NeedView(BaseModel):
     id: uuid.UUID
     category: str
-    status: str = Field(description="matching, accepted, in_service, completed or unmet (waits for the district)")
-    gap: GapPublic | None
+    status: str = Field(description="matching, accepted, in_service, completed, unmet (waits for the district) or "
+                                    "withdrawn (the district took it back)")
+    preferences: NeedPreferences | None = Field(default=None, description="what the child asked for within the need")
+    added_at: datetime | None = Field(default=None, description="when the district added it to the open case; "
+                                                                "none: the flag asked for it")
+    withdrawn_reason: NeedWithdrawReason | None = None
+    gap: GapPublic | None = Field(description="why no provider took it (the latest gap)")
+    gaps: list[GapPublic] = Field(default_factory=list, description="every gap of the need: for want of providers, "
+                                                                    "and a preference nobody met")
     referrals: list[ReferralPublic]
+
+
+def _check_preferences(category: str, preferences: NeedPreferences | None) -> None:
+    if preferences is not None and preferences.course_type is not None and category != COURSE_CATEGORY:
+        raise ValueError(f"a course type is a preference of {COURSE_CATEGORY} only")
+
+
+class NeedAdd(BaseModel):
+    """A need added to the child's open case after the flag (an apprenticeship after the course)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(description="service catalogue code")
+    preferences: NeedPreferences | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, code: str) -> str:
+        if code not in SERVICE_CODES:
+            raise ValueError(f"{code!r} is not a service catalogue code")
+        return code
+
+    @model_validator(mode="after")
+    def _fits(self):
+        _check_preferences(self.category, self.preferences)
+        return self
+
+
+class NeedWithdrawal(_WithOther):
+    reason: NeedWithdrawReason
+
+    def _code(self) -> str:
+        return self.reason.value
 
 
 class TimelineLine(BaseModel):
@@ -57,7 +100,8 @@ class CaseView(BaseModel):
     age: int = Field(description="age when flagged")
     sex: str
     classification: str
-    status: str = Field(description="open, settled (no need waits any more) or refused")
+    status: str = Field(description="open, settled (no need waits any more), refused, or closed (the district "
+                                    "closed the child's case)")
     refused_reason: str | None
     flagged_at: datetime
     settled_at: datetime | None

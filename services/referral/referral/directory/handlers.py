@@ -34,11 +34,12 @@ WHERE replica_mous.changed_at <= EXCLUDED.changed_at
 """)
 _OFFERING = text("""
 INSERT INTO replica_offerings (id, organization_id, regency_code, category, service_area, min_age, max_age, sexes,
-                               capacity, course_type, removed, version)
-VALUES (:id, :org, :regency, :category, :area, :min_age, :max_age, :sexes, :capacity, :course, :removed, :version)
+                               capacity, course_type, languages, removed, version)
+VALUES (:id, :org, :regency, :category, :area, :min_age, :max_age, :sexes, :capacity, :course, :languages, :removed,
+        :version)
 ON CONFLICT (id) DO UPDATE SET category = EXCLUDED.category, service_area = EXCLUDED.service_area,
     min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age, sexes = EXCLUDED.sexes, capacity = EXCLUDED.capacity,
-    course_type = EXCLUDED.course_type, removed = EXCLUDED.removed, version = EXCLUDED.version
+    course_type = EXCLUDED.course_type, languages = EXCLUDED.languages, removed = EXCLUDED.removed, version = EXCLUDED.version
 WHERE replica_offerings.version < EXCLUDED.version
 """)
 
@@ -67,7 +68,7 @@ async def on_offering(session: AsyncSession, envelope: Envelope) -> None:
                                     "regency": event.regency_code, "category": event.category,
                                     "area": event.service_area, "min_age": event.min_age, "max_age": event.max_age,
                                     "sexes": event.sexes, "capacity": event.capacity, "course": event.course_type,
-                                    "removed": event.removed, "version": event.version})
+                                    "languages": event.languages, "removed": event.removed, "version": event.version})
 
 
 HANDLERS = {OrganizationUpserted.event_type: on_organization, MouChanged.event_type: on_mou,

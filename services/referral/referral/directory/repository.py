@@ -17,7 +17,7 @@ from sprpa_contracts.eligibility import MouStatus, MouTerms, OfferingTerms, stat
 
 _COLUMNS = """
 SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.min_age, o.max_age, o.sexes,
-       o.capacity,
+       o.capacity, o.course_type, o.languages,
        (SELECT count(*) FROM referrals r WHERE r.offering_id = o.id AND r.status IN ('accepted', 'in_service'))
            AS held,
        s.responded, s.accepted, s.expired, s.response_seconds
@@ -87,6 +87,7 @@ async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
             mous=tuple(mous.get(row.organization_id, ())),
             response_hours=row.response_seconds / row.responded / 3600 if row.responded else None,
             acceptance_rate=row.accepted / (row.responded + row.expired) if row.responded or row.expired else None,
+            course_type=row.course_type, languages=frozenset(row.languages),
         )
         for row in rows
     ]

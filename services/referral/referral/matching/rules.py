@@ -4,6 +4,10 @@ Eligibility is the shared contract (`sprpa_contracts.eligibility`): an MOU activ
 the child's kabupaten and the category, age, sex, service area, free capacity. The eligible
 are ranked by how close their service area is to the child (desa, then kecamatan, then the
 whole kabupaten), then by lower load, then by faster past responses (mean hours to answer) and higher acceptance.
+
+What the child asked for within a need (a course, a provider, a language) is a filter first and
+a rank second: when some eligible offering fits every preference, only those are offered; when
+none does, the others are, those fitting more preferences first, and the preference is unmet.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.eligibility import ChildNeed, MouTerms, OfferingTerms, exclusion_reasons
 
 AREA_DESA, AREA_KECAMATAN, AREA_KABUPATEN = "desa", "kecamatan", "kabupaten"
@@ -27,6 +32,8 @@ class Candidate:
     mous: tuple[MouTerms, ...]
     response_hours: float | None = None
     acceptance_rate: float | None = None
+    course_type: str | None = None
+    languages: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -67,3 +74,30 @@ def match(need: ChildNeed, candidates: list[Candidate], day: date) -> tuple[list
         else:
             eligible.append(Match(candidate, area_of(candidate.terms, need.village_code)))
     return sorted(eligible, key=_rank_key), excluded
+
+
+def _fitting(candidate: Candidate, preferences: NeedPreferences) -> int:
+    """How many of the stated preferences the offering meets."""
+    return sum((
+        preferences.course_type is not None and candidate.course_type == preferences.course_type,
+        preferences.organization_id is not None and candidate.organization_id == preferences.organization_id,
+        preferences.language is not None and preferences.language in candidate.languages,
+    ))
+
+
+def _stated(preferences: NeedPreferences) -> int:
+    return sum(value is not None for value in (preferences.course_type, preferences.organization_id,
+                                               preferences.language))
+
+
+def honour(eligible: list[Match], preferences: NeedPreferences | None) -> tuple[list[Match], bool]:
+    """(the matches to offer, best first; whether they meet the child's preferences).
+
+    `eligible` is ranked already (and holds only those not yet tried); the order among equals stays."""
+    if preferences is None or preferences.is_empty():
+        return eligible, True
+    wanted = _stated(preferences)
+    fitting = [m for m in eligible if _fitting(m.candidate, preferences) == wanted]
+    if fitting:
+        return fitting, True
+    return sorted(eligible, key=lambda m: -_fitting(m.candidate, preferences)), False

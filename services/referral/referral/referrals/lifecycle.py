@@ -45,12 +45,29 @@ class Outcome(StrEnum):
 
 class CancelReason(StrEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_EXPIRED = "consent_expired"  # set by the engine: the consent's last day passed
     CHILD_MOVED_AWAY = "child_moved_away"
     NEED_NO_LONGER_APPLIES = "need_no_longer_applies"
     WRONG_PROVIDER = "wrong_provider"
     CHILD_DATA_ERASED = "child_data_erased"  # set by the engine when the registry erases the child, never by hand
     CASE_CLOSED = "case_closed"  # set by the engine: the district closed the child's case
     CHILD_MERGED = "child_merged"  # set by the engine: the record was a duplicate of a child with an open case
+    NEED_WITHDRAWN = "need_withdrawn"  # set by the engine: the district withdrew the need (its reason is the need's)
+    OTHER = "other"
+
+
+# Cancel reasons only the engine sets (a person cancelling says why in their own words).
+ENGINE_ONLY = frozenset({CancelReason.CHILD_DATA_ERASED, CancelReason.NEED_WITHDRAWN, CancelReason.CONSENT_EXPIRED})
+
+
+class NeedWithdrawReason(StrEnum):
+    """Why the district takes a need back."""
+
+    NO_LONGER_NEEDED = "no_longer_needed"
+    CHILD_DECLINED = "child_declined"
+    FAMILY_DECLINED = "family_declined"
+    SERVED_ELSEWHERE = "served_elsewhere"
+    WRONG_NEED = "wrong_need"
     OTHER = "other"
 
 

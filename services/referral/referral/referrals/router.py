@@ -13,12 +13,13 @@ from referral import access
 from referral.cases.models import Case, Referral
 from referral.referrals import service
 from referral.referrals.lifecycle import LIVE, Status
-from referral.referrals.schemas import CancelIn, CompleteIn, DeclineIn, ReferralPage, ReferralPublic
+from referral.referrals.schemas import CancelIn, CompleteIn, DatedIn, DeclineIn, ReferralPage, ReferralPublic
 from sprpa_shared import audit
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+NOT_DATED = DatedIn()  # no body: it happened today
 
 
 def public(referral: Referral, case: Case | None = None) -> ReferralPublic:
@@ -72,9 +73,9 @@ async def read(referral_id: uuid.UUID, request: Request, session: SessionDep, pr
 @router.post("/{referral_id}/accept", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Take the offer: the first acceptance wins, the need's other offers are withdrawn (409 after)")
 async def accept(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                 clock: ClockDep) -> ReferralPublic:
+                 clock: ClockDep, data: DatedIn = NOT_DATED) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.accept(session, referral=referral, principal=principal, now=clock.now()))
+    return public(await service.accept(session, referral=referral, principal=principal, now=clock.now(), on=data.on))
 
 
 @router.post("/{referral_id}/decline", dependencies=[needs("referral:write")], response_model=ReferralPublic,
@@ -89,9 +90,9 @@ async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, ses
 @router.post("/{referral_id}/start", dependencies=[needs("referral:write")],
              response_model=ReferralPublic, summary="The service has started")
 async def start(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                clock: ClockDep) -> ReferralPublic:
+                clock: ClockDep, data: DatedIn = NOT_DATED) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.start(session, referral=referral, principal=principal, now=clock.now()))
+    return public(await service.start(session, referral=referral, principal=principal, now=clock.now(), on=data.on))
 
 
 @router.post("/{referral_id}/complete", dependencies=[needs("referral:write")], response_model=ReferralPublic,
@@ -100,7 +101,7 @@ async def complete(referral_id: uuid.UUID, data: CompleteIn, session: SessionDep
                    clock: ClockDep) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
     return public(await service.complete(session, referral=referral, principal=principal, outcome=data.outcome,
-                                         text_=data.text, now=clock.now()))
+                                         text_=data.text, now=clock.now(), on=data.on))
 
 
 @router.post("/{referral_id}/cancel", dependencies=[needs("referral:write")], response_model=ReferralPublic,

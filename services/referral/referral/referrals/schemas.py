@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status
+from referral.referrals.lifecycle import ENGINE_ONLY, CancelReason, DeclineReason, Outcome, Status
 from sprpa_shared.text import FreeText
 
 
@@ -26,6 +26,16 @@ class _WithOther(BaseModel):
         return self
 
 
+_ON = Field(default=None, description="the day it happened, when entered later (paper first, typed later): not in "
+                                      "the future, not before the offer; reports count it on that day. Default: today")
+
+
+class DatedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = _ON
+
+
 class DeclineIn(_WithOther):
     reason: DeclineReason
 
@@ -35,6 +45,7 @@ class DeclineIn(_WithOther):
 
 class CompleteIn(_WithOther):
     outcome: Outcome
+    on: date | None = _ON
 
     def _code(self) -> str:
         return self.outcome.value
@@ -46,8 +57,8 @@ class CancelIn(_WithOther):
     @field_validator("reason")
     @classmethod
     def _not_the_engines_own(cls, reason: CancelReason) -> CancelReason:
-        if reason is CancelReason.CHILD_DATA_ERASED:
-            raise ValueError("child_data_erased is set by the engine when the registry erases a child")
+        if reason in ENGINE_ONLY:
+            raise ValueError(f"{reason.value} is set by the engine itself, never by hand")
         return reason
 
     def _code(self) -> str:
@@ -76,9 +87,12 @@ class ReferralPublic(BaseModel):
     status: Status
     offered_at: datetime
     deadline: datetime | None = Field(description="answer by then or the offer expires (open offers only)")
-    answered_at: datetime | None
-    started_at: datetime | None
-    ended_at: datetime | None
+    answered_at: datetime | None = Field(description="when the answer was entered")
+    started_at: datetime | None = Field(description="when the start was entered")
+    ended_at: datetime | None = Field(description="when the end was entered")
+    accepted_on: date | None = Field(default=None, description="the day it was accepted, as the provider gave it")
+    started_on: date | None = Field(default=None, description="the day the service started")
+    ended_on: date | None = Field(default=None, description="the day it ended (the service was delivered)")
     reason: str | None = Field(description="decline or cancel reason code")
     reason_text: str | None
     outcome: Outcome | None

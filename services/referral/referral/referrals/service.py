@@ -7,7 +7,7 @@ under that lock, checks the move, changes it, moves the need on and records the 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,7 +21,7 @@ from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, S
 from referral.settings import ReferralSettings
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.errors import Conflict, NotFound
+from sprpa_shared.errors import Conflict, NotFound, ValidationFailed
 
 MOU_LAPSED = "mou_lapsed"  # the withdrawal's reason: the organisation's MOU expired or was terminated
 _STATS = text("""
@@ -55,7 +55,19 @@ async def _record(session: AsyncSession, referral: Referral, now: datetime, *, a
         "expired": int(expired), "seconds": seconds})
 
 
-async def accept(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime) -> Referral:
+def _day(on: date | None, *, now: datetime, after: date, after_what: str) -> date | None:
+    """The day the provider says it happened: not in the future, not before what it follows."""
+    if on is None:
+        return None
+    if on > now.date():
+        raise ValidationFailed("the day cannot be in the future", field="on")
+    if on < after:
+        raise ValidationFailed(f"the day cannot come before {after_what} ({after.isoformat()})", field="on")
+    return on
+
+
+async def accept(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime,
+                 on: date | None = None) -> Referral:
     access.require_provider_of(principal, referral)
     need, referral, case = await _locked(session, referral)
     if referral.status == Status.WITHDRAWN and need.status in (engine.NeedStatus.ACCEPTED,
@@ -72,9 +84,10 @@ async def accept(session: AsyncSession, *, referral: Referral, principal: Princi
         if free is not None and free <= 0:
             raise Conflict("the service has no free place; decline with reason no_capacity, or raise its capacity "
                            "in the directory first", current_status=referral.status)
+    on = _day(on, now=now, after=referral.offered_at.date(), after_what="the offer")
     step = engine.Step(session=session, case=case, actor=principal, now=now)
     await _record(session, referral, now, accepted=True)
-    engine.move(referral, Status.ACCEPTED, now)
+    engine.move(referral, Status.ACCEPTED, now, on=on)
     session.add(referral)
     step.referral_changed(referral)
     engine.set_status(step, need, engine.NeedStatus.ACCEPTED)
@@ -99,12 +112,14 @@ async def decline(session: AsyncSession, *, referral: Referral, principal: Princ
     return referral
 
 
-async def start(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime) -> Referral:
+async def start(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime,
+                on: date | None = None) -> Referral:
     access.require_provider_of(principal, referral)
     need, referral, case = await _locked(session, referral)
     require_move(referral.status, Status.IN_SERVICE)
+    on = _day(on, now=now, after=referral.accepted_on or referral.offered_at.date(), after_what="the acceptance")
     step = engine.Step(session=session, case=case, actor=principal, now=now)
-    engine.move(referral, Status.IN_SERVICE, now)
+    engine.move(referral, Status.IN_SERVICE, now, on=on)
     session.add(referral)
     step.referral_changed(referral)
     engine.set_status(step, need, engine.NeedStatus.IN_SERVICE)
@@ -113,12 +128,14 @@ async def start(session: AsyncSession, *, referral: Referral, principal: Princip
 
 
 async def complete(session: AsyncSession, *, referral: Referral, principal: Principal, outcome: Outcome,
-                   text_: str | None, now: datetime) -> Referral:
+                   text_: str | None, now: datetime, on: date | None = None) -> Referral:
     access.require_provider_of(principal, referral)
     need, referral, case = await _locked(session, referral)
     require_move(referral.status, Status.COMPLETED, outcome=outcome)
+    on = _day(on, now=now, after=referral.started_on or referral.accepted_on or referral.offered_at.date(),
+              after_what="the start" if referral.started_on else "the acceptance")
     step = engine.Step(session=session, case=case, actor=principal, now=now)
-    engine.move(referral, Status.COMPLETED, now)
+    engine.move(referral, Status.COMPLETED, now, on=on)
     referral.outcome, referral.reason_text = outcome.value, text_
     session.add(referral)
     step.referral_changed(referral, reason=outcome.value, note=text_)

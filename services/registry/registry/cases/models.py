@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import ARRAY, Column, Date, DateTime, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from sprpa_shared.protect import Protected
@@ -40,6 +41,8 @@ class Consent(SQLModel, table=True):
     recorded_by: str
     withdrawn_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     withdrawn_by: str | None = None
+    valid_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # none: until withdrawn
+    expired_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 class Flag(SQLModel, table=True):
@@ -50,6 +53,8 @@ class Flag(SQLModel, table=True):
     consent_id: uuid.UUID
     root_causes: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     needs: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    dropped_needs: list[dict] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    preferences: dict[str, dict] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     flagged_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     flagged_by: str
     approval: str = "not_needed"  # pending, approved: a flag without guardian consent needs a second person

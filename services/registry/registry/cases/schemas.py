@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from registry.cases.needs import RootCause
 from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
-from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences
 from sprpa_shared.text import FreeText, PlainText
 
 
@@ -37,15 +37,33 @@ class ConsentIn(BaseModel):
     relation: Literal["mother", "father", "grandparent", "sibling", "relative", "legal_guardian"] | None = None
     legal_reason: FreeText | None = Field(default=None, max_length=1000, description="required for basis legal_basis")
     given_on: date
+    valid_until: date | None = Field(default=None, description="the last day the consent holds (e.g. a school "
+                                     "year); none: until withdrawn. After it, live referrals are cancelled")
     document_ref: PlainText | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _basis_complete(self) -> ConsentIn:
         if self.basis == "guardian" and not (self.given_by and self.relation):
             raise ValueError("guardian consent needs given_by and relation")
+        if self.valid_until is not None and self.valid_until < self.given_on:
+            raise ValueError("valid_until comes before given_on")
         if self.basis == "legal_basis" and len(self.legal_reason or "") < 10:
             raise ValueError("a legal basis needs legal_reason (at least 10 characters)")
         return self
+
+
+class DropReason(StrEnum):
+    NOT_NEEDED = "not_needed"  # the cause is true, the service is not what this child needs
+    ALREADY_RECEIVED = "already_received"  # e.g. already enrolled in PKH, already has a birth certificate
+    FAMILY_DECLINED = "family_declined"
+    NOT_SUITABLE_FOR_AGE = "not_suitable_for_age"
+
+
+class DroppedNeed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    need: str = Field(description="a need the root causes derive (see GET .../flag/preview)")
+    reason: DropReason
 
 
 class FlagCreate(BaseModel):
@@ -55,7 +73,22 @@ class FlagCreate(BaseModel):
 
     root_causes: list[RootCause] = Field(default_factory=list, max_length=len(RootCause))
     extra_needs: list[str] = Field(default_factory=list, max_length=len(SERVICE_CODES))
+    dropped_needs: list[DroppedNeed] = Field(default_factory=list, max_length=len(SERVICE_CODES),
+                                             description="derived needs the child does not need, each with a reason")
+    preferences: dict[str, NeedPreferences] = Field(
+        default_factory=dict, max_length=len(SERVICE_CODES),
+        description="by need code: the course, provider or language the child asked for (matching honours it first)")
     consent: ConsentIn
+
+    @field_validator("preferences")
+    @classmethod
+    def _preferences_of_needs(cls, preferences: dict[str, NeedPreferences]) -> dict[str, NeedPreferences]:
+        for need, wanted in preferences.items():
+            if need not in SERVICE_CODES:
+                raise ValueError(f"{need!r} is not a service catalogue code")
+            if wanted.course_type is not None and need != COURSE_CATEGORY:
+                raise ValueError(f"a course type is a preference of {COURSE_CATEGORY} only")
+        return preferences
 
     @field_validator("extra_needs")
     @classmethod
@@ -116,6 +149,8 @@ class FlagPublic(BaseModel):
     child_id: uuid.UUID
     root_causes: list[str]
     needs: list[str]
+    dropped_needs: list[DroppedNeed] = Field(default_factory=list)
+    preferences: dict[str, NeedPreferences] = Field(default_factory=dict)
     consent_id: uuid.UUID
     flagged_at: datetime
     status: str

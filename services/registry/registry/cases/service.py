@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,8 +18,14 @@ from registry.children.service import age_on, announce_update, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
+from sprpa_shared.db import transaction
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
+from sprpa_shared.jobs import periodic
+from sprpa_shared.observability import get_logger
+
+log = get_logger(__name__)
+SYSTEM = Principal(subject="service:registry", role=Role.INTEGRATION)
 
 CONSENT_SCOPE = ["share_with_mou_providers"]
 
@@ -59,6 +65,8 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         raise Conflict("a flag of this child already awaits a second person's approval: approve that one first")
     if data.consent.given_on > now.date():
         raise ValidationFailed("consent cannot be dated in the future", field="consent.given_on")
+    if data.consent.valid_until is not None and data.consent.valid_until < now.date():
+        raise ValidationFailed("this consent has already ended: record the consent in force", field="consent.valid_until")
     age = age_on(child.birth_date, now.date())
     if age >= 18:
         raise Conflict("the person is 18 or older: no longer a child for remediation")
@@ -70,13 +78,16 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         recorded_at=now,
         recorded_by=principal.subject,
     )
-    needs = derive_needs(list(data.root_causes), age=age, extra=data.extra_needs)
+    needs = _chosen_needs(data, age)
     record = Flag(
         id=new_id(),
         child_id=child.id,
         consent_id=consent.id,
         root_causes=[cause.value for cause in data.root_causes],
         needs=needs,
+        dropped_needs=[dropped.model_dump(mode="json") for dropped in data.dropped_needs],
+        preferences={need: wanted.model_dump(mode="json", exclude_none=True)
+                     for need, wanted in data.preferences.items() if not wanted.is_empty()},
         flagged_at=now,
         flagged_by=principal.subject,
     )
@@ -88,6 +99,23 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         return record
     await _activate(session, child=child, record=record, consent=consent, principal=principal, now=now, age=age)
     return record
+
+
+def _chosen_needs(data: FlagCreate, age: int) -> list[str]:
+    """The derived needs (the same mapping as the preview) and the extra ones, less those the operator
+    dropped; every dropped need and every preference must name a need of this flag."""
+    derived = derive_needs(list(data.root_causes), age=age, extra=data.extra_needs)
+    dropped = {entry.need for entry in data.dropped_needs}
+    if stray := sorted(dropped - set(derived)):
+        raise ValidationFailed(f"not among the needs this flag would request: {', '.join(stray)} (see the preview)",
+                               field="dropped_needs")
+    needs = [need for need in derived if need not in dropped]
+    if not needs:
+        raise ValidationFailed("every need was dropped: a flag asks for at least one service", field="dropped_needs")
+    if stray := sorted(set(data.preferences) - set(needs)):
+        raise ValidationFailed(f"preferences for needs this flag does not request: {', '.join(stray)}",
+                               field="preferences")
+    return needs
 
 
 async def approve(session: AsyncSession, *, child: Child, principal: Principal, now: datetime) -> Flag:
@@ -122,7 +150,8 @@ async def _activate(session: AsyncSession, *, child: Child, record: Flag, consen
     child.flagged_as = child.classification["result"]
     await history.move(
         session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
-        reason=f"{reason}flagged with needs {', '.join(record.needs)}",
+        reason=f"{reason}flagged with needs {', '.join(record.needs)}" + "".join(
+            f"; dropped {entry['need']} ({entry['reason']})" for entry in record.dropped_needs),
         then=(CaseFlagged(
             child_id=child.id,
             flag_id=record.id,
@@ -133,6 +162,7 @@ async def _activate(session: AsyncSession, *, child: Child, record: Flag, consen
             sex=child.sex,
             classification=child.classification["result"],
             needs=record.needs,
+            preferences=record.preferences,
         ),),
     )
 
@@ -178,7 +208,7 @@ async def withdraw_consent(session: AsyncSession, *, child: Child, data: Consent
         raise ValidationFailed("a withdrawal cannot be dated in the future", field="withdrawn_on")
     consent = (await session.exec(select(Consent).where(Consent.child_id == child.id)
                                   .order_by(col(Consent.recorded_at).desc()).with_for_update())).first()
-    if consent is None or consent.withdrawn_on is not None:
+    if consent is None or consent.withdrawn_on is not None or consent.expired_at is not None:
         raise Conflict("the child has no consent in force to withdraw")
     if data.withdrawn_on < consent.given_on:
         raise ValidationFailed("a withdrawal cannot come before the consent was given", field="withdrawn_on")
@@ -189,3 +219,39 @@ async def withdraw_consent(session: AsyncSession, *, child: Child, data: Consent
     await emit(session, ConsentWithdrawn(child_id=child.id, village_code=child.village_code, consent_id=consent.id,
                                          on=data.withdrawn_on), at=now)
     return consent
+
+
+async def expire_consents(sessions, *, now: datetime, batch: int = 500) -> int:
+    """Every consent whose last day has passed ends: announced once (the engine cancels what is live
+    and refuses the case, as on a withdrawal), in the child's history. Rows claimed with SKIP LOCKED
+    so replicas share the work; one transaction per batch. Returns how many ended."""
+    total = 0
+    while True:
+        async with transaction(sessions) as session:
+            due = (await session.exec(
+                select(Consent).where(col(Consent.valid_until) < now.date(), col(Consent.expired_at).is_(None),
+                                      col(Consent.withdrawn_on).is_(None))
+                .order_by(col(Consent.valid_until)).limit(batch).with_for_update(skip_locked=True))).all()
+            for consent in due:
+                consent.expired_at = now
+                session.add(consent)
+                child = await session.get(Child, consent.child_id)
+                if child is None or child.erased_at is not None:
+                    continue
+                await history.record(session, child=child, principal=SYSTEM, now=now, from_status=child.status,
+                                     reason="consent expired")
+                await emit(session, ConsentWithdrawn(
+                    child_id=child.id, village_code=child.village_code, consent_id=consent.id,
+                    on=consent.valid_until + timedelta(days=1), reason="expired"), at=now)
+        total += len(due)
+        if len(due) < batch:
+            return total
+
+
+async def _consent_pass(app) -> None:
+    ended = await expire_consents(app.state.sessions, now=app.state.clock.now())
+    if ended:
+        log.info("consents ended on their last day", count=ended)
+
+
+consent_sweeper = periodic(_consent_pass, every="retention_sweep_seconds", what="consent expiry sweep")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -77,8 +78,12 @@ ON CONFLICT (referral_id) DO UPDATE SET
     reason = COALESCE(EXCLUDED.reason, rm_referrals.reason),
     offered_at = COALESCE(rm_referrals.offered_at, EXCLUDED.offered_at),
     accepted_at = COALESCE(rm_referrals.accepted_at, EXCLUDED.accepted_at),
-    started_at = COALESCE(rm_referrals.started_at, EXCLUDED.started_at),
-    ended_at = COALESCE(rm_referrals.ended_at, EXCLUDED.ended_at),
+    started_at = COALESCE(rm_referrals.started_at,
+                          CASE WHEN EXCLUDED.started_at IS NOT NULL
+                                   THEN GREATEST(EXCLUDED.started_at, rm_referrals.offered_at) END),
+    ended_at = COALESCE(rm_referrals.ended_at,
+                        CASE WHEN EXCLUDED.ended_at IS NOT NULL
+                                 THEN GREATEST(EXCLUDED.ended_at, rm_referrals.offered_at) END),
     changed_at = GREATEST(rm_referrals.changed_at, EXCLUDED.changed_at)
 """)
 _GAP = text("""
@@ -172,14 +177,24 @@ _REFERRAL_FIELDS = {"referral_id", "case_id", "need_id", "child_id", "village_co
                     "service_id", "backbone", "status", "outcome", "reason"}
 
 
+def _happened(e: ev.ReferralStatusChanged, envelope: Envelope) -> str:
+    """When a start or an end counts: the event's time, or, for one the provider dated earlier (paper
+    first, typed later), noon UTC of that day (the same day in WIB, WITA and WIT), never before the
+    offer (the upsert keeps that). An acceptance counts when it was given in the system: the
+    response time is the system's."""
+    if e.on >= envelope.time.date():
+        return envelope.time.isoformat()
+    return datetime.combine(e.on, time(12), tzinfo=UTC).isoformat()
+
+
 def _referral_row(envelope: Envelope) -> dict:
     e = ev.ReferralStatusChanged.model_validate(envelope.data)
-    at = envelope.time.isoformat()
+    at, happened = envelope.time.isoformat(), _happened(e, envelope)
     return {**e.model_dump(mode="json", include=_REFERRAL_FIELDS), "at": at,
             "offered_at": at if e.status == "offered" else None,
-            "accepted_at": at if e.status == "accepted" else None,
-            "started_at": at if e.status == "in_service" else None,
-            "ended_at": at if e.status in ENDED else None}
+            "accepted_at": at if e.status == "accepted" else None,  # the answer in the system: response times
+            "started_at": happened if e.status == "in_service" else None,
+            "ended_at": happened if e.status in ENDED else None}
 
 
 async def referrals_changed(session: AsyncSession, envelopes: list[Envelope]) -> None:
