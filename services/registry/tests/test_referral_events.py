@@ -160,3 +160,29 @@ async def test_a_referral_announced_again_for_the_surviving_child_moves_the_prov
     await wait_until(lambda: _provider_sees(api, f"/api/v1/children/{survivor['id']}", as_("provider")),
                      what="the provider's access moved to the survivor")
     assert (await api.get(f"/api/v1/children/{flagged['id']}", headers=as_("provider"))).status_code == 404
+
+
+async def test_an_at_risk_child_kept_in_school_by_school_support_is_prevented(api, as_, register, publish):
+    """Issue 20, point 6: no `prevention.*` service is needed; school support delivered to an at-risk
+    child who is in school and does only light work a child may do counts as prevented."""
+    child = await register(work=None, school_status="in_school", mapping_categories=["at_risk"], nik=None)
+    assessed = await api.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json={
+        "work": None, "school_status": "in_school", "living_arrangement": "with_family",
+        "root_causes": ["poverty", "at_risk_of_work"]})
+    assert assessed.status_code == 201 and assessed.json()["classification"]["result"] == "at_risk"
+    flag = await api.post(f"/api/v1/children/{child['id']}/flag", headers=as_("operator"), json={
+        "root_causes": [], "extra_needs": ["education.school_support"], "consent": GUARDIAN})
+    assert flag.status_code == 201, flag.text
+    referral = uuid.uuid4()
+    await publish(child, "in_service", referral=referral, need="education.school_support", on=date(2026, 11, 20))
+    await publish(child, "completed", referral=referral, need="education.school_support",
+                  outcome="service_delivered", on=date(2026, 11, 22), all_needs_settled=True)
+    await wait_until(lambda: _due_is(api, as_, child, "2026-11-22"), what="the delivery reached the registry")
+
+    visit = await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+        "visited_on": "2026-11-23", "working": True, "attendance": "school", "attending_since": "2026-07-15",
+        "work": {"sector": "domestic", "hours_per_day": 1, "hours_per_week": 6, "parental_consent": True}})
+    assert visit.status_code == 201, visit.text
+    assert visit.json()["classification"]["result"] == "permitted_light_work"
+    assert visit.json()["outcome"] == "prevented"
+    assert (await status_of(api, as_, child))["status"] == "prevented"

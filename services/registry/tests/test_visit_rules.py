@@ -35,7 +35,8 @@ def test_routine_monitoring_every_3_months_before_remediation():
 
 def visit(**overrides) -> FollowUp:
     base = dict(status="in_remediation", classification="not_at_risk", flagged_as="worst_form",
-                attending_since=date(2026, 8, 1), visited_on=date(2026, 11, 1), prevention_service_received=False)
+                attending_since=date(2026, 8, 1), visited_on=date(2026, 11, 1), attending=True,
+                service_delivered=False)
     return FollowUp(**{**base, **overrides})
 
 
@@ -47,10 +48,6 @@ def visit(**overrides) -> FollowUp:
         ({"attending_since": None}, Outcome.NO_CHANGE),
         ({"classification": "child_labour"}, Outcome.NO_CHANGE),
         ({"classification": "permitted_light_work"}, Outcome.WITHDRAWN),  # legal light work, in school
-        ({"flagged_as": "at_risk", "prevention_service_received": True}, Outcome.PREVENTED),
-        ({"flagged_as": "at_risk", "prevention_service_received": False}, Outcome.NO_CHANGE),
-        ({"flagged_as": "at_risk", "prevention_service_received": True, "classification": "permitted_light_work"},
-         Outcome.NO_CHANGE),
         ({"status": "withdrawn", "classification": "worst_form"}, Outcome.RELAPSE),
         ({"status": "closed", "classification": "child_labour"}, Outcome.RELAPSE),
         ({"status": "closed"}, Outcome.NO_CHANGE),
@@ -59,3 +56,30 @@ def visit(**overrides) -> FollowUp:
 )
 def test_what_a_follow_up_visit_proves(overrides, expected):
     assert outcome(visit(**overrides)) is expected
+
+
+AT_RISK = {"flagged_as": "at_risk", "attending_since": None}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        # Issue 20, point 6: any service delivered to an at-risk child (school support, a cash
+        # transfer, parenting support), no work beyond permitted light work, in school or training.
+        ({"service_delivered": True}, Outcome.PREVENTED),
+        ({"service_delivered": True, "classification": "at_risk"}, Outcome.PREVENTED),
+        ({"service_delivered": True, "classification": "permitted_light_work"}, Outcome.PREVENTED),
+        ({"service_delivered": True, "classification": "child_labour"}, Outcome.NO_CHANGE),
+        ({"service_delivered": True, "classification": "worst_form"}, Outcome.NO_CHANGE),
+        ({"service_delivered": True, "attending": False}, Outcome.NO_CHANGE),  # out of school and training
+        ({"service_delivered": False}, Outcome.NO_CHANGE),  # referred, nothing delivered yet
+        ({"service_delivered": True, "status": "referred"}, Outcome.NO_CHANGE),
+        ({"service_delivered": True, "status": "prevented"}, Outcome.NO_CHANGE),
+        ({"service_delivered": True, "status": "prevented", "classification": "child_labour"}, Outcome.RELAPSE),
+        ({"service_delivered": True, "flagged_as": "not_at_risk"}, Outcome.PREVENTED),
+        # a child who was working is withdrawn, not prevented, however much was delivered
+        ({"service_delivered": True, "flagged_as": "child_labour"}, Outcome.NO_CHANGE),
+    ],
+)
+def test_when_an_at_risk_child_counts_as_prevented(overrides, expected):
+    assert outcome(visit(**{**AT_RISK, **overrides})) is expected

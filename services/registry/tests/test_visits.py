@@ -81,10 +81,10 @@ async def test_too_short_attendance_does_not_withdraw(api, as_, register, db):
     assert (await db.fetchval("SELECT status FROM children")) == "in_remediation"
 
 
-async def test_at_risk_child_with_prevention_service_is_prevented(api, as_, register, db):
+async def test_at_risk_child_with_a_service_delivered_is_prevented(api, as_, register, db):
     child = await register(work=None, mapping_categories=["at_risk"], nik=None)
     await db.execute("UPDATE children SET status = 'in_remediation', flagged_as = 'at_risk', "
-                     "prevention_received = true, remediation_started_on = '2026-08-20'")
+                     "service_delivered = true, remediation_started_on = '2026-08-20'")
     response = await visit(api, as_("cadre"), child["id"])
     assert response.json()["outcome"] == "prevented"
 

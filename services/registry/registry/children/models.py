@@ -46,7 +46,7 @@ class Child(SQLModel, table=True):
     status: str
     flagged_as: str | None = None
     remediation_started_on: date | None = Field(default=None, sa_column=Column(Date))
-    prevention_received: bool = False
+    service_delivered: bool = False  # a service of the child's case was delivered
     next_visit_due: date | None = Field(default=None, sa_column=Column(Date))
     merged_into: uuid.UUID | None = None
     erased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

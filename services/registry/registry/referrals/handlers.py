@@ -60,8 +60,8 @@ async def on_referral_changed(session: AsyncSession, envelope: Envelope) -> None
         if child.remediation_started_on is None:
             child.remediation_started_on = event.on
             child.next_visit_due = next_visit_due(last_visit=event.on, remediation_started=event.on)
-    if event.status == "completed" and event.outcome == "service_delivered" and event.need.startswith("prevention."):
-        child.prevention_received = True
+    if event.status == "completed" and event.outcome == "service_delivered":
+        child.service_delivered = True  # any service: what can make an at-risk child prevented
     if event.all_needs_settled and (child.next_visit_due is None or child.next_visit_due > event.on):
         child.next_visit_due = event.on  # every need answered: the follow-up visit is due now
     session.add(child)

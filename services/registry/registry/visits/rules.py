@@ -2,8 +2,10 @@
 
 DOMAIN.md: monitoring continues after remediation starts, at 3, 6 and 12 months. A child is
 counted withdrawn only when a follow-up visit confirms no child labour and attendance at
-school or training for at least 3 months; prevented when an at-risk child received a
-prevention service and is not working at follow-up. A relapse reopens the case.
+school or training for at least 3 months; prevented when an at-risk child received a service
+(any: school support, a cash transfer, parenting support, a prevention activity), and the
+follow-up finds no work beyond permitted light work and the child in school or training. A
+relapse reopens the case.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ class FollowUp:
     flagged_as: str | None  # the classification when the case was flagged
     attending_since: date | None  # continuous school or training attendance since
     visited_on: date
-    prevention_service_received: bool
+    attending: bool  # at school or training at this visit
+    service_delivered: bool  # at least one service of the child's case was delivered
 
 
 def outcome(visit: FollowUp) -> Outcome:
@@ -83,6 +86,7 @@ def outcome(visit: FollowUp) -> Outcome:
             and add_months(visit.attending_since, MIN_ATTENDANCE_MONTHS) <= visit.visited_on
         )
         return Outcome.WITHDRAWN if attending_long_enough else Outcome.NO_CHANGE
-    if visit.prevention_service_received and visit.classification != "permitted_light_work":
+    # At risk when flagged: kept out of work by what was delivered (light work a child may do is no work).
+    if visit.service_delivered and visit.attending:
         return Outcome.PREVENTED
     return Outcome.NO_CHANGE

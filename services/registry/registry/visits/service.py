@@ -26,7 +26,8 @@ _FOLLOWED = ("work", "school_status", "living_arrangement", "classification")  #
 CLOSED_BY_FOLLOW_UP = "12-month follow-up confirmed the outcome: case closed"
 MOVES = {
     Outcome.WITHDRAWN: (CaseStatus.WITHDRAWN, "follow-up visit: no child labour, attending for 3 months or more"),
-    Outcome.PREVENTED: (CaseStatus.PREVENTED, "follow-up visit: prevention service received, not working"),
+    Outcome.PREVENTED: (CaseStatus.PREVENTED, "follow-up visit: service delivered, not working, in school or "
+                                              "training"),
     Outcome.RELAPSE: (CaseStatus.ASSESSED, "relapse found on a follow-up visit: case reopened"),
 }
 
@@ -58,7 +59,8 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
             flagged_as=child.flagged_as,
             attending_since=data.attending_since,
             visited_on=data.visited_on,
-            prevention_service_received=child.prevention_received,
+            attending=data.attendance != "none",
+            service_delivered=child.service_delivered,
         )
     )
     if changed:  # a visit that changes the child is a change to the child, announced as every other
