@@ -2,12 +2,15 @@
 and the 1,000-point scorecard of all 31, where the district enters the others with evidence.
 
 Indicators the data answers (each with its definition, numerator and denominator):
-- 5, disaggregated child data: children mapped in the kabupaten whose record has sex, age and
-  kecamatan, of all children mapped;
-- 28, children needing special protection who received services: flagged children with at
-  least one service delivered, of all children flagged;
-- 31, children freed from the worst forms of child labour: children classified in a worst
-  form who were withdrawn, of all children classified in a worst form.
+- 5, disaggregated child data updated each year: the kabupaten's kecamatan with child data
+  updated in the year (a child registered, changed or visited there), of all its kecamatan in
+  the official list; the report serves the profile itself (sex x single-year age x kecamatan);
+- 28, children needing special protection who received services: of the children flagged in
+  the year, those with at least one service delivered by its end;
+- 31, children freed from the worst forms of child labour: of the children in a worst form
+  during the year, those withdrawn from work in it.
+
+Each is measured in its year, not cumulated, and shown beside the year before.
 
 Points: an indicator scores its weight times its achievement (share met, 0..1); the total of
 all 31 at full achievement is 1,000.
@@ -40,9 +43,10 @@ WEIGHTS = {number: points for number, _, points in INDICATORS}
 assert sum(WEIGHTS.values()) == 1000  # noqa: S101 - the regulation's total, checked at import
 
 DEFINITIONS = {
-    5: ("children mapped whose record has sex, age and kecamatan", "children mapped"),
-    28: ("flagged children with at least one service delivered", "children flagged (needing special protection)"),
-    31: ("children classified in a worst form who were withdrawn from work", "children classified in a worst form"),
+    5: ("kecamatan with child data updated in the year", "kecamatan of the kabupaten"),
+    28: ("children flagged in the year with at least one service delivered",
+         "children flagged in the year (needing special protection)"),
+    31: ("children in a worst form withdrawn from work in the year", "children in a worst form during the year"),
 }
 
 

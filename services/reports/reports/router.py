@@ -18,7 +18,7 @@ from sqlalchemy import text
 from reports import builders
 from reports.kla import FROM_DATA as KLA_FROM_DATA
 from reports.place import Period, Place, authorise, parse
-from reports.tables import Table, suppress, suppress_headline, to_csv, to_xlsx
+from reports.tables import Table, place_codes, readable, suppress, suppress_headline, to_csv, to_xlsx
 from sprpa_shared import audit, concurrency, days
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.concurrency import IfMatch
@@ -80,9 +80,21 @@ async def _render(request: Request, session, principal: Principal, clock, report
                 **headline, "tables": {table.name: table.to_json() for table in tables}}
         return Response(content=_json(body), media_type="application/json")
     name = f"sprpa-{report}-{place.code or 'nasional'}-{period.end.isoformat()}.{fmt}"
+    names = await _region_names(session, place_codes(tables))
+    tables = [readable(table, lang, names) for table in tables]
     content = to_csv(tables, lang) if fmt == "csv" else to_xlsx(tables, lang, title=name)
     return Response(content=content, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+_NAMES = text("SELECT code, name FROM regions WHERE code = ANY(:codes)")
+
+
+async def _region_names(session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = (await (await session.connection()).execute(_NAMES, {"codes": sorted(codes)})).all()
+    return {row.code: row.name for row in rows}
 
 
 def _json(body: dict) -> bytes:

@@ -18,6 +18,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from openpyxl import Workbook
 
+from sprpa_contracts.labels import label
 from sprpa_shared.text import spreadsheet_cell
 
 
@@ -130,9 +131,47 @@ HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, Englis
 }
 
 
+# Columns holding codes: in an export their cells read as words in the export's language, with
+# the codes kept in a column of their own beside them (`<column>_code`).
+CODED: dict[str, str] = {  # column: vocabulary kind (sprpa_contracts.labels)
+    "sex": "sex", "classification": "classification", "status": "case_status", "category": "service",
+    "mapping_category": "mapping_category", "reason": "gap_reason", "course_type": "course_type",
+    "living_arrangement": "living_arrangement", "school_status": "school_status",
+}
+PLACES = ("place", "kecamatan", "desa")  # columns holding region codes: named from the official list
+
+
 def header(column: str, lang: str) -> str:
+    if column.endswith("_code") and column.removesuffix("_code") in (*CODED, *PLACES):
+        indonesian, english = HEADERS.get(column.removesuffix("_code"), (column, column))
+        return f"Kode {indonesian.lower()}" if lang == "id" else f"{english} code"
     indonesian, english = HEADERS.get(column, (column, column))
     return indonesian if lang == "id" else english
+
+
+def readable(table: Table, lang: str, names: dict[str, str]) -> Table:
+    """The table as a person reads it in `lang`: coded values as words, region codes as names, each
+    code kept in a `<column>_code` column beside it. Cells that are not codes stay as they are."""
+    coded = [c for c in table.columns if c in CODED or c in PLACES]
+    if not coded:
+        return table
+    columns = [out for c in table.columns for out in ((c, f"{c}_code") if c in coded else (c,))]
+    rows = []
+    for row in table.rows:
+        out = dict(row)
+        for column in coded:
+            value = row.get(column)
+            out[f"{column}_code"] = value
+            if isinstance(value, str):
+                out[column] = names.get(value, value) if column in PLACES else label(CODED[column], value, lang)
+        rows.append(out)
+    return Table(table.name, columns, rows, table.counts, table.shares, table.notes, table.derived, table.totals)
+
+
+def place_codes(tables: list[Table]) -> set[str]:
+    """Every region code an export names."""
+    return {row[c] for table in tables for row in table.rows for c in PLACES
+            if c in table.columns and isinstance(row.get(c), str)}
 
 
 def _cell(value):

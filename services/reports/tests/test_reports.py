@@ -17,8 +17,10 @@ from openpyxl import load_workbook
 
 from reports.readmodels import handlers
 from reports.readmodels.rebuild import READ_MODELS, rebuild
+from reports.tables import CODED, PLACES
 from reports.testing import NOW, counted, history
 from sprpa_contracts import events as ev
+from sprpa_shared import regions
 from sprpa_shared.events.consumer import handle_all
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing import wait_until
@@ -171,6 +173,9 @@ def _recovered(report: dict) -> list[str]:
     return found
 
 
+LABEL = object()  # a cell holding a code's label or a place's name (the export tests check those)
+
+
 @pytest.mark.parametrize("report", REPORTS)
 async def test_no_hidden_cell_of_any_report_is_recomputed_from_what_an_analyst_is_shown(fed, as_, report):
     """Issue 19, point 4: percentages beside a visible target or denominator undid the suppression
@@ -193,10 +198,21 @@ async def test_no_hidden_cell_of_any_report_is_recomputed_from_what_an_analyst_i
     exported = (await api.get(f"/api/v1/reports/{report}?place=35.09&format=csv&lang=en",
                               headers=as_("analyst"))).content.decode("utf-8-sig")
     lines = [line for line in csv.reader(io.StringIO(exported, newline="")) if line and line[0] != "Table"]
-    expected = [[name, *("" if row.get(c) is None else str(row[c]) for c in table["columns"])]
-                for name, table in shown["tables"].items() for row in table["rows"]]
-    assert [[cell.lstrip("'") for cell in line] for line in lines if line[0] in shown["tables"]] == expected, \
-        "the export shows exactly what the JSON shows, suppression included"
+
+    def cells(row: dict, columns: list[str]) -> list[str]:
+        """The JSON row as the export writes it: a coded column as its label (not compared here) and
+        its code beside it."""
+        out = []
+        for column in columns:
+            value = "" if row.get(column) is None else str(row[column])
+            out += [LABEL, value] if column in CODED or column in PLACES else [value]
+        return out
+
+    expected = [[name, *cells(row, table["columns"])] for name, table in shown["tables"].items()
+                for row in table["rows"]]
+    written = [[LABEL if want == LABEL else cell.lstrip("'") for cell, want in zip(line, row, strict=True)]
+               for line, row in zip((line for line in lines if line[0] in shown["tables"]), expected, strict=True)]
+    assert written == expected, "the export shows exactly what the JSON shows, suppression included"
 
 
 async def test_exports_in_both_languages(fed, as_):
@@ -205,13 +221,25 @@ async def test_exports_in_both_languages(fed, as_):
     assert csv_id.status_code == 200 and csv_id.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv_id.headers["content-disposition"]
     lines = list(csv.reader(io.StringIO(csv_id.content.decode("utf-8-sig"))))
-    assert lines[0] == ["Tabel", "Kategori pemetaan", "Jumlah"]
+    assert lines[0] == ["Tabel", "Kategori pemetaan", "Kode kategori pemetaan", "Jumlah"]
+    # Issue 20, point 15: values and places read as words and names, the codes in their own column.
+    cells = {(row[0], row[2]): row[1] for row in lines if len(row) > 2}
+    assert cells[("by_mapping_category", "child_labour")] == "Pekerja anak"
+    assert cells[("by_sex", "female")] == "Perempuan"
+    assert cells[("by_kecamatan", "35.09.11")] == "Wuluhan"
+    assert "female" not in {row[1] for row in lines if len(row) > 1}
     csv_en = await api.get("/api/v1/reports/summary?place=35.09&format=csv&lang=en", headers=as_("operator"))
-    assert csv_en.content.decode("utf-8-sig").startswith("Table,Mapping category,Count")
+    assert csv_en.content.decode("utf-8-sig").startswith("Table,Mapping category,Mapping category code,Count")
+    english = {(row[0], row[2]): row[1] for row in csv.reader(io.StringIO(csv_en.content.decode("utf-8-sig")))
+               if len(row) > 2}
+    assert english[("by_sex", "female")] == "Female" and english[("by_kecamatan", "35.09.11")] == "Wuluhan"
     xlsx = await api.get("/api/v1/reports/referrals?place=35.09&format=xlsx", headers=as_("operator"))
     workbook = load_workbook(io.BytesIO(xlsx.content))
     assert workbook.sheetnames == ["by_category", "by_provider"]
     assert workbook["by_category"]["A1"].value == "Kategori layanan"
+    assert workbook["by_category"]["B1"].value == "Kode kategori layanan"
+    by_code = {row[1]: row[0] for row in workbook["by_category"].iter_rows(min_row=2, values_only=True)}
+    assert by_code["education.equivalency"] == "Kejar Paket A/B/C (kesetaraan)"
 
 
 async def test_who_may_read_which_report(fed, as_):
@@ -299,8 +327,30 @@ async def test_kla_indicators_from_the_data_and_the_scorecard(fed, as_):
     freed = [c for c in worst if "withdrawn" in c.path]
     assert (card[28]["numerator"], card[28]["denominator"]) == (len(served), len(flagged))
     assert (card[31]["numerator"], card[31]["denominator"]) == (len(freed), len(worst))
-    assert card[5]["achievement_percent"] == 100.0 and card[5]["points"] == 50
+    # Issue 20, point 11: indicator 5 scored 100% once one child existed (numerator = denominator).
+    kecamatan = {c.village[:8] for c in counted(h)}  # every child was registered this year
+    assert (card[5]["numerator"], card[5]["denominator"]) == (len(kecamatan), 31)  # Jember has 31 kecamatan
+    assert card[5]["points"] == round(50 * len(kecamatan) / 31, 1) < 50
+    assert report["desa_updated"] == len({c.village for c in counted(h)})
     assert card[28]["points"] == round(40 * len(served) / len(flagged), 1)
+    # The profile the regulation asks for: sex x single-year age x kecamatan, every child once.
+    profile = report["tables"]["child_profile"]["rows"]
+    assert Counter({(r["kecamatan"], r["sex"], r["age"]): r["count"] for r in profile}) == Counter(
+        (c.village[:8], c.sex, 2026 - c.birth_year) for c in counted(h))
+    profile_csv = await api.get("/api/v1/reports/kla?place=35.09&year=2026&format=csv", headers=as_("operator"))
+    assert ["child_profile", "Wuluhan", "35.09.11"] in [row[:3] for row in csv.reader(
+        io.StringIO(profile_csv.content.decode("utf-8-sig")))]
+    # Each year on its own, beside the year before (nothing happened in 2025).
+    trend = report["tables"]["indicator_trend"]["rows"]
+    assert [(r["indicator"], r["year"], r["numerator"], r["denominator"]) for r in trend if r["indicator"] == 28] \
+        == [(28, 2025, 0, 0), (28, 2026, len(served), len(flagged))]
+    by_sex = {r["sex"]: r for r in report["tables"]["indicator_28_by_sex"]["rows"]}
+    assert sum(r["denominator"] for r in by_sex.values()) == len(flagged)
+    assert {k: r["numerator"] for k, r in by_sex.items()} == {
+        sex: sum(1 for c in served if c.sex == sex) for sex in {c.sex for c in flagged}}
+    assert sum(r["numerator"] for r in report["tables"]["indicator_31_by_age"]["rows"]) == len(freed)
+    earlier = (await api.get("/api/v1/reports/kla?place=35.09&year=2025", headers=as_("operator"))).json()
+    assert earlier["year"] == 2025 and rows(earlier, "scorecard")[28]["denominator"] == 0
     assert card[12]["source"] == "district" and card[12]["points"] == 0
 
     path = "/api/v1/reports/kla/35.09/2026/12"
@@ -334,6 +384,12 @@ async def test_the_scorecard_totals_1000_when_every_indicator_is_met(reports, pu
                   at=NOW - timedelta(days=5))
     await publish(ev.CaseStatusChanged(child_id=child, village_code=village, from_status="in_remediation",
                                        to_status="withdrawn"), at=NOW - timedelta(days=2))
+    # Indicator 5 is met when every kecamatan of the kabupaten has child data updated in the year.
+    with (regions.data_dir() / "districts.csv").open(newline="") as districts:
+        kecamatan = [row["code"] for row in csv.DictReader(districts) if row["regency_code"] == "35.09"]
+    for code in kecamatan:
+        await publish(ev.ChildRegistered(child_id=uuid.uuid4(), village_code=f"{code}.2001", sex="female",
+                                         birth_year=2013, classification="at_risk"), at=NOW - timedelta(days=10))
     await publish.applied()
     for number in range(1, 32):
         if number not in (5, 28, 31):
@@ -395,3 +451,31 @@ async def test_a_run_of_registrations_is_written_at_once_with_the_effect_of_one_
             counted_before + 30), "the counters count each child of the run once"
         progress = await db.fetchrow("SELECT events, last_event_at FROM rm_progress WHERE consumer = $1", consumer)
         assert (progress["events"], progress["last_event_at"]) == (30, NOW)
+
+
+async def test_a_service_delivered_on_paper_counts_in_the_month_it_was_delivered(reports, publish, as_):
+    """Issue 20, point 9: a provider types in November's delivery on 1 December, giving its day;
+    the programme report counts it in November, not in December."""
+    _, api = reports
+    child, village = uuid.uuid4(), "35.09.11.2007"
+    await publish(ev.ChildRegistered(child_id=child, village_code=village, sex="female", birth_year=2012,
+                                     classification="child_labour"), at=NOW - timedelta(days=40))
+    common = dict(referral_id=uuid.uuid4(), child_id=child, village_code=village, need="psychosocial.counselling",
+                  organization_id=uuid.uuid4(), need_id=uuid.uuid4())
+    offered = NOW - timedelta(days=30)
+    await publish(ev.ReferralStatusChanged(status="offered", on=offered.date(), **common), at=offered)
+    await publish(ev.ReferralStatusChanged(status="accepted", on=offered.date(), **common), at=offered)
+    typed = NOW + timedelta(days=8)  # 1 December
+    await publish(ev.ReferralStatusChanged(status="in_service", on=offered.date(), **common), at=typed)
+    await publish(ev.ReferralStatusChanged(status="completed", outcome="service_delivered",
+                                           on=(NOW - timedelta(days=13)).date(), **common), at=typed)
+    await publish.applied()
+
+    async def served(first: str, last: str) -> int:
+        response = await api.get(f"/api/v1/reports/programme?place=35.09&from={first}&to={last}",
+                                 headers=as_("operator"))
+        assert response.status_code == 200, response.text
+        return response.json()["children_served"]
+
+    assert await served("2026-11-01", "2026-11-30") == 1
+    assert await served("2026-12-01", "2026-12-31") == 0

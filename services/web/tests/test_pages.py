@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import typing
 from pathlib import Path
 
 import pytest
 
 import web as web_module
 from providers.main import create_app as create_providers
+from referral.engine import NeedStatus
 from referral.main import create_app as create_referral
 from registry.cases.lifecycle import CaseStatus
 from registry.classification.rules import Result
@@ -19,6 +21,7 @@ from registry.visits.rules import Outcome
 from reports import kla
 from sprpa_contracts import eligibility
 from sprpa_contracts.eligibility import MouStatus
+from sprpa_contracts.events import GapRecorded
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.db import transaction
 from sprpa_shared.embedded import free_port
@@ -225,6 +228,8 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
         "kind": ("providers", "Kind"), "course_type": ("providers", "OfferingCreate.course_type"),
         "referral_status": ("referral", "Status"), "decline_reason": ("referral", "DeclineReason"),
         "referral_outcome": ("referral", "Outcome"), "cancel_reason": ("referral", "CancelReason"),
+        "need_withdraw_reason": ("referral", "NeedWithdrawReason"), "drop_reason": ("registry", "DropReason"),
+        "closure_reason": ("registry", "ClosureReason"),
     }
     for kind, (service_name, path) in sources.items():
         assert set(i18n.LABELS[kind]) == _enum(specs[service_name], path), kind
@@ -233,4 +238,7 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
     assert set(i18n.LABELS["visit_outcome"]) == {outcome.value for outcome in Outcome}
     assert set(i18n.LABELS["mou_status"]) == {status.value for status in MouStatus}
     assert set(i18n.LABELS["exclusion"]) == _exclusion_reasons()
+    assert set(i18n.LABELS["need_status"]) == {
+        value for name, value in vars(NeedStatus).items() if name.isupper() and isinstance(value, str)}
+    assert set(i18n.LABELS["gap_reason"]) == set(typing.get_args(GapRecorded.model_fields["reason"].annotation))
     assert set(i18n.KLA_INDICATORS_ID) == {number for number, _, _ in kla.INDICATORS}

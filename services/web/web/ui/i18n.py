@@ -1,13 +1,16 @@
 """The pages' words, in Bahasa Indonesia (the default) and English.
 
 `TEXT` holds the interface's sentences; `LABELS` the names of the codes the services use (their
-enums). A test checks that every key a template uses exists here and that the codes listed match the
+enums), from the vocabulary the reports' exports share (`sprpa_contracts.labels`). A test checks that every key a template uses exists here and that the codes listed match the
 services' OpenAPI documents, so a new code in a service shows up as a failing test, not a raw code.
 """
 
 from __future__ import annotations
 
 import re
+
+from sprpa_contracts.labels import VOCABULARY
+from sprpa_contracts.labels import label as vocabulary_label
 
 LANGUAGES = ("id", "en")
 
@@ -37,6 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_inbox": ("Rujukan masuk", "Referral inbox"),
     "nav_gaps": ("Kesenjangan layanan", "Service gaps"),
     "save": ("Simpan", "Save"),
+    "edit": ("Ubah", "Edit"),
     "filter": ("Saring", "Filter"),
     "all": ("Semua", "All"),
     "none": ("Tidak ada", "None"),
@@ -136,6 +140,26 @@ TEXT: dict[str, tuple[str, str]] = {
     "given_on": ("Tanggal persetujuan", "Date of consent"),
     "document_ref": ("Nomor dokumen", "Document reference"),
     "flag_done": ("Kasus ditandai; rujukan sedang dikirim ke lembaga.", "Case flagged; referrals are going out."),
+    "close_case": ("Tutup kasus", "Close the case"),
+    "case_closed": ("Kasus ditutup; rujukan yang masih berjalan dibatalkan.",
+                    "Case closed; referrals still live are cancelled."),
+    "add_need": ("Tambah kebutuhan", "Add a need"),
+    "need_added": ("Kebutuhan ditambahkan; rujukan sedang dikirim ke lembaga.",
+                   "Need added; referrals are going out."),
+    "withdraw_need": ("Tarik kebutuhan", "Withdraw the need"),
+    "need_withdrawn": ("Kebutuhan ditarik; rujukannya dibatalkan.", "Need withdrawn; its referrals are cancelled."),
+    "service_category": ("Layanan", "Service"),
+    "preferences": ("Pilihan anak", "The child's choice"),
+    "language_code": ("Bahasa layanan (kode)", "Language of the service (code)"),
+    "language_code_hint": ("Mis. id, jv, mad", "E.g. id, jv, mad"),
+    "nav_pilot": ("Desa percontohan", "Pilot villages"),
+    "pilot_title": ("Desa percontohan dan targetnya", "Pilot villages and their targets"),
+    "pilot_add": ("Jadikan desa percontohan", "Make a pilot village"),
+    "pilot_saved": ("Target desa tersimpan.", "The village's targets are saved."),
+    "pilot_none": ("Belum ada desa percontohan.", "No pilot village yet."),
+    "mapping_target": ("Target pemetaan", "Mapping target"),
+    "withdrawn_target": ("Target ditarik", "Withdrawn target"),
+    "prevented_target": ("Target dicegah", "Prevented target"),
     "flag_waits": ("Kasus ditandai dan menunggu persetujuan operator kedua.",
                    "Case flagged; it waits for a second operator's approval."),
     "approve_flag": ("Setujui penandaan", "Approve the flag"),
@@ -247,147 +271,7 @@ TEXT: dict[str, tuple[str, str]] = {
                               "The child's record opens to you in a few seconds; this page reloads itself."),
 }
 
-LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "role": {
-        "national_admin": ("Admin nasional", "National admin"),
-        "district_operator": ("Operator kabupaten", "District operator"),
-        "village_cadre": ("Kader desa", "Village cadre"),
-        "provider_staff": ("Petugas lembaga", "Provider staff"),
-        "analyst": ("Analis", "Analyst"),
-        "integration": ("Integrasi", "Integration"),
-    },
-    "sex": {"female": ("Perempuan", "Female"), "male": ("Laki-laki", "Male")},
-    "school_status": {"in_school": ("Bersekolah", "In school"), "out_of_school": ("Putus sekolah", "Out of school"),
-                      "never_enrolled": ("Tidak pernah sekolah", "Never enrolled")},
-    "living_arrangement": {
-        "with_family": ("Bersama keluarga", "With family"), "extended_family": ("Bersama kerabat", "Extended family"),
-        "alternative_care": ("Pengasuhan alternatif", "Alternative care"),
-        "independent": ("Mandiri", "Independent"), "street": ("Di jalanan", "On the street"),
-    },
-    "mapping_category": {
-        "child_labour": ("Pekerja anak", "Child labour"), "at_risk": ("Berisiko", "At risk"),
-        "disability": ("Disabilitas", "Disability"), "special_needs": ("Kebutuhan khusus", "Special needs"),
-        "single_parent": ("Orang tua tunggal", "Single parent"), "orphan": ("Yatim/piatu", "Orphan"),
-        "potential": ("Potensial", "Potential"),
-    },
-    "sector": {
-        "agriculture": ("Pertanian", "Agriculture"), "tobacco": ("Tembakau", "Tobacco"),
-        "plantation": ("Perkebunan", "Plantation"), "fishing": ("Perikanan", "Fishing"),
-        "livestock": ("Peternakan", "Livestock"), "domestic": ("Rumah tangga", "Domestic work"),
-        "trade": ("Perdagangan", "Trade"), "manufacturing": ("Industri", "Manufacturing"),
-        "construction": ("Konstruksi", "Construction"), "mining": ("Pertambangan", "Mining"),
-        "transport": ("Transportasi", "Transport"), "street": ("Jalanan", "Street"),
-        "services": ("Jasa", "Services"), "other": ("Lainnya", "Other"),
-    },
-    "hazard": {
-        "green_tobacco": ("Daun tembakau basah", "Green tobacco"), "pesticides": ("Pestisida", "Pesticides"),
-        "heavy_loads": ("Beban berat", "Heavy loads"), "sharp_tools": ("Alat tajam", "Sharp tools"),
-        "dangerous_machinery": ("Mesin berbahaya", "Dangerous machinery"), "heights": ("Ketinggian", "Heights"),
-        "underwater_or_offshore": ("Di bawah air/lepas pantai", "Underwater or offshore"),
-        "mining": ("Tambang", "Mining"), "construction": ("Konstruksi", "Construction"),
-        "chemicals": ("Bahan kimia", "Chemicals"),
-        "live_in_domestic_long_hours": ("PRT menginap, jam panjang", "Live-in domestic, long hours"),
-        "street_work": ("Bekerja di jalanan", "Street work"),
-    },
-    "worst_form": {
-        "slavery": ("Perbudakan", "Slavery"), "trafficking": ("Perdagangan anak", "Trafficking"),
-        "debt_bondage": ("Jeratan utang", "Debt bondage"), "forced_labour": ("Kerja paksa", "Forced labour"),
-        "armed_conflict": ("Konflik bersenjata", "Armed conflict"),
-        "commercial_sexual_exploitation": ("Eksploitasi seksual komersial", "Commercial sexual exploitation"),
-        "drugs": ("Narkotika", "Drugs"), "illicit_activities": ("Kegiatan terlarang", "Illicit activities"),
-    },
-    "root_cause": {
-        "poverty": ("Kemiskinan", "Poverty"), "out_of_school": ("Putus sekolah", "Out of school"),
-        "never_enrolled": ("Tidak pernah sekolah", "Never enrolled"),
-        "low_school_performance": ("Prestasi sekolah rendah", "Low school performance"),
-        "no_birth_certificate": ("Tidak punya akta kelahiran", "No birth certificate"),
-        "family_breakdown": ("Keluarga tidak utuh", "Family breakdown"), "neglect": ("Penelantaran", "Neglect"),
-        "commercial_sexual_exploitation": ("Eksploitasi seksual komersial", "Commercial sexual exploitation"),
-        "trafficking": ("Perdagangan anak", "Trafficking"), "forced_labour": ("Kerja paksa", "Forced labour"),
-        "hazardous_work": ("Pekerjaan berbahaya", "Hazardous work"), "no_skills": ("Tidak punya keterampilan",
-                                                                                  "No skills"),
-        "at_risk_of_work": ("Berisiko bekerja", "At risk of work"),
-    },
-    "classification": {
-        "worst_form": ("Bentuk pekerjaan terburuk untuk anak", "Worst form of child labour"),
-        "child_labour": ("Pekerja anak", "Child labour"),
-        "permitted_light_work": ("Pekerjaan ringan yang diizinkan", "Permitted light work"),
-        "at_risk": ("Berisiko", "At risk"), "not_at_risk": ("Tidak berisiko", "Not at risk"),
-    },
-    "case_status": {
-        "identified": ("Teridentifikasi", "Identified"), "assessed": ("Dinilai", "Assessed"),
-        "flagged": ("Ditandai", "Flagged"), "referred": ("Dirujuk", "Referred"),
-        "in_remediation": ("Dalam remediasi", "In remediation"), "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"),
-        "prevented": ("Dicegah", "Prevented"), "closed": ("Ditutup", "Closed"),
-    },
-    "attendance": {"school": ("Sekolah", "School"), "training": ("Pelatihan", "Training"),
-                   "none": ("Tidak ada", "None")},
-    "visit_outcome": {
-        "no_change": ("Tidak ada perubahan", "No change"), "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"),
-        "prevented": ("Dicegah", "Prevented"), "relapse": ("Kembali bekerja", "Relapse"),
-    },
-    "consent_basis": {"guardian": ("Persetujuan wali", "Guardian's consent"),
-                      "legal_basis": ("Dasar hukum (tanpa wali)", "Legal basis (no guardian)")},
-    "relation": {
-        "mother": ("Ibu", "Mother"), "father": ("Ayah", "Father"), "grandparent": ("Kakek/nenek", "Grandparent"),
-        "sibling": ("Saudara kandung", "Sibling"), "relative": ("Kerabat", "Relative"),
-        "legal_guardian": ("Wali sah", "Legal guardian"),
-    },
-    "kind": {
-        "government_office": ("Kantor pemerintah", "Government office"), "uptd_p2tp2a": ("UPTD/P2TP2A", "UPTD/P2TP2A"),
-        "ngo": ("LSM", "NGO"), "company": ("Perusahaan", "Company"), "school_pkbm": ("Sekolah/PKBM", "School/PKBM"),
-        "health_facility": ("Fasilitas kesehatan", "Health facility"), "legal_aid": ("Bantuan hukum", "Legal aid"),
-    },
-    "course_type": {"cooking": ("Memasak", "Cooking"), "computer": ("Komputer", "Computer"),
-                    "tailoring": ("Menjahit", "Tailoring"), "beauty": ("Tata rias", "Beauty"),
-                    "other": ("Lainnya", "Other")},
-    "referral_status": {
-        "offered": ("Ditawarkan", "Offered"), "accepted": ("Diterima", "Accepted"), "declined": ("Ditolak", "Declined"),
-        "in_service": ("Sedang dilayani", "In service"), "completed": ("Selesai", "Completed"),
-        "expired": ("Kedaluwarsa", "Expired"), "withdrawn": ("Ditarik", "Withdrawn"),
-        "cancelled": ("Dibatalkan", "Cancelled"),
-    },
-    "decline_reason": {
-        "no_capacity": ("Kapasitas penuh", "No capacity"), "not_eligible": ("Tidak memenuhi syarat", "Not eligible"),
-        "cannot_reach_family": ("Keluarga tidak dapat dihubungi", "Cannot reach the family"),
-        "other": ("Lainnya", "Other"),
-    },
-    "referral_outcome": {
-        "service_delivered": ("Layanan diberikan", "Service delivered"),
-        "child_declined": ("Anak menolak", "Child declined"), "moved_away": ("Pindah", "Moved away"),
-        "other": ("Lainnya", "Other"),
-    },
-    "cancel_reason": {
-        "consent_withdrawn": ("Persetujuan dicabut", "Consent withdrawn"),
-        "child_moved_away": ("Anak pindah", "Child moved away"),
-        "need_no_longer_applies": ("Kebutuhan tidak berlaku lagi", "Need no longer applies"),
-        "wrong_provider": ("Lembaga tidak tepat", "Wrong provider"),
-        "child_data_erased": ("Data anak dihapus", "Child data erased"), "other": ("Lainnya", "Other"),
-        "case_closed": ("Kasus ditutup", "Case closed"), "child_merged": ("Data ganda digabung", "Duplicate merged"),
-    },
-    "mou_status": {
-        "draft": ("Belum ditandatangani", "Not signed"), "pending": ("Belum berlaku", "Not yet valid"),
-        "active": ("Berlaku", "Active"), "expired": ("Kedaluwarsa", "Expired"),
-        "terminated": ("Diakhiri", "Terminated"),
-    },
-    "exclusion": {
-        "no_mou": ("Tidak ada MOU", "No MOU"),
-        "mou_other_kabupaten": ("MOU untuk kabupaten lain", "MOU for another kabupaten"),
-        "mou_not_signed": ("MOU belum ditandatangani", "MOU not signed"),
-        "mou_not_yet_valid": ("MOU belum berlaku", "MOU not yet valid"),
-        "mou_expired": ("MOU kedaluwarsa", "MOU expired"), "mou_terminated": ("MOU diakhiri", "MOU terminated"),
-        "mou_category_not_covered": ("Kategori tidak tercakup MOU", "Category not covered by the MOU"),
-        "other_category": ("Kategori lain", "Another category"), "too_young": ("Anak terlalu muda", "Too young"),
-        "too_old": ("Anak terlalu tua", "Too old"),
-        "sex_not_served": ("Jenis kelamin tidak dilayani", "Sex not served"),
-        "outside_service_area": ("Di luar wilayah layanan", "Outside the service area"),
-        "no_capacity": ("Kapasitas penuh", "No capacity"),
-    },
-    "import_mode": {"all_or_nothing": ("Semua atau tidak sama sekali", "All or nothing"),
-                    "valid_rows_only": ("Hanya baris yang valid", "Valid rows only")},
-    "import_status": {"queued": ("Antre", "Queued"), "processing": ("Diproses", "Processing"),
-                      "completed": ("Selesai", "Completed"), "failed": ("Gagal", "Failed")},
-}
+LABELS = VOCABULARY  # every code a person can see, with its labels (sprpa_contracts.labels)
 
 # The 31 KLA indicators as the regulation names them (Permen PPPA No. 12/2011, shared/seeds); the reports
 # service sends the English short names, shown as they are in English.
@@ -485,12 +369,7 @@ def text(key: str, lang: str) -> str:
 
 
 def label(kind: str, code: str | None, lang: str) -> str:
-    if code is None:
-        return ""
-    pair = LABELS.get(kind, {}).get(code)
-    if pair is None:
-        return code
-    return pair[0] if lang == "id" else pair[1]
+    return vocabulary_label(kind, code, lang) or ""
 
 
 class Translator:

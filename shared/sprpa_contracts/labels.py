@@ -1,0 +1,193 @@
+"""Every code a person can see, with its Bahasa Indonesia and English labels: one vocabulary for the
+pages (web) and the exports (reports). A test walks the enumerations of the contracts and of each
+service and fails on a code without a label here.
+"""
+
+from __future__ import annotations
+
+from sprpa_contracts.catalogue import CATALOGUE
+
+VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
+    "need_status": {
+        "matching": ("Mencari lembaga", "Finding a provider"), "accepted": ("Diterima lembaga", "Accepted"),
+        "in_service": ("Sedang dilayani", "In service"), "completed": ("Selesai", "Completed"),
+        "unmet": ("Belum terpenuhi", "Unmet"), "withdrawn": ("Ditarik", "Withdrawn"),
+    },
+    "need_withdraw_reason": {
+        "no_longer_needed": ("Tidak diperlukan lagi", "No longer needed"),
+        "child_declined": ("Anak menolak", "Child declined"), "family_declined": ("Keluarga menolak", "Family declined"),
+        "served_elsewhere": ("Sudah dilayani di tempat lain", "Served elsewhere"),
+        "wrong_need": ("Kebutuhan keliru", "Wrong need"), "other": ("Lainnya", "Other"),
+    },
+    "drop_reason": {
+        "not_needed": ("Tidak dibutuhkan anak ini", "Not needed by this child"),
+        "already_received": ("Sudah diterima", "Already received"),
+        "family_declined": ("Keluarga menolak", "Family declined"),
+        "not_suitable_for_age": ("Tidak sesuai umur", "Not suitable for the age"),
+    },
+    "gap_reason": {
+        "no_candidates": ("Tidak ada lembaga", "No provider"),
+        "exhausted": ("Semua lembaga menolak/tidak menjawab", "Every provider declined or did not answer"),
+        "preference_unmet": ("Pilihan anak tidak tersedia", "The child's preference is not available"),
+    },
+    "closure_reason": {
+        "moved_away": ("Pindah", "Moved away"), "died": ("Meninggal", "Died"),
+        "aged_out": ("Berusia 18 tahun", "Turned 18"), "duplicate": ("Data ganda", "Duplicate"),
+        "outcome_confirmed": ("Hasil terkonfirmasi", "Outcome confirmed"),
+    },
+
+    "role": {
+        "national_admin": ("Admin nasional", "National admin"),
+        "district_operator": ("Operator kabupaten", "District operator"),
+        "village_cadre": ("Kader desa", "Village cadre"),
+        "provider_staff": ("Petugas lembaga", "Provider staff"),
+        "analyst": ("Analis", "Analyst"),
+        "integration": ("Integrasi", "Integration"),
+    },
+    "sex": {"female": ("Perempuan", "Female"), "male": ("Laki-laki", "Male")},
+    "school_status": {"in_school": ("Bersekolah", "In school"), "out_of_school": ("Putus sekolah", "Out of school"),
+                      "never_enrolled": ("Tidak pernah sekolah", "Never enrolled")},
+    "living_arrangement": {
+        "with_family": ("Bersama keluarga", "With family"), "extended_family": ("Bersama kerabat", "Extended family"),
+        "alternative_care": ("Pengasuhan alternatif", "Alternative care"),
+        "independent": ("Mandiri", "Independent"), "street": ("Di jalanan", "On the street"),
+    },
+    "mapping_category": {
+        "child_labour": ("Pekerja anak", "Child labour"), "at_risk": ("Berisiko", "At risk"),
+        "disability": ("Disabilitas", "Disability"), "special_needs": ("Kebutuhan khusus", "Special needs"),
+        "single_parent": ("Orang tua tunggal", "Single parent"), "orphan": ("Yatim/piatu", "Orphan"),
+        "potential": ("Potensial", "Potential"),
+    },
+    "sector": {
+        "agriculture": ("Pertanian", "Agriculture"), "tobacco": ("Tembakau", "Tobacco"),
+        "plantation": ("Perkebunan", "Plantation"), "fishing": ("Perikanan", "Fishing"),
+        "livestock": ("Peternakan", "Livestock"), "domestic": ("Rumah tangga", "Domestic work"),
+        "trade": ("Perdagangan", "Trade"), "manufacturing": ("Industri", "Manufacturing"),
+        "construction": ("Konstruksi", "Construction"), "mining": ("Pertambangan", "Mining"),
+        "transport": ("Transportasi", "Transport"), "street": ("Jalanan", "Street"),
+        "services": ("Jasa", "Services"), "other": ("Lainnya", "Other"),
+    },
+    "hazard": {
+        "green_tobacco": ("Daun tembakau basah", "Green tobacco"), "pesticides": ("Pestisida", "Pesticides"),
+        "heavy_loads": ("Beban berat", "Heavy loads"), "sharp_tools": ("Alat tajam", "Sharp tools"),
+        "dangerous_machinery": ("Mesin berbahaya", "Dangerous machinery"), "heights": ("Ketinggian", "Heights"),
+        "underwater_or_offshore": ("Di bawah air/lepas pantai", "Underwater or offshore"),
+        "mining": ("Tambang", "Mining"), "construction": ("Konstruksi", "Construction"),
+        "chemicals": ("Bahan kimia", "Chemicals"),
+        "live_in_domestic_long_hours": ("PRT menginap, jam panjang", "Live-in domestic, long hours"),
+        "street_work": ("Bekerja di jalanan", "Street work"),
+    },
+    "worst_form": {
+        "slavery": ("Perbudakan", "Slavery"), "trafficking": ("Perdagangan anak", "Trafficking"),
+        "debt_bondage": ("Jeratan utang", "Debt bondage"), "forced_labour": ("Kerja paksa", "Forced labour"),
+        "armed_conflict": ("Konflik bersenjata", "Armed conflict"),
+        "commercial_sexual_exploitation": ("Eksploitasi seksual komersial", "Commercial sexual exploitation"),
+        "drugs": ("Narkotika", "Drugs"), "illicit_activities": ("Kegiatan terlarang", "Illicit activities"),
+    },
+    "root_cause": {
+        "poverty": ("Kemiskinan", "Poverty"), "out_of_school": ("Putus sekolah", "Out of school"),
+        "never_enrolled": ("Tidak pernah sekolah", "Never enrolled"),
+        "low_school_performance": ("Prestasi sekolah rendah", "Low school performance"),
+        "no_birth_certificate": ("Tidak punya akta kelahiran", "No birth certificate"),
+        "family_breakdown": ("Keluarga tidak utuh", "Family breakdown"), "neglect": ("Penelantaran", "Neglect"),
+        "commercial_sexual_exploitation": ("Eksploitasi seksual komersial", "Commercial sexual exploitation"),
+        "trafficking": ("Perdagangan anak", "Trafficking"), "forced_labour": ("Kerja paksa", "Forced labour"),
+        "hazardous_work": ("Pekerjaan berbahaya", "Hazardous work"), "no_skills": ("Tidak punya keterampilan",
+                                                                                  "No skills"),
+        "at_risk_of_work": ("Berisiko bekerja", "At risk of work"),
+    },
+    "classification": {
+        "worst_form": ("Bentuk pekerjaan terburuk untuk anak", "Worst form of child labour"),
+        "child_labour": ("Pekerja anak", "Child labour"),
+        "permitted_light_work": ("Pekerjaan ringan yang diizinkan", "Permitted light work"),
+        "at_risk": ("Berisiko", "At risk"), "not_at_risk": ("Tidak berisiko", "Not at risk"),
+    },
+    "case_status": {
+        "identified": ("Teridentifikasi", "Identified"), "assessed": ("Dinilai", "Assessed"),
+        "flagged": ("Ditandai", "Flagged"), "referred": ("Dirujuk", "Referred"),
+        "in_remediation": ("Dalam remediasi", "In remediation"), "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"),
+        "prevented": ("Dicegah", "Prevented"), "closed": ("Ditutup", "Closed"),
+    },
+    "attendance": {"school": ("Sekolah", "School"), "training": ("Pelatihan", "Training"),
+                   "none": ("Tidak ada", "None")},
+    "visit_outcome": {
+        "no_change": ("Tidak ada perubahan", "No change"), "withdrawn": ("Ditarik dari pekerjaan", "Withdrawn"),
+        "prevented": ("Dicegah", "Prevented"), "relapse": ("Kembali bekerja", "Relapse"),
+    },
+    "consent_basis": {"guardian": ("Persetujuan wali", "Guardian's consent"),
+                      "legal_basis": ("Dasar hukum (tanpa wali)", "Legal basis (no guardian)")},
+    "relation": {
+        "mother": ("Ibu", "Mother"), "father": ("Ayah", "Father"), "grandparent": ("Kakek/nenek", "Grandparent"),
+        "sibling": ("Saudara kandung", "Sibling"), "relative": ("Kerabat", "Relative"),
+        "legal_guardian": ("Wali sah", "Legal guardian"),
+    },
+    "kind": {
+        "government_office": ("Kantor pemerintah", "Government office"), "uptd_p2tp2a": ("UPTD/P2TP2A", "UPTD/P2TP2A"),
+        "ngo": ("LSM", "NGO"), "company": ("Perusahaan", "Company"), "school_pkbm": ("Sekolah/PKBM", "School/PKBM"),
+        "health_facility": ("Fasilitas kesehatan", "Health facility"), "legal_aid": ("Bantuan hukum", "Legal aid"),
+    },
+    "course_type": {"cooking": ("Memasak", "Cooking"), "computer": ("Komputer", "Computer"),
+                    "tailoring": ("Menjahit", "Tailoring"), "beauty": ("Tata rias", "Beauty"),
+                    "other": ("Lainnya", "Other")},
+    "referral_status": {
+        "offered": ("Ditawarkan", "Offered"), "accepted": ("Diterima", "Accepted"), "declined": ("Ditolak", "Declined"),
+        "in_service": ("Sedang dilayani", "In service"), "completed": ("Selesai", "Completed"),
+        "expired": ("Kedaluwarsa", "Expired"), "withdrawn": ("Ditarik", "Withdrawn"),
+        "cancelled": ("Dibatalkan", "Cancelled"),
+    },
+    "decline_reason": {
+        "no_capacity": ("Kapasitas penuh", "No capacity"), "not_eligible": ("Tidak memenuhi syarat", "Not eligible"),
+        "cannot_reach_family": ("Keluarga tidak dapat dihubungi", "Cannot reach the family"),
+        "other": ("Lainnya", "Other"),
+    },
+    "referral_outcome": {
+        "service_delivered": ("Layanan diberikan", "Service delivered"),
+        "child_declined": ("Anak menolak", "Child declined"), "moved_away": ("Pindah", "Moved away"),
+        "other": ("Lainnya", "Other"),
+    },
+    "cancel_reason": {
+        "consent_withdrawn": ("Persetujuan dicabut", "Consent withdrawn"),
+        "child_moved_away": ("Anak pindah", "Child moved away"),
+        "need_no_longer_applies": ("Kebutuhan tidak berlaku lagi", "Need no longer applies"),
+        "wrong_provider": ("Lembaga tidak tepat", "Wrong provider"),
+        "child_data_erased": ("Data anak dihapus", "Child data erased"), "other": ("Lainnya", "Other"),
+        "case_closed": ("Kasus ditutup", "Case closed"), "child_merged": ("Data ganda digabung", "Duplicate merged"),
+        "need_withdrawn": ("Kebutuhan ditarik", "Need withdrawn"),
+        "consent_expired": ("Persetujuan berakhir", "Consent ended"),
+    },
+    "mou_status": {
+        "draft": ("Belum ditandatangani", "Not signed"), "pending": ("Belum berlaku", "Not yet valid"),
+        "active": ("Berlaku", "Active"), "expired": ("Kedaluwarsa", "Expired"),
+        "terminated": ("Diakhiri", "Terminated"),
+    },
+    "exclusion": {
+        "no_mou": ("Tidak ada MOU", "No MOU"),
+        "mou_other_kabupaten": ("MOU untuk kabupaten lain", "MOU for another kabupaten"),
+        "mou_not_signed": ("MOU belum ditandatangani", "MOU not signed"),
+        "mou_not_yet_valid": ("MOU belum berlaku", "MOU not yet valid"),
+        "mou_expired": ("MOU kedaluwarsa", "MOU expired"), "mou_terminated": ("MOU diakhiri", "MOU terminated"),
+        "mou_category_not_covered": ("Kategori tidak tercakup MOU", "Category not covered by the MOU"),
+        "other_category": ("Kategori lain", "Another category"), "too_young": ("Anak terlalu muda", "Too young"),
+        "too_old": ("Anak terlalu tua", "Too old"),
+        "sex_not_served": ("Jenis kelamin tidak dilayani", "Sex not served"),
+        "outside_service_area": ("Di luar wilayah layanan", "Outside the service area"),
+        "no_capacity": ("Kapasitas penuh", "No capacity"),
+    },
+    "import_mode": {"all_or_nothing": ("Semua atau tidak sama sekali", "All or nothing"),
+                    "valid_rows_only": ("Hanya baris yang valid", "Valid rows only")},
+    "import_status": {"queued": ("Antre", "Queued"), "processing": ("Diproses", "Processing"),
+                      "completed": ("Selesai", "Completed"), "failed": ("Gagal", "Failed")},
+}
+
+# The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
+VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}
+
+
+def label(kind: str, code: str | None, lang: str) -> str | None:
+    """The label of `code` in `lang` ("id" or "en"); the code itself when it has none."""
+    if code is None:
+        return None
+    labels = VOCABULARY.get(kind, {}).get(code)
+    if labels is None:
+        return code
+    return labels[0] if lang == "id" else labels[1]
