@@ -118,6 +118,13 @@ async def test_the_district_registers_imports_filters_scores_and_downloads(stack
     after = float(await operator.locator("#kla-total strong").inner_text())
     assert after == before + 60, "indicator 1 weighs 60 points: 100% of it adds 60"
     await screenshot(operator, "kla")
+    # Issue 20, point 11: the year picker shows another year (it sent `to=`, which the API ignored).
+    this_year = int(await operator.locator("input[name='year']").input_value())
+    await operator.locator("input[name='year']").fill(str(this_year - 1))
+    await operator.get_by_role("button", name="Tampilkan").click()
+    await expect(operator.locator("h1")).to_contain_text(str(this_year - 1))
+    await expect(operator.locator("#indicator-1")).not_to_contain_text("Perda KLA No. 3 Tahun 2025")
+    assert await operator.locator("input[name='year']").input_value() == str(this_year - 1)
 
     # Downloads: the summary as XLSX with English headers.
     await operator.goto(f"{stack.web}/reports")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import httpx
 from playwright.async_api import Page, expect
 
 from sprpa_shared.auth.principal import Role
@@ -167,6 +166,19 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await wait_until(in_remediation, timeout=20, interval=0.3, what="case in remediation")
     await expect(operator.locator(".referral[data-status='completed']")).to_have_count(1)
     await screenshot(operator, "case")
+    # Issue 20, point 4: a need added after the flag is offered like the others (here nobody offers
+    # it: a gap), and the district withdraws it again with a reason.
+    await operator.locator("#add-need summary").click()
+    await operator.locator("#add-need select[name='category']").select_option("skills.apprenticeship")
+    await operator.locator("#add-need").get_by_role("button", name="Tambah kebutuhan").click()
+    await expect(operator.locator("#saved")).to_contain_text("Kebutuhan ditambahkan")
+    added = operator.locator(".need[data-category='skills.apprenticeship']")
+    await expect(added).to_contain_text("Tidak ada lembaga")
+    await added.locator(".withdraw-need summary").click()
+    await added.locator("select[name='reason']").select_option("no_longer_needed")
+    await added.get_by_role("button", name="Tarik kebutuhan").click()
+    await expect(operator.locator(".need[data-category='skills.apprenticeship']")).to_have_attribute(
+        "data-status", "withdrawn")
     stack.clock.advance(timedelta(days=95))
     visit_day = stack.clock.now().date()
     await cadre.goto(f"{child_url}/visit")
@@ -177,12 +189,19 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await cadre.get_by_role("button", name="Simpan").click()
     await expect(cadre.locator("#case-status")).to_have_text("Ditarik dari pekerjaan")
 
-    # The dashboard counts the child as withdrawn in its desa, a pilot village (the district's page
-    # for pilot targets is issue 24's: its API here).
-    async with httpx.AsyncClient() as client:
-        made = await client.put(f"{stack.urls['reports']}/api/v1/reports/pilot/targets/{VILLAGE}", json={},
-                                headers=await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",)))
-        assert made.status_code == 200, made.text
+    # The district makes the child's desa a pilot village on its page (issue 20, point 12), and the
+    # dashboard counts the child as withdrawn there.
+    await operator.goto(f"{stack.web}/pilot")
+    await expect(operator.locator("#pilot-targets")).to_contain_text("Belum ada desa percontohan")
+    await operator.fill("#pilot-add input[name='village_code']", VILLAGE)
+    await operator.fill("#pilot-add input[name='withdrawn_target']", "20")
+    await operator.locator("#pilot-add").get_by_role("button", name="Jadikan desa percontohan").click()
+    await expect(operator.locator("#saved")).to_be_visible()
+    row = operator.locator(f"#pilot-targets tr[data-village='{VILLAGE}']")
+    await expect(row.locator("td.mapping")).to_have_text("220")  # the seed plan's default per desa
+    await expect(row.locator("td.withdrawn")).to_have_text("20")
+    await screenshot(operator, "pilot")
+
     async def counted() -> bool:
         await operator.goto(f"{stack.web}/dashboard")
         cell = operator.locator(f"#pilot tr[data-village='{VILLAGE}'] td.withdrawn")
@@ -206,3 +225,11 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await screenshot(operator, "dashboard-en")
     await operator.locator("#switch-language").click()
     await expect(operator.get_by_role("heading", level=1)).to_contain_text("Dasbor")
+
+    # Issue 20, point 1: the family moves away; the district closes the case with its reason.
+    await operator.goto(child_url)
+    await operator.locator("#close-case summary").click()
+    await operator.locator("#close-case select[name='reason']").select_option("moved_away")
+    await operator.locator("#close-case").get_by_role("button", name="Tutup kasus").click()
+    await expect(operator.locator("#case-status")).to_have_text("Ditutup")
+    await expect(operator.locator("#close-case")).to_have_count(0)

@@ -106,7 +106,7 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
     )
     return page(request, "child.html", child=child, visits=visits, history=history, case=case,
                 possible=possible or [], organisation_names=organisation_names, place_names=place_names,
-                categories=dict(categories), registered=registered, saved=saved)
+                categories=dict(categories), registered=registered, saved=saved, need_key=uuid.uuid4())
 
 
 async def _nothing() -> None:
@@ -205,3 +205,33 @@ async def cancel_referral(request: Request, viewer: ViewerDep, child_id: uuid.UU
     await backends(request).call("referral", "POST", f"/api/v1/referrals/{referral_id}/cancel",
                                  token=viewer.access_token, json=forms.answer(form, "reason"))
     return redirect(f"/children/{child_id}?saved=saved")
+
+
+@router.post("/children/{child_id}/close")
+async def close_case(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """The district closes the case with its reason; the engine cancels what is still live."""
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/close",
+                                 token=viewer.access_token, json={"reason": forms.text(form, "reason")})
+    return redirect(f"/children/{child_id}?saved=case_closed")
+
+
+@router.post("/children/{child_id}/needs")
+async def add_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """A need added to the open case after the flag (an apprenticeship after the course)."""
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    key = forms.text(form, "key")  # made with the page: a double submit adds the need once
+    await backends(request).call("referral", "POST", f"/api/v1/cases/{child_id}/needs", token=viewer.access_token,
+                                 json=forms.need(form), headers={"Idempotency-Key": key} if key else {})
+    return redirect(f"/children/{child_id}?saved=need_added")
+
+
+@router.post("/children/{child_id}/needs/{need_id}/withdraw")
+async def withdraw_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID, need_id: uuid.UUID) -> Response:
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    await backends(request).call("referral", "POST", f"/api/v1/cases/{child_id}/needs/{need_id}/withdraw",
+                                 token=viewer.access_token, json=forms.answer(form, "reason"))
+    return redirect(f"/children/{child_id}?saved=need_withdrawn")

@@ -164,3 +164,9 @@ def offering(form: FormData, organization_id: str) -> dict:
 def answer(form: FormData, reason_field: str) -> dict:
     """A decline, completion or cancellation: its coded reason and the free text for 'other'."""
     return _without_empty({reason_field: text(form, reason_field), "text": text(form, "text")})
+
+
+def need(form: FormData) -> dict:
+    """A need added after the flag, with the child's preferences when given."""
+    preferences = _without_empty({"course_type": text(form, "course_type"), "language": text(form, "language")})
+    return {"category": text(form, "category"), **({"preferences": preferences} if preferences else {})}

@@ -91,7 +91,7 @@ async def download(request: Request, viewer: ViewerDep, report: Literal[REPORTS]
 async def _kla_page(request: Request, viewer: Viewer, place: str | None, year: int | None, *, status_code: int = 200,
                     **context) -> Response:
     where = _default_place(viewer, place)
-    params = {"place": where, "to": f"{year}-12-31" if year else None}
+    params = {"place": where, "year": year}
     card = await backends(request).get("reports", "/api/v1/reports/kla", token=viewer.access_token, params=params)
     return page(request, "kla.html", status_code=status_code, card=card, rows=card["tables"]["scorecard"]["rows"],
                 place=where, year=card["year"], can_enter=viewer.role in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
@@ -121,3 +121,40 @@ async def enter_indicator(request: Request, viewer: ViewerDep, regency_code: str
                                                                                           "evidence")}},
                                **problem_context(error, language(request)))
     return redirect(f"/kla?place={regency_code}&year={year}#indicator-{indicator}")
+
+
+async def _pilot_page(request: Request, viewer: Viewer, place: str | None, *, status_code: int = 200,
+                      **context) -> Response:
+    api, token = backends(request), viewer.access_token
+    where = _default_place(viewer, place)
+    pilot = await api.get("reports", "/api/v1/reports/pilot", token=token, params={"place": where})
+    rows = pilot["tables"]["pilot_progress"]["rows"]
+    village_names = await names.places(api, token, {row["desa"] for row in rows} | {where})
+    return page(request, "pilot.html", status_code=status_code, place=where, place_name=village_names.get(where),
+                rows=rows, village_names=village_names, **{"values": {}, **context})
+
+
+@router.get("/pilot")
+async def pilot(request: Request, viewer: ViewerDep, place: str | None = None, saved: bool = False) -> Response:
+    """The kabupaten's pilot villages with their targets; the district makes a desa one, or changes them."""
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    return await _pilot_page(request, viewer, place, saved=saved)
+
+
+@router.post("/pilot")
+async def set_pilot_targets(request: Request, viewer: ViewerDep) -> Response:
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    form = await form_of(request, viewer)
+    village = str(form.get("village_code") or "").strip()
+    targets = {name: int(value) for name in ("withdrawn_target", "prevented_target", "mapping_target")
+               if (value := str(form.get(name) or "").strip()).isdigit()}
+    try:
+        await backends(request).call("reports", "PUT", f"/api/v1/reports/pilot/targets/{village}",
+                                     token=viewer.access_token, json=targets)
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        return await _pilot_page(request, viewer, village[:5] or None, status_code=error.status,
+                                 values={"village_code": village, **targets},
+                                 **problem_context(error, language(request)))
+    return redirect(f"/pilot?place={village[:5]}&saved=true#village-{village}")
