@@ -38,10 +38,17 @@ class ChildRegistered(_RegistryEvent):
     household_id: uuid.UUID | None = None
     sex: Sex
     birth_year: int
+    birth_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="year and month of "
+                                    "birth, never the day: reports give ages on their reference date")
     mapping_categories: list[str] = Field(default_factory=list)
     classification: str
-    school_status: str | None = Field(default=None, description="in_school or out_of_school (a code, for reports)")
+    school_status: str | None = Field(default=None, description="in_school, equivalency, out_of_school or "
+                                      "never_enrolled (a code, for reports)")
     living_arrangement: str | None = Field(default=None, description="with_family, alternative_care or independent")
+    identified_through: str | None = Field(default=None, description="outreach, school, raid, partner_ngo, "
+                                           "self_family or other")
+    classification_basis: list[str] = Field(default_factory=list, description="the worst forms and hazards behind "
+                                            "the classification, as codes (worst_form.trafficking, hazard.pesticides)")
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -58,10 +65,13 @@ class ChildUpdated(_RegistryEvent):
     changed: list[str]
     sex: Sex
     birth_year: int
+    birth_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="as in child.registered")
     classification: str
     mapping_categories: list[str] | None = None
     school_status: str | None = None
     living_arrangement: str | None = None
+    identified_through: str | None = None
+    classification_basis: list[str] | None = Field(default=None, description="as in child.registered")
 
     def cloud_subject(self) -> str:
         return str(self.child_id)
@@ -307,6 +317,7 @@ class ReferralStatusChanged(EventData):
     status: ReferralStatus
     reason: str | None = Field(default=None, description="decline or cancel reason code (never the free text)")
     outcome: Literal["service_delivered", "child_declined", "moved_away", "other"] | None = None
+    sessions: int | None = Field(default=None, description="sessions delivered, reported at completion")
     on: date = Field(description="the day the change happened")
     all_needs_settled: bool = Field(
         default=False, description="no need of the case is waiting any more: the follow-up visit is due"

@@ -46,7 +46,14 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "sex": {"female": ("Perempuan", "Female"), "male": ("Laki-laki", "Male")},
     "school_status": {"in_school": ("Bersekolah", "In school"), "out_of_school": ("Putus sekolah", "Out of school"),
-                      "never_enrolled": ("Tidak pernah sekolah", "Never enrolled")},
+                      "never_enrolled": ("Tidak pernah sekolah", "Never enrolled"),
+                      "equivalency": ("Kejar Paket A/B/C (kesetaraan)", "Equivalency programme (Paket A/B/C)")},
+    "identified_through": {
+        "outreach": ("Penjangkauan kader/survei", "Outreach (cadres, survey)"), "school": ("Sekolah", "School"),
+        "raid": ("Razia bersama Dinsos/Satpol PP", "Raid with Dinsos/Satpol PP"),
+        "partner_ngo": ("Lembaga mitra", "Partner NGO"), "self_family": ("Diri sendiri/keluarga", "Self or family"),
+        "other": ("Lainnya", "Other"),
+    },
     "living_arrangement": {
         "with_family": ("Bersama keluarga", "With family"), "extended_family": ("Bersama kerabat", "Extended family"),
         "alternative_care": ("Pengasuhan alternatif", "Alternative care"),
@@ -179,6 +186,11 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
                       "completed": ("Selesai", "Completed"), "failed": ("Gagal", "Failed")},
 }
 
+# The worst forms and hazards behind a classification (its reason codes), for grouping children by them.
+VOCABULARY["classification_basis"] = {
+    **{f"worst_form.{code}": labels for code, labels in VOCABULARY["worst_form"].items()},
+    **{f"hazard.{code}": labels for code, labels in VOCABULARY["hazard"].items()},
+}
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}
 

@@ -77,7 +77,8 @@ class Step:
             referral_id=referral.id, child_id=referral.child_id, case_id=referral.case_id, need_id=referral.need_id,
             village_code=referral.village_code, need=referral.category, organization_id=referral.organization_id,
             service_id=referral.offering_id, backbone=referral.backbone, status=referral.status,
-            reason=referral.reason, outcome=referral.outcome, on=happened_on(referral, self.now)))
+            reason=referral.reason, outcome=referral.outcome, sessions=referral.sessions,
+            on=happened_on(referral, self.now)))
 
     async def finish(self, *, needs: list[Need] | None = None) -> None:
         """Settle the case if no need waits any more, then emit the events in order. `needs`: all

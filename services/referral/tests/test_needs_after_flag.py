@@ -264,3 +264,20 @@ async def test_consent_that_ended_on_its_date_cancels_what_is_live(engine, as_):
     assert (case["status"], case["refused_reason"]) == ("refused", "consent_expired")
     assert [(r["status"], r["reason"]) for r in _need(case, COUNSELLING)["referrals"]] == [
         ("cancelled", "consent_expired")]
+
+
+async def test_the_sessions_a_service_took_are_reported_at_completion(engine, as_):
+    """Issue 20, point 14: counselling is counted in sessions."""
+    app, api, directory = engine
+    org, _ = await directory.provider()
+    event = flagged()
+    await deliver(app, event)
+    referral = _need(await _case(api, as_, event.child_id), COUNSELLING)["referrals"][0]["id"]
+    url, headers = f"/api/v1/referrals/{referral}", as_("provider", org)
+    for step in ("accept", "start"):
+        assert (await api.post(f"{url}/{step}", headers=headers)).status_code == 200
+    assert (await api.post(f"{url}/complete", json={"outcome": "service_delivered", "sessions": 0},
+                           headers=headers)).status_code == 422
+    done = await api.post(f"{url}/complete", json={"outcome": "service_delivered", "sessions": 6}, headers=headers)
+    assert done.status_code == 200 and done.json()["sessions"] == 6
+    assert (await _events(app, "sprpa.referral.status_changed.v1"))[-1]["sessions"] == 6

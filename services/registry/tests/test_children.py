@@ -278,3 +278,25 @@ async def test_households_hold_children_of_their_desa(api, as_):
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "household_id"
     assert (await api.get(f"/api/v1/households/{household_id}", headers=as_("operator", "52.03"))).status_code == 404
     assert (await api.get(f"/api/v1/households/{household_id}", headers=as_("operator"))).status_code == 200
+
+
+async def test_how_a_child_was_identified_and_what_lies_behind_the_classification_reach_the_reports(api, as_, db):
+    """Issue 20, point 14: the child's identification channel, an equivalency programme (Kejar
+    Paket) as schooling, and the worst forms and hazards behind the classification, in the event."""
+    response = await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(
+        nik=None, identified_through="raid", school_status="equivalency",
+        work={"sector": "street", "hours_per_day": 6, "hours_per_week": 36, "hazards": ["street_work"],
+              "worst_forms": ["commercial_sexual_exploitation"]}))
+    assert response.status_code == 201, response.text
+    child = response.json()
+    assert (child["identified_through"], child["school_status"]) == ("raid", "equivalency")
+    body = json.loads(await db.fetchval("SELECT envelope::text FROM outbox"))["data"]
+    assert body["identified_through"] == "raid"
+    assert body["classification_basis"] == ["worst_form.commercial_sexual_exploitation", "hazard.street_work"]
+    # Not working and in a Kejar Paket class: schooling, so not at risk for being out of school.
+    in_paket = await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(
+        nik=None, full_name="Dewi Lestari", school_status="equivalency", work=None))
+    assert in_paket.json()["classification"]["result"] == "not_at_risk"
+    unknown = await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(
+        nik=None, full_name="Rina", identified_through="rumour"))
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "identified_through"

@@ -2,8 +2,9 @@
 
 Counting rules (the same in every report):
 - a child counts in the place of its current desa; merged duplicates never count;
-- "children mapped" are those registered in the period; their age is the end year of the
-  period minus the birth year (events carry the year only, never the birth date);
+- "children mapped" are those registered in the period; their age is the age on the period's
+  last day from the month of birth (events carry the year and month, never the day: the
+  birthday is taken as the month's last day, so an age is never overstated);
 - case progress counts the children that reached each status during the period, once each;
 - referrals count by the day they were offered; hours are from offer to acceptance and from
   offer to completion; a need counts by the day of its first offer (see `REFERRAL_NOTES`).
@@ -29,6 +30,21 @@ PROGRESS = ["flagged", "referred", "in_remediation", "withdrawn", "prevented", "
 SEXES = ["female", "male"]
 
 
+def age_on(born: str, day: date) -> int:
+    """The age on `day` of a child born in `born` ('YYYY-MM', the events never carry the day: the
+    birthday is taken as the month's last day, so an age is never overstated; 'YYYY' for a child
+    whose events carried the year only: the year's difference)."""
+    if len(born) == 4:
+        return day.year - int(born)
+    year, month = int(born[:4]), int(born[5:7])
+    last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return day.year - year - ((day.month, day.day) < (month, last_day))
+
+
+def _born(row) -> str:
+    return row.birth_month or str(row.birth_year)
+
+
 def _bounds(period: Period) -> dict:
     return {"start": datetime.combine(period.start, time(), UTC),
             "end": datetime.combine(period.end + timedelta(days=1), time(), UTC)}
@@ -48,7 +64,8 @@ SELECT part, dimension, value, sum(n)::bigint AS n FROM (
     UNION ALL
     SELECT substr(c.village_code, 1, :length), k.dimension, k.value, 1
     FROM rm_children c
-    CROSS JOIN LATERAL rm_child_keys(c.sex, c.birth_year, c.classification, c.status, c.mapping_categories) k
+    CROSS JOIN LATERAL rm_child_keys(c.sex, c.birth_year, c.birth_month, c.classification, c.status,
+                                     c.mapping_categories) k
     WHERE c.merged_into IS NULL AND c.village_code LIKE :pattern
       AND ((c.registered_at >= :start AND c.registered_at < :full_from_at)
            OR (c.registered_at >= :full_to_at AND c.registered_at < :end))
@@ -93,8 +110,8 @@ async def summary(session: AsyncSession, place: Place, period: Period) -> tuple[
                            **_whole_months(period)):
         if row.dimension == "all":
             counts["part"][row.part] += row.n
-        elif row.dimension == "birth_year":
-            counts["band"][_band(period.end.year - int(row.value))] += row.n
+        elif row.dimension == "birth_month":
+            counts["band"][_band(age_on(row.value, period.end))] += row.n
         else:
             counts[dimension_of[row.dimension]][row.value] += row.n
     total = sum(counts["part"].values())
@@ -454,10 +471,10 @@ SELECT (SELECT count(DISTINCT substr(village_code, 1, 8)) FROM touched) AS kecam
 # The child profile the regulation asks for: sex x single-year age x kecamatan, of the children on
 # the register at the end of the year (age: the year minus the birth year).
 _KLA_PROFILE = """
-SELECT substr(village_code, 1, 8) AS kecamatan, sex, :year - birth_year AS age, count(*) AS count
+SELECT substr(village_code, 1, 8) AS kecamatan, sex, birth_year, birth_month, count(*) AS count
 FROM rm_children
 WHERE merged_into IS NULL AND village_code LIKE :pattern AND registered_at < :end
-GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+GROUP BY 1, 2, 3, 4
 """
 _KLA_INPUTS = """
 SELECT indicator, achievement_percent, evidence, version FROM kla_inputs WHERE regency_code = :regency AND year = :year
@@ -517,8 +534,10 @@ async def kla(session: AsyncSession, place: Place, period: Period) -> tuple[dict
              for number in sorted(measured) for y, m in ((year - 1, last["measured"][number]), (year, measured[number]))]
     flagged = [r for r in rows if r.measure == "flagged"]
     worst = [r for r in rows if r.measure == "worst"]
-    profile = [{"kecamatan": r.kecamatan, "sex": r.sex, "age": r.age, "count": r.count}
-               for r in await _rows(session, _KLA_PROFILE, pattern=place.pattern, year=year, **_bounds(period))]
+    ages: Counter = Counter()
+    for r in await _rows(session, _KLA_PROFILE, pattern=place.pattern, **_bounds(period)):
+        ages[(r.kecamatan, r.sex, age_on(_born(r), period.end))] += r.count
+    profile = [{"kecamatan": k, "sex": sex, "age": age, "count": n} for (k, sex, age), n in sorted(ages.items())]
     return {"year": year, "total_points": total, "max_points": 1000,
             "desa_updated": this["desa_updated"], "desa": this["desa"]}, [
         Table("scorecard", columns, card, counts=("numerator", "denominator"), shares=None,
@@ -539,25 +558,37 @@ async def kla(session: AsyncSession, place: Place, period: Period) -> tuple[dict
 
 _SERVED = """
 WITH served AS (
-    SELECT r.child_id, r.category, o.course_type
+    SELECT r.child_id, r.category, r.organization_id, r.sessions, o.course_type
     FROM rm_referrals r LEFT JOIN rm_offerings o ON o.offering_id = r.offering_id
     WHERE r.status = 'completed' AND r.outcome = 'service_delivered' AND r.village_code LIKE :pattern
       AND r.ended_at >= :start AND r.ended_at < :end
+      AND (CAST(:organizations AS uuid[]) IS NULL OR r.organization_id = ANY(CAST(:organizations AS uuid[])))
 )
-SELECT c.child_id, c.sex, :year - c.birth_year AS age, COALESCE(c.school_at_intake, 'unknown') AS school,
-       COALESCE(c.living_arrangement, 'unknown') AS living,
+SELECT c.child_id, c.sex, c.birth_year, c.birth_month, COALESCE(c.school_at_intake, 'unknown') AS school,
+       COALESCE(c.living_arrangement, 'unknown') AS living, COALESCE(c.identified_through, 'unknown') AS identified,
+       c.classification_basis AS basis,
        array_agg(DISTINCT s.category ORDER BY s.category) AS services,
        array_agg(DISTINCT s.course_type ORDER BY s.course_type) FILTER (
-           WHERE s.category = 'skills.vocational_course' AND s.course_type IS NOT NULL) AS courses
+           WHERE s.category = 'skills.vocational_course' AND s.course_type IS NOT NULL) AS courses,
+       jsonb_agg(jsonb_build_object('category', s.category, 'organization_id', s.organization_id,
+                                    'sessions', s.sessions)) AS deliveries
 FROM served s JOIN rm_children c ON c.child_id = s.child_id AND c.merged_into IS NULL
-GROUP BY c.child_id, c.sex, c.birth_year, c.school_at_intake, c.living_arrangement
+GROUP BY c.child_id, c.sex, c.birth_year, c.birth_month, c.school_at_intake, c.living_arrangement,
+         c.identified_through, c.classification_basis
 ORDER BY c.child_id
 """
+_ORGANIZATION_NAMES = "SELECT organization_id::text AS id, name FROM rm_organizations WHERE organization_id = ANY(:ids)"
+AT_INTAKE = "describes the child at intake (when first registered)"
+NOW = "describes the child now (the latest record)"
 
 
-async def programme(session: AsyncSession, place: Place, period: Period) -> tuple[dict, list[Table]]:
-    """Children served (at least one service delivered in the period), NGO-report style."""
-    children = await _rows(session, _SERVED, pattern=place.pattern, year=period.end.year, **_bounds(period))
+async def programme(session: AsyncSession, place: Place, period: Period,
+                    organizations: list[uuid.UUID] | None = None) -> tuple[dict, list[Table]]:
+    """Children served (at least one service delivered in the period), NGO-report style; with
+    `organizations`, only the services those organisations delivered (a partner's own programme)."""
+    children = await _rows(session, _SERVED, pattern=place.pattern, organizations=organizations or None,
+                           **_bounds(period))
+    age = {c.child_id: age_on(_born(c), period.end) for c in children}
     services = Counter(service for child in children for service in child.services)
     courses = Counter(course for child in children for course in child.courses or [])
     apprentices = [c for c in children if "skills.apprenticeship" in c.services]
@@ -566,13 +597,47 @@ async def programme(session: AsyncSession, place: Place, period: Period) -> tupl
                         for k, v in sorted(services.items())],
                        notes=["a child can receive several services: percentages are of the children served and "
                               "do not add up to 100"], shares=None, derived={"percent": ("count",)})
+    deliveries = [d for child in children for d in child.deliveries]
+    names = {r.id: r.name for r in await _rows(session, _ORGANIZATION_NAMES,
+                                                ids=list({uuid.UUID(d["organization_id"]) for d in deliveries}))}
+    pairs = Counter((names.get(org, org), category) for child in children
+                    for org, category in {(d["organization_id"], d["category"]) for d in child.deliveries})
+    by_provider = Table("services_by_provider", ["organization", "category", "count"],
+                        [{"organization": org, "category": category, "count": n}
+                         for (org, category), n in sorted(pairs.items())], shares=None,
+                        notes=["children served, by the organisation that delivered the service"])
+    sessions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for delivery in deliveries:
+        if delivery["sessions"]:
+            sessions[delivery["category"]][0] += 1
+            sessions[delivery["category"]][1] += delivery["sessions"]
+    by_sessions = Table("sessions_by_service", ["category", "count", "sessions"],
+                        [{"category": k, "count": n, "sessions": total} for k, (n, total) in sorted(sessions.items())],
+                        counts=("count", "sessions"), shares=None,
+                        notes=["services delivered with the number of sessions their provider reported, and those "
+                               "sessions (e.g. counselling sessions)"])
+    basis = Counter(code for child in children for code in child.basis or ["none"])
+    school = breakdown("by_school_status", "school_status", Counter(c.school for c in children))
+    school.notes.append(AT_INTAKE + "; equivalency is a Kejar Paket A/B/C programme")
+    living = breakdown("by_living_arrangement", "living_arrangement", Counter(c.living for c in children))
+    living.notes.append(NOW)
+    identified = breakdown("by_identification", "identified_through", Counter(c.identified for c in children))
+    identified.notes.append("how the child came to the programme's notice")
+    exploitation = Table("by_exploitation_type", ["classification_basis", "count"],
+                         [{"classification_basis": k, "count": v} for k, v in sorted(basis.items())], shares=None,
+                         notes=[NOW + ": the worst forms and hazards behind the classification; a child can have "
+                                "several, so the counts do not add up"])
     return {"children_served": len(children), "apprentices": len(apprentices)}, [
         breakdown("by_sex", "sex", Counter(c.sex for c in children), order=SEXES),
-        breakdown("by_age", "age", Counter(str(c.age) for c in children),
-                  order=[str(a) for a in sorted({c.age for c in children})]),
-        breakdown("by_school_status", "school_status", Counter(c.school for c in children)),
+        breakdown("by_age", "age", Counter(str(age[c.child_id]) for c in children),
+                  order=[str(a) for a in sorted(set(age.values()))]),
+        school,
         by_service,
+        by_provider,
+        by_sessions,
         breakdown("by_course_type", "course_type", courses),
         breakdown("apprentices_by_sex", "sex", Counter(c.sex for c in apprentices), order=SEXES),
-        breakdown("by_living_arrangement", "living_arrangement", Counter(c.living for c in children)),
+        living,
+        identified,
+        exploitation,
     ]

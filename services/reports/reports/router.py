@@ -7,6 +7,7 @@ and every export is written to the audit log (who, what, which place; no child i
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
@@ -146,11 +147,14 @@ async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, c
 
 
 @router.get("/programme", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="Children served (a service delivered): by sex, age, school status, service, "
-                    "course, apprenticeship, living arrangement")
+            summary="Children served (a service delivered): by sex, age, school status, service, provider, "
+                    "sessions, course, apprenticeship, living arrangement, identification, exploitation type")
 async def programme(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                    asked: AskedDep) -> Response:
-    built = await builders.programme(session, asked.place, asked.period)
+                    asked: AskedDep,
+                    organization_id: Annotated[list[uuid.UUID], Query(
+                        max_length=50, description="only the services these organisations delivered (a partner's "
+                                                   "own programme)")] = ()) -> Response:
+    built = await builders.programme(session, asked.place, asked.period, list(organization_id))
     return await _render(request, session, principal, clock, "programme", asked, built)
 
 

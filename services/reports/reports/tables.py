@@ -128,6 +128,8 @@ HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, Englis
     "achievement_percent": ("Capaian (%)", "Achievement (%)"), "points": ("Nilai", "Points"),
     "evidence": ("Bukti", "Evidence"), "school_status": ("Status sekolah saat masuk", "School status at intake"),
     "course_type": ("Jenis kursus", "Course type"), "living_arrangement": ("Pengasuhan", "Living arrangement"),
+    "sessions": ("Sesi", "Sessions"), "identified_through": ("Cara teridentifikasi", "How identified"),
+    "classification_basis": ("Jenis eksploitasi/bahaya", "Exploitation or hazard type"),
 }
 
 
@@ -137,6 +139,7 @@ CODED: dict[str, str] = {  # column: vocabulary kind (sprpa_contracts.labels)
     "sex": "sex", "classification": "classification", "status": "case_status", "category": "service",
     "mapping_category": "mapping_category", "reason": "gap_reason", "course_type": "course_type",
     "living_arrangement": "living_arrangement", "school_status": "school_status",
+    "identified_through": "identified_through", "classification_basis": "classification_basis",
 }
 PLACES = ("place", "kecamatan", "desa")  # columns holding region codes: named from the official list
 

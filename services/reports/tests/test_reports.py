@@ -479,3 +479,83 @@ async def test_a_service_delivered_on_paper_counts_in_the_month_it_was_delivered
 
     assert await served("2026-11-01", "2026-11-30") == 1
     assert await served("2026-12-01", "2026-12-31") == 0
+
+
+async def test_the_programme_report_has_the_field_reports_dimensions(reports, publish, as_):
+    """Issue 20, point 14: services by the partner that delivered them, sessions per service,
+    equivalency programmes in school status, how children were identified, the worst form or
+    hazard behind a classification, the columns' moment named, and a partner's own programme."""
+    _, api = reports
+    lpa, pkbm = uuid.uuid4(), uuid.uuid4()
+    for org, name in ((lpa, "LPA Jember"), (pkbm, "PKBM Tunas Harapan")):
+        await publish(ev.OrganizationUpserted(organization_id=org, regency_code="35.09", organization_name=name,
+                                              kind="ngo", backbone_for=[], version=1), at=NOW - timedelta(days=60))
+    children = [
+        (uuid.uuid4(), "raid", "equivalency", ["worst_form.commercial_sexual_exploitation"]),
+        (uuid.uuid4(), "outreach", "out_of_school", ["hazard.green_tobacco", "hazard.pesticides"]),
+        (uuid.uuid4(), "school", "in_school", []),
+    ]
+    for child, through, school, basis in children:
+        await publish(ev.ChildRegistered(child_id=child, village_code="35.09.11.2007", sex="female", birth_year=2011,
+                                         classification="child_labour", school_status=school,
+                                         identified_through=through, classification_basis=basis),
+                      at=NOW - timedelta(days=50))
+    delivered = [(children[0][0], lpa, "psychosocial.counselling", 8), (children[0][0], pkbm, "education.equivalency",
+                                                                        None),
+                 (children[1][0], lpa, "psychosocial.counselling", 4), (children[2][0], pkbm, "education.remedial", 12)]
+    for child, org, need, sessions in delivered:
+        await publish(ev.ReferralStatusChanged(
+            referral_id=uuid.uuid4(), child_id=child, village_code="35.09.11.2007", need=need, organization_id=org,
+            need_id=uuid.uuid4(), status="completed", outcome="service_delivered", sessions=sessions,
+            on=(NOW - timedelta(days=10)).date()), at=NOW - timedelta(days=10))
+    await publish.applied()
+
+    report = (await api.get("/api/v1/reports/programme?place=35.09", headers=as_("operator"))).json()
+    assert report["children_served"] == 3
+    by_provider = {(r["organization"], r["category"]): r["count"]
+                   for r in report["tables"]["services_by_provider"]["rows"]}
+    assert by_provider == {("LPA Jember", "psychosocial.counselling"): 2,
+                           ("PKBM Tunas Harapan", "education.equivalency"): 1,
+                           ("PKBM Tunas Harapan", "education.remedial"): 1}
+    sessions = {r["category"]: (r["count"], r["sessions"]) for r in report["tables"]["sessions_by_service"]["rows"]}
+    assert sessions == {"psychosocial.counselling": (2, 12), "education.remedial": (1, 12)}
+    assert {r["school_status"]: r["count"] for r in report["tables"]["by_school_status"]["rows"]} == {
+        "equivalency": 1, "out_of_school": 1, "in_school": 1}
+    assert {r["identified_through"]: r["count"] for r in report["tables"]["by_identification"]["rows"]} == {
+        "raid": 1, "outreach": 1, "school": 1}
+    assert {r["classification_basis"]: r["count"] for r in report["tables"]["by_exploitation_type"]["rows"]} == {
+        "worst_form.commercial_sexual_exploitation": 1, "hazard.green_tobacco": 1, "hazard.pesticides": 1,
+        "none": 1}
+    assert "at intake" in " ".join(report["tables"]["by_school_status"]["notes"])
+    assert "now" in " ".join(report["tables"]["by_living_arrangement"]["notes"])
+
+    own = (await api.get(f"/api/v1/reports/programme?place=35.09&organization_id={pkbm}",
+                         headers=as_("operator"))).json()
+    assert own["children_served"] == 2
+    assert {r["organization"] for r in own["tables"]["services_by_provider"]["rows"]} == {"PKBM Tunas Harapan"}
+    exported = await api.get("/api/v1/reports/programme?place=35.09&format=csv", headers=as_("operator"))
+    lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert ["by_exploitation_type", "Eksploitasi seksual komersial", "worst_form.commercial_sexual_exploitation",
+            "1"] in lines
+    assert ["by_identification", "Razia bersama Dinsos/Satpol PP", "raid", "1", "33.3"] in lines
+
+
+async def test_ages_are_the_ages_on_the_reports_last_day(reports, publish, as_):
+    """Issue 20, point 14: a child born in December 2011 is 14 on 23 November 2026, not 2026 - 2011."""
+    _, api = reports
+    child = uuid.uuid4()
+    await publish(ev.ChildRegistered(child_id=child, village_code="35.09.11.2007", sex="male", birth_year=2011,
+                                     birth_month="2011-12", classification="child_labour"),
+                  at=NOW - timedelta(days=40))
+    await publish(ev.ReferralStatusChanged(
+        referral_id=uuid.uuid4(), child_id=child, village_code="35.09.11.2007", need="legal.aid",
+        organization_id=uuid.uuid4(), need_id=uuid.uuid4(), status="completed", outcome="service_delivered",
+        on=(NOW - timedelta(days=5)).date()), at=NOW - timedelta(days=5))
+    await publish.applied()
+    summary = (await api.get("/api/v1/reports/summary?place=35.09", headers=as_("operator"))).json()
+    assert {r["age_band"]: r["count"] for r in summary["tables"]["by_age_band"]["rows"] if r["count"]} == {"13-14": 1}
+    programme = (await api.get("/api/v1/reports/programme?place=35.09", headers=as_("operator"))).json()
+    assert [(r["age"], r["count"]) for r in programme["tables"]["by_age"]["rows"]] == [("14", 1)]
+    december = (await api.get("/api/v1/reports/summary?place=35.09&to=2026-12-31", headers=as_("operator"))).json()
+    assert {r["age_band"]: r["count"] for r in december["tables"]["by_age_band"]["rows"] if r["count"]} == {
+        "15-17": 1}

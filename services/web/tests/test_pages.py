@@ -230,6 +230,7 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
         "referral_outcome": ("referral", "Outcome"), "cancel_reason": ("referral", "CancelReason"),
         "need_withdraw_reason": ("referral", "NeedWithdrawReason"), "drop_reason": ("registry", "DropReason"),
         "closure_reason": ("registry", "ClosureReason"),
+        "identified_through": ("registry", "ChildCreate.identified_through"),
     }
     for kind, (service_name, path) in sources.items():
         assert set(i18n.LABELS[kind]) == _enum(specs[service_name], path), kind

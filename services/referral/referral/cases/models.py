@@ -77,6 +77,7 @@ class Referral(SQLModel, table=True):
     accepted_on: date | None = _on()
     started_on: date | None = _on()
     ended_on: date | None = _on()
+    sessions: int | None = None  # sessions delivered, reported at completion
     reason: str | None = None
     reason_text: str | None = Field(default=None, sa_column=Column(Protected()))
     outcome: str | None = None

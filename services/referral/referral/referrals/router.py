@@ -101,7 +101,7 @@ async def complete(referral_id: uuid.UUID, data: CompleteIn, session: SessionDep
                    clock: ClockDep) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
     return public(await service.complete(session, referral=referral, principal=principal, outcome=data.outcome,
-                                         text_=data.text, now=clock.now(), on=data.on))
+                                         text_=data.text, now=clock.now(), on=data.on, sessions=data.sessions))
 
 
 @router.post("/{referral_id}/cancel", dependencies=[needs("referral:write")], response_model=ReferralPublic,

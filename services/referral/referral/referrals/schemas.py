@@ -46,6 +46,8 @@ class DeclineIn(_WithOther):
 class CompleteIn(_WithOther):
     outcome: Outcome
     on: date | None = _ON
+    sessions: int | None = Field(default=None, ge=1, le=1000,
+                                 description="how many sessions were delivered (counselling, tutoring, a course)")
 
     def _code(self) -> str:
         return self.outcome.value
@@ -93,6 +95,7 @@ class ReferralPublic(BaseModel):
     accepted_on: date | None = Field(default=None, description="the day it was accepted, as the provider gave it")
     started_on: date | None = Field(default=None, description="the day the service started")
     ended_on: date | None = Field(default=None, description="the day it ended (the service was delivered)")
+    sessions: int | None = Field(default=None, description="sessions delivered, as the provider reported them")
     reason: str | None = Field(description="decline or cancel reason code")
     reason_text: str | None
     outcome: Outcome | None

@@ -128,7 +128,7 @@ async def start(session: AsyncSession, *, referral: Referral, principal: Princip
 
 
 async def complete(session: AsyncSession, *, referral: Referral, principal: Principal, outcome: Outcome,
-                   text_: str | None, now: datetime, on: date | None = None) -> Referral:
+                   text_: str | None, now: datetime, on: date | None = None, sessions: int | None = None) -> Referral:
     access.require_provider_of(principal, referral)
     need, referral, case = await _locked(session, referral)
     require_move(referral.status, Status.COMPLETED, outcome=outcome)
@@ -136,7 +136,7 @@ async def complete(session: AsyncSession, *, referral: Referral, principal: Prin
               after_what="the start" if referral.started_on else "the acceptance")
     step = engine.Step(session=session, case=case, actor=principal, now=now)
     engine.move(referral, Status.COMPLETED, now, on=on)
-    referral.outcome, referral.reason_text = outcome.value, text_
+    referral.outcome, referral.reason_text, referral.sessions = outcome.value, text_, sessions
     session.add(referral)
     step.referral_changed(referral, reason=outcome.value, note=text_)
     engine.set_status(step, need, engine.NeedStatus.COMPLETED)

@@ -41,6 +41,7 @@ class Child(SQLModel, table=True):
     living_arrangement: str
     mapping_categories: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
     work: dict | None = Field(default=None, sa_column=Column(JSONB))
+    identified_through: str | None = None  # outreach, school, raid, partner_ngo, self_family, other
     root_causes: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
     classification: dict = Field(sa_column=Column(JSONB, nullable=False))
     status: str

@@ -14,7 +14,10 @@ from sprpa_shared.text import PlainText
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 Sex = Literal["female", "male"]
-SchoolStatus = Literal["in_school", "out_of_school", "never_enrolled"]
+# equivalency: in a non-formal equivalency programme (Kejar Paket A/B/C), which counts as schooling.
+SchoolStatus = Literal["in_school", "equivalency", "out_of_school", "never_enrolled"]
+# How the child came to the programme's notice (the field reports group children by it).
+IdentifiedThrough = Literal["outreach", "school", "raid", "partner_ngo", "self_family", "other"]
 LivingArrangement = Literal["with_family", "extended_family", "alternative_care", "independent", "street"]
 
 
@@ -79,6 +82,9 @@ class ChildFields(BaseModel):
     living_arrangement: LivingArrangement = "with_family"
     mapping_categories: list[MappingCategory] = Field(default_factory=list, max_length=len(MappingCategory))
     work: Work | None = None
+    identified_through: IdentifiedThrough | None = Field(
+        default=None, description="outreach (cadres, survey), school, raid (with Dinsos/Satpol PP), partner_ngo, "
+                                  "self_family, other")
 
 
 class ChildCreate(ChildFields):
@@ -100,6 +106,7 @@ class ChildUpdate(BaseModel):
     living_arrangement: LivingArrangement | None = None
     mapping_categories: list[MappingCategory] | None = None
     work: Work | None = None
+    identified_through: IdentifiedThrough | None = None
 
 
 class ReasonOut(BaseModel):
@@ -131,6 +138,7 @@ class ChildPublic(BaseModel):
     living_arrangement: LivingArrangement
     mapping_categories: list[str]
     work: Work | None
+    identified_through: IdentifiedThrough | None = None
     root_causes: list[str]
     classification: ClassificationOut
     status: str

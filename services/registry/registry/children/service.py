@@ -24,6 +24,16 @@ from sprpa_shared.errors import NotFound, OutOfScope, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
+SCHOOLING = frozenset({"in_school", "equivalency"})  # formal school, or a Kejar Paket programme
+# The reasons of a classification that name the kind of exploitation (for grouping children by it).
+BASIS_PREFIXES = ("worst_form.", "hazard.")
+
+
+def classification_basis(child: Child) -> list[str]:
+    """The worst forms and hazards behind the child's classification, as reason codes."""
+    return [reason["code"] for reason in child.classification.get("reasons", [])
+            if reason["code"].startswith(BASIS_PREFIXES)]
+
 
 def classification_of(child: Child, today: date) -> Classification:
     return classify_fields(work=child.work, birth_date=child.birth_date, school_status=child.school_status,
@@ -45,7 +55,7 @@ def classify_fields(*, work: dict | None, birth_date: date, school_status: str, 
             hazards=frozenset(Hazard(h) for h in work["hazards"]),
             worst_forms=frozenset(WorstForm(w) for w in work["worst_forms"]),
         ),
-        out_of_school=school_status != "in_school",
+        out_of_school=school_status not in SCHOOLING,
         mapped_at_risk="at_risk" in mapping_categories,
     )
     return classify(facts)
@@ -124,10 +134,13 @@ async def register(
             village_code=child.village_code,
             sex=child.sex,
             birth_year=child.birth_date.year,
+            birth_month=f"{child.birth_date:%Y-%m}",
             mapping_categories=child.mapping_categories,
             classification=child.classification["result"],
             school_status=child.school_status,
             living_arrangement=child.living_arrangement,
+            identified_through=child.identified_through,
+            classification_basis=classification_basis(child),
         ),
         at=now,
     )
@@ -162,10 +175,12 @@ async def announce_update(session: AsyncSession, child: Child, *, changed: list[
             changed=changed,
             sex=child.sex,
             birth_year=child.birth_date.year,
+            birth_month=f"{child.birth_date:%Y-%m}",
             classification=child.classification["result"],
             mapping_categories=child.mapping_categories,
             school_status=child.school_status,
             living_arrangement=child.living_arrangement,
+            classification_basis=classification_basis(child),
         ),
         at=now,
     )

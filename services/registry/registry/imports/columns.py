@@ -39,7 +39,8 @@ SEX = {"female": "female", "f": "female", "p": "female", "perempuan": "female", 
 SCHOOL = {"in_school": "in_school", "sekolah": "in_school", "masih_sekolah": "in_school", "bersekolah": "in_school",
           "out_of_school": "out_of_school", "putus_sekolah": "out_of_school", "tidak_sekolah": "out_of_school",
           "never_enrolled": "never_enrolled", "tidak_pernah_sekolah": "never_enrolled",
-          "belum_pernah_sekolah": "never_enrolled"}
+          "belum_pernah_sekolah": "never_enrolled", "equivalency": "equivalency", "kesetaraan": "equivalency",
+          "paket_a": "equivalency", "paket_b": "equivalency", "paket_c": "equivalency", "kejar_paket": "equivalency"}
 LIVING = {"with_family": "with_family", "keluarga": "with_family", "orang_tua": "with_family",
           "extended_family": "extended_family", "kerabat": "extended_family", "keluarga_besar": "extended_family",
           "alternative_care": "alternative_care", "panti": "alternative_care", "lksa": "alternative_care",

@@ -13,6 +13,7 @@ import asyncpg
 from pydantic_core import to_json
 
 from registry.cases.lifecycle import CaseStatus
+from registry.children.service import BASIS_PREFIXES
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_key, name_likeness, similar_keys
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
@@ -21,6 +22,7 @@ from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL
 from sprpa_shared.protect import protector
 
+IMPORTED_THROUGH = "outreach"  # a survey upload is the cadres' door-to-door mapping
 ROW_NAMESPACE = uuid.UUID("6c1b8a52-3f7e-4c56-9a0e-5d2f0b7c9e11")
 
 STAGE = """
@@ -37,9 +39,9 @@ STAGE_COLUMNS = ["row_number", "id", "full_name", "sex", "birth_date", "nik", "n
 INSERT_CHILDREN = """
 INSERT INTO children (id, full_name, sex, birth_date, nik, nik_index, village_code, school_status,
                       living_arrangement, mapping_categories, work, classification, status, next_visit_due,
-                      version, created_at, updated_at, created_by)
+                      version, created_at, updated_at, created_by, identified_through)
 SELECT id, full_name, sex, birth_date, nik, nik_index, village_code, school_status, living_arrangement,
-       mapping_categories, work::jsonb, classification::jsonb, $1, next_visit_due, 1, $2, $2, $3
+       mapping_categories, work::jsonb, classification::jsonb, $1, next_visit_due, 1, $2, $2, $3, $4
 FROM import_stage
 ON CONFLICT (id) DO NOTHING
 RETURNING id
@@ -144,10 +146,14 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime, next_visit: date,
         village_code=data.village_code,
         sex=data.sex,
         birth_year=data.birth_date.year,
+        birth_month=f"{data.birth_date:%Y-%m}",
         mapping_categories=[category.value for category in data.mapping_categories],
         classification=row.classification["result"],
         school_status=data.school_status,
         living_arrangement=data.living_arrangement,
+        identified_through=IMPORTED_THROUGH,
+        classification_basis=[reason["code"] for reason in row.classification["reasons"]
+                              if reason["code"].startswith(BASIS_PREFIXES)],
     )
     envelope = Envelope.wrap(event, time=now)
     return (
@@ -169,7 +175,7 @@ async def write_batch(
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=STAGE_COLUMNS)
     await connection.execute("ANALYZE import_stage")
     created = [record["id"] for record in await connection.fetch(
-        INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
+        INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor, IMPORTED_THROUGH)]
     for child, (_, key) in staged.keys.items():
         names.remember(str(child), key)
     if not created:

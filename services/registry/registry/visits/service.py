@@ -35,6 +35,8 @@ MOVES = {
 def _school_status(current: str, attendance: str) -> str:
     if attendance == "school":
         return "in_school"
+    if attendance == "training" and current == "equivalency":
+        return "equivalency"  # a Kejar Paket class is training that counts as schooling
     return "never_enrolled" if current == "never_enrolled" else "out_of_school"
 
 

@@ -25,19 +25,23 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 _CHILDREN_REGISTERED = text("""
 INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_categories, classification,
                          school_at_intake, school_status, living_arrangement, registered_at, status, status_at,
-                         changed_at)
+                         changed_at, identified_through, classification_basis, birth_month)
 SELECT child_id, village_code, sex, birth_year, mapping_categories, classification, school_status, school_status,
-       living_arrangement, at, 'identified', at, at
+       living_arrangement, at, 'identified', at, at, identified_through, COALESCE(classification_basis, '{}'),
+       birth_month
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
     child_id uuid, village_code text, sex text, birth_year smallint, mapping_categories text[], classification text,
-    school_status text, living_arrangement text, at timestamptz)
+    school_status text, living_arrangement text, at timestamptz, identified_through text,
+    classification_basis text[], birth_month text)
 ON CONFLICT (child_id) DO NOTHING
 """)
 _CHILD_UPDATED = text("""
 UPDATE rm_children SET village_code = :village, sex = :sex, birth_year = :birth_year,
+    birth_month = COALESCE(:birth_month, birth_month),
     classification = :classification, mapping_categories = COALESCE(:mapping, mapping_categories),
     school_status = COALESCE(:school, school_status), living_arrangement = COALESCE(:living, living_arrangement),
-    changed_at = :at
+    identified_through = COALESCE(:through, identified_through),
+    classification_basis = COALESCE(:basis, classification_basis), changed_at = :at
 WHERE child_id = :child AND changed_at <= :at
 """)
 _CASE_MOVED = text("""
@@ -64,17 +68,19 @@ VALUES (:event, :child, :village, :at, :age, :classification, :needs) ON CONFLIC
 _REFERRALS = text("""
 INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code, category, organization_id,
                           offering_id, backbone, status, outcome, reason, offered_at, accepted_at, started_at,
-                          ended_at, changed_at)
+                          ended_at, changed_at, sessions)
 SELECT referral_id, case_id, need_id, child_id, village_code, need, organization_id, service_id, backbone,
-       status, outcome, reason, offered_at, accepted_at, started_at, ended_at, at
+       status, outcome, reason, offered_at, accepted_at, started_at, ended_at, at, sessions
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
     referral_id uuid, case_id uuid, need_id uuid, child_id uuid, village_code text, need text,
     organization_id uuid, service_id uuid, backbone boolean, status text, outcome text, reason text,
-    offered_at timestamptz, accepted_at timestamptz, started_at timestamptz, ended_at timestamptz, at timestamptz)
+    offered_at timestamptz, accepted_at timestamptz, started_at timestamptz, ended_at timestamptz, at timestamptz,
+    sessions integer)
 ON CONFLICT (referral_id) DO UPDATE SET
     status = CASE WHEN rm_referrals.changed_at <= EXCLUDED.changed_at THEN EXCLUDED.status
                   ELSE rm_referrals.status END,
     outcome = COALESCE(EXCLUDED.outcome, rm_referrals.outcome),
+    sessions = COALESCE(EXCLUDED.sessions, rm_referrals.sessions),
     reason = COALESCE(EXCLUDED.reason, rm_referrals.reason),
     offered_at = COALESCE(rm_referrals.offered_at, EXCLUDED.offered_at),
     accepted_at = COALESCE(rm_referrals.accepted_at, EXCLUDED.accepted_at),
@@ -126,6 +132,7 @@ async def _run(session: AsyncSession, statement, **params) -> None:
 
 
 _REGISTERED_FIELDS = {"child_id", "village_code", "sex", "birth_year", "mapping_categories", "classification",
+                      "identified_through", "classification_basis", "birth_month",
                       "school_status", "living_arrangement"}
 
 
@@ -140,8 +147,9 @@ async def children_registered(session: AsyncSession, envelopes: list[Envelope]) 
 async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
     e = ev.ChildUpdated.model_validate(envelope.data)
     await _run(session, _CHILD_UPDATED, child=e.child_id, village=e.village_code, sex=e.sex,
-               birth_year=e.birth_year, classification=e.classification, mapping=e.mapping_categories,
-               school=e.school_status, living=e.living_arrangement, at=envelope.time)
+               birth_year=e.birth_year, birth_month=e.birth_month, classification=e.classification,
+               mapping=e.mapping_categories, school=e.school_status, living=e.living_arrangement, through=e.identified_through,
+               basis=e.classification_basis, at=envelope.time)
 
 
 async def case_moved(session: AsyncSession, envelope: Envelope) -> None:
@@ -174,7 +182,7 @@ async def case_flagged(session: AsyncSession, envelope: Envelope) -> None:
 
 
 _REFERRAL_FIELDS = {"referral_id", "case_id", "need_id", "child_id", "village_code", "need", "organization_id",
-                    "service_id", "backbone", "status", "outcome", "reason"}
+                    "service_id", "backbone", "status", "outcome", "reason", "sessions"}
 
 
 def _happened(e: ev.ReferralStatusChanged, envelope: Envelope) -> str:

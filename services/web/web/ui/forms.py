@@ -74,6 +74,7 @@ def child(form: FormData, *, village_code: str | None, household_id: str | None)
         "living_arrangement": text(form, "living_arrangement"),
         "mapping_categories": many(form, "mapping_categories"),
         "work": work(form) if flag(form, "works") else None,
+        "identified_through": text(form, "identified_through"),
     })
 
 

@@ -141,6 +141,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "document_ref": ("Nomor dokumen", "Document reference"),
     "flag_done": ("Kasus ditandai; rujukan sedang dikirim ke lembaga.", "Case flagged; referrals are going out."),
     "close_case": ("Tutup kasus", "Close the case"),
+    "identified_through": ("Cara teridentifikasi", "How the child was identified"),
     "case_closed": ("Kasus ditutup; rujukan yang masih berjalan dibatalkan.",
                     "Case closed; referrals still live are cancelled."),
     "add_need": ("Tambah kebutuhan", "Add a need"),
