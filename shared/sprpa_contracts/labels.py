@@ -191,6 +191,48 @@ VOCABULARY["classification_basis"] = {
     **{f"worst_form.{code}": labels for code, labels in VOCABULARY["worst_form"].items()},
     **{f"hazard.{code}": labels for code, labels in VOCABULARY["hazard"].items()},
 }
+# Why the classification came out as it did (the rules' reason codes; worst forms and hazards above).
+VOCABULARY["classification_reason"] = {
+    **VOCABULARY["classification_basis"],
+    "age.under_13": ("Di bawah 13 tahun: setiap pekerjaan ekonomi adalah pekerja anak",
+                     "Under 13: any economic work is child labour"),
+    "light_work.hours_per_day": ("13-14 tahun: lebih dari 3 jam sehari", "13-14: more than 3 hours a day"),
+    "light_work.hours_per_week": ("13-14 tahun: lebih dari 15 jam seminggu", "13-14: more than 15 hours a week"),
+    "light_work.night": ("13-14 tahun: bekerja malam hari", "13-14: work at night"),
+    "light_work.school_hours": ("13-14 tahun: bekerja pada jam sekolah", "13-14: work during school hours"),
+    "light_work.no_consent": ("13-14 tahun: tanpa izin orang tua", "13-14: no parental consent"),
+    "light_work.within_limits": ("13-14 tahun: pekerjaan ringan dalam batas UU 13/2003 pasal 69",
+                                 "13-14: light work within the limits of UU 13/2003 art. 69"),
+    "older.night": ("15-17 tahun: bekerja malam hari", "15-17: work at night"),
+    "older.hours_per_week": ("15-17 tahun: lebih dari 40 jam seminggu", "15-17: more than 40 hours a week"),
+    "older.within_limits": ("15-17 tahun: pekerjaan tidak berbahaya, siang hari, paling lama 40 jam seminggu",
+                            "15-17: non-hazardous daytime work within 40 hours a week"),
+    "risk.mapped": ("Terpetakan berisiko bekerja", "Mapped as at risk of work"),
+    "risk.out_of_school": ("Tidak bekerja, tetapi tidak bersekolah", "Not working, but out of school"),
+    "risk.none": ("Tidak bekerja, bersekolah", "Not working, in school"),
+}
+VOCABULARY["flag_rejection"] = {
+    "no_legal_basis": ("Tidak ada dasar hukum", "No legal basis"),
+    "guardian_consent_obtainable": ("Persetujuan wali bisa didapat", "Guardian consent can be obtained"),
+    "not_child_labour": ("Bukan pekerja anak", "Not child labour"), "duplicate": ("Data ganda", "Duplicate"),
+    "other": ("Lainnya", "Other"),
+}
+# What the referral engine writes in a case's timeline, and the reasons beside it.
+VOCABULARY["timeline"] = {
+    **VOCABULARY["referral_status"],
+    "flag_received": ("Penandaan diterima mesin rujukan", "Flag received by the referral engine"),
+    "refused": ("Tidak dirujuk", "Not referred"), "gap": ("Kesenjangan layanan", "Service gap"),
+    "child_merged": ("Data ganda digabung", "Duplicate merged"),
+    "need_added": ("Kebutuhan ditambahkan", "Need added"), "need_withdrawn": ("Kebutuhan ditarik", "Need withdrawn"),
+}
+VOCABULARY["timeline_reason"] = {
+    **VOCABULARY["decline_reason"], **VOCABULARY["referral_outcome"], **VOCABULARY["cancel_reason"],
+    **VOCABULARY["gap_reason"], **VOCABULARY["need_withdraw_reason"],
+    "sla": ("Batas waktu terlewati", "Deadline passed"),
+    "mou_lapsed": ("MOU lembaga tidak berlaku lagi", "The organisation's MOU no longer in force"),
+    "no_consent": ("Tanpa persetujuan", "No consent"),
+    "consent_scope": ("Persetujuan tidak mencakup berbagi data", "Consent does not cover sharing"),
+}
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}
 

@@ -53,6 +53,15 @@ async def _set_up_provider(stack: Stack, operator: Page, name: str) -> str:
     return organisation_id
 
 
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z_]+\b")
+
+
+async def _no_raw_codes(page: Page) -> None:
+    """Nothing a person reads on the page is a code (`flag_received`, `education.formal_school`)."""
+    shown = await page.locator("main").inner_text()
+    assert not RAW_CODE.findall(shown), f"codes on {page.url}: {sorted(set(RAW_CODE.findall(shown)))}"
+
+
 async def _engine_has_offering_of(stack: Stack, organisation_id: str) -> bool:
     async with database(stack.apps["referral"]) as connection:
         return bool(await connection.fetchval(
@@ -233,3 +242,5 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await operator.locator("#close-case").get_by_role("button", name="Tutup kasus").click()
     await expect(operator.locator("#case-status")).to_have_text("Ditutup")
     await expect(operator.locator("#close-case")).to_have_count(0)
+    # Issue 25, point 1: the whole case, read in Indonesian, shows no code.
+    await _no_raw_codes(operator)

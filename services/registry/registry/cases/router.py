@@ -75,6 +75,14 @@ async def preview_needs(child: ChildDep, clock: ClockDep,
     return NeedsPreview(needs=derive_needs(list(root_causes), age=age, extra=list(extra_needs)), age=age)
 
 
+@router.get("/flag", dependencies=[needs("registry:read")], response_model=FlagPublic | None,
+            summary="The child's latest flag (null before the first): whether it waits for a second person's "
+                    "approval, what it asked for and what was dropped")
+async def latest_flag(child: ChildDep, session: SessionDep) -> FlagPublic | None:
+    record = await service.latest_flag(session, child.id)
+    return FlagPublic(**record.model_dump(), status=child.status) if record else None
+
+
 @router.post("/flag/approve", dependencies=[needs("registry:write")], response_model=FlagPublic,
              summary="A second operator approves the flag made without guardian consent; then it is referred")
 async def approve_flag(child: ChildDep, session: SessionDep, principal: PrincipalDep,

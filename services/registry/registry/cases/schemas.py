@@ -162,6 +162,7 @@ class FlagPublic(BaseModel):
 
 class HistoryEntry(BaseModel):
     at: datetime
+    actor: str = Field(description="who made the change: a person's or API client's subject, or service:<name>")
     actor_role: str
     from_status: str | None
     to_status: str

@@ -138,6 +138,11 @@ async def approve(session: AsyncSession, *, child: Child, principal: Principal, 
     return record
 
 
+async def latest_flag(session: AsyncSession, child_id: uuid.UUID) -> Flag | None:
+    query = select(Flag).where(Flag.child_id == child_id).order_by(col(Flag.flagged_at).desc()).limit(1)
+    return (await session.exec(query)).first()
+
+
 async def _pending_flag(session: AsyncSession, child: Child) -> Flag | None:
     """The child's flag waiting for approval (at most one: a second flag is refused while it waits)."""
     query = select(Flag).where(Flag.child_id == child.id, Flag.approval == "pending").with_for_update()

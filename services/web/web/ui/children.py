@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sprpa_shared.auth.principal import Role
+from web.ui import history as history_words
 from web.ui import forms, names
 from web.ui.backends import ApiError
 from web.ui.render import ViewerDep, backends, form_of, language, page, problem_context, redirect, require
@@ -92,11 +93,13 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
     require(viewer, *RECORDERS)
     api, token = backends(request), viewer.access_token
     child = await api.get("registry", f"/api/v1/children/{child_id}", token=token)
-    visits, history, case, possible = await asyncio.gather(
+    district = viewer.role in DISTRICT
+    visits, history, case, possible, flag = await asyncio.gather(
         api.get("registry", f"/api/v1/children/{child_id}/visits", token=token),
         api.get("registry", f"/api/v1/children/{child_id}/history", token=token),
         _case(request, viewer, child_id),
         api.get("registry", f"/api/v1/children/{child_id}/duplicates", token=token) if duplicates else _nothing(),
+        api.get("registry", f"/api/v1/children/{child_id}/flag", token=token) if district else _nothing(),
     )
     organisation_ids = {r["organization_id"] for need in (case or {}).get("needs", []) for r in need["referrals"]}
     organisation_names, place_names, categories = await asyncio.gather(
@@ -104,9 +107,15 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
         names.places(api, token, {child["village_code"], child["district_code"], child["regency_code"]}),
         names.categories(api, token, language(request)),
     )
+    categories = dict(categories)
+    need_names = {need["id"]: categories.get(need["category"], need["category"])
+                  for need in (case or {}).get("needs", [])}
     return page(request, "child.html", child=child, visits=visits, history=history, case=case,
                 possible=possible or [], organisation_names=organisation_names, place_names=place_names,
-                categories=dict(categories), registered=registered, saved=saved, need_key=uuid.uuid4())
+                categories=categories, need_names=need_names, registered=registered, saved=saved,
+                need_key=uuid.uuid4(),
+                awaiting_approval=bool(flag and flag["approval"] == "pending"), describe=history_words.describe,
+                actor=history_words.actor)
 
 
 async def _nothing() -> None:
