@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # code: (English label, Indonesian label)
@@ -33,6 +33,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 SERVICE_CODES = frozenset(CATALOGUE)
+
+
+def known_service(code: str) -> str:
+    if code not in SERVICE_CODES:
+        raise ValueError(f"{code!r} is not a service catalogue code")
+    return code
+
+
+ServiceCode = Annotated[str, AfterValidator(known_service), Field(description="service catalogue code")]
 
 # The kinds of vocational course an offering gives (`skills.vocational_course` only).
 CourseType = Literal["cooking", "computer", "tailoring", "beauty", "other"]

@@ -15,7 +15,8 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "need_withdraw_reason": {
         "no_longer_needed": ("Tidak diperlukan lagi", "No longer needed"),
-        "child_declined": ("Anak menolak", "Child declined"), "family_declined": ("Keluarga menolak", "Family declined"),
+        "child_declined": ("Anak menolak", "Child declined"),
+        "family_declined": ("Keluarga menolak", "Family declined"),
         "served_elsewhere": ("Sudah dilayani di tempat lain", "Served elsewhere"),
         "wrong_need": ("Kebutuhan keliru", "Wrong need"), "other": ("Lainnya", "Other"),
     },

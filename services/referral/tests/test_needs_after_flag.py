@@ -33,6 +33,15 @@ def _need(case: dict, category: str) -> dict:
     return next(need for need in case["needs"] if need["category"] == category)
 
 
+async def _one_offer(engine, as_) -> tuple:
+    """A child flagged for counselling, offered to the one provider: (its organisation, the offer's id)."""
+    app, api, directory = engine
+    org, _ = await directory.provider()
+    event = flagged()
+    await deliver(app, event)
+    return org, _need(await _case(api, as_, event.child_id), COUNSELLING)["referrals"][0]["id"]
+
+
 async def test_a_need_added_to_an_open_case_is_offered_like_the_flags_own(engine, as_):
     app, api, directory = engine
     await directory.provider()
@@ -207,10 +216,7 @@ async def test_a_named_provider_and_a_language_are_preferences_too(engine, as_):
 
 async def test_a_provider_gives_the_day_it_accepted_started_and_delivered(engine, as_):
     app, api, directory = engine
-    org, _ = await directory.provider()
-    event = flagged()
-    await deliver(app, event)
-    referral = _need(await _case(api, as_, event.child_id), COUNSELLING)["referrals"][0]["id"]
+    org, referral = await _one_offer(engine, as_)
     app.state.clock.advance(timedelta(days=20))
     today = app.state.clock.now().date()
     url = f"/api/v1/referrals/{referral}"
@@ -244,10 +250,7 @@ async def test_a_provider_gives_the_day_it_accepted_started_and_delivered(engine
 
 async def test_without_a_day_the_change_is_dated_today(engine, as_):
     app, api, directory = engine
-    org, _ = await directory.provider()
-    event = flagged()
-    await deliver(app, event)
-    referral = _need(await _case(api, as_, event.child_id), COUNSELLING)["referrals"][0]["id"]
+    org, referral = await _one_offer(engine, as_)
     accepted = await api.post(f"/api/v1/referrals/{referral}/accept", headers=as_("provider", org))
     assert accepted.status_code == 200 and accepted.json()["accepted_on"] == str(NOW.date())
 
@@ -269,10 +272,7 @@ async def test_consent_that_ended_on_its_date_cancels_what_is_live(engine, as_):
 async def test_the_sessions_a_service_took_are_reported_at_completion(engine, as_):
     """Issue 20, point 14: counselling is counted in sessions."""
     app, api, directory = engine
-    org, _ = await directory.provider()
-    event = flagged()
-    await deliver(app, event)
-    referral = _need(await _case(api, as_, event.child_id), COUNSELLING)["referrals"][0]["id"]
+    org, referral = await _one_offer(engine, as_)
     url, headers = f"/api/v1/referrals/{referral}", as_("provider", org)
     for step in ("accept", "start"):
         assert (await api.post(f"{url}/{step}", headers=headers)).status_code == 200

@@ -531,7 +531,8 @@ async def kla(session: AsyncSession, place: Place, period: Period) -> tuple[dict
                "evidence"]
     trend = [{"indicator": number, "year": y, "numerator": m.numerator, "denominator": m.denominator,
               "achievement_percent": None if m.achievement is None else round(m.achievement * 100, 1)}
-             for number in sorted(measured) for y, m in ((year - 1, last["measured"][number]), (year, measured[number]))]
+             for number in sorted(measured)
+             for y, m in ((year - 1, last["measured"][number]), (year, measured[number]))]
     flagged = [r for r in rows if r.measure == "flagged"]
     worst = [r for r in rows if r.measure == "worst"]
     ages: Counter = Counter()

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from providers.organizations.schemas import REGENCY_CODE
-from sprpa_contracts.catalogue import SERVICE_CODES, CourseType
+from sprpa_contracts.catalogue import CourseType, ServiceCode
 from sprpa_shared.text import PlainText
 
 AREA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}(\.\d{4})?$")
@@ -20,7 +20,7 @@ class OfferingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     organization_id: uuid.UUID
-    category: str
+    category: ServiceCode
     name: PlainText = Field(min_length=2, max_length=200)
     regency_code: str = Field(pattern=REGENCY_CODE)
     service_area: list[str] = Field(default_factory=list, max_length=500,
@@ -32,13 +32,6 @@ class OfferingCreate(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["id"], max_length=10)
     schedule: PlainText | None = Field(default=None, max_length=500)
     course_type: CourseType | None = Field(default=None, validate_default=True)
-
-    @field_validator("category")
-    @classmethod
-    def _known(cls, code: str) -> str:
-        if code not in SERVICE_CODES:
-            raise ValueError(f"{code!r} is not a service catalogue code")
-        return code
 
     @field_validator("service_area")
     @classmethod

@@ -37,7 +37,8 @@ async def _changed(session: AsyncSession, offering: Offering, now: datetime) -> 
         offering_id=offering.id, organization_id=offering.organization_id, regency_code=offering.regency_code,
         category=offering.category, service_area=offering.service_area, min_age=offering.min_age,
         max_age=offering.max_age, sexes=offering.sexes, capacity=offering.capacity,
-        course_type=offering.course_type, languages=offering.languages, removed=offering.removed, version=offering.version,
+        course_type=offering.course_type, languages=offering.languages, removed=offering.removed,
+        version=offering.version,
     ), at=now)
 
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import col, select
 
 from referral import access
-from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.cases import service as cases
+from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.cases.schemas import CaseView, EarlierCase, GapPublic, NeedAdd, NeedView, NeedWithdrawal, TimelineLine
 from referral.referrals import service
 from referral.referrals.router import public

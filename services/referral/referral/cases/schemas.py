@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from referral.referrals.lifecycle import NeedWithdrawReason
 from referral.referrals.schemas import ReferralPublic, _WithOther
-from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences
+from sprpa_contracts.catalogue import COURSE_CATEGORY, NeedPreferences, ServiceCode
 
 
 class GapPublic(BaseModel):
@@ -52,15 +52,8 @@ class NeedAdd(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(description="service catalogue code")
+    category: ServiceCode
     preferences: NeedPreferences | None = None
-
-    @field_validator("category")
-    @classmethod
-    def _known(cls, code: str) -> str:
-        if code not in SERVICE_CODES:
-            raise ValueError(f"{code!r} is not a service catalogue code")
-        return code
 
     @model_validator(mode="after")
     def _fits(self):

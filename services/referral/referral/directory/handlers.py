@@ -39,7 +39,8 @@ VALUES (:id, :org, :regency, :category, :area, :min_age, :max_age, :sexes, :capa
         :version)
 ON CONFLICT (id) DO UPDATE SET category = EXCLUDED.category, service_area = EXCLUDED.service_area,
     min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age, sexes = EXCLUDED.sexes, capacity = EXCLUDED.capacity,
-    course_type = EXCLUDED.course_type, languages = EXCLUDED.languages, removed = EXCLUDED.removed, version = EXCLUDED.version
+    course_type = EXCLUDED.course_type, languages = EXCLUDED.languages, removed = EXCLUDED.removed,
+    version = EXCLUDED.version
 WHERE replica_offerings.version < EXCLUDED.version
 """)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from registry.cases.needs import RootCause
 from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
-from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences
+from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences, known_service
 from sprpa_shared.text import FreeText, PlainText
 
 
@@ -84,8 +84,7 @@ class FlagCreate(BaseModel):
     @classmethod
     def _preferences_of_needs(cls, preferences: dict[str, NeedPreferences]) -> dict[str, NeedPreferences]:
         for need, wanted in preferences.items():
-            if need not in SERVICE_CODES:
-                raise ValueError(f"{need!r} is not a service catalogue code")
+            known_service(need)
             if wanted.course_type is not None and need != COURSE_CATEGORY:
                 raise ValueError(f"a course type is a preference of {COURSE_CATEGORY} only")
         return preferences

@@ -17,8 +17,8 @@ from registry.children.models import Child
 from registry.children.service import age_on, announce_update, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.db import transaction
+from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 from sprpa_shared.jobs import periodic
@@ -66,7 +66,8 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     if data.consent.given_on > now.date():
         raise ValidationFailed("consent cannot be dated in the future", field="consent.given_on")
     if data.consent.valid_until is not None and data.consent.valid_until < now.date():
-        raise ValidationFailed("this consent has already ended: record the consent in force", field="consent.valid_until")
+        raise ValidationFailed("this consent has already ended: record the consent in force",
+                               field="consent.valid_until")
     age = age_on(child.birth_date, now.date())
     if age >= 18:
         raise Conflict("the person is 18 or older: no longer a child for remediation")

@@ -148,7 +148,8 @@ async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
     e = ev.ChildUpdated.model_validate(envelope.data)
     await _run(session, _CHILD_UPDATED, child=e.child_id, village=e.village_code, sex=e.sex,
                birth_year=e.birth_year, birth_month=e.birth_month, classification=e.classification,
-               mapping=e.mapping_categories, school=e.school_status, living=e.living_arrangement, through=e.identified_through,
+               mapping=e.mapping_categories, school=e.school_status, living=e.living_arrangement,
+               through=e.identified_through,
                basis=e.classification_basis, at=envelope.time)
 
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sprpa_shared.auth.principal import Role
-from web.ui import history as history_words
 from web.ui import forms, names
+from web.ui import history as history_words
 from web.ui.backends import ApiError
 from web.ui.render import ViewerDep, backends, form_of, language, page, problem_context, redirect, require
 from web.ui.sessions import Viewer
@@ -198,49 +198,53 @@ async def flag(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Resp
                          saved=_flag_outcome)
 
 
+async def _district_acts(request: Request, viewer: Viewer, child_id: uuid.UUID, *, service: str, path: str,
+                         body=None, saved: str, headers=None) -> Response:
+    """A district action on the child's case: the form's body (a function of the form) posted to the
+    service, then back to the child's page saying what was done. A refusal shows as the error page."""
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    await backends(request).call(service, "POST", path, token=viewer.access_token,
+                                 json=body(form) if body else None, headers=headers(form) if headers else None)
+    return redirect(f"/children/{child_id}?saved={saved}")
+
+
 @router.post("/children/{child_id}/flag/approve")
 async def approve(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
-    require(viewer, *DISTRICT)
-    await form_of(request, viewer)
-    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/flag/approve",
-                                 token=viewer.access_token)
-    return redirect(f"/children/{child_id}?saved=flag_done")
+    return await _district_acts(request, viewer, child_id, service="registry",
+                                path=f"/api/v1/children/{child_id}/flag/approve", saved="flag_done")
 
 
 @router.post("/children/{child_id}/referrals/{referral_id}/cancel")
 async def cancel_referral(request: Request, viewer: ViewerDep, child_id: uuid.UUID, referral_id: uuid.UUID) -> Response:
-    require(viewer, *DISTRICT)
-    form = await form_of(request, viewer)
-    await backends(request).call("referral", "POST", f"/api/v1/referrals/{referral_id}/cancel",
-                                 token=viewer.access_token, json=forms.answer(form, "reason"))
-    return redirect(f"/children/{child_id}?saved=saved")
+    return await _district_acts(request, viewer, child_id, service="referral",
+                                path=f"/api/v1/referrals/{referral_id}/cancel",
+                                body=lambda form: forms.answer(form, "reason"), saved="saved")
 
 
 @router.post("/children/{child_id}/close")
 async def close_case(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     """The district closes the case with its reason; the engine cancels what is still live."""
-    require(viewer, *DISTRICT)
-    form = await form_of(request, viewer)
-    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/close",
-                                 token=viewer.access_token, json={"reason": forms.text(form, "reason")})
-    return redirect(f"/children/{child_id}?saved=case_closed")
+    return await _district_acts(request, viewer, child_id, service="registry",
+                                path=f"/api/v1/children/{child_id}/close",
+                                body=lambda form: {"reason": forms.text(form, "reason")}, saved="case_closed")
+
+
+def _page_key(form) -> dict:
+    """The key made with the page: a double submit adds the need once."""
+    key = forms.text(form, "key")
+    return {"Idempotency-Key": key} if key else {}
 
 
 @router.post("/children/{child_id}/needs")
 async def add_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     """A need added to the open case after the flag (an apprenticeship after the course)."""
-    require(viewer, *DISTRICT)
-    form = await form_of(request, viewer)
-    key = forms.text(form, "key")  # made with the page: a double submit adds the need once
-    await backends(request).call("referral", "POST", f"/api/v1/cases/{child_id}/needs", token=viewer.access_token,
-                                 json=forms.need(form), headers={"Idempotency-Key": key} if key else {})
-    return redirect(f"/children/{child_id}?saved=need_added")
+    return await _district_acts(request, viewer, child_id, service="referral", path=f"/api/v1/cases/{child_id}/needs",
+                                body=forms.need, headers=_page_key, saved="need_added")
 
 
 @router.post("/children/{child_id}/needs/{need_id}/withdraw")
 async def withdraw_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID, need_id: uuid.UUID) -> Response:
-    require(viewer, *DISTRICT)
-    form = await form_of(request, viewer)
-    await backends(request).call("referral", "POST", f"/api/v1/cases/{child_id}/needs/{need_id}/withdraw",
-                                 token=viewer.access_token, json=forms.answer(form, "reason"))
-    return redirect(f"/children/{child_id}?saved=need_withdrawn")
+    return await _district_acts(request, viewer, child_id, service="referral",
+                                path=f"/api/v1/cases/{child_id}/needs/{need_id}/withdraw",
+                                body=lambda form: forms.answer(form, "reason"), saved="need_withdrawn")

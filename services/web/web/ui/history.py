@@ -30,8 +30,8 @@ def _flagged(match: re.Match, t: Translator, categories: dict[str, str]) -> str:
 _PHRASES: list[tuple[re.Pattern, Describe]] = [
     (re.compile(r"^registered$"), lambda m, t, c: t("h_registered")),
     (re.compile(r"^assessed: (\w+)$"), lambda m, t, c: f"{t('h_assessed')}: {t.label('classification', m[1])}"),
-    (re.compile(r"^(?P<override>override approved: )?flagged with needs (?P<needs>[^;]*)(?P<dropped>(?:; dropped .*)?)$"),
-     _flagged),
+    (re.compile(r"^(?P<override>override approved: )?flagged with needs (?P<needs>[^;]*)"
+                r"(?P<dropped>(?:; dropped .*)?)$"), _flagged),
     (re.compile(r"^closed: (\w+)$"), lambda m, t, c: f"{t('h_closed')}: {t.label('closure_reason', m[1])}"),
     (re.compile(r"^flag rejected: (\w+)$"),
      lambda m, t, c: f"{t('h_flag_rejected')}: {t.label('flag_rejection', m[1])}"),

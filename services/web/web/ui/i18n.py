@@ -1,8 +1,9 @@
 """The pages' words, in Bahasa Indonesia (the default) and English.
 
 `TEXT` holds the interface's sentences; `LABELS` the names of the codes the services use (their
-enums), from the vocabulary the reports' exports share (`sprpa_contracts.labels`). A test checks that every key a template uses exists here and that the codes listed match the
-services' OpenAPI documents, so a new code in a service shows up as a failing test, not a raw code.
+enums), from the vocabulary the reports' exports share (`sprpa_contracts.labels`). A test checks
+that every key a template uses exists here and that the codes listed match the services' OpenAPI
+documents, so a new code in a service shows up as a failing test, not a raw code.
 """
 
 from __future__ import annotations
