@@ -23,6 +23,10 @@ NEED = "education.equivalency"
 async def _set_up_provider(stack: Stack, operator: Page, name: str) -> str:
     """The operator adds an organisation, its MOU and an offering in the directory; returns its id."""
     await operator.goto(f"{stack.web}/directory")
+    # Issue 25, point 4: the disclosure's marker sits on the heading's line, not alone above it.
+    summary = await operator.locator("#new-organisation summary").bounding_box()
+    heading = await operator.locator("#new-organisation summary h2").bounding_box()
+    assert summary["height"] < 1.5 * heading["height"], (summary, heading)
     await operator.locator("#new-organisation summary").click()
     await operator.fill("#f-name", name)
     await operator.select_option("#f-kind", "school_pkbm")
@@ -124,6 +128,16 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await operator.locator("#flag-link").click()
     await expect(operator.locator("input[name='root_causes'][value='out_of_school']")).to_be_checked()
     await operator.check(f"input[name='extra_needs'][value='{NEED}']")
+    # Issue 20 point 8 / issue 25 point 4: the services the flag will request, seen before flagging;
+    # one of them (already received) is not asked for.
+    await operator.locator("#preview-needs").click()
+    preview = operator.locator("#needs-preview")
+    await expect(preview.locator(".need-choice")).to_have_count(3)
+    await expect(preview).to_contain_text("Perlengkapan sekolah")
+    await expect(operator.locator(f"input[name='extra_needs'][value='{NEED}']")).to_be_checked()
+    school_support = preview.locator(".need-choice[data-need='education.school_support']")
+    await school_support.locator("input[name='drop']").check()
+    await school_support.locator("select").select_option("already_received")
     await operator.select_option("#f-consent-basis", "guardian")
     await operator.fill("#f-consent-given_by", "Ibu Sri")
     await operator.select_option("#f-consent-relation", "mother")
@@ -131,6 +145,7 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await screenshot(operator, "flag")
     await operator.get_by_role("button", name="Tandai untuk remediasi").click()
     await expect(operator.locator("#saved")).to_be_visible()
+    await expect(operator.locator("#history")).to_contain_text("tidak diminta Perlengkapan sekolah")
 
     # The provider sees the offer in its inbox, accepts, starts and completes.
     staff = await stack.signed_in("staf.tunas", viewport=PHONE)
@@ -141,6 +156,7 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
         return await staff.locator("#inbox tbody tr.offered").count() == 1
 
     await wait_until(offer_listed, timeout=20, interval=0.3, what="the offer in the provider's inbox")
+    await expect(staff.locator("#inbox tbody tr.offered")).to_contain_text("WIB")  # the deadline in Jember's time
     await screenshot(staff, "inbox")
     await staff.locator("#inbox tbody tr.offered a").click()
     referral_url = staff.url

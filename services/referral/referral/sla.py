@@ -7,22 +7,12 @@ a 48-hour SLA is due on Tuesday evening.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-WIB, WITA, WIT = (timezone(timedelta(hours=h), name) for h, name in ((7, "WIB"), (8, "WITA"), (9, "WIT")))
-_WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+from sprpa_shared.zones import WIB, WIT, WITA, zone_of
+
+__all__ = ["WIB", "WIT", "WITA", "deadline", "zone_of"]
 SATURDAY = 5
-
-
-def zone_of(place_code: str) -> timezone:
-    """The legal time of a province, kabupaten or desa (by its province code)."""
-    province = place_code[:2]
-    if province in _WIT_PROVINCES:
-        return WIT
-    if province in _WITA_PROVINCES:
-        return WITA
-    return WIB
 
 
 def deadline(start: datetime, hours: int, *, weekends_count: bool, place_code: str) -> datetime:

@@ -281,3 +281,15 @@ async def test_the_sessions_a_service_took_are_reported_at_completion(engine, as
     done = await api.post(f"{url}/complete", json={"outcome": "service_delivered", "sessions": 6}, headers=headers)
     assert done.status_code == 200 and done.json()["sessions"] == 6
     assert (await _events(app, "sprpa.referral.status_changed.v1"))[-1]["sessions"] == 6
+
+
+async def test_a_deadline_comes_with_the_kabupatens_time_zone(engine, as_):
+    """Issue 25, point 2: the API keeps UTC instants and says in which legal time to read them."""
+    app, api, directory = engine
+    org = await directory.organization(regency="52.03")
+    await directory.mou(org, [COUNSELLING], regency="52.03")
+    await directory.offering(org, regency="52.03")
+    event = flagged(village="52.03.20.2006")
+    await deliver(app, event)
+    response = await api.get("/api/v1/referrals", headers=as_("provider", org))
+    assert [(r["time_zone"], r["deadline"][-1]) for r in response.json()["items"]] == [("WITA", "Z")]

@@ -45,3 +45,15 @@ def test_the_actor_is_named():
     assert actor("service:registry", "integration", t) == "Sistem"
     assert actor("sidik-dinsos", "integration", t) == "Integrasi (sidik-dinsos)"
     assert actor("operator-35.09", "district_operator", t) == "Operator kabupaten"
+
+
+def test_times_read_in_the_places_zone_and_dates_as_people_write_them():
+    """Issue 25, point 2: 12:36 UTC is 19:36 WIB in Jember, 20:36 WITA in Lombok Timur, 21:36 WIT in Papua."""
+    t = translator("id")
+    assert t.when("2026-12-02T12:36:00+00:00", "35.09.11.2007") == "2 Des 2026 19:36 WIB"
+    assert t.when("2026-12-02T12:36:00+00:00", "52.03") == "2 Des 2026 20:36 WITA"
+    assert translator("en").when("2026-12-02T12:36:00Z", "91.01") == "2 Dec 2026 21:36 WIT"
+    assert t.when("2026-12-31T18:00:00Z", "35.09") == "1 Jan 2027 01:00 WIB"  # the local day, not UTC's
+    assert t.day("2026-08-17") == "17 Agu 2026" and t.day(None) == ""
+    assert t.hours(5, 30) == "5 jam per hari / 30 jam per minggu"
+    assert translator("en").hours(2.5, 12) == "2.5 hours a day / 12 hours a week"

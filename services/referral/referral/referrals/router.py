@@ -17,6 +17,7 @@ from referral.referrals.schemas import CancelIn, CompleteIn, DatedIn, DeclineIn,
 from sprpa_shared import audit
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from sprpa_shared.zones import zone_of
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 NOT_DATED = DatedIn()  # no body: it happened today
@@ -26,6 +27,7 @@ def public(referral: Referral, case: Case | None = None) -> ReferralPublic:
     return ReferralPublic(
         **referral.model_dump(exclude={"deadline", "version", "regency_code"}),
         deadline=referral.deadline if referral.status == Status.OFFERED else None,
+        time_zone=zone_of(referral.village_code).tzname(None),
         child_age=case.age if case else None, child_sex=case.sex if case else None,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -88,7 +89,10 @@ class ReferralPublic(BaseModel):
     area: str | None = Field(description="how close the offering's area is: desa, kecamatan or kabupaten")
     status: Status
     offered_at: datetime
-    deadline: datetime | None = Field(description="answer by then or the offer expires (open offers only)")
+    deadline: datetime | None = Field(description="answer by then or the offer expires (open offers only); a UTC "
+                                                  "instant, to show in `time_zone`")
+    time_zone: Literal["WIB", "WITA", "WIT"] = Field(default="WIB", description="the legal time of the child's "
+                                                     "kabupaten, in which people read the deadline")
     answered_at: datetime | None = Field(description="when the answer was entered")
     started_at: datetime | None = Field(description="when the start was entered")
     ended_at: datetime | None = Field(description="when the end was entered")

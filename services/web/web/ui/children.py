@@ -148,10 +148,10 @@ async def visit_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -
 
 
 async def _submit(request: Request, viewer: Viewer, child_id: uuid.UUID, *, template: str, path: str,
-                  body: dict, saved) -> Response:
+                  body, saved, form=None) -> Response:
     """A child's form posted to the registry: back to the child's page with `saved` (a message key, or
     a function of the registry's answer giving one), or the form again with the problem beside its fields."""
-    form = await form_of(request, viewer)
+    form = form if form is not None else await form_of(request, viewer)
     try:
         answer = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/{path}",
                                               token=viewer.access_token, json=body(form))
@@ -193,9 +193,20 @@ def _flag_outcome(flagged: dict) -> str:
 
 @router.post("/children/{child_id}/flag")
 async def flag(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """Flag the case; or, with the preview button, show which services the chosen root causes and
+    extra needs would request (the registry's own mapping), each of which may be dropped with a reason."""
     require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    if form.get("preview"):
+        chosen = forms.flagging(form)
+        preview = await backends(request).get("registry", f"/api/v1/children/{child_id}/flag/preview",
+                                              token=viewer.access_token,
+                                              params={"root_causes": chosen["root_causes"],
+                                                      "extra_needs": chosen["extra_needs"]})
+        values = {**forms.typed(form), "root_causes": chosen["root_causes"], "extra_needs": chosen["extra_needs"]}
+        return await _child_form(request, viewer, child_id, "flag.html", values=values, preview=preview["needs"])
     return await _submit(request, viewer, child_id, template="flag.html", path="flag", body=forms.flagging,
-                         saved=_flag_outcome)
+                         saved=_flag_outcome, form=form)
 
 
 async def _district_acts(request: Request, viewer: Viewer, child_id: uuid.UUID, *, service: str, path: str,

@@ -109,15 +109,19 @@ def assessment(form: FormData) -> dict:
 
 
 def flagging(form: FormData) -> dict:
+    """The flag: root causes, extra needs, the derived needs dropped (each with its reason) and the consent."""
     return {
         "root_causes": many(form, "root_causes"),
         "extra_needs": many(form, "extra_needs"),
+        "dropped_needs": [{"need": need, "reason": text(form, f"drop_reason.{need}") or "not_needed"}
+                          for need in many(form, "drop")],
         "consent": _without_empty({
             "basis": text(form, "consent.basis"),
             "given_by": text(form, "consent.given_by"),
             "relation": text(form, "consent.relation"),
             "legal_reason": text(form, "consent.legal_reason"),
             "given_on": text(form, "consent.given_on"),
+            "valid_until": text(form, "consent.valid_until"),
             "document_ref": text(form, "consent.document_ref"),
         }),
     }

@@ -9,9 +9,11 @@ documents, so a new code in a service shows up as a failing test, not a raw code
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from sprpa_contracts.labels import VOCABULARY
 from sprpa_contracts.labels import label as vocabulary_label
+from sprpa_shared.zones import zone_of
 
 LANGUAGES = ("id", "en")
 
@@ -142,6 +144,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "document_ref": ("Nomor dokumen", "Document reference"),
     "flag_done": ("Kasus ditandai; rujukan sedang dikirim ke lembaga.", "Case flagged; referrals are going out."),
     "close_case": ("Tutup kasus", "Close the case"),
+    "preview_needs": ("Lihat layanan yang akan diminta", "See the services this will request"),
+    "needs_requested": ("Layanan yang akan diminta", "Services this flag will request"),
+    "drop_need": ("Tidak diminta", "Do not request"),
+    "given_by_hint": ("Wajib untuk persetujuan wali", "Required for a guardian's consent"),
+    "valid_until": ("Berlaku sampai", "Valid until"),
+    "valid_until_hint": ("Kosongkan bila berlaku sampai dicabut", "Leave empty if it holds until withdrawn"),
+    "hours_per_day_week": ("{day} jam per hari / {week} jam per minggu", "{day} hours a day / {week} hours a week"),
     "h_registered": ("Didaftarkan", "Registered"),
     "h_assessed": ("Dinilai", "Assessed"),
     "h_flagged": ("Ditandai untuk remediasi, kebutuhan", "Flagged for remediation, needs"),
@@ -408,11 +417,37 @@ class Translator:
     def label(self, kind: str, code: str | None) -> str:
         return label(kind, code, self.lang)
 
+    def when(self, instant: str | None, place_code: str | None) -> str:
+        """An instant (ISO, UTC) as people in the place read it: "2 Des 2026 19:36 WIB"."""
+        if not instant:
+            return ""
+        local = datetime.fromisoformat(instant).astimezone(zone_of(place_code or "35"))
+        return f"{self.day(local.date())} {local:%H:%M} {local.tzname()}"
+
+    def day(self, value: str | date | None) -> str:
+        """A date as people write it: "2 Des 2026"."""
+        if not value:
+            return ""
+        day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+        return f"{day.day} {MONTHS[self.lang][day.month - 1]} {day.year}"
+
+    def hours(self, per_day: float, per_week: float) -> str:
+        """"5 jam per hari / 30 jam per minggu"."""
+        return text("hours_per_day_week", self.lang).format(day=_number(per_day), week=_number(per_week))
+
     def indicator(self, number: int, english: str) -> str:
         return KLA_INDICATORS_ID.get(number, english) if self.lang == "id" else english
 
     def options(self, kind: str) -> list[tuple[str, str]]:
         return [(code, pair[0] if self.lang == "id" else pair[1]) for code, pair in LABELS[kind].items()]
+
+
+MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def translator(lang: str) -> Translator:
