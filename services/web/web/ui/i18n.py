@@ -148,7 +148,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "needs_requested": ("Layanan yang akan diminta", "Services this flag will request"),
     "drop_need": ("Tidak diminta", "Do not request"),
     "given_by_hint": ("Wajib untuk persetujuan wali", "Required for a guardian's consent"),
-    "valid_until": ("Berlaku sampai", "Valid until"),
     "valid_until_hint": ("Kosongkan bila berlaku sampai dicabut", "Leave empty if it holds until withdrawn"),
     "hours_per_day_week": ("{day} jam per hari / {week} jam per minggu", "{day} hours a day / {week} hours a week"),
     "h_registered": ("Didaftarkan", "Registered"),
