@@ -1,5 +1,7 @@
 """CPU per flag (`python -m bench.cpu --flags 300 --rate 10`): where the flag-to-offers path spends
-its processor time, per process of the embedded stack (each service, PostgreSQL, NATS).
+its processor time, per process of the embedded stack (each service, PostgreSQL, NATS). With
+`--reads 5000` (and `--flags 0` to skip the flags), the CPU per `GET /api/v1/children/{id}` as a
+district operator, read by 50 keep-alive clients at once, from the processes' own CPU times.
 
 Prepares the bench directory and assessed children, waits until their events are consumed, then
 flags them at a steady rate and divides each process's CPU time over the run by the flags. The
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import signal
 import statistics
 import subprocess
@@ -21,7 +24,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench import import_bench
+from bench import import_bench, read_bench
 from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
 from bench.stack import BenchStack, dated_folder, run_until_stopped
 from bench.sustained import SERVICES, _sample
@@ -45,11 +48,62 @@ def _cpu_seconds(stack: BenchStack) -> dict[str, float]:
     return totals
 
 
+async def _read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient, reads: int, spies: list,
+                    form: str) -> None:
+    """`reads` GETs of children by 50 clients at once (closed loop); CPU per read of each process."""
+    ids = await _children(registry, admin, 1_000, await import_bench.villages(stack))
+    operator = f"Bearer {stack.token('--role', 'district_operator', '--regency', '35.09')}"
+    clients = [read_bench.KeepAlive("127.0.0.1", 8101, operator) for _ in range(read_bench.CLIENTS)]
+    left = reads
+    statuses: dict[int, int] = {}
+
+    async def client(connection: read_bench.KeepAlive, seed: int) -> None:
+        nonlocal left
+        rng = random.Random(seed)
+        while left > 0:
+            left -= 1
+            status = await connection.get(f"/api/v1/children/{rng.choice(ids)}")
+            statuses[status] = statuses.get(status, 0) + 1
+
+    await asyncio.gather(*(clients[n].get(f"/api/v1/children/{ids[n]}") for n in range(len(clients))))  # warm
+    profiles = await _spies(stack, spies, form)
+    before, started = _cpu_seconds(stack), time.perf_counter()
+    await asyncio.gather(*(client(connection, seed) for seed, connection in enumerate(clients)))
+    took, after = time.perf_counter() - started, _cpu_seconds(stack)
+    await _stop(profiles)
+    for connection in clients:
+        await connection.close()
+    print(f"cpu: {reads} GET child reads by {read_bench.CLIENTS} clients in {took:.1f} s "
+          f"({reads / took:.0f}/s); statuses {statuses}")
+    for name in ("registry", "postgres"):
+        print(f"  {name:<10} {(after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / reads:6.2f} ms of CPU per read")
+
+
+async def _spies(stack: BenchStack, names: list[str], form: str = "flamegraph") -> list:
+    """py-spy on each named service: a flame graph (.svg), or folded stacks (.txt, `raw`) to add up."""
+    suffix = "svg" if form == "flamegraph" else "txt"
+    return [await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "-o", str(stack.data / f"{name}.{suffix}"), "-r", "200",
+        "-f", form, "-p", str(stack.service_process(name).pid), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name in names]
+
+
+async def _stop(spies: list) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its profile on Ctrl-C; SIGTERM loses it
+        await spy.wait()
+
+
 async def main(args: argparse.Namespace) -> int:
     results = dated_folder(args.results, "cpu")
     stack = BenchStack.start(results)
     try:
         admin = await prepared(stack)
+        if args.reads:
+            async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120) as registry:
+                await _read_cpu(stack, admin, registry, args.reads, args.py_spy, args.py_spy_format)
+            if not args.flags:
+                return 0
         limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
             children = await _children(registry, admin, args.flags, await import_bench.villages(stack))
@@ -62,16 +116,11 @@ async def main(args: argparse.Namespace) -> int:
 
             await wait_until(settled, timeout=120, interval=0.5, what="the preparation's events consumed")
             await nc.drain()
-            spies = [await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).parent / "py-spy"), "record", "-o", str(results / f"{name}.svg"), "-r", "200",
-                "-p", str(stack.service_process(name).pid), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                for name in args.py_spy]
+            spies = await _spies(stack, [] if args.reads else args.py_spy, args.py_spy_format)
             before = _cpu_seconds(stack)
             run = await _flag_run(stack, registry, admin, children, args.rate)
             after = _cpu_seconds(stack)
-            for spy in spies:
-                spy.send_signal(signal.SIGINT)  # py-spy writes its profile on Ctrl-C; SIGTERM loses it
-                await spy.wait()
+            await _stop(spies)
         latencies = run["latency_ms"]
         print(f"cpu: {args.flags} flags at {args.rate:g}/s; lost {run['lost_offers']}, "
               f"duplicated {run['duplicated_offers']}, flag errors {run['flag_errors']}")
@@ -93,9 +142,12 @@ async def main(args: argparse.Namespace) -> int:
 def cli() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--flags", type=int, default=300)
+    parser.add_argument("--reads", type=int, default=0, help="GET child reads to measure (0: none)")
     parser.add_argument("--rate", type=float, default=10.0, help="flags per second (below saturation)")
     parser.add_argument("--py-spy", type=lambda v: [s for s in v.split(",") if s], default=[],
                         help="services to profile with py-spy, comma-separated")
+    parser.add_argument("--py-spy-format", default="flamegraph", choices=["flamegraph", "raw", "speedscope"],
+                        help="raw: folded stacks as text, to add up by function")
     parser.add_argument("--results", default="bench-results")
     sys.exit(run_until_stopped(main(parser.parse_args())))
 
