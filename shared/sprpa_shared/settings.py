@@ -39,6 +39,8 @@ class ServiceSettings(BaseSettings):
     oidc_audience: str = "sprpa"
     jwks_url: str = ""
     log_level: str = "INFO"
+    trace_requests: bool | None = Field(default=None, description="a server span per HTTP request; unset: only "
+                                        "when traces are exported (OTEL_EXPORTER_OTLP_ENDPOINT)")
     trace_sql: bool | None = Field(default=None, description="a span per SQL statement; unset: only when traces "
                                                              "are exported (OTEL_EXPORTER_OTLP_ENDPOINT)")
     secret_key: str = "change-me"

@@ -3,13 +3,16 @@ in one trace. The event envelope carries the W3C `traceparent` of the request th
 consumer's span continues that trace.
 
 Spans are exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (the standard
-OpenTelemetry variables apply: OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...). Without it
-request and consumer spans are still made, so every log line carries a real trace id, but go nowhere.
+OpenTelemetry variables apply: OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...). Without it the
+consumer's spans are still made (one per event), but no server span per request: every log line
+still carries a trace id (the request's own traceparent, made by the observability middleware)
+and every event emitted carries it on.
 
-A span per SQL statement is made only when spans leave the process (or `SPRPA_<SERVICE>_TRACE_SQL`
-asks for it): it cost a third of each service's CPU on the flag-to-offers path, for spans nobody
-could see. One instrumentation (SQLAlchemy's) records them; asyncpg's would record every
-statement a second time.
+A span per HTTP request (OpenTelemetry's ASGI middleware) and a span per SQL statement are made
+only when spans leave the process (or `SPRPA_<SERVICE>_TRACE_REQUESTS` / `_TRACE_SQL` ask for
+them): the SQL spans cost a third of each service's CPU on the flag-to-offers path, and the
+middleware a share of every request's, for spans nobody could see. One instrumentation
+(SQLAlchemy's) records the SQL spans; asyncpg's would record every statement a second time.
 
 Spans carry route templates, event types, ids and SQL statements with their parameters left out,
 never query strings or values: the same rule as logs, no names, NIK or notes.
@@ -43,6 +46,11 @@ def exporting() -> bool:
     return bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
 
+def wanted(setting: bool | None) -> bool:
+    """A kind of span is made when its setting says so, or by default when spans are exported."""
+    return exporting() if setting is None else setting
+
+
 def configure(service: str) -> None:
     """Once per process: the SDK provider, exporting only when an endpoint is configured. Later
     calls (several apps in one test process) change nothing."""
@@ -70,10 +78,10 @@ def instrument_app(app, service: str) -> None:
                                        excluded_urls="healthz,readyz,metrics")
 
 
-def instrument_engine(engine, *, wanted: bool | None = None) -> None:
-    """Spans for the service's SQL (statements only; parameters are never recorded), when `wanted`,
-    or by default when spans are exported."""
-    if not (exporting() if wanted is None else wanted):
+def instrument_engine(engine, *, setting: bool | None = None) -> None:
+    """Spans for the service's SQL (statements only; parameters are never recorded), when the
+    setting asks for them, or by default when spans are exported."""
+    if not wanted(setting):
         return
     # The engine's tracer, as `SQLAlchemyInstrumentor().instrument(engine=...)` makes it, without
     # that call's process-wide patches (it instruments once per process: a second engine, as in

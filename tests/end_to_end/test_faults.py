@@ -49,10 +49,11 @@ async def _assessed_children(system, as_, count: int) -> list[str]:
     return ids
 
 
-async def _flag(system, as_, child_id: str) -> None:
+async def _flag(system, as_, child_id: str):
     response = await system.registry.post(f"/api/v1/children/{child_id}/flag", headers=as_("operator"), json={
         "root_causes": [], "extra_needs": NEEDS, "consent": GUARDIAN})
     assert response.status_code == 201, response.text
+    return response
 
 
 async def test_flags_around_a_nats_outage_get_exactly_their_offers_and_every_count_agrees(system, as_, servers):
