@@ -188,3 +188,27 @@ async def test_claims_of_the_wrong_shape_or_a_lifetime_past_the_maximum_are_refu
                        headers={"kid": issuer.key.kid})
     status, body = await _status(registry, token)
     assert status == 401, body
+
+
+async def test_a_token_verified_once_is_remembered_until_it_expires_and_forgotten_with_its_key(issuer, monkeypatch):
+    """Issue 27: the RSA check of a token already verified is not done again (the same token is the
+    same signature over the same claims); its lifetime still ends it, and a new key set forgets it."""
+    from sprpa_shared.auth import verifier as module
+
+    verifier = issuer.verifier()
+    token = issuer.token(Role.ANALYST, ttl=timedelta(minutes=5))
+    checks = []
+    real = module.jwt.decode
+    monkeypatch.setattr(module.jwt, "decode", lambda *a, **k: checks.append(1) or real(*a, **k))
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first and len(checks) == 1, "the second time needs no RSA check"
+
+    later = datetime.now(UTC) + timedelta(minutes=6)  # past exp and its 30 s leeway, on the cache's clock
+    monkeypatch.setattr(module.time, "time", lambda: later.timestamp())
+    await verifier.verify(token)  # (PyJWT's own clock is still now, so the full check passes)
+    assert len(checks) == 2, "past its lifetime the remembered token is checked in full again"
+
+    monkeypatch.undo()
+    verifier._load({"keys": []})  # the issuer withdrew its key
+    with pytest.raises(Exception, match="unknown key"):
+        await verifier.verify(token)

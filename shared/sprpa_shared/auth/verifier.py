@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 import uuid
+from collections import OrderedDict
 from datetime import timedelta
 
 import httpx
@@ -17,6 +18,7 @@ from sprpa_shared.errors import Unauthorized
 # Asymmetric only: a symmetric algorithm would let a public key be used as an HMAC secret.
 ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]
 REFETCH_INTERVAL_SECONDS = 30.0
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class TokenVerifier:
@@ -24,6 +26,11 @@ class TokenVerifier:
 
     Keys come from a JWKS URL (refetched when an unknown `kid` shows up, at most every 30 s, so
     rotation works) or from a given JWKS document.
+
+    A token verified once is remembered (the last 4,096) with the end of its lifetime: the same
+    token again is the same signature over the same claims, so it is answered without a second
+    RSA check until it expires. Loading a new key set forgets them all (a key withdrawn from the
+    JWKS takes its tokens with it).
     """
 
     def __init__(
@@ -42,6 +49,7 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
         self._leeway = leeway_seconds
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         if jwks is not None:
             self._load(jwks)
 
@@ -55,6 +63,7 @@ class TokenVerifier:
             if entry.get("kid"):
                 keys[entry["kid"]] = key
         self._keys = keys
+        self._verified.clear()
 
     async def _refresh(self) -> None:
         if self._jwks_url is None:
@@ -81,6 +90,21 @@ class TokenVerifier:
         return self._keys[kid]
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, valid_until = known
+            if time.time() < valid_until:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (principal, expires + self._leeway)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
+        """The token's principal and its expiry (epoch seconds), after every check."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -108,7 +132,7 @@ class TokenVerifier:
             raise Unauthorized("token not valid yet") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("invalid token") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 REGENCY = re.compile(r"\d{2}\.\d{2}")
