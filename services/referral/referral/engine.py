@@ -157,7 +157,10 @@ async def fill(step: Step, need: Need, rules: Rules, *, new: bool = False,
         tried = {r.organization_id for r in referrals}
         chosen, preferred = await _next_candidates(step, need, tried, missing, found)
         if chosen and not preferred:
-            await record_gap(step, need, reason="preference_unmet", backbone=None)
+            if out and not await _has_gap(step, need, "preference_unmet"):
+                chosen = []  # offers that meet the child's preferences are still out: wait for their answers
+            else:
+                await record_gap(step, need, reason="preference_unmet", backbone=None)
         for match_ in chosen:
             out.append(offer(step, need, rules, organization_id=match_.candidate.organization_id,
                              offering_id=match_.candidate.offering_id, area=match_.area))
@@ -221,6 +224,11 @@ async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> 
         return
     offer(step, need, rules, organization_id=backbone, offering_id=offering_id, backbone=True)
     set_status(step, need, NeedStatus.MATCHING)
+
+
+async def _has_gap(step: Step, need: Need, reason: str) -> bool:
+    query = select(Gap.id).where(Gap.need_id == need.id, Gap.reason == reason)
+    return (await step.session.exec(query)).first() is not None
 
 
 async def record_gap(step: Step, need: Need, *, reason: str, backbone: uuid.UUID | None) -> None:

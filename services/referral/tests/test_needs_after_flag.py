@@ -293,3 +293,29 @@ async def test_a_deadline_comes_with_the_kabupatens_time_zone(engine, as_):
     await deliver(app, event)
     response = await api.get("/api/v1/referrals", headers=as_("provider", org))
     assert [(r["time_zone"], r["deadline"][-1]) for r in response.json()["items"]] == [("WITA", "Z")]
+
+
+async def test_while_a_preferred_offer_is_out_no_other_course_is_offered(engine, as_):
+    """The preference is a filter while an offering that meets it may still answer: a decline of one
+    preferred offer does not bring in a course the child did not ask for while the other is out."""
+    app, api, directory = engine
+    first, _ = await directory.provider(COURSE, course_type="computer")
+    second, _ = await directory.provider(COURSE, course_type="computer")
+    await directory.provider(COURSE, course_type="cooking")
+    event = flagged(needs=(COURSE,), preferences={COURSE: NeedPreferences(course_type="computer")})
+    await deliver(app, event)
+    need = _need(await _case(api, as_, event.child_id), COURSE)
+    offers = {r["organization_id"]: r["id"] for r in need["referrals"]}
+    assert set(offers) == {str(first), str(second)}
+
+    assert (await api.post(f"/api/v1/referrals/{offers[str(first)]}/decline", json={"reason": "no_capacity"},
+                           headers=as_("provider", first))).status_code == 200
+    need = _need(await _case(api, as_, event.child_id), COURSE)
+    assert [r["organization_id"] for r in need["referrals"] if r["status"] == "offered"] == [str(second)]
+    assert need["gaps"] == []
+
+    assert (await api.post(f"/api/v1/referrals/{offers[str(second)]}/decline", json={"reason": "no_capacity"},
+                           headers=as_("provider", second))).status_code == 200
+    need = _need(await _case(api, as_, event.child_id), COURSE)
+    assert len([r for r in need["referrals"] if r["status"] == "offered"]) == 1  # the cooking course, at last
+    assert [gap["reason"] for gap in need["gaps"]] == ["preference_unmet"]
