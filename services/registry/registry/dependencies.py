@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from registry import access
@@ -16,12 +17,24 @@ from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import Gone, NotFound
 
 
+_BY_ID = select(Child.__table__).where(Child.__table__.c.id == bindparam("id"))
+
+
+async def _read_only(session, child_id: uuid.UUID) -> Child | None:
+    """The child for a read: one Core statement (the columns' types still decrypt name and NIK),
+    the row made a detached `Child` without the ORM's identity map and unit of work (a read
+    changes nothing)."""
+    row = (await (await session.connection()).execute(_BY_ID, {"id": child_id})).first()
+    return Child.model_construct(**row._mapping) if row is not None else None
+
+
 async def _child(
     child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep
 ) -> Child:
-    lock = request.method != "GET"  # writers serialise on the row; If-Match is checked under the lock
-    query = select(Child).where(Child.id == child_id)
-    child = (await session.exec(query.with_for_update() if lock else query)).first()
+    if request.method == "GET":
+        child = await _read_only(session, child_id)
+    else:  # writers serialise on the row; If-Match is checked under the lock
+        child = (await session.exec(select(Child).where(Child.id == child_id).with_for_update())).first()
     access.require_read(principal, child)
     if child.merged_into is not None:
         raise NotFound("this record was merged into another", merged_into=str(child.merged_into))
