@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -151,3 +152,13 @@ async def stack(make_settings, tmp_path_factory) -> AsyncIterator[Stack]:
             for context in stack.contexts:
                 await context.close()
             await browser.close()
+
+
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z_]+\b")
+
+
+async def no_raw_codes(page) -> None:
+    """Nothing a person reads on the page is a code (`flag_received`, `education.formal_school`):
+    issue 25, point 1."""
+    shown = await page.locator("main").inner_text()
+    assert not RAW_CODE.findall(shown), f"codes on {page.url}: {sorted(set(RAW_CODE.findall(shown)))}"

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.testing.apps import database
-from tests.browser.conftest import PASSWORD, PHONE, Stack, screenshot
+from tests.browser.conftest import PASSWORD, PHONE, Stack, no_raw_codes, screenshot
 
 VILLAGE = "35.09.11.2007"
 SURVEY = (
@@ -125,6 +125,10 @@ async def test_the_district_registers_imports_filters_scores_and_downloads(stack
     await expect(operator.locator("h1")).to_contain_text(str(this_year - 1))
     await expect(operator.locator("#indicator-1")).not_to_contain_text("Perda KLA No. 3 Tahun 2025")
     assert await operator.locator("input[name='year']").input_value() == str(this_year - 1)
+    await no_raw_codes(operator)
+    for path in ("/reports", "/pilot", "/children", "/imports"):
+        await operator.goto(f"{stack.web}{path}")
+        await no_raw_codes(operator)
 
     # Downloads: the summary as XLSX with English headers.
     await operator.goto(f"{stack.web}/reports")

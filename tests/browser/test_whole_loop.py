@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
-from tests.browser.conftest import PHONE, Stack, screenshot
+from tests.browser.conftest import PHONE, Stack, no_raw_codes, screenshot
 
 VILLAGE = "35.09.11.2007"  # Kesilir, Wuluhan, Jember
 OTHER_VILLAGE = "35.09.01.2001"  # another kecamatan of Jember
@@ -55,15 +55,6 @@ async def _set_up_provider(stack: Stack, operator: Page, name: str) -> str:
     await expect(operator.locator("#offerings")).to_contain_text("Kejar Paket B")
     await expect(operator.locator("#mous [data-status='active']")).to_have_count(1)
     return organisation_id
-
-
-RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z_]+\b")
-
-
-async def _no_raw_codes(page: Page) -> None:
-    """Nothing a person reads on the page is a code (`flag_received`, `education.formal_school`)."""
-    shown = await page.locator("main").inner_text()
-    assert not RAW_CODE.findall(shown), f"codes on {page.url}: {sorted(set(RAW_CODE.findall(shown)))}"
 
 
 async def _engine_has_offering_of(stack: Stack, organisation_id: str) -> bool:
@@ -172,6 +163,9 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await screenshot(staff, "referral")
     await staff.locator("#complete").click()
     await expect(staff.locator("#referral-status")).to_have_text("Selesai")
+    await no_raw_codes(staff)
+    await staff.goto(f"{stack.web}/inbox?status=completed")
+    await no_raw_codes(staff)
 
     # Another organisation's staff cannot open the referral; another desa's cadre cannot open the child.
     other_staff = await stack.signed_in("staf.lain")
@@ -234,6 +228,10 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
 
     await wait_until(counted, timeout=20, interval=0.3, what="the dashboard counting the child as withdrawn")
     await expect(operator.locator("#status-chart")).to_contain_text("Ditarik dari pekerjaan")
+    await no_raw_codes(operator)
+    await operator.goto(f"{stack.web}/directory")
+    await no_raw_codes(operator)
+    await operator.goto(f"{stack.web}/dashboard")
     await screenshot(operator, "dashboard")
 
     # The analyst sees the same dashboard with its small cells hidden.
@@ -259,4 +257,4 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await expect(operator.locator("#case-status")).to_have_text("Ditutup")
     await expect(operator.locator("#close-case")).to_have_count(0)
     # Issue 25, point 1: the whole case, read in Indonesian, shows no code.
-    await _no_raw_codes(operator)
+    await no_raw_codes(operator)
