@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sprpa_shared.zones import WIB, WIT, WITA, zone_of
+from sprpa_shared.zones import zone_of
 
-__all__ = ["WIB", "WIT", "WITA", "deadline", "zone_of"]
 SATURDAY = 5
 
 

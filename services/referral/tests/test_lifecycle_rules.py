@@ -8,6 +8,7 @@ import pytest
 
 from referral import sla
 from referral.referrals.lifecycle import MOVES, Outcome, Status, can_move, require_move
+from sprpa_shared import zones
 from sprpa_shared.errors import Conflict
 
 ALLOWED = {
@@ -62,5 +63,5 @@ def test_the_deadline_counts_working_hours_in_the_kabupatens_time_zone(start, ho
 
 
 def test_time_zones_of_the_three_regions():
-    assert [sla.zone_of(code).tzname(None) for code in ("35.09", "52.03.20.2006", "91.01", "64.01", "11.01")] == [
+    assert [zones.zone_of(code).tzname(None) for code in ("35.09", "52.03.20.2006", "91.01", "64.01", "11.01")] == [
         "WIB", "WITA", "WIT", "WITA", "WIB"]

@@ -16,7 +16,6 @@ from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import Gone, NotFound
 
-
 _BY_ID = select(Child.__table__).where(Child.__table__.c.id == bindparam("id"))
 
 

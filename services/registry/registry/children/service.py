@@ -29,9 +29,9 @@ SCHOOLING = frozenset({"in_school", "equivalency"})  # formal school, or a Kejar
 BASIS_PREFIXES = ("worst_form.", "hazard.")
 
 
-def classification_basis(child: Child) -> list[str]:
-    """The worst forms and hazards behind the child's classification, as reason codes."""
-    return [reason["code"] for reason in child.classification.get("reasons", [])
+def classification_basis(classification: dict) -> list[str]:
+    """The worst forms and hazards behind a classification (`as_dict`'s shape), as reason codes."""
+    return [reason["code"] for reason in classification.get("reasons", [])
             if reason["code"].startswith(BASIS_PREFIXES)]
 
 
@@ -140,7 +140,7 @@ async def register(
             school_status=child.school_status,
             living_arrangement=child.living_arrangement,
             identified_through=child.identified_through,
-            classification_basis=classification_basis(child),
+            classification_basis=classification_basis(child.classification),
         ),
         at=now,
     )
@@ -180,7 +180,7 @@ async def announce_update(session: AsyncSession, child: Child, *, changed: list[
             mapping_categories=child.mapping_categories,
             school_status=child.school_status,
             living_arrangement=child.living_arrangement,
-            classification_basis=classification_basis(child),
+            classification_basis=classification_basis(child.classification),
         ),
         at=now,
     )

@@ -13,7 +13,7 @@ import asyncpg
 from pydantic_core import to_json
 
 from registry.cases.lifecycle import CaseStatus
-from registry.children.service import BASIS_PREFIXES
+from registry.children.service import classification_basis
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_key, name_likeness, similar_keys
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
@@ -152,8 +152,7 @@ def stage_record(row: ValidRow, *, sha256: str, now: datetime, next_visit: date,
         school_status=data.school_status,
         living_arrangement=data.living_arrangement,
         identified_through=IMPORTED_THROUGH,
-        classification_basis=[reason["code"] for reason in row.classification["reasons"]
-                              if reason["code"].startswith(BASIS_PREFIXES)],
+        classification_basis=classification_basis(row.classification),
     )
     envelope = Envelope.wrap(event, time=now)
     return (
