@@ -44,6 +44,9 @@ class ServiceSettings(BaseSettings):
     trace_sql: bool | None = Field(default=None, description="a span per SQL statement; unset: only when traces "
                                                              "are exported (OTEL_EXPORTER_OTLP_ENDPOINT)")
     secret_key: str = "change-me"
+    sync_settle_seconds: float = Field(default=10.0, ge=0, le=600, description="lists read with "
+                                       "updated_since show a change this many seconds after it was made, so "
+                                       "that a transaction committing late is never skipped by a poller")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest request body outside uploads")
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     consumer_max_deliver: int = Field(default=5, ge=1)

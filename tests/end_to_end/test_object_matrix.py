@@ -144,7 +144,7 @@ async def _objects(system, as_) -> dict[str, str]:
     referral = await wait_until(offered, timeout=30, what="an offer")
     organization = str(referral["organization_id"])
     mous = (await system.providers.get(f"/api/v1/organizations/{organization}/mous", headers=operator)).json()
-    mou = (mous["items"] if isinstance(mous, dict) else mous)[0]["id"]
+    mou = mous["items"][0]["id"]
     return {"household_id": household["id"], "child_id": child["id"], "import_id": upload.json()["id"],
             "referral_id": str(referral["id"]), "need_id": str(referral["need_id"]),
             "organization_id": organization, "mou_id": mou, "offering_id": str(referral["offering_id"]),

@@ -14,7 +14,7 @@ MOU = {"number": "400/123/35.09/2026", "regency_code": "35.09", "signed_date": "
 
 
 async def test_catalogue_lists_every_code_in_both_languages(api, as_):
-    categories = (await api.get("/api/v1/service-categories", headers=as_("cadre"))).json()
+    categories = (await api.get("/api/v1/service-categories", headers=as_("cadre"))).json()["items"]
     assert {c["code"] for c in categories} == SERVICE_CODES and len(categories) == 21
     birth = next(c for c in categories if c["code"] == "civil.birth_certificate")
     assert (birth["group"], birth["label_id"]) == ("civil", "Akta kelahiran")
@@ -52,9 +52,9 @@ async def test_mou_status_follows_the_dates(api, as_, organization, clock):
     assert mou["status"] == "active"
     url = f"/api/v1/organizations/{org['id']}/mous"
     clock.set(clock.now().replace(year=2027, month=2, day=1))
-    assert (await api.get(url, headers=as_("cadre"))).json()[0]["status"] == "expired"
+    assert (await api.get(url, headers=as_("cadre"))).json()["items"][0]["status"] == "expired"
     clock.set(clock.now().replace(year=2026, month=1, day=20))
-    assert (await api.get(url, headers=as_("cadre"))).json()[0]["status"] == "pending"
+    assert (await api.get(url, headers=as_("cadre"))).json()["items"][0]["status"] == "pending"
 
 
 async def test_terminating_an_mou(api, as_, organization, db):

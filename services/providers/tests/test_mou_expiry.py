@@ -42,7 +42,7 @@ async def test_expiring_then_expired_each_once(api, as_, organization, providers
     clock.advance(timedelta(days=1))
     assert len(await sweep_once(providers_app, clock.now())) == 1
     assert await notices(db) == [("sprpa.mou.expiring.v1", 30), ("sprpa.mou.expired.v1", None)]
-    status = (await api.get(f"/api/v1/organizations/{org['id']}/mous", headers=as_("cadre"))).json()
+    status = (await api.get(f"/api/v1/organizations/{org['id']}/mous", headers=as_("cadre"))).json()["items"]
     assert {m["number"]: m["status"] for m in status} == {"MOU-END": "expired", "MOU-LONG": "active"}
 
 

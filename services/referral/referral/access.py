@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
-from referral.cases.models import Referral
+from referral.cases.models import Case, Referral
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Forbidden, NotFound, OutOfScope
 
@@ -66,6 +66,17 @@ def require_provider_of(principal: Principal, referral: Referral) -> None:
 def require_district_writer(principal: Principal, village_code: str) -> None:
     if not is_district(principal, village_code, write=True):
         raise Forbidden("only the kabupaten's operators may do this")
+
+
+def case_filter(principal: Principal) -> ColumnElement[bool]:
+    """A list keeps only the cases the caller may read (`can_read_case`); provider staff read referrals."""
+    if principal.role is Role.NATIONAL_ADMIN:
+        return true()
+    if principal.role is Role.VILLAGE_CADRE and principal.village_code:
+        return col(Case.village_code) == principal.village_code
+    if principal.role in (Role.DISTRICT_OPERATOR, Role.INTEGRATION) and principal.has_scope(READ_SCOPE):
+        return col(Case.regency_code).in_(principal.regency_codes)
+    return false()
 
 
 def referral_filter(principal: Principal) -> ColumnElement[bool]:

@@ -84,6 +84,8 @@ class Step:
         """Settle the case if no need waits any more, then emit the events in order. `needs`: all
         of the case's needs, when the caller holds them (a case just opened), to save reading them."""
         settled = await _settle(self.session, self.case, self.now, needs)
+        self.case.updated_at = self.now
+        self.session.add(self.case)
         events = list(self.events)
         if settled and events and isinstance(events[-1], ReferralStatusChanged):
             events[-1] = events[-1].model_copy(update={"all_needs_settled": True})
@@ -203,6 +205,7 @@ def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, o
         village_code=case.village_code,
         regency_code=case.regency_code, category=need.category, organization_id=organization_id,
         offering_id=offering_id, backbone=backbone, area=area, status=Status.OFFERED, offered_at=step.now,
+        updated_at=step.now,
         deadline=sla.deadline(step.now, rules.sla_hours, weekends_count=rules.weekends_count,
                               place_code=case.village_code),
     )
@@ -253,6 +256,7 @@ def move(referral: Referral, status: Status, now: datetime, *, on: date | None =
     and the date it happened (`on`, as the provider gave it; today when not given)."""
     referral.status = status
     referral.version += 1
+    referral.updated_at = now
     day = on or now.date()
     if status in (Status.ACCEPTED, Status.DECLINED):
         referral.answered_at = now

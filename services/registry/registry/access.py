@@ -58,10 +58,10 @@ def require_lister(principal: Principal) -> None:
 
 def scope_filter(principal: Principal) -> ColumnElement[bool]:
     """The SQL condition that keeps a list to live (unmerged, unerased) records inside the caller's scope."""
-    return and_(col(Child.merged_into).is_(None), col(Child.erased_at).is_(None), _place_filter(principal))
+    return and_(col(Child.merged_into).is_(None), col(Child.erased_at).is_(None), place_filter(principal))
 
 
-def _place_filter(principal: Principal) -> ColumnElement[bool]:
+def place_filter(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.NATIONAL_ADMIN:
         return true()
     if principal.role in (Role.DISTRICT_OPERATOR, Role.INTEGRATION):

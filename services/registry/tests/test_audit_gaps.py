@@ -54,6 +54,6 @@ async def test_the_possible_duplicates_list_audits_each_child_it_names(api, as_,
     first = await register()
     second = await register(full_name="Siti Aminah", nik=None)
     listed = await api.get(f"/api/v1/children/{second['id']}/duplicates", headers=as_("operator"))
-    assert [d["child_id"] for d in listed.json()] == [first["id"]]
+    assert [d["child_id"] for d in listed.json()["items"]] == [first["id"]]
     rows = await _audit(db, action="GET /api/v1/children/{child_id}/duplicates")
     assert {r["child_id"] for r in rows} == {uuid.UUID(first["id"]), uuid.UUID(second["id"])}

@@ -86,7 +86,7 @@ async def test_flag_derives_needs_records_consent_and_emits_the_event(api, as_, 
 async def test_history_tells_who_moved_the_case(api, as_, assessed):
     await api.post(f"/api/v1/children/{assessed['id']}/flag", json={"root_causes": ["poverty"], "consent": GUARDIAN},
                    headers=as_("operator"))
-    history = (await api.get(f"/api/v1/children/{assessed['id']}/history", headers=as_("cadre"))).json()
+    history = (await api.get(f"/api/v1/children/{assessed['id']}/history", headers=as_("cadre"))).json()["items"]
     assert [(h["actor_role"], h["from_status"], h["to_status"]) for h in history] == [
         ("village_cadre", None, "identified"),
         ("village_cadre", "identified", "assessed"),
@@ -178,7 +178,7 @@ async def test_a_pending_flag_can_be_rejected_with_a_reason_and_the_case_flagged
     assert rejected.status_code == 200, rejected.text
     assert (rejected.json()["approval"], rejected.json()["status"]) == ("rejected", "assessed")
     assert (await api.post(f"{url}/approve", headers=colleague)).status_code == 409, "nothing waits any more"
-    history = (await api.get(f"/api/v1/children/{assessed['id']}/history", headers=as_("operator"))).json()
+    history = (await api.get(f"/api/v1/children/{assessed['id']}/history", headers=as_("operator"))).json()["items"]
     assert history[-1]["reason"] == "flag rejected: no_legal_basis"
     again = await api.post(url, json={"root_causes": ["out_of_school"], "consent": GUARDIAN}, headers=as_("operator"))
     assert again.status_code == 201, again.text

@@ -40,7 +40,7 @@ async def test_the_12_month_follow_up_that_confirms_the_withdrawal_closes_the_ca
                      "remediation_started_on = '2025-11-15'")  # set up as the referral events would
     response = await api.post(f"/api/v1/children/{child['id']}/visits", json=VISIT, headers=as_("cadre"))
     assert response.status_code == 201, response.text
-    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("cadre"))).json()
+    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("cadre"))).json()["items"]
     assert [h["to_status"] for h in history[-2:]] == ["withdrawn", "closed"]
     assert history[-1]["reason"].startswith("12-month follow-up confirmed")
     assert (await api.get(f"/api/v1/children/{child['id']}", headers=as_("cadre"))).json()["status"] == "closed"
@@ -57,7 +57,7 @@ async def test_the_district_closes_a_case_with_its_reason_and_a_relapse_reopens_
     assert closed.status_code == 200 and closed.json()["status"] == "closed", closed.text
     again = await api.post(url, json={"reason": "duplicate"}, headers=as_("operator"))
     assert again.status_code == 409
-    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()
+    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()["items"]
     assert (history[-1]["to_status"], history[-1]["reason"]) == ("closed", "closed: moved_away")
     relapse = await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
         **VISIT, "working": True, "attendance": "none", "attending_since": None,

@@ -20,7 +20,7 @@ async def test_same_nik_and_similar_name_are_reported_with_a_score(api, as_, reg
     assert reported["child_id"] == first["id"]
     assert reported["reasons"] == ["similar_name", "same_kecamatan", "birth_date_1_days_apart"]
     assert 0.9 < reported["score"] < 1.0
-    listed = (await api.get(f"/api/v1/children/{similar['id']}/duplicates", headers=as_("operator"))).json()
+    listed = (await api.get(f"/api/v1/children/{similar['id']}/duplicates", headers=as_("operator"))).json()["items"]
     assert first["id"] in {d["child_id"] for d in listed}
 
 
@@ -48,7 +48,7 @@ async def test_operator_merges_a_duplicate_and_it_disappears_from_lists(api, as_
     assert gone.status_code == 404 and gone.json()["merged_into"] == survivor["id"]
     listed = (await api.get("/api/v1/children", headers=as_("operator"))).json()["items"]
     assert [c["id"] for c in listed] == [survivor["id"]]
-    visits = (await api.get(f"/api/v1/children/{survivor['id']}/visits", headers=as_("operator"))).json()
+    visits = (await api.get(f"/api/v1/children/{survivor['id']}/visits", headers=as_("operator"))).json()["items"]
     assert len(visits) == 1, "the duplicate's visits moved to the survivor"
     event = await db.fetchrow("SELECT envelope->'data' AS data FROM outbox WHERE type = 'sprpa.child.merged.v1'")
     assert event is not None

@@ -44,7 +44,7 @@ async def test_a_derived_need_can_be_dropped_with_a_reason_and_preferences_state
     assert event["needs"] == body["needs"]
     assert event["preferences"] == {"skills.vocational_course": {"course_type": "computer", "organization_id": None,
                                                                  "language": "id"}}
-    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()
+    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()["items"]
     assert history[-1]["reason"].endswith("; dropped family.social_assistance (already_received)")
 
 
@@ -95,7 +95,7 @@ async def test_consent_with_an_end_date_ends_once_and_the_engine_is_told(api, as
     data = [Envelope.model_validate_json(row["envelope"]).data for row in rows]
     assert [(d["child_id"], d["reason"], d["on"]) for d in data] == [
         (child["id"], "expired", str(last_day + timedelta(days=1)))]
-    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()
+    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()["items"]
     assert history[-1]["reason"] == "consent expired"
     withdraw = await api.post(f"/api/v1/children/{child['id']}/consent/withdraw", json={"withdrawn_on": str(today)},
                               headers=as_("operator"))

@@ -22,10 +22,10 @@ async def test_the_whole_official_list_is_loaded_with_its_attribution(db):
 
 
 async def test_browse_from_province_to_village(api, as_):
-    provinces = (await api.get("/api/v1/regions", headers=as_("cadre"))).json()
+    provinces = (await api.get("/api/v1/regions", headers=as_("cadre"))).json()["items"]
     assert len(provinces) == 38 and {"code": "35", "level": "province", "parent_code": None,
                                       "name": "Jawa Timur"} in provinces
-    districts = (await api.get("/api/v1/regions", params={"parent": "35.09"}, headers=as_("cadre"))).json()
+    districts = (await api.get("/api/v1/regions", params={"parent": "35.09"}, headers=as_("cadre"))).json()["items"]
     assert any(d["code"] == "35.09.11" and d["name"] == "Wuluhan" for d in districts)
     detail = (await api.get("/api/v1/regions/35.09.11.2007", headers=as_("cadre"))).json()
     assert detail["name"] == "Kesilir" and detail["level"] == "village" and detail["children"] == []

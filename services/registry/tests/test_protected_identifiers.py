@@ -68,7 +68,7 @@ async def test_the_database_holds_no_name_nik_or_note_and_the_api_still_gives_th
         assert "p1.k1." in stored
         read = (await api.get(f"/api/v1/children/{child['id']}", headers=as_("operator"))).json()
         assert (read["full_name"], read["nik"]) == (NAME, NIK)
-        visits = (await api.get(f"/api/v1/children/{child['id']}/visits", headers=as_("operator"))).json()
+        visits = (await api.get(f"/api/v1/children/{child['id']}/visits", headers=as_("operator"))).json()["items"]
         assert NOTES in json.dumps(visits)
 
         twin = (await api.post("/api/v1/children", headers=as_("cadre"),

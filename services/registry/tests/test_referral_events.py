@@ -63,7 +63,7 @@ async def test_accepted_then_in_service_moves_the_case_and_schedules_follow_ups(
     await publish(flagged, "in_service", referral=referral, on=date(2026, 11, 25))
     child = await wait_until(lambda: _status_is(api, as_, flagged, "in_remediation"), what="in remediation")
     assert child["next_visit_due"] == "2027-02-25", "first follow-up 3 months after the service started"
-    history = (await api.get(f"/api/v1/children/{flagged['id']}/history", headers=as_("operator"))).json()
+    history = (await api.get(f"/api/v1/children/{flagged['id']}/history", headers=as_("operator"))).json()["items"]
     assert [(h["actor_role"], h["to_status"]) for h in history[-2:]] == [("integration", "referred"),
                                                                       ("integration", "in_remediation")]
 

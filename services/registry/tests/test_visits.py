@@ -48,7 +48,7 @@ async def test_follow_up_confirming_school_for_3_months_withdraws_the_child(api,
     response = await visit(api, as_("cadre"), child["id"])
     assert response.json()["outcome"] == "withdrawn"
     assert response.json()["next_visit_due"] == "2027-02-20", "6-month follow-up after remediation started"
-    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("cadre"))).json()
+    history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("cadre"))).json()["items"]
     assert history[-1]["to_status"] == "withdrawn"
 
     relapse = await visit(api, as_("cadre"), child["id"], visited_on="2026-11-22", working=True, attendance="none",
@@ -97,16 +97,17 @@ async def test_overdue_visits_per_desa_in_scope(api, as_, register, clock):
     now = clock.now()
 
     clock.set(now.replace(month=9, day=6))
-    assert (await api.get("/api/v1/visits/overdue", headers=as_("cadre"))).json() == [], "due today is not overdue"
+    assert (await api.get("/api/v1/visits/overdue", headers=as_("cadre"))).json()["items"] == [], \
+        "due today is not overdue"
     clock.set(now)
-    overdue = (await api.get("/api/v1/visits/overdue", headers=as_("cadre"))).json()
+    overdue = (await api.get("/api/v1/visits/overdue", headers=as_("cadre"))).json()["items"]
     assert [row["child_id"] for row in overdue] == [early["id"], later["id"]], "most overdue first, own desa only"
     assert overdue[0]["days_overdue"] == (now.date() - date(2026, 9, 6)).days
-    assert len((await api.get("/api/v1/visits/overdue", headers=as_("operator"))).json()) == 3
-    assert (await api.get("/api/v1/visits/overdue", headers=as_("operator", "52.03"))).json() == []
+    assert len((await api.get("/api/v1/visits/overdue", headers=as_("operator"))).json()["items"]) == 3
+    assert (await api.get("/api/v1/visits/overdue", headers=as_("operator", "52.03"))).json()["items"] == []
     assert (await api.get("/api/v1/visits/overdue", headers=as_("analyst"))).status_code == 403
     await visit(api, as_("cadre"), early["id"])
-    remaining = (await api.get("/api/v1/visits/overdue", headers=as_("cadre"))).json()
+    remaining = (await api.get("/api/v1/visits/overdue", headers=as_("cadre"))).json()["items"]
     assert [row["child_id"] for row in remaining] == [later["id"]], "a visit clears the overdue mark"
 
 
@@ -138,7 +139,7 @@ async def test_visits_of_another_desa_are_invisible(api, as_, register):
     for who, place in (("cadre", KESILIR_NEIGHBOUR), ("operator", "52.03"), ("provider", None)):
         assert (await api.get(f"/api/v1/children/{child['id']}/visits", headers=as_(who, place))).status_code == 404
         assert (await visit(api, as_(who, place), child["id"])).status_code == 404
-    listed = (await api.get(f"/api/v1/children/{child['id']}/visits", headers=as_("operator"))).json()
+    listed = (await api.get(f"/api/v1/children/{child['id']}/visits", headers=as_("operator"))).json()["items"]
     assert len(listed) == 1 and listed[0]["notes"].startswith("Ibu")
     assert (await api.get(f"/api/v1/children/{uuid.uuid4()}/visits", headers=as_("admin"))).status_code == 404
 

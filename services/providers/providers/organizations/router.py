@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import and_, or_
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import col, select
 
 from providers import access
@@ -16,6 +15,7 @@ from providers.organizations.schemas import (
     REGENCY_CODE,
     Kind,
     MouCreate,
+    MouList,
     MouPublic,
     MouTermination,
     OrganizationCreate,
@@ -27,7 +27,7 @@ from sprpa_shared import concurrency, idempotency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
 
@@ -57,29 +57,29 @@ async def create(data: OrganizationCreate, response: Response, session: SessionD
 
 
 @router.get("", dependencies=[needs("providers:read")],
-            response_model=OrganizationPage, summary="The directory, by kabupaten and kind")
+            response_model=OrganizationPage, summary="The directory, by kabupaten and kind; with `updated_since`, the "
+                                                   "organisations changed since, oldest change first")
 async def list_organizations(
+    request: Request,
     session: SessionDep,
     _: PrincipalDep,
+    clock: ClockDep,
     regency_code: Annotated[str | None, Query(pattern=REGENCY_CODE)] = None,
     kind: Kind | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> OrganizationPage:
     query = select(Organization)
     if regency_code:
         query = query.where(Organization.regency_code == regency_code)
     if kind:
         query = query.where(Organization.kind == kind.value)
-    if cursor:
-        at, last = decode_cursor(cursor)
-        query = query.where(or_(col(Organization.created_at) > at,
-                                and_(col(Organization.created_at) == at, col(Organization.id) > last)))
-    rows = list((await session.exec(
-        query.order_by(col(Organization.created_at), col(Organization.id)).limit(limit + 1))).all())
-    page = rows[:limit]
-    return OrganizationPage(items=[_public(o) for o in page],
-                            next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
+    keyset = Keyset.listing(created=col(Organization.created_at), updated=col(Organization.updated_at),
+                            id_=col(Organization.id), updated_since=updated_since)
+    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
+                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
+    return OrganizationPage(items=[_public(o) for o in rows[:limit]], next_cursor=keyset.next_cursor(rows, limit))
 
 
 @router.get("/{organization_id}", dependencies=[needs("providers:read")], response_model=OrganizationPublic)
@@ -122,11 +122,11 @@ async def sign(organization_id: uuid.UUID, data: MouCreate, response: Response, 
 
 
 @router.get("/{organization_id}/mous", dependencies=[needs("providers:read")],
-            response_model=list[MouPublic], summary="MOUs with their status today")
-async def list_mous(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep,
-                    clock: ClockDep) -> list[MouPublic]:
+            response_model=MouList, summary="MOUs with their status today (all on one page)")
+async def list_mous(organization_id: uuid.UUID, session: SessionDep, _: PrincipalDep, clock: ClockDep) -> MouList:
     await service.get_organization(session, organization_id)
-    return [service.mou_public(mou, clock.now()) for mou in await service.mous_of(session, organization_id)]
+    return MouList(items=[service.mou_public(mou, clock.now())
+                          for mou in await service.mous_of(session, organization_id)])
 
 
 @router.post("/{organization_id}/mous/{mou_id}/terminate", dependencies=[needs("providers:write")],

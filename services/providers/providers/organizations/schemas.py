@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText, PlainText
 
 REGENCY_CODE = r"^\d{2}\.\d{2}$"
@@ -86,9 +87,8 @@ class OrganizationPublic(BaseModel):
     updated_at: datetime
 
 
-class OrganizationPage(BaseModel):
-    items: list[OrganizationPublic]
-    next_cursor: str | None
+class OrganizationPage(Page[OrganizationPublic]):
+    pass
 
 
 class MouCreate(BaseModel):
@@ -138,3 +138,6 @@ class MouPublic(BaseModel):
     terminated_on: date | None
     status: str
 
+
+class MouList(Page[MouPublic]):
+    pass

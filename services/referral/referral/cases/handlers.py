@@ -42,7 +42,7 @@ async def open_case(session: AsyncSession, envelope: Envelope, *, settings: Refe
     case = Case(id=new_id(), child_id=event.child_id, flag_event_id=envelope.id, flag_id=event.flag_id,
                 consent_id=event.consent_id, village_code=event.village_code, regency_code=event.village_code[:5],
                 age=event.age, sex=event.sex, classification=event.classification, status="open",
-                flagged_at=envelope.time)
+                flagged_at=envelope.time, updated_at=now)
     session.add(case)
     step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
     step.note("flag_received")
@@ -70,7 +70,8 @@ def _stored(preferences: NeedPreferences | None) -> dict | None:
     return preferences.model_dump(mode="json", exclude_none=True)
 
 
-_CLEAR_REASONS = text("UPDATE referrals SET reason_text = NULL WHERE child_id = :child AND reason_text IS NOT NULL")
+_CLEAR_REASONS = text("UPDATE referrals SET reason_text = NULL, updated_at = :now "
+                      "WHERE child_id = :child AND reason_text IS NOT NULL")
 _CLEAR_NOTES = text("UPDATE timeline SET note = NULL WHERE note IS NOT NULL "
                     "AND case_id IN (SELECT id FROM cases WHERE child_id = :child)")
 
@@ -104,12 +105,13 @@ async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, c
     await _cancel_everything_live(session, event.child_id, CancelReason.CHILD_DATA_ERASED, clock.now())
     # What people typed about the child goes with the rest of the child's personal data.
     connection = await session.connection()
-    await connection.execute(_CLEAR_REASONS, {"child": event.child_id})
+    await connection.execute(_CLEAR_REASONS, {"child": event.child_id, "now": clock.now()})
     await connection.execute(_CLEAR_NOTES, {"child": event.child_id})
 
 
-_MOVE_TO_SURVIVOR = [text(f"UPDATE {table} SET child_id = :survivor WHERE child_id = :duplicate")
-                     for table in ("cases", "referrals", "gaps")]
+_MOVE_TO_SURVIVOR = [text(f"UPDATE {table} SET child_id = :survivor{changed} WHERE child_id = :duplicate")
+                     for table, changed in (("cases", ", updated_at = :now"), ("referrals", ", updated_at = :now"),
+                                            ("gaps", ""))]
 
 
 async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
@@ -127,7 +129,7 @@ async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, cloc
                                                               Case.status == "open"))).first() is not None
     connection = await session.connection()
     for statement in _MOVE_TO_SURVIVOR:
-        await connection.execute(statement, {"survivor": event.child_id, "duplicate": event.merged_id})
+        await connection.execute(statement, {"survivor": event.child_id, "duplicate": event.merged_id, "now": now})
     for case in duplicates:
         await session.refresh(case)
         step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
@@ -151,7 +153,8 @@ async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, cloc
 
 
 # No need is added to or re-referred in a closed case; a relapse is a new flag and a new case.
-_CLOSE_CASES = text("UPDATE cases SET status = 'closed' WHERE child_id = :child AND status IN ('open', 'settled')")
+_CLOSE_CASES = text("UPDATE cases SET status = 'closed', updated_at = :now "
+                    "WHERE child_id = :child AND status IN ('open', 'settled')")
 
 
 def _closes(envelope: Envelope) -> bool:
@@ -178,7 +181,7 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         reason = CancelReason.CONSENT_EXPIRED if event.reason == "expired" else CancelReason.CONSENT_WITHDRAWN
         await _cancel_everything_live(session, event.child_id, reason, clock.now())
         for case in open_cases:
-            case.status, case.refused_reason = "refused", reason.value
+            case.status, case.refused_reason, case.updated_at = "refused", reason.value, clock.now()
             session.add(case)
 
     @only_when(_closes)
@@ -187,7 +190,7 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         event = CaseStatusChanged.model_validate(envelope.data)
         await _cancel_everything_live(session, event.child_id, CancelReason.CASE_CLOSED, clock.now())
         await session.flush()  # the cancellations (and a settled case) first: closed is the last word
-        await (await session.connection()).execute(_CLOSE_CASES, {"child": event.child_id})
+        await (await session.connection()).execute(_CLOSE_CASES, {"child": event.child_id, "now": clock.now()})
 
     return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged,
             CaseStatusChanged.event_type: on_status_changed, ConsentWithdrawn.event_type: on_consent_withdrawn}

@@ -33,6 +33,7 @@ class Case(SQLModel, table=True):
     refused_reason: str | None = None
     flagged_at: datetime = _at()
     settled_at: datetime | None = _at(nullable=True)
+    updated_at: datetime = _at()  # anything on the case's timeline
 
 
 class Need(SQLModel, table=True):
@@ -82,6 +83,7 @@ class Referral(SQLModel, table=True):
     reason_text: str | None = Field(default=None, sa_column=Column(Protected()))
     outcome: str | None = None
     version: int = 1
+    updated_at: datetime = _at()
 
 
 class Gap(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import col, select
@@ -11,7 +11,18 @@ from sqlmodel import col, select
 from referral import access
 from referral.cases import service as cases
 from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
-from referral.cases.schemas import CaseView, EarlierCase, GapPublic, NeedAdd, NeedView, NeedWithdrawal, TimelineLine
+from referral.cases.schemas import (
+    CasePage,
+    CaseSummary,
+    CaseView,
+    EarlierCase,
+    GapPublic,
+    NeedAdd,
+    NeedLine,
+    NeedView,
+    NeedWithdrawal,
+    TimelineLine,
+)
 from referral.referrals import service
 from referral.referrals.router import public
 from referral.referrals.schemas import ReferralPublic, ReReferIn
@@ -20,8 +31,42 @@ from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound, OutOfScope
 from sprpa_shared.idempotency import IdempotencyKey
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+
+@router.get("", dependencies=[needs("referral:read")], response_model=CasePage,
+            summary="Cases in your area, in the order they were flagged; with `updated_since`, those changed since, "
+                    "oldest change first")
+async def list_cases(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    case_status: Annotated[Literal["open", "settled", "refused", "closed"] | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
+) -> CasePage:
+    query = select(Case).where(access.case_filter(principal))
+    if case_status:
+        query = query.where(Case.status == case_status)
+    keyset = Keyset.listing(created=col(Case.flagged_at), updated=col(Case.updated_at), id_=col(Case.id),
+                            updated_since=updated_since)
+    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
+                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
+    page = rows[:limit]
+    await audit.record(session, principal=principal, request=request, at=clock.now(),
+                       child_ids=list(dict.fromkeys(case.child_id for case in page)))
+    needs_of: dict[uuid.UUID, list[NeedLine]] = {case.id: [] for case in page}
+    for need in (await session.exec(select(Need).where(col(Need.case_id).in_(list(needs_of)))
+                                    .order_by(col(Need.category)))).all():
+        needs_of[need.case_id].append(NeedLine(id=need.id, category=need.category, status=need.status))
+    return CasePage(items=[CaseSummary(case_id=case.id, needs=needs_of[case.id],
+                                       **case.model_dump(include=set(CaseSummary.model_fields) - {"case_id", "needs"}))
+                           for case in page],
+                    next_cursor=keyset.next_cursor(rows, limit))
 
 
 @router.get("/{child_id}/export", dependencies=[needs("referral:read")],

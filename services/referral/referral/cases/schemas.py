@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from referral.referrals.lifecycle import NeedWithdrawReason
 from referral.referrals.schemas import ReferralPublic, _WithOther
 from sprpa_contracts.catalogue import COURSE_CATEGORY, NeedPreferences, ServiceCode
+from sprpa_shared.pagination import Page
 
 
 class GapPublic(BaseModel):
@@ -98,11 +99,36 @@ class CaseView(BaseModel):
     refused_reason: str | None
     flagged_at: datetime
     settled_at: datetime | None
+    updated_at: datetime = Field(description="when anything on the case last changed (its timeline)")
     needs: list[NeedView]
     timeline: list[TimelineLine]
     earlier_cases: list[EarlierCase] = Field(description="earlier flags of the same child, newest first")
 
 
-class GapPage(BaseModel):
-    items: list[GapPublic]
-    next_cursor: str | None
+class GapPage(Page[GapPublic]):
+    pass
+
+
+class NeedLine(BaseModel):
+    id: uuid.UUID
+    category: str
+    status: str
+
+
+class CaseSummary(BaseModel):
+    """A case in a list: read `GET /api/v1/cases/{child_id}?case_id=` for its referrals and timeline."""
+
+    case_id: uuid.UUID
+    child_id: uuid.UUID
+    village_code: str
+    classification: str
+    status: str
+    refused_reason: str | None
+    flagged_at: datetime
+    settled_at: datetime | None
+    updated_at: datetime
+    needs: list[NeedLine]
+
+
+class CasePage(Page[CaseSummary]):
+    pass

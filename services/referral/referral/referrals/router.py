@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from referral import access
@@ -16,7 +15,7 @@ from referral.referrals.lifecycle import LIVE, Status
 from referral.referrals.schemas import CancelIn, CompleteIn, DatedIn, DeclineIn, ReferralPage, ReferralPublic
 from sprpa_shared import audit
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
-from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 from sprpa_shared.zones import zone_of
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
@@ -33,35 +32,36 @@ def public(referral: Referral, case: Case | None = None) -> ReferralPublic:
 
 
 @router.get("", dependencies=[needs("referral:read")], response_model=ReferralPage,
-            summary="Referrals in your scope: a provider's inbox (its organisation's), a district's (its kabupaten's)")
+            summary="Referrals in your scope, newest offer first: a provider's inbox (its organisation's), a "
+                    "district's (its kabupaten's); with `updated_since`, those changed since, oldest change first")
 async def inbox(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
     status: Annotated[list[Status] | None, Query(description="default: the live ones (offered, accepted, "
-                                                             "in service)")] = None,
+                                                             "in service); with updated_since, every status")] = None,
     category: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> ReferralPage:
-    wanted = status or sorted(LIVE)
     query = (select(Referral, Case).join(Case, col(Case.id) == col(Referral.case_id))
-             .where(access.referral_filter(principal), col(Referral.status).in_([s.value for s in wanted])))
+             .where(access.referral_filter(principal)))
+    if status or not updated_since:  # a list of changes shows every status unless asked
+        query = query.where(col(Referral.status).in_([s.value for s in status or sorted(LIVE)]))
     if category:
         query = query.where(Referral.category == category)
-    if cursor:
-        at, id_ = decode_cursor(cursor)
-        query = query.where(or_(col(Referral.offered_at) < at,
-                                and_(col(Referral.offered_at) == at, col(Referral.id) < id_)))
-    rows = (await session.exec(query.order_by(col(Referral.offered_at).desc(), col(Referral.id).desc())
-                               .limit(limit + 1))).all()
+    keyset = Keyset.listing(created=col(Referral.offered_at), updated=col(Referral.updated_at),
+                            id_=col(Referral.id), updated_since=updated_since, descending=True)
+    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
+                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
     page = rows[:limit]
     await audit.record(session, principal=principal, request=request, at=clock.now(),
                        child_ids=list({referral.child_id for referral, _ in page}))
-    last = page[-1][0] if len(rows) > limit else None
     return ReferralPage(items=[public(r, c) for r, c in page],
-                        next_cursor=encode_cursor(last.offered_at, last.id) if last else None)
+                        next_cursor=keyset.next_cursor(rows, limit, at_of=lambda row: getattr(row[0], keyset.at.key),
+                                                       id_of=lambda row: row[0].id))
 
 
 @router.get("/{referral_id}", dependencies=[needs("referral:read")], response_model=ReferralPublic)

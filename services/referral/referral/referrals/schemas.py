@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from referral.referrals.lifecycle import ENGINE_ONLY, CancelReason, DeclineReason, Outcome, Status
+from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText
 
 
@@ -105,8 +106,8 @@ class ReferralPublic(BaseModel):
     outcome: Outcome | None
     child_age: int | None = None
     child_sex: str | None = None
+    updated_at: datetime | None = Field(default=None, description="when the referral last changed")
 
 
-class ReferralPage(BaseModel):
-    items: list[ReferralPublic]
-    next_cursor: str | None
+class ReferralPage(Page[ReferralPublic]):
+    pass

@@ -16,6 +16,7 @@ from registry.cases.schemas import (
     FlagCreate,
     FlagPublic,
     FlagRejection,
+    History,
     HistoryEntry,
     NeedsPreview,
 )
@@ -108,6 +109,6 @@ async def withdraw_consent(data: ConsentWithdrawal, child: ChildDep, session: Se
 
 
 @router.get("/history", dependencies=[needs("registry:read")],
-            response_model=list[HistoryEntry], summary="Every status change of the case")
-async def case_history(child: ChildDep, session: SessionDep) -> list[HistoryEntry]:
-    return [HistoryEntry(**row.model_dump()) for row in await service.case_history(session, child.id)]
+            response_model=History, summary="Every status change of the case (all on one page)")
+async def case_history(child: ChildDep, session: SessionDep) -> History:
+    return History(items=[HistoryEntry(**row.model_dump()) for row in await service.case_history(session, child.id)])

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from registry.cases.needs import RootCause
 from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
 from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences, known_service
+from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText, PlainText
 
 
@@ -166,3 +167,7 @@ class HistoryEntry(BaseModel):
     from_status: str | None
     to_status: str
     reason: str
+
+
+class History(Page[HistoryEntry]):
+    pass

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from registry import access
@@ -24,6 +23,7 @@ from registry.children.schemas import (
     HouseholdPublic,
     MergeRequest,
     PossibleDuplicate,
+    PossibleDuplicates,
 )
 from registry.dependencies import ChildDep, ReadableChildDep
 from registry.duplicates import service as duplicates
@@ -33,7 +33,7 @@ from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
-from sprpa_shared.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 
 router = APIRouter(prefix="/api/v1", tags=["children"])
 
@@ -108,14 +108,15 @@ async def _created(session, child: Child, principal, today) -> ChildCreated:
 
 
 @router.get("/children/{child_id}/duplicates", dependencies=[needs("registry:read")],
-            response_model=list[PossibleDuplicate],
-            summary="Records in your area that may be the same child, best first")
+            response_model=PossibleDuplicates,
+            summary="Records in your area that may be the same child, best first (all on one page)")
 async def possible_duplicates(child: ChildDep, request: Request, session: SessionDep, principal: PrincipalDep,
-                              clock: ClockDep) -> list[PossibleDuplicate]:
+                              clock: ClockDep) -> PossibleDuplicates:
     found = await duplicates.find(session, child=child, principal=principal)
     await audit.record(session, principal=principal, request=request, at=clock.now(),
                        child_ids=[child.id, *(d.child_id for d in found)])
-    return [PossibleDuplicate(child_id=d.child_id, score=d.score, reasons=list(d.reasons)) for d in found]
+    return PossibleDuplicates(items=[PossibleDuplicate(child_id=d.child_id, score=d.score, reasons=list(d.reasons))
+                                     for d in found])
 
 
 @router.post("/children/{child_id}/merge", dependencies=[needs("registry:write")], response_model=ChildPublic,
@@ -129,7 +130,8 @@ async def merge_duplicate(data: MergeRequest, child: ChildDep, response: Respons
 
 
 @router.get("/children", dependencies=[needs("registry:read")],
-            response_model=ChildPage, summary="Children in the caller's area, newest last")
+            response_model=ChildPage, summary="Children in the caller's area, newest last; with `updated_since`, "
+                                                "those changed since, oldest change first")
 async def list_children(
     request: Request,
     session: SessionDep,
@@ -146,9 +148,11 @@ async def list_children(
     | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> ChildPage:
     access.require_lister(principal)
-    query = select(Child).where(access.scope_filter(principal))
+    # A list of changes also shows records merged or erased since: the poller learns to drop its copy.
+    query = select(Child).where(access.place_filter(principal) if updated_since else access.scope_filter(principal))
     if village_code:
         query = query.where(Child.village_code == village_code)
     if district_code:
@@ -157,17 +161,15 @@ async def list_children(
         query = query.where(Child.status == status_)
     if classification:
         query = query.where(col(Child.classification)["result"].astext == classification)
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(or_(col(Child.created_at) > at, and_(col(Child.created_at) == at, col(Child.id) > last_id)))
-    rows = list((await session.exec(query.order_by(col(Child.created_at), col(Child.id)).limit(limit + 1))).all())
-    page, more = rows[:limit], len(rows) > limit
+    keyset = Keyset.listing(created=col(Child.created_at), updated=col(Child.updated_at), id_=col(Child.id),
+                            updated_since=updated_since)
+    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
+                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
+    page = rows[:limit]
     today = clock.now().date()
     await audit.record(session, principal=principal, request=request, child_ids=[c.id for c in page], at=clock.now())
-    return ChildPage(
-        items=[service.to_public(child, today) for child in page],
-        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    )
+    return ChildPage(items=[service.to_public(child, today) for child in page],
+                     next_cursor=keyset.next_cursor(rows, limit))
 
 
 @router.get("/children/{child_id}", dependencies=[needs("registry:read")],

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.classification.rules import Hazard, WorstForm
+from sprpa_shared.pagination import Page
 from sprpa_shared.text import PlainText
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
@@ -146,6 +147,10 @@ class ChildPublic(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    merged_into: uuid.UUID | None = Field(default=None, description="the record this one was merged into (a list "
+                                                                    "of changes shows merged records once more)")
+    erased_at: datetime | None = Field(default=None, description="when the personal data was erased (a list of "
+                                                                 "changes shows the anonymised record once more)")
 
 
 class ChildForProvider(BaseModel):
@@ -178,9 +183,8 @@ class MergeRequest(BaseModel):
     duplicate_id: uuid.UUID
 
 
-class ChildPage(BaseModel):
-    items: list[ChildPublic]
-    next_cursor: str | None
+class ChildPage(Page[ChildPublic]):
+    pass
 
 
 class HouseholdCreate(BaseModel):
@@ -197,3 +201,7 @@ class HouseholdPublic(BaseModel):
     head_name: str | None
     address: str | None
     created_at: datetime
+
+
+class PossibleDuplicates(Page[PossibleDuplicate]):
+    pass

@@ -70,7 +70,9 @@ async def merge(session: AsyncSession, *, survivor: Child, duplicate_id: uuid.UU
         raise Conflict("that record was already merged", merged_into=str(duplicate.merged_into))
     if not principal.covers_place(survivor.village_code):
         raise Forbidden("both records must be in your area")
-    for table in (Visit, Flag, Consent):
+    await session.exec(update(Visit).where(col(Visit.child_id) == duplicate.id)
+                       .values(child_id=survivor.id, updated_at=now))
+    for table in (Flag, Consent):
         await session.exec(update(table).where(col(table.child_id) == duplicate.id).values(child_id=survivor.id))
     duplicate.merged_into = survivor.id
     duplicate.version += 1

@@ -11,6 +11,7 @@ from registry.places import repository
 from registry.places.names import is_ambiguous, rank
 from sprpa_shared.dependencies import PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
+from sprpa_shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
 CODE = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
@@ -21,6 +22,10 @@ class Region(BaseModel):
     level: Literal["province", "regency", "district", "village"]
     parent_code: str | None
     name: str
+
+
+class Regions(Page[Region]):
+    pass
 
 
 class RegionDetail(Region):
@@ -48,13 +53,13 @@ def _region(row: dict) -> Region:
 
 
 @router.get("", dependencies=[needs("registry:read")],
-            summary="Provinces, or the places directly under `parent`", response_model=list[Region])
+            summary="Provinces, or the places directly under `parent` (all on one page)", response_model=Regions)
 async def browse(
     session: SessionDep, _: PrincipalDep, parent: Annotated[str | None, Query(pattern=CODE)] = None
-) -> list[Region]:
+) -> Regions:
     if parent and not await repository.exists(session, parent):
         raise NotFound(f"no place with code {parent}")
-    return [_region(row) for row in await repository.children_of(session, parent)]
+    return Regions(items=[_region(row) for row in await repository.children_of(session, parent)])
 
 
 @router.get("/resolve", dependencies=[needs("registry:read")],

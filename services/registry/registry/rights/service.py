@@ -61,7 +61,7 @@ async def export(session: AsyncSession, child: Child, today: date) -> dict:
 async def erase(session: AsyncSession, *, child: Child, basis: str, reference: str | None,
                 principal: Principal | None, now: datetime) -> Child:
     """Anonymise the child in place (the caller holds the row lock) and tell the other services."""
-    for model, values in ((Visit, {"notes": None}),
+    for model, values in ((Visit, {"notes": None, "updated_at": now}),
                           (Consent, {"given_by": None, "legal_reason": None, "document_ref": None})):
         await session.exec(update(model).where(col(model.child_id) == child.id).values(**values))
     household_id = child.household_id

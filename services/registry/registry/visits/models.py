@@ -27,4 +27,5 @@ class Visit(SQLModel, table=True):
     classification: dict = Field(sa_column=Column(JSONB, nullable=False))
     outcome: str
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     recorded_by: str

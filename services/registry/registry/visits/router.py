@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel import col, select
 
 from registry import access
+from registry.children.models import Child
 from registry.children.router import etag
 from registry.children.schemas import VILLAGE_CODE
 from registry.dependencies import ChildDep
 from registry.visits import service
 from registry.visits.models import Visit
-from registry.visits.schemas import OverdueVisit, VisitCreate, VisitPublic
+from registry.visits.schemas import OverdueVisit, OverdueVisits, VisitCreate, VisitPage, VisitPublic
 from sprpa_shared import audit, idempotency
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.pagination import Limit
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
 
@@ -40,13 +42,41 @@ async def record_visit(data: VisitCreate, child: ChildDep, response: Response, s
     return _public(visit, child.next_visit_due)
 
 
-@router.get("/children/{child_id}/visits", dependencies=[needs("registry:read")], response_model=list[VisitPublic])
-async def list_visits(child: ChildDep, session: SessionDep) -> list[VisitPublic]:
+@router.get("/children/{child_id}/visits", dependencies=[needs("registry:read")], response_model=VisitPage,
+            summary="A child's visits, oldest first (all on one page)")
+async def list_visits(child: ChildDep, session: SessionDep) -> VisitPage:
     visits = await service.visits_of(session, child.id)
-    return [_public(visit, child.next_visit_due if visit is visits[-1] else None) for visit in visits]
+    return VisitPage(items=[_public(visit, child.next_visit_due if visit is visits[-1] else None) for visit in visits])
 
 
-@router.get("/visits/overdue", dependencies=[needs("registry:read")], response_model=list[OverdueVisit],
+@router.get("/visits", dependencies=[needs("registry:read")], response_model=VisitPage,
+            summary="Visits in the caller's area, in the order they were recorded; with `updated_since`, those "
+                    "changed since, oldest change first")
+async def area_visits(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    village_code: Annotated[str | None, Query(pattern=VILLAGE_CODE)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
+) -> VisitPage:
+    access.require_lister(principal)
+    query = select(Visit).join(Child, col(Child.id) == col(Visit.child_id)).where(access.scope_filter(principal))
+    if village_code:
+        query = query.where(Child.village_code == village_code)
+    keyset = Keyset.listing(created=col(Visit.recorded_at), updated=col(Visit.updated_at), id_=col(Visit.id),
+                            updated_since=updated_since)
+    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
+                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
+    page = rows[:limit]
+    await audit.record(session, principal=principal, request=request, at=clock.now(),
+                       child_ids=list(dict.fromkeys(visit.child_id for visit in page)))
+    return VisitPage(items=[_public(visit, None) for visit in page], next_cursor=keyset.next_cursor(rows, limit))
+
+
+@router.get("/visits/overdue", dependencies=[needs("registry:read")], response_model=OverdueVisits,
             summary="Children in the caller's area whose next visit is past due, most overdue first")
 async def overdue_visits(
     request: Request,
@@ -55,15 +85,18 @@ async def overdue_visits(
     clock: ClockDep,
     village_code: Annotated[str | None, Query(pattern=VILLAGE_CODE)] = None,
     limit: Limit = 100,
-) -> list[OverdueVisit]:
+    cursor: Cursor = None,
+) -> OverdueVisits:
     access.require_lister(principal)
     today = clock.now().date()
-    children = await service.overdue(session, principal=principal, today=today, village_code=village_code,
-                                     limit=limit)
+    rows = await service.overdue(session, principal=principal, today=today, village_code=village_code,
+                                 limit=limit, cursor=cursor)
+    children = rows[:limit]
     await audit.record(session, principal=principal, request=request, child_ids=[c.id for c in children],
                        at=clock.now())
-    return [
-        OverdueVisit(child_id=c.id, full_name=c.full_name, village_code=c.village_code, status=c.status,
-                     next_visit_due=c.next_visit_due, days_overdue=(today - c.next_visit_due).days)
-        for c in children
-    ]
+    return OverdueVisits(
+        items=[OverdueVisit(child_id=c.id, full_name=c.full_name, village_code=c.village_code, status=c.status,
+                            next_visit_due=c.next_visit_due, days_overdue=(today - c.next_visit_due).days)
+               for c in children],
+        next_cursor=service.OVERDUE_ORDER.next_cursor(rows, limit),
+    )

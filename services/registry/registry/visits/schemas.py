@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from registry.children.schemas import ClassificationOut, LivingArrangement, Work
+from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText
 
 Attendance = Literal["school", "training", "none"]
@@ -58,8 +59,11 @@ class VisitPublic(BaseModel):
     notes: str | None
     classification: ClassificationOut
     outcome: str
-    next_visit_due: date | None
+    next_visit_due: date | None = Field(description="when the next visit is due: on the child's latest visit in "
+                                                    "the child's own list, null elsewhere")
     recorded_at: datetime
+    updated_at: datetime = Field(description="when the visit last changed (recorded, moved by a merge, its notes "
+                                             "erased)")
 
 
 class OverdueVisit(BaseModel):
@@ -69,3 +73,11 @@ class OverdueVisit(BaseModel):
     status: str
     next_visit_due: date
     days_overdue: int
+
+
+class VisitPage(Page[VisitPublic]):
+    pass
+
+
+class OverdueVisits(Page[OverdueVisit]):
+    pass

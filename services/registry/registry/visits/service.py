@@ -21,6 +21,7 @@ from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
+from sprpa_shared.pagination import Keyset
 
 _FOLLOWED = ("work", "school_status", "living_arrangement", "classification")  # what a visit may change
 CLOSED_BY_FOLLOW_UP = "12-month follow-up confirmed the outcome: case closed"
@@ -92,6 +93,7 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
         classification=child.classification,
         outcome=result.value,
         recorded_at=now,
+        updated_at=now,
         recorded_by=principal.subject,
     )
     session.add(visit)
@@ -118,10 +120,13 @@ async def visits_of(session: AsyncSession, child_id) -> list[Visit]:
     return list((await session.exec(query)).all())
 
 
+OVERDUE_ORDER = Keyset(col(Child.next_visit_due), col(Child.id))
+
+
 async def overdue(session: AsyncSession, *, principal: Principal, today: date, village_code: str | None,
-                  limit: int) -> list[Child]:
+                  limit: int, cursor: str | None = None) -> list[Child]:
+    """The page of children whose next visit is past due, most overdue first (one more than `limit`)."""
     query = select(Child).where(access.scope_filter(principal), col(Child.next_visit_due) < today)
     if village_code:
         query = query.where(Child.village_code == village_code)
-    query = query.order_by(col(Child.next_visit_due), col(Child.id)).limit(limit)
-    return list((await session.exec(query)).all())
+    return list((await session.exec(OVERDUE_ORDER.query(query, cursor=cursor, limit=limit))).all())

@@ -33,8 +33,9 @@ async def children(request: Request, viewer: ViewerDep, cursor: str | None = Non
         village_code = viewer.principal.village_code
     filters = {"status": status, "classification": classification, "district_code": district_code,
                "village_code": village_code}
-    late_call = api.get("registry", "/api/v1/visits/overdue", token=token, params={"village_code": village_code})
-    if overdue:  # every overdue child of the area, most overdue first (not only those on one page of the list)
+    late_call = _items(api.get("registry", "/api/v1/visits/overdue", token=token,
+                               params={"village_code": village_code, "limit": 200}))
+    if overdue:  # the overdue children of the area, most overdue first (not only those on one page of the list)
         late = await late_call
         rows, next_cursor = [{**row, "id": row["child_id"]} for row in late], None
     else:
@@ -95,10 +96,11 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
     child = await api.get("registry", f"/api/v1/children/{child_id}", token=token)
     district = viewer.role in DISTRICT
     visits, history, case, possible, flag = await asyncio.gather(
-        api.get("registry", f"/api/v1/children/{child_id}/visits", token=token),
-        api.get("registry", f"/api/v1/children/{child_id}/history", token=token),
+        _items(api.get("registry", f"/api/v1/children/{child_id}/visits", token=token)),
+        _items(api.get("registry", f"/api/v1/children/{child_id}/history", token=token)),
         _case(request, viewer, child_id),
-        api.get("registry", f"/api/v1/children/{child_id}/duplicates", token=token) if duplicates else _nothing(),
+        _items(api.get("registry", f"/api/v1/children/{child_id}/duplicates", token=token)) if duplicates
+        else _nothing(),
         api.get("registry", f"/api/v1/children/{child_id}/flag", token=token) if district else _nothing(),
     )
     organisation_ids = {r["organization_id"] for need in (case or {}).get("needs", []) for r in need["referrals"]}
@@ -120,6 +122,11 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
 
 async def _nothing() -> None:
     return None
+
+
+async def _items(call) -> list[dict]:
+    """The items of a list the API answers (every list is a page: `items`, `next_cursor`)."""
+    return (await call)["items"]
 
 
 async def _case(request: Request, viewer: Viewer, child_id: uuid.UUID) -> dict | None:

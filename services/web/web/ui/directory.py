@@ -56,7 +56,7 @@ async def _organisation_page(request: Request, viewer: Viewer, organization_id: 
         _offerings(request, viewer, organization_id),
         names.categories(api, token, language(request)),
     )
-    return page(request, "organisation.html", status_code=status_code, organisation=organisation, mous=mous,
+    return page(request, "organisation.html", status_code=status_code, organisation=organisation, mous=mous["items"],
                 offerings=offerings, categories=categories, category_names=dict(categories),
                 **{"mou_values": {}, "offering_values": {}, **context})
 

@@ -50,4 +50,4 @@ async def categories(backends: Backends, token: str, lang: str) -> list[tuple[st
     global _categories
     if _categories is None or time.monotonic() - _categories[0] > FRESH_SECONDS:
         _categories = (time.monotonic(), await backends.get("providers", "/api/v1/service-categories", token=token))
-    return [(c["code"], c["label_id"] if lang == "id" else c["label_en"]) for c in _categories[1]]
+    return [(c["code"], c["label_id"] if lang == "id" else c["label_en"]) for c in _categories[1]["items"]]

@@ -122,4 +122,4 @@ async def places(request: Request, viewer: ViewerDep, parent: str | None = None)
                                               params={"parent": parent})
     except ApiError as error:
         return JSONResponse({"error": error.title}, status_code=error.status)
-    return JSONResponse([{"code": r["code"], "name": r["name"]} for r in regions])
+    return JSONResponse([{"code": r["code"], "name": r["name"]} for r in regions["items"]])
