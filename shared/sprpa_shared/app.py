@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -20,7 +22,7 @@ from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
 from sprpa_shared.db import create_engine, session_factory
 from sprpa_shared.dependencies import PrincipalDep, needs
-from sprpa_shared.errors import BadRequest, ContentTooLarge, ServiceUnavailable
+from sprpa_shared.errors import PROBLEM_BASE, BadRequest, ContentTooLarge, ServiceUnavailable, problem_types
 from sprpa_shared.events.bus import EventBus, Subscription
 from sprpa_shared.observability import Metrics, bind_traceparent, configure_logging, get_logger, new_traceparent
 from sprpa_shared.problems import install_problem_handlers, problem_response
@@ -92,7 +94,7 @@ def create_service_app(
             await engine.dispose()
             log.info("service stopped")
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+    app = FastAPI(title=title, description=description + API_CONVENTIONS, version="1.0.0", lifespan=lifespan,
                   telemetry=NO_NATIVE_TELEMETRY)
     app.state.settings = settings
     app.state.metrics = metrics
@@ -145,6 +147,29 @@ def auth_router() -> APIRouter:
     return router
 
 
+API_CONVENTIONS = """
+
+Errors are RFC 9457 problem documents (`application/problem+json`); every `type` is described at
+[/problems](/problems). Lists answer `{items, next_cursor}`; those other systems poll take
+`updated_since`. Creates take `Idempotency-Key` and answer `Location` and `ETag`; updates need
+`If-Match`. The integration guide (docs/integration.md) walks through it all."""
+
+
+def _problems_page() -> str:
+    rows = "".join(
+        f'<tr id="{html.escape(name)}"><td><code>{html.escape(PROBLEM_BASE + name)}</code></td>'
+        f"<td>{kind.status}</td><td>{html.escape(kind.title)}</td><td>{html.escape(kind.about)}</td></tr>"
+        for name, kind in sorted(problem_types().items(), key=lambda item: (item[1].status, item[0])))
+    return ("<!doctype html><html lang=en><meta charset=utf-8><title>SPRPA problem types</title>"
+            "<h1>Problem types</h1><p>Every error of the SPRPA API is an RFC 9457 problem document "
+            "(<code>application/problem+json</code>) whose <code>type</code> is one of these. "
+            "<code>detail</code> says what happened this time; <code>errors</code> names each invalid field."
+            "<table><tr><th>type<th>status<th>title<th>meaning and what to do</tr>" + rows + "</table></html>")
+
+
+PROBLEMS_PAGE = _problems_page()
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -161,6 +186,11 @@ def health_router() -> APIRouter:
             down = ", ".join(name for name, ok in checks.items() if not ok)
             raise ServiceUnavailable(f"not ready: {down} down", checks=checks)
         return {"status": "ready", "checks": checks}
+
+    @router.get("/problems", summary="Every problem type the API answers with, and what to do about it",
+                response_class=HTMLResponse)
+    async def problems() -> HTMLResponse:
+        return HTMLResponse(PROBLEMS_PAGE)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

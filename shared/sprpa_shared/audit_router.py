@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
-from sprpa_shared.pagination import Limit
+from sprpa_shared.pagination import Limit, Page
 
 
 class AuditEntry(BaseModel):
@@ -32,9 +32,8 @@ class AuditEntry(BaseModel):
     hash: str | None
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntry]
-    next_after: int | None
+class AuditPage(Page[AuditEntry]):
+    pass
 
 
 class ChainCheck(BaseModel):
@@ -72,10 +71,12 @@ def audit_router() -> APIRouter:
         actor: Annotated[str | None, Query(max_length=200)] = None,
         action: Annotated[str | None, Query(max_length=200, description="prefix, e.g. `GET /api/v1/children`")] = None,
         since: datetime | None = None, until: datetime | None = None,
-        after: Annotated[int, Query(ge=0, le=2**63 - 1, description="next_after of the previous page")] = 0,
+        cursor: Annotated[str | None, Query(pattern=r"^\d{1,19}$", description="next_cursor of the previous page")]
+        = None,
         limit: Limit = 100,
     ) -> AuditPage:
         principal.require_role(Role.NATIONAL_ADMIN)
+        after = int(cursor) if cursor else 0
         connection = await session.connection()
         rows = (await connection.execute(_QUERY, {"after": after, "child_id": child_id, "actor": actor,
                                                    "action": action, "since": since, "until": until,
@@ -87,7 +88,7 @@ def audit_router() -> APIRouter:
             await audit.record_event(session, actor=principal.subject, role=principal.role.value,
                                      action="GET /api/v1/audit", request=request, at=clock.now())
         items = [AuditEntry(**row) for row in rows]
-        return AuditPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+        return AuditPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
     @router.get("/verify", dependencies=[needs("audit:read")],
                 summary="Whether the audit log's hash chain is whole (national admins)",

@@ -9,9 +9,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from sprpa_shared import audit
-from sprpa_shared.errors import PROBLEM_BASE, DomainError, Forbidden, OutOfScope, ServiceUnavailable
+from sprpa_shared.errors import (
+    BadRequest,
+    ContentTooLarge,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InternalError,
+    InvalidJson,
+    MethodNotAllowed,
+    NotFound,
+    OutOfScope,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from sprpa_shared.observability import error_fields, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -52,40 +66,58 @@ def _path_id(request: Request, name: str) -> uuid.UUID | None:
         return None
 
 
-def _field_name(location: tuple) -> str:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
-    return ".".join(parts) or ".".join(str(part) for part in location)
+def _field_error(error: dict) -> dict:
+    """One invalid field, by its dotted name; a rule across fields (FieldError) names its field."""
+    parts = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    message = error.get("msg", "invalid")
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        parts.append(cause.field)
+        message = str(cause)
+    return {"field": ".".join(parts) or "body", "message": message}
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"field": _field_name(tuple(error.get("loc", ()))), "message": error.get("msg", "invalid")}
-        for error in exc.errors()
-    ]
+    malformed = next((error for error in exc.errors() if error.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        at = malformed.get("loc", ("body", "?"))[-1]
+        cause = (malformed.get("ctx") or {}).get("error")
+        detail = f"the body is not JSON ({cause}, at position {at})" if cause else "the body is not JSON"
+        return problem_response(InvalidJson(detail).problem(instance=request.url.path))
+    errors = [_field_error(error) for error in exc.errors()]
     fields = ", ".join(sorted({error["field"] for error in errors}))
-    return problem_response(
-        {
-            "type": PROBLEM_BASE + "validation-error",
-            "title": "Invalid input",
-            "status": 422,
-            "detail": f"invalid value for: {fields}" if fields else "invalid input",
-            "instance": request.url.path,
-            "errors": errors,
-        }
-    )
+    return problem_response(ValidationFailed(f"invalid value for: {fields}" if fields else "invalid input",
+                                             errors=errors).problem(instance=request.url.path))
+
+
+_FRAMEWORK = {400: BadRequest, 404: NotFound, 405: MethodNotAllowed, 413: ContentTooLarge}
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return problem_response(
-        {
-            "type": "about:blank",
-            "title": _TITLES.get(exc.status_code, "Error"),
-            "status": exc.status_code,
-            "detail": exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error"),
-            "instance": request.url.path,
-        },
-        getattr(exc, "headers", None),
-    )
+    """What the framework answers (no such route, a method the path does not take) as our problems."""
+    kind = _FRAMEWORK.get(exc.status_code)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request)
+    if kind is None:
+        body = {"type": "about:blank", "title": "Error", "status": exc.status_code,
+                "detail": str(exc.detail), "instance": request.url.path}
+    else:
+        detail = {404: f"no such path: {request.url.path}",
+                  405: f"{request.method} is not allowed here; allowed: {headers.get('Allow', '')}"}.get(
+            exc.status_code, exc.detail if isinstance(exc.detail, str) else kind.title)
+        body = kind(detail).problem(instance=request.url.path)
+    return problem_response(body, headers or None)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route takes on this path (Starlette names only the first route's)."""
+    routes = request.app.router.routes
+    return ", ".join(method for method in _METHODS if any(
+        route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes))
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def _cancelled_by_timeout(exc: BaseException) -> bool:
@@ -113,18 +145,8 @@ async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", path=request.url.path, **error_fields(exc))
-    return problem_response(
-        {
-            "type": PROBLEM_BASE + "internal-error",
-            "title": "Internal error",
-            "status": 500,
-            "detail": "the server could not complete the request; nothing was changed",
-            "instance": request.url.path,
-        }
-    )
-
-
-_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+    return problem_response(InternalError("the server could not complete the request; nothing was changed")
+                            .problem(instance=request.url.path))
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -59,6 +59,7 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "POST", "/api/v1/children/{child_id}/visits"): Entry(CHILD_DATA, {
         "visited_on": "2026-11-23", "working": False, "attendance": "school"}),
     ("registry", "GET", "/api/v1/children/{child_id}/visits"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "GET", "/api/v1/children/{child_id}/visits/{visit_id}"): Entry(CHILD_DATA, insider="cadre"),
     ("registry", "GET", "/api/v1/children/{child_id}/flag"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/imports/{import_id}"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/imports/{import_id}/issues.csv"): Entry(CHILD_DATA, insider="operator"),
@@ -92,6 +93,8 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
         "number": "MOU-X", "regency_code": "35.09", "signed_date": "2026-01-05", "valid_from": "2026-01-10",
         "valid_until": "2027-01-31", "service_categories": ["legal.aid"]}),
     ("providers", "GET", "/api/v1/organizations/{organization_id}/mous"): Entry(DIRECTORY, insider="operator"),
+    ("providers", "GET", "/api/v1/organizations/{organization_id}/mous/{mou_id}"): Entry(DIRECTORY,
+                                                                                        insider="operator"),
     ("providers", "POST", "/api/v1/organizations/{organization_id}/mous/{mou_id}/terminate"): Entry(DIRECTORY, {
         "terminated_on": "2026-11-23", "reason": "provider closed its shelter"}),
     ("providers", "GET", "/api/v1/services/{offering_id}"): Entry(DIRECTORY, insider="operator"),
@@ -131,6 +134,9 @@ async def _objects(system, as_) -> dict[str, str]:
                                          json=child_payload(household_id=household["id"]))).json()
     await system.registry.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json=ASSESSMENT)
     await _flag(system, as_, child["id"])
+    visit = (await system.registry.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+        "visited_on": "2026-11-23", "working": True, "attendance": "none", "living_arrangement": "with_family",
+        "work": ASSESSMENT["work"]})).json()
     upload = await system.registry.post("/api/v1/imports", headers=operator, files={"file": (
         "survey.csv", io.BytesIO(b"full_name,sex,birth_date,school_status,village_code\n"
                                  b"Budi,male,2012-01-01,in_school,35.09.11.2007\n"), "text/csv")},
@@ -145,7 +151,8 @@ async def _objects(system, as_) -> dict[str, str]:
     organization = str(referral["organization_id"])
     mous = (await system.providers.get(f"/api/v1/organizations/{organization}/mous", headers=operator)).json()
     mou = mous["items"][0]["id"]
-    return {"household_id": household["id"], "child_id": child["id"], "import_id": upload.json()["id"],
+    return {"household_id": household["id"], "child_id": child["id"], "visit_id": visit["id"],
+            "import_id": upload.json()["id"],
             "referral_id": str(referral["id"]), "need_id": str(referral["need_id"]),
             "organization_id": organization, "mou_id": mou, "offering_id": str(referral["offering_id"]),
             "service_id": str(referral["offering_id"]), "sal_id": str(referral["offering_id"]),

@@ -30,6 +30,7 @@ SERVICES = {"registry": (create_registry, RegistrySettings), "providers": (creat
 PUBLIC = {
     ("GET", "/healthz"): "liveness probe",
     ("GET", "/readyz"): "readiness probe",
+    ("GET", "/problems"): "what each error type means: documentation, no data",
     ("GET", "/.well-known/openid-configuration"): "OIDC discovery: how to get a token",
     ("GET", "/.well-known/jwks.json"): "public keys that verify tokens",
     ("POST", "/api/v1/auth/token"): "where a token is obtained (rate-limited, failures counted)",

@@ -119,5 +119,5 @@ async def test_extreme_dates_and_numbers_and_chunked_bodies_over_the_limit_never
                         **as_("admin"), "Content-Type": "application/json"})
                     if response.status_code != 413:
                         failures.append(f"{method.upper()} {template} chunked: {response.status_code}")
-    assert sent > 5
+    assert sent > 3  # the web has few operations: dates of the audit query, and the token endpoint chunked
     assert not failures, "\n".join(failures)

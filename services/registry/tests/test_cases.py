@@ -98,9 +98,10 @@ async def test_history_tells_who_moved_the_case(api, as_, assessed):
     ("body", "field"),
     [
         ({"root_causes": ["poverty"]}, "consent"),
-        ({"root_causes": ["poverty"], "consent": {**GUARDIAN, "given_by": None}}, "consent"),
-        ({"root_causes": ["poverty"], "consent": {"basis": "legal_basis", "given_on": "2026-11-20"}}, "consent"),
-        ({"root_causes": [], "consent": GUARDIAN}, "body"),
+        ({"root_causes": ["poverty"], "consent": {**GUARDIAN, "given_by": None}}, "consent.given_by"),
+        ({"root_causes": ["poverty"], "consent": {"basis": "legal_basis", "given_on": "2026-11-20"}},
+         "consent.legal_reason"),
+        ({"root_causes": [], "consent": GUARDIAN}, "root_causes"),
         ({"root_causes": ["laziness"], "consent": GUARDIAN}, "root_causes.0"),
         ({"root_causes": ["poverty"], "extra_needs": ["education.university"], "consent": GUARDIAN}, "extra_needs"),
         ({"root_causes": ["poverty"], "consent": {**GUARDIAN, "given_on": "2026-12-01"}}, "consent.given_on"),

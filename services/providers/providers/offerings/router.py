@@ -11,7 +11,8 @@ from providers.offerings import service
 from providers.offerings.schemas import CapacityUpdate, Excluded, OfferingCreate, OfferingPublic, SearchResult
 from providers.organizations.schemas import REGENCY_CODE
 from sprpa_contracts.eligibility import ChildNeed
-from sprpa_shared import idempotency
+from sprpa_shared import concurrency, idempotency
+from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import ValidationFailed
 from sprpa_shared.idempotency import IdempotencyKey
@@ -31,6 +32,7 @@ async def create(data: OfferingCreate, response: Response, session: SessionDep, 
         create=lambda new: service.create(session, data=data, principal=principal, now=clock.now(),
                                           offering_id=new))
     response.headers["Location"] = f"/api/v1/services/{offering.id}"
+    response.headers["ETag"] = concurrency.etag(offering.version)
     return service.public(offering)
 
 
@@ -61,16 +63,21 @@ async def search(
 
 
 @router.get("/{offering_id}", dependencies=[needs("providers:read")], response_model=OfferingPublic)
-async def read(offering_id: uuid.UUID, session: SessionDep, _: PrincipalDep) -> OfferingPublic:
-    return service.public(await service.get(session, offering_id))
+async def read(offering_id: uuid.UUID, response: Response, session: SessionDep, _: PrincipalDep) -> OfferingPublic:
+    offering = await service.get(session, offering_id)
+    response.headers["ETag"] = concurrency.etag(offering.version)
+    return service.public(offering)
 
 
 @router.put("/{offering_id}/capacity", dependencies=[needs("providers:write")], response_model=OfferingPublic,
-            summary="How many open referrals the offering can hold (providers keep this current)")
-async def set_capacity(offering_id: uuid.UUID, data: CapacityUpdate, session: SessionDep, principal: PrincipalDep,
-                       clock: ClockDep) -> OfferingPublic:
-    return service.public(await service.set_capacity(session, offering_id=offering_id, capacity=data.capacity,
-                                                     principal=principal, now=clock.now()))
+            summary="How many open referrals the offering can hold (providers keep this current); with If-Match, "
+                    "only if nobody changed it since you read it")
+async def set_capacity(offering_id: uuid.UUID, data: CapacityUpdate, response: Response, session: SessionDep,
+                       principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> OfferingPublic:
+    offering = await service.set_capacity(session, offering_id=offering_id, capacity=data.capacity,
+                                          principal=principal, now=clock.now(), if_match=if_match)
+    response.headers["ETag"] = concurrency.etag(offering.version)
+    return service.public(offering)
 
 
 @router.delete("/{offering_id}", dependencies=[needs("providers:write")],

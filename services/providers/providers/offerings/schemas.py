@@ -92,4 +92,5 @@ class Excluded(BaseModel):
 
 class SearchResult(BaseModel):
     items: list[OfferingPublic]
+    next_cursor: str | None = Field(default=None, description="always null: a kabupaten's offerings come on one page")
     excluded: list[Excluded] | None = Field(default=None, description="with explain=true")

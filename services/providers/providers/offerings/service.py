@@ -13,6 +13,7 @@ from providers.organizations.models import Mou, Offering
 from providers.organizations.service import get_organization, terms
 from sprpa_contracts.eligibility import ChildNeed, OfferingTerms, exclusion_reasons
 from sprpa_contracts.events import OfferingChanged
+from sprpa_shared import concurrency
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Forbidden, NotFound
 from sprpa_shared.events.outbox import emit
@@ -20,10 +21,12 @@ from sprpa_shared.ids import new_id
 
 
 def require_offering_manager(principal: Principal, *, organization_id: uuid.UUID, regency_code: str) -> None:
-    """National admins, the kabupaten's operators, and the organisation's own staff."""
+    """National admins, the kabupaten's operators (and its directory system, an integration client
+    with `providers:write`), and the organisation's own staff."""
     if principal.role is Role.PROVIDER_STAFF and principal.is_member_of(organization_id):
         return
-    if principal.role in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR) and principal.covers_place(regency_code):
+    if principal.role in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.INTEGRATION) \
+            and principal.covers_place(regency_code):
         return
     raise Forbidden("only this organisation's staff or the kabupaten's operators may change its offerings")
 
@@ -62,11 +65,13 @@ async def get(session: AsyncSession, offering_id: uuid.UUID, *, lock: bool = Fal
 
 
 async def _change(session: AsyncSession, *, offering_id: uuid.UUID, principal: Principal, now: datetime,
-                  **changes) -> Offering:
-    """Lock, authorise, apply, bump the version, and tell the engine's replica."""
+                  if_match: str | None = None, **changes) -> Offering:
+    """Lock, authorise, check If-Match when given, apply, bump the version, and tell the engine's replica."""
     offering = await get(session, offering_id, lock=True)
     require_offering_manager(principal, organization_id=offering.organization_id,
                              regency_code=offering.regency_code)
+    if if_match is not None:
+        concurrency.require_match(if_match, offering.version, what="offering")
     for field, value in changes.items():
         setattr(offering, field, value)
     offering.updated_at = now
@@ -77,8 +82,9 @@ async def _change(session: AsyncSession, *, offering_id: uuid.UUID, principal: P
 
 
 async def set_capacity(session: AsyncSession, *, offering_id: uuid.UUID, capacity: int, principal: Principal,
-                       now: datetime) -> Offering:
-    return await _change(session, offering_id=offering_id, principal=principal, now=now, capacity=capacity)
+                       now: datetime, if_match: str | None = None) -> Offering:
+    return await _change(session, offering_id=offering_id, principal=principal, now=now, if_match=if_match,
+                         capacity=capacity)
 
 
 async def remove(session: AsyncSession, *, offering_id: uuid.UUID, principal: Principal, now: datetime) -> None:

@@ -26,6 +26,7 @@ from providers.organizations.schemas import (
 from sprpa_shared import concurrency, idempotency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 
@@ -117,7 +118,7 @@ async def sign(organization_id: uuid.UUID, data: MouCreate, response: Response, 
         replay=lambda earlier: session.get(Mou, earlier),
         create=lambda new: service.sign_mou(session, organization=organization, data=data, principal=principal,
                                             now=clock.now(), mou_id=new))
-    response.headers["Location"] = f"/api/v1/organizations/{organization_id}/mous"
+    response.headers["Location"] = f"/api/v1/organizations/{organization_id}/mous/{mou.id}"
     return service.mou_public(mou, clock.now())
 
 
@@ -127,6 +128,17 @@ async def list_mous(organization_id: uuid.UUID, session: SessionDep, _: Principa
     await service.get_organization(session, organization_id)
     return MouList(items=[service.mou_public(mou, clock.now())
                           for mou in await service.mous_of(session, organization_id)])
+
+
+@router.get("/{organization_id}/mous/{mou_id}", dependencies=[needs("providers:read")], response_model=MouPublic,
+            summary="One MOU with its status today")
+async def read_mou(organization_id: uuid.UUID, mou_id: uuid.UUID, session: SessionDep, _: PrincipalDep,
+                   clock: ClockDep) -> MouPublic:
+    await service.get_organization(session, organization_id)
+    mou = next((mou for mou in await service.mous_of(session, organization_id) if mou.id == mou_id), None)
+    if mou is None:
+        raise NotFound("no such MOU of this organisation")
+    return service.mou_public(mou, clock.now())
 
 
 @router.post("/{organization_id}/mous/{mou_id}/terminate", dependencies=[needs("providers:write")],

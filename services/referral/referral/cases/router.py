@@ -24,7 +24,7 @@ from referral.cases.schemas import (
     TimelineLine,
 )
 from referral.referrals import service
-from referral.referrals.router import public
+from referral.referrals.router import etag, public
 from referral.referrals.schemas import ReferralPublic, ReReferIn
 from sprpa_shared import audit, idempotency
 from sprpa_shared.auth.principal import Role
@@ -187,4 +187,5 @@ async def re_refer(child_id: uuid.UUID, need_id: uuid.UUID, data: ReReferIn, req
                                             principal=principal, settings=request.app.state.settings,
                                             now=clock.now(), referral_id=new))
     response.headers["Location"] = f"/api/v1/referrals/{referral.id}"
+    response.headers["ETag"] = etag(referral)
     return public(referral, await session.get(Case, referral.case_id))

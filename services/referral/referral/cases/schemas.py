@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from referral.referrals.lifecycle import NeedWithdrawReason
 from referral.referrals.schemas import ReferralPublic, _WithOther
 from sprpa_contracts.catalogue import COURSE_CATEGORY, NeedPreferences, ServiceCode
+from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
 
 
@@ -45,7 +46,7 @@ class NeedView(BaseModel):
 
 def _check_preferences(category: str, preferences: NeedPreferences | None) -> None:
     if preferences is not None and preferences.course_type is not None and category != COURSE_CATEGORY:
-        raise ValueError(f"a course type is a preference of {COURSE_CATEGORY} only")
+        raise FieldError("preferences.course_type", f"a course type is a preference of {COURSE_CATEGORY} only")
 
 
 class NeedAdd(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
 from referral import access
@@ -13,13 +13,19 @@ from referral.cases.models import Case, Referral
 from referral.referrals import service
 from referral.referrals.lifecycle import LIVE, Status
 from referral.referrals.schemas import CancelIn, CompleteIn, DatedIn, DeclineIn, ReferralPage, ReferralPublic
-from sprpa_shared import audit
+from sprpa_shared import audit, concurrency
+from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 from sprpa_shared.zones import zone_of
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 NOT_DATED = DatedIn()  # no body: it happened today
+
+
+def etag(referral: Referral) -> str:
+    """The referral's version: send it as If-Match with an answer to act only on what you read."""
+    return concurrency.etag(referral.version)
 
 
 def public(referral: Referral, case: Case | None = None) -> ReferralPublic:
@@ -65,51 +71,63 @@ async def inbox(
 
 
 @router.get("/{referral_id}", dependencies=[needs("referral:read")], response_model=ReferralPublic)
-async def read(referral_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
-               clock: ClockDep) -> ReferralPublic:
+async def read(referral_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
+               principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
     await audit.record(session, principal=principal, request=request, child_ids=[referral.child_id], at=clock.now())
+    response.headers["ETag"] = etag(referral)
     return public(referral, await session.get(Case, referral.case_id))
 
 
 @router.post("/{referral_id}/accept", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Take the offer: the first acceptance wins, the need's other offers are withdrawn (409 after)")
-async def accept(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                 clock: ClockDep, data: DatedIn = NOT_DATED) -> ReferralPublic:
+async def accept(referral_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep,
+                 clock: ClockDep, data: DatedIn = NOT_DATED, if_match: IfMatch = None) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.accept(session, referral=referral, principal=principal, now=clock.now(), on=data.on))
+    return _answered(response, await service.accept(session, referral=referral, principal=principal, now=clock.now(),
+                                                     on=data.on, if_match=if_match))
 
 
 @router.post("/{referral_id}/decline", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Turn the offer down with a reason: the next provider is offered the need")
-async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, session: SessionDep,
-                  principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
+async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, response: Response, session: SessionDep,
+                  principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.decline(session, referral=referral, principal=principal, reason=data.reason,
-                                        text_=data.text, settings=request.app.state.settings, now=clock.now()))
+    return _answered(response, await service.decline(
+        session, referral=referral, principal=principal, reason=data.reason, text_=data.text,
+        settings=request.app.state.settings, now=clock.now(), if_match=if_match))
 
 
 @router.post("/{referral_id}/start", dependencies=[needs("referral:write")],
              response_model=ReferralPublic, summary="The service has started")
-async def start(referral_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                clock: ClockDep, data: DatedIn = NOT_DATED) -> ReferralPublic:
+async def start(referral_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep,
+                clock: ClockDep, data: DatedIn = NOT_DATED, if_match: IfMatch = None) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.start(session, referral=referral, principal=principal, now=clock.now(), on=data.on))
+    return _answered(response, await service.start(session, referral=referral, principal=principal, now=clock.now(),
+                                                    on=data.on, if_match=if_match))
 
 
 @router.post("/{referral_id}/complete", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="The referral ended, with its outcome (service delivered only once started)")
-async def complete(referral_id: uuid.UUID, data: CompleteIn, session: SessionDep, principal: PrincipalDep,
-                   clock: ClockDep) -> ReferralPublic:
+async def complete(referral_id: uuid.UUID, data: CompleteIn, response: Response, session: SessionDep,
+                   principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.complete(session, referral=referral, principal=principal, outcome=data.outcome,
-                                         text_=data.text, now=clock.now(), on=data.on, sessions=data.sessions))
+    return _answered(response, await service.complete(
+        session, referral=referral, principal=principal, outcome=data.outcome, text_=data.text, now=clock.now(),
+        on=data.on, sessions=data.sessions, if_match=if_match))
 
 
 @router.post("/{referral_id}/cancel", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="The district takes the referral back, with a reason; the need then waits for the district")
-async def cancel(referral_id: uuid.UUID, data: CancelIn, session: SessionDep, principal: PrincipalDep,
-                 clock: ClockDep) -> ReferralPublic:
+async def cancel(referral_id: uuid.UUID, data: CancelIn, response: Response, session: SessionDep,
+                 principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ReferralPublic:
     referral = await service.get(session, referral_id, principal)
-    return public(await service.cancel(session, referral=referral, principal=principal, reason=data.reason,
-                                       text_=data.text, now=clock.now()))
+    return _answered(response, await service.cancel(session, referral=referral, principal=principal,
+                                                     reason=data.reason, text_=data.text, now=clock.now(),
+                                                     if_match=if_match))
+
+
+def _answered(response: Response, referral: Referral) -> ReferralPublic:
+    """An action's answer: the referral as it is now, with its new ETag."""
+    response.headers["ETag"] = etag(referral)
+    return public(referral)

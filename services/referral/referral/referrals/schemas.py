@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from referral.referrals.lifecycle import ENGINE_ONLY, CancelReason, DeclineReason, Outcome, Status
+from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText
 
@@ -24,7 +25,7 @@ class _WithOther(BaseModel):
     @model_validator(mode="after")
     def _other_needs_text(self):
         if self._code() == "other" and not self.text:
-            raise ValueError("say in `text` what the other reason is")
+            raise FieldError("text", "say in `text` what the other reason is")
         return self
 
 

@@ -20,6 +20,7 @@ from referral.matching.rules import match
 from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status, require_move
 from referral.settings import ReferralSettings
 from sprpa_contracts.eligibility import ChildNeed
+from sprpa_shared import concurrency
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, NotFound, ValidationFailed
 
@@ -39,11 +40,14 @@ async def get(session: AsyncSession, referral_id: uuid.UUID, principal: Principa
     return access.require_referral(principal, await session.get(Referral, referral_id))
 
 
-async def _locked(session: AsyncSession, referral: Referral) -> tuple[Need, Referral, Case]:
-    """Need, case, referral: locked in the engine's order, and read again under the locks."""
+async def _locked(session: AsyncSession, referral: Referral, if_match: str | None) -> tuple[Need, Referral, Case]:
+    """Need, case, referral: locked in the engine's order, and read again under the locks; with
+    If-Match, the referral must still be the version the caller read (412 otherwise)."""
     need = await session.get(Need, referral.need_id, with_for_update=True, populate_existing=True)
     case = await session.get(Case, referral.case_id, with_for_update=True, populate_existing=True)
     referral = await session.get(Referral, referral.id, with_for_update=True, populate_existing=True)
+    if if_match is not None:
+        concurrency.require_match(if_match, referral.version, what="referral")
     return need, referral, case
 
 
@@ -67,9 +71,9 @@ def _day(on: date | None, *, now: datetime, after: date, after_what: str) -> dat
 
 
 async def accept(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime,
-                 on: date | None = None) -> Referral:
+                 on: date | None = None, if_match: str | None = None) -> Referral:
     access.require_provider_of(principal, referral)
-    need, referral, case = await _locked(session, referral)
+    need, referral, case = await _locked(session, referral, if_match)
     if referral.status == Status.WITHDRAWN and need.status in (engine.NeedStatus.ACCEPTED,
                                                                engine.NeedStatus.IN_SERVICE):
         raise Conflict("another provider accepted this need first; the offer was withdrawn",
@@ -97,9 +101,10 @@ async def accept(session: AsyncSession, *, referral: Referral, principal: Princi
 
 
 async def decline(session: AsyncSession, *, referral: Referral, principal: Principal, reason: DeclineReason,
-                  text_: str | None, settings: ReferralSettings, now: datetime) -> Referral:
+                  text_: str | None, settings: ReferralSettings, now: datetime,
+                  if_match: str | None = None) -> Referral:
     access.require_provider_of(principal, referral)
-    need, referral, case = await _locked(session, referral)
+    need, referral, case = await _locked(session, referral, if_match)
     require_move(referral.status, Status.DECLINED)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
     await _record(session, referral, now)
@@ -113,9 +118,9 @@ async def decline(session: AsyncSession, *, referral: Referral, principal: Princ
 
 
 async def start(session: AsyncSession, *, referral: Referral, principal: Principal, now: datetime,
-                on: date | None = None) -> Referral:
+                on: date | None = None, if_match: str | None = None) -> Referral:
     access.require_provider_of(principal, referral)
-    need, referral, case = await _locked(session, referral)
+    need, referral, case = await _locked(session, referral, if_match)
     require_move(referral.status, Status.IN_SERVICE)
     on = _day(on, now=now, after=referral.accepted_on or referral.offered_at.date(), after_what="the acceptance")
     step = engine.Step(session=session, case=case, actor=principal, now=now)
@@ -128,9 +133,10 @@ async def start(session: AsyncSession, *, referral: Referral, principal: Princip
 
 
 async def complete(session: AsyncSession, *, referral: Referral, principal: Principal, outcome: Outcome,
-                   text_: str | None, now: datetime, on: date | None = None, sessions: int | None = None) -> Referral:
+                   text_: str | None, now: datetime, on: date | None = None, sessions: int | None = None,
+                   if_match: str | None = None) -> Referral:
     access.require_provider_of(principal, referral)
-    need, referral, case = await _locked(session, referral)
+    need, referral, case = await _locked(session, referral, if_match)
     require_move(referral.status, Status.COMPLETED, outcome=outcome)
     on = _day(on, now=now, after=referral.started_on or referral.accepted_on or referral.offered_at.date(),
               after_what="the start" if referral.started_on else "the acceptance")
@@ -145,10 +151,10 @@ async def complete(session: AsyncSession, *, referral: Referral, principal: Prin
 
 
 async def cancel(session: AsyncSession, *, referral: Referral, principal: Principal, reason: CancelReason,
-                 text_: str | None, now: datetime) -> Referral:
+                 text_: str | None, now: datetime, if_match: str | None = None) -> Referral:
     """The district takes a referral back; the need waits for the district if nothing else is out."""
     access.require_district_writer(principal, referral.village_code)
-    need, referral, case = await _locked(session, referral)
+    need, referral, case = await _locked(session, referral, if_match)
     require_move(referral.status, Status.CANCELLED)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
     engine.move(referral, Status.CANCELLED, now)

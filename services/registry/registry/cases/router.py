@@ -38,6 +38,7 @@ async def assess(data: AssessmentCreate, child: ChildDep, response: Response, se
                  principal: PrincipalDep, clock: ClockDep) -> ChildPublic:
     assessed = await service.assess(session, child=child, data=data, principal=principal, now=clock.now())
     response.headers["ETag"] = etag(assessed)
+    response.headers["Location"] = f"/api/v1/children/{child.id}"  # the assessment is the child's record now
     return to_public(assessed, clock.now().date())
 
 
@@ -50,6 +51,8 @@ async def flag(data: FlagCreate, child: ChildDep, response: Response, session: S
     record = await service.flag(session, child=child, data=data, principal=principal, now=clock.now())
     if record.approval == "pending":
         response.status_code = status.HTTP_202_ACCEPTED
+    response.headers["Location"] = f"/api/v1/children/{child.id}/flag"
+    response.headers["ETag"] = etag(child)
     return FlagPublic(**record.model_dump(), status=child.status)
 
 

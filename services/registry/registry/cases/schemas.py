@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from registry.cases.needs import RootCause
 from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
 from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences, known_service
+from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText, PlainText
 
@@ -45,11 +46,12 @@ class ConsentIn(BaseModel):
     @model_validator(mode="after")
     def _basis_complete(self) -> ConsentIn:
         if self.basis == "guardian" and not (self.given_by and self.relation):
-            raise ValueError("guardian consent needs given_by and relation")
+            raise FieldError("relation" if self.given_by else "given_by",
+                             "guardian consent needs given_by and relation")
         if self.valid_until is not None and self.valid_until < self.given_on:
-            raise ValueError("valid_until comes before given_on")
+            raise FieldError("valid_until", "valid_until comes before given_on")
         if self.basis == "legal_basis" and len(self.legal_reason or "") < 10:
-            raise ValueError("a legal basis needs legal_reason (at least 10 characters)")
+            raise FieldError("legal_reason", "a legal basis needs legal_reason (at least 10 characters)")
         return self
 
 
@@ -101,7 +103,7 @@ class FlagCreate(BaseModel):
     @model_validator(mode="after")
     def _something_to_refer(self) -> FlagCreate:
         if not self.root_causes and not self.extra_needs:
-            raise ValueError("give at least one root cause or extra need")
+            raise FieldError("root_causes", "give at least one root cause or extra need")
         return self
 
 

@@ -54,15 +54,17 @@ async def create_household(data: HouseholdCreate, request: Request, response: Re
         create=lambda new: service.create_household(session, data=data, principal=principal, now=clock.now(),
                                                     household_id=new))
     response.headers["Location"] = f"/api/v1/households/{household.id}"
+    response.headers["ETag"] = concurrency.etag(household.version)
     await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=[],
                        object_id=household.id)
     return HouseholdPublic(**household.model_dump())
 
 
 @router.get("/households/{household_id}", dependencies=[needs("registry:read")], response_model=HouseholdPublic)
-async def read_household(household_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
-                         clock: ClockDep) -> HouseholdPublic:
+async def read_household(household_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
+                         principal: PrincipalDep, clock: ClockDep) -> HouseholdPublic:
     household = await service.get_household(session, household_id, principal)
+    response.headers["ETag"] = concurrency.etag(household.version)
     await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=[],
                        object_id=household.id)
     return HouseholdPublic(**household.model_dump())

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.classification.rules import Hazard, WorstForm
+from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
 from sprpa_shared.text import PlainText
 
@@ -66,7 +67,7 @@ class Work(BaseModel):
     @model_validator(mode="after")
     def _hours_agree(self) -> Work:
         if self.hours_per_week > self.hours_per_day * 7:
-            raise ValueError("hours_per_week cannot exceed 7 times hours_per_day")
+            raise FieldError("hours_per_week", "hours_per_week cannot exceed 7 times hours_per_day")
         return self
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -17,6 +18,7 @@ from registry.visits.models import Visit
 from registry.visits.schemas import OverdueVisit, OverdueVisits, VisitCreate, VisitPage, VisitPublic
 from sprpa_shared import audit, idempotency
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
+from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
 
@@ -39,6 +41,7 @@ async def record_visit(data: VisitCreate, child: ChildDep, response: Response, s
         create=lambda new: service.record(session, child=child, data=data, principal=principal, now=clock.now(),
                                           visit_id=new))
     response.headers["ETag"] = etag(child)
+    response.headers["Location"] = f"/api/v1/children/{child.id}/visits/{visit.id}"
     return _public(visit, child.next_visit_due)
 
 
@@ -47,6 +50,15 @@ async def record_visit(data: VisitCreate, child: ChildDep, response: Response, s
 async def list_visits(child: ChildDep, session: SessionDep) -> VisitPage:
     visits = await service.visits_of(session, child.id)
     return VisitPage(items=[_public(visit, child.next_visit_due if visit is visits[-1] else None) for visit in visits])
+
+
+@router.get("/children/{child_id}/visits/{visit_id}", dependencies=[needs("registry:read")],
+            response_model=VisitPublic, summary="One visit of the child")
+async def read_visit(visit_id: uuid.UUID, child: ChildDep, session: SessionDep) -> VisitPublic:
+    visit = await session.get(Visit, visit_id)
+    if visit is None or visit.child_id != child.id:
+        raise NotFound("no such visit of this child")
+    return _public(visit, None)
 
 
 @router.get("/visits", dependencies=[needs("registry:read")], response_model=VisitPage,
