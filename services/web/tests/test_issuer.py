@@ -91,21 +91,54 @@ async def test_client_credentials_grant_carries_scopes(web):
     wrong = await client.post(
         TOKEN, data={"grant_type": "client_credentials", "client_id": "simfoni-ppa", "client_secret": "guess"}
     )
-    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_grant"
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    assert wrong.headers["content-type"] == "application/json" and wrong.headers["cache-control"] == "no-store"
 
 
-async def test_wrong_password_unknown_user_and_bad_grant_are_problems(web):
+async def test_a_client_authenticates_with_http_basic_too(web):
+    """RFC 6749 section 2.3.1: client_secret_basic as well as client_secret_post (issue 25, point 7)."""
+    app, client = web
+    async with transaction(app.state.sessions) as session:
+        _, secret = await service.create_client(
+            session, client_id="simfoni-ppa", role=Role.INTEGRATION, regency_codes=["35.09"],
+            scopes=["registry:read"])
+    discovery = (await client.get("/.well-known/openid-configuration")).json()
+    assert set(discovery["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
+    granted = await client.post(TOKEN, data={"grant_type": "client_credentials"}, auth=("simfoni-ppa", secret))
+    assert granted.status_code == 200, granted.text
+    assert granted.headers["cache-control"] == "no-store" and granted.json()["token_type"] == "Bearer"
+    principal = await (await trust_own_keys(app, client)).verify(granted.json()["access_token"])
+    assert principal.subject.endswith("simfoni-ppa") and principal.scopes == frozenset({"registry:read"})
+
+    wrong = await client.post(TOKEN, data={"grant_type": "client_credentials"}, auth=("simfoni-ppa", "guess"))
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    assert wrong.headers["www-authenticate"].startswith("Basic")
+    both = await client.post(TOKEN, data={"grant_type": "client_credentials", "client_secret": secret},
+                             auth=("simfoni-ppa", secret))
+    assert both.status_code == 400 and both.json()["error"] == "invalid_request", "one way to authenticate, not two"
+    garbled = await client.post(TOKEN, data={"grant_type": "client_credentials"},
+                                headers={"Authorization": "Basic not-base64!"})
+    assert garbled.status_code == 401 and garbled.json()["error"] == "invalid_client"
+
+
+async def test_wrong_password_unknown_user_and_bad_grant_are_oauth_errors(web):
+    """RFC 6749 section 5.2: application/json with `error` and `error_description`, never cached."""
     app, client = web
     await add_user(app, username="op.jember", password=PASSWORD, role=Role.DISTRICT_OPERATOR,
                    regency_codes=["35.09"])
     for username, password in (("op.jember", "wrong-password"), ("nobody", PASSWORD)):
         response = await login(client, username, password)
-        assert response.status_code == 401
-        assert response.headers["content-type"] == "application/problem+json"
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["cache-control"] == "no-store" and response.json()["error_description"]
     missing = await client.post(TOKEN, data={"grant_type": "password", "username": "op.jember"})
-    assert missing.status_code == 400
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
     unsupported = await client.post(TOKEN, data={"grant_type": "implicit"})
-    assert unsupported.status_code == 422 and unsupported.json()["errors"][0]["field"] == "grant_type"
+    assert unsupported.status_code == 400 and unsupported.json()["error"] == "unsupported_grant_type"
+    absent = await client.post(TOKEN, data={})
+    assert absent.status_code == 400 and absent.json()["error"] == "invalid_request"
+    too_long = await client.post(TOKEN, data={"grant_type": "password", "username": "x" * 201, "password": "y"})
+    assert too_long.status_code == 400 and too_long.json()["error"] == "invalid_request"
 
 
 async def test_repeated_failures_back_off_their_address_and_never_lock_the_person_out(web, clock):
@@ -116,7 +149,7 @@ async def test_repeated_failures_back_off_their_address_and_never_lock_the_perso
     await add_user(app, username="op.lotim", password=PASSWORD, role=Role.DISTRICT_OPERATOR,
                    regency_codes=["52.03"])
     for _ in range(3):  # lockout_threshold in this test
-        assert (await login(client, "op.lotim", "not-the-password")).status_code == 401
+        assert (await login(client, "op.lotim", "not-the-password")).status_code == 400
     slowed = await login(client, "op.lotim", PASSWORD)
     assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) == 60, slowed.text
 
@@ -126,7 +159,7 @@ async def test_repeated_failures_back_off_their_address_and_never_lock_the_perso
         assert (await login(phone, "op.lotim", PASSWORD)).status_code == 200, "the attacker locked nobody out"
 
     clock.advance(timedelta(seconds=61))
-    assert (await login(client, "op.lotim", "still-not-it")).status_code == 401
+    assert (await login(client, "op.lotim", "still-not-it")).status_code == 400
     assert (await login(client, "op.lotim", PASSWORD)).status_code == 429, "twice as long after the next failure"
     clock.advance(timedelta(seconds=121))
     assert (await login(client, "op.lotim", PASSWORD)).status_code == 200
@@ -151,10 +184,11 @@ async def test_many_failures_from_one_address_across_accounts_get_429_until_the_
                    regency_codes=["35.09"])
     limit = app.state.settings.login_failures_per_address
     for number in range(limit):  # a different (unknown) account each time: no account lockout applies
-        assert (await login(client, f"guess.{number}", "not-the-password")).status_code == 401
+        assert (await login(client, f"guess.{number}", "not-the-password")).status_code == 400
     refused = await login(client, "op.jember", PASSWORD)
     assert refused.status_code == 429, refused.text
-    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json()["error"] == "temporarily_unavailable"
     assert int(refused.headers["Retry-After"]) == app.state.settings.login_failure_window_minutes * 60
 
     clock.advance(timedelta(minutes=app.state.settings.login_failure_window_minutes, seconds=1))

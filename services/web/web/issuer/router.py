@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Annotated, Literal
+from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Header, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -13,7 +16,7 @@ from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.auth.signing import ALGORITHM, mint_token
 from sprpa_shared.dependencies import ClockDep, SessionDep
-from sprpa_shared.errors import BadRequest, TooManyRequests, Unauthorized
+from sprpa_shared.errors import TooManyRequests, Unauthorized
 from sprpa_shared.observability import get_logger
 from web.issuer import service
 
@@ -110,7 +113,7 @@ async def discovery(request: Request) -> dict:
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "token_endpoint": f"{issuer}/api/v1/auth/token",
         "grant_types_supported": ["password", "client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "response_types_supported": ["token"],
         "subject_types_supported": ["public"],
@@ -125,34 +128,116 @@ async def jwks(request: Request, session: SessionDep, clock: ClockDep) -> dict:
     return await service.published_jwks(session, secret_key=settings.secret_key)
 
 
-@router.post("/api/v1/auth/token", summary="Issue a short-lived access token", response_model=TokenResponse)
+class OAuthErrorBody(BaseModel):
+    """RFC 6749 section 5.2: what the token endpoint answers when it issues no token."""
+
+    error: Literal["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type",
+                   "temporarily_unavailable"]
+    error_description: str
+
+
+class OAuthError(Exception):
+    def __init__(self, error: str, description: str, status: int = 400, headers: dict | None = None) -> None:
+        super().__init__(description)
+        self.body = OAuthErrorBody(error=error, error_description=description)
+        self.status, self.headers = status, headers or {}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body.model_dump(), status_code=self.status, headers={**NO_STORE, **self.headers})
+
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_LIMITS = {"grant_type": 50, "username": 200, "password": 500, "client_id": 200, "client_secret": 500}
+_OAUTH_ERRORS = {"description": "An OAuth error (RFC 6749 section 5.2): `error` and `error_description`",
+                 "model": OAuthErrorBody}
+
+
+def _client_credentials(authorization: str | None, client_id: str | None,
+                        client_secret: str | None) -> tuple[str | None, str | None, bool]:
+    """The client's id and secret from HTTP Basic (client_secret_basic) or the form
+    (client_secret_post), never both; and whether Basic was used."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return client_id, client_secret, False
+    if client_secret:
+        raise OAuthError("invalid_request", "authenticate the client once: HTTP Basic or client_secret, not both")
+    try:
+        given_id, separator, given_secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_client", "the Basic credentials cannot be read", 401, BASIC_CHALLENGE) from exc
+    if not separator or (client_id and client_id != unquote_plus(given_id)):
+        raise OAuthError("invalid_client", "the Basic credentials cannot be read", 401, BASIC_CHALLENGE)
+    return unquote_plus(given_id), unquote_plus(given_secret), True
+
+
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="sprpa"'}
+
+
+@router.post("/api/v1/auth/token", summary="Issue a short-lived access token (RFC 6749: password and "
+             "client_credentials grants; clients authenticate with HTTP Basic or client_secret in the form)",
+             response_model=TokenResponse, responses={400: _OAUTH_ERRORS, 401: _OAUTH_ERRORS, 429: _OAUTH_ERRORS})
 async def token(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    grant_type: Annotated[Literal["password", "client_credentials"], Form()],
-    username: Annotated[str | None, Form(max_length=200)] = None,
-    password: Annotated[str | None, Form(max_length=500)] = None,
-    client_id: Annotated[str | None, Form(max_length=200)] = None,
-    client_secret: Annotated[str | None, Form(max_length=500)] = None,
-) -> TokenResponse:
+    grant_type: Annotated[str | None, Form()] = None,
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TokenResponse | JSONResponse:
+    given = {"grant_type": grant_type, "username": username, "password": password, "client_id": client_id,
+             "client_secret": client_secret}
+    try:
+        if too_long := [name for name, value in given.items() if value and len(value) > _LIMITS[name]]:
+            raise OAuthError("invalid_request", f"too long: {', '.join(too_long)}")
+        if not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required (password or client_credentials)")
+        if grant_type not in ("password", "client_credentials"):
+            raise OAuthError("unsupported_grant_type", f"grant_type {grant_type} is not supported: use password "
+                                                       "or client_credentials")
+        principal = await _authenticate(request, session, clock.now(), grant_type=grant_type, username=username,
+                                        password=password, client=_client_credentials(authorization, client_id,
+                                                                                      client_secret))
+    except OAuthError as error:
+        return error.response()
     settings = request.app.state.settings
     now = clock.now()
-    if grant_type == "password":
-        if not username or not password:
-            raise BadRequest("the password grant needs username and password", error="invalid_request")
-        principal = await sign_in(request, session, now, username=username, password=password)
-    else:
-        await limit_failures_from(request, session, now, settings)
-        if not client_id or not client_secret:
-            raise BadRequest("the client_credentials grant needs client_id and client_secret", error="invalid_request")
-        principal = await service.authenticate_client(session, client_id=client_id, secret=client_secret)
-        await _record_outcome(request, session, now, who=client_id, grant_type=grant_type, principal=principal,
-                              outcome="ok" if principal else "bad_secret")
     ttl = timedelta(minutes=settings.access_token_ttl_minutes)
     key = await service.signing_key(session, secret_key=settings.secret_key, now=now)
     access_token = mint_token(
         key, principal, issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, ttl=ttl, now=now
     )
     log.info("token issued", grant_type=grant_type, role=principal.role.value)
-    return TokenResponse(access_token=access_token, expires_in=int(ttl.total_seconds()))
+    return JSONResponse(TokenResponse(access_token=access_token, expires_in=int(ttl.total_seconds())).model_dump(),
+                        headers=NO_STORE)
+
+
+async def _authenticate(request: Request, session, now, *, grant_type: str, username: str | None,
+                        password: str | None, client: tuple[str | None, str | None, bool]) -> Principal:
+    """The person or client the grant names, or an OAuthError: a wrong password is `invalid_grant`
+    (400), a wrong client secret `invalid_client` (401), too many failures 429 with Retry-After."""
+    settings = request.app.state.settings
+    client_id, client_secret, basic = client
+    try:
+        if grant_type == "password":
+            if not username or not password:
+                raise OAuthError("invalid_request", "the password grant needs username and password")
+            return await sign_in(request, session, now, username=username, password=password)
+        await limit_failures_from(request, session, now, settings)
+        if not client_id or not client_secret:
+            raise OAuthError("invalid_request", "the client_credentials grant needs the client's id and secret "
+                                                "(HTTP Basic, or client_id and client_secret)")
+        principal = await service.authenticate_client(session, client_id=client_id, secret=client_secret)
+        await _record_outcome(request, session, now, who=client_id, grant_type=grant_type, principal=principal,
+                              outcome="ok" if principal else "bad_secret")
+        return principal
+    except Unauthorized as refused:
+        if grant_type == "password":
+            raise OAuthError("invalid_grant", refused.detail) from refused
+        raise OAuthError("invalid_client", "unknown client, wrong secret, or the client is revoked", 401,
+                         BASIC_CHALLENGE if basic else None) from refused
+    except TooManyRequests as refused:
+        raise OAuthError("temporarily_unavailable", refused.detail, 429,
+                         {"Retry-After": str(refused.extensions["retry_after_seconds"])}) from refused
