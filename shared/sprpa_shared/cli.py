@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,12 +22,22 @@ def service_main(
     app_factory: Callable[[], FastAPI],
     migrations_dir: Path,
     argv: list[str] | None = None,
+    extra_commands: dict[str, tuple[str, Callable[[list[str]], int]]] | None = None,
 ) -> None:
-    parser = argparse.ArgumentParser(prog=settings_class.service)
+    """`python -m <service> serve|migrate|openapi`, and the service's own commands (`extra_commands`:
+    name -> (help, main taking the arguments from the name on)), all listed by --help."""
+    argv = sys.argv[1:] if argv is None else argv
+    extra = extra_commands or {}
+    if argv and argv[0] in extra:
+        sys.exit(extra[argv[0]][1](argv))
+    parser = argparse.ArgumentParser(prog=f"python -m {settings_class.service}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP service, its relay and its consumers")
     commands.add_parser("migrate", help="create the database if needed and apply migrations")
     commands.add_parser("openapi", help="print the OpenAPI document")
+    for name, (description, _) in extra.items():
+        commands.add_parser(name, help=f"{description} (python -m {settings_class.service} {name} --help)",
+                            add_help=False)
     args = parser.parse_args(argv)
     settings = settings_class()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from sprpa_shared.auth.principal import SIGNED_IN, Role
+from sprpa_shared.auth.principal import API_SCOPES, SIGNED_IN, Role
 from sprpa_shared.testing.apps import running
 from tests.security.test_authentication_everywhere import PUBLIC, SERVICES, _path
 
@@ -64,3 +64,10 @@ async def test_every_declared_scope_is_enforced_for_api_clients(service, make_se
             allowed = await api.request(method, path, headers=client({scope}), json=body)
             assert not (allowed.status_code == 403 and allowed.json()["type"].endswith("/insufficient-scope")), \
                 (method, template, allowed.text[:200])
+
+
+def test_every_declared_scope_is_in_the_catalogue_a_client_is_granted_from():
+    """A client is granted scopes from API_SCOPES (the issuer refuses others): every scope an
+    operation declares is there, with what it allows, except the audit log (national admins only)."""
+    assert _universe() - {"audit:read"} == set(API_SCOPES)
+    assert all(API_SCOPES.values())

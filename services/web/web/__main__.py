@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 from sprpa_shared.cli import service_main
@@ -8,10 +7,9 @@ from web.main import create_app
 from web.settings import WebSettings
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
-        sys.exit(issuer_main(sys.argv[1:]))
     service_main(
         settings_class=WebSettings,
         app_factory=create_app,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+        extra_commands={name: (help_, issuer_main) for name, help_ in COMMANDS.items()},
     )

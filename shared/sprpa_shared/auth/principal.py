@@ -10,6 +10,19 @@ from sprpa_shared.errors import Forbidden, OutOfScope
 
 SIGNED_IN = "signed_in"  # the scope every token has: for operations about the caller alone
 
+# What an integration client (another system) may be granted; each operation declares the one it
+# needs (`needs`), within the client's kabupaten. People act through their role instead.
+API_SCOPES = {
+    "registry:read": "read children, households, visits, case history and places of the kabupaten",
+    "registry:write": "register and update children, households, visits and assessments; flag cases",
+    "providers:read": "read the provider directory: organisations, MOUs, offerings (and the HSDS export)",
+    "providers:write": "create and update the kabupaten's organisations, MOUs and offerings",
+    "referral:read": "read the kabupaten's cases, referrals and service gaps",
+    "referral:write": "cancel and re-refer, add and withdraw needs, change the referral settings",
+    "reports:read": "read the aggregate reports (no child's data)",
+    "reports:write": "enter the district's inputs to the reports (pilot targets, KLA entries)",
+}
+
 
 class Role(StrEnum):
     NATIONAL_ADMIN = "national_admin"

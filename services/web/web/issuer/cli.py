@@ -10,14 +10,19 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.auth.principal import API_SCOPES, Principal, Role
 from sprpa_shared.auth.signing import mint_token
 from sprpa_shared.db import create_engine, session_factory, transaction
 from sprpa_shared.errors import DomainError
 from web.issuer import service
 from web.settings import WebSettings
 
-COMMANDS = ("users", "clients", "tokens", "keys")
+COMMANDS = {
+    "users": "people's accounts: create an operator, cadre, provider staff or analyst",
+    "clients": "API clients of other systems: create one with its role, kabupaten and scopes",
+    "tokens": "mint a short-lived token for a role and place (scripts and tests)",
+    "keys": "the issuer's signing keys: rotate, retire the old ones",
+}
 
 
 def _scope_arguments(parser: argparse.ArgumentParser, *, village: bool = True) -> None:
@@ -41,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     clients = groups.add_parser("clients").add_subparsers(dest="action", required=True)
     create_client = clients.add_parser("create", help="register an API client; prints its secret once")
     create_client.add_argument("--client-id", required=True)
-    create_client.add_argument("--scope", action="append", default=[])
+    create_client.add_argument("--scope", action="append", default=[], choices=sorted(API_SCOPES),
+                               help="an API scope the client may use (repeatable)")
     _scope_arguments(create_client, village=False)
 
     tokens = groups.add_parser("tokens").add_subparsers(dest="action", required=True)

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.auth.principal import API_SCOPES, Principal, Role
 from sprpa_shared.auth.signing import SigningKey, jwks
 from sprpa_shared.errors import Conflict, ValidationFailed
 from web.issuer.models import ApiClient, SigningKeyRow, User
@@ -85,6 +85,9 @@ async def create_client(
 ) -> tuple[ApiClient, str]:
     """Register an API client; returns it with its secret, shown this once and stored hashed."""
     validate_scope(role, regency_codes=list(regency_codes), village_code=None, organization_id=organization_id)
+    if unknown := sorted(set(scopes) - set(API_SCOPES)):
+        raise ValidationFailed(f"unknown scopes: {', '.join(unknown)}; known: {', '.join(sorted(API_SCOPES))}",
+                               field="scopes")
     if (await session.exec(select(ApiClient).where(ApiClient.client_id == client_id))).first():
         raise Conflict(f"client {client_id!r} already exists")
     secret = secrets.token_urlsafe(32)
