@@ -68,3 +68,26 @@ async def test_resolves_regencies_and_districts_too(api, as_):
                                                                  "regency": "Lombok Timur"},
                               headers=as_("cadre"))).json()
     assert district["best"] == "52.03.19"
+
+
+async def test_a_place_written_with_its_parents_in_one_string_resolves(api, as_):
+    """Issue 25, point 8: "Pandanwangi, Jerowaru" as people write it, and "no match" said plainly."""
+    one = (await api.get("/api/v1/regions/resolve", params={"name": "Pandanwangi, Jerowaru"},
+                         headers=as_("cadre"))).json()
+    assert one["match"] == "one" and one["best"].startswith("52.03.") and one["ambiguous"] is False
+    assert one["detail"] == f"Pandan Wangi ({one['best']})", "the official spelling"
+    several = (await api.get("/api/v1/regions/resolve", params={"name": "Pandanwangi"},
+                             headers=as_("cadre"))).json()
+    assert several["match"] == "several" and several["best"] is None and "comma" in several["detail"]
+    kecamatan = (await api.get("/api/v1/regions/resolve", params={"name": "Sukoreno, Kalisat, Jember"},
+                               headers=as_("cadre"))).json()
+    assert kecamatan["best"] == "35.09.27.2002"
+    none = (await api.get("/api/v1/regions/resolve", params={"name": "Atlantis"}, headers=as_("cadre"))).json()
+    assert none == {"query": "Atlantis", "match": "none", "detail": "no official village is named like 'Atlantis'",
+                    "ambiguous": False, "best": None, "candidates": []}
+    elsewhere = (await api.get("/api/v1/regions/resolve", params={"name": "Pandanwangi, Wuluhan"},
+                               headers=as_("cadre"))).json()
+    assert elsewhere["match"] == "none" and elsewhere["detail"].endswith("there")
+    too_many = await api.get("/api/v1/regions/resolve", params={"name": "Kesilir, Wuluhan, Jember, Jatim, ID"},
+                             headers=as_("cadre"))
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "name"
