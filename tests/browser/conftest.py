@@ -4,38 +4,23 @@ Playwright. The services trust the web's issuer, fetching its JWKS over HTTP, as
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from providers.main import create_app as create_providers
-from providers.settings import ProvidersSettings
-from referral.main import create_app as create_referral
-from referral.settings import ReferralSettings
-from registry.main import create_app as create_registry
-from registry.settings import RegistrySettings
 from registry.testing import TODAY
-from reports.main import create_app as create_reports
-from reports.settings import ReportsSettings
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.auth.signing import mint_token
 from sprpa_shared.clock import MovableClock
-from sprpa_shared.embedded import free_port
-from sprpa_shared.testing import wait_until
+from tests.served import served_system
 from web.issuer import service as issuer_service
-from web.main import create_app as create_web
-from web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("SPRPA_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
@@ -103,47 +88,11 @@ async def screenshot(page: Page, name: str) -> None:
     await page.set_viewport_size(size)
 
 
-@asynccontextmanager
-async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        await wait_until(lambda: server.started or task.done(), timeout=20, what=f"uvicorn on port {port}")
-        if task.done():
-            task.result()  # raises what stopped it
-        await app.state.bus.wait_ready(20)
-        yield
-    finally:
-        server.should_exit = True
-        await task
-
-
-def _trusting(settings, web_url: str):
-    return settings.model_copy(update={"oidc_issuer": web_url, "jwks_url": f"{web_url}/.well-known/jwks.json"})
-
-
 @pytest.fixture
 async def stack(make_settings, tmp_path_factory) -> AsyncIterator[Stack]:
     clock = MovableClock(TODAY)
-    ports = {name: free_port() for name in ("web", "registry", "providers", "referral", "reports")}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    web_settings = await make_settings(WebSettings, registry_url=urls["registry"], providers_url=urls["providers"],
-                                       referral_url=urls["referral"], reports_url=urls["reports"],
-                                       secret_key="browser-test-secret-" + uuid.uuid4().hex)
-    settings = {
-        "web": _trusting(web_settings, urls["web"]),
-        "registry": _trusting(await make_settings(RegistrySettings,
-                                                  import_spool_dir=tmp_path_factory.mktemp("spool")), urls["web"]),
-        "providers": _trusting(await make_settings(ProvidersSettings), urls["web"]),
-        "referral": _trusting(await make_settings(ReferralSettings), urls["web"]),
-        "reports": _trusting(await make_settings(ReportsSettings), urls["web"]),
-    }
-    factories = {"web": create_web, "registry": create_registry, "providers": create_providers,
-                 "referral": create_referral, "reports": create_reports}
-    apps = {name: factories[name](settings[name], clock=clock) for name in factories}
-    async with serving(apps["web"], ports["web"]), serving(apps["registry"], ports["registry"]), \
-            serving(apps["providers"], ports["providers"]), serving(apps["referral"], ports["referral"]), \
-            serving(apps["reports"], ports["reports"]), async_playwright() as playwright:
+    async with served_system(make_settings, tmp_path_factory, clock) as (urls, apps), \
+            async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack = Stack(urls, apps, clock, browser)
         try:
@@ -162,3 +111,33 @@ async def no_raw_codes(page) -> None:
     issue 25, point 1."""
     shown = await page.locator("main").inner_text()
     assert not RAW_CODE.findall(shown), f"codes on {page.url}: {sorted(set(RAW_CODE.findall(shown)))}"
+
+
+async def cards_on_a_phone(page, table: str) -> None:
+    """Issue 25, point 3: on a 360 px phone the list `table` (a CSS selector) shows each row as a
+    card whose key fields (class `key`) come first, under its title, and lie whole on the screen:
+    nothing of the list needs scrolling sideways."""
+    size = page.viewport_size
+    await page.set_viewport_size(PHONE)
+    try:
+        found = await page.eval_on_selector(table, """table => {
+            const width = document.documentElement.clientWidth;
+            const rows = [...table.querySelectorAll('tbody tr')].filter(row => row.querySelector('td.key'));
+            return {width, scroll: table.parentElement.scrollWidth - table.parentElement.clientWidth,
+                    rows: rows.map(row => {
+                        const cells = [...row.querySelectorAll('td')].filter(td => td.offsetParent !== null);
+                        const box = td => td.getBoundingClientRect();
+                        const keys = cells.filter(td => td.classList.contains('key'));
+                        const rest = cells.filter(td => !['key', 'title'].some(c => td.classList.contains(c)));
+                        return {outside: keys.filter(td => box(td).left < 0 || box(td).right > width).length,
+                                keysLast: Math.max(...keys.map(td => box(td).top)),
+                                restFirst: Math.min(...rest.map(td => box(td).top), Infinity)};
+                    })};
+        }""")
+    finally:
+        await page.set_viewport_size(size)
+    assert found["rows"], f"{table} on {page.url} has no row with a key field"
+    assert found["scroll"] <= 0, f"{table} on {page.url} scrolls sideways by {found['scroll']} px"
+    for row in found["rows"]:
+        assert row["outside"] == 0, f"a key field of {table} on {page.url} is off a {PHONE['width']} px screen"
+        assert row["keysLast"] < row["restFirst"], f"{table} on {page.url}: key fields come first on a phone"

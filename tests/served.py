@@ -1,0 +1,75 @@
+"""The whole system served over real HTTP on free ports: the five services on the test PostgreSQL
+and NATS, sharing one movable clock, the four API services trusting the web's own issuer (its JWKS
+fetched over HTTP, as in production). The browser tests and the integration guide's examples run
+against it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+
+from providers.main import create_app as create_providers
+from providers.settings import ProvidersSettings
+from referral.main import create_app as create_referral
+from referral.settings import ReferralSettings
+from registry.main import create_app as create_registry
+from registry.settings import RegistrySettings
+from reports.main import create_app as create_reports
+from reports.settings import ReportsSettings
+from sprpa_shared.clock import MovableClock
+from sprpa_shared.embedded import free_port
+from sprpa_shared.testing import wait_until
+from web.main import create_app as create_web
+from web.settings import WebSettings
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started or task.done(), timeout=20, what=f"uvicorn on port {port}")
+        if task.done():
+            task.result()  # raises what stopped it
+        await app.state.bus.wait_ready(20)
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _trusting(settings, web_url: str):
+    return settings.model_copy(update={"oidc_issuer": web_url, "jwks_url": f"{web_url}/.well-known/jwks.json"})
+
+
+@asynccontextmanager
+async def served_system(make_settings, tmp_path_factory, clock: MovableClock, **overrides
+                        ) -> AsyncIterator[tuple[dict[str, str], dict[str, FastAPI]]]:
+    """(the services' base URLs, their apps) by name: web, registry, providers, referral, reports;
+    `overrides` go to every service's settings."""
+    ports = {name: free_port() for name in ("web", "registry", "providers", "referral", "reports")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    web_settings = await make_settings(WebSettings, **overrides, registry_url=urls["registry"],
+                                       providers_url=urls["providers"], referral_url=urls["referral"],
+                                       reports_url=urls["reports"],
+                                       secret_key="served-test-secret-" + uuid.uuid4().hex)
+    settings = {
+        "web": _trusting(web_settings, urls["web"]),
+        "registry": _trusting(await make_settings(RegistrySettings, **overrides,
+                                                  import_spool_dir=tmp_path_factory.mktemp("spool")), urls["web"]),
+        "providers": _trusting(await make_settings(ProvidersSettings, **overrides), urls["web"]),
+        "referral": _trusting(await make_settings(ReferralSettings, **overrides), urls["web"]),
+        "reports": _trusting(await make_settings(ReportsSettings, **overrides), urls["web"]),
+    }
+    factories = {"web": create_web, "registry": create_registry, "providers": create_providers,
+                 "referral": create_referral, "reports": create_reports}
+    apps = {name: factories[name](settings[name], clock=clock) for name in factories}
+    async with serving(apps["web"], ports["web"]), serving(apps["registry"], ports["registry"]), \
+            serving(apps["providers"], ports["providers"]), serving(apps["referral"], ports["referral"]), \
+            serving(apps["reports"], ports["reports"]):
+        yield urls, apps
