@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
-from tests.browser.conftest import PHONE, Stack, no_raw_codes, screenshot
+from tests.browser.conftest import PHONE, Stack, cards_on_a_phone, no_raw_codes, screenshot
 
 VILLAGE = "35.09.11.2007"  # Kesilir, Wuluhan, Jember
 OTHER_VILLAGE = "35.09.01.2001"  # another kecamatan of Jember
@@ -54,6 +54,7 @@ async def _set_up_provider(stack: Stack, operator: Page, name: str) -> str:
     await offering.get_by_role("button", name="Simpan").click()
     await expect(operator.locator("#offerings")).to_contain_text("Kejar Paket B")
     await expect(operator.locator("#mous [data-status='active']")).to_have_count(1)
+    await cards_on_a_phone(operator, "#offerings")  # capacity and status first
     return organisation_id
 
 
@@ -129,7 +130,12 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     school_support = preview.locator(".need-choice[data-need='education.school_support']")
     await school_support.locator("input[name='drop']").check()
     await school_support.locator("select").select_option("already_received")
+    await operator.select_option("#f-consent-basis", "legal_basis")
+    await expect(operator.locator("#f-consent-given_by")).not_to_have_attribute("required", "")
     await operator.select_option("#f-consent-basis", "guardian")
+    # Issue 25, point 4: a guardian's consent names its giver and relation; the form says so.
+    await expect(operator.locator("#f-consent-given_by")).to_have_attribute("required", "")
+    await expect(operator.locator("#f-consent-relation")).to_have_attribute("required", "")
     await operator.fill("#f-consent-given_by", "Ibu Sri")
     await operator.select_option("#f-consent-relation", "mother")
     await operator.fill("#f-consent-given_on", "2026-11-20")
@@ -149,6 +155,7 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await wait_until(offer_listed, timeout=20, interval=0.3, what="the offer in the provider's inbox")
     await expect(staff.locator("#inbox tbody tr.offered")).to_contain_text("WIB")  # the deadline in Jember's time
     await screenshot(staff, "inbox")
+    await cards_on_a_phone(staff, "#inbox")  # the deadline first
     await staff.locator("#inbox tbody tr.offered a").click()
     referral_url = staff.url
     await staff.locator("#accept").click()
@@ -220,6 +227,7 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await expect(row.locator("td.mapping")).to_have_text("220")  # the seed plan's default per desa
     await expect(row.locator("td.withdrawn")).to_have_text("20")
     await screenshot(operator, "pilot")
+    await cards_on_a_phone(operator, "#pilot-targets")  # the withdrawn and prevented targets first
 
     async def counted() -> bool:
         await operator.goto(f"{stack.web}/dashboard")
@@ -233,6 +241,7 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await no_raw_codes(operator)
     await operator.goto(f"{stack.web}/dashboard")
     await screenshot(operator, "dashboard")
+    await cards_on_a_phone(operator, "#pilot")
 
     # The analyst sees the same dashboard with its small cells hidden.
     analyst = await stack.signed_in("analis")

@@ -44,4 +44,19 @@ function placePickers() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", function () { workToggles(); placePickers(); });
+// A guardian's consent names who gave it and how they are related: both become required when the
+// basis says so (the server checks it either way).
+function consentRequirements() {
+  var basis = document.querySelector("select[name='consent.basis']");
+  if (!basis) return;
+  var needed = ["consent.given_by", "consent.relation"].map(function (name) {
+    return document.querySelector("[name='" + name + "']");
+  }).filter(Boolean);
+  var sync = function () {
+    needed.forEach(function (field) { field.required = basis.value === "guardian"; });
+  };
+  basis.addEventListener("change", sync);
+  sync();
+}
+
+document.addEventListener("DOMContentLoaded", function () { workToggles(); placePickers(); consentRequirements(); });
