@@ -36,6 +36,19 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "aged_out": ("Berusia 18 tahun", "Turned 18"), "duplicate": ("Data ganda", "Duplicate"),
         "outcome_confirmed": ("Hasil terkonfirmasi", "Outcome confirmed"),
     },
+    "erasure_basis": {
+        "data_subject_request": ("Permintaan anak atau wali", "Request of the child or guardian"),
+        "court_order": ("Putusan pengadilan", "Court order"),
+        "retention": ("Masa simpan berakhir", "Retention period ended"),
+    },
+    "engine_case_status": {
+        "open": ("Terbuka", "Open"), "settled": ("Semua kebutuhan terjawab", "Every need answered"),
+        "refused": ("Ditolak (tanpa persetujuan)", "Refused (no consent)"), "closed": ("Ditutup", "Closed"),
+    },
+    "place_level": {
+        "province": ("Provinsi", "Province"), "regency": ("Kabupaten/Kota", "Regency/city"),
+        "district": ("Kecamatan", "District (kecamatan)"), "village": ("Desa/Kelurahan", "Village"),
+    },
 
     "role": {
         "national_admin": ("Admin nasional", "National admin"),
