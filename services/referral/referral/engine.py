@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,22 +51,23 @@ class NeedStatus:
 
 @dataclass
 class Step:
-    """One transaction's changes to a case: timeline lines now, events at the end (so the last
-    one can say whether the change settled every need of the case)."""
+    """One transaction's changes to a case: its timeline lines and events, written at the end (so
+    the last event can say whether the change settled every need of the case)."""
 
     session: AsyncSession
     case: Case
     actor: Principal
     now: datetime
     events: list[EventData] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
 
     def note(self, what: str, *, need: Need | None = None, referral: Referral | None = None,
              reason: str | None = None, note: str | None = None) -> None:
-        self.session.add(TimelineEntry(
-            case_id=self.case.id, at=self.now, actor=self.actor.subject, actor_role=self.actor.role.value, what=what,
-            need_id=need.id if need else (referral.need_id if referral else None),
-            referral_id=referral.id if referral else None,
-            organization_id=referral.organization_id if referral else None, reason=reason, note=note))
+        self.lines.append({
+            "case_id": self.case.id, "at": self.now, "actor": self.actor.subject, "actor_role": self.actor.role.value,
+            "what": what, "need_id": need.id if need else (referral.need_id if referral else None),
+            "referral_id": referral.id if referral else None,
+            "organization_id": referral.organization_id if referral else None, "reason": reason, "note": note})
 
     def referral_changed(self, referral: Referral, *, reason: str | None = None, note: str | None = None) -> None:
         self.note(referral.status, referral=referral, reason=reason, note=note)
@@ -86,10 +88,17 @@ class Step:
         settled = await _settle(self.session, self.case, self.now, needs)
         self.case.updated_at = self.now
         self.session.add(self.case)
+        if self.lines:  # one statement for the lines, after the rows they name (the case, its needs, offers)
+            await self.session.flush()
+            await (await self.session.connection()).execute(_TIMELINE, self.lines)
         events = list(self.events)
         if settled and events and isinstance(events[-1], ReferralStatusChanged):
             events[-1] = events[-1].model_copy(update={"all_needs_settled": True})
         await emit_all(self.session, events, at=self.now)
+
+
+# A Core insert of the table: no ORM object per line (they are never read back in the transaction).
+_TIMELINE = insert(TimelineEntry.__table__)
 
 
 async def _settle(session: AsyncSession, case: Case, now: datetime, needs: list[Need] | None) -> bool:
