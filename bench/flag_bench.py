@@ -106,7 +106,8 @@ async def _children(client: httpx.AsyncClient, headers: dict, count: int, villag
             key = {"Idempotency-Key": f"bench-{uuid.uuid4()}"}
             created = await _retried(client, "/api/v1/children", body, headers | key)
             child_id = created.json()["id"]
-            await _retried(client, f"/api/v1/children/{child_id}/assessments", ASSESSMENT, headers)
+            await _retried(client, f"/api/v1/children/{child_id}/assessments", ASSESSMENT,
+                           {**headers, "If-Match": "*"})
             ids.append(child_id)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))

@@ -44,7 +44,7 @@ async def _assessed_children(system, as_, count: int) -> list[str]:
                              birth_date=f"2011-0{1 + index % 9}-1{index % 9}")
         child = (await system.registry.post("/api/v1/children", json=body, headers=as_("cadre"))).json()
         await system.registry.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
-                                   headers=as_("cadre"))
+                                   headers={**as_("cadre"), "If-Match": "*"})
         ids.append(child["id"])
     return ids
 

@@ -111,11 +111,13 @@ async def test_the_frameworks_errors_are_our_problems(system, as_):
 async def test_a_rule_across_fields_names_its_field(system, as_):
     registry, operator = system.registry, as_("operator")
     child = (await registry.post("/api/v1/children", json=child_payload(), headers=as_("cadre"))).json()
-    hours = await registry.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json={
+    hours = await registry.post(f"/api/v1/children/{child['id']}/assessments",
+                                headers={**as_("cadre"), "If-Match": "*"}, json={
         **ASSESSMENT, "work": {**ASSESSMENT["work"], "hours_per_day": 2, "hours_per_week": 20}})
     assert (await _problem(hours, 422, "validation-error"))["errors"] == [
         {"field": "work.hours_per_week", "message": "hours_per_week cannot exceed 7 times hours_per_day"}]
-    await registry.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json=ASSESSMENT)
+    await registry.post(f"/api/v1/children/{child['id']}/assessments", headers={**as_("cadre"), "If-Match": "*"},
+                        json=ASSESSMENT)
     url = f"/api/v1/children/{child['id']}/flag"
     nothing = await registry.post(url, headers=operator, json={"root_causes": [], "consent": GUARDIAN})
     assert [e["field"] for e in (await _problem(nothing, 422, "validation-error"))["errors"]] == ["root_causes"]
@@ -157,7 +159,8 @@ async def test_every_create_answers_location_and_etag_and_reads_back(system, as_
     child_id = child.json()["id"]
     seen.add(("registry", "/api/v1/children"))
 
-    assessed = await registry.post(f"/api/v1/children/{child_id}/assessments", headers=cadre, json=ASSESSMENT)
+    assessed = await registry.post(f"/api/v1/children/{child_id}/assessments", headers={**cadre, "If-Match": "*"},
+                                   json=ASSESSMENT)
     assert (await _read_back(registry, assessed, cadre))["classification"]["result"] != "not_at_risk"
     assert assessed.headers["etag"] == '"2"'
     seen.add(("registry", "/api/v1/children/{child_id}/assessments"))
@@ -168,7 +171,7 @@ async def test_every_create_answers_location_and_etag_and_reads_back(system, as_
     assert (await _read_back(registry, flag, operator))["id"] == flag.json()["id"] and flag.headers["etag"]
     seen.add(("registry", "/api/v1/children/{child_id}/flag"))
 
-    visit = await registry.post(f"/api/v1/children/{child_id}/visits", headers=cadre, json={
+    visit = await registry.post(f"/api/v1/children/{child_id}/visits", headers={**cadre, "If-Match": "*"}, json={
         "visited_on": "2026-11-23", "working": True, "attendance": "none", "work": ASSESSMENT["work"]})
     assert (await _read_back(registry, visit, cadre))["id"] == visit.json()["id"] and visit.headers["etag"]
     seen.add(("registry", "/api/v1/children/{child_id}/visits"))
@@ -250,7 +253,7 @@ async def test_a_visit_of_another_child_is_not_found_under_this_one(system, as_)
     registry, cadre = system.registry, as_("cadre")
     first, second = [(await registry.post("/api/v1/children", json=child_payload(full_name=name, nik=None),
                                           headers=cadre)).json() for name in ("Rina", "Dewi")]
-    visit = (await registry.post(f"/api/v1/children/{first['id']}/visits", headers=cadre, json={
+    visit = (await registry.post(f"/api/v1/children/{first['id']}/visits", headers={**cadre, "If-Match": "*"}, json={
         "visited_on": "2026-11-23", "working": False, "attendance": "school"})).json()
     assert (await registry.get(f"/api/v1/children/{first['id']}/visits/{visit['id']}", headers=cadre)).status_code \
         == 200

@@ -29,7 +29,8 @@ async def test_no_name_nik_or_note_reaches_an_event_a_log_line_a_metric_or_a_spa
     assert household.status_code == 201, household.text
     child = await closed_loop(system, as_, consent={**GUARDIAN, "given_by": GUARDIAN_NAME}, full_name=CHILD_NAME,
                               nik=NIK, household_id=household.json()["id"])
-    visit = await system.registry.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+    visit = await system.registry.post(f"/api/v1/children/{child['id']}/visits",
+                                       headers={**as_("cadre"), "If-Match": "*"}, json={
         "visited_on": "2026-11-23", "working": False, "attendance": "school", "notes": NOTES})
     assert visit.status_code == 201, visit.text
     read = await system.registry.get(f"/api/v1/children/{child['id']}", headers=as_("operator"))

@@ -132,9 +132,11 @@ async def _objects(system, as_) -> dict[str, str]:
                                             json={"village_code": KESILIR, "head_name": "Pak Darmo"})).json()
     child = (await system.registry.post("/api/v1/children", headers=as_("cadre"),
                                          json=child_payload(household_id=household["id"]))).json()
-    await system.registry.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json=ASSESSMENT)
+    await system.registry.post(f"/api/v1/children/{child['id']}/assessments",
+                               headers={**as_("cadre"), "If-Match": "*"}, json=ASSESSMENT)
     await _flag(system, as_, child["id"])
-    visit = (await system.registry.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+    visit = (await system.registry.post(f"/api/v1/children/{child['id']}/visits",
+                                        headers={**as_("cadre"), "If-Match": "*"}, json={
         "visited_on": "2026-11-23", "working": True, "attendance": "none", "living_arrangement": "with_family",
         "work": ASSESSMENT["work"]})).json()
     upload = await system.registry.post("/api/v1/imports", headers=operator, files={"file": (

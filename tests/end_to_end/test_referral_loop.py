@@ -19,7 +19,8 @@ async def closed_loop(system, as_, *, consent: dict = GUARDIAN, **child) -> dict
     registry, providers, engine = system.registry, system.providers, system.engine
     operator = as_("operator")
     child = (await registry.post("/api/v1/children", json=child_payload(**child), headers=as_("cadre"))).json()
-    await registry.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
+    await registry.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
+                        headers={**as_("cadre"), "If-Match": "*"})
     needs = ["education.equivalency"]
 
     org = (await providers.post("/api/v1/organizations", headers=operator, json={

@@ -93,13 +93,15 @@ async def test_visits_come_in_the_order_they_changed(system, as_):
     registry, operator, clock = system.registry, as_("operator"), system.apps["registry"].state.clock
     child = (await registry.post("/api/v1/children", json=child_payload(), headers=as_("cadre"))).json()
     assert (await registry.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
-                                headers=as_("cadre"))).status_code == 201
+                                headers={**as_("cadre"), "If-Match": "*"})).status_code == 201
     since = clock.now()
     visit = {"visited_on": clock.now().date().isoformat(), "working": False, "attendance": "none",
              "living_arrangement": "with_family"}
-    first = (await registry.post(f"/api/v1/children/{child['id']}/visits", json=visit, headers=as_("cadre"))).json()
+    first = (await registry.post(f"/api/v1/children/{child['id']}/visits", json=visit,
+                                 headers={**as_("cadre"), "If-Match": "*"})).json()
     clock.advance(timedelta(minutes=5))
-    second = (await registry.post(f"/api/v1/children/{child['id']}/visits", json=visit, headers=as_("cadre"))).json()
+    second = (await registry.post(f"/api/v1/children/{child['id']}/visits", json=visit,
+                                  headers={**as_("cadre"), "If-Match": "*"})).json()
     clock.advance(SETTLE)
     listed = await _changes(registry, "/api/v1/visits", operator, since)
     assert [v["id"] for v in listed] == [first["id"], second["id"]]

@@ -27,7 +27,8 @@ async def test_the_reports_follow_a_visit_that_reclassifies_the_child(system, as
     clock.advance(timedelta(days=200))
     child = created.json()
     assert child["classification"]["result"] in ("worst_form", "child_labour")
-    visit = await system.registry.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+    visit = await system.registry.post(f"/api/v1/children/{child['id']}/visits",
+                                       headers={**as_("cadre"), "If-Match": "*"}, json={
         "visited_on": clock.now().date().isoformat(), "working": False, "attendance": "school",
         "attending_since": "2026-08-01"})
     assert visit.status_code == 201, visit.text

@@ -24,7 +24,8 @@ ASSESSMENT = {
 @pytest.fixture
 async def assessed(api, as_, register):
     child = await register()
-    response = await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
+    response = await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
+                              headers={**as_("cadre"), "If-Match": "*"})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -156,7 +157,7 @@ async def test_relapse_reopens_a_case_by_assessment(api, as_, assessed, db):
                             headers=as_("operator"))
     assert closed.json()["status"] == "closed"
     reopened = await api.post(f"/api/v1/children/{assessed['id']}/assessments", json=ASSESSMENT,
-                              headers=as_("cadre"))
+                              headers={**as_("cadre"), "If-Match": "*"})
     assert reopened.json()["status"] == "assessed"
 
 
@@ -219,3 +220,19 @@ async def test_the_preview_shows_exactly_the_needs_the_flag_then_requests(api, a
         "root_causes": ["out_of_school", "poverty"], "extra_needs": ["civil.birth_certificate"], "consent": GUARDIAN})
     assert flagged.status_code == 201, flagged.text
     assert flagged.json()["needs"] == preview.json()["needs"] and len(preview.json()["needs"]) >= 3
+
+
+async def test_an_assessment_needs_the_version_it_was_made_against(api, as_, register, db):
+    """Issue 23, point 4: an assessment replaces the child's facts, so it needs If-Match; before, it
+    overwrote a change made meanwhile."""
+    child = await register()
+    url = f"/api/v1/children/{child['id']}/assessments"
+    assert (await api.post(url, json=ASSESSMENT, headers=as_("cadre"))).status_code == 428
+    await api.patch(f"/api/v1/children/{child['id']}", json={"school_status": "in_school"},
+                    headers={**as_("operator"), "If-Match": '"1"'})
+    stale = await api.post(url, json=ASSESSMENT, headers={**as_("cadre"), "If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json()["current_etag"] == '"2"'
+    record = await api.get(f"/api/v1/children/{child['id']}", headers=as_("cadre"))
+    assert record.json()["school_status"] == "in_school" and record.json()["status"] == "identified", "unchanged"
+    fresh = await api.post(url, json=ASSESSMENT, headers={**as_("cadre"), "If-Match": record.headers["etag"]})
+    assert fresh.status_code == 201 and fresh.headers["etag"] == '"3"'

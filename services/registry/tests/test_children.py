@@ -79,7 +79,8 @@ async def test_outsiders_cannot_change_assess_flag_or_read_history(api, as_, reg
         responses = await asyncio.gather(
             api.patch(base, json={"school_status": "in_school"}, headers={**outsider, "If-Match": '"1"'}),
             api.post(f"{base}/assessments", json={"work": None, "school_status": "in_school",
-                                                  "living_arrangement": "with_family"}, headers=outsider),
+                                                  "living_arrangement": "with_family"},
+                     headers={**outsider, "If-Match": "*"}),
             api.post(f"{base}/flag", json={"root_causes": ["poverty"], "consent": consent}, headers=outsider),
             api.get(f"{base}/history", headers=outsider),
         )

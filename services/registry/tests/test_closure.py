@@ -38,7 +38,8 @@ async def test_the_12_month_follow_up_that_confirms_the_withdrawal_closes_the_ca
     child = await register()
     await db.execute("UPDATE children SET status = 'in_remediation', flagged_as = 'worst_form', "
                      "remediation_started_on = '2025-11-15'")  # set up as the referral events would
-    response = await api.post(f"/api/v1/children/{child['id']}/visits", json=VISIT, headers=as_("cadre"))
+    response = await api.post(f"/api/v1/children/{child['id']}/visits", json=VISIT,
+                              headers={**as_("cadre"), "If-Match": "*"})
     assert response.status_code == 201, response.text
     history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("cadre"))).json()["items"]
     assert [h["to_status"] for h in history[-2:]] == ["withdrawn", "closed"]
@@ -59,7 +60,7 @@ async def test_the_district_closes_a_case_with_its_reason_and_a_relapse_reopens_
     assert again.status_code == 409
     history = (await api.get(f"/api/v1/children/{child['id']}/history", headers=as_("operator"))).json()["items"]
     assert (history[-1]["to_status"], history[-1]["reason"]) == ("closed", "closed: moved_away")
-    relapse = await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+    relapse = await api.post(f"/api/v1/children/{child['id']}/visits", headers={**as_("cadre"), "If-Match": "*"}, json={
         **VISIT, "working": True, "attendance": "none", "attending_since": None,
         "work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]}})
     assert relapse.json()["outcome"] == "relapse"

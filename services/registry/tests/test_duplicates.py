@@ -33,7 +33,8 @@ async def test_matches_outside_the_callers_area_are_not_revealed(api, as_, regis
 async def test_operator_merges_a_duplicate_and_it_disappears_from_lists(api, as_, register, db):
     survivor = await register()
     duplicate = await register(full_name="Siti Aminah", nik=None)
-    visit = await api.post(f"/api/v1/children/{duplicate['id']}/visits", headers=as_("cadre"), json={
+    visit = await api.post(f"/api/v1/children/{duplicate['id']}/visits", headers={**as_("cadre"), "If-Match": "*"},
+                           json={
         "visited_on": "2026-11-23", "working": False, "attendance": "school"})
     assert visit.status_code == 201
 

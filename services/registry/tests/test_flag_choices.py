@@ -19,7 +19,8 @@ async def _flagged_event(db) -> dict:
 
 async def _assessed(api, as_, register) -> dict:
     child = await register()
-    response = await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
+    response = await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
+                              headers={**as_("cadre"), "If-Match": "*"})
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -54,10 +54,12 @@ async def test_the_database_holds_no_name_nik_or_note_and_the_api_still_gives_th
                                     json={"village_code": KESILIR, "head_name": HEAD})).json()
         child = (await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(
             full_name=NAME, nik=NIK, household_id=household["id"]))).json()
-        visit = await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+        visit = await api.post(f"/api/v1/children/{child['id']}/visits", headers={**as_("cadre"), "If-Match": "*"},
+                               json={
             "visited_on": TODAY.date().isoformat(), "working": False, "attendance": "school", "notes": NOTES})
         assert visit.status_code == 201, visit.text
-        await api.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json=ASSESSMENT)
+        await api.post(f"/api/v1/children/{child['id']}/assessments", headers={**as_("cadre"), "If-Match": "*"},
+                       json=ASSESSMENT)
         flagged = await api.post(f"/api/v1/children/{child['id']}/flag", headers=as_("operator"), json={
             "root_causes": ["out_of_school"], "extra_needs": [], "consent": GUARDIAN})
         assert flagged.status_code == 201, flagged.text

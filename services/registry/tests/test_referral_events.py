@@ -26,7 +26,8 @@ ASSESSMENT = {"work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week"
 @pytest.fixture
 async def flagged(api, as_, register):
     child = await register()
-    await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT, headers=as_("cadre"))
+    await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
+                   headers={**as_("cadre"), "If-Match": "*"})
     response = await api.post(f"/api/v1/children/{child['id']}/flag",
                               json={"root_causes": ["out_of_school"], "consent": GUARDIAN}, headers=as_("operator"))
     assert response.status_code == 201
@@ -166,7 +167,8 @@ async def test_an_at_risk_child_kept_in_school_by_school_support_is_prevented(ap
     """Issue 20, point 6: no `prevention.*` service is needed; school support delivered to an at-risk
     child who is in school and does only light work a child may do counts as prevented."""
     child = await register(work=None, school_status="in_school", mapping_categories=["at_risk"], nik=None)
-    assessed = await api.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json={
+    assessed = await api.post(f"/api/v1/children/{child['id']}/assessments",
+                              headers={**as_("cadre"), "If-Match": "*"}, json={
         "work": None, "school_status": "in_school", "living_arrangement": "with_family",
         "root_causes": ["poverty", "at_risk_of_work"]})
     assert assessed.status_code == 201 and assessed.json()["classification"]["result"] == "at_risk"
@@ -179,7 +181,7 @@ async def test_an_at_risk_child_kept_in_school_by_school_support_is_prevented(ap
                   outcome="service_delivered", on=date(2026, 11, 22), all_needs_settled=True)
     await wait_until(lambda: _due_is(api, as_, child, "2026-11-22"), what="the delivery reached the registry")
 
-    visit = await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+    visit = await api.post(f"/api/v1/children/{child['id']}/visits", headers={**as_("cadre"), "If-Match": "*"}, json={
         "visited_on": "2026-11-23", "working": True, "attendance": "school", "attending_since": "2026-07-15",
         "work": {"sector": "domestic", "hours_per_day": 1, "hours_per_week": 6, "parental_consent": True}})
     assert visit.status_code == 201, visit.text

@@ -19,10 +19,11 @@ async def _child_with_history(api, as_, register) -> dict:
     household = (await api.post("/api/v1/households", headers=as_("cadre"),
                                 json={"village_code": KESILIR, "head_name": "Pak Darmo"})).json()
     child = await register(household_id=household["id"])
-    await api.post(f"/api/v1/children/{child['id']}/visits", headers=as_("cadre"), json={
+    await api.post(f"/api/v1/children/{child['id']}/visits", headers={**as_("cadre"), "If-Match": "*"}, json={
         "visited_on": "2026-11-23", "working": True, "attendance": "none", "notes": "bekerja di ladang",
         "work": ASSESSMENT["work"]})
-    await api.post(f"/api/v1/children/{child['id']}/assessments", headers=as_("cadre"), json=ASSESSMENT)
+    await api.post(f"/api/v1/children/{child['id']}/assessments", headers={**as_("cadre"), "If-Match": "*"},
+                   json=ASSESSMENT)
     flagged = await api.post(f"/api/v1/children/{child['id']}/flag", headers=as_("operator"), json={
         "root_causes": ["out_of_school"], "extra_needs": [], "consent": GUARDIAN})
     assert flagged.status_code == 201, flagged.text

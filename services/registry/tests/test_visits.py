@@ -23,7 +23,7 @@ def register(register, clock):
 
 async def visit(api, headers, child_id, **overrides):
     return await api.post(f"/api/v1/children/{child_id}/visits", json={**NOT_WORKING_IN_SCHOOL, **overrides},
-                          headers=headers)
+                          headers={**headers, "If-Match": "*"})
 
 
 async def test_a_visit_reclassifies_and_schedules_the_next(api, as_, register, db):
@@ -64,8 +64,8 @@ async def test_a_visit_is_recorded_once_per_idempotency_key(api, as_, register, 
     headers = {**as_("cadre"), "Idempotency-Key": "visit-2026-11-20"}
     body = {**NOT_WORKING_IN_SCHOOL, "attending_since": "2026-11-01"}
     first, second = await asyncio.gather(
-        api.post(f"/api/v1/children/{child['id']}/visits", json=body, headers=headers),
-        api.post(f"/api/v1/children/{child['id']}/visits", json=body, headers=headers))
+        api.post(f"/api/v1/children/{child['id']}/visits", json=body, headers={**headers, "If-Match": "*"}),
+        api.post(f"/api/v1/children/{child['id']}/visits", json=body, headers={**headers, "If-Match": "*"}))
     assert {first.status_code, second.status_code} == {201}, (first.text, second.text)
     assert first.json()["id"] == second.json()["id"]
     assert await db.fetchval("SELECT count(*) FROM visits") == 1
@@ -154,8 +154,31 @@ async def test_a_back_dated_visit_classifies_the_child_at_the_age_they_had_on_it
     clock.set(now)
     assert registered.status_code == 201, registered.text
     light = {"sector": "agriculture", "hours_per_day": 2, "hours_per_week": 10, "parental_consent": True}
-    visit = await api.post(f"/api/v1/children/{registered.json()['id']}/visits", headers=as_("cadre"), json={
+    visit = await api.post(f"/api/v1/children/{registered.json()['id']}/visits",
+                           headers={**as_("cadre"), "If-Match": "*"}, json={
         "visited_on": "2025-11-20", "working": True, "attendance": "school", "attending_since": "2025-07-14",
         "work": light})  # 12 on that day; 13 today
     assert visit.status_code == 201, visit.text
     assert visit.json()["classification"]["result"] == "child_labour"
+
+
+async def test_a_visit_needs_the_version_it_was_recorded_against(api, as_, register, db):
+    """Issue 23, point 4: a visit replaces the child's work, school and living facts, so it needs
+    If-Match; before, it overwrote a change made meanwhile without a word. A retried visit (the same
+    Idempotency-Key) still answers its first result."""
+    child = await register(nik=None)
+    url = f"/api/v1/children/{child['id']}/visits"
+    without = await api.post(url, json=NOT_WORKING_IN_SCHOOL, headers=as_("cadre"))
+    assert without.status_code == 428, without.text
+    changed = await api.patch(f"/api/v1/children/{child['id']}", json={"living_arrangement": "extended_family"},
+                              headers={**as_("operator"), "If-Match": '"1"'})
+    assert changed.status_code == 200
+    stale = await api.post(url, json=NOT_WORKING_IN_SCHOOL, headers={**as_("cadre"), "If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json()["current_etag"] == '"2"', stale.text
+    assert await db.fetchval("SELECT count(*) FROM visits") == 0, "nothing recorded"
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await api.post(url, json=NOT_WORKING_IN_SCHOOL, headers={**as_("cadre"), "If-Match": '"2"', **key})
+    assert first.status_code == 201 and first.headers["etag"] == '"3"'
+    again = await api.post(url, json=NOT_WORKING_IN_SCHOOL, headers={**as_("cadre"), "If-Match": '"2"', **key})
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"], "a retry is the same visit"
+    assert await db.fetchval("SELECT count(*) FROM visits") == 1

@@ -25,6 +25,8 @@ from registry.children.schemas import ChildPublic
 from registry.children.service import age_on, to_public
 from registry.dependencies import ChildDep
 from sprpa_contracts.catalogue import SERVICE_CODES
+from sprpa_shared import concurrency
+from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import ValidationFailed
 
@@ -33,9 +35,11 @@ router = APIRouter(prefix="/api/v1/children/{child_id}", tags=["cases"])
 
 @router.post("/assessments", dependencies=[needs("registry:write")],
              status_code=status.HTTP_201_CREATED, response_model=ChildPublic,
-             summary="Record assessed facts; the classification is recomputed")
+             summary="Record assessed facts; the classification is recomputed. Needs If-Match with the child's "
+                     "ETag: the facts replace the child's, so they must not overwrite a change they have not seen")
 async def assess(data: AssessmentCreate, child: ChildDep, response: Response, session: SessionDep,
-                 principal: PrincipalDep, clock: ClockDep) -> ChildPublic:
+                 principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ChildPublic:
+    concurrency.require_match(if_match, child.version, what="child's record")
     assessed = await service.assess(session, child=child, data=data, principal=principal, now=clock.now())
     response.headers["ETag"] = etag(assessed)
     response.headers["Location"] = f"/api/v1/children/{child.id}"  # the assessment is the child's record now

@@ -16,7 +16,8 @@ from registry.dependencies import ChildDep
 from registry.visits import service
 from registry.visits.models import Visit
 from registry.visits.schemas import OverdueVisit, OverdueVisits, VisitCreate, VisitPage, VisitPublic
-from sprpa_shared import audit, idempotency
+from sprpa_shared import audit, concurrency, idempotency
+from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
@@ -31,15 +32,21 @@ def _public(visit: Visit, next_due) -> VisitPublic:
 
 @router.post("/children/{child_id}/visits", dependencies=[needs("registry:write")],
              status_code=status.HTTP_201_CREATED, response_model=VisitPublic,
-             summary="Record a monitoring visit; the child is reclassified and the case moves as it proves")
+             summary="Record a monitoring visit; the child is reclassified and the case moves as it proves. "
+                     "Needs If-Match with the child's ETag: a visit changes the child's work, school and living "
+                     "facts, so it must not overwrite a change it has not seen")
 async def record_visit(data: VisitCreate, child: ChildDep, response: Response, session: SessionDep,
-                       principal: PrincipalDep, clock: ClockDep,
+                       principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None,
                        idempotency_key: IdempotencyKey = None) -> VisitPublic:
+    async def record(new: uuid.UUID) -> Visit:
+        # After the replay check: a retried visit (same key) answers the first result, not a 412.
+        concurrency.require_match(if_match, child.version, what="child's record")
+        return await service.record(session, child=child, data=data, principal=principal, now=clock.now(),
+                                    visit_id=new)
+
     visit = await idempotency.once(
         session, response, principal=principal, key=idempotency_key, route=f"POST /api/v1/children/{child.id}/visits",
-        body=data, now=clock.now(), replay=lambda earlier: session.get(Visit, earlier),
-        create=lambda new: service.record(session, child=child, data=data, principal=principal, now=clock.now(),
-                                          visit_id=new))
+        body=data, now=clock.now(), replay=lambda earlier: session.get(Visit, earlier), create=record)
     response.headers["ETag"] = etag(child)
     response.headers["Location"] = f"/api/v1/children/{child.id}/visits/{visit.id}"
     return _public(visit, child.next_visit_due)

@@ -159,9 +159,13 @@ async def _submit(request: Request, viewer: Viewer, child_id: uuid.UUID, *, temp
     """A child's form posted to the registry: back to the child's page with `saved` (a message key, or
     a function of the registry's answer giving one), or the form again with the problem beside its fields."""
     form = form if form is not None else await form_of(request, viewer)
+    # The version of the child the form was filled against: a change made meanwhile is a 412, and the
+    # form comes back with the person's values over the child as it is now, to check and send again.
+    version = form.get("version", "")
+    headers = {"If-Match": f'"{version}"'} if version.isdigit() else None
     try:
         answer = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/{path}",
-                                              token=viewer.access_token, json=body(form))
+                                              token=viewer.access_token, json=body(form), headers=headers)
     except ApiError as error:
         return await _child_form(request, viewer, child_id, template, values=forms.typed(form),
                                  status_code=error.status, **problem_context(error, language(request)))
