@@ -15,12 +15,14 @@ from fastapi.staticfiles import StaticFiles
 
 from sprpa_shared.observability import get_logger
 from web.ui import children, directory, imports, inbox, pages, reporting
+from web.ui.app.router import router as app_router
 from web.ui.backends import ApiError, Backends
 from web.ui.headers import SecurityHeadersMiddleware
 from web.ui.render import HERE, BadForm, LoginRequired, NotAllowed, page, redirect
 
 log = get_logger(__name__)
-ROUTERS = (pages.router, children.router, directory.router, imports.router, reporting.router, inbox.router)
+ROUTERS = (pages.router, children.router, directory.router, imports.router, reporting.router, inbox.router,
+           app_router)
 
 
 def install(app: FastAPI) -> None:

@@ -25,6 +25,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "switch_language": ("English", "Bahasa Indonesia"),
     "sign_in": ("Masuk", "Sign in"),
     "sign_out": ("Keluar", "Sign out"),
+    "online": ("Daring", "Online"),
+    "offline_mode": ("Tanpa sinyal: halaman yang pernah dibuka tetap bisa dibaca", "No signal: pages you opened "
+                     "before can still be read"),
+    "offline_title": ("Tanpa sinyal", "No signal"),
+    "offline_body": ("Halaman ini belum pernah dibuka di ponsel ini, jadi belum tersimpan. Buka daftar anak desa "
+                     "Anda; halaman yang sudah dibuka tersimpan.", "This page was not opened on this phone before, "
+                     "so it is not kept. Open your desa's list of children; pages you opened are kept."),
     "username": ("Nama pengguna", "Username"),
     "password": ("Kata sandi", "Password"),
     "sign_in_failed": ("Nama pengguna atau kata sandi salah, atau akun sedang dikunci.",

@@ -59,4 +59,50 @@ function consentRequirements() {
   sync();
 }
 
-document.addEventListener("DOMContentLoaded", function () { workToggles(); placePickers(); consentRequirements(); });
+// The field app (issue 23): on a cadre's pages the service worker keeps what she has seen for
+// when the signal goes; every page says whether it is online. Signing out drops what was kept.
+function fieldApp() {
+  var status = document.getElementById("connection");
+  if (status) {
+    var mark = function (online) {
+      status.textContent = online ? status.dataset.online : status.dataset.offline;
+      status.classList.toggle("offline", !online);
+    };
+    // navigator.onLine says only whether there is a network at all; a page the service worker
+    // served from its copy means the server did not answer, so ask the server itself.
+    var check = function () {
+      if (!navigator.onLine) { mark(false); return; }
+      var controller = new AbortController();
+      var timer = setTimeout(function () { controller.abort(); }, 4000);
+      fetch("/healthz", { cache: "no-store", signal: controller.signal })
+        .then(function (response) { mark(response.ok); })
+        .catch(function () { mark(false); })
+        .then(function () { clearTimeout(timer); });
+    };
+    window.addEventListener("online", check);
+    window.addEventListener("offline", check);
+    check();
+  }
+  if (!("serviceWorker" in navigator)) return;
+  if (document.body.dataset.app === "field") {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the pages work without it */ });
+  }
+  document.querySelectorAll("form[action='/logout']").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var forget = [navigator.serviceWorker.getRegistrations().then(function (registrations) {
+        return Promise.all(registrations.map(function (registration) { return registration.unregister(); }));
+      })];
+      if (window.caches) {
+        forget.push(caches.keys().then(function (keys) {
+          return Promise.all(keys.map(function (key) { return caches.delete(key); }));
+        }));
+      }
+      Promise.all(forget).catch(function () {}).then(function () { form.submit(); });
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  workToggles(); placePickers(); consentRequirements(); fieldApp();
+});
