@@ -34,8 +34,8 @@ browser: ## install Debian's Chromium for the browser tests, when the machine ha
 run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all); DEMO=1 loads demo providers
 	$(PY) -m sprpa_shared.stack run $(if $(DEMO),--demo)
 
-test: $(STAMP) browser ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP) $(if $(SERVICE),,browser) ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium; SERVICE=referral: one service's tests
+	$(PY) -m pytest $(if $(SERVICE),services/$(SERVICE)/tests) $(PYTEST_ARGS)
 
 bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures and ratios to raw PostgreSQL/NATS
 	$(PY) -m bench.run $(BENCH_ARGS)

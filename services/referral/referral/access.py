@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
-from referral.cases.models import Case, Referral
+from referral.models import Case, Referral
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Forbidden, NotFound, OutOfScope
 

@@ -3,15 +3,15 @@ lifecycle APIs, gaps, per-kabupaten settings and the SLA sweeper."""
 
 from fastapi import FastAPI
 
-from referral.cases import handlers as case_handlers
 from referral.cases.router import router as cases_router
 from referral.directory.handlers import HANDLERS as DIRECTORY_HANDLERS
 from referral.directory.handlers import directory_consumer
+from referral.fanout import handlers as case_handlers
+from referral.fanout.sweeper import sla_sweeper
 from referral.gaps.router import router as gaps_router
 from referral.kabupaten.router import router as settings_router
 from referral.referrals.router import router as referrals_router
 from referral.settings import ReferralSettings
-from referral.sweeper import sla_sweeper
 from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier

@@ -14,7 +14,7 @@ from providers.settings import ProvidersSettings
 from referral.directory import repository
 from referral.directory.handlers import rebuild
 from referral.main import create_app as create_referral
-from referral.matching.rules import match
+from referral.rules.matching import match
 from referral.settings import ReferralSettings
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import OfferingChanged

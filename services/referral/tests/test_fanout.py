@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-from referral.sweeper import sweep_once
+from referral.fanout.sweeper import sweep_once
 from referral.testing import COUNSELLING, JEMBER, KESILIR, NOW, SCHOOL, WULUHAN, deliver, flagged
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import database

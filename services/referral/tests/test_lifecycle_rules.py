@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from referral import sla
-from referral.referrals.lifecycle import MOVES, Outcome, Status, can_move, require_move
+from referral.rules import sla
+from referral.rules.lifecycle import MOVES, Outcome, Status, can_move, require_move
 from sprpa_shared import zones
 from sprpa_shared.errors import Conflict
 

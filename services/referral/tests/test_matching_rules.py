@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 
-from referral.matching.rules import Candidate, match
+from referral.rules.matching import Candidate, match
 from sprpa_contracts.eligibility import ChildNeed, MouTerms, OfferingTerms
 
 DAY = date(2026, 11, 23)

@@ -12,7 +12,7 @@ import pytest
 
 import web as web_module
 from providers.main import create_app as create_providers
-from referral.engine import NeedStatus
+from referral.fanout.engine import NeedStatus
 from referral.main import create_app as create_referral
 from registry.cases.lifecycle import CaseStatus
 from registry.classification.rules import Result

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from referral import access
 from referral.cases import service as cases
-from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.cases.schemas import (
     CasePage,
     CaseSummary,
@@ -23,6 +22,7 @@ from referral.cases.schemas import (
     NeedWithdrawal,
     TimelineLine,
 )
+from referral.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.referrals import service
 from referral.referrals.router import etag, public
 from referral.referrals.schemas import ReferralPublic, ReReferIn

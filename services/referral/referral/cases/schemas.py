@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from referral.referrals.lifecycle import NeedWithdrawReason
 from referral.referrals.schemas import ReferralPublic, _WithOther
+from referral.rules.lifecycle import NeedWithdrawReason
 from sprpa_contracts.catalogue import COURSE_CATEGORY, NeedPreferences, ServiceCode
 from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral import access, engine
-from referral.cases.models import Case, Need
+from referral import access
 from referral.cases.schemas import NeedAdd, NeedWithdrawal
+from referral.fanout import engine
 from referral.kabupaten.service import rules_for
-from referral.referrals.lifecycle import LIVE, CancelReason, Status
+from referral.models import Case, Need
+from referral.rules.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
 from sprpa_contracts.events import NeedChanged
 from sprpa_shared.auth.principal import Principal

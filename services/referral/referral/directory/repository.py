@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral.matching.rules import Candidate
+from referral.rules.matching import Candidate
 from sprpa_contracts.eligibility import MouStatus, MouTerms, OfferingTerms, status_on
 
 _COLUMNS = """

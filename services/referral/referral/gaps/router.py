@@ -10,8 +10,8 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from referral import access
-from referral.cases.models import Gap
 from referral.cases.schemas import GapPage, GapPublic
+from referral.models import Gap
 from sprpa_shared import audit, days
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs

@@ -1,4 +1,5 @@
-"""Reading and changing a kabupaten's referral settings."""
+"""A kabupaten's referral rules (`KabupatenRules`: parallel offers, SLA hours, whether weekends
+count): read with the service's defaults where the district set none, and changed by the district."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral.kabupaten.models import RegencySettings
+from referral.models import KabupatenRulesRow
 from referral.settings import ReferralSettings
 from sprpa_shared.auth.principal import Principal
 
 
 @dataclass(frozen=True)
-class Rules:
+class KabupatenRules:
     """What the fan-out follows in one kabupaten."""
 
     parallel_offers: int
@@ -22,23 +23,23 @@ class Rules:
     version: int = 0  # 0: the service defaults, never set by the district
 
 
-def defaults(settings: ReferralSettings) -> Rules:
-    return Rules(settings.default_parallel_offers, settings.default_sla_hours, settings.default_weekends_count)
+def defaults(settings: ReferralSettings) -> KabupatenRules:
+    return KabupatenRules(settings.default_parallel_offers, settings.default_sla_hours, settings.default_weekends_count)
 
 
 async def rules_for(session: AsyncSession, settings: ReferralSettings, regency_code: str,
-                    *, lock: bool = False) -> Rules:
-    row = await session.get(RegencySettings, regency_code, with_for_update=lock)
+                    *, lock: bool = False) -> KabupatenRules:
+    row = await session.get(KabupatenRulesRow, regency_code, with_for_update=lock)
     if row is None:
         return defaults(settings)
-    return Rules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)
+    return KabupatenRules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)
 
 
-async def change(session: AsyncSession, *, regency_code: str, rules: Rules, principal: Principal,
-                 now: datetime) -> Rules:
-    row = await session.get(RegencySettings, regency_code, with_for_update=True)
+async def change(session: AsyncSession, *, regency_code: str, rules: KabupatenRules, principal: Principal,
+                 now: datetime) -> KabupatenRules:
+    row = await session.get(KabupatenRulesRow, regency_code, with_for_update=True)
     if row is None:
-        row = RegencySettings(regency_code=regency_code, parallel_offers=rules.parallel_offers,
+        row = KabupatenRulesRow(regency_code=regency_code, parallel_offers=rules.parallel_offers,
                               sla_hours=rules.sla_hours, weekends_count=rules.weekends_count, version=1,
                               updated_at=now, updated_by=principal.subject)
     else:
@@ -48,4 +49,4 @@ async def change(session: AsyncSession, *, regency_code: str, rules: Rules, prin
         row.updated_at, row.updated_by = now, principal.subject
     session.add(row)
     await session.flush()
-    return Rules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)
+    return KabupatenRules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)

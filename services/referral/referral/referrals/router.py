@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
 from referral import access
-from referral.cases.models import Case, Referral
+from referral.dependencies import ReferralDep
+from referral.models import Case, Referral
 from referral.referrals import service
-from referral.referrals.lifecycle import LIVE, Status
 from referral.referrals.schemas import CancelIn, CompleteIn, DatedIn, DeclineIn, ReferralPage, ReferralPublic
+from referral.rules.lifecycle import LIVE, Status
 from sprpa_shared import audit, concurrency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
@@ -71,9 +71,8 @@ async def inbox(
 
 
 @router.get("/{referral_id}", dependencies=[needs("referral:read")], response_model=ReferralPublic)
-async def read(referral_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
+async def read(referral: ReferralDep, request: Request, response: Response, session: SessionDep,
                principal: PrincipalDep, clock: ClockDep) -> ReferralPublic:
-    referral = await service.get(session, referral_id, principal)
     await audit.record(session, principal=principal, request=request, child_ids=[referral.child_id], at=clock.now())
     response.headers["ETag"] = etag(referral)
     return public(referral, await session.get(Case, referral.case_id))
@@ -81,18 +80,16 @@ async def read(referral_id: uuid.UUID, request: Request, response: Response, ses
 
 @router.post("/{referral_id}/accept", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Take the offer: the first acceptance wins, the need's other offers are withdrawn (409 after)")
-async def accept(referral_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep,
+async def accept(referral: ReferralDep, response: Response, session: SessionDep, principal: PrincipalDep,
                  clock: ClockDep, data: DatedIn = NOT_DATED, if_match: IfMatch = None) -> ReferralPublic:
-    referral = await service.get(session, referral_id, principal)
     return _answered(response, await service.accept(session, referral=referral, principal=principal, now=clock.now(),
                                                      on=data.on, if_match=if_match))
 
 
 @router.post("/{referral_id}/decline", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="Turn the offer down with a reason: the next provider is offered the need")
-async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, response: Response, session: SessionDep,
+async def decline(referral: ReferralDep, data: DeclineIn, request: Request, response: Response, session: SessionDep,
                   principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ReferralPublic:
-    referral = await service.get(session, referral_id, principal)
     return _answered(response, await service.decline(
         session, referral=referral, principal=principal, reason=data.reason, text_=data.text,
         settings=request.app.state.settings, now=clock.now(), if_match=if_match))
@@ -100,18 +97,16 @@ async def decline(referral_id: uuid.UUID, data: DeclineIn, request: Request, res
 
 @router.post("/{referral_id}/start", dependencies=[needs("referral:write")],
              response_model=ReferralPublic, summary="The service has started")
-async def start(referral_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep,
+async def start(referral: ReferralDep, response: Response, session: SessionDep, principal: PrincipalDep,
                 clock: ClockDep, data: DatedIn = NOT_DATED, if_match: IfMatch = None) -> ReferralPublic:
-    referral = await service.get(session, referral_id, principal)
     return _answered(response, await service.start(session, referral=referral, principal=principal, now=clock.now(),
                                                     on=data.on, if_match=if_match))
 
 
 @router.post("/{referral_id}/complete", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="The referral ended, with its outcome (service delivered only once started)")
-async def complete(referral_id: uuid.UUID, data: CompleteIn, response: Response, session: SessionDep,
+async def complete(referral: ReferralDep, data: CompleteIn, response: Response, session: SessionDep,
                    principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ReferralPublic:
-    referral = await service.get(session, referral_id, principal)
     return _answered(response, await service.complete(
         session, referral=referral, principal=principal, outcome=data.outcome, text_=data.text, now=clock.now(),
         on=data.on, sessions=data.sessions, if_match=if_match))
@@ -119,9 +114,8 @@ async def complete(referral_id: uuid.UUID, data: CompleteIn, response: Response,
 
 @router.post("/{referral_id}/cancel", dependencies=[needs("referral:write")], response_model=ReferralPublic,
              summary="The district takes the referral back, with a reason; the need then waits for the district")
-async def cancel(referral_id: uuid.UUID, data: CancelIn, response: Response, session: SessionDep,
+async def cancel(referral: ReferralDep, data: CancelIn, response: Response, session: SessionDep,
                  principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ReferralPublic:
-    referral = await service.get(session, referral_id, principal)
     return _answered(response, await service.cancel(session, referral=referral, principal=principal,
                                                      reason=data.reason, text_=data.text, now=clock.now(),
                                                      if_match=if_match))

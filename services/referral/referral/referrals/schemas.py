@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from referral.referrals.lifecycle import ENGINE_ONLY, CancelReason, DeclineReason, Outcome, Status
+from referral.rules.lifecycle import ENGINE_ONLY, CancelReason, DeclineReason, Outcome, Status
 from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
 from sprpa_shared.text import FreeText

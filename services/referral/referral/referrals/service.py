@@ -12,12 +12,13 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral import access, engine
-from referral.cases.models import Case, Need, Referral
+from referral import access
 from referral.directory import repository
-from referral.kabupaten.service import Rules, rules_for
-from referral.matching.rules import match
-from referral.referrals.lifecycle import CancelReason, DeclineReason, Outcome, Status, require_move
+from referral.fanout import engine
+from referral.kabupaten.service import KabupatenRules, rules_for
+from referral.models import Case, Need, Referral
+from referral.rules.lifecycle import CancelReason, DeclineReason, Outcome, Status, require_move
+from referral.rules.matching import match
 from referral.settings import ReferralSettings
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_shared import concurrency
@@ -34,10 +35,6 @@ ON CONFLICT (organization_id) DO UPDATE SET
     expired = organization_stats.expired + EXCLUDED.expired,
     response_seconds = organization_stats.response_seconds + EXCLUDED.response_seconds
 """)
-
-
-async def get(session: AsyncSession, referral_id: uuid.UUID, principal: Principal) -> Referral:
-    return access.require_referral(principal, await session.get(Referral, referral_id))
 
 
 async def _locked(session: AsyncSession, referral: Referral, if_match: str | None) -> tuple[Need, Referral, Case]:
@@ -232,7 +229,7 @@ async def sweep(session: AsyncSession, *, settings: ReferralSettings, now: datet
     need_ids = (await connection.execute(_DUE, {"now": now, "today": now.date(), "batch": settings.sla_sweep_batch})
                 ).scalars().all()
     expired = 0
-    rules: dict[str, Rules] = {}  # one look-up per kabupaten in a pass
+    rules: dict[str, KabupatenRules] = {}  # one look-up per kabupaten in a pass
     for need_id in need_ids:
         need = await session.get(Need, need_id)
         case = await session.get(Case, need.case_id, with_for_update=True)

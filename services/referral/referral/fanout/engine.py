@@ -24,12 +24,12 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral import sla
-from referral.cases.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.directory import repository
-from referral.kabupaten.service import Rules
-from referral.matching.rules import Candidate, Match, honour, match
-from referral.referrals.lifecycle import HOLDS_CAPACITY, Status
+from referral.kabupaten.service import KabupatenRules
+from referral.models import Case, Gap, Need, Referral, TimelineEntry
+from referral.rules import sla
+from referral.rules.lifecycle import HOLDS_CAPACITY, Status
+from referral.rules.matching import Candidate, Match, honour, match
 from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
@@ -149,7 +149,7 @@ async def referrals_of(session: AsyncSession, need: Need) -> list[Referral]:
     return list((await session.exec(query.with_for_update())).all())
 
 
-async def fill(step: Step, need: Need, rules: Rules, *, new: bool = False,
+async def fill(step: Step, need: Need, rules: KabupatenRules, *, new: bool = False,
                found: list[Candidate] | None = None) -> None:
     """Bring the need's offers up to `parallel_offers`; backbone or unmet when nobody is left.
 
@@ -206,7 +206,7 @@ def preferences_of(need: Need) -> NeedPreferences | None:
     return NeedPreferences.model_validate(need.preferences) if need.preferences else None
 
 
-def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, offering_id: uuid.UUID | None,
+def offer(step: Step, need: Need, rules: KabupatenRules, *, organization_id: uuid.UUID, offering_id: uuid.UUID | None,
           area: str | None = None, backbone: bool = False, referral_id: uuid.UUID | None = None) -> Referral:
     case = step.case
     referral = Referral(
@@ -226,7 +226,7 @@ def offer(step: Step, need: Need, rules: Rules, *, organization_id: uuid.UUID, o
     return referral
 
 
-async def _to_backbone(step: Step, need: Need, rules: Rules, *, reason: str) -> None:
+async def _to_backbone(step: Step, need: Need, rules: KabupatenRules, *, reason: str) -> None:
     case = step.case
     backbone, offering_id = await repository.backbone_of(step.session, regency_code=case.regency_code,
                                                          category=need.category, day=step.now.date())

@@ -115,3 +115,18 @@ class TimelineEntry(SQLModel, table=True):
     organization_id: uuid.UUID | None = None
     reason: str | None = None
     note: str | None = Field(default=None, sa_column=Column(Protected()))
+
+
+class KabupatenRulesRow(SQLModel, table=True):
+    """A kabupaten's own referral rules (`kabupaten.service.KabupatenRules`); without a row, the
+    service's defaults apply."""
+
+    __tablename__ = "regency_settings"
+
+    regency_code: str = Field(primary_key=True)
+    parallel_offers: int
+    sla_hours: int
+    weekends_count: bool
+    version: int
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_by: str

@@ -13,11 +13,11 @@ from sqlalchemy import or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from referral import engine
-from referral.cases.models import Case, Need
 from referral.directory import repository
+from referral.fanout import engine
 from referral.kabupaten.service import rules_for
-from referral.referrals.lifecycle import LIVE, CancelReason, Status
+from referral.models import Case, Need
+from referral.rules.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
 from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.events import CaseFlagged, CaseStatusChanged, ChildErased, ChildMerged, ConsentWithdrawn

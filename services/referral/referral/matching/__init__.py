@@ -1,1 +1,0 @@
-"""Matching needs to offerings: eligibility, then ranking."""
