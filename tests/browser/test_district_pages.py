@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import httpx
 from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
@@ -148,3 +149,35 @@ async def test_the_district_registers_imports_filters_scores_and_downloads(stack
     for path in ("/children", "/children/new", "/imports", "/directory", "/dashboard", "/kla", "/reports"):
         await operator.goto(f"{stack.web}{path}")
         await _fits_a_phone(operator)
+
+
+async def test_the_district_sets_its_referral_rules_on_a_page(stack: Stack):
+    """Issue 24: the kabupaten's SLA and parallel offers had an API and no page."""
+    await stack.user("operator.rules", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    operator = await stack.signed_in("operator.rules")
+    await operator.get_by_role("link", name="Aturan rujukan").click()
+    await expect(operator.locator("h1")).to_contain_text("Jember")
+    await expect(operator.locator("#now-source")).to_contain_text("Bawaan sistem")
+    await operator.fill("#f-parallel_offers", "3")
+    await operator.fill("#f-sla_hours", "72")
+    await operator.check("#f-weekends_count")
+    await operator.get_by_role("button", name="Simpan").click()
+    await expect(operator.locator("#saved")).to_be_visible()
+    await expect(operator.locator("#now-parallel")).to_have_text("3")
+    await expect(operator.locator("#now-sla")).to_have_text("72 jam")
+    await expect(operator.locator("#now-source")).to_have_text("Ditetapkan kabupaten")
+    await _fits_a_phone(operator)
+    await no_raw_codes(operator)
+
+    # Someone changed them meanwhile: the page says so and shows the rules as they are now.
+    headers = {**await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",)), "If-Match": '"1"'}
+    async with httpx.AsyncClient(base_url=stack.urls["referral"]) as api:
+        changed = await api.put("/api/v1/settings/35.09", headers=headers,
+                                json={"parallel_offers": 2, "sla_hours": 48, "weekends_count": False})
+        assert changed.status_code == 200, changed.text
+    await operator.fill("#f-sla_hours", "24")
+    await operator.get_by_role("button", name="Simpan").click()
+    await expect(operator.locator("#problem")).to_be_visible()
+    await expect(operator.locator("#now-sla")).to_have_text("48 jam")
+    await operator.get_by_role("button", name="Simpan").click()  # decided: 24 hours after all
+    await expect(operator.locator("#now-sla")).to_have_text("24 jam")

@@ -158,3 +158,48 @@ async def set_pilot_targets(request: Request, viewer: ViewerDep) -> Response:
                                  values={"village_code": village, **targets},
                                  **problem_context(error, language(request)))
     return redirect(f"/pilot?place={village[:5]}&saved=true#village-{village}")
+
+
+async def _rules_page(request: Request, viewer: Viewer, place: str | None, *, status_code: int = 200,
+                      **context) -> Response:
+    api, token = backends(request), viewer.access_token
+    regency = _default_place(viewer, place)
+    rules = await api.get("referral", f"/api/v1/settings/{regency}", token=token)
+    regency_names = await names.places(api, token, {regency})
+    return page(request, "rules.html", status_code=status_code, rules=rules, place=regency,
+                place_name=regency_names.get(regency), **{"values": rules, **context})
+
+
+@router.get("/rules")
+async def referral_rules(request: Request, viewer: ViewerDep, place: str | None = None,
+                         saved: bool = False) -> Response:
+    """The kabupaten's referral rules: how many providers are offered a need at once, how long each
+    has to answer, and whether weekends count; the district changes them here."""
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    return await _rules_page(request, viewer, place, saved=saved)
+
+
+@router.post("/rules")
+async def change_referral_rules(request: Request, viewer: ViewerDep) -> Response:
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    form = await form_of(request, viewer)
+    regency = str(form.get("regency_code") or "").strip()
+    version = str(form.get("version") or "")
+    body = {"parallel_offers": _number(form.get("parallel_offers")), "sla_hours": _number(form.get("sla_hours")),
+            "weekends_count": form.get("weekends_count") == "true"}
+    try:
+        await backends(request).call("referral", "PUT", f"/api/v1/settings/{regency}", token=viewer.access_token,
+                                     json=body, headers={"If-Match": f'"{version}"'} if version.isdigit() else None)
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        # A 412 (someone changed the rules meanwhile) shows the rules as they are now, with this change.
+        return await _rules_page(request, viewer, regency or None, status_code=error.status,
+                                 values={**body, "regency_code": regency},
+                                 **problem_context(error, language(request)))
+    return redirect(f"/rules?place={regency}&saved=true")
+
+
+def _number(value) -> int | str | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else (text or None)
