@@ -12,7 +12,9 @@ import httpx
 from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
+from registry.testing import child_payload
 from sprpa_shared.auth.principal import Role
+from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
 from tests.browser.conftest import PASSWORD, PHONE, Stack, cards_on_a_phone, no_raw_codes, screenshot
 
@@ -181,3 +183,55 @@ async def test_the_district_sets_its_referral_rules_on_a_page(stack: Stack):
     await expect(operator.locator("#now-sla")).to_have_text("48 jam")
     await operator.get_by_role("button", name="Simpan").click()  # decided: 24 hours after all
     await expect(operator.locator("#now-sla")).to_have_text("24 jam")
+
+
+async def test_the_district_sends_an_unmet_need_to_a_service_it_names(stack: Stack):
+    """Issue 24: a need nobody could take waits for the district (re-referral); the API could send
+    it to a named service and no page could."""
+    need = "health.basic_check"
+    await stack.user("operator.refer", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    cadre = await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE)
+    operator = await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",))
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry, \
+            httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
+        child = (await registry.post("/api/v1/children", headers=cadre,
+                                     json=child_payload(full_name="Ayu Lestari", nik=None))).json()
+        await registry.post(f"/api/v1/children/{child['id']}/assessments", headers={**cadre, "If-Match": "*"},
+                            json={"work": child_payload()["work"], "school_status": "out_of_school",
+                                  "living_arrangement": "with_family", "root_causes": ["out_of_school"]})
+        flagged = await registry.post(f"/api/v1/children/{child['id']}/flag", headers=operator, json={
+            "root_causes": [], "extra_needs": [need], "consent": {
+                "basis": "guardian", "given_by": "Ibu Sri", "relation": "mother", "given_on": "2026-11-20"}})
+        assert flagged.status_code == 201, flagged.text
+
+        async def unmet() -> bool:
+            async with httpx.AsyncClient(base_url=stack.urls["referral"]) as engine:
+                case = await engine.get(f"/api/v1/cases/{child['id']}", headers=operator)
+                return case.status_code == 200 and case.json()["needs"][0]["status"] == "unmet"
+
+        await wait_until(unmet, timeout=20, what="the need unmet: no provider for it yet")
+        org = (await providers.post("/api/v1/organizations", headers=operator, json={
+            "name": "Puskesmas Wuluhan", "kind": "health_facility", "regency_code": "35.09"})).json()
+        await providers.post(f"/api/v1/organizations/{org['id']}/mous", headers=operator, json={
+            "number": "MOU-PKM-1", "regency_code": "35.09", "signed_date": "2026-01-05",
+            "valid_from": "2026-01-10", "valid_until": "2027-12-31", "service_categories": [need]})
+        offering = await providers.post("/api/v1/services", headers=operator, json={
+            "organization_id": org["id"], "category": need, "name": "Pemeriksaan kesehatan", "regency_code": "35.09",
+            "min_age": 5, "max_age": 17, "capacity": 10})
+        assert offering.status_code == 201, offering.text
+
+    async def replicated() -> bool:
+        async with database(stack.apps["referral"]) as db:
+            return await db.fetchval("SELECT count(*) FROM replica_offerings WHERE id = $1::uuid",
+                                     offering.json()["id"]) == 1
+
+    await wait_until(replicated, timeout=20, what="the new service in the engine's directory")
+    page = await stack.signed_in("operator.refer")
+    await page.goto(f"{stack.web}/children/{child['id']}")
+    form = page.locator(f".need[data-category='{need}'] .refer-need")
+    await form.locator("select[name='offering_id']").select_option(offering.json()["id"])
+    await form.get_by_role("button", name="Kirim ke layanan tertentu").click()
+    await expect(page.locator("#saved")).to_contain_text("dikirim")
+    sent = page.locator(f".need[data-category='{need}'] li.referral[data-status='offered']")
+    await expect(sent).to_contain_text("Puskesmas Wuluhan")
+    await no_raw_codes(page)

@@ -103,7 +103,9 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
         else _nothing(),
         api.get("registry", f"/api/v1/children/{child_id}/flag", token=token) if district else _nothing(),
     )
-    organisation_ids = {r["organization_id"] for need in (case or {}).get("needs", []) for r in need["referrals"]}
+    choices = await _services_for_unmet_needs(request, viewer, child, case) if district else {}
+    organisation_ids = {r["organization_id"] for need in (case or {}).get("needs", []) for r in need["referrals"]} | \
+        {offering["organization_id"] for offerings in choices.values() for offering in offerings}
     organisation_names, place_names, categories = await asyncio.gather(
         names.organisations(api, token, organisation_ids),
         names.places(api, token, {child["village_code"], child["district_code"], child["regency_code"]}),
@@ -116,8 +118,24 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
                 possible=possible or [], organisation_names=organisation_names, place_names=place_names,
                 categories=categories, need_names=need_names, registered=registered, saved=saved,
                 need_key=uuid.uuid4(),
+                choices={need_id: [(o["id"], f'{o["name"]} · {organisation_names.get(o["organization_id"], "")}')
+                                   for o in offerings] for need_id, offerings in choices.items()},
                 awaiting_approval=bool(flag and flag["approval"] == "pending"), describe=history_words.describe,
                 actor=history_words.actor)
+
+
+async def _services_for_unmet_needs(request: Request, viewer: Viewer, child: dict, case: dict | None
+                                    ) -> dict[str, list[dict]]:
+    """For each need that waits for the district (unmet), the services that can take it today (an
+    active MOU, the child's age, sex and desa, a free place): the district may send it to one."""
+    unmet = [need for need in (case or {}).get("needs", []) if need["status"] == "unmet"]
+    if not unmet or case.get("status") not in ("open", "settled"):
+        return {}
+    api = backends(request)
+    found = await asyncio.gather(*(api.get("providers", "/api/v1/services", token=viewer.access_token, params={
+        "regency_code": child["regency_code"], "category": need["category"], "age": child["age"],
+        "sex": child["sex"], "village_code": child["village_code"]}) for need in unmet))
+    return {need["id"]: result["items"] for need, result in zip(unmet, found, strict=True)}
 
 
 async def _nothing() -> None:
@@ -263,6 +281,15 @@ async def add_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> 
     """A need added to the open case after the flag (an apprenticeship after the course)."""
     return await _district_acts(request, viewer, child_id, service="referral", path=f"/api/v1/cases/{child_id}/needs",
                                 body=forms.need, headers=_page_key, saved="need_added")
+
+
+@router.post("/children/{child_id}/needs/{need_id}/refer")
+async def refer_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID, need_id: uuid.UUID) -> Response:
+    """The district sends a need that waits for it to a service it names (its other offers are withdrawn)."""
+    return await _district_acts(request, viewer, child_id, service="referral",
+                                path=f"/api/v1/cases/{child_id}/needs/{need_id}/referrals",
+                                body=lambda form: {"offering_id": forms.text(form, "offering_id")},
+                                headers=_page_key, saved="need_referred")
 
 
 @router.post("/children/{child_id}/needs/{need_id}/withdraw")

@@ -193,6 +193,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "language_code_hint": ("Mis. id, jv, mad", "E.g. id, jv, mad"),
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
+    "refer_need": ("Kirim ke layanan tertentu", "Send to a named service"),
+    "refer_none": ("Belum ada layanan ber-MOU yang dapat menerima kebutuhan ini hari ini (umur, jenis kelamin, "
+                   "wilayah, tempat).", "No MOU service can take this need today (age, sex, area, places)."),
+    "need_referred": ("Kebutuhan dikirim ke layanan yang dipilih.", "The need was sent to the chosen service."),
+    "service": ("Layanan", "Service"),
     "rules_title": ("Aturan rujukan", "Referral rules"),
     "rules_intro": ("Cara mesin rujukan menawarkan kebutuhan anak kepada lembaga ber-MOU di kabupaten ini.",
                     "How the referral engine offers a child's needs to the MOU providers of this kabupaten."),
