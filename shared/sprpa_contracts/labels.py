@@ -36,6 +36,11 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "aged_out": ("Berusia 18 tahun", "Turned 18"), "duplicate": ("Data ganda", "Duplicate"),
         "outcome_confirmed": ("Hasil terkonfirmasi", "Outcome confirmed"),
     },
+    "duplicate_reason": {
+        "same_nik": ("NIK sama", "Same NIK"), "same_name": ("Nama sama", "Same name"),
+        "similar_name": ("Nama mirip", "Similar name"), "same_kecamatan": ("Kecamatan sama", "Same kecamatan"),
+        "same_birth_date": ("Tanggal lahir sama", "Same birth date"),
+    },
     "erasure_basis": {
         "data_subject_request": ("Permintaan anak atau wali", "Request of the child or guardian"),
         "court_order": ("Putusan pengadilan", "Court order"),

@@ -235,3 +235,26 @@ async def test_the_district_sends_an_unmet_need_to_a_service_it_names(stack: Sta
     sent = page.locator(f".need[data-category='{need}'] li.referral[data-status='offered']")
     await expect(sent).to_contain_text("Puskesmas Wuluhan")
     await no_raw_codes(page)
+
+
+async def test_the_district_merges_a_duplicate_record_from_the_childs_page(stack: Stack):
+    """Issue 24: merging duplicates had an API and no page; the reasons showed as codes."""
+    await stack.user("operator.merge", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    cadre = await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:
+        kept, twin = [(await registry.post("/api/v1/children", headers=cadre, json=child_payload(
+            full_name=name, nik=None, birth_date=born))).json() for name, born in
+            (("Siti Aminah", "2012-08-05"), ("Siti Aminah", "2012-08-08"))]
+    page = await stack.signed_in("operator.merge")
+    await page.goto(f"{stack.web}/children/{kept['id']}")
+    await page.locator("#find-duplicates").click()
+    twin_row = page.locator(f"#duplicates li[data-child='{twin['id']}']")
+    await expect(twin_row).to_contain_text("Tanggal lahir berselisih 3 hari")
+    await no_raw_codes(page)
+    await twin_row.locator("summary").click()
+    await twin_row.get_by_role("button", name="Gabungkan ke catatan ini").click()
+    await expect(page.locator("#saved")).to_contain_text("digabungkan")
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:
+        gone = await registry.get(f"/api/v1/children/{twin['id']}",
+                                  headers=await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",)))
+        assert gone.status_code == 404 and gone.json()["merged_into"] == kept["id"]

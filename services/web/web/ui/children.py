@@ -283,6 +283,14 @@ async def add_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> 
                                 body=forms.need, headers=_page_key, saved="need_added")
 
 
+@router.post("/children/{child_id}/merge")
+async def merge(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """The district keeps this record and merges a duplicate of the same child into it."""
+    return await _district_acts(request, viewer, child_id, service="registry",
+                                path=f"/api/v1/children/{child_id}/merge",
+                                body=lambda form: {"duplicate_id": forms.text(form, "duplicate_id")}, saved="merged")
+
+
 @router.post("/children/{child_id}/needs/{need_id}/refer")
 async def refer_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID, need_id: uuid.UUID) -> Response:
     """The district sends a need that waits for it to a service it names (its other offers are withdrawn)."""

@@ -193,6 +193,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "language_code_hint": ("Mis. id, jv, mad", "E.g. id, jv, mad"),
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
+    "birth_dates_apart": ("Tanggal lahir berselisih {days} hari", "Birth dates {days} days apart"),
+    "merge_here": ("Gabungkan ke catatan ini", "Merge into this record"),
+    "find_duplicates": ("Cari catatan ganda", "Find duplicate records"),
+    "merge_explain": ("Kunjungan, penandaan dan persetujuan catatan itu pindah ke catatan ini; catatan itu "
+                      "ditutup sebagai data ganda.", "That record's visits, flags and consents move to this one; "
+                      "that record is closed as a duplicate."),
+    "merged": ("Catatan ganda digabungkan ke catatan ini.", "The duplicate record was merged into this one."),
     "refer_need": ("Kirim ke layanan tertentu", "Send to a named service"),
     "refer_none": ("Belum ada layanan ber-MOU yang dapat menerima kebutuhan ini hari ini (umur, jenis kelamin, "
                    "wilayah, tempat).", "No MOU service can take this need today (age, sex, area, places)."),
@@ -446,6 +453,13 @@ class Translator:
 
     def label(self, kind: str, code: str | None) -> str:
         return label(kind, code, self.lang)
+
+    def duplicate_reason(self, code: str) -> str:
+        """Why two records may be one child; `birth_date_3_days_apart` carries its number."""
+        apart = re.fullmatch(r"birth_date_(\d+)_days_apart", code)
+        if apart:
+            return text("birth_dates_apart", self.lang).format(days=apart.group(1))
+        return self.label("duplicate_reason", code)
 
     def when(self, instant: str | None, place_code: str | None) -> str:
         """An instant (ISO, UTC) as people in the place read it: "2 Des 2026 19:36 WIB"."""
