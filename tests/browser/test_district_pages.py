@@ -258,3 +258,25 @@ async def test_the_district_merges_a_duplicate_record_from_the_childs_page(stack
         gone = await registry.get(f"/api/v1/children/{twin['id']}",
                                   headers=await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",)))
         assert gone.status_code == 404 and gone.json()["merged_into"] == kept["id"]
+
+
+async def test_the_district_ends_an_mou_early_on_the_organisations_page(stack: Stack):
+    """Issue 24: MOU termination had an API and no page."""
+    await stack.user("operator.mou", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    operator = await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",))
+    async with httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
+        org = (await providers.post("/api/v1/organizations", headers=operator, json={
+            "name": "LPA Jember", "kind": "ngo", "regency_code": "35.09"})).json()
+        mou = (await providers.post(f"/api/v1/organizations/{org['id']}/mous", headers=operator, json={
+            "number": "MOU-LPA-7", "regency_code": "35.09", "signed_date": "2026-01-05",
+            "valid_from": "2026-01-10", "valid_until": "2027-12-31",
+            "service_categories": ["psychosocial.counselling"]})).json()
+    page = await stack.signed_in("operator.mou")
+    await page.goto(f"{stack.web}/directory/{org['id']}")
+    ending = page.locator(f".terminate-mou[data-mou='{mou['id']}']")
+    await ending.locator("summary").click()
+    await ending.locator("input[name='terminated_on']").fill(stack.clock.now().date().isoformat())
+    await ending.locator("input[name='reason']").fill("Lembaga berhenti beroperasi di Jember")
+    await ending.get_by_role("button", name="Akhiri MOU lebih awal").click()
+    await expect(page.locator("#mous [data-status='terminated']")).to_have_count(1)
+    await no_raw_codes(page)

@@ -94,6 +94,26 @@ async def create_mou(request: Request, viewer: ViewerDep, organization_id: uuid.
     return redirect(f"/directory/{organization_id}?saved=1")
 
 
+@router.post("/directory/{organization_id}/mous/{mou_id}/terminate")
+async def terminate_mou(request: Request, viewer: ViewerDep, organization_id: uuid.UUID,
+                        mou_id: uuid.UUID) -> Response:
+    """The kabupaten ends an MOU early, with the day and the reason: the engine offers nothing more
+    under it, and an offer out under it is withdrawn when answered."""
+    require(viewer, *MANAGERS)
+    form = await form_of(request, viewer)
+    body = {"terminated_on": forms.text(form, "terminated_on"), "reason": forms.text(form, "reason")}
+    try:
+        await backends(request).call("providers", "POST",
+                                     f"/api/v1/organizations/{organization_id}/mous/{mou_id}/terminate",
+                                     token=viewer.access_token, json=body)
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        return await _organisation_page(request, viewer, organization_id, status_code=error.status,
+                                        **problem_context(error, language(request)))
+    return redirect(f"/directory/{organization_id}?saved=1")
+
+
 @router.post("/directory/{organization_id}/services")
 async def create_offering(request: Request, viewer: ViewerDep, organization_id: uuid.UUID) -> Response:
     require(viewer, *MANAGERS)

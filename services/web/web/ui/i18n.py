@@ -196,6 +196,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "birth_dates_apart": ("Tanggal lahir berselisih {days} hari", "Birth dates {days} days apart"),
     "merge_here": ("Gabungkan ke catatan ini", "Merge into this record"),
     "find_duplicates": ("Cari catatan ganda", "Find duplicate records"),
+    "terminate_mou": ("Akhiri MOU lebih awal", "End the MOU early"),
+    "terminated_on": ("Berakhir pada", "Ends on"),
+    "terminate_reason_hint": ("Alasannya, untuk catatan kabupaten (minimal 5 huruf)", "Why, for the kabupaten's "
+                              "record (at least 5 characters)"),
     "merge_explain": ("Kunjungan, penandaan dan persetujuan catatan itu pindah ke catatan ini; catatan itu "
                       "ditutup sebagai data ganda.", "That record's visits, flags and consents move to this one; "
                       "that record is closed as a duplicate."),
