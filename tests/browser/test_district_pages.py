@@ -6,6 +6,7 @@ a 360 px phone."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import httpx
@@ -280,3 +281,29 @@ async def test_the_district_ends_an_mou_early_on_the_organisations_page(stack: S
     await ending.get_by_role("button", name="Akhiri MOU lebih awal").click()
     await expect(page.locator("#mous [data-status='terminated']")).to_have_count(1)
     await no_raw_codes(page)
+
+
+async def test_the_district_sees_who_read_a_record_hands_over_the_data_and_erases_it(stack: Stack):
+    """Issue 24: the data subject's export and erasure, and who read the record, had no page."""
+    await stack.user("operator.rights", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    cadre = await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:
+        child = (await registry.post("/api/v1/children", headers=cadre,
+                                     json=child_payload(full_name="Nur Hidayah", nik=None))).json()
+        await registry.get(f"/api/v1/children/{child['id']}", headers=cadre)
+    page = await stack.signed_in("operator.rights")
+    await page.goto(f"{stack.web}/children/{child['id']}")
+    await page.locator("#rights-link").click()
+    await expect(page.locator("#accesses")).to_contain_text("membaca catatan anak")
+    await expect(page.locator("#accesses")).to_contain_text("Kader desa")
+    await no_raw_codes(page)
+    async with page.expect_download() as exported:
+        await page.locator("#export").click()
+    data = json.loads((await (await exported.value).path()).read_text())
+    assert data["registry"]["child"]["full_name"] == "Nur Hidayah" and data["referral"] is None
+    await page.select_option("#f-basis", "data_subject_request")
+    await page.fill("#f-reference", "Surat wali 12/2026")
+    await page.check("#f-confirm")
+    await page.get_by_role("button", name="Hapus data pribadi anak").click()
+    await expect(page.locator("#saved")).to_contain_text("telah dihapus")
+    await expect(page.locator("#children")).not_to_contain_text("Nur Hidayah")

@@ -59,6 +59,7 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "POST", "/api/v1/children/{child_id}/visits"): Entry(CHILD_DATA, {
         "visited_on": "2026-11-23", "working": False, "attendance": "school"}),
     ("registry", "GET", "/api/v1/children/{child_id}/visits"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "GET", "/api/v1/children/{child_id}/accesses"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/children/{child_id}/visits/{visit_id}"): Entry(CHILD_DATA, insider="cadre"),
     ("registry", "GET", "/api/v1/children/{child_id}/flag"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/imports/{import_id}"): Entry(CHILD_DATA, insider="operator"),

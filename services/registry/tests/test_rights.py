@@ -95,3 +95,24 @@ async def test_closed_cases_untouched_past_the_retention_period_are_erased_by_th
     assert rows == {old["id"]: "retention", recent["id"]: None}
     assert await db.fetchval("SELECT actor FROM case_history WHERE child_id = $1 ORDER BY id DESC LIMIT 1",
                              old["id"]) == "system:retention"
+
+
+async def test_the_district_sees_who_read_a_childs_record(api, as_, register):
+    """Issue 24: who read a child's record, with the person's name, for the district."""
+    child = await register(nik=None)
+    url = f"/api/v1/children/{child['id']}"
+    await api.get(url, headers=as_("cadre"))
+    await api.get(url, headers=as_("operator", "52.03"))  # refused, and audited as such
+    listed = await api.get(f"{url}/accesses", headers=as_("operator"))
+    assert listed.status_code == 200, listed.text
+    rows = listed.json()["items"]
+    assert rows[0]["actor"] == "operator-35.09", "reading the list is itself a read of the child, audited"
+    assert rows[1]["actor"] == "operator-52.03" and rows[1]["outcome"] == "refused", "newest first"
+    assert any(r["actor"] == "cadre-35.09.11.2007" and r["action"] == "GET /api/v1/children/{child_id}"
+               for r in rows)
+    first = (await api.get(f"{url}/accesses", headers=as_("operator"), params={"limit": 1})).json()
+    second = (await api.get(f"{url}/accesses", headers=as_("operator"),
+                            params={"limit": 1, "cursor": first["next_cursor"]})).json()
+    assert len(first["items"]) == len(second["items"]) == 1
+    assert int(second["next_cursor"]) < int(first["next_cursor"]), "each page goes further back"
+    assert (await api.get(f"{url}/accesses", headers=as_("cadre"))).status_code == 403, "not for cadres"

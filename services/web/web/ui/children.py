@@ -4,6 +4,7 @@ page with its classification, visits, history and referrals, and the forms that 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 from fastapi import APIRouter, Request
@@ -25,7 +26,7 @@ LIST_FILTERS = ("status", "classification", "district_code", "village_code")
 @router.get("/children")
 async def children(request: Request, viewer: ViewerDep, cursor: str | None = None, overdue: bool = False,
                    status: str | None = None, classification: str | None = None, district_code: str | None = None,
-                   village_code: str | None = None) -> Response:
+                   village_code: str | None = None, saved: str | None = None) -> Response:
     require(viewer, *RECORDERS)
     api = backends(request)
     token = viewer.access_token
@@ -45,6 +46,7 @@ async def children(request: Request, viewer: ViewerDep, cursor: str | None = Non
     late_by_child = {row["child_id"]: row for row in late}
     place_names = await names.places(api, token, {row["village_code"] for row in rows} | {village_code})
     return page(request, "children.html", rows=rows, late=late_by_child, late_rows=late, overdue=overdue,
+                saved=saved if saved == "erased" else None,
                 filters=filters, next_cursor=next_cursor, place_names=place_names,
                 cadre_village=viewer.principal.village_code if viewer.role is Role.VILLAGE_CADRE else None)
 
@@ -305,3 +307,45 @@ async def withdraw_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID
     return await _district_acts(request, viewer, child_id, service="referral",
                                 path=f"/api/v1/cases/{child_id}/needs/{need_id}/withdraw",
                                 body=lambda form: forms.answer(form, "reason"), saved="need_withdrawn")
+
+
+@router.get("/children/{child_id}/rights")
+async def data_rights(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """The child's data rights for the district: who read the record, the data to hand to the child
+    or guardian, and erasure."""
+    require(viewer, *DISTRICT)
+    api, token = backends(request), viewer.access_token
+    child, accesses = await asyncio.gather(
+        api.get("registry", f"/api/v1/children/{child_id}", token=token),
+        api.get("registry", f"/api/v1/children/{child_id}/accesses", token=token, params={"limit": 200}))
+    return page(request, "rights.html", child=child, accesses=accesses["items"], values={})
+
+
+@router.get("/children/{child_id}/export.json")
+async def data_export(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """Everything the registry and the referral engine hold about the child, in one file for the
+    child or guardian (each service audits the read)."""
+    require(viewer, *DISTRICT)
+    api, token = backends(request), viewer.access_token
+    registry = await api.get("registry", f"/api/v1/children/{child_id}/export", token=token)
+    try:
+        referral = await api.get("referral", f"/api/v1/cases/{child_id}/export", token=token)
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        referral = None  # never flagged: the engine holds nothing
+    return Response(json.dumps({"registry": registry, "referral": referral}, ensure_ascii=False, indent=2),
+                    media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="child-{child_id}.json"'})
+
+
+@router.post("/children/{child_id}/erase")
+async def erase(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    if form.get("confirm") != "yes":
+        return redirect(f"/children/{child_id}/rights?unconfirmed=1")
+    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/erase", token=viewer.access_token,
+                                 json={"basis": forms.text(form, "basis"),
+                                       "reference": forms.text(form, "reference") or None})
+    return redirect("/children?saved=erased")

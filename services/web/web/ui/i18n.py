@@ -196,6 +196,26 @@ TEXT: dict[str, tuple[str, str]] = {
     "birth_dates_apart": ("Tanggal lahir berselisih {days} hari", "Birth dates {days} days apart"),
     "merge_here": ("Gabungkan ke catatan ini", "Merge into this record"),
     "find_duplicates": ("Cari catatan ganda", "Find duplicate records"),
+    "rights_link": ("Hak atas data anak", "The child's data rights"),
+    "rights_title": ("Hak atas data anak", "The child's data rights"),
+    "export_title": ("Data anak untuk anak atau walinya", "The child's data for the child or guardian"),
+    "export_explain": ("Semua yang disimpan registri dan mesin rujukan tentang anak ini, dalam satu berkas. "
+                       "Pengunduhan ini dicatat.", "Everything the registry and the referral engine hold about "
+                       "this child, in one file. The download is recorded."),
+    "export_download": ("Unduh data anak (JSON)", "Download the child's data (JSON)"),
+    "accesses_title": ("Siapa membaca atau mengubah catatan ini", "Who read or changed this record"),
+    "when": ("Kapan", "When"), "who": ("Siapa", "Who"), "what": ("Apa", "What"),
+    "access_other": ("mengakses catatan", "accessed the record"),
+    "refused_attempt": ("ditolak", "refused"),
+    "erase_title": ("Hapus data pribadi anak", "Erase the child's personal data"),
+    "erase_explain": ("Nama, NIK, alamat rumah tangga dan catatan ketikan dihapus; nomor, kode wilayah dan "
+                      "riwayat kasus tetap agar laporan tetap benar. Tidak dapat dibatalkan.", "Name, NIK, household "
+                      "and typed notes are erased; the id, place codes and case history stay so reports add up. "
+                      "It cannot be undone."),
+    "erase_basis": ("Dasar penghapusan", "Basis of the erasure"),
+    "erase_reference": ("Nomor surat atau putusan", "Letter or decision number"),
+    "erase_confirm": ("Saya mengerti penghapusan ini tidak dapat dibatalkan", "I understand this cannot be undone"),
+    "erased": ("Data pribadi anak telah dihapus.", "The child's personal data was erased."),
     "terminate_mou": ("Akhiri MOU lebih awal", "End the MOU early"),
     "terminated_on": ("Berakhir pada", "Ends on"),
     "terminate_reason_hint": ("Alasannya, untuk catatan kabupaten (minimal 5 huruf)", "Why, for the kabupaten's "
@@ -446,6 +466,21 @@ def label(kind: str, code: str | None, lang: str) -> str:
     return vocabulary_label(kind, code, lang) or ""
 
 
+_VERBS = {"GET": ("membaca", "read"), "POST": ("mencatat", "recorded"), "PATCH": ("mengubah", "changed"),
+          "PUT": ("mengubah", "changed"), "DELETE": ("menghapus", "deleted"), "IMPORT": ("mengimpor", "imported")}
+_ACCESSED = {
+    "children": ("catatan anak", "the child's record"), "visits": ("kunjungan", "visits"),
+    "assessments": ("asesmen", "an assessment"), "flag": ("penandaan", "the flag"), "approve": ("persetujuan "
+    "penandaan", "the flag's approval"), "reject": ("penolakan penandaan", "the flag's rejection"),
+    "history": ("riwayat kasus", "the case history"), "duplicates": ("catatan ganda", "possible duplicates"),
+    "merge": ("penggabungan catatan", "a merge"), "accesses": ("daftar pembaca", "who read the record"),
+    "export": ("ekspor data anak", "the child's data export"), "erase": ("penghapusan data", "the erasure"),
+    "close": ("penutupan kasus", "the case's closure"), "consent": ("persetujuan", "consent"),
+    "imports": ("data survei", "survey data"), "referrals": ("rujukan", "referrals"), "cases": ("kasus", "the case"),
+    "audit": ("log audit", "the audit log"),
+}
+
+
 class Translator:
     """`t("key")` for a sentence, `t.label("sex", code)` for a code's name, `t.options("sex")` for a select."""
 
@@ -457,6 +492,16 @@ class Translator:
 
     def label(self, kind: str, code: str | None) -> str:
         return label(kind, code, self.lang)
+
+    def access(self, action: str) -> str:
+        """An audit row's action (`GET /api/v1/children/{child_id}/visits`) as words: what was done to what."""
+        method, _, path = action.partition(" ")
+        parts = [part for part in path.split("/") if part and not part.startswith("{")]
+        thing = next((_ACCESSED[part] for part in reversed(parts) if part in _ACCESSED), None)
+        verb = _VERBS.get(method)
+        if verb is None or thing is None:
+            return text("access_other", self.lang)
+        return f"{verb[0 if self.lang == 'id' else 1]} {thing[0 if self.lang == 'id' else 1]}"
 
     def duplicate_reason(self, code: str) -> str:
         """Why two records may be one child; `birth_date_3_days_apart` carries its number."""
