@@ -307,3 +307,31 @@ async def test_the_district_sees_who_read_a_record_hands_over_the_data_and_erase
     await page.get_by_role("button", name="Hapus data pribadi anak").click()
     await expect(page.locator("#saved")).to_contain_text("telah dihapus")
     await expect(page.locator("#children")).not_to_contain_text("Nur Hidayah")
+
+
+async def test_a_name_typed_wrong_is_corrected_on_a_page_without_overwriting_a_change_made_meanwhile(stack: Stack):
+    """Issue 24: editing a child's record had an API and no page."""
+    await stack.user("kader.edit", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    cadre = await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:
+        child = (await registry.post("/api/v1/children", headers=cadre,
+                                     json=child_payload(full_name="Siti Aminnah", nik=None))).json()
+    page = await stack.signed_in("kader.edit", viewport=PHONE)
+    await page.goto(f"{stack.web}/children/{child['id']}")
+    await page.locator("#edit-link").click()
+    await page.fill("#f-full_name", "Siti Aminah")
+    await page.get_by_role("button", name="Simpan").click()
+    await expect(page.locator("h1")).to_have_text("Siti Aminah")
+
+    await page.locator("#edit-link").click()
+    await page.fill("#f-birth_date", "2012-08-06")
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:  # someone else, meanwhile
+        changed = await registry.patch(f"/api/v1/children/{child['id']}", json={"full_name": "Siti Aminah Putri"},
+                                       headers={**cadre, "If-Match": '"2"'})
+        assert changed.status_code == 200, changed.text
+    await page.get_by_role("button", name="Simpan").click()
+    await expect(page.locator("#problem")).to_be_visible()
+    await expect(page.locator("h1")).to_contain_text("Siti Aminah Putri")  # the record as it is now
+    assert await page.input_value("#f-birth_date") == "2012-08-06", "what she typed is kept"
+    await page.get_by_role("button", name="Simpan").click()
+    await expect(page.locator("h1")).to_have_text("Siti Aminah")  # her form still had the old name: she chose it

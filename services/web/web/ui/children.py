@@ -349,3 +349,32 @@ async def erase(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Res
                                  json={"basis": forms.text(form, "basis"),
                                        "reference": forms.text(form, "reference") or None})
     return redirect("/children?saved=erased")
+
+
+@router.get("/children/{child_id}/edit")
+async def edit_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """Correct what was typed wrong: the name, sex, birth date or NIK."""
+    require(viewer, *RECORDERS)
+    child = await backends(request).get("registry", f"/api/v1/children/{child_id}", token=viewer.access_token)
+    return page(request, "edit.html", child=child, values=child)
+
+
+@router.post("/children/{child_id}/edit")
+async def edit(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    require(viewer, *RECORDERS)
+    form = await form_of(request, viewer)
+    body = {name: value for name in ("full_name", "sex", "birth_date", "nik") if (value := forms.text(form, name))}
+    version = str(form.get("version") or "")
+    api = backends(request)
+    try:
+        await api.call("registry", "PATCH", f"/api/v1/children/{child_id}", token=viewer.access_token, json=body,
+                       headers={"If-Match": f'"{version}"'} if version.isdigit() else None)
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        # Someone changed the record meanwhile (412), or a value is wrong (422): the form comes back
+        # with what the person typed over the record as it is now.
+        child = await api.get("registry", f"/api/v1/children/{child_id}", token=viewer.access_token)
+        return page(request, "edit.html", status_code=error.status, child=child, values={**child, **body},
+                    **problem_context(error, language(request)))
+    return redirect(f"/children/{child_id}?saved=saved")

@@ -196,6 +196,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "birth_dates_apart": ("Tanggal lahir berselisih {days} hari", "Birth dates {days} days apart"),
     "merge_here": ("Gabungkan ke catatan ini", "Merge into this record"),
     "find_duplicates": ("Cari catatan ganda", "Find duplicate records"),
+    "edit_child": ("Perbaiki data anak", "Correct the child's record"),
+    "edit_child_explain": ("Untuk nama, jenis kelamin, tanggal lahir atau NIK yang salah ketik. Jika orang lain "
+                           "mengubah catatan ini sementara itu, Anda akan melihat datanya yang baru sebelum menyimpan.",
+                           "For a name, sex, birth date or NIK typed wrong. If someone else changed the record "
+                           "meanwhile, you see it as it is now before saving."),
     "rights_link": ("Hak atas data anak", "The child's data rights"),
     "rights_title": ("Hak atas data anak", "The child's data rights"),
     "export_title": ("Data anak untuk anak atau walinya", "The child's data for the child or guardian"),
