@@ -335,3 +335,14 @@ async def test_a_name_typed_wrong_is_corrected_on_a_page_without_overwriting_a_c
     assert await page.input_value("#f-birth_date") == "2012-08-06", "what she typed is kept"
     await page.get_by_role("button", name="Simpan").click()
     await expect(page.locator("h1")).to_have_text("Siti Aminah")  # her form still had the old name: she chose it
+
+
+async def test_a_cadre_sees_her_desas_dashboard(stack: Stack):
+    """Issue 24: the cadre's own desa dashboard answered 403 although the reports allow it."""
+    await stack.user("kader.dasbor", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    cadre = await stack.signed_in("kader.dasbor", viewport=PHONE)
+    await cadre.get_by_role("link", name="Dasbor desa").click()
+    await expect(cadre.locator("h1")).to_contain_text("Kesilir")
+    await expect(cadre.locator("#problem")).to_have_count(0)
+    await _fits_a_phone(cadre)
+    await no_raw_codes(cadre)

@@ -161,7 +161,7 @@ async def test_a_form_without_this_sessions_csrf_token_is_refused_before_any_ser
 async def test_a_page_not_for_the_role_says_so(web):
     _, client, _ = web
     await sign_in(client)
-    for path in ("/directory", "/inbox", "/imports", "/dashboard"):
+    for path in ("/directory", "/inbox", "/imports", "/kla", "/rules"):
         response = await client.get(path)
         assert response.status_code == 403 and "bukan untuk peran Anda" in response.text, path
 

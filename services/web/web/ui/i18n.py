@@ -193,6 +193,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "language_code_hint": ("Mis. id, jv, mad", "E.g. id, jv, mad"),
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
+    "nav_desa_dashboard": ("Dasbor desa", "Desa dashboard"),
     "birth_dates_apart": ("Tanggal lahir berselisih {days} hari", "Birth dates {days} days apart"),
     "merge_here": ("Gabungkan ke catatan ini", "Merge into this record"),
     "find_duplicates": ("Cari catatan ganda", "Find duplicate records"),

@@ -26,6 +26,8 @@ REPORTS = ("summary", "pilot", "kla", "programme", "referrals", "gaps")
 def _default_place(viewer: Viewer, place: str | None) -> str | None:
     if place:
         return place
+    if viewer.role is Role.VILLAGE_CADRE:
+        return viewer.principal.village_code  # a cadre's dashboard is her desa's
     return viewer.principal.regency_codes[0] if viewer.principal.regency_codes else None
 
 
@@ -42,7 +44,7 @@ def bars(table: dict | None, key: str, value: str = "count") -> list[dict]:
 @router.get("/dashboard")
 async def dashboard(request: Request, viewer: ViewerDep, place: str | None = None, start: str | None = None,
                     end: str | None = None) -> Response:
-    require(viewer, *READERS)
+    require(viewer, *READERS, Role.VILLAGE_CADRE)
     api, token = backends(request), viewer.access_token
     where = _default_place(viewer, place)
     params = {"place": where, "from": start, "to": end}
