@@ -346,3 +346,29 @@ async def test_a_cadre_sees_her_desas_dashboard(stack: Stack):
     await expect(cadre.locator("#problem")).to_have_count(0)
     await _fits_a_phone(cadre)
     await no_raw_codes(cadre)
+
+
+async def test_provider_staff_keep_their_services_capacity_current(stack: Stack):
+    """Issue 24: provider staff could change their capacity through the API only."""
+    operator = await stack.bearer(Role.DISTRICT_OPERATOR, regency_codes=("35.09",))
+    async with httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
+        org = (await providers.post("/api/v1/organizations", headers=operator, json={
+            "name": "PKBM Tunas", "kind": "school_pkbm", "regency_code": "35.09"})).json()
+        await providers.post(f"/api/v1/organizations/{org['id']}/mous", headers=operator, json={
+            "number": "MOU-T-1", "regency_code": "35.09", "signed_date": "2026-01-05", "valid_from": "2026-01-10",
+            "valid_until": "2027-12-31", "service_categories": ["education.equivalency"]})
+        offering = (await providers.post("/api/v1/services", headers=operator, json={
+            "organization_id": org["id"], "category": "education.equivalency", "name": "Kejar Paket B",
+            "regency_code": "35.09", "min_age": 10, "max_age": 17, "capacity": 10})).json()
+    await stack.user("staf.tunas", Role.PROVIDER_STAFF, organization_id=org["id"])
+    staff = await stack.signed_in("staf.tunas", viewport=PHONE)
+    await staff.get_by_role("link", name="Layanan kami").click()
+    row = staff.locator(f"#own-services tr[data-offering='{offering['id']}']")
+    await row.locator("input[name='capacity']").fill("12")
+    await row.get_by_role("button", name="Simpan").click()
+    await expect(staff.locator("#saved")).to_be_visible()
+    await expect(staff.locator(f"#capacity-{offering['id']}")).to_have_value("12")
+    await cards_on_a_phone(staff, "#own-services")
+    await no_raw_codes(staff)
+    async with httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
+        assert (await providers.get(f"/api/v1/services/{offering['id']}", headers=operator)).json()["capacity"] == 12

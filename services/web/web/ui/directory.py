@@ -126,3 +126,40 @@ async def create_offering(request: Request, viewer: ViewerDep, organization_id: 
                                         offering_values=forms.typed(form), offering_form=True,
                                         **problem_context(error, language(request)))
     return redirect(f"/directory/{organization_id}?saved=1")
+
+
+async def _own_services_page(request: Request, viewer: Viewer, *, status_code: int = 200, **context) -> Response:
+    organization_id = viewer.principal.organization_id
+    api, token = backends(request), viewer.access_token
+    organisation, offerings, categories = await asyncio.gather(
+        api.get("providers", f"/api/v1/organizations/{organization_id}", token=token),
+        _offerings(request, viewer, organization_id), names.categories(api, token, language(request)))
+    return page(request, "own_services.html", status_code=status_code, organisation=organisation,
+                offerings=offerings, category_names=dict(categories), **context)
+
+
+@router.get("/services")
+async def own_services(request: Request, viewer: ViewerDep, saved: bool = False) -> Response:
+    """Provider staff keep their own services' capacity current: the engine offers a need only where
+    a place is free."""
+    require(viewer, Role.PROVIDER_STAFF)
+    return await _own_services_page(request, viewer, saved=saved)
+
+
+@router.post("/services/{offering_id}/capacity")
+async def set_capacity(request: Request, viewer: ViewerDep, offering_id: uuid.UUID) -> Response:
+    require(viewer, Role.PROVIDER_STAFF)
+    form = await form_of(request, viewer)
+    capacity = forms.text(form, "capacity")
+    version = str(form.get("version") or "")
+    try:
+        await backends(request).call(
+            "providers", "PUT", f"/api/v1/services/{offering_id}/capacity", token=viewer.access_token,
+            json={"capacity": int(capacity) if capacity.isdigit() else capacity},
+            headers={"If-Match": f'"{version}"'} if version.isdigit() else None)
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        return await _own_services_page(request, viewer, status_code=error.status,
+                                        **problem_context(error, language(request)))
+    return redirect("/services?saved=true")

@@ -193,6 +193,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "language_code_hint": ("Mis. id, jv, mad", "E.g. id, jv, mad"),
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
+    "own_services": ("Layanan kami", "Our services"),
+    "own_services_explain": ("Jaga kapasitas tetap benar: mesin rujukan hanya menawarkan kebutuhan anak ke layanan "
+                             "yang masih punya tempat.", "Keep the capacity right: the referral engine offers a "
+                             "child's need only to a service with a free place."),
+    "capacity_saved": ("Kapasitas disimpan.", "Capacity saved."),
     "nav_desa_dashboard": ("Dasbor desa", "Desa dashboard"),
     "birth_dates_apart": ("Tanggal lahir berselisih {days} hari", "Birth dates {days} days apart"),
     "merge_here": ("Gabungkan ke catatan ini", "Merge into this record"),
