@@ -143,11 +143,11 @@ async def test_kabupaten_settings_change_with_if_match_and_only_by_its_district(
     path = f"/api/v1/settings/{JEMBER}"
     read = await api.get(path, headers=as_("operator"))
     assert read.json() == {"regency_code": JEMBER, "parallel_offers": 2, "sla_hours": 48, "weekends_count": False,
-                           "customised": False}
+                           "customised": False, "version": 0}
     body = {"parallel_offers": 3, "sla_hours": 72, "weekends_count": False}
     assert (await api.put(path, json=body, headers=as_("operator"))).status_code == 428
     changed = await api.put(path, json=body, headers=as_("operator") | {"If-Match": read.headers["etag"]})
-    assert changed.status_code == 200 and changed.json()["customised"] is True
+    assert changed.status_code == 200 and changed.json()["customised"] is True and changed.json()["version"] == 1
     stale = await api.put(path, json=body, headers=as_("operator") | {"If-Match": read.headers["etag"]})
     assert stale.status_code == 412 and stale.json()["current_etag"] == changed.headers["etag"]
     assert (await api.put(path, json=body | {"parallel_offers": 0},
