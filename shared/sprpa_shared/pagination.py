@@ -32,11 +32,6 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page; null: no more")
 
 
-def settle_seconds(request) -> float:
-    """How long a change waits before lists of changes show it (the service's SYNC_SETTLE_SECONDS)."""
-    return request.app.state.settings.sync_settle_seconds
-
-
 def encode_cursor(at: datetime, id_: uuid.UUID, kind: str = "c") -> str:
     return base64.urlsafe_b64encode(f"{kind}|{at.isoformat()}|{id_}".encode()).decode().rstrip("=")
 
@@ -85,11 +80,21 @@ class Keyset:
         order = (self.at.desc(), self.id.desc()) if self.descending else (self.at, self.id)
         return query.order_by(*order).limit(limit + 1)
 
-    def next_cursor(self, rows: list, limit: int, at_of=None, id_of=None) -> str | None:
-        """The cursor after the page's last row, or None when `rows` (limit + 1 read) held no more."""
+    def next_cursor(self, rows: list, limit: int) -> str | None:
+        """The cursor after the page's last row, or None when `rows` (limit + 1 read) held no more. A
+        row selected with others (`select(Referral, Case)`) is keyed by its first entity."""
         if len(rows) <= limit:
             return None
         last = rows[limit - 1]
-        at = at_of(last) if at_of else getattr(last, self.at.key)
-        id_ = id_of(last) if id_of else getattr(last, self.id.key)
-        return encode_cursor(at, id_, self.kind)
+        entity = last if hasattr(last, self.at.key) else last[0]
+        return encode_cursor(getattr(entity, self.at.key), getattr(entity, self.id.key), self.kind)
+
+    async def read(self, session, query, *, request, cursor: str | None, limit: int,
+                   updated_since: datetime | None = None) -> tuple[list, str | None]:
+        """One page of the list and the cursor of the next (None on the last). A list of changes
+        stops the app's SYNC_SETTLE_SECONDS before the app clock's now."""
+        state = request.app.state
+        rows = list((await session.exec(self.query(
+            query, cursor=cursor, limit=limit, updated_since=updated_since, now=state.clock.now(),
+            settle_seconds=state.settings.sync_settle_seconds))).all())
+        return rows[:limit], self.next_cursor(rows, limit)

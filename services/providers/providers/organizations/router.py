@@ -28,7 +28,7 @@ from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
 
@@ -64,7 +64,6 @@ async def list_organizations(
     request: Request,
     session: SessionDep,
     _: PrincipalDep,
-    clock: ClockDep,
     regency_code: Annotated[str | None, Query(pattern=REGENCY_CODE)] = None,
     kind: Kind | None = None,
     limit: Limit = 50,
@@ -78,9 +77,9 @@ async def list_organizations(
         query = query.where(Organization.kind == kind.value)
     keyset = Keyset.listing(created=col(Organization.created_at), updated=col(Organization.updated_at),
                             id_=col(Organization.id), updated_since=updated_since)
-    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
-                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
-    return OrganizationPage(items=[_public(o) for o in rows[:limit]], next_cursor=keyset.next_cursor(rows, limit))
+    page, next_cursor = await keyset.read(session, query, request=request, cursor=cursor, limit=limit,
+                                          updated_since=updated_since)
+    return OrganizationPage(items=[_public(o) for o in page], next_cursor=next_cursor)
 
 
 @router.get("/{organization_id}", dependencies=[needs("providers:read")], response_model=OrganizationPublic)

@@ -31,7 +31,7 @@ from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound, OutOfScope
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -54,9 +54,8 @@ async def list_cases(
         query = query.where(Case.status == case_status)
     keyset = Keyset.listing(created=col(Case.flagged_at), updated=col(Case.updated_at), id_=col(Case.id),
                             updated_since=updated_since)
-    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
-                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
-    page = rows[:limit]
+    page, next_cursor = await keyset.read(session, query, request=request, cursor=cursor, limit=limit,
+                                          updated_since=updated_since)
     await audit.record(session, principal=principal, request=request, at=clock.now(),
                        child_ids=list(dict.fromkeys(case.child_id for case in page)))
     needs_of: dict[uuid.UUID, list[NeedLine]] = {case.id: [] for case in page}
@@ -66,7 +65,7 @@ async def list_cases(
     return CasePage(items=[CaseSummary(case_id=case.id, needs=needs_of[case.id],
                                        **case.model_dump(include=set(CaseSummary.model_fields) - {"case_id", "needs"}))
                            for case in page],
-                    next_cursor=keyset.next_cursor(rows, limit))
+                    next_cursor=next_cursor)
 
 
 @router.get("/{child_id}/export", dependencies=[needs("referral:read")],

@@ -16,7 +16,7 @@ from referral.rules.lifecycle import LIVE, Status
 from sprpa_shared import audit, concurrency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
-from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince
 from sprpa_shared.zones import zone_of
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
@@ -60,14 +60,12 @@ async def inbox(
         query = query.where(Referral.category == category)
     keyset = Keyset.listing(created=col(Referral.offered_at), updated=col(Referral.updated_at),
                             id_=col(Referral.id), updated_since=updated_since, descending=True)
-    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
-                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
-    page = rows[:limit]
+    page, next_cursor = await keyset.read(session, query, request=request, cursor=cursor, limit=limit,
+                                          updated_since=updated_since)
     await audit.record(session, principal=principal, request=request, at=clock.now(),
                        child_ids=list({referral.child_id for referral, _ in page}))
     return ReferralPage(items=[public(r, c) for r, c in page],
-                        next_cursor=keyset.next_cursor(rows, limit, at_of=lambda row: getattr(row[0], keyset.at.key),
-                                                       id_of=lambda row: row[0].id))
+                        next_cursor=next_cursor)
 
 
 @router.get("/{referral_id}", dependencies=[needs("referral:read")], response_model=ReferralPublic)

@@ -33,7 +33,7 @@ from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
-from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince
 
 router = APIRouter(prefix="/api/v1", tags=["children"])
 
@@ -165,13 +165,12 @@ async def list_children(
         query = query.where(col(Child.classification)["result"].astext == classification)
     keyset = Keyset.listing(created=col(Child.created_at), updated=col(Child.updated_at), id_=col(Child.id),
                             updated_since=updated_since)
-    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
-                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
-    page = rows[:limit]
+    page, next_cursor = await keyset.read(session, query, request=request, cursor=cursor, limit=limit,
+                                          updated_since=updated_since)
     today = clock.now().date()
     await audit.record(session, principal=principal, request=request, child_ids=[c.id for c in page], at=clock.now())
     return ChildPage(items=[service.to_public(child, today) for child in page],
-                     next_cursor=keyset.next_cursor(rows, limit))
+                     next_cursor=next_cursor)
 
 
 @router.get("/children/{child_id}", dependencies=[needs("registry:read")],

@@ -21,7 +21,7 @@ from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
-from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince, settle_seconds
+from sprpa_shared.pagination import Cursor, Keyset, Limit, UpdatedSince
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
 
@@ -87,12 +87,11 @@ async def area_visits(
         query = query.where(Child.village_code == village_code)
     keyset = Keyset.listing(created=col(Visit.recorded_at), updated=col(Visit.updated_at), id_=col(Visit.id),
                             updated_since=updated_since)
-    rows = list((await session.exec(keyset.query(query, cursor=cursor, limit=limit, updated_since=updated_since,
-                                                 now=clock.now(), settle_seconds=settle_seconds(request)))).all())
-    page = rows[:limit]
+    page, next_cursor = await keyset.read(session, query, request=request, cursor=cursor, limit=limit,
+                                          updated_since=updated_since)
     await audit.record(session, principal=principal, request=request, at=clock.now(),
                        child_ids=list(dict.fromkeys(visit.child_id for visit in page)))
-    return VisitPage(items=[_public(visit, None) for visit in page], next_cursor=keyset.next_cursor(rows, limit))
+    return VisitPage(items=[_public(visit, None) for visit in page], next_cursor=next_cursor)
 
 
 @router.get("/visits/overdue", dependencies=[needs("registry:read")], response_model=OverdueVisits,
