@@ -181,8 +181,7 @@ async def _submit(request: Request, viewer: Viewer, child_id: uuid.UUID, *, temp
     form = form if form is not None else await form_of(request, viewer)
     # The version of the child the form was filled against: a change made meanwhile is a 412, and the
     # form comes back with the person's values over the child as it is now, to check and send again.
-    version = form.get("version", "")
-    headers = {"If-Match": f'"{version}"'} if version.isdigit() else None
+    headers = forms.if_match(form)
     try:
         answer = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/{path}",
                                               token=viewer.access_token, json=body(form), headers=headers)
@@ -364,11 +363,10 @@ async def edit(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Resp
     require(viewer, *RECORDERS)
     form = await form_of(request, viewer)
     body = {name: value for name in ("full_name", "sex", "birth_date", "nik") if (value := forms.text(form, name))}
-    version = str(form.get("version") or "")
     api = backends(request)
     try:
         await api.call("registry", "PATCH", f"/api/v1/children/{child_id}", token=viewer.access_token, json=body,
-                       headers={"If-Match": f'"{version}"'} if version.isdigit() else None)
+                       headers=forms.if_match(form))
     except ApiError as error:
         if error.status >= 500:
             raise

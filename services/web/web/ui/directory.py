@@ -151,12 +151,11 @@ async def set_capacity(request: Request, viewer: ViewerDep, offering_id: uuid.UU
     require(viewer, Role.PROVIDER_STAFF)
     form = await form_of(request, viewer)
     capacity = forms.text(form, "capacity")
-    version = str(form.get("version") or "")
     try:
         await backends(request).call(
             "providers", "PUT", f"/api/v1/services/{offering_id}/capacity", token=viewer.access_token,
             json={"capacity": int(capacity) if capacity.isdigit() else capacity},
-            headers={"If-Match": f'"{version}"'} if version.isdigit() else None)
+            headers=forms.if_match(form))
     except ApiError as error:
         if error.status >= 500:
             raise

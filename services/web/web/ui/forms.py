@@ -28,6 +28,13 @@ def from_child(child: dict) -> dict:
     }
 
 
+def if_match(form: FormData) -> dict[str, str] | None:
+    """The If-Match of the version the form was shown with (its hidden `version`), so that a change
+    made meanwhile is a 412 instead of being overwritten; None when the form carries none."""
+    version = str(form.get("version", "")).strip()
+    return {"If-Match": f'"{version}"'} if version.isdigit() else None
+
+
 def text(form: FormData, name: str) -> str | None:
     value = str(form.get(name, "")).strip()
     return value or None

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sprpa_shared.auth.principal import Role
-from web.ui import names
+from web.ui import forms, names
 from web.ui.backends import ApiError
 from web.ui.render import ViewerDep, backends, form_of, language, page, problem_context, redirect, require
 from web.ui.sessions import Viewer
@@ -186,12 +186,11 @@ async def change_referral_rules(request: Request, viewer: ViewerDep) -> Response
     require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
     form = await form_of(request, viewer)
     regency = str(form.get("regency_code") or "").strip()
-    version = str(form.get("version") or "")
     body = {"parallel_offers": _number(form.get("parallel_offers")), "sla_hours": _number(form.get("sla_hours")),
             "weekends_count": form.get("weekends_count") == "true"}
     try:
         await backends(request).call("referral", "PUT", f"/api/v1/settings/{regency}", token=viewer.access_token,
-                                     json=body, headers={"If-Match": f'"{version}"'} if version.isdigit() else None)
+                                     json=body, headers=forms.if_match(form))
     except ApiError as error:
         if error.status >= 500:
             raise
