@@ -4,7 +4,6 @@ every so often, until the app stops. A pass that fails is logged and the next on
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
@@ -19,15 +18,17 @@ def periodic(one_pass: Callable[[FastAPI], Awaitable[None]], *, every: str, what
     for something to happen); `what` names it in the log when a pass fails."""
 
     async def job(app: FastAPI) -> None:
+        me = asyncio.current_task()
         while True:
+            if me is not None and me.cancelling():
+                raise asyncio.CancelledError  # asked to stop, though something in the pass swallowed it
             try:
                 await one_pass(app)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the next pass tries again
                 log.warning(f"{what} failed", **error_fields(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.Event().wait(), timeout=getattr(app.state.settings, every))
+            await asyncio.sleep(getattr(app.state.settings, every))
 
     job.__name__ = getattr(one_pass, "__name__", what.replace(" ", "_"))
     return job
