@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 DOCKER="${DOCKER:-docker}"
 TAG="${TAG:-$(git rev-parse --short HEAD 2>/dev/null || echo dev)}"
-SERVICES=(web registry providers referral reports)
+SERVICES=(web registry providers referral reports notify)
 
 if ! command -v "$DOCKER" >/dev/null 2>&1; then
   echo "make images: no '$DOCKER' command here, so no image was built." >&2

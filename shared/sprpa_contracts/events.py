@@ -7,7 +7,7 @@ addresses or free-text notes. Personal data is read over HTTP, under authorisati
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -319,6 +319,8 @@ class ReferralStatusChanged(EventData):
     outcome: Literal["service_delivered", "child_declined", "moved_away", "other"] | None = None
     sessions: int | None = Field(default=None, description="sessions delivered, reported at completion")
     on: date = Field(description="the day the change happened")
+    respond_by: datetime | None = Field(default=None, description="an offer's deadline (status offered): the "
+                                        "organisation answers by then, or the offer expires and goes on")
     all_needs_settled: bool = Field(
         default=False, description="no need of the case is waiting any more: the follow-up visit is due"
     )

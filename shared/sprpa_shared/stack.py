@@ -23,6 +23,7 @@ import httpx
 
 from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, poll_until, port_is_free
 from sprpa_shared.events.access import Keys
+from sprpa_shared.mailsink import MailSink
 from sprpa_shared.migrations import ensure_database, upgrade, with_database
 
 
@@ -42,6 +43,7 @@ SERVICES = (
     ServiceDef("providers", 8102),
     ServiceDef("referral", 8103),
     ServiceDef("reports", 8104),
+    ServiceDef("notify", 8105),
 )
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,10 +61,12 @@ def _secret(data: Path) -> str:
 
 
 def service_env(
-    service: ServiceDef, *, database_url: str, nats_url: str, secret: str, data: Path, nats_keys: Keys
+    service: ServiceDef, *, database_url: str, nats_url: str, secret: str, data: Path, nats_keys: Keys,
+    smtp_port: int | None = None,
 ) -> dict[str, str]:
     prefix = service.env_prefix
-    return {
+    mail = {f"{prefix}SMTP_HOST": "127.0.0.1", f"{prefix}SMTP_PORT": str(smtp_port)} if smtp_port else {}
+    return {**mail,
         f"{prefix}NATS_SEED_FILE": str(nats_keys.seed_file(service.name)),
         f"{prefix}IMPORT_SPOOL_DIR": str(data / "uploads" / service.name),
         f"{prefix}DATABASE_URL": with_database(database_url, f"sprpa_{service.name}"),
@@ -93,7 +97,7 @@ def _wait_ready(timeout: float) -> list[str]:
 
 
 def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo: bool = False,
-        supervise: bool = False) -> int:
+        supervise: bool = False, smtp_port: int = 8025) -> int:
     started = time.monotonic()
     data.mkdir(parents=True, exist_ok=True)
     (data / "logs").mkdir(exist_ok=True)
@@ -105,6 +109,8 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
         taken.append(f"PostgreSQL ({pg_port})")
     if not external_nats and not port_is_free(nats_port):
         taken.append(f"NATS ({nats_port})")
+    if not port_is_free(smtp_port):
+        taken.append(f"the mail sink ({smtp_port})")
     if taken:
         print(f"Cannot start: ports already in use: {', '.join(taken)}.", file=sys.stderr)
         print("Stop whatever uses them (an earlier `make run`?) and try again.", file=sys.stderr)
@@ -117,6 +123,7 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
 
     postgres = None if external_db else EmbeddedPostgres(data / "postgres", pg_port)
     nats = None if external_nats else EmbeddedNats(data / "nats", nats_port)
+    mail = MailSink(smtp_port, data / "mail")  # the notify service's mail, kept as .eml files
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
 
@@ -131,6 +138,7 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
             postgres.start()
         if nats:
             nats.start()
+        mail.start()
         database_url = external_db or postgres.url
         nats_url = external_nats or nats.url
         nats_keys = Keys(Path(os.environ["SPRPA_NATS_KEYS"])) if external_nats else nats.keys
@@ -141,7 +149,7 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
             upgrade(migrations_dir(service.name), url)
         def launch(service: ServiceDef) -> subprocess.Popen:
             settings_env = service_env(service, database_url=database_url, nats_url=nats_url, secret=secret, data=data,
-                                       nats_keys=nats_keys)
+                                       nats_keys=nats_keys, smtp_port=smtp_port if service.name == "notify" else None)
             log = open(data / "logs" / f"{service.name}.log", "ab")
             return subprocess.Popen([sys.executable, "-m", service.name, "serve"], env={**os.environ, **settings_env},
                                     stdout=log, stderr=subprocess.STDOUT)
@@ -161,6 +169,7 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
         for service in SERVICES:
             print(f"  {service.name:<10} http://127.0.0.1:{service.port}   (docs: /docs, health: /readyz)")
         print(f"  PostgreSQL {database_url}\n  NATS       {nats_url} (NKey seeds in {nats_keys.folder})\n"
+              f"  Mail       every email the system sends is kept in {data / 'mail'} (SMTP sink on {smtp_port})\n"
               "Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for service in SERVICES:
@@ -188,6 +197,7 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
                 process.wait(25)
             except subprocess.TimeoutExpired:
                 process.kill()
+        mail.stop()
         if nats:
             nats.stop()
         if postgres:
@@ -201,13 +211,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / ".sprpa")
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("SPRPA_PG_PORT", 5544)))
     parser.add_argument("--nats-port", type=int, default=int(os.environ.get("SPRPA_NATS_PORT", 4222)))
+    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("SPRPA_SMTP_PORT", 8025)),
+                        help="the local SMTP sink the notify service sends through")
     parser.add_argument("--ready-timeout", type=float, default=60.0)
     parser.add_argument("--demo", action="store_true", help="load the demo provider directory (marked as demo)")
     parser.add_argument("--supervise", action="store_true",
                         help="start a service again when it dies, as an orchestrator would (the chaos suite)")
     args = parser.parse_args()
     sys.exit(run(args.data.resolve(), pg_port=args.pg_port, nats_port=args.nats_port,
-                 ready_timeout=args.ready_timeout, demo=args.demo, supervise=args.supervise))
+                 ready_timeout=args.ready_timeout, demo=args.demo, supervise=args.supervise,
+                 smtp_port=args.smtp_port))
 
 
 if __name__ == "__main__":

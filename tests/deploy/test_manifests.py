@@ -19,6 +19,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from notify.settings import NotifySettings
 from providers.settings import ProvidersSettings
 from referral.settings import ReferralSettings
 from registry.settings import RegistrySettings
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES_VERSION = "1.33.0"
 SETTINGS = {cls.service: cls for cls in (WebSettings, RegistrySettings, ProvidersSettings, ReferralSettings,
-                                         ReportsSettings)}
+                                         ReportsSettings, NotifySettings)}
 PORTS = {name: cls.default_port for name, cls in SETTINGS.items()}
 
 
@@ -198,7 +199,7 @@ def test_each_service_reaches_only_its_database_and_nats(manifests):
 def test_autoscalers_and_disruption_budgets_select_real_deployments(manifests):
     deployments = by_kind(manifests, "Deployment")
     autoscalers = by_kind(manifests, "HorizontalPodAutoscaler")
-    assert set(autoscalers) == {"registry", "providers", "referral", "reports"}, "every event consumer scales"
+    assert set(autoscalers) == {"registry", "providers", "referral", "reports", "notify"}, "every event consumer scales"
     for name, autoscaler in autoscalers.items():
         assert autoscaler["spec"]["scaleTargetRef"]["name"] in deployments
         assert "replicas" not in deployments[name]["spec"], "the autoscaler owns the replica count"

@@ -20,10 +20,10 @@ START_DEADLINE = 120.0
 
 
 def _start(data: Path) -> tuple[subprocess.Popen, int, int]:
-    pg_port, nats_port = free_port(), free_port()
+    pg_port, nats_port, smtp_port = free_port(), free_port(), free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "sprpa_shared.stack", "run", "--data", str(data),
-         "--pg-port", str(pg_port), "--nats-port", str(nats_port)],
+         "--pg-port", str(pg_port), "--nats-port", str(nats_port), "--smtp-port", str(smtp_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

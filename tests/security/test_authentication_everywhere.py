@@ -12,6 +12,8 @@ import uuid
 
 import pytest
 
+from notify.main import create_app as create_notify
+from notify.settings import NotifySettings
 from providers.main import create_app as create_providers
 from providers.settings import ProvidersSettings
 from referral.main import create_app as create_referral
@@ -26,7 +28,7 @@ from web.settings import WebSettings
 
 SERVICES = {"registry": (create_registry, RegistrySettings), "providers": (create_providers, ProvidersSettings),
             "referral": (create_referral, ReferralSettings), "reports": (create_reports, ReportsSettings),
-            "web": (create_web, WebSettings)}
+            "notify": (create_notify, NotifySettings), "web": (create_web, WebSettings)}
 PUBLIC = {
     ("GET", "/healthz"): "liveness probe",
     ("GET", "/readyz"): "readiness probe",

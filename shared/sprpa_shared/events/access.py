@@ -34,7 +34,7 @@ import nkeys
 
 from sprpa_shared.events.streams import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, stream_name
 
-SERVICES = ("web", "registry", "providers", "referral", "reports")
+SERVICES = ("web", "registry", "providers", "referral", "reports", "notify")
 ADMIN = "admin"
 
 # The durable consumers each service reads through, by stream. Every service's `main.py` declares
@@ -44,6 +44,8 @@ CONSUMERS: dict[str, dict[str, tuple[str, ...]]] = {
     "referral": {"PROVIDERS": ("referral-directory",), "REGISTRY": ("referral-cases",)},
     "reports": {"REGISTRY": ("reports-registry",), "REFERRAL": ("reports-referral",),
                 "PROVIDERS": ("reports-providers",)},
+    "notify": {"REGISTRY": ("notify-registry",), "REFERRAL": ("notify-referral",),
+               "PROVIDERS": ("notify-providers",)},
 }
 
 

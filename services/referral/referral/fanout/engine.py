@@ -80,7 +80,8 @@ class Step:
             village_code=referral.village_code, need=referral.category, organization_id=referral.organization_id,
             service_id=referral.offering_id, backbone=referral.backbone, status=referral.status,
             reason=referral.reason, outcome=referral.outcome, sessions=referral.sessions,
-            on=happened_on(referral, self.now)))
+            on=happened_on(referral, self.now),
+            respond_by=referral.deadline if referral.status == "offered" else None))
 
     async def finish(self, *, needs: list[Need] | None = None) -> None:
         """Settle the case if no need waits any more, then emit the events in order. `needs`: all

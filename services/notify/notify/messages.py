@@ -1,0 +1,116 @@
+"""The words of each notice, in Bahasa Indonesia first and English (pure). A message names the
+service, the desa, the organisation and the deadline, never a child: the link leads to the page
+where the person reads the rest under authorisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sprpa_contracts.labels import label
+from sprpa_shared.zones import zone_of
+
+# kind: (title id, title en, body id, body en); the bodies' {fields} come from `_fields`.
+TEMPLATES: dict[str, tuple[str, str, str, str]] = {
+    "offer.new": (
+        "Rujukan baru: {service}", "New referral offer: {service}",
+        "Ada anak di Desa {village} yang membutuhkan layanan {service}. Mohon jawab sebelum {deadline}.",
+        "A child in {village} needs {service}. Please answer by {deadline}."),
+    "offer.reminder.half": (
+        "Pengingat: rujukan {service} belum dijawab", "Reminder: {service} offer not answered",
+        "Separuh batas waktu sudah lewat untuk rujukan {service} di Desa {village}. Mohon jawab sebelum {deadline}.",
+        "Half the time to answer the {service} offer for {village} has passed. Please answer by {deadline}."),
+    "offer.reminder.late": (
+        "Rujukan {service} hampir berakhir", "{service} offer about to expire",
+        "Rujukan {service} di Desa {village} akan berakhir pada {deadline} dan dialihkan ke lembaga lain.",
+        "The {service} offer for {village} expires at {deadline} and will go to another provider."),
+    "offer.expired": (
+        "Rujukan {service} berakhir", "{service} offer expired",
+        "Rujukan {service} di Desa {village} tidak dijawab tepat waktu dan telah dialihkan.",
+        "The {service} offer for {village} was not answered in time and has gone on."),
+    "offer.withdrawn": (
+        "Rujukan {service} ditarik", "{service} referral withdrawn",
+        "Rujukan {service} di Desa {village} tidak lagi menunggu lembaga Anda.",
+        "The {service} referral for {village} no longer waits for your organisation."),
+    "case.erased": (
+        "Data anak dihapus", "A child's record was erased",
+        "Data seorang anak yang Anda layani ({service}, Desa {village}) telah dihapus atas dasar hukum. "
+        "Hapus juga salinan di luar sistem.",
+        "The record of a child you serve ({service}, {village}) was erased on a legal basis. "
+        "Delete any copy held outside the system."),
+    "case.merged": (
+        "Data anak digabung", "A child's records were merged",
+        "Data ganda seorang anak yang Anda layani ({service}, Desa {village}) telah digabung.",
+        "Duplicate records of a child you serve ({service}, {village}) were merged."),
+    "escalation.backbone": (
+        "Eskalasi ke lembaga penyangga: {service}", "Escalated to the backbone: {service}",
+        "Tidak ada lembaga MOU yang menerima rujukan {service} di Desa {village}; rujukan dialihkan ke "
+        "lembaga penyangga {organization}.",
+        "No MOU provider took the {service} referral for {village}; it went to the backbone, {organization}."),
+    "gap.recorded": (
+        "Kesenjangan layanan: {service}", "Service gap: {service}",
+        "Kebutuhan {service} di Desa {village} tidak terpenuhi: {reason}.",
+        "The {service} need in {village} was not met: {reason}."),
+    "mou.expiring": (
+        "MOU {organization} berakhir dalam {days_left} hari", "{organization}'s MOU ends in {days_left} days",
+        "MOU dengan {organization} berlaku sampai {valid_until}. Perpanjang agar rujukan tetap berjalan.",
+        "The MOU with {organization} is valid until {valid_until}. Renew it so referrals go on."),
+    "mou.expired": (
+        "MOU {organization} berakhir", "{organization}'s MOU has ended",
+        "MOU dengan {organization} berakhir pada {valid_until}; lembaga ini tidak menerima rujukan baru.",
+        "The MOU with {organization} ended on {valid_until}; it gets no new referrals."),
+    "child.withdrawn": (
+        "Anak berhasil ditarik dari pekerjaan", "A child was withdrawn from work",
+        "Seorang anak di Desa {village} tercatat telah ditarik dari pekerjaan.",
+        "A child in {village} is recorded as withdrawn from work."),
+    "referral.completed": (
+        "Layanan selesai: {service}", "Service completed: {service}",
+        "Layanan {service} untuk seorang anak di Desa {village} telah selesai. Kunjungan tindak lanjut menunggu.",
+        "{service} for a child in {village} is completed. A follow-up visit is due."),
+}
+URGENT_PREFIX = ("[Segera] ", "[Urgent] ")
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+def render(kind: str, params: dict[str, Any], language: str) -> Message:
+    title_id, title_en, body_id, body_en = TEMPLATES[kind]
+    fields = _fields(params, language)
+    if language == "en":
+        return Message(title_en.format(**fields), body_en.format(**fields))
+    return Message(title_id.format(**fields), body_id.format(**fields))
+
+
+def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
+    village = params.get("village_code") or params.get("regency_code") or ""
+    return {
+        "service": label("service", params.get("service"), language) or "",
+        "village": params.get("village_name") or village,
+        "organization": params.get("organization_name") or ("lembaga" if language == "id" else "an organisation"),
+        "deadline": deadline_text(params.get("deadline"), village, language),
+        "reason": label("gap_reason", params.get("reason"), language) or "",
+        "days_left": str(params.get("days_left", "")),
+        "valid_until": params.get("valid_until") or "",
+    }
+
+
+_MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember")
+
+
+def deadline_text(deadline: str | None, place_code: str, language: str) -> str:
+    """A deadline in the kabupaten's legal time, e.g. "1 Desember 2026 10.00 WIB"."""
+    if not deadline:
+        return "-"
+    zone = zone_of(place_code) if place_code else None
+    local = datetime.fromisoformat(deadline).astimezone(zone)
+    name = local.tzname()
+    if language == "en":
+        return f"{local.day} {local.strftime('%B %Y')} {local:%H:%M} {name}"
+    return f"{local.day} {_MONTHS_ID[local.month - 1]} {local.year} {local:%H.%M} {name}"

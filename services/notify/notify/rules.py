@@ -1,0 +1,103 @@
+"""Who must hear what (pure): each event becomes notices to an audience, an unanswered offer
+becomes reminders at half and at 80% of its SLA, and a delivery waits out quiet hours and the
+hourly limit. A notice holds codes and ids only; the words come in each person's language at
+delivery (`messages`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Any, Literal
+
+from sprpa_contracts import events as ev
+from sprpa_shared.zones import zone_of
+
+Audience = Literal["organization", "operators", "cadres"]
+# Reminders of an unanswered offer: the share of its SLA that has passed, and whether it is urgent
+# (an urgent notice is sent in quiet hours too).
+REMINDERS: tuple[tuple[str, float, bool], ...] = (("half", 0.5, False), ("late", 0.8, True))
+LIVE = frozenset({"accepted", "in_service"})
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    audience: Audience
+    regency_code: str
+    link: str  # a path of the pages
+    key: str  # the same notice twice has the same key: it is made once
+    organization_id: uuid.UUID | None = None
+    village_code: str | None = None
+    urgent: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def regency_of(place_code: str) -> str:
+    return ".".join(place_code.split(".")[:2])
+
+
+def referral_notices(data: ev.ReferralStatusChanged, *, previous_status: str | None) -> list[Notice]:
+    """A referral moved: its organisation hears of a new, expired or withdrawn offer; the district of
+    an escalation to the backbone; the desa's cadres of a completed referral."""
+    regency = regency_of(data.village_code)
+    params = {"service": data.need, "village_code": data.village_code, "referral_id": str(data.referral_id)}
+    offer = f"/inbox/{data.referral_id}"
+    to_org = dict(audience="organization", regency_code=regency, organization_id=data.organization_id,
+                  village_code=data.village_code)
+    notices: list[Notice] = []
+    if data.status == "offered" and previous_status is None:
+        deadline = data.respond_by.isoformat() if data.respond_by else None
+        notices.append(Notice("offer.new", link=offer, key=f"offer.new:{data.referral_id}", urgent=data.backbone,
+                              params={**params, "deadline": deadline, "backbone": data.backbone}, **to_org))
+        if data.backbone:
+            notices.append(Notice("escalation.backbone", "operators", regency, f"/children/{data.child_id}",
+                                  f"escalation:{data.referral_id}", village_code=data.village_code, urgent=True,
+                                  params={**params, "organization_id": str(data.organization_id)}))
+    elif data.status == "expired" and previous_status == "offered":
+        notices.append(Notice("offer.expired", link=offer, key=f"offer.expired:{data.referral_id}", params=params,
+                              **to_org))
+    elif data.status in ("withdrawn", "cancelled") and previous_status in ("offered", *LIVE):
+        notices.append(Notice("offer.withdrawn", link=offer, key=f"offer.withdrawn:{data.referral_id}",
+                              params={**params, "reason": data.reason}, **to_org))
+    elif data.status == "completed" and previous_status != "completed":
+        notices.append(Notice("referral.completed", "cadres", regency, f"/children/{data.child_id}",
+                              f"completed:{data.referral_id}", village_code=data.village_code, params=params))
+    return notices
+
+
+def reminder_due(offered_at: datetime, deadline: datetime, now: datetime, sent: set[str]) -> list[tuple[str, bool]]:
+    """The reminders of an unanswered offer due by `now` and not sent yet: (name, urgent); when both
+    are due at once (the service was down), only the later one is worth sending."""
+    span = deadline - offered_at
+    due = [(name, urgent) for name, share, urgent in REMINDERS
+           if name not in sent and now >= offered_at + span * share and now < deadline]
+    return due[-1:] if due else []
+
+
+def in_quiet_hours(at: datetime, quiet_from: time | None, quiet_to: time | None, zone: tzinfo) -> datetime | None:
+    """When `at` falls in the person's quiet hours (their kabupaten's time), the moment they end."""
+    if quiet_from is None or quiet_to is None or quiet_from == quiet_to:
+        return None
+    local = at.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    if quiet_from < quiet_to:
+        quiet = quiet_from <= clock < quiet_to
+    else:  # across midnight, e.g. 21:00 to 06:00
+        quiet = clock >= quiet_from or clock < quiet_to
+    if not quiet:
+        return None
+    end = local.replace(hour=quiet_to.hour, minute=quiet_to.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end
+
+
+def zone_for(regency_code: str) -> tzinfo:
+    return zone_of(regency_code)
+
+
+def retry_after(attempts: int, first: float) -> timedelta:
+    """The wait before the next try: `first` seconds, doubling each time, at most an hour."""
+    return timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), 3600.0))

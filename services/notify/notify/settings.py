@@ -1,0 +1,36 @@
+"""Settings of the notify service: `SPRPA_NOTIFY_*` environment variables."""
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from sprpa_shared.settings import ProtectingSettings
+
+
+class NotifySettings(ProtectingSettings):
+    model_config = SettingsConfigDict(env_prefix="SPRPA_NOTIFY_", extra="ignore")
+    service: ClassVar[str] = "notify"
+    default_port: ClassVar[int] = 8105
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/sprpa_notify"
+
+    web_url: str = Field(default="http://127.0.0.1:8000", description="where people read the pages: every "
+                         "notification links to the page that tells the rest under authorisation")
+    smtp_host: str = Field(default="", description="the SMTP server mail is sent through; empty: no email")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="upgrade the connection with STARTTLS before "
+                                                           "authenticating (required outside dev and test)")
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = Field(default="SPRPA <noreply@sprpa.invalid>", description="the sender of every email")
+    delivery_sweep_seconds: float = Field(default=2.0, gt=0, description="how often due deliveries are sent")
+    reminder_sweep_seconds: float = Field(default=30.0, gt=0, description="how often unanswered offers are "
+                                          "checked for their 50% and 80% SLA reminders")
+    delivery_max_attempts: int = Field(default=10, ge=1, description="a delivery failing this many times is "
+                                       "given up (failed, with its reason)")
+    retry_first_seconds: float = Field(default=30.0, gt=0, description="the first retry's wait; each next one "
+                                       "doubles it, up to an hour")
+    email_per_hour: int = Field(default=20, ge=1, description="most emails one person gets in an hour; more "
+                                "wait for the next hour")

@@ -1,0 +1,171 @@
+"""A provider hears of an offer by email and in the app, is reminded at half and 80% of the SLA,
+and hears nothing more once it answered; the district hears of an escalation to the backbone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from notify.sending import remind_once, send_once
+from notify.testing import BACKBONE, NOW, ORGANIZATION, mou_expiring, offer, organization
+from sprpa_shared.testing import wait_until
+
+STAFF = "staf@tunas.example"
+OPERATOR = "operator@jember.example"
+
+
+async def subscribe(api, headers, email: str, **preferences) -> None:
+    response = await api.put("/api/v1/notifications/preferences", headers=headers,
+                             json={"email": email, **preferences})
+    assert response.status_code == 200, response.text
+
+
+async def mail_to(mail, address: str, count: int, what: str = "mail"):
+    return await wait_until(lambda: len(mail.to(address)) >= count and mail.to(address), timeout=20,
+                            what=f"{count} {what} to {address}")
+
+
+async def kinds(api, headers) -> list[str]:
+    response = await api.get("/api/v1/notifications", headers=headers)
+    assert response.status_code == 200, response.text
+    return [item["kind"] for item in response.json()["items"]]
+
+
+async def test_a_new_offer_is_mailed_to_the_organisations_staff_and_shown_in_the_app(api, as_, publish, mail):
+    staff = as_("provider", ORGANIZATION)
+    await subscribe(api, staff, STAFF)
+    await publish(organization())
+    referral = uuid.uuid4()
+    await publish(offer(referral, hours=48))
+
+    [message] = await mail_to(mail, STAFF, 1)
+    assert message["Subject"] == "Rujukan baru: Kejar Paket A/B/C (kesetaraan)"
+    text = message.get_body(("plain",)).get_content()
+    assert "Desa Kesilir" in text
+    assert "2 Desember 2026 09.00 WIB" in text, text  # 48 h after 09:00 WIB on 30 November
+    assert f"/inbox/{referral}" in text
+    assert message["List-Unsubscribe"].endswith("/notifications/settings>")
+    assert message.get_body(("html",)) is not None
+
+    listed = (await api.get("/api/v1/notifications", headers=staff)).json()["items"]
+    assert [(item["kind"], item["read"], item["link"]) for item in listed] == [
+        ("offer.new", False, f"/inbox/{referral}")]
+    assert (await api.get("/api/v1/notifications/unread", headers=staff)).json() == {"unread": 1}
+    assert (await api.post(f"/api/v1/notifications/{listed[0]['id']}/read", headers=staff)).status_code == 204
+    assert (await api.get("/api/v1/notifications/unread", headers=staff)).json() == {"unread": 0}
+
+    other = as_("provider", uuid.UUID(int=999))
+    assert await kinds(api, other) == []
+    assert (await api.post(f"/api/v1/notifications/{listed[0]['id']}/read", headers=other)).status_code == 404
+    assert (await api.get("/api/v1/notifications", headers=as_("analyst"))).status_code == 403
+
+
+async def test_reminders_come_at_half_and_80_percent_of_the_sla_once_each_and_stop_once_answered(
+        notify, api, as_, publish, mail, clock, db):
+    staff = as_("provider", ORGANIZATION)
+    await subscribe(api, staff, STAFF)
+    waiting, answered = uuid.uuid4(), uuid.uuid4()
+    await publish(offer(waiting, hours=10))
+    await publish(offer(answered, hours=10))
+    await mail_to(mail, STAFF, 2, "offers")
+
+    clock.set(NOW + timedelta(hours=5))  # half the SLA
+    await mail_to(mail, STAFF, 4, "half-time reminders")
+    clock.set(NOW + timedelta(hours=6))
+    await publish(offer(answered, status="accepted", at=NOW + timedelta(hours=6)), at=NOW + timedelta(hours=6))
+    await publish.handled()
+
+    clock.set(NOW + timedelta(hours=8))  # 80%
+    late = await mail_to(mail, STAFF, 5, "the late reminder")
+    assert str(late[-1]["Subject"]).strip() == "[Segera] Rujukan Kejar Paket A/B/C (kesetaraan) hampir berakhir"
+    assert await remind_once(notify) == 0, "every reminder due was written once"
+    clock.set(NOW + timedelta(hours=11))  # past the deadline: nothing more
+    assert await remind_once(notify) == 0
+    reminders = await db.fetch("SELECT kind, params->>'referral_id' AS referral FROM notifications "
+                               "WHERE kind LIKE 'offer.reminder.%' ORDER BY created_at, kind")
+    assert sorted((row["kind"], row["referral"]) for row in reminders) == sorted([
+        ("offer.reminder.half", str(waiting)), ("offer.reminder.half", str(answered)),
+        ("offer.reminder.late", str(waiting))])
+    assert len(mail.to(STAFF)) == 5
+
+
+async def test_an_expired_offer_is_told_and_the_backbone_escalation_reaches_the_district(
+        api, as_, publish, mail, clock):
+    staff, operator = as_("provider", ORGANIZATION), as_("operator")
+    await subscribe(api, staff, STAFF)
+    await subscribe(api, operator, OPERATOR, language="en")
+    await publish(organization(BACKBONE, "LPA Jember"))
+    referral = uuid.uuid4()
+    await publish(offer(referral))
+    await mail_to(mail, STAFF, 1)
+    clock.set(NOW + timedelta(hours=48))
+    await publish(offer(referral, status="expired", at=NOW + timedelta(hours=48)), at=NOW + timedelta(hours=48))
+    await publish(offer(organization=BACKBONE, backbone=True, at=NOW + timedelta(hours=48)),
+                  at=NOW + timedelta(hours=48))
+
+    expired = await mail_to(mail, STAFF, 2)
+    assert expired[-1]["Subject"] == "Rujukan Kejar Paket A/B/C (kesetaraan) berakhir"
+    [escalation] = await mail_to(mail, OPERATOR, 1)
+    assert escalation["Subject"] == "[Urgent] Escalated to the backbone: Kejar Paket A/B/C (non-formal equivalency)"
+    assert "LPA Jember" in escalation.get_body(("plain",)).get_content()
+    assert await kinds(api, operator) == ["escalation.backbone"]
+    assert await kinds(api, staff) == ["offer.expired", "offer.new"]
+
+
+async def test_quiet_hours_hold_ordinary_mail_until_they_end_but_not_urgent_mail(
+        notify, api, as_, publish, mail, clock, db):
+    operator = as_("operator")
+    await subscribe(api, operator, OPERATOR, quiet_from="08:00:00", quiet_to="17:00:00")  # NOW is 09:00 WIB
+    await publish(organization())
+    await publish(mou_expiring())
+    await publish(offer(organization=BACKBONE, backbone=True))
+    [urgent] = await mail_to(mail, OPERATOR, 1)
+    assert "penyangga" in urgent["Subject"]
+    held = await db.fetchrow("SELECT d.status, d.next_attempt_at FROM deliveries d JOIN notifications n "
+                             "ON n.id = d.notification_id WHERE n.kind = 'mou.expiring'")
+    assert held["status"] == "queued" and held["next_attempt_at"] == NOW.replace(hour=10)  # 17:00 WIB
+    assert await send_once(notify) == 0
+
+    clock.set(NOW.replace(hour=10))
+    expiring = await mail_to(mail, OPERATOR, 2)
+    assert expiring[-1]["Subject"] == "MOU PKBM Tunas Harapan berakhir dalam 30 hari"
+
+
+async def test_an_opt_out_stops_mail_but_not_the_app_and_a_redelivered_event_sends_nothing_twice(
+        notify, api, as_, publish, mail, db):
+    staff = as_("provider", ORGANIZATION)
+    await subscribe(api, staff, STAFF)
+    first = await publish(offer())
+    await mail_to(mail, STAFF, 1)
+    assert await notify.state.bus.deliver(first) is False, "the inbox knows the event"
+    await publish(offer(), envelope=first.model_copy())  # the same event again, through NATS
+    await publish.handled()
+    assert await db.fetchval("SELECT count(*) FROM notifications") == 1
+
+    await subscribe(api, staff, STAFF, opted_out=True)
+    await publish(offer())
+    await publish.handled()
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 1, "no delivery for an opted-out person"
+    assert await kinds(api, staff) == ["offer.new", "offer.new"]
+    assert len(mail.to(STAFF)) == 1
+
+
+async def test_mail_the_server_refuses_is_retried_with_back_off_and_sent_when_it_is_back(
+        notify, api, as_, publish, mail, clock, db):
+    staff = as_("provider", ORGANIZATION)
+    await subscribe(api, staff, STAFF)
+    mail.stop()
+    await publish(offer())
+
+    async def failed_once():
+        return await db.fetchrow("SELECT attempts, last_error, next_attempt_at FROM deliveries WHERE attempts > 0")
+
+    failure = await wait_until(failed_once, timeout=20, what="a failed attempt")
+    assert failure["attempts"] == 1 and "Connection" in failure["last_error"]
+    assert failure["next_attempt_at"] == NOW + timedelta(seconds=60)
+    mail.start()
+    clock.set(NOW + timedelta(seconds=61))
+    await mail_to(mail, STAFF, 1)
+    row = await wait_until(lambda: db.fetchrow("SELECT status, attempts FROM deliveries WHERE status = 'sent'"),
+                           what="the delivery marked sent")
+    assert row["attempts"] == 2
