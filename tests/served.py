@@ -1,4 +1,4 @@
-"""The whole system served over real HTTP on free ports: the five services on the test PostgreSQL
+"""The whole system served over real HTTP on free ports: the six services on the test PostgreSQL
 and NATS, sharing one movable clock, the four API services trusting the web's own issuer (its JWKS
 fetched over HTTP, as in production). The browser tests and the integration guide's examples run
 against it."""
@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from notify.main import create_app as create_notify
+from notify.settings import NotifySettings
 from providers.main import create_app as create_providers
 from providers.settings import ProvidersSettings
 from referral.main import create_app as create_referral
@@ -50,13 +52,13 @@ def _trusting(settings, web_url: str):
 @asynccontextmanager
 async def served_system(make_settings, tmp_path_factory, clock: MovableClock, **overrides
                         ) -> AsyncIterator[tuple[dict[str, str], dict[str, FastAPI]]]:
-    """(the services' base URLs, their apps) by name: web, registry, providers, referral, reports;
+    """(the services' base URLs, their apps) by name: web, registry, providers, referral, reports, notify;
     `overrides` go to every service's settings."""
-    ports = {name: free_port() for name in ("web", "registry", "providers", "referral", "reports")}
+    ports = {name: free_port() for name in ("web", "registry", "providers", "referral", "reports", "notify")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     web_settings = await make_settings(WebSettings, **overrides, registry_url=urls["registry"],
                                        providers_url=urls["providers"], referral_url=urls["referral"],
-                                       reports_url=urls["reports"],
+                                       reports_url=urls["reports"], notify_url=urls["notify"],
                                        secret_key="served-test-secret-" + uuid.uuid4().hex)
     settings = {
         "web": _trusting(web_settings, urls["web"]),
@@ -65,11 +67,12 @@ async def served_system(make_settings, tmp_path_factory, clock: MovableClock, **
         "providers": _trusting(await make_settings(ProvidersSettings, **overrides), urls["web"]),
         "referral": _trusting(await make_settings(ReferralSettings, **overrides), urls["web"]),
         "reports": _trusting(await make_settings(ReportsSettings, **overrides), urls["web"]),
+        "notify": _trusting(await make_settings(NotifySettings, **overrides, web_url=urls["web"]), urls["web"]),
     }
     factories = {"web": create_web, "registry": create_registry, "providers": create_providers,
-                 "referral": create_referral, "reports": create_reports}
+                 "referral": create_referral, "reports": create_reports, "notify": create_notify}
     apps = {name: factories[name](settings[name], clock=clock) for name in factories}
     async with serving(apps["web"], ports["web"]), serving(apps["registry"], ports["registry"]), \
             serving(apps["providers"], ports["providers"]), serving(apps["referral"], ports["referral"]), \
-            serving(apps["reports"], ports["reports"]):
+            serving(apps["reports"], ports["reports"]), serving(apps["notify"], ports["notify"]):
         yield urls, apps

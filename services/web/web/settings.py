@@ -27,6 +27,8 @@ class WebSettings(ServiceSettings):
     referral_url: str = Field(default="http://127.0.0.1:8103", description="where the pages reach the referral "
                                                                           "engine")
     reports_url: str = Field(default="http://127.0.0.1:8104", description="where the pages reach the reports")
+    notify_url: str = Field(default="http://127.0.0.1:8105", description="where the pages reach the notifications "
+                                                                        "(the bell, the list, the settings)")
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024, description="largest survey file the upload "
                                                                                  "page passes on to the registry")
     backend_timeout_seconds: float = Field(default=15.0, gt=0, description="longest a page waits for a service")

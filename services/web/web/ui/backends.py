@@ -1,4 +1,4 @@
-"""Calls from the pages to the four services, with the signed-in user's token.
+"""Calls from the pages to the five services, with the signed-in user's token.
 
 The pages hold no business rules: every decision (who may see what, what is valid, what a child's
 classification is) is the service's, and its RFC 9457 problem comes back as an `ApiError`.
@@ -13,7 +13,7 @@ import httpx
 
 from web.settings import WebSettings
 
-SERVICES = ("registry", "providers", "referral", "reports")
+SERVICES = ("registry", "providers", "referral", "reports", "notify")
 
 
 @dataclass

@@ -52,7 +52,21 @@ async def _viewer(request: Request) -> Viewer:
     if viewer is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     request.state.viewer = viewer
+    if request.method == "GET" and viewer.role in NOTIFIED:
+        request.state.unread = await _unread(request, viewer)
     return viewer
+
+
+NOTIFIED = (Role.PROVIDER_STAFF, Role.DISTRICT_OPERATOR, Role.VILLAGE_CADRE)
+
+
+async def _unread(request: Request, viewer: Viewer) -> int | None:
+    """The bell's count; none when the notify service cannot say (the page works without it)."""
+    try:
+        answer = await backends(request).get("notify", "/api/v1/notifications/unread", token=viewer.access_token)
+    except ApiError:
+        return None
+    return answer["unread"]
 
 
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
@@ -72,6 +86,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     viewer = getattr(request.state, "viewer", None)
     return templates.TemplateResponse(request, template, {
         "t": i18n.translator(lang), "lang": lang, "viewer": viewer, "role": viewer.role.value if viewer else None,
+        "unread": getattr(request.state, "unread", None),
         "path": request.url.path, "full_path": quote(str(request.url.path) + (
             f"?{request.url.query}" if request.url.query else ""), safe=""),
         "form_key": secrets.token_urlsafe(16), **context}, status_code=status_code)
