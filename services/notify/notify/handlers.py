@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify import notices
 from notify.rules import LIVE, Notice, referral_notices, regency_of
 from notify.sql import run
+from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
 from sprpa_shared.events.envelope import Envelope
 
@@ -103,8 +104,24 @@ async def mou_ending(session: AsyncSession, envelope: Envelope) -> None:
                 "regency_code": data.regency_code, **extra})], at=envelope.time)
 
 
-REGISTRY = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_type: child_gone,
-            ev.ChildMerged.event_type: child_gone}
-REFERRAL = {ev.ReferralStatusChanged.event_type: referral_changed, ev.GapRecorded.event_type: gap_recorded}
-PROVIDERS = {ev.OrganizationUpserted.event_type: organization_upserted, ev.MouExpiring.event_type: mou_ending,
-             ev.MouExpired.event_type: mou_ending}
+_NOTICES = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_type: child_gone,
+            ev.ChildMerged.event_type: child_gone, ev.ReferralStatusChanged.event_type: referral_changed,
+            ev.GapRecorded.event_type: gap_recorded, ev.OrganizationUpserted.event_type: organization_upserted,
+            ev.MouExpiring.event_type: mou_ending, ev.MouExpired.event_type: mou_ending}
+
+
+def _handler(event_type: str):
+    """Every event goes to the webhooks that want it; some also make notices."""
+    notices_of = _NOTICES.get(event_type)
+
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        await webhooks.queue(session, envelope)
+        if notices_of is not None:
+            await notices_of(session, envelope)
+
+    return handle
+
+
+def of(service: str) -> dict:
+    """The handler of each event type `service` publishes."""
+    return {model.event_type: _handler(model.event_type) for model in ev.CATALOGUE if model.source_service == service}

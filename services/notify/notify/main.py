@@ -1,4 +1,4 @@
-"""Assembles the notify service: event-fed notices, their email deliveries, the SLA reminders."""
+"""Assembles the notify service: event-fed notices, their email deliveries, the SLA reminders, webhooks."""
 
 from fastapi import FastAPI
 
@@ -6,6 +6,8 @@ from notify import handlers
 from notify.router import router
 from notify.sending import channels, deliveries, reminders
 from notify.settings import NotifySettings
+from notify.webhooks.router import router as webhooks_router
+from notify.webhooks.sender import webhook_sender
 from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
@@ -15,14 +17,10 @@ from sprpa_shared.events.bus import Subscription
 
 def consumers(settings: NotifySettings):
     return [
-        settings.consumer(name="registry", stream="REGISTRY", subjects=[
-            "sprpa.registry.case.status_changed.>", "sprpa.registry.child.erased.>",
-            "sprpa.registry.child.merged.>"]),
-        settings.consumer(name="referral", stream="REFERRAL", subjects=[
-            "sprpa.referral.referral.status_changed.>", "sprpa.referral.gap.recorded.>"]),
-        settings.consumer(name="providers", stream="PROVIDERS", subjects=[
-            "sprpa.providers.organization.upserted.>", "sprpa.providers.mou.expiring.>",
-            "sprpa.providers.mou.expired.>"]),
+        # every event: webhooks may ask for any type of the catalogue
+        settings.consumer(name="registry", stream="REGISTRY", subjects=["sprpa.registry.>"]),
+        settings.consumer(name="referral", stream="REFERRAL", subjects=["sprpa.referral.>"]),
+        settings.consumer(name="providers", stream="PROVIDERS", subjects=["sprpa.providers.>"]),
     ]
 
 
@@ -36,13 +34,13 @@ def create_app(
         settings,
         title="SPRPA notify",
         description="Tells the people the referral loop depends on: in-app notifications, email, SLA reminders.",
-        routers=[router],
+        routers=[router, webhooks_router],
         subscriptions=[
-            Subscription(spec=registry, handlers=handlers.REGISTRY),
-            Subscription(spec=referral, handlers=handlers.REFERRAL),
-            Subscription(spec=providers, handlers=handlers.PROVIDERS),
+            Subscription(spec=registry, handlers=handlers.of("registry")),
+            Subscription(spec=referral, handlers=handlers.of("referral")),
+            Subscription(spec=providers, handlers=handlers.of("providers")),
         ],
-        jobs=[reminders, deliveries],
+        jobs=[reminders, deliveries, webhook_sender],
         verifier=verifier,
         clock=clock,
     )

@@ -69,6 +69,12 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "Layanan selesai: {service}", "Service completed: {service}",
         "Layanan {service} untuk seorang anak di Desa {village} telah selesai. Kunjungan tindak lanjut menunggu.",
         "{service} for a child in {village} is completed. A follow-up visit is due."),
+    "webhook.disabled": (
+        "Webhook {host} dinonaktifkan", "Webhook {host} disabled",
+        "Pengiriman peristiwa ke {host} gagal selama berhari-hari dan dihentikan. Minta pengelola sistem "
+        "penerima memperbaikinya, lalu aktifkan kembali.",
+        "Deliveries of events to {host} failed for days and were stopped. Ask whoever runs the receiving "
+        "system to fix it, then resume the webhook."),
 }
 URGENT_PREFIX = ("[Segera] ", "[Urgent] ")
 
@@ -97,6 +103,7 @@ def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
         "reason": label("gap_reason", params.get("reason"), language) or "",
         "days_left": str(params.get("days_left", "")),
         "valid_until": params.get("valid_until") or "",
+        "host": params.get("host") or "",
     }
 
 

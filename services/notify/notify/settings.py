@@ -34,3 +34,15 @@ class NotifySettings(ProtectingSettings):
                                        "doubles it, up to an hour")
     email_per_hour: int = Field(default=20, ge=1, description="most emails one person gets in an hour; more "
                                 "wait for the next hour")
+    webhook_internal_targets: bool | None = Field(default=None, description="whether webhooks may point at "
+                                                  "private, loopback or link-local addresses and plain http; "
+                                                  "unset: only in dev and test")
+    webhook_sweep_seconds: float = Field(default=1.0, gt=0, description="how often due webhook deliveries are "
+                                         "sent")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=30, description="longest a receiver may take")
+    webhook_retry_days: float = Field(default=3.0, gt=0, description="a delivery is retried with back-off for "
+                                      "this long, then failed")
+    webhook_disable_after_days: float = Field(default=5.0, gt=0, description="an endpoint failing this long is "
+                                              "disabled and its kabupaten's operators told")
+    webhook_secret_grace_hours: float = Field(default=24.0, ge=0, description="how long a rotated secret still "
+                                              "signs deliveries beside the new one")

@@ -121,8 +121,9 @@ async def test_quiet_hours_hold_ordinary_mail_until_they_end_but_not_urgent_mail
     await publish(offer(organization=BACKBONE, backbone=True))
     [urgent] = await mail_to(mail, OPERATOR, 1)
     assert "penyangga" in urgent["Subject"]
-    held = await db.fetchrow("SELECT d.status, d.next_attempt_at FROM deliveries d JOIN notifications n "
-                             "ON n.id = d.notification_id WHERE n.kind = 'mou.expiring'")
+    held = await wait_until(lambda: db.fetchrow(
+        "SELECT d.status, d.next_attempt_at FROM deliveries d JOIN notifications n ON n.id = d.notification_id "
+        "WHERE n.kind = 'mou.expiring' AND d.next_attempt_at > $1", NOW), what="the ordinary mail held")
     assert held["status"] == "queued" and held["next_attempt_at"] == NOW.replace(hour=10)  # 17:00 WIB
     assert await send_once(notify) == 0
 

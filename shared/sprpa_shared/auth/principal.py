@@ -21,6 +21,7 @@ API_SCOPES = {
     "referral:write": "cancel and re-refer, add and withdraw needs, change the referral settings",
     "reports:read": "read the aggregate reports (no child's data)",
     "reports:write": "enter the district's inputs to the reports (pilot targets, KLA entries)",
+    "notify:webhooks": "register webhook endpoints that receive the kabupaten's events, and follow their deliveries",
 }
 
 

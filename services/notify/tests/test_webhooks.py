@@ -1,0 +1,187 @@
+"""Webhooks for integrating systems: signed after Standard Webhooks (checked with the independent
+`standardwebhooks` library, not our code), every event once, in order per subject, through a
+receiver that fails and recovers; replay, rotation, pause; the place scope and the SSRF guard."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from standardwebhooks import Webhook
+
+from notify.main import create_app
+from notify.settings import NotifySettings
+from notify.testing import NOW, offer
+from notify.webhooks.sender import send_once
+from sprpa_shared.auth.principal import Role
+from sprpa_shared.embedded import free_port
+from sprpa_shared.testing import wait_until
+from sprpa_shared.testing.apps import running
+
+REFERRAL_EVENT = "sprpa.referral.status_changed.v1"
+
+
+class Receiver:
+    """An integrating system's endpoint on this machine: it may fail its first answers."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures, self.received, self.port = failures, [], free_port()
+        app = FastAPI()
+
+        @app.post("/events")
+        async def events(request: Request) -> Response:
+            body = await request.body()
+            if self.failures > 0:
+                self.failures -= 1
+                return Response(status_code=503)
+            self.received.append((dict(request.headers), body))
+            return Response(status_code=204)
+
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/events"
+
+    def ids(self) -> list[str]:
+        return [headers["webhook-id"] for headers, _ in self.received]
+
+
+@pytest.fixture
+async def receiver():
+    made = []
+
+    async def make(failures: int = 0) -> Receiver:
+        receiving = Receiver(failures)
+        task = asyncio.create_task(receiving.server.serve())
+        await wait_until(lambda: receiving.server.started, timeout=10, what="the receiver")
+        made.append((receiving, task))
+        return receiving
+
+    yield make
+    for receiving, task in made:
+        receiving.server.should_exit = True
+        await task
+
+
+def client(issuer, regencies=("35.09",), name="sim-jember"):
+    return issuer.headers(Role.INTEGRATION, regencies=regencies, subject=name,
+                          scopes=frozenset({"notify:webhooks"}))
+
+
+async def register(api, headers, url, types=(REFERRAL_EVENT,), **more) -> dict:
+    answer = await api.post("/api/v1/webhooks", headers=headers, json={"url": url, "event_types": list(types), **more})
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["Location"] == f"/api/v1/webhooks/{answer.json()['id']}"
+    return answer.json()
+
+
+async def test_events_arrive_signed_once_each_and_in_order_per_subject_through_a_failing_receiver(
+        notify, api, issuer, publish, receiver, clock):
+    sim = client(issuer)
+    receiving = await receiver(failures=3)
+    hook = await register(api, sim, receiving.url)
+    assert hook["secret"].startswith("whsec_") and hook["status"] == "active"
+    assert "secret" not in (await api.get(f"/api/v1/webhooks/{hook['id']}", headers=sim)).json()
+
+    first, second = uuid.uuid4(), uuid.uuid4()
+    sent = [await publish(offer(first)), await publish(offer(second)),
+            await publish(offer(first, status="accepted")), await publish(offer(first, status="in_service"))]
+    await publish.handled()
+    for minutes in range(1, 40):  # the back-off runs on the test clock
+        clock.set(NOW + timedelta(minutes=minutes))
+        await send_once(notify)
+        if len(receiving.received) == len(sent):
+            break
+    await wait_until(lambda: len(receiving.received) == len(sent), timeout=20, what="every event delivered")
+
+    assert sorted(receiving.ids()) == sorted(str(envelope.id) for envelope in sent), "each event exactly once"
+    of_first = [envelope for envelope in sent if envelope.subject == str(first)]
+    assert [i for i in receiving.ids() if i in {str(e.id) for e in of_first}] == [str(e.id) for e in of_first], \
+        "the events of one referral arrive in the order they happened"
+    verifier = Webhook(hook["secret"])
+    for headers, body in receiving.received:
+        event = verifier.verify(body, headers)  # raises on a bad signature or a stale timestamp
+        assert event["type"] == REFERRAL_EVENT and "full_name" not in body.decode()
+
+    listed = (await api.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=sim)).json()["items"]
+    assert {item["status"] for item in listed} == {"delivered"}
+    assert sum(item["attempts"] for item in listed) == len(sent) + 3, "three failed tries, then each once"
+    assert all(item["response_status"] == 204 for item in listed)
+
+
+async def test_replay_rotation_pause_and_a_test_event(notify, api, issuer, publish, receiver, clock):
+    sim = client(issuer)
+    receiving = await receiver()
+    hook = await register(api, sim, receiving.url)
+    envelope = await publish(offer())
+    await wait_until(lambda: receiving.received, timeout=20, what="the first delivery")
+
+    [delivery] = (await api.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=sim)).json()["items"]
+    replayed = await api.post(f"/api/v1/webhooks/{hook['id']}/replay", headers=sim,
+                              json={"delivery_id": delivery["id"]})
+    assert replayed.status_code == 202 and replayed.json() == {"replayed": 1}
+    await wait_until(lambda: len(receiving.received) == 2, timeout=20, what="the replay")
+    assert receiving.ids() == [str(envelope.id)] * 2, "a replay keeps the webhook-id: receivers dedupe on it"
+    assert (await api.post(f"/api/v1/webhooks/{hook['id']}/replay", headers=sim,
+                           json={"since": (NOW - timedelta(hours=1)).isoformat()})).json() == {"replayed": 1}
+    await wait_until(lambda: len(receiving.received) == 3, timeout=20, what="the range replayed")
+
+    rotated = (await api.post(f"/api/v1/webhooks/{hook['id']}/rotate", headers=sim)).json()
+    assert rotated["secret"] != hook["secret"]
+    test = await api.post(f"/api/v1/webhooks/{hook['id']}/test", headers=sim)
+    assert test.status_code == 202
+    await wait_until(lambda: len(receiving.received) == 4, timeout=20, what="the test event")
+    headers, body = receiving.received[-1]
+    for secret in (hook["secret"], rotated["secret"]):  # both hold during the grace period
+        assert Webhook(secret).verify(body, headers)["type"] == "sprpa.webhook.test.v1"
+
+    assert (await api.post(f"/api/v1/webhooks/{hook['id']}/pause", headers=sim)).json()["status"] == "paused"
+    await publish(offer())
+    await publish.handled()
+    assert await send_once(notify) == 0 and len(receiving.received) == 4, "a paused endpoint gets nothing"
+    assert (await api.post(f"/api/v1/webhooks/{hook['id']}/resume", headers=sim)).json()["status"] == "active"
+    await wait_until(lambda: len(receiving.received) == 5, timeout=20, what="the held event after resume")
+
+
+async def test_a_client_stays_in_its_kabupaten_and_sees_only_its_own_endpoints(api, issuer, publish, receiver, as_):
+    sim = client(issuer)
+    receiving = await receiver()
+    refused = await api.post("/api/v1/webhooks", headers=sim, json={
+        "url": receiving.url, "event_types": [REFERRAL_EVENT], "regency_codes": ["52.03"]})
+    assert refused.status_code == 403
+    hook = await register(api, sim, receiving.url)
+    lombok = offer().model_copy(update={"village_code": "52.03.20.2006"})
+    jember = offer()
+    await publish(lombok)
+    sent = await publish(jember)
+    await wait_until(lambda: receiving.received, timeout=20, what="the Jember event")
+    await publish.handled()
+    assert receiving.ids() == [str(sent.id)], "another kabupaten's event never leaves"
+
+    other = client(issuer, name="sim-lain")
+    assert (await api.get(f"/api/v1/webhooks/{hook['id']}", headers=other)).status_code == 404
+    assert (await api.get("/api/v1/webhooks", headers=other)).json()["items"] == []
+    assert (await api.get("/api/v1/webhooks", headers=as_("operator"))).status_code == 403
+    no_scope = issuer.headers(Role.INTEGRATION, regencies=("35.09",), subject="sim-jember")
+    assert (await api.get("/api/v1/webhooks", headers=no_scope)).status_code == 403
+    bad = await api.post("/api/v1/webhooks", headers=sim, json={"url": receiving.url, "event_types": ["x.y"]})
+    assert bad.status_code == 422 and "unknown event types" in bad.text
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/events", "https://127.0.0.1/events", "https://10.0.0.1/hook",
+                                 "https://169.254.169.254/latest", "https://[::1]/x", "http://example.org/hook",
+                                 "https://user:pw@example.org/hook"])
+async def test_outside_dev_and_test_a_webhook_cannot_point_inside(make_settings, issuer, url):
+    settings = await make_settings(NotifySettings, webhook_internal_targets=False)
+    app = create_app(settings, verifier=issuer.verifier())
+    async with running(app) as api:
+        answer = await api.post("/api/v1/webhooks", headers=client(issuer),
+                                json={"url": url, "event_types": [REFERRAL_EVENT]})
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert (await api.get("/api/v1/webhooks", headers=client(issuer))).json()["items"] == []
