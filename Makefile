@@ -7,6 +7,9 @@ SERVICES := registry providers referral reports notify web
 STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements.lock package.json shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 PYTEST_ARGS ?=
+# Tests spread over one worker per core, each with its own PostgreSQL and NATS (tests marked with one
+# xdist_group share a worker: they use fixed ports); TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
@@ -35,7 +38,7 @@ run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-
 	$(PY) -m sprpa_shared.stack run $(if $(DEMO),--demo)
 
 test: $(STAMP) $(if $(SERVICE),,browser) ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium; SERVICE=referral: one service's tests
-	$(PY) -m pytest $(if $(SERVICE),services/$(SERVICE)/tests) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(if $(SERVICE),services/$(SERVICE)/tests) $(PYTEST_ARGS)
 
 bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures and ratios to raw PostgreSQL/NATS
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -17,6 +17,8 @@ from sprpa_shared.embedded import free_port, port_is_free
 from sprpa_shared.stack import SERVICES
 
 START_DEADLINE = 120.0
+# Both tests use the stack's fixed ports: one worker runs them, one after the other.
+pytestmark = pytest.mark.xdist_group("stack-ports")
 
 
 def _start(data: Path) -> tuple[subprocess.Popen, int, int]:

@@ -54,10 +54,12 @@ class Publisher:
     """Publishes as the NATS admin (the notify user may publish nothing of the others')."""
 
     def __init__(self, app, js) -> None:
-        self.app, self.js, self.sent = app, js, []
+        self.app, self.js, self.sent, self.streams = app, js, [], set()
 
     async def __call__(self, data: EventData, *, at=None, envelope: Envelope | None = None) -> Envelope:
-        await ensure_service_stream(self.js, data.source_service, replicas=1)
+        if data.source_service not in self.streams:
+            await ensure_service_stream(self.js, data.source_service, replicas=1)
+            self.streams.add(data.source_service)
         envelope = envelope or Envelope.wrap(data, time=at or NOW)
         await self.js.publish(data.subject(), envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)})
         self.sent.append(envelope.id)

@@ -29,9 +29,12 @@ class Publisher:
         self.app = app
         self.js = js
         self.sent = 0
+        self.streams: set[str] = set()
 
     async def __call__(self, data: EventData, *, at=None) -> Envelope:
-        await ensure_service_stream(self.js, data.source_service, replicas=1)
+        if data.source_service not in self.streams:  # once: a stream request per event doubled the time
+            await ensure_service_stream(self.js, data.source_service, replicas=1)
+            self.streams.add(data.source_service)
         envelope = Envelope.wrap(data, time=at or NOW)
         await self.js.publish(data.subject(), envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)})
         self.sent += 1
