@@ -252,6 +252,28 @@ VOCABULARY["timeline_reason"] = {
     "no_consent": ("Tanpa persetujuan", "No consent"),
     "consent_scope": ("Persetujuan tidak mencakup berbagi data", "Consent does not cover sharing"),
 }
+VOCABULARY["delivery_status"] = {
+    "queued": ("Menunggu dikirim", "Queued"), "sent": ("Terkirim", "Sent"),
+    "failed": ("Gagal", "Failed"), "skipped": ("Dilewati (surel dimatikan)", "Skipped (email turned off)"),
+}
+VOCABULARY["webhook_status"] = {
+    "active": ("Aktif", "Active"), "paused": ("Dijeda", "Paused"), "disabled": ("Dinonaktifkan", "Disabled"),
+}
+VOCABULARY["webhook_delivery_status"] = {
+    "pending": ("Menunggu", "Pending"), "delivered": ("Terkirim", "Delivered"), "failed": ("Gagal", "Failed"),
+}
+VOCABULARY["notification_kind"] = {
+    "offer.new": ("Rujukan baru", "New offer"), "offer.reminder.half": ("Pengingat rujukan", "Offer reminder"),
+    "offer.reminder.late": ("Rujukan hampir berakhir", "Offer about to expire"),
+    "offer.expired": ("Rujukan berakhir", "Offer expired"), "offer.withdrawn": ("Rujukan ditarik", "Offer withdrawn"),
+    "case.erased": ("Data anak dihapus", "Child's record erased"),
+    "case.merged": ("Data anak digabung", "Child's records merged"),
+    "escalation.backbone": ("Eskalasi ke lembaga penyangga", "Escalated to the backbone"),
+    "gap.recorded": ("Kesenjangan layanan", "Service gap"), "mou.expiring": ("MOU akan berakhir", "MOU ending"),
+    "mou.expired": ("MOU berakhir", "MOU ended"), "webhook.disabled": ("Webhook dinonaktifkan", "Webhook disabled"),
+    "child.withdrawn": ("Anak ditarik dari pekerjaan", "Child withdrawn from work"),
+    "referral.completed": ("Layanan selesai", "Service completed"),
+}
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}
 

@@ -64,3 +64,13 @@ async def test_the_bell_counts_a_new_offer_and_one_tap_opens_it(stack: Stack):
     await staff.wait_for_url(lambda url: "/inbox/" in url)
     await expect(staff.locator("main")).to_contain_text("Kejar Paket")
     await expect(staff.locator("#bell .count")).to_have_count(0)
+
+
+async def test_the_district_sees_the_deliveries_to_its_people(stack: Stack):
+    await stack.user("operator.jember", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    operator = await stack.signed_in("operator.jember", viewport=PHONE)
+    await operator.locator("#bell").click()
+    await operator.locator("#deliveries-link").click()
+    await expect(operator.locator("h1")).to_have_text("Pengiriman pemberitahuan")
+    await expect(operator.locator("#deliveries")).to_contain_text("Tidak ada pengiriman.")
+    await no_raw_codes(operator)

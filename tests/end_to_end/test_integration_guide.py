@@ -19,7 +19,8 @@ from tests.served import served_system
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
 BLOCK = re.compile(r"^```(python|sh)\n(.*?)^```", re.M | re.S)
 DEFAULTS = {"web": "http://127.0.0.1:8000", "registry": "http://127.0.0.1:8101",
-            "providers": "http://127.0.0.1:8102", "referral": "http://127.0.0.1:8103"}
+            "providers": "http://127.0.0.1:8102", "referral": "http://127.0.0.1:8103",
+            "notify": "http://127.0.0.1:8105"}
 
 
 def _blocks(kind: str) -> list[str]:
@@ -55,4 +56,5 @@ async def test_the_guides_examples_run_against_the_system(make_settings, tmp_pat
                 code = code.replace(default, urls[name])
             compiled = compile(code, f"docs/integration.md python block {number}", "exec")
             await asyncio.to_thread(exec, compiled, namespace)
-        assert len(_blocks("python")) >= 9, "every section's example ran"
+        assert len(_blocks("python")) >= 11, "every section's example ran"
+    assert namespace["secret"].startswith("whsec_")

@@ -56,9 +56,12 @@ def _stop(process: subprocess.Popen) -> str:
 
 @pytest.fixture
 def stack_ports_free():
-    taken = [service.name for service in SERVICES if not port_is_free(service.port)]
-    if taken:
-        raise AssertionError(f"the stack's ports are taken by something else on this machine: {taken}")
+    """The fixed ports of `make run` are free (a stack of the test before may take a moment to let go)."""
+    deadline = time.monotonic() + 30
+    while taken := [service.name for service in SERVICES if not port_is_free(service.port)]:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the stack's ports are taken by something else on this machine: {taken}")
+        time.sleep(0.2)
 
 
 def test_stack_comes_up_ready_stops_cleanly_and_keeps_its_data(tmp_path, stack_ports_free):

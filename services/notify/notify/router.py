@@ -36,6 +36,19 @@ class Notification(BaseModel):
     read: bool
 
 
+class DeliveryState(BaseModel):
+    id: uuid.UUID
+    kind: str
+    channel: Literal["email"]
+    recipient_role: str
+    status: Literal["queued", "sent", "failed", "skipped"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class UnreadCount(BaseModel):
     unread: int
 
@@ -99,6 +112,17 @@ WHERE subject = :subject
 """)
 
 
+_DELIVERIES = text("""
+SELECT d.id, n.kind, d.channel, s.role AS recipient_role, d.status, d.attempts, d.last_error, d.next_attempt_at,
+       d.created_at, d.sent_at
+FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN subscribers s ON s.subject = d.subject
+WHERE (:all_places OR d.regency_code = ANY (:regencies))
+  AND (CAST(:status AS text) IS NULL OR d.status = :status)
+  AND (CAST(:before_at AS timestamptz) IS NULL OR (d.created_at, d.id) < (:before_at, :before_id))
+ORDER BY d.created_at DESC, d.id DESC LIMIT :limit
+""")
+
+
 def _who(principal: Principal) -> dict[str, Any]:
     if principal.role not in NOTIFIED:
         raise Forbidden(f"the {principal.role.value} role gets no notifications")
@@ -134,6 +158,22 @@ async def notifications(session: SessionDep, principal: PrincipalDep, clock: Clo
                                   urgent=row.urgent, created_at=row.created_at, read=row.read))
     last = rows[limit - 1] if len(rows) > limit else None
     return Page(items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+
+
+@router.get("/deliveries", dependencies=[needs(None)], response_model=Page[DeliveryState],
+            summary="Deliveries to the people of your kabupaten, newest first (failed ones: status=failed)")
+async def deliveries(session: SessionDep, principal: PrincipalDep,
+                     status: Literal["queued", "sent", "failed", "skipped"] | None = None,
+                     limit: Limit = 50, cursor: Cursor = None) -> Page[DeliveryState]:
+    if principal.role not in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN):
+        raise Forbidden("the district's deliveries are for its operators")
+    before_at, before_id = decode_cursor(cursor) if cursor else (None, None)
+    rows = (await run(session, _DELIVERIES, {
+        "all_places": principal.role is Role.NATIONAL_ADMIN, "regencies": list(principal.regency_codes),
+        "status": status, "before_at": before_at, "before_id": before_id, "limit": limit + 1})).all()
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items=[DeliveryState(**row._mapping) for row in rows[:limit]],
+                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
 
 
 @router.get("/unread", dependencies=[needs(None)], response_model=UnreadCount,

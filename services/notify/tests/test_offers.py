@@ -164,6 +164,11 @@ async def test_mail_the_server_refuses_is_retried_with_back_off_and_sent_when_it
     failure = await wait_until(failed_once, timeout=20, what="a failed attempt")
     assert failure["attempts"] == 1 and "Connection" in failure["last_error"]
     assert failure["next_attempt_at"] == NOW + timedelta(seconds=60)
+    [listed] = (await api.get("/api/v1/notifications/deliveries", headers=as_("operator"))).json()["items"]
+    assert (listed["kind"], listed["recipient_role"], listed["status"], listed["attempts"]) == (
+        "offer.new", "provider_staff", "queued", 1) and "Connection" in listed["last_error"]
+    assert (await api.get("/api/v1/notifications/deliveries", headers=as_("operator", "52.03"))).json()["items"] == []
+    assert (await api.get("/api/v1/notifications/deliveries", headers=staff)).status_code == 403
     mail.start()
     clock.set(NOW + timedelta(seconds=61))
     await mail_to(mail, STAFF, 1)

@@ -74,9 +74,14 @@ def client(issuer, regencies=("35.09",), name="sim-jember"):
 
 
 async def register(api, headers, url, types=(REFERRAL_EVENT,), **more) -> dict:
-    answer = await api.post("/api/v1/webhooks", headers=headers, json={"url": url, "event_types": list(types), **more})
+    body = {"url": url, "event_types": list(types), **more}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    answer = await api.post("/api/v1/webhooks", headers={**headers, **key}, json=body)
     assert answer.status_code == 201, answer.text
-    assert answer.headers["Location"] == f"/api/v1/webhooks/{answer.json()['id']}"
+    read = await api.get(answer.headers["Location"], headers=headers)
+    assert read.status_code == 200 and read.json()["id"] == answer.json()["id"]
+    again = await api.post("/api/v1/webhooks", headers={**headers, **key}, json=body)  # a retry after a lost answer
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == answer.json()
     return answer.json()
 
 

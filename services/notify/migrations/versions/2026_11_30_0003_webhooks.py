@@ -1,5 +1,5 @@
 """Webhooks of integrating systems: their endpoints (secrets encrypted at rest) and every delivery
-with its state, in the order the events came.
+with its state, in the order the events came; the keys of creates retried with Idempotency-Key.
 
 Revision ID: 0003
 Revises: 0002
@@ -8,6 +8,7 @@ Create Date: 2026-11-30
 
 from alembic import op
 
+from sprpa_shared import idempotency
 from sprpa_shared.migrations import execute_all
 
 revision = "0003"
@@ -60,8 +61,9 @@ def upgrade() -> None:
         "CREATE INDEX webhook_deliveries_order ON webhook_deliveries (endpoint_id, subject, seq) "
         "WHERE status = 'pending'",
         "CREATE INDEX webhook_deliveries_listed ON webhook_deliveries (endpoint_id, created_at, id)",
+        *idempotency.DDL,
     ])
 
 
 def downgrade() -> None:
-    execute_all(op, ["DROP TABLE webhook_deliveries", "DROP TABLE webhook_endpoints"])
+    execute_all(op, [*idempotency.DROP, "DROP TABLE webhook_deliveries", "DROP TABLE webhook_endpoints"])

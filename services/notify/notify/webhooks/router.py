@@ -17,10 +17,11 @@ from sqlalchemy import text
 from notify.sql import run
 from notify.webhooks import guard, signing
 from sprpa_contracts.events import BY_TYPE
-from sprpa_shared import protect
+from sprpa_shared import idempotency, protect
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import BadRequest, Forbidden, NotFound
+from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
 from sprpa_shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
@@ -103,6 +104,7 @@ _INSERT = text(f"""
 INSERT INTO webhook_endpoints (id, owner, regency_codes, url, event_types, secret, created_at, updated_at)
 VALUES (:id, :owner, :regencies, :url, :types, :secret, :at, :at) RETURNING {_COLUMNS}
 """)
+_WITH_SECRET = text(f"SELECT {_COLUMNS}, secret FROM webhook_endpoints WHERE id = :id")
 _ONE = text(f"SELECT {_COLUMNS} FROM webhook_endpoints WHERE id = :id AND owner = :owner")
 _MINE = text(f"""
 SELECT {_COLUMNS} FROM webhook_endpoints
@@ -163,7 +165,7 @@ def _public(row) -> Webhook:
 @router.post("", dependencies=[needs(SCOPE)], status_code=201, response_model=WebhookSecret,
              summary="Register an endpoint for events of your kabupaten (its secret is shown once)")
 async def register(body: WebhookIn, request: Request, session: SessionDep, principal: PrincipalDep,
-                   clock: ClockDep, response: Response) -> WebhookSecret:
+                   clock: ClockDep, response: Response, idempotency_key: IdempotencyKey = None) -> WebhookSecret:
     _client(principal)
     regencies = body.regency_codes or list(principal.regency_codes)
     beyond = sorted(set(regencies) - set(principal.regency_codes))
@@ -173,13 +175,24 @@ async def register(body: WebhookIn, request: Request, session: SessionDep, princ
         await guard.check(body.url, allow_internal=allows_internal(request.app.state.settings))
     except guard.Refused as refused:
         raise BadRequest(str(refused)) from refused
-    secret = signing.new_secret()
-    row = (await run(session, _INSERT, {
-        "id": new_id(), "owner": principal.subject, "regencies": sorted(set(regencies)), "url": body.url,
-        "types": sorted(set(body.event_types)), "secret": protect.protector().seal(secret),
-        "at": clock.now()})).one()
-    response.headers["Location"] = f"/api/v1/webhooks/{row.id}"
-    return WebhookSecret(**row._mapping, secret=secret)
+
+    async def create(new: uuid.UUID) -> WebhookSecret:
+        secret = signing.new_secret()
+        row = (await run(session, _INSERT, {
+            "id": new, "owner": principal.subject, "regencies": sorted(set(regencies)), "url": body.url,
+            "types": sorted(set(body.event_types)), "secret": protect.protector().seal(secret),
+            "at": clock.now()})).one()
+        return WebhookSecret(**row._mapping, secret=secret)
+
+    async def replay(earlier: uuid.UUID) -> WebhookSecret:  # the same caller retrying: the same secret
+        row = (await run(session, _WITH_SECRET, {"id": earlier})).one()
+        return WebhookSecret(**{**row._mapping, "secret": protect.protector().open(row.secret)})
+
+    created = await idempotency.once(session, response, principal=principal, key=idempotency_key,
+                                     route="POST /api/v1/webhooks", body=body, now=clock.now(), create=create,
+                                     replay=replay)
+    response.headers["Location"] = f"/api/v1/webhooks/{created.id}"
+    return created
 
 
 def allows_internal(settings) -> bool:

@@ -323,6 +323,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "from": ("Dari", "From"),
     "until": ("Sampai", "Until"),
     "opt_out_email": ("Berhenti menerima surel sama sekali", "Stop all email"),
+    "deliveries": ("Pengiriman pemberitahuan", "Notification deliveries"),
+    "notification_kind": ("Pemberitahuan", "Notification"),
+    "recipient": ("Penerima", "Recipient"),
+    "attempts": ("Percobaan", "Attempts"),
+    "no_deliveries": ("Tidak ada pengiriman.", "No deliveries."),
     "demo": ("contoh", "demo"),
     # imports
     "imports_title": ("Unggah file survei", "Upload a survey file"),

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from sprpa_shared.auth.principal import Role
 from web.ui.backends import ApiError
 from web.ui.render import NOTIFIED, ViewerDep, backends, form_of, page, problem_context, redirect, require
 
@@ -39,6 +40,17 @@ async def read_all(request: Request, viewer: ViewerDep) -> Response:
     await form_of(request, viewer)
     await backends(request).call("notify", "POST", "/api/v1/notifications/read", token=viewer.access_token)
     return redirect("/notifications")
+
+
+@router.get("/notifications/deliveries")
+async def deliveries(request: Request, viewer: ViewerDep, status: str | None = None,
+                     cursor: str | None = None) -> Response:
+    """The district's deliveries (failed ones first to look at): who of which role was not reached."""
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    listed = await backends(request).get("notify", "/api/v1/notifications/deliveries", token=viewer.access_token,
+                                         params={"status": status, "cursor": cursor, "limit": 50})
+    return page(request, "deliveries.html", rows=listed["items"], next_cursor=listed.get("next_cursor"),
+                status=status)
 
 
 @router.get("/notifications/settings")
