@@ -37,6 +37,8 @@ class TestServers:
     postgres: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
     _migrated: dict[str, str] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)  # databases handed out since the last reset
+    _tables: dict[str, str] = field(default_factory=dict)  # per database: the tables a reset empties
 
     @classmethod
     def start(cls, base: Path) -> TestServers:
@@ -77,18 +79,22 @@ class TestServers:
             await ensure_database(url)
             await upgrade_async(migrations_dir, url)
             self._migrated[name] = url
+        self._used.add(self._migrated[name])
         return self._migrated[name]
 
     async def reset(self) -> None:
-        """Empty every migrated database and delete every stream: each test starts from nothing."""
-        for url in self._migrated.values():
+        """Empty every database used since the last reset and delete every stream: each test starts
+        from nothing. (A database no test touched since it was emptied is still empty.)"""
+        used, self._used = self._used, set()
+        for url in used:
             connection = await asyncpg.connect(url)
             try:
-                tables = await connection.fetch(_EMPTIED_TABLES)
-                if tables:
+                if url not in self._tables:
+                    self._tables[url] = ", ".join(row["t"] for row in await connection.fetch(_EMPTIED_TABLES))
+                if self._tables[url]:
                     # Triggers off for this connection only: append-only tables refuse TRUNCATE otherwise.
                     await connection.execute("SET session_replication_role = replica")
-                    await connection.execute(f"TRUNCATE {', '.join(row['t'] for row in tables)} RESTART IDENTITY")
+                    await connection.execute(f"TRUNCATE {self._tables[url]} RESTART IDENTITY")
             finally:
                 await connection.close()
         client = await self.connect_nats()
