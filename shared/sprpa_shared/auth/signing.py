@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
 
 import jwt
 from cryptography.hazmat.primitives import serialization
