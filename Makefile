@@ -55,8 +55,9 @@ fuzz: $(STAMP) ## Schemathesis against every service's OpenAPI, 100 cases per op
 images: ## build one container image per service (needs a Docker engine; says so where there is none)
 	deploy/images.sh
 
-lint: $(STAMP) ## ruff over the whole tree
+lint: $(STAMP) ## ruff over the whole tree; mypy over the platform, the contracts and the pure rules
 	$(PY) -m ruff check shared services tests bench
+	$(PY) -m mypy
 
 asyncapi: $(STAMP) ## write the AsyncAPI document of the event catalogue to docs/generated/
 	@mkdir -p docs/generated

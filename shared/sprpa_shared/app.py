@@ -6,11 +6,13 @@ import asyncio
 import html
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -31,13 +33,13 @@ from sprpa_shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 # A background job runs for the app's lifetime (e.g. an SLA sweeper); it receives the app.
-Job = Callable[[FastAPI], Awaitable[None]]
+Job = Callable[[FastAPI], Coroutine[Any, Any, None]]
 # FastAPI's own telemetry (0.165+) is on by default: a span per request and per dependency and
 # serialisation step, HTTP metrics, and OpenTelemetry log records of validation failures and
 # exceptions with their messages and inputs. Off: our spans come from `tracing` (only when they
 # are exported), our metrics from Prometheus, and nothing may record a request's input values.
 # It cost about a tenth of the registry's CPU per read (bench.cpu --reads).
-NO_NATIVE_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_service_app(
@@ -348,12 +350,17 @@ def _replay(bodies: list[bytes], first: dict | None, receive):
     return replayed
 
 
+async def _no_body() -> dict[str, Any]:
+    """The receive of an answer given before the body is read (the answer reads nothing)."""
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
 async def _refuse_nul(scope, send) -> None:
     response = problem_response(BadRequest("text may not contain NUL characters").problem(instance=scope["path"]))
-    await response(scope, None, send)
+    await response(scope, _no_body, send)
 
 
 async def _too_large(scope, send, limit: int) -> None:
     problem = ContentTooLarge(f"the request body is larger than {limit} bytes", limit=limit)
     response = problem_response(problem.problem(instance=scope["path"]))
-    await response(scope, None, send)
+    await response(scope, _no_body, send)

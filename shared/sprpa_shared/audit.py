@@ -215,7 +215,7 @@ async def record(
     if child_ids or object_id:
         await _write(session, actor=principal.subject, role=principal.role.value,
                      action=action or action_of(request), request=request, at=at,
-                     child_ids=child_ids or [None], object_id=object_id)
+                     child_ids=list(child_ids) if child_ids else [None], object_id=object_id)
 
 
 async def record_refusal(engine, *, principal: Principal, request: Request, at: datetime,
@@ -363,7 +363,7 @@ async def latest_anchor(app) -> tuple[int, bytes] | None:
 async def seal_pass(app) -> int:
     async with app.state.engine.begin() as connection:
         sealed, head_seq, head_hash = await seal(connection, app.state.settings.audit_keyring())
-    if sealed and head_seq:
+    if sealed and head_seq and head_hash:
         await anchor(app, head_seq, head_hash)
     return sealed
 

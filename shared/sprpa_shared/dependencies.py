@@ -37,7 +37,7 @@ async def _principal(request: Request, security_scopes: SecurityScopes,
     principal = getattr(request.state, "principal", None)
     if principal is None:
         header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("a bearer token is required")
         principal = await request.app.state.verifier.verify(token.strip())

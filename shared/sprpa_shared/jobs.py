@@ -13,7 +13,7 @@ from sprpa_shared.observability import error_fields, get_logger
 log = get_logger(__name__)
 
 
-def periodic(one_pass: Callable[[FastAPI], Awaitable[None]], *, every: str, what: str):
+def periodic(one_pass: Callable[[FastAPI], Awaitable[object]], *, every: str, what: str):
     """The app job running `one_pass(app)` every `settings.<every>` seconds (a schedule, not a wait
     for something to happen); `what` names it in the log when a pass fails."""
 

@@ -7,7 +7,9 @@ import re
 import secrets
 import sys
 import traceback
+from collections.abc import MutableMapping
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -43,7 +45,7 @@ def trace_id_of(traceparent: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _redact_personal(_logger, _method, event_dict: dict) -> dict:
+def _redact_personal(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in PERSONAL_KEYS.intersection(event_dict):
         event_dict[key] = REDACTED
     return event_dict
@@ -65,7 +67,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     Standard-library loggers (uvicorn, alembic...) go through the same renderer; their
     free-text messages are kept, HTTP client request lines (which carry URLs) are not.
     """
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -107,35 +109,39 @@ class Metrics:
 
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
-        labels = {"registry": self.registry}
+        registry = self.registry
         self.http_requests = Counter(
-            "sprpa_http_requests", "HTTP requests handled", ["method", "route", "status"], **labels
+            "sprpa_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=registry
         )
         self.http_latency = Histogram(
             "sprpa_http_request_seconds",
             "HTTP request latency",
             ["method", "route"],
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-            **labels,
+            registry=registry,
         )
         self.events_published = Counter(
-            "sprpa_events_published", "Events published from the outbox", ["type"], **labels
+            "sprpa_events_published", "Events published from the outbox", ["type"], registry=registry
         )
-        self.outbox_backlog = Gauge("sprpa_outbox_backlog", "Outbox rows not yet published", **labels)
-        self.relay_failures = Counter("sprpa_outbox_relay_failures", "Failed outbox publish attempts", **labels)
+        self.outbox_backlog = Gauge("sprpa_outbox_backlog", "Outbox rows not yet published", registry=registry)
+        self.relay_failures = Counter("sprpa_outbox_relay_failures", "Failed outbox publish attempts",
+                                      registry=registry)
         self.events_consumed = Counter(
-            "sprpa_events_consumed", "Events handled by consumers", ["consumer", "type", "result"], **labels
+            "sprpa_events_consumed", "Events handled by consumers", ["consumer", "type", "result"],
+            registry=registry
         )
         self.events_dead_lettered = Counter(
-            "sprpa_events_dead_lettered", "Events sent to the dead-letter subject", ["consumer", "type"], **labels
+            "sprpa_events_dead_lettered", "Events sent to the dead-letter subject", ["consumer", "type"],
+            registry=registry
         )
         self.events_foreign = Counter(
             "sprpa_events_foreign", "Events dropped because their source or subject is not the owner of the "
-            "stream they came from (a forgery, or a misconfigured publisher: alert on any)", ["consumer"], **labels
+            "stream they came from (a forgery, or a misconfigured publisher: alert on any)", ["consumer"],
+            registry=registry
         )
         self.consumer_pending = Gauge(
             "sprpa_consumer_pending", "Messages of the stream the consumer has not fetched yet (its lag)",
-            ["consumer"], **labels
+            ["consumer"], registry=registry
         )
         self.service = service
         self._own: dict[str, Counter] = {}

@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -139,9 +140,9 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
         if nats:
             nats.start()
         mail.start()
-        database_url = external_db or postgres.url
-        nats_url = external_nats or nats.url
-        nats_keys = Keys(Path(os.environ["SPRPA_NATS_KEYS"])) if external_nats else nats.keys
+        database_url = external_db or cast(EmbeddedPostgres, postgres).url
+        nats_url = external_nats or cast(EmbeddedNats, nats).url
+        nats_keys = Keys(Path(os.environ["SPRPA_NATS_KEYS"])) if external_nats else cast(EmbeddedNats, nats).keys
         secret = _secret(data)
         for service in SERVICES:
             url = with_database(database_url, f"sprpa_{service.name}")

@@ -42,25 +42,28 @@ def referral_notices(data: ev.ReferralStatusChanged, *, previous_status: str | N
     """A referral moved: its organisation hears of a new, expired or withdrawn offer; the district of
     an escalation to the backbone; the desa's cadres of a completed referral."""
     regency = regency_of(data.village_code)
-    params = {"service": data.need, "village_code": data.village_code, "referral_id": str(data.referral_id)}
+    params: dict[str, Any] = {"service": data.need, "village_code": data.village_code,
+                              "referral_id": str(data.referral_id)}
     offer = f"/inbox/{data.referral_id}"
-    to_org = dict(audience="organization", regency_code=regency, organization_id=data.organization_id,
-                  village_code=data.village_code)
+
+    def to_organization(kind: str, extra: dict[str, Any] | None = None, urgent: bool = False) -> Notice:
+        return Notice(kind, "organization", regency, offer, f"{kind}:{data.referral_id}",
+                      organization_id=data.organization_id, village_code=data.village_code, urgent=urgent,
+                      params={**params, **(extra or {})})
+
     notices: list[Notice] = []
     if data.status == "offered" and previous_status is None:
         deadline = data.respond_by.isoformat() if data.respond_by else None
-        notices.append(Notice("offer.new", link=offer, key=f"offer.new:{data.referral_id}", urgent=data.backbone,
-                              params={**params, "deadline": deadline, "backbone": data.backbone}, **to_org))
+        notices.append(to_organization("offer.new", {"deadline": deadline, "backbone": data.backbone},
+                                       urgent=data.backbone))
         if data.backbone:
             notices.append(Notice("escalation.backbone", "operators", regency, f"/children/{data.child_id}",
                                   f"escalation:{data.referral_id}", village_code=data.village_code, urgent=True,
                                   params={**params, "organization_id": str(data.organization_id)}))
     elif data.status == "expired" and previous_status == "offered":
-        notices.append(Notice("offer.expired", link=offer, key=f"offer.expired:{data.referral_id}", params=params,
-                              **to_org))
+        notices.append(to_organization("offer.expired"))
     elif data.status in ("withdrawn", "cancelled") and previous_status in ("offered", *LIVE):
-        notices.append(Notice("offer.withdrawn", link=offer, key=f"offer.withdrawn:{data.referral_id}",
-                              params={**params, "reason": data.reason}, **to_org))
+        notices.append(to_organization("offer.withdrawn", {"reason": data.reason}))
     elif data.status == "completed" and previous_status != "completed":
         notices.append(Notice("referral.completed", "cadres", regency, f"/children/{data.child_id}",
                               f"completed:{data.referral_id}", village_code=data.village_code, params=params))

@@ -148,7 +148,7 @@ def principal_from_claims(claims: dict) -> Principal:
     list of kabupaten codes (never a province, a kecamatan or a string), a desa code, an
     organisation's UUID, a space-separated scope, and a lifetime of at most a day."""
     try:
-        role = Role(claims.get("role"))
+        role = Role(str(claims.get("role")))
         subject, regencies, village = claims["sub"], claims.get("regencies") or [], claims.get("village")
         org, scope = claims.get("org"), claims.get("scope") or ""
         if not isinstance(subject, str) or not subject.strip():

@@ -64,7 +64,7 @@ class BatchHandler:
 def only_when(wants: Callable[[Envelope], bool]) -> Callable[[H], H]:
     """Marks a handler that has no effect on the events `wants` refuses (see the module's doc)."""
     def mark(handler: H) -> H:
-        handler.wants = wants
+        setattr(handler, "wants", wants)  # noqa: B010 - a mark on any callable
         return handler
 
     return mark
@@ -107,7 +107,8 @@ async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, 
             "consumer": consumer, "ids": [envelope.id for envelope in envelopes],
             "types": [envelope.type for envelope in envelopes]})
         new = {row.event_id for row in recorded}
-        handled, runs = [], []
+        handled: list[bool] = []
+        runs: list[list[Envelope]] = []
         for envelope in envelopes:
             first = envelope.id in new
             new.discard(envelope.id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import nats
+from nats.aio.client import Client as NatsClient
 
 from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from sprpa_shared.events.access import ADMIN, Keys, connect_options
@@ -61,7 +62,7 @@ class TestServers:
         """The seed a service (or `admin`) connects to the test NATS with; empty for an open server."""
         return str(self.nats_keys.seed_file(user)) if self.nats_keys else ""
 
-    async def connect_nats(self, user: str = ADMIN, **options) -> nats.aio.client.Client:
+    async def connect_nats(self, user: str = ADMIN, **options) -> NatsClient:
         """A client of the test NATS as `user` (the admin, by default: it may inspect every stream)."""
         return await nats.connect(self.nats_url, **connect_options(user, seed_file=self.nats_seed_file(user)),
                                   **options)
@@ -100,7 +101,7 @@ class TestServers:
         client = await self.connect_nats()
         try:
             js = client.jetstream()
-            for stream in [info.config.name for info in await js.streams_info()]:
+            for stream in [info.config.name for info in await js.streams_info() if info.config.name]:
                 await js.delete_stream(stream)
         finally:
             await client.close()

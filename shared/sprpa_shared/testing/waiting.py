@@ -18,9 +18,8 @@ async def wait_until(
     deadline = time.monotonic() + timeout
     last: T | None = None
     while True:
-        last = condition()
-        if inspect.isawaitable(last):
-            last = await last
+        answer = condition()
+        last = await answer if inspect.isawaitable(answer) else answer
         if last:
             return last
         if time.monotonic() > deadline:

@@ -36,5 +36,5 @@ async def check(url: str, *, allow_internal: bool) -> None:
                                                               type=socket.SOCK_STREAM)
     except OSError as exc:
         raise Refused(f"the webhook's host does not resolve: {parts.hostname}") from exc
-    if any(_internal(info[4][0]) for info in found):
+    if any(_internal(str(info[4][0])) for info in found):
         raise Refused("a webhook may not point at a private, loopback or link-local address")
