@@ -46,7 +46,7 @@ async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -
     for notice in notices:
         params = dict(notice.params)
         if notice.village_code and "village_name" not in params:
-            params["village_name"] = (await run(session, _PLACE_NAME, {"code": notice.village_code})).scalar()
+            params["village_name"] = await _place_name(session, notice.village_code)
         organization = params.get("organization_id")
         if organization and "organization_name" not in params:
             params["organization_name"] = (await run(session, _ORGANIZATION_NAME,
@@ -62,3 +62,13 @@ async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -
         await run(session, _EMAILS, {**values, "notification": inserted, "at": at})
     return written
 
+
+_PLACE_NAMES: dict[str, str | None] = {}  # official names: reference data, the same for the process's life
+
+
+async def _place_name(session: AsyncSession, code: str) -> str | None:
+    if code not in _PLACE_NAMES:
+        if len(_PLACE_NAMES) > 100_000:
+            _PLACE_NAMES.clear()
+        _PLACE_NAMES[code] = (await run(session, _PLACE_NAME, {"code": code})).scalar()
+    return _PLACE_NAMES[code]

@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from notify.messages import render
-from notify.sql import run
+from notify.sql import page_of, run
 from sprpa_shared import protect
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import Forbidden, NotFound
-from sprpa_shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from sprpa_shared.pagination import Cursor, Limit, Page, decode_cursor
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 # People the loop depends on; analysts and integrating systems get nothing personal (systems: webhooks).
@@ -151,13 +151,13 @@ async def notifications(session: SessionDep, principal: PrincipalDep, clock: Clo
     before_at, before_id = decode_cursor(cursor) if cursor else (None, None)
     rows = (await run(session, _LIST, {**who, "unread_only": unread, "before_at": before_at,
                                           "before_id": before_id, "limit": limit + 1})).all()
-    items = []
-    for row in rows[:limit]:
+
+    def item(row) -> Notification:
         message = render(row.kind, row.params, language)
-        items.append(Notification(id=row.id, kind=row.kind, title=message.title, body=message.body, link=row.link,
-                                  urgent=row.urgent, created_at=row.created_at, read=row.read))
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+        return Notification(id=row.id, kind=row.kind, title=message.title, body=message.body, link=row.link,
+                            urgent=row.urgent, created_at=row.created_at, read=row.read)
+
+    return page_of(rows, limit, item)
 
 
 @router.get("/deliveries", dependencies=[needs(None)], response_model=Page[DeliveryState],
@@ -171,9 +171,7 @@ async def deliveries(session: SessionDep, principal: PrincipalDep,
     rows = (await run(session, _DELIVERIES, {
         "all_places": principal.role is Role.NATIONAL_ADMIN, "regencies": list(principal.regency_codes),
         "status": status, "before_at": before_at, "before_id": before_id, "limit": limit + 1})).all()
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(items=[DeliveryState(**row._mapping) for row in rows[:limit]],
-                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+    return page_of(rows, limit, lambda row: DeliveryState(**row._mapping))
 
 
 @router.get("/unread", dependencies=[needs(None)], response_model=UnreadCount,

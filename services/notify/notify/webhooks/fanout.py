@@ -23,8 +23,10 @@ ON CONFLICT DO NOTHING
 
 
 async def queue(session: AsyncSession, envelope: Envelope) -> None:
-    place = BY_TYPE[envelope.type].model_validate(envelope.data).place_code()
-    if not place:
+    # The place every catalogue event carries (a desa's or a kabupaten's code), read without
+    # validating the whole event again: the consumer's handler does that when it acts on it.
+    place = envelope.data.get("village_code") or envelope.data.get("regency_code")
+    if envelope.type not in BY_TYPE or not place:
         return  # national events go to nobody's kabupaten
     await run(session, _QUEUE, {
         "event": envelope.id, "type": envelope.type, "subject": envelope.subject or "", "regency": regency_of(place),

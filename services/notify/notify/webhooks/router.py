@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 
-from notify.sql import run
+from notify.sql import page_of, run
 from notify.webhooks import guard, signing
 from sprpa_contracts.events import BY_TYPE
 from sprpa_shared import idempotency, protect
@@ -23,7 +23,7 @@ from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import BadRequest, Forbidden, NotFound
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
-from sprpa_shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from sprpa_shared.pagination import Cursor, Limit, Page, decode_cursor
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 SCOPE = "notify:webhooks"
@@ -208,9 +208,7 @@ async def listed(session: SessionDep, principal: PrincipalDep, limit: Limit = 50
     after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
     rows = (await run(session, _MINE, {"owner": principal.subject, "after_at": after_at, "after_id": after_id,
                                        "limit": limit + 1})).all()
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(items=[_public(row) for row in rows[:limit]],
-                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+    return page_of(rows, limit, _public)
 
 
 @router.get("/{webhook_id}", dependencies=[needs(SCOPE)], response_model=Webhook, summary="One of your endpoints")
@@ -291,9 +289,7 @@ async def deliveries(webhook_id: uuid.UUID, session: SessionDep, principal: Prin
     before_at, before_id = decode_cursor(cursor) if cursor else (None, None)
     rows = (await run(session, _DELIVERIES, {"id": webhook_id, "before_at": before_at, "before_id": before_id,
                                               "status": status, "limit": limit + 1})).all()
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(items=[Delivery(**row._mapping) for row in rows[:limit]],
-                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+    return page_of(rows, limit, lambda row: Delivery(**row._mapping))
 
 
 @router.post("/{webhook_id}/replay", dependencies=[needs(SCOPE)], status_code=202, response_model=Replayed,
