@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
+import time
 import typing
 from pathlib import Path
 
@@ -243,3 +245,29 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
         value for name, value in vars(NeedStatus).items() if name.isupper() and isinstance(value, str)}
     assert set(i18n.LABELS["gap_reason"]) == set(typing.get_args(GapRecorded.model_fields["reason"].annotation))
     assert set(i18n.KLA_INDICATORS_ID) == {number for number, _, _ in kla.INDICATORS}
+
+
+async def test_a_hung_notify_service_costs_a_page_a_second_at_most_and_only_its_bell(make_settings):
+    """The bell is asked on every page: a notify service that accepts and never answers must not hold
+    every page for the backends' timeout (30 s here)."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)  # the kernel completes the handshake; nobody ever answers
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings = await make_settings(WebSettings, secret_key="test-secret-for-key-encryption",
+                                   registry_url=nowhere, providers_url=nowhere, referral_url=nowhere,
+                                   reports_url=nowhere, backend_timeout_seconds=30,
+                                   notify_url=f"http://127.0.0.1:{hung.getsockname()[1]}")
+    app = create_app(settings)
+    try:
+        async with running(app) as client:
+            async with transaction(app.state.sessions) as session:
+                await service.create_user(session, username="kader", password=PASSWORD, role=Role.VILLAGE_CADRE,
+                                          village_code="35.09.11.2007")
+            await sign_in(client)
+            started = time.monotonic()
+            page = await client.get("/children")  # the registry is down too: its plain 503 page
+            assert time.monotonic() - started < 10, "the page waited for the notify service"
+            assert page.status_code == 503 and 'class="count"' not in page.text
+    finally:
+        hung.close()

@@ -55,12 +55,13 @@ class Backends:
 
     async def _send(self, service: str, method: str, path: str, *, token: str, params: dict | None = None,
                     json: Any = None, files: dict | None = None, data: dict | None = None,
-                    headers: dict | None = None) -> httpx.Response:
+                    headers: dict | None = None, timeout: float | None = None) -> httpx.Response:
         query = {key: value for key, value in (params or {}).items() if value not in (None, "")}
         try:
             response = await self._client.request(
                 method, self._urls[service] + path, params=query, json=json, files=files, data=data,
-                headers={"Authorization": f"Bearer {token}", **(headers or {})})
+                headers={"Authorization": f"Bearer {token}", **(headers or {})},
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         except httpx.HTTPError as exc:
             raise ApiError(503, "service unreachable", f"{service}: {type(exc).__name__}") from exc
         if response.status_code >= 400:
@@ -71,8 +72,9 @@ class Backends:
         response = await self._send(service, method, path, token=token, **kwargs)
         return response.json() if response.content else None
 
-    async def get(self, service: str, path: str, *, token: str, params: dict | None = None) -> Any:
-        return await self.call(service, "GET", path, token=token, params=params)
+    async def get(self, service: str, path: str, *, token: str, params: dict | None = None,
+                  timeout: float | None = None) -> Any:
+        return await self.call(service, "GET", path, token=token, params=params, timeout=timeout)
 
     async def download(self, service: str, path: str, *, token: str, params: dict | None = None) -> Download:
         response = await self._send(service, "GET", path, token=token, params=params)

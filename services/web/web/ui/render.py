@@ -58,12 +58,14 @@ async def _viewer(request: Request) -> Viewer:
 
 
 NOTIFIED = (Role.PROVIDER_STAFF, Role.DISTRICT_OPERATOR, Role.VILLAGE_CADRE)
+BELL_TIMEOUT_SECONDS = 1.0  # a slow notify service costs a page at most this, and the page shows no count
 
 
 async def _unread(request: Request, viewer: Viewer) -> int | None:
     """The bell's count; none when the notify service cannot say (the page works without it)."""
     try:
-        answer = await backends(request).get("notify", "/api/v1/notifications/unread", token=viewer.access_token)
+        answer = await backends(request).get("notify", "/api/v1/notifications/unread", token=viewer.access_token,
+                                             timeout=BELL_TIMEOUT_SECONDS)
     except ApiError:
         return None
     return answer["unread"]
