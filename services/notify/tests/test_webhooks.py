@@ -190,3 +190,38 @@ async def test_outside_dev_and_test_a_webhook_cannot_point_inside(make_settings,
         assert answer.status_code == 400, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert (await api.get("/api/v1/webhooks", headers=client(issuer))).json()["items"] == []
+
+
+async def test_an_endpoint_failing_for_five_days_is_disabled_and_the_district_told(
+        notify, api, issuer, publish, receiver, clock, as_, db):
+    sim = client(issuer)
+    receiving = await receiver(failures=10_000)
+    hook = await register(api, sim, receiving.url)
+
+    async def state():
+        return await db.fetchrow("SELECT status, failing_since FROM webhook_endpoints WHERE id = $1::uuid",
+                                 hook["id"])
+
+    await publish(offer())
+    await wait_until(lambda: _failing_since(state), timeout=20, what="the first failure")
+    clock.set(NOW + timedelta(days=4))  # the first delivery gives up after 3 days; a new event fails too
+    await publish(offer(at=NOW + timedelta(days=4)), at=NOW + timedelta(days=4))
+    await publish.handled()
+    await wait_until(lambda: db.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'"),
+                     timeout=20, what="the first delivery given up")
+    assert (await state())["status"] == "active", "four days of failures: not yet"
+
+    clock.set(NOW + timedelta(days=5, hours=2))
+    await wait_until(lambda: _status(state, "disabled"), timeout=20, what="the endpoint disabled")
+    [told] = (await api.get("/api/v1/notifications", headers=as_("operator"))).json()["items"]
+    assert told["kind"] == "webhook.disabled" and "127.0.0.1" in told["title"]
+    resumed = (await api.post(f"/api/v1/webhooks/{hook['id']}/resume", headers=sim)).json()
+    assert resumed["status"] == "active" and resumed["failing_since"] is None
+
+
+async def _failing_since(state) -> bool:
+    return (await state())["failing_since"] is not None
+
+
+async def _status(state, status: str) -> bool:
+    return (await state())["status"] == status
