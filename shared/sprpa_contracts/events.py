@@ -100,6 +100,22 @@ class CaseFlagged(_RegistryEvent):
         return str(self.child_id)
 
 
+class FlagAwaitingApproval(_RegistryEvent):
+    """A case was flagged on a legal basis, without the guardian's consent: nothing is referred until
+    a second person of the district approves the flag (or rejects it)."""
+
+    event_type: ClassVar[str] = "sprpa.case.approval_requested.v1"
+    entity: ClassVar[str] = "case"
+    action: ClassVar[str] = "approval_requested"
+
+    child_id: uuid.UUID
+    flag_id: uuid.UUID
+    needs: list[str] = Field(min_length=1, description="the service catalogue codes the flag asks for")
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
 class CaseStatusChanged(_RegistryEvent):
     """A case moved along its lifecycle (identified → ... → closed, or reopened)."""
 
@@ -406,8 +422,8 @@ class CaseRefused(EventData):
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
-    ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, CaseStatusChanged, VisitRecorded,
-    OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
+    ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, FlagAwaitingApproval, CaseStatusChanged,
+    VisitRecorded, OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
     GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

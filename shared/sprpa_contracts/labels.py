@@ -269,6 +269,7 @@ VOCABULARY["notification_kind"] = {
     "case.erased": ("Data anak dihapus", "Child's record erased"),
     "case.merged": ("Data anak digabung", "Child's records merged"),
     "escalation.backbone": ("Eskalasi ke lembaga penyangga", "Escalated to the backbone"),
+    "flag.awaiting_approval": ("Persetujuan kedua diperlukan", "Second approval needed"),
     "gap.recorded": ("Kesenjangan layanan", "Service gap"), "mou.expiring": ("MOU akan berakhir", "MOU ending"),
     "mou.expired": ("MOU berakhir", "MOU ended"), "webhook.disabled": ("Webhook dinonaktifkan", "Webhook disabled"),
     "child.withdrawn": ("Anak ditarik dari pekerjaan", "Child withdrawn from work"),

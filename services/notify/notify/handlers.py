@@ -60,6 +60,16 @@ async def case_moved(session: AsyncSession, envelope: Envelope) -> None:
         params={"village_code": data.village_code})], at=envelope.time)
 
 
+async def flag_awaiting_approval(session: AsyncSession, envelope: Envelope) -> None:
+    """A flag without the guardian's consent waits for a second person: the district's operators
+    hear of it (whoever flagged it cannot approve it)."""
+    data = ev.FlagAwaitingApproval.model_validate(envelope.data)
+    await notices.write(session, [Notice(
+        "flag.awaiting_approval", "operators", regency_of(data.village_code), f"/children/{data.child_id}",
+        f"approval:{data.flag_id}", village_code=data.village_code, urgent=True,
+        params={"village_code": data.village_code, "services": data.needs})], at=envelope.time)
+
+
 async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
     data = ev.GapRecorded.model_validate(envelope.data)
     await notices.write(session, [Notice(
@@ -106,8 +116,9 @@ async def mou_ending(session: AsyncSession, envelope: Envelope) -> None:
 
 _NOTICES = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_type: child_gone,
             ev.ChildMerged.event_type: child_gone, ev.ReferralStatusChanged.event_type: referral_changed,
-            ev.GapRecorded.event_type: gap_recorded, ev.OrganizationUpserted.event_type: organization_upserted,
-            ev.MouExpiring.event_type: mou_ending, ev.MouExpired.event_type: mou_ending}
+            ev.GapRecorded.event_type: gap_recorded, ev.FlagAwaitingApproval.event_type: flag_awaiting_approval,
+            ev.OrganizationUpserted.event_type: organization_upserted, ev.MouExpiring.event_type: mou_ending,
+            ev.MouExpired.event_type: mou_ending}
 
 
 def _handler(event_type: str):

@@ -49,6 +49,12 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "Tidak ada lembaga MOU yang menerima rujukan {service} di Desa {village}; rujukan dialihkan ke "
         "lembaga penyangga {organization}.",
         "No MOU provider took the {service} referral for {village}; it went to the backbone, {organization}."),
+    "flag.awaiting_approval": (
+        "Persetujuan kedua diperlukan", "A second approval is needed",
+        "Kasus seorang anak di Desa {village} ditandai tanpa persetujuan wali ({services}). Tidak ada rujukan "
+        "sebelum operator lain menyetujui atau menolaknya.",
+        "A child's case in {village} was flagged without a guardian's consent ({services}). Nothing is referred "
+        "until another operator approves or rejects it."),
     "gap.recorded": (
         "Kesenjangan layanan: {service}", "Service gap: {service}",
         "Kebutuhan {service} di Desa {village} tidak terpenuhi: {reason}.",
@@ -97,6 +103,7 @@ def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
     village = params.get("village_code") or params.get("regency_code") or ""
     return {
         "service": label("service", params.get("service"), language) or "",
+        "services": ", ".join(label("service", need, language) or need for need in params.get("services", [])),
         "village": params.get("village_name") or village,
         "organization": params.get("organization_name") or ("lembaga" if language == "id" else "an organisation"),
         "deadline": deadline_text(params.get("deadline"), village, language),

@@ -31,3 +31,8 @@ def organization(organization_id=ORGANIZATION, name: str = "PKBM Tunas Harapan")
 def mou_expiring(days_left: int = 30) -> ev.MouExpiring:
     return ev.MouExpiring(mou_id=uuid.UUID(int=55), organization_id=ORGANIZATION, regency_code="35.09",
                           valid_until=date(2026, 12, 30), days_left=days_left)
+
+
+def awaiting_approval(flag_id: uuid.UUID | None = None) -> ev.FlagAwaitingApproval:
+    return ev.FlagAwaitingApproval(child_id=uuid.UUID(int=7), village_code=VILLAGE, flag_id=flag_id or uuid.uuid4(),
+                                   needs=["protection.safe_house", "legal.aid"])

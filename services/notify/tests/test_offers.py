@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from notify.sending import remind_once, send_once
-from notify.testing import BACKBONE, NOW, ORGANIZATION, mou_expiring, offer, organization
+from notify.testing import BACKBONE, NOW, ORGANIZATION, awaiting_approval, mou_expiring, offer, organization
 from sprpa_shared.testing import wait_until
 
 STAFF = "staf@tunas.example"
@@ -175,3 +175,19 @@ async def test_mail_the_server_refuses_is_retried_with_back_off_and_sent_when_it
     row = await wait_until(lambda: db.fetchrow("SELECT status, attempts FROM deliveries WHERE status = 'sent'"),
                            what="the delivery marked sent")
     assert row["attempts"] == 2
+
+
+async def test_a_flag_waiting_for_a_second_approval_reaches_the_districts_operators_at_once(
+        api, as_, publish, mail):
+    operator = as_("operator")
+    await subscribe(api, operator, OPERATOR, quiet_from="08:00:00", quiet_to="17:00:00")  # urgent: not held
+    await subscribe(api, as_("operator", "52.03"), "operator@lombok.example")
+    await publish(awaiting_approval())
+
+    [message] = await mail_to(mail, OPERATOR, 1)
+    assert message["Subject"] == "[Segera] Persetujuan kedua diperlukan"
+    text = message.get_body(("plain",)).get_content()
+    assert "Desa Kesilir" in text and "Rumah aman, Bantuan hukum dan pendampingan kasus" in text, text
+    assert "/children/00000000-0000-0000-0000-000000000007" in text
+    assert await kinds(api, operator) == ["flag.awaiting_approval"]
+    assert await kinds(api, as_("operator", "52.03")) == [] and mail.to("operator@lombok.example") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -131,6 +132,10 @@ async def test_a_legal_basis_stands_in_for_guardian_consent_once_a_second_person
     assert (body["approval"], body["status"]) == ("pending", "assessed")
     assert body["needs"] == ["protection.safe_house", "psychosocial.counselling", "health.sti_check", "legal.aid"]
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.case.flagged.v1'") == 0
+    waiting = json.loads(await db.fetchval(
+        "SELECT envelope::text FROM outbox WHERE type = 'sprpa.case.approval_requested.v1'"))
+    assert waiting["data"] == {"child_id": assessed["id"], "flag_id": body["id"], "village_code": "35.09.11.2007",
+                               "needs": body["needs"]}, "the district hears that a second person must approve"
     again = await api.post(url, json={"root_causes": ["commercial_sexual_exploitation"], "consent": legal},
                            headers=as_("operator"))
     assert again.status_code == 409 and "awaits" in again.json()["detail"]

@@ -15,7 +15,7 @@ from registry.cases.needs import derive_needs
 from registry.cases.schemas import AssessmentCreate, ClosureIn, ConsentWithdrawal, FlagCreate, FlagRejection
 from registry.children.models import Child
 from registry.children.service import age_on, announce_update, reclassify
-from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn
+from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn, FlagAwaitingApproval
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.db import transaction
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
@@ -97,6 +97,8 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     if data.consent.basis == "legal_basis":
         # No guardian consent (the guardian may be the exploiter): a second person approves first.
         record.approval = "pending"
+        await emit(session, FlagAwaitingApproval(child_id=child.id, village_code=child.village_code,
+                                                 flag_id=record.id, needs=needs))
         return record
     await _activate(session, child=child, record=record, consent=consent, principal=principal, now=now, age=age)
     return record
