@@ -201,6 +201,23 @@ class VisitRecorded(_RegistryEvent):
         return str(self.child_id)
 
 
+class VisitsDue(_RegistryEvent):
+    """Once a week, from Monday 07:00 in the kabupaten's time: how many of a desa's children are due a
+    monitoring visit by the end of the week and how many are overdue (counts only; the desa's cadres
+    read the list under authorisation). A desa with nothing due gets none."""
+
+    event_type: ClassVar[str] = "sprpa.visits.due.v1"
+    entity: ClassVar[str] = "visits"
+    action: ClassVar[str] = "due"
+
+    week_of: date = Field(description="the Monday the week starts")
+    due: int = Field(ge=0, description="children whose visit falls due from today to Sunday")
+    overdue: int = Field(ge=0, description="children whose visit date has passed")
+
+    def cloud_subject(self) -> str:
+        return f"{self.village_code}/{self.week_of.isoformat()}"
+
+
 class _ProvidersEvent(EventData):
     source_service: ClassVar[str] = "providers"
     regency_code: PlaceCode
@@ -423,7 +440,7 @@ class CaseRefused(EventData):
 
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, FlagAwaitingApproval, CaseStatusChanged,
-    VisitRecorded, OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged, ReferralStatusChanged,
-    GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged,
+    VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged,
+    ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -274,6 +274,7 @@ VOCABULARY["notification_kind"] = {
     "mou.expired": ("MOU berakhir", "MOU ended"), "webhook.disabled": ("Webhook dinonaktifkan", "Webhook disabled"),
     "child.withdrawn": ("Anak ditarik dari pekerjaan", "Child withdrawn from work"),
     "referral.completed": ("Layanan selesai", "Service completed"),
+    "visits.due": ("Kunjungan minggu ini", "This week's visits"),
 }
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}

@@ -70,6 +70,16 @@ async def flag_awaiting_approval(session: AsyncSession, envelope: Envelope) -> N
         params={"village_code": data.village_code, "services": data.needs})], at=envelope.time)
 
 
+async def visits_due(session: AsyncSession, envelope: Envelope) -> None:
+    """The registry's weekly count of a desa's visits due: the cadres' weekly digest."""
+    data = ev.VisitsDue.model_validate(envelope.data)
+    link = "/children?overdue=true" if data.overdue else "/children"
+    await notices.write(session, [Notice(
+        "visits.due", "cadres", regency_of(data.village_code), link,
+        f"visits:{data.village_code}:{data.week_of}", village_code=data.village_code,
+        params={"village_code": data.village_code, "due": data.due, "overdue": data.overdue})], at=envelope.time)
+
+
 async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
     data = ev.GapRecorded.model_validate(envelope.data)
     await notices.write(session, [Notice(
@@ -118,7 +128,7 @@ _NOTICES = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_ty
             ev.ChildMerged.event_type: child_gone, ev.ReferralStatusChanged.event_type: referral_changed,
             ev.GapRecorded.event_type: gap_recorded, ev.FlagAwaitingApproval.event_type: flag_awaiting_approval,
             ev.OrganizationUpserted.event_type: organization_upserted, ev.MouExpiring.event_type: mou_ending,
-            ev.MouExpired.event_type: mou_ending}
+            ev.MouExpired.event_type: mou_ending, ev.VisitsDue.event_type: visits_due}
 
 
 def _handler(event_type: str):

@@ -75,6 +75,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "Layanan selesai: {service}", "Service completed: {service}",
         "Layanan {service} untuk seorang anak di Desa {village} telah selesai. Kunjungan tindak lanjut menunggu.",
         "{service} for a child in {village} is completed. A follow-up visit is due."),
+    "visits.due": (
+        "Kunjungan minggu ini: Desa {village}", "This week's visits: {village}",
+        "{due} anak di Desa {village} perlu dikunjungi sampai hari Minggu, dan {overdue} kunjungan sudah terlambat.",
+        "{due} children in {village} are due a visit by Sunday, and {overdue} visits are overdue."),
     "webhook.disabled": (
         "Webhook {host} dinonaktifkan", "Webhook {host} disabled",
         "Pengiriman peristiwa ke {host} gagal selama berhari-hari dan dihentikan. Minta pengelola sistem "
@@ -109,6 +113,8 @@ def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
         "deadline": deadline_text(params.get("deadline"), village, language),
         "reason": label("gap_reason", params.get("reason"), language) or "",
         "days_left": str(params.get("days_left", "")),
+        "due": str(params.get("due", 0)),
+        "overdue": str(params.get("overdue", 0)),
         "valid_until": params.get("valid_until") or "",
         "host": params.get("host") or "",
     }

@@ -36,3 +36,7 @@ def mou_expiring(days_left: int = 30) -> ev.MouExpiring:
 def awaiting_approval(flag_id: uuid.UUID | None = None) -> ev.FlagAwaitingApproval:
     return ev.FlagAwaitingApproval(child_id=uuid.UUID(int=7), village_code=VILLAGE, flag_id=flag_id or uuid.uuid4(),
                                    needs=["protection.safe_house", "legal.aid"])
+
+
+def visits_due(due: int = 3, overdue: int = 1, village: str = VILLAGE) -> ev.VisitsDue:
+    return ev.VisitsDue(village_code=village, week_of=date(2026, 11, 30), due=due, overdue=overdue)

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from notify.sending import remind_once, send_once
-from notify.testing import BACKBONE, NOW, ORGANIZATION, awaiting_approval, mou_expiring, offer, organization
+from notify.testing import BACKBONE, NOW, ORGANIZATION, awaiting_approval, mou_expiring, offer, organization, visits_due
 from sprpa_shared.testing import wait_until
 
 STAFF = "staf@tunas.example"
@@ -191,3 +191,21 @@ async def test_a_flag_waiting_for_a_second_approval_reaches_the_districts_operat
     assert "/children/00000000-0000-0000-0000-000000000007" in text
     assert await kinds(api, operator) == ["flag.awaiting_approval"]
     assert await kinds(api, as_("operator", "52.03")) == [] and mail.to("operator@lombok.example") == []
+
+
+async def test_a_desas_cadres_get_the_weekly_count_of_visits_due_and_a_note_when_a_referral_completes(
+        api, as_, publish, mail):
+    cadre, elsewhere = as_("cadre"), as_("cadre", "35.09.11.2006")
+    await subscribe(api, cadre, "kader@kesilir.example")
+    await subscribe(api, elsewhere, "kader@tanjungrejo.example")
+    await publish(visits_due(due=3, overdue=1))
+    await publish(offer(status="completed"))
+
+    digest, completed = await mail_to(mail, "kader@kesilir.example", 2)
+    assert digest["Subject"] == "Kunjungan minggu ini: Desa Kesilir"
+    text = digest.get_body(("plain",)).get_content()
+    assert "3 anak di Desa Kesilir perlu dikunjungi sampai hari Minggu, dan 1 kunjungan sudah terlambat." in text
+    assert "/children?overdue=true" in text
+    assert completed["Subject"] == "Layanan selesai: Kejar Paket A/B/C (kesetaraan)"
+    assert await kinds(api, cadre) == ["referral.completed", "visits.due"]
+    assert await kinds(api, elsewhere) == [] and mail.to("kader@tanjungrejo.example") == []

@@ -12,6 +12,7 @@ from registry.referrals.handlers import on_referral_changed
 from registry.rights.router import router as rights_router
 from registry.rights.service import retention_sweeper
 from registry.settings import RegistrySettings
+from registry.visits.digest import visits_due_announcer
 from registry.visits.router import router as visits_router
 from sprpa_contracts.events import ReferralStatusChanged
 from sprpa_shared import protect
@@ -38,7 +39,7 @@ def create_app(
                 handlers={ReferralStatusChanged.event_type: on_referral_changed},
             )
         ],
-        jobs=[import_worker, retention_sweeper, consent_sweeper],
+        jobs=[import_worker, retention_sweeper, consent_sweeper, visits_due_announcer],
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,
         clock=clock,

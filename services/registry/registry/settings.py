@@ -25,4 +25,6 @@ class RegistrySettings(ProtectingSettings):
                                                                       "untouched) before the child's personal data "
                                                                       "is erased")
     retention_sweep_seconds: float = Field(default=3600, gt=0, description="how often expired records are looked for")
+    visits_due_sweep_seconds: float = Field(default=900, gt=0, description="how often the job looks for desa not yet "
+                                            "sent this week's visits-due summary (from Monday 07:00 local)")
 
