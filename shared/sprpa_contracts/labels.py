@@ -254,8 +254,13 @@ VOCABULARY["timeline_reason"] = {
 }
 VOCABULARY["delivery_status"] = {
     "queued": ("Menunggu dikirim", "Queued"), "sent": ("Terkirim", "Sent"),
-    "failed": ("Gagal", "Failed"), "skipped": ("Dilewati (surel dimatikan)", "Skipped (email turned off)"),
+    "delivered": ("Diterima", "Delivered"), "failed": ("Gagal", "Failed"),
+    "skipped": ("Dilewati (saluran dimatikan)", "Skipped (channel turned off)"),
 }
+VOCABULARY["notification_channel"] = {"email": ("Surel", "Email"), "whatsapp": ("WhatsApp", "WhatsApp"),
+                                      "sms": ("SMS", "SMS")}
+VOCABULARY["notification_digest"] = {"immediate": ("Langsung", "At once"),
+                                     "daily": ("Ringkasan harian", "Daily digest")}
 VOCABULARY["webhook_status"] = {
     "active": ("Aktif", "Active"), "paused": ("Dijeda", "Paused"), "disabled": ("Dinonaktifkan", "Disabled"),
 }

@@ -74,3 +74,31 @@ async def test_the_district_sees_the_deliveries_to_its_people(stack: Stack):
     await expect(operator.locator("h1")).to_have_text("Pengiriman pemberitahuan")
     await expect(operator.locator("#deliveries")).to_contain_text("Tidak ada pengiriman.")
     await no_raw_codes(operator)
+
+
+async def test_a_person_sets_whatsapp_and_a_daily_digest_on_the_settings_page(stack: Stack):
+    await stack.user("kader.kesilir", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    cadre = await stack.signed_in("kader.kesilir", viewport=PHONE)
+    await cadre.goto(f"{stack.urls['web']}/notifications/settings")
+    await cadre.locator("#n-whatsapp").check()
+    await cadre.locator("#notification-settings button[type=submit]").click()
+    await expect(cadre.locator("#problem")).to_be_visible()  # WhatsApp needs a number
+    await cadre.locator("#n-phone").fill("0812 3456 7890")
+    await cadre.locator("#notification-settings button[type=submit]").click()
+    await expect(cadre.locator("#problem")).to_be_visible()  # not in international form
+    await cadre.locator("#n-phone").fill("+62 812-3456-7890")
+    await cadre.locator("#n-whatsapp").check()
+    await cadre.locator("#n-daily").check()
+    await cadre.locator("#n-digest-at").fill("06:30")
+    await cadre.locator("#notification-settings button[type=submit]").click()
+    await expect(cadre.locator("#saved")).to_be_visible()
+    await expect(cadre.locator("#n-phone")).to_have_value("+6281234567890")
+    await expect(cadre.locator("#n-whatsapp")).to_be_checked()
+    await expect(cadre.locator("#n-daily")).to_be_checked()
+    await expect(cadre.locator("#n-digest-at")).to_have_value("06:30")
+    await no_raw_codes(cadre)
+    async with database(stack.apps["notify"]) as db:
+        row = await db.fetchrow("SELECT phone, whatsapp_enabled, digest, digest_at::text FROM subscribers "
+                                "WHERE role = 'village_cadre'")
+    assert (row["whatsapp_enabled"], row["digest"], row["digest_at"]) == (True, "daily", "06:30:00")
+    assert "6281234567890" not in row["phone"], "encrypted at rest"

@@ -36,6 +36,11 @@ PUBLIC = {
     ("GET", "/.well-known/openid-configuration"): "OIDC discovery: how to get a token",
     ("GET", "/.well-known/jwks.json"): "public keys that verify tokens",
     ("POST", "/api/v1/auth/token"): "where a token is obtained (rate-limited, failures counted)",
+    ("GET", "/api/v1/notifications/receipts/whatsapp"): "Meta's subscription check: answers only the verify token",
+    ("POST", "/api/v1/notifications/receipts/whatsapp"): "WhatsApp delivery receipts: refused unless signed with "
+                                                         "the app secret",
+    ("POST", "/api/v1/notifications/receipts/sms"): "SMS delivery receipts: refused unless signed with the "
+                                                    "gateway's token",
 }
 SAMPLE = {"code": "35.09", "regency_code": "35.09", "village_code": "35.09.11.2007", "year": "2026",
           "indicator": "12"}

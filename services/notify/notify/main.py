@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from notify import handlers
+from notify.channels.receipts import router as receipts_router
 from notify.router import router
 from notify.sending import channels, deliveries, reminders
 from notify.settings import NotifySettings
@@ -33,8 +34,9 @@ def create_app(
     app = create_service_app(
         settings,
         title="SPRPA notify",
-        description="Tells the people the referral loop depends on: in-app notifications, email, SLA reminders.",
-        routers=[router, webhooks_router],
+        description="Tells the people the referral loop depends on: in-app notifications, email, WhatsApp, SMS, "
+                    "SLA reminders, webhooks.",
+        routers=[router, receipts_router, webhooks_router],
         subscriptions=[
             Subscription(spec=registry, handlers=handlers.of("registry")),
             Subscription(spec=referral, handlers=handlers.of("referral")),

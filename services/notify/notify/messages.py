@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from string import Formatter
 from typing import Any
 
 from sprpa_contracts.labels import label
@@ -87,6 +88,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "system to fix it, then resume the webhook."),
 }
 URGENT_PREFIX = ("[Segera] ", "[Urgent] ")
+# A daily digest: the notices held for the person's digest hour, in one message.
+DIGEST = ("Ringkasan SPRPA: {count} pemberitahuan", "SPRPA digest: {count} notifications",
+          "Ada {count} pemberitahuan baru untuk Anda di SPRPA.", "You have {count} new notifications in SPRPA.")
+DIGEST_KIND = "digest"
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,48 @@ class Message:
 
 
 def render(kind: str, params: dict[str, Any], language: str) -> Message:
-    title_id, title_en, body_id, body_en = TEMPLATES[kind]
+    title_id, title_en, body_id, body_en = _templates(kind)
     fields = _fields(params, language)
     if language == "en":
         return Message(title_en.format(**fields), body_en.format(**fields))
     return Message(title_id.format(**fields), body_id.format(**fields))
+
+
+def _templates(kind: str) -> tuple[str, str, str, str]:
+    return DIGEST if kind == DIGEST_KIND else TEMPLATES[kind]
+
+
+def template_name(kind: str) -> str:
+    """The WhatsApp template of a kind of notice, e.g. sprpa_offer_new."""
+    return "sprpa_" + kind.replace(".", "_")
+
+
+def template_parameters(kind: str, params: dict[str, Any], language: str, link: str) -> tuple[str, ...]:
+    """The WhatsApp template's parameters: the fields of the body in order, then the link."""
+    body = _templates(kind)[3 if language == "en" else 2]
+    fields = _fields(params, language)
+    return (*(fields[name] for name in _field_names(body)), link)
+
+
+def whatsapp_templates() -> list[dict[str, str]]:
+    """Every template to have approved for the business number: its name, language and body, with
+    WhatsApp's numbered placeholders ({{1}}...); the link is the last one."""
+    made = []
+    for kind in (*TEMPLATES, DIGEST_KIND):
+        for language, body in (("id", _templates(kind)[2]), ("en", _templates(kind)[3])):
+            names = _field_names(body)
+            numbered = body.format(**{name: f"{{{{{names.index(name) + 1}}}}}" for name in names})
+            made.append({"name": template_name(kind), "language": language,
+                         "body": f"{numbered} {{{{{len(names) + 1}}}}}"})
+    return made
+
+
+def _field_names(text: str) -> list[str]:
+    names: list[str] = []
+    for _, name, _, _ in Formatter().parse(text):
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
@@ -117,6 +159,7 @@ def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
         "overdue": str(params.get("overdue", 0)),
         "valid_until": params.get("valid_until") or "",
         "host": params.get("host") or "",
+        "count": str(params.get("count", "")),
     }
 
 
@@ -134,3 +177,9 @@ def deadline_text(deadline: str | None, place_code: str, language: str) -> str:
     if language == "en":
         return f"{local.day} {local.strftime('%B %Y')} {local:%H:%M} {name}"
     return f"{local.day} {_MONTHS_ID[local.month - 1]} {local.year} {local:%H.%M} {name}"
+
+
+if __name__ == "__main__":  # python -m notify.messages: the WhatsApp templates to submit for approval
+    import json
+
+    print(json.dumps(whatsapp_templates(), ensure_ascii=False, indent=2))

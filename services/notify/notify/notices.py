@@ -1,6 +1,7 @@
 """Writing notices down: a notice is one row everyone of its audience reads in the app, and one
-queued delivery per person of that audience who gets it by email. The same notice twice (a
-redelivered event, a second replica's reminder pass) is written once: its key is unique.
+queued delivery per person of that audience and channel (email, WhatsApp, SMS) they asked for.
+The same notice twice (a redelivered event, a second replica's reminder pass) is written once: its
+key is unique.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ VALUES (:id, :kind, :audience, :organization_id, :regency_code, :village_code, :
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """)
-# Who of the audience gets it by email: an address, email on, not opted out.
-_EMAILS = text("""
+# Who of the audience gets it on which channel: an address, the channel on, not opted out.
+_DELIVERIES = text("""
 INSERT INTO deliveries (id, notification_id, subject, channel, regency_code, next_attempt_at, created_at)
-SELECT gen_random_uuid(), :notification, s.subject, 'email', :regency_code, :at, :at
+SELECT gen_random_uuid(), :notification, s.subject, c.channel, :regency_code, :at, :at
 FROM subscribers s
-WHERE s.email IS NOT NULL AND s.email_enabled AND NOT s.opted_out AND CASE :audience
+CROSS JOIN LATERAL (VALUES ('email', s.email IS NOT NULL AND s.email_enabled),
+                           ('whatsapp', s.phone IS NOT NULL AND s.whatsapp_enabled),
+                           ('sms', s.phone IS NOT NULL AND s.sms_enabled)) AS c (channel, wanted)
+WHERE c.wanted AND NOT s.opted_out AND CASE :audience
     WHEN 'organization' THEN s.role = 'provider_staff' AND s.organization_id = :organization_id
     WHEN 'operators' THEN s.role = 'district_operator' AND :regency_code = ANY (s.regency_codes)
     WHEN 'cadres' THEN s.role = 'village_cadre' AND s.village_code = :village_code
@@ -41,7 +45,7 @@ _ORGANIZATION_NAME = text("SELECT name FROM organizations WHERE id = :id")
 
 
 async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -> int:
-    """Write the notices not written before and queue their emails; how many were new."""
+    """Write the notices not written before and queue their deliveries; how many were new."""
     written = 0
     for notice in notices:
         params = dict(notice.params)
@@ -59,7 +63,7 @@ async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -
         if inserted is None:
             continue
         written += 1
-        await run(session, _EMAILS, {**values, "notification": inserted, "at": at})
+        await run(session, _DELIVERIES, {**values, "notification": inserted, "at": at})
     return written
 
 

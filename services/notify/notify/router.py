@@ -17,7 +17,7 @@ from notify.sql import page_of, run
 from sprpa_shared import protect
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
-from sprpa_shared.errors import Forbidden, NotFound
+from sprpa_shared.errors import Forbidden, NotFound, ValidationFailed
 from sprpa_shared.pagination import Cursor, Limit, Page, decode_cursor
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -39,9 +39,10 @@ class Notification(BaseModel):
 class DeliveryState(BaseModel):
     id: uuid.UUID
     kind: str
-    channel: Literal["email"]
+    channel: Literal["email", "whatsapp", "sms"]
     recipient_role: str
-    status: Literal["queued", "sent", "failed", "skipped"]
+    status: Literal["queued", "sent", "delivered", "failed", "skipped"] = Field(
+        description="delivered: the gateway's receipt said the phone got it (WhatsApp, SMS)")
     attempts: int
     last_error: str | None
     next_attempt_at: datetime
@@ -60,10 +61,18 @@ class Preferences(BaseModel):
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                               description="where email notifications go; null: no email")
     email_enabled: bool = True
-    quiet_from: time | None = Field(default=None, description="no mail from this time (the kabupaten's time) "
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$", examples=["+6281234567890"],
+                              description="a mobile number in international form, for WhatsApp and SMS")
+    whatsapp_enabled: bool = Field(default=False, description="notices by WhatsApp to `phone`")
+    sms_enabled: bool = Field(default=False, description="notices by SMS to `phone`")
+    quiet_from: time | None = Field(default=None, description="no messages from this time (the kabupaten's time) "
                                     "until quiet_to, apart from urgent ones")
     quiet_to: time | None = None
-    opted_out: bool = Field(default=False, description="no email at all, whatever else is set (in-app stays)")
+    digest: Literal["immediate", "daily"] = Field(default="immediate", description="daily: what is not urgent "
+                                                  "comes once a day at digest_at, in one message per channel")
+    digest_at: time = Field(default=time(7, 0), description="the digest's time of day (the kabupaten's time)")
+    opted_out: bool = Field(default=False, description="no email, WhatsApp or SMS at all, whatever else is set "
+                            "(in-app stays)")
 
 
 _REMEMBER = text("""
@@ -103,11 +112,14 @@ SELECT n.id, :subject, :at {_MINE} AND r.read_at IS NULL
 ON CONFLICT DO NOTHING
 """)
 _PREFERENCES = text("""
-SELECT language, email, email_enabled, quiet_from, quiet_to, opted_out FROM subscribers WHERE subject = :subject
+SELECT language, email, email_enabled, phone, whatsapp_enabled, sms_enabled, quiet_from, quiet_to, digest, digest_at,
+       opted_out
+FROM subscribers WHERE subject = :subject
 """)
 _SET_PREFERENCES = text("""
-UPDATE subscribers SET language = :language, email = :email, email_enabled = :email_enabled,
-    quiet_from = :quiet_from, quiet_to = :quiet_to, opted_out = :opted_out, updated_at = :at
+UPDATE subscribers SET language = :language, email = :email, email_enabled = :email_enabled, phone = :phone,
+    whatsapp_enabled = :whatsapp_enabled, sms_enabled = :sms_enabled, quiet_from = :quiet_from, quiet_to = :quiet_to,
+    digest = :digest, digest_at = :digest_at, opted_out = :opted_out, updated_at = :at
 WHERE subject = :subject
 """)
 
@@ -201,20 +213,23 @@ async def read_one(notification_id: uuid.UUID, session: SessionDep, principal: P
 
 
 @router.get("/preferences", dependencies=[needs(None)], response_model=Preferences,
-            summary="Your channels, language and quiet hours")
+            summary="Your channels (email, WhatsApp, SMS), language, quiet hours and digest")
 async def preferences(session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> Preferences:
     await _remember(session, principal, clock.now())
     row = (await run(session, _PREFERENCES, {"subject": principal.subject})).one()
-    return Preferences(language=row.language, email=protect.protector().open(row.email),
-                       email_enabled=row.email_enabled, quiet_from=row.quiet_from, quiet_to=row.quiet_to,
-                       opted_out=row.opted_out)
+    sealed = protect.protector()
+    return Preferences(**{**row._mapping, "email": sealed.open(row.email), "phone": sealed.open(row.phone)})
 
 
 @router.put("/preferences", dependencies=[needs(None)], response_model=Preferences,
-            summary="Set your channels, language and quiet hours (the whole set)")
+            summary="Set your channels, language, quiet hours and digest (the whole set)")
 async def set_preferences(body: Preferences, session: SessionDep, principal: PrincipalDep,
                           clock: ClockDep) -> Preferences:
     await _remember(session, principal, clock.now())
-    await run(session, _SET_PREFERENCES, {**body.model_dump(), "email": protect.protector().seal(body.email),
-                                             "subject": principal.subject, "at": clock.now()})
+    if (body.whatsapp_enabled or body.sms_enabled) and not body.phone:
+        raise ValidationFailed("WhatsApp and SMS need a phone number", field="phone")
+    sealed = protect.protector()
+    await run(session, _SET_PREFERENCES, {**body.model_dump(), "email": sealed.seal(body.email),
+                                             "phone": sealed.seal(body.phone), "subject": principal.subject,
+                                             "at": clock.now()})
     return body

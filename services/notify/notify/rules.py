@@ -97,6 +97,13 @@ def in_quiet_hours(at: datetime, quiet_from: time | None, quiet_to: time | None,
     return end
 
 
+def next_digest(at: datetime, digest_at: time, zone: tzinfo) -> datetime:
+    """The next time of day `digest_at` in the person's kabupaten after `at`."""
+    local = at.astimezone(zone)
+    slot = local.replace(hour=digest_at.hour, minute=digest_at.minute, second=0, microsecond=0)
+    return slot if slot > local else slot + timedelta(days=1)
+
+
 def zone_for(regency_code: str) -> tzinfo:
     return zone_of(regency_code)
 

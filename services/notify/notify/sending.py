@@ -1,4 +1,5 @@
-"""The app's two jobs: the SLA reminders of unanswered offers, and the sending of due deliveries.
+"""The app's two jobs: the SLA reminders of unanswered offers, and the sending of due deliveries
+over each channel.
 
 Both claim their rows with `FOR UPDATE SKIP LOCKED`, so every replica runs them and none sends a
 thing twice. A delivery is at least once: if the process dies after the SMTP server took the mail
@@ -16,8 +17,9 @@ from sqlalchemy import text
 from notify import notices
 from notify.channels import DeliveryFailed, Outgoing
 from notify.channels.email import EmailChannel
-from notify.messages import URGENT_PREFIX, render
-from notify.rules import Notice, in_quiet_hours, reminder_due, retry_after, zone_for
+from notify.channels.gateways import SmsChannel, WhatsAppChannel
+from notify.messages import DIGEST_KIND, URGENT_PREFIX, render, template_name, template_parameters
+from notify.rules import Notice, in_quiet_hours, next_digest, reminder_due, retry_after, zone_for
 from notify.sql import run
 from sprpa_shared import protect
 from sprpa_shared.db import transaction
@@ -59,83 +61,135 @@ async def remind_once(app: FastAPI) -> int:
 
 
 _DUE = text("""
-SELECT d.id, d.attempts, d.subject, n.kind, n.params, n.link, n.urgent, n.regency_code,
-       s.email, s.email_enabled, s.opted_out, s.language, s.quiet_from, s.quiet_to
+SELECT d.id, d.channel, d.attempts, d.subject, d.digest, n.kind, n.params, n.link, n.urgent, n.regency_code,
+       s.email, s.phone, s.email_enabled, s.whatsapp_enabled, s.sms_enabled, s.opted_out, s.language,
+       s.quiet_from, s.quiet_to, s.digest AS digest_mode, s.digest_at
 FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN subscribers s ON s.subject = d.subject
 WHERE d.status = 'queued' AND d.next_attempt_at <= :now
-ORDER BY d.next_attempt_at LIMIT :limit
+ORDER BY d.next_attempt_at, d.created_at LIMIT :limit
 FOR UPDATE OF d SKIP LOCKED
 """)
+# Messages, not deliveries: a digest is one message for all of its deliveries (one gateway id).
 _SENT_LAST_HOUR = text("""
-SELECT count(*), min(sent_at) FROM deliveries
-WHERE subject = :subject AND channel = 'email' AND status = 'sent' AND sent_at > :since
+SELECT count(DISTINCT coalesce(external_id, id::text)), min(sent_at) FROM deliveries
+WHERE subject = :subject AND channel = :channel AND sent_at > :since
 """)
 _DONE = text("""
-UPDATE deliveries SET status = :status, attempts = attempts + :tried, sent_at = :sent_at, last_error = :error
-WHERE id = :id
+UPDATE deliveries SET status = :status, attempts = attempts + :tried, sent_at = :sent_at, last_error = :error,
+    external_id = :external
+WHERE id = ANY (:ids)
 """)
 _LATER = text("""
-UPDATE deliveries SET attempts = attempts + :tried, next_attempt_at = :at, last_error = :error WHERE id = :id
+UPDATE deliveries SET attempts = attempts + :tried, next_attempt_at = :at, last_error = :error, digest = :digest
+WHERE id = ANY (:ids)
 """)
+_OFF = {"email": "the person turned email off", "whatsapp": "the person turned WhatsApp off",
+        "sms": "the person turned SMS off"}
 
 
 async def send_once(app: FastAPI) -> int:
-    """Send the deliveries due now; how many were sent."""
-    settings = app.state.settings
-    if not settings.smtp_host:
-        return 0
-    channel = app.state.channels["email"]
+    """Send the deliveries due now, each channel through its adapter; how many messages were sent.
+
+    A person on the daily digest gets what is not urgent at their digest hour, in one message per
+    channel; quiet hours hold what is not urgent until they end; the hourly limit holds the rest."""
+    settings, available = app.state.settings, app.state.channels
     now = app.state.clock.now()
     sent = 0
     async with transaction(app.state.sessions) as session:
+        messages: dict[tuple[str, str], list] = {}
         for due in (await run(session, _DUE, {"now": now, "limit": BATCH})).all():
-            if due.opted_out or not due.email_enabled or not due.email:
-                await run(session, _DONE, {"id": due.id, "status": "skipped", "tried": 0, "sent_at": None,
-                                              "error": "the person turned email off"})
-                continue
-            quiet_until = None if due.urgent else in_quiet_hours(now, due.quiet_from, due.quiet_to,
-                                                                   zone_for(due.regency_code))
-            if quiet_until:
-                await run(session, _LATER, {"id": due.id, "tried": 0, "at": quiet_until, "error": None})
-                continue
-            count, oldest = (await run(session, _SENT_LAST_HOUR, {
-                "subject": due.subject, "since": now - timedelta(hours=1)})).one()
-            if count >= settings.email_per_hour:
-                await run(session, _LATER, {"id": due.id, "tried": 0, "at": oldest + timedelta(hours=1),
-                                               "error": None})
-                continue
-            try:
-                await channel.send(outgoing(settings.web_url, due, protect.protector().open(due.email)))
-            except DeliveryFailed as failure:
-                await _failed(session, due, now, str(failure), settings)
-                continue
-            await run(session, _DONE, {"id": due.id, "status": "sent", "tried": 1, "sent_at": now, "error": None})
-            sent += 1
+            if due.opted_out or _address(due) is None:
+                await _mark(session, [due], "skipped", tried=0, error=_OFF[due.channel])
+            elif due.channel not in available:
+                await _mark(session, [due], "skipped", tried=0, error=f"{due.channel} is not configured here")
+            elif not due.urgent and due.digest_mode == "daily" and not due.digest:
+                zone = zone_for(due.regency_code)
+                await _later(session, [due], next_digest(now, due.digest_at, zone), digest=True)
+            elif not due.urgent and not due.digest and (quiet := in_quiet_hours(
+                    now, due.quiet_from, due.quiet_to, zone_for(due.regency_code))):
+                await _later(session, [due], quiet)
+            else:  # a digest's deliveries go together; anything else alone
+                key = (due.subject, due.channel) if due.digest else (str(due.id), due.channel)
+                messages.setdefault(key, []).append(due)
+        for rows in messages.values():
+            sent += await _send(session, available[rows[0].channel], rows, now, settings)
     return sent
 
 
-async def _failed(session, due, now: datetime, reason: str, settings) -> None:
-    tried = due.attempts + 1
+async def _send(session, channel, rows: list, now: datetime, settings) -> int:
+    first = rows[0]
+    limit = settings.email_per_hour if first.channel == "email" else settings.messages_per_hour
+    count, oldest = (await run(session, _SENT_LAST_HOUR, {
+        "subject": first.subject, "channel": first.channel, "since": now - timedelta(hours=1)})).one()
+    if count >= limit:
+        await _later(session, rows, oldest + timedelta(hours=1))
+        return 0
+    try:
+        external = await channel.send(outgoing(settings.web_url, rows, protect.protector().open(_address(first))))
+    except DeliveryFailed as failure:
+        await _failed(session, rows, now, str(failure), settings)
+        return 0
+    await _mark(session, rows, "sent", tried=1, at=now, external=external)
+    return 1
+
+
+def _address(due) -> str | None:
+    if due.channel == "email":
+        return due.email if due.email_enabled else None
+    wanted = due.whatsapp_enabled if due.channel == "whatsapp" else due.sms_enabled
+    return due.phone if wanted else None
+
+
+async def _mark(session, rows: list, status: str, *, tried: int, at: datetime | None = None,
+                error: str | None = None, external: str | None = None) -> None:
+    await run(session, _DONE, {"ids": [row.id for row in rows], "status": status, "tried": tried, "sent_at": at,
+                               "error": error, "external": external})
+
+
+async def _later(session, rows: list, at: datetime, *, tried: int = 0, error: str | None = None,
+                 digest: bool | None = None) -> None:
+    await run(session, _LATER, {"ids": [row.id for row in rows], "tried": tried, "at": at, "error": error,
+                                "digest": rows[0].digest if digest is None else digest})
+
+
+async def _failed(session, rows: list, now: datetime, reason: str, settings) -> None:
+    tried = max(row.attempts for row in rows) + 1
     if tried >= settings.delivery_max_attempts:
-        await run(session, _DONE, {"id": due.id, "status": "failed", "tried": 1, "sent_at": None,
-                                      "error": reason})
-        log.warning("delivery given up", delivery=str(due.id), attempts=tried)
+        await _mark(session, rows, "failed", tried=1, error=reason)
+        log.warning("delivery given up", channel=rows[0].channel, deliveries=len(rows), attempts=tried)
         return
-    await run(session, _LATER, {"id": due.id, "tried": 1, "error": reason,
-                                   "at": now + retry_after(tried, settings.retry_first_seconds)})
+    await _later(session, rows, now + retry_after(tried, settings.retry_first_seconds), tried=1, error=reason)
 
 
-def outgoing(web_url: str, due, address: str) -> Outgoing:
-    message = render(due.kind, due.params, due.language)
-    link = web_url.rstrip("/") + due.link
-    subject = (URGENT_PREFIX[due.language == "en"] if due.urgent else "") + message.title
-    footer = ("Baca selengkapnya (perlu masuk):" if due.language == "id" else "Read the rest (sign in first):")
+def outgoing(web_url: str, rows: list, address: str) -> Outgoing:
+    """One message of one or more deliveries of a person on one channel: a notice alone, or the
+    notices held for their digest in one."""
+    first, base = rows[0], web_url.rstrip("/")
+    language = first.language
+    if len(rows) == 1:
+        kind, params, link = first.kind, first.params, base + first.link
+        message = render(kind, params, language)
+        subject = (URGENT_PREFIX[language == "en"] if first.urgent else "") + message.title
+        items = [(message, link)]
+    else:
+        kind, params, link = DIGEST_KIND, {"count": len(rows)}, base + "/notifications"
+        message = render(kind, params, language)
+        subject = message.title
+        items = [(render(row.kind, row.params, language), base + row.link) for row in rows]
+    footer = "Baca selengkapnya (perlu masuk):" if language == "id" else "Read the rest (sign in first):"
+    text_parts = [message.body] if len(rows) > 1 else []
+    text_parts += [f"{item.title}\n{item.body}\n{footer} {item_link}" if len(rows) > 1
+                   else f"{item.body}\n\n{footer} {item_link}" for item, item_link in items]
+    html_parts = [f"<p>{html.escape(message.body)}</p>"] if len(rows) > 1 else []
+    html_parts += [(f"<h3>{html.escape(item.title)}</h3>" if len(rows) > 1 else "")
+                   + f"<p>{html.escape(item.body)}</p><p>{html.escape(footer)} "
+                   f'<a href="{html.escape(item_link)}">{html.escape(item_link)}</a></p>' for item, item_link in items]
     return Outgoing(
-        to=address, language=due.language, subject=subject, link=link,
-        unsubscribe=web_url.rstrip("/") + "/notifications/settings",
-        text=f"{message.body}\n\n{footer} {link}\n",
-        html=(f"<p>{html.escape(message.body)}</p><p>{html.escape(footer)} "
-              f'<a href="{html.escape(link)}">{html.escape(link)}</a></p>'))
+        to=address, language=language, subject=subject, link=link,
+        unsubscribe=base + "/notifications/settings",
+        text="\n\n".join(text_parts) + "\n", html="".join(html_parts),
+        template=template_name(kind), parameters=template_parameters(kind, params, language, link),
+        short=f"SPRPA: {subject}. {link}")
 
 
 async def _remind(app: FastAPI) -> None:
@@ -143,15 +197,20 @@ async def _remind(app: FastAPI) -> None:
         log.info("offer reminders written", count=written)
 
 
-async def _send(app: FastAPI) -> None:
+async def _send_all(app: FastAPI) -> None:
     while (sent := await send_once(app)) >= BATCH:
         pass
     del sent
 
 
 reminders = periodic(_remind, every="reminder_sweep_seconds", what="offer reminders")
-deliveries = periodic(_send, every="delivery_sweep_seconds", what="email deliveries")
+deliveries = periodic(_send_all, every="delivery_sweep_seconds", what="deliveries")
 
 
 def channels(settings) -> dict:
-    return {"email": EmailChannel(settings)}
+    """The channels configured here: email with an SMTP host, WhatsApp and SMS with their gateways."""
+    made = {"email": EmailChannel(settings)} if settings.smtp_host else {}
+    for adapter in (WhatsAppChannel, SmsChannel):
+        if adapter.configured(settings):
+            made[adapter.name] = adapter(settings)
+    return made

@@ -34,6 +34,26 @@ class NotifySettings(ProtectingSettings):
                                        "doubles it, up to an hour")
     email_per_hour: int = Field(default=20, ge=1, description="most emails one person gets in an hour; more "
                                 "wait for the next hour")
+    messages_per_hour: int = Field(default=10, ge=1, description="most WhatsApp or SMS messages one person gets "
+                                   "in an hour on each; more wait for the next hour")
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="longest the WhatsApp or SMS "
+                                           "gateway may take to take a message")
+    whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", description="the WhatsApp Business "
+                                  "Cloud API")
+    whatsapp_phone_number_id: str = Field(default="", description="the business phone number messages come from; "
+                                          "empty: no WhatsApp")
+    whatsapp_access_token: str = ""
+    whatsapp_app_secret: str = Field(default="", description="verifies the delivery receipts Meta posts "
+                                     "(X-Hub-Signature-256); empty: receipts are refused")
+    whatsapp_verify_token: str = Field(default="", description="the token Meta echoes when the receipt "
+                                       "endpoint is subscribed")
+    public_url: str = Field(default="", description="where the gateways reach this service from outside, for "
+                            "delivery receipts (https://notify.example.go.id); empty: no SMS receipts asked for")
+    sms_api_url: str = Field(default="https://api.twilio.com", description="an SMS gateway speaking Twilio's "
+                             "Messages API")
+    sms_account_sid: str = Field(default="", description="the gateway account; empty: no SMS")
+    sms_auth_token: str = ""
+    sms_from: str = Field(default="", description="the sender number or alphanumeric sender id")
     webhook_internal_targets: bool | None = Field(default=None, description="whether webhooks may point at "
                                                   "private, loopback or link-local addresses and plain http; "
                                                   "unset: only in dev and test")

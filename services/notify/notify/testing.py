@@ -28,8 +28,8 @@ def organization(organization_id=ORGANIZATION, name: str = "PKBM Tunas Harapan")
                                    kind="ngo", backbone_for=[], version=1)
 
 
-def mou_expiring(days_left: int = 30) -> ev.MouExpiring:
-    return ev.MouExpiring(mou_id=uuid.UUID(int=55), organization_id=ORGANIZATION, regency_code="35.09",
+def mou_expiring(days_left: int = 30, mou_id: uuid.UUID = uuid.UUID(int=55)) -> ev.MouExpiring:
+    return ev.MouExpiring(mou_id=mou_id, organization_id=ORGANIZATION, regency_code="35.09",
                           valid_until=date(2026, 12, 30), days_left=days_left)
 
 

@@ -201,11 +201,30 @@ async def test_a_desas_cadres_get_the_weekly_count_of_visits_due_and_a_note_when
     await publish(visits_due(due=3, overdue=1))
     await publish(offer(status="completed"))
 
-    digest, completed = await mail_to(mail, "kader@kesilir.example", 2)
+    received = await mail_to(mail, "kader@kesilir.example", 2)
+    [digest] = [message for message in received if "Kunjungan" in message["Subject"]]
+    [completed] = [message for message in received if message is not digest]
     assert digest["Subject"] == "Kunjungan minggu ini: Desa Kesilir"
     text = digest.get_body(("plain",)).get_content()
     assert "3 anak di Desa Kesilir perlu dikunjungi sampai hari Minggu, dan 1 kunjungan sudah terlambat." in text
     assert "/children?overdue=true" in text
     assert completed["Subject"] == "Layanan selesai: Kejar Paket A/B/C (kesetaraan)"
-    assert await kinds(api, cadre) == ["referral.completed", "visits.due"]
+    assert sorted(await kinds(api, cadre)) == ["referral.completed", "visits.due"]  # two streams: either first
     assert await kinds(api, elsewhere) == [] and mail.to("kader@tanjungrejo.example") == []
+
+
+async def test_whatsapp_asked_for_where_no_gateway_is_configured_is_skipped_with_the_reason(
+        api, as_, publish, mail, db):
+    staff = as_("provider", ORGANIZATION)
+    refused = await api.put("/api/v1/notifications/preferences", headers=staff, json={"whatsapp_enabled": True})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "phone"
+    bad = await api.put("/api/v1/notifications/preferences", headers=staff, json={"phone": "0812-3456"})
+    assert bad.status_code == 422
+    await subscribe(api, staff, STAFF, phone="+6281234567890", whatsapp_enabled=True)
+    assert (await api.get("/api/v1/notifications/preferences", headers=staff)).json()["phone"] == "+6281234567890"
+    await publish(offer())
+    await mail_to(mail, STAFF, 1)
+    skipped = await wait_until(lambda: db.fetchrow("SELECT status, last_error FROM deliveries "
+                                                   "WHERE channel = 'whatsapp' AND status <> 'queued'"),
+                               what="the WhatsApp delivery settled")
+    assert (skipped["status"], skipped["last_error"]) == ("skipped", "whatsapp is not configured here")

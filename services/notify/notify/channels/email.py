@@ -30,8 +30,10 @@ class EmailChannel:
         mail.add_alternative(outgoing.html, subtype="html")
         return mail
 
-    async def send(self, outgoing: Outgoing) -> None:
-        await asyncio.to_thread(self._send, self.message(outgoing))
+    async def send(self, outgoing: Outgoing) -> str | None:
+        mail = self.message(outgoing)
+        await asyncio.to_thread(self._send, mail)
+        return str(mail["Message-ID"])
 
     def _send(self, mail: EmailMessage) -> None:
         settings = self.settings

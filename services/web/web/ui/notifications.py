@@ -3,6 +3,7 @@ and marks it read), and a person's channels and quiet hours."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlparse
 
@@ -68,6 +69,11 @@ async def save_settings(request: Request, viewer: ViewerDep) -> Response:
         "language": str(form.get("language") or "id"),
         "email": str(form.get("email") or "").strip() or None,
         "email_enabled": form.get("email_enabled") == "on",
+        "phone": re.sub(r"[\s-]", "", str(form.get("phone") or "")) or None,
+        "whatsapp_enabled": form.get("whatsapp_enabled") == "on",
+        "sms_enabled": form.get("sms_enabled") == "on",
+        "digest": "daily" if form.get("digest") == "daily" else "immediate",
+        "digest_at": str(form.get("digest_at") or "") or "07:00",
         "quiet_from": str(form.get("quiet_from") or "") or None,
         "quiet_to": str(form.get("quiet_to") or "") or None,
         "opted_out": form.get("opted_out") == "on",
