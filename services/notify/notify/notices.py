@@ -40,13 +40,15 @@ WHERE c.wanted AND NOT s.opted_out AND CASE :audience
 END
 ON CONFLICT DO NOTHING
 """)
+WAKE_CHANNEL = "notify_deliveries"  # the sender listens: new deliveries go out as soon as they commit
+_WAKE = text(f"SELECT pg_notify('{WAKE_CHANNEL}', '')")
 _PLACE_NAME = text("SELECT name FROM regions WHERE code = :code")
 _ORGANIZATION_NAME = text("SELECT name FROM organizations WHERE id = :id")
 
 
 async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -> int:
     """Write the notices not written before and queue their deliveries; how many were new."""
-    written = 0
+    written, woken = 0, False
     for notice in notices:
         params = dict(notice.params)
         if notice.village_code and "village_name" not in params:
@@ -63,7 +65,10 @@ async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -
         if inserted is None:
             continue
         written += 1
-        await run(session, _DELIVERIES, {**values, "notification": inserted, "at": at})
+        queued = await run(session, _DELIVERIES, {**values, "notification": inserted, "at": at})
+        woken = woken or bool(queued.rowcount)
+    if woken:
+        await run(session, _WAKE, {})
     return written
 
 

@@ -23,7 +23,7 @@ from notify.rules import Notice, in_quiet_hours, next_digest, reminder_due, retr
 from notify.sql import run
 from sprpa_shared import protect
 from sprpa_shared.db import transaction
-from sprpa_shared.jobs import periodic
+from sprpa_shared.jobs import periodic, woken
 from sprpa_shared.observability import get_logger
 
 log = get_logger(__name__)
@@ -204,7 +204,7 @@ async def _send_all(app: FastAPI) -> None:
 
 
 reminders = periodic(_remind, every="reminder_sweep_seconds", what="offer reminders")
-deliveries = periodic(_send_all, every="delivery_sweep_seconds", what="deliveries")
+deliveries = woken(_send_all, every="delivery_sweep_seconds", what="deliveries", channel=notices.WAKE_CHANNEL)
 
 
 def channels(settings) -> dict:

@@ -25,7 +25,8 @@ class NotifySettings(ProtectingSettings):
     smtp_password: str = ""
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = Field(default="SPRPA <noreply@sprpa.invalid>", description="the sender of every email")
-    delivery_sweep_seconds: float = Field(default=2.0, gt=0, description="how often due deliveries are sent")
+    delivery_sweep_seconds: float = Field(default=2.0, gt=0, description="how often deliveries held until later "
+                                          "(retries, quiet hours, digests) are looked for; new ones go at once")
     reminder_sweep_seconds: float = Field(default=30.0, gt=0, description="how often unanswered offers are "
                                           "checked for their 50% and 80% SLA reminders")
     delivery_max_attempts: int = Field(default=10, ge=1, description="a delivery failing this many times is "

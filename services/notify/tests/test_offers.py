@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from notify.main import create_app
 from notify.sending import remind_once, send_once
+from notify.settings import NotifySettings
 from notify.testing import BACKBONE, NOW, ORGANIZATION, awaiting_approval, mou_expiring, offer, organization, visits_due
+from services.notify.tests.conftest import Publisher
 from sprpa_shared.testing import wait_until
+from sprpa_shared.testing.apps import running
 
 STAFF = "staf@tunas.example"
 OPERATOR = "operator@jember.example"
@@ -228,3 +232,15 @@ async def test_whatsapp_asked_for_where_no_gateway_is_configured_is_skipped_with
                                                    "WHERE channel = 'whatsapp' AND status <> 'queued'"),
                                what="the WhatsApp delivery settled")
     assert (skipped["status"], skipped["last_error"]) == ("skipped", "whatsapp is not configured here")
+
+
+async def test_a_new_delivery_goes_as_soon_as_it_commits_not_at_the_next_sweep(make_settings, issuer, as_, mail,
+                                                                               clock, nats_admin):
+    settings = await make_settings(NotifySettings, smtp_host=mail.host, smtp_port=mail.port,
+                                   delivery_sweep_seconds=3600.0, reminder_sweep_seconds=3600.0)
+    app = create_app(settings, verifier=issuer.verifier(), clock=clock)
+    async with running(app) as api:
+        await subscribe(api, as_("provider", ORGANIZATION), STAFF)  # after the sender's first pass
+        publish = Publisher(app, nats_admin)
+        await publish(offer())
+        await mail_to(mail, STAFF, 1)  # within 20 s, with the hourly sweep: the commit woke the sender
