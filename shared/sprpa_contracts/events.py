@@ -438,9 +438,34 @@ class CaseRefused(EventData):
         return str(self.child_id)
 
 
+class AccountChanged(EventData):
+    """A person's account or an API client changed: made, approved, deactivated (its tokens revoked),
+    reactivated, its password reset, a cadre moved to another desa. Ids and codes only: never a
+    username or a name."""
+
+    event_type: ClassVar[str] = "sprpa.account.changed.v1"
+    source_service: ClassVar[str] = "web"
+    entity: ClassVar[str] = "account"
+    action: ClassVar[str] = "changed"
+
+    account_id: uuid.UUID
+    change: Literal["created", "approved", "deactivated", "reactivated", "password_reset", "moved"]
+    role: str = Field(description="the account's role, e.g. village_cadre, provider_staff, integration")
+    regency_code: PlaceCode | None = Field(default=None, description="the kabupaten that manages the account")
+    village_code: PlaceCode | None = None
+    organization_id: uuid.UUID | None = None
+    by_role: str = Field(description="the role of whoever made the change")
+
+    def place_code(self) -> str | None:
+        return self.regency_code
+
+    def cloud_subject(self) -> str:
+        return str(self.account_id)
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, FlagAwaitingApproval, CaseStatusChanged,
     VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged,
-    ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged,
+    ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged, AccountChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -257,6 +257,24 @@ VOCABULARY["delivery_status"] = {
     "delivered": ("Diterima", "Delivered"), "failed": ("Gagal", "Failed"),
     "skipped": ("Dilewati (saluran dimatikan)", "Skipped (channel turned off)"),
 }
+VOCABULARY["account_change"] = {
+    "created": ("Dibuat", "Created"), "approved": ("Disetujui", "Approved"),
+    "deactivated": ("Dinonaktifkan", "Deactivated"), "reactivated": ("Diaktifkan kembali", "Reactivated"),
+    "password_reset": ("Kata sandi diatur ulang", "Password reset"),
+    "moved": ("Pindah desa", "Moved to another desa"),
+}
+VOCABULARY["account_status"] = {"active": ("Aktif", "Active"), "awaiting_approval": ("Menunggu persetujuan",
+                                 "Awaiting approval"), "deactivated": ("Nonaktif", "Deactivated")}
+VOCABULARY["client_status"] = {"active": ("Aktif", "Active"), "revoked": ("Dicabut", "Revoked")}
+VOCABULARY["api_scope"] = {
+    "registry:read": ("Baca data anak dan kunjungan", "Read children and visits"),
+    "registry:write": ("Catat data anak dan kunjungan", "Record children and visits"),
+    "providers:read": ("Baca direktori lembaga", "Read the provider directory"),
+    "providers:write": ("Ubah direktori lembaga", "Change the provider directory"),
+    "referral:read": ("Baca rujukan", "Read referrals"), "referral:write": ("Kelola rujukan", "Manage referrals"),
+    "reports:read": ("Baca laporan", "Read reports"), "reports:write": ("Isi masukan laporan", "Enter report inputs"),
+    "notify:webhooks": ("Kelola webhook", "Manage webhooks"),
+}
 VOCABULARY["notification_channel"] = {"email": ("Surel", "Email"), "whatsapp": ("WhatsApp", "WhatsApp"),
                                       "sms": ("SMS", "SMS")}
 VOCABULARY["notification_digest"] = {"immediate": ("Langsung", "At once"),

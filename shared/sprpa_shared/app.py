@@ -104,7 +104,8 @@ def create_service_app(
     app.state.audited = audited
     app.state.clock = clock or SystemClock()
     app.state.verifier = verifier or TokenVerifier(
-        issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url
+        issuer=settings.oidc_issuer.rstrip("/"), audience=settings.oidc_audience, jwks_url=settings.jwks_url,
+        revocations_url=settings.revocations_url
     )
     install_problem_handlers(app)
     app.add_middleware(NulCharacterMiddleware)

@@ -38,6 +38,8 @@ class ServiceSettings(BaseSettings):
     oidc_issuer: str = "http://127.0.0.1:8000"
     oidc_audience: str = "sprpa"
     jwks_url: str = ""
+    revocations_url: str = Field(default="", description="the issuer's list of revoked tokens (deactivated people, "
+                                 "revoked clients); empty: the issuer's /api/v1/auth/revocations")
     log_level: str = "INFO"
     trace_requests: bool | None = Field(default=None, description="a server span per HTTP request; unset: only "
                                         "when traces are exported (OTEL_EXPORTER_OTLP_ENDPOINT)")
@@ -65,6 +67,8 @@ class ServiceSettings(BaseSettings):
             self.port = self.default_port
         if not self.jwks_url:
             self.jwks_url = self.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
+        if not self.revocations_url:
+            self.revocations_url = self.oidc_issuer.rstrip("/") + "/api/v1/auth/revocations"
         if self.environment == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
             raise ValueError(
                 f"{self.model_config.get('env_prefix')}SECRET_KEY is a placeholder; "

@@ -30,7 +30,9 @@ CREATES = {
     ("referral", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"),
 }
 # Creates read back by their own service's tests, outside the system this file runs.
-READ_BACK_ELSEWHERE = {("notify", "/api/v1/webhooks"): "services/notify/tests/test_webhooks.py, register()"}
+READ_BACK_ELSEWHERE = {("notify", "/api/v1/webhooks"): "services/notify/tests/test_webhooks.py, register()",
+                       ("web", "/api/v1/accounts"): "services/web/tests/test_accounts.py",
+                       ("web", "/api/v1/clients"): "services/web/tests/test_accounts.py"}
 NOT_A_RESOURCE = {
     ("web", "/api/v1/auth/token"): "a token is an answer, not a resource to read back",
     ("notify", "/api/v1/webhooks/{webhook_id}/test"): "a queued delivery, read in the webhook's deliveries",

@@ -36,6 +36,8 @@ PUBLIC = {
     ("GET", "/.well-known/openid-configuration"): "OIDC discovery: how to get a token",
     ("GET", "/.well-known/jwks.json"): "public keys that verify tokens",
     ("POST", "/api/v1/auth/token"): "where a token is obtained (rate-limited, failures counted)",
+    ("GET", "/api/v1/auth/revocations"): "the revoked tokens every service's verifier reads; subjects hashed",
+    ("POST", "/api/v1/auth/password"): "a person sets their password with a one-time code: the code is the proof",
     ("GET", "/api/v1/notifications/receipts/whatsapp"): "Meta's subscription check: answers only the verify token",
     ("POST", "/api/v1/notifications/receipts/whatsapp"): "WhatsApp delivery receipts: refused unless signed with "
                                                          "the app secret",

@@ -13,6 +13,9 @@ EXEMPT = {
                                                              "the same facts again (and the history says so)",
     ("registry", "/api/v1/children/{child_id}/flag"): "a child has one open flag: a second is a 409",
     ("web", "/api/v1/auth/token"): "a token request creates nothing lasting",
+    ("web", "/api/v1/accounts"): "a username is unique: a retry is a 409 naming it (the one-time code cannot be "
+                                 "shown twice; a reset gives a new one)",
+    ("web", "/api/v1/clients"): "a client id is unique: a retry is a 409 (the secret cannot be shown twice)",
 }
 
 

@@ -6,6 +6,7 @@ from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
 from web import ui
+from web.accounts.router import router as accounts_router
 from web.issuer.router import router as issuer_router
 from web.settings import WebSettings
 
@@ -18,7 +19,7 @@ def create_app(
         settings,
         title="SPRPA web",
         description="The thin front end for operators, cadres and providers, and the local token issuer.",
-        routers=[issuer_router],
+        routers=[issuer_router, accounts_router],
         jobs=[ui.close_backends],
         verifier=verifier,
         clock=clock,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import re
 import time
 import uuid
@@ -18,6 +20,7 @@ from sprpa_shared.errors import Unauthorized
 # Asymmetric only: a symmetric algorithm would let a public key be used as an HMAC secret.
 ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]
 REFETCH_INTERVAL_SECONDS = 30.0
+REVOCATIONS_REFETCH_SECONDS = 20.0  # with the request that notices: a revoked token stops within a minute
 VERIFIED_TOKENS_KEPT = 4096
 
 
@@ -31,6 +34,10 @@ class TokenVerifier:
     token again is the same signature over the same claims, so it is answered without a second
     RSA check until it expires. Loading a new key set forgets them all (a key withdrawn from the
     JWKS takes its tokens with it).
+
+    Revoked tokens (a person deactivated, an API client revoked) come from the issuer's revocation
+    list, fetched in the background at most every 20 s when requests come: a token of a listed
+    subject issued before its `before` is refused, whether verified before or not.
     """
 
     def __init__(
@@ -41,6 +48,9 @@ class TokenVerifier:
         jwks_url: str | None = None,
         jwks: dict | None = None,
         leeway_seconds: float = 30.0,
+        revocations_url: str | None = None,
+        revocations_refetch_seconds: float = REVOCATIONS_REFETCH_SECONDS,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
@@ -49,7 +59,12 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
         self._leeway = leeway_seconds
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
+        self._revocations_url, self._revocations_every = revocations_url, revocations_refetch_seconds
+        self._revoked: dict[str, float] = {}
+        self._revocations_at = float("-inf")
+        self._revocations_task: asyncio.Task | None = None
+        self._http = http
         if jwks is not None:
             self._load(jwks)
 
@@ -71,10 +86,7 @@ class TokenVerifier:
         async with self._lock:
             if time.monotonic() - self._fetched_at < REFETCH_INTERVAL_SECONDS and self._keys:
                 return
-            async with httpx.AsyncClient(timeout=5) as client:
-                response = await client.get(self._jwks_url)
-                response.raise_for_status()
-            self._load(response.json())
+            self._load(await self._get_json(self._jwks_url))
             self._fetched_at = time.monotonic()
 
     async def _key_for(self, kid: str | None) -> jwt.PyJWK:
@@ -89,21 +101,52 @@ class TokenVerifier:
             raise Unauthorized("token signed by an unknown key")
         return self._keys[kid]
 
+    async def _get_json(self, url: str) -> dict:
+        if self._http is not None:
+            response = await self._http.get(url)
+        else:
+            async with httpx.AsyncClient(timeout=5) as client:
+                response = await client.get(url)
+        response.raise_for_status()
+        return response.json()
+
     async def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
         if known is not None:
-            principal, valid_until = known
+            principal, valid_until, issued = known
             if time.time() < valid_until:
                 self._verified.move_to_end(token)
+                self._refuse_revoked(principal, issued)
                 return principal
             del self._verified[token]
-        principal, expires = await self._verify(token)
-        self._verified[token] = (principal, expires + self._leeway)
+        principal, expires, issued = await self._verify(token)
+        self._verified[token] = (principal, expires + self._leeway, issued)
         if len(self._verified) > VERIFIED_TOKENS_KEPT:
             self._verified.popitem(last=False)
+        self._refuse_revoked(principal, issued)
         return principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
+    def _refuse_revoked(self, principal: Principal, issued: float) -> None:
+        if self._revocations_url is None:
+            return
+        if time.monotonic() - self._revocations_at >= self._revocations_every and (
+                self._revocations_task is None or self._revocations_task.done()):
+            self._revocations_at = time.monotonic()
+            self._revocations_task = asyncio.get_running_loop().create_task(self.refresh_revocations())
+        if self._revoked:
+            before = self._revoked.get(hashlib.sha256(principal.subject.encode()).hexdigest())
+            if before is not None and issued < before:
+                raise Unauthorized("token revoked: the account was deactivated or the client revoked")
+
+    async def refresh_revocations(self) -> None:
+        """Load the issuer's revocation list now (a failure keeps the list as it was)."""
+        if self._revocations_url is None:
+            return
+        with contextlib.suppress(httpx.HTTPError, ValueError, KeyError, TypeError):
+            document = await self._get_json(self._revocations_url)
+            self._revoked = {entry["subject_sha256"]: float(entry["before"]) for entry in document["revoked"]}
+
+    async def _verify(self, token: str) -> tuple[Principal, float, float]:
         """The token's principal and its expiry (epoch seconds), after every check."""
         try:
             header = jwt.get_unverified_header(token)
@@ -132,7 +175,7 @@ class TokenVerifier:
             raise Unauthorized("token not valid yet") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("invalid token") from exc
-        return principal_from_claims(claims), float(claims["exp"])
+        return principal_from_claims(claims), float(claims["exp"]), float(claims["iat"])
 
 
 REGENCY = re.compile(r"\d{2}\.\d{2}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Column, DateTime, Text
+from sqlalchemy import ARRAY, Column, DateTime, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -22,6 +22,14 @@ class User(SQLModel, table=True):
     disabled: bool = False
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    managed_in: str | None = None  # the kabupaten that manages the account
+    org_admin: bool = False  # provider staff who manage their organisation's staff
+    pending_approval: bool = False  # a new operator, until a second operator approves
+    created_by: str | None = None
+    approved_by: str | None = None
+    tokens_revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True),
+                                                                        server_default=text("now()")))
 
 
 class ApiClient(SQLModel, table=True):
@@ -35,6 +43,10 @@ class ApiClient(SQLModel, table=True):
     organization_id: uuid.UUID | None = None
     scopes: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
     disabled: bool = False
+    created_by: str | None = None
+    tokens_revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True),
+                                                                        server_default=text("now()")))
 
 
 class SigningKeyRow(SQLModel, table=True):

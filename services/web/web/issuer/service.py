@@ -17,12 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sprpa_shared.auth.principal import API_SCOPES, Principal, Role
 from sprpa_shared.auth.signing import SigningKey, jwks
 from sprpa_shared.errors import Conflict, ValidationFailed
+from web.accounts import passwords
 from web.issuer.models import ApiClient, SigningKeyRow, User
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of an unknown username equal to a wrong password's.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-MIN_PASSWORD_LENGTH = 10
 
 
 def _fernet(secret_key: str) -> Fernet:
@@ -56,8 +56,8 @@ async def create_user(
     village_code: str | None = None,
     organization_id: uuid.UUID | None = None,
 ) -> User:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if problem := passwords.problem(password, username=username):
+        raise ValidationFailed(f"password: {problem}", field="password")
     validate_scope(role, regency_codes=list(regency_codes), village_code=village_code, organization_id=organization_id)
     if (await session.exec(select(User).where(User.username == username))).first():
         raise Conflict(f"user {username!r} already exists")
@@ -104,6 +104,15 @@ async def create_client(
     return client, secret
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def unusable_hash() -> str:
+    """A hash nobody knows the password of: an account made by the district, until the person sets theirs."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def _verify(hash_: str, secret: str) -> bool:
     try:
         return _hasher.verify(hash_, secret)
@@ -118,9 +127,9 @@ async def authenticate_user(session: AsyncSession, *, username: str, password: s
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None, "unknown"
-    if user.disabled:
+    if user.disabled or user.pending_approval:
         _verify(_DUMMY_HASH, password)
-        return None, "disabled"
+        return None, "disabled" if user.disabled else "awaiting_approval"
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
         session.add(user)

@@ -1,0 +1,1 @@
+"""People and API clients, managed by the district (and a provider organisation's admins)."""
