@@ -65,10 +65,8 @@ async def signed_in(client, username: str, password: str = PASSPHRASE) -> dict:
 
 async def first_operator(app, client, username: str = "op.jember", regency: str = "35.09") -> dict:
     async with transaction(app.state.sessions) as session:
-        user = await service.create_user(session, username=username, password=PASSPHRASE,
-                                         role=Role.DISTRICT_OPERATOR, regency_codes=[regency])
-        user.managed_in = regency
-        session.add(user)
+        await service.create_user(session, username=username, password=PASSPHRASE, role=Role.DISTRICT_OPERATOR,
+                                  regency_codes=[regency])
     return await signed_in(client, username)
 
 

@@ -117,7 +117,7 @@ def _client(made: ApiClient) -> ClientPublic:
                         status="revoked" if made.disabled else "active", created_at=made.created_at)
 
 
-async def _mou_regencies(request: Request, organization_id: uuid.UUID | None, token: str) -> set[str]:
+async def mou_regencies(request: Request, organization_id: uuid.UUID | None, token: str) -> set[str]:
     """The kabupaten the organisation has an MOU with, as the directory says (read with the caller's token)."""
     if organization_id is None:
         return set()
@@ -152,7 +152,7 @@ async def create_account(body: AccountCreate, request: Request, response: Respon
                          ) -> AccountWithCode:
     manager = await service.manager_of(session, principal)
     role = Role(body.role)
-    mou = await _mou_regencies(request, body.organization_id, _token(authorization)) \
+    mou = await mou_regencies(request, body.organization_id, _token(authorization)) \
         if role is Role.PROVIDER_STAFF and principal.role is Role.DISTRICT_OPERATOR else None
     user, code = await service.create(session, request, manager, username=body.username, role=role,
                                       regency_code=body.regency_code, village_code=body.village_code,

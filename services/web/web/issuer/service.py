@@ -68,6 +68,7 @@ async def create_user(
         regency_codes=list(regency_codes),
         village_code=village_code,
         organization_id=organization_id,
+        managed_in=(list(regency_codes)[:1] or [village_code[:5] if village_code else None])[0],
     )
     session.add(user)
     await session.flush()

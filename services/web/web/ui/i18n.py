@@ -193,6 +193,38 @@ TEXT: dict[str, tuple[str, str]] = {
     "language_code_hint": ("Mis. id, jv, mad", "E.g. id, jv, mad"),
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
+    "nav_accounts": ("Pengguna", "People"),
+    "accounts": ("Pengguna dan akses", "People and access"),
+    "one_time_help": ("berikan tautan atau kode ini kepada orangnya (hanya ditampilkan sekali, berlaku 24 jam); "
+                      "ia memasang kata sandinya sendiri.", "give this link or code to the person (shown once, "
+                      "valid 24 hours); they set their own password."),
+    "one_time_code": ("Kode sekali pakai", "One-time code"),
+    "secret_once": ("simpan rahasia klien ini sekarang: hanya ditampilkan sekali.",
+                    "keep this client secret now: it is shown once."),
+    "role_word": ("Peran", "Role"),
+    "org_admin": ("admin lembaga", "organisation admin"),
+    "org_admin_help": ("Admin lembaga (mengelola staf lembaganya)", "Organisation admin (manages its staff)"),
+    "account_deactivate": ("Nonaktifkan", "Deactivate"), "account_reactivate": ("Aktifkan kembali", "Reactivate"),
+    "account_reset": ("Atur ulang kata sandi", "Reset password"), "account_approve": ("Setujui", "Approve"),
+    "account_move": ("Pindah desa", "Move"),
+    "no_accounts": ("Belum ada pengguna.", "No accounts yet."),
+    "new_account": ("Pengguna baru", "New account"),
+    "username_hint": ("huruf kecil, angka, titik; bukan nama anak", "lower case, digits, dots; never a child's name"),
+    "account_village_hint": ("untuk kader: desanya", "for a cadre: their desa"),
+    "organization_id": ("Lembaga (id)", "Organisation (id)"),
+    "organization_id_hint": ("untuk staf lembaga: lembaga yang ber-MOU dengan kabupaten (lihat Direktori)",
+                             "for provider staff: an organisation with an MOU with the kabupaten (see Directory)"),
+    "make_account": ("Buat akun", "Make the account"),
+    "api_clients": ("Sistem yang terhubung (klien API)", "Connected systems (API clients)"),
+    "client_id": ("Id klien", "Client id"), "scopes": ("Izin", "Scopes"), "revoke": ("Cabut", "Revoke"),
+    "no_clients": ("Belum ada klien API.", "No API clients yet."),
+    "make_client": ("Daftarkan klien", "Register the client"),
+    "set_password": ("Pasang kata sandi", "Set your password"),
+    "password_help": ("Minimal 10 karakter. Sebuah kalimat beberapa kata paling mudah diingat; kata sandi yang "
+                      "pernah bocor ditolak.", "At least 10 characters. A phrase of a few words is easiest to "
+                      "remember; passwords known from breaches are refused."),
+    "new_password": ("Kata sandi baru", "New password"),
+    "new_password_again": ("Ulangi kata sandi", "The password again"),
     "own_services": ("Layanan kami", "Our services"),
     "own_services_explain": ("Jaga kapasitas tetap benar: mesin rujukan hanya menawarkan kebutuhan anak ke layanan "
                              "yang masih punya tempat.", "Keep the capacity right: the referral engine offers a "
