@@ -9,6 +9,7 @@ from playwright.async_api import expect
 
 from registry.testing import child_payload
 from sprpa_shared.auth.principal import Role
+from sprpa_shared.testing.apps import database
 from tests.browser.conftest import PHONE, Stack
 
 VILLAGE = "35.09.11.2007"  # Kesilir, Wuluhan, Jember
@@ -66,3 +67,80 @@ async def test_people_other_than_cadres_get_no_service_worker(stack: Stack):
     await operator.goto(f"{stack.web}/children")
     await expect(operator.locator("#connection")).to_have_text("Daring")
     assert await operator.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+async def _register_offline(cadre, name: str, *, double_tap: bool = False) -> None:
+    await cadre.goto(f"{cadre.url.split('/children')[0]}/children/new")
+    await cadre.fill("#f-full_name", name)
+    await cadre.select_option("#f-sex", "female")
+    await cadre.fill("#f-birth_date", "2013-03-03")
+    await cadre.select_option("#f-school_status", "out_of_school")
+    await cadre.select_option("#f-living_arrangement", "with_family")
+    save = cadre.get_by_role("button", name="Simpan")
+    if double_tap:
+        await save.dblclick()
+    else:
+        await save.click()
+    await expect(cadre.locator("#queue-note")).to_contain_text("Tersimpan di HP ini")
+
+
+async def _registry_counts(stack: Stack) -> tuple[int, int]:
+    async with database(stack.apps["registry"]) as db:
+        return (await db.fetchval("SELECT count(*) FROM children"), await db.fetchval("SELECT count(*) FROM visits"))
+
+
+async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_once(stack: Stack):
+    await stack.user("kader.kesilir", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as api:
+        known = await api.post("/api/v1/children", json=child_payload(full_name="Rina Wulandari", nik=None),
+                               headers=await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE))
+    child_id = known.json()["id"]
+    cadre = await stack.signed_in("kader.kesilir", viewport=PHONE)
+    await cadre.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    await cadre.reload()
+    for path in ("/children", "/children/new", f"/children/{child_id}", f"/children/{child_id}/visit"):
+        await cadre.goto(f"{stack.web}{path}")  # opened once with a signal: kept for without
+
+    await cadre.context.set_offline(True)
+    await _register_offline(cadre, "Dewi Lestari", double_tap=True)
+    await _register_offline(cadre, "Ayu Puspita")
+    await cadre.goto(f"{stack.web}/children/{child_id}/visit")
+    await cadre.fill("#f-visited_on", "2026-11-23")
+    await cadre.select_option("#f-attendance", "none")
+    await cadre.get_by_role("button", name="Simpan").click()
+    await expect(cadre.locator("#queue-items li")).to_have_count(3)
+    await cadre.reload()  # the queue is on the phone, not in the page
+    await expect(cadre.locator("#queue-items li")).to_have_count(3)
+    await expect(cadre.locator("#connection")).to_contain_text("3 perubahan menunggu")
+    stored = await cadre.evaluate("""new Promise(done => { const r = indexedDB.open('sprpa-field');
+        r.onsuccess = () => r.result.transaction('changes').objectStore('changes').getAll().onsuccess =
+        e => done(JSON.stringify(e.target.result.map(c => [c.kind, Object.keys(c)]))); })""")
+    assert "Dewi" not in stored and "Lestari" not in stored, "queued changes are encrypted on the phone"
+    assert await _registry_counts(stack) == (1, 0)
+
+    await cadre.context.set_offline(False)
+    await cadre.get_by_role("button", name="Kirim sekarang").click()
+    await expect(cadre.locator("#queue")).to_be_hidden(timeout=20_000)
+    assert await _registry_counts(stack) == (3, 1), "two children and one visit, each once"
+
+    # A change the server refuses stays, with its words, until it is fixed.
+    await cadre.context.set_offline(True)
+    await cadre.goto(f"{stack.web}/children/{child_id}/visit")
+    await cadre.fill("#f-visited_on", "2030-01-01")  # in the future
+    await cadre.select_option("#f-attendance", "none")
+    await cadre.get_by_role("button", name="Simpan").click()
+    await cadre.context.set_offline(False)
+    await cadre.get_by_role("button", name="Kirim sekarang").click()
+    await expect(cadre.locator(".queue-error")).to_be_visible(timeout=20_000)
+    await cadre.locator(".queue-fix").click()
+    await cadre.wait_for_url(lambda url: url.endswith("/visit"))
+    await expect(cadre.locator("#f-visited_on")).to_have_value("2030-01-01")
+    await cadre.fill("#f-visited_on", "2026-11-23")
+    await cadre.get_by_role("button", name="Simpan").click()
+    await cadre.wait_for_url(lambda url: "saved=" in url)
+    await expect(cadre.locator("#queue")).to_be_hidden()
+    assert await _registry_counts(stack) == (3, 2)
+
+    await cadre.get_by_role("button", name="Keluar").click()
+    await cadre.wait_for_url(f"{stack.web}/login")
+    assert await cadre.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == [], "nothing left"

@@ -181,7 +181,9 @@ async def _submit(request: Request, viewer: Viewer, child_id: uuid.UUID, *, temp
     form = form if form is not None else await form_of(request, viewer)
     # The version of the child the form was filled against: a change made meanwhile is a 412, and the
     # form comes back with the person's values over the child as it is now, to check and send again.
-    headers = forms.if_match(form)
+    headers = forms.if_match(form) or {}
+    if key := forms.text(form, "form_key"):  # a retried or queued save records once
+        headers["Idempotency-Key"] = key
     try:
         answer = await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/{path}",
                                               token=viewer.access_token, json=body(form), headers=headers)

@@ -194,6 +194,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
     "nav_accounts": ("Pengguna", "People"),
+    "queue_waiting": ("perubahan menunggu sinyal", "changes waiting for a signal"),
+    "queue_title": ("Menunggu dikirim", "Waiting to be sent"),
+    "queue_child": ("Pendaftaran anak", "A child registered"), "queue_visit": ("Kunjungan", "A visit"),
+    "queue_assessment": ("Penilaian", "An assessment"),
+    "queue_saved": ("Tersimpan di HP ini; dikirim otomatis saat ada sinyal.",
+                    "Kept on this phone; sent by itself when there is a signal."),
+    "queue_refused": ("Ditolak server:", "Refused by the server:"),
+    "queue_discard": ("Buang", "Discard"), "queue_fix": ("Perbaiki", "Fix"),
+    "queue_send": ("Kirim sekarang", "Send now"),
+    "queue_sign_in": ("Masuk lagi untuk mengirim.", "Sign in again to send."),
     "accounts": ("Pengguna dan akses", "People and access"),
     "one_time_help": ("berikan tautan atau kode ini kepada orangnya (hanya ditampilkan sekali, berlaku 24 jam); "
                       "ia memasang kata sandinya sendiri.", "give this link or code to the person (shown once, "

@@ -67,6 +67,7 @@ function fieldApp() {
     var mark = function (online) {
       status.textContent = online ? status.dataset.online : status.dataset.offline;
       status.classList.toggle("offline", !online);
+      if (document.getElementById("queue") && window.indexedDB) showQueue();
     };
     // navigator.onLine says only whether there is a network at all; a page the service worker
     // served from its copy means the server did not answer, so ask the server itself.
@@ -75,7 +76,10 @@ function fieldApp() {
       var controller = new AbortController();
       var timer = setTimeout(function () { controller.abort(); }, 4000);
       fetch("/healthz", { cache: "no-store", signal: controller.signal })
-        .then(function (response) { mark(response.ok); })
+        .then(function (response) {
+          mark(response.ok);
+          if (response.ok && typeof syncQueue === "function" && document.getElementById("queue")) syncQueue();
+        })
         .catch(function () { mark(false); })
         .then(function () { clearTimeout(timer); });
     };
@@ -93,6 +97,7 @@ function fieldApp() {
       var forget = [navigator.serviceWorker.getRegistrations().then(function (registrations) {
         return Promise.all(registrations.map(function (registration) { return registration.unregister(); }));
       })];
+      if (window.indexedDB) forget.push(Queue.wipe());
       if (window.caches) {
         forget.push(caches.keys().then(function (keys) {
           return Promise.all(keys.map(function (key) { return caches.delete(key); }));
@@ -103,6 +108,259 @@ function fieldApp() {
   });
 }
 
+
+// The queue of changes made without a signal (issue 23). A registration, a visit or an assessment
+// saved while the server cannot be reached is kept on the phone in IndexedDB, encrypted with an
+// AES-GCM key the browser cannot export, and sent in the order it was made once the server answers
+// again (by itself, or with "Send now"). Each change keeps the form's key, which the server takes
+// as its Idempotency-Key: a double tap or a sync cut off half-way still records once. A change the
+// server refuses stays, with the server's words, until it is fixed or discarded. Signing out, or
+// seven days without reaching the server, wipes the queue with everything else kept.
+var Queue = (function () {
+  var NAME = "sprpa-field", USED = "sprpa-used-form-keys", CONTACT = "sprpa-last-contact";
+  function open() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore("changes", { keyPath: "id", autoIncrement: true });
+        request.result.createObjectStore("keys");
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  function run(store, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(store, mode), result;
+        Promise.resolve(work(tx.objectStore(store))).then(function (value) { result = value; });
+        tx.oncomplete = function () { db.close(); resolve(result); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+  function asPromise(request) {
+    return new Promise(function (resolve, reject) {
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  var made = null;
+  function key() {
+    made = made || run("keys", "readonly", function (store) { return asPromise(store.get("queue")); }).then(function (found) {
+      if (found) return found;
+      return crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"])
+        .then(function (fresh) {
+          return run("keys", "readwrite", function (store) { store.put(fresh, "queue"); }).then(function () { return fresh; });
+        });
+    });
+    return made;
+  }
+  function seal(value) {
+    var iv = crypto.getRandomValues(new Uint8Array(12));
+    return key().then(function (k) {
+      return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, k, new TextEncoder().encode(JSON.stringify(value)));
+    }).then(function (data) { return { iv: iv, data: data }; });
+  }
+  function unseal(change) {
+    return key().then(function (k) {
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: change.iv }, k, change.data);
+    }).then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
+  }
+  function all() {
+    return run("changes", "readonly", function (store) { return asPromise(store.getAll()); });
+  }
+  function used() {
+    try { return JSON.parse(localStorage.getItem(USED) || "[]"); } catch (e) { return []; }
+  }
+  function markUsed(formKey) {
+    var keys = used().concat([formKey]).slice(-200);
+    localStorage.setItem(USED, JSON.stringify(keys));
+  }
+  var adding = Promise.resolve();
+  function add(kind, action, fields, formKey) {  // one at a time: a double tap sees the first
+    adding = adding.catch(function () {}).then(function () { return addOnce(kind, action, fields, formKey); });
+    return adding;
+  }
+  function addOnce(kind, action, fields, formKey) {
+    return all().then(function (changes) {
+      if (formKey && changes.some(function (c) { return c.formKey === formKey; })) return false;  // a double tap
+      return seal({ action: action, fields: fields }).then(function (sealed) {
+        return run("changes", "readwrite", function (store) {
+          store.add({ kind: kind, formKey: formKey, made: Date.now(), error: null, iv: sealed.iv, data: sealed.data });
+        }).then(function () { if (formKey) markUsed(formKey); return true; });
+      });
+    });
+  }
+  function remove(id) { return run("changes", "readwrite", function (store) { store.delete(id); }); }
+  function setError(id, error) {
+    return run("changes", "readwrite", function (store) {
+      return asPromise(store.get(id)).then(function (change) { change.error = error; store.put(change); });
+    });
+  }
+  function wipe() {
+    made = null;
+    localStorage.removeItem(USED);
+    localStorage.removeItem(CONTACT);
+    return new Promise(function (resolve) {
+      var request = indexedDB.deleteDatabase(NAME);
+      request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+    });
+  }
+  return { add: add, all: all, remove: remove, setError: setError, unseal: unseal, wipe: wipe, used: used,
+           CONTACT: CONTACT };
+})();
+
+function csrfToken() {
+  var meta = document.querySelector("meta[name='csrf']");
+  return meta ? meta.content : "";
+}
+
+// One pass over the queue, oldest first; resolves to whether the server could be reached.
+var syncing = null;
+function syncQueue() {
+  if (syncing) return syncing;
+  syncing = Queue.all().then(function (changes) {
+    return changes.reduce(function (previous, change) {
+      return previous.then(function (reachable) {
+        if (!reachable) return false;
+        return Queue.unseal(change).then(function (saved) {
+          var body = new URLSearchParams();
+          saved.fields.forEach(function (pair) { body.append(pair[0], pair[0] === "csrf" ? csrfToken() : pair[1]); });
+          return fetch(saved.action, { method: "POST", body: body, credentials: "same-origin", redirect: "follow",
+                                       headers: { "X-Sprpa-Queued": "1" } })
+            .then(function (response) {
+              localStorage.setItem(Queue.CONTACT, String(Date.now()));
+              var path = new URL(response.url).pathname;
+              if (path === "/login") return Queue.setError(change.id, "sign-in").then(function () { return false; });
+              if (response.ok && response.redirected) return Queue.remove(change.id).then(function () { return true; });
+              return response.text().then(function (html) {
+                var page = new DOMParser().parseFromString(html, "text/html");
+                var problem = page.querySelector("#problem");
+                var fields = Array.prototype.map.call(page.querySelectorAll(".field.invalid"), function (field) {
+                  var label = field.querySelector("label"), message = field.querySelector(".error");
+                  return (label ? label.textContent.trim() : "") + ": " + (message ? message.textContent.trim() : "");
+                });
+                var words = [problem ? problem.textContent.trim() : String(response.status)].concat(fields).join(" · ");
+                return Queue.setError(change.id, words).then(function () { return true; });
+              });
+            }, function () { return false; });
+        });
+      });
+    }, Promise.resolve(true));
+  }).catch(function () { return false; }).then(function (reachable) {
+    syncing = null;
+    return showQueue().then(function () { return reachable; });
+  });
+  return syncing;
+}
+
+function showQueue() {
+  var section = document.getElementById("queue");
+  if (!section || !window.indexedDB) return Promise.resolve();
+  return Queue.all().then(function (changes) {
+    var kinds = JSON.parse(section.dataset.kinds || "{}");
+    var list = document.getElementById("queue-items");
+    list.textContent = "";
+    changes.forEach(function (change) {
+      var item = document.createElement("li");
+      item.dataset.kind = change.kind;
+      var what = document.createElement("span");
+      what.textContent = (kinds[change.kind] || change.kind) + " · " + new Date(change.made).toLocaleString();
+      item.appendChild(what);
+      if (change.error) {
+        var error = document.createElement("p");
+        error.className = "error queue-error";
+        error.textContent = change.error === "sign-in" ? section.dataset.signIn : section.dataset.refused + " " + change.error;
+        item.appendChild(error);
+        var fix = document.createElement("button");
+        fix.type = "button"; fix.className = "link queue-fix"; fix.textContent = section.dataset.fix;
+        fix.addEventListener("click", function () { fixChange(change); });
+        item.appendChild(fix);
+      }
+      var discard = document.createElement("button");
+      discard.type = "button"; discard.className = "link queue-discard"; discard.textContent = section.dataset.discard;
+      discard.addEventListener("click", function () { Queue.remove(change.id).then(showQueue); });
+      item.appendChild(discard);
+      list.appendChild(item);
+    });
+    section.hidden = changes.length === 0;
+    var status = document.getElementById("connection");
+    if (status) {
+      status.dataset.count = String(changes.length);
+      var base = status.classList.contains("offline") ? status.dataset.offline : status.dataset.online;
+      status.textContent = base + (changes.length ? " · " + changes.length + " " + status.dataset.waiting : "");
+    }
+  });
+}
+
+// A refused change goes back to its form, filled in as it was saved; saving it again replaces it.
+function fixChange(change) {
+  Queue.unseal(change).then(function (saved) {
+    sessionStorage.setItem("sprpa-fixing", JSON.stringify({ id: change.id, fields: saved.fields }));
+    window.location.href = saved.action;
+  });
+}
+
+function refill(form) {
+  var fixing = sessionStorage.getItem("sprpa-fixing");
+  if (!fixing) return;
+  fixing = JSON.parse(fixing);
+  fixing.fields.forEach(function (pair) {
+    // the page's own version stays: the person sees the child as it is now and saves over it knowingly
+    if (pair[0] === "csrf" || pair[0] === "version") return;
+    var field = form.elements.namedItem(pair[0]);
+    if (!field) return;
+    if (field.type === "checkbox") field.checked = true; else field.value = pair[1];
+  });
+  form.dataset.replaces = String(fixing.id);
+  sessionStorage.removeItem("sprpa-fixing");
+}
+
+function offlineForms() {
+  if (!window.indexedDB || !window.crypto || !crypto.subtle) return;
+  document.querySelectorAll("form[data-offline]").forEach(function (form) {
+    var formKey = form.elements.namedItem("form_key");
+    if (formKey && Queue.used().indexOf(formKey.value) >= 0) formKey.value = crypto.randomUUID();  // a kept page
+    refill(form);
+    form.addEventListener("submit", function (event) {
+      var status = document.getElementById("connection");
+      if (navigator.onLine && !(status && status.classList.contains("offline"))) {
+        if (form.dataset.replaces) Queue.remove(Number(form.dataset.replaces));
+        return;  // the page posts as always
+      }
+      event.preventDefault();
+      var fields = [];
+      new FormData(form).forEach(function (value, name) { fields.push([name, String(value)]); });
+      var replaced = form.dataset.replaces ? Queue.remove(Number(form.dataset.replaces)) : Promise.resolve();
+      replaced.then(function () {
+        return Queue.add(form.dataset.offline, form.getAttribute("action"), fields, formKey ? formKey.value : null);
+      }).then(function () {
+        var section = document.getElementById("queue");
+        var note = document.getElementById("queue-note");
+        if (note && section) note.textContent = section.dataset.saved;
+        form.reset();
+        if (formKey) formKey.value = crypto.randomUUID();
+        delete form.dataset.replaces;
+        return showQueue();
+      });
+    });
+  });
+  var send = document.getElementById("queue-send");
+  if (send) send.addEventListener("click", function () { syncQueue(); });
+  window.addEventListener("online", function () { syncQueue(); });
+  var days = Number(document.body.dataset.offlineDays || 7);
+  var contact = Number(localStorage.getItem(Queue.CONTACT) || Date.now());
+  if (Date.now() - contact > days * 86400000) {  // an offline session too old: nothing stays on the phone
+    Queue.wipe().then(function () { return window.caches ? caches.keys() : []; }).then(function (keys) {
+      return Promise.all(keys.map(function (k) { return caches.delete(k); }));
+    }).then(function () { window.location.href = "/login"; });
+    return;
+  }
+  showQueue().then(function () { if (navigator.onLine) syncQueue(); });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   workToggles(); placePickers(); consentRequirements(); fieldApp();
+  if (document.body.dataset.app === "field") offlineForms();
 });
