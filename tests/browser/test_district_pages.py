@@ -333,8 +333,10 @@ async def test_a_name_typed_wrong_is_corrected_on_a_page_without_overwriting_a_c
     await expect(page.locator("#problem")).to_be_visible()
     await expect(page.locator("h1")).to_contain_text("Siti Aminah Putri")  # the record as it is now
     assert await page.input_value("#f-birth_date") == "2012-08-06", "what she typed is kept"
+    assert await page.input_value("#f-full_name") == "Siti Aminah Putri", "what she did not touch is not undone"
+    await expect(page.locator("#conflicts")).to_have_count(0)  # nothing clashed: nothing to choose
     await page.get_by_role("button", name="Simpan").click()
-    await expect(page.locator("h1")).to_have_text("Siti Aminah")  # her form still had the old name: she chose it
+    await expect(page.locator("h1")).to_have_text("Siti Aminah Putri")  # the other change stands beside hers
 
 
 async def test_a_cadre_sees_her_desas_dashboard(stack: Stack):

@@ -144,3 +144,51 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
     await cadre.get_by_role("button", name="Keluar").click()
     await cadre.wait_for_url(f"{stack.web}/login")
     assert await cadre.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == [], "nothing left"
+
+
+async def test_two_devices_change_the_same_child_and_the_second_chooses_field_by_field(stack: Stack):
+    await stack.user("kader.kesilir", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as api:
+        known = await api.post("/api/v1/children", json=child_payload(full_name="Rina Wulandari", nik=None),
+                               headers=await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE))
+    child_id = known.json()["id"]
+    edit = f"{stack.web}/children/{child_id}/edit"
+    phone = await stack.signed_in("kader.kesilir", viewport=PHONE)
+    await phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    await phone.reload()
+    await phone.goto(edit)  # kept for without a signal
+
+    await phone.context.set_offline(True)
+    await phone.goto(edit)
+    await phone.fill("#f-full_name", "Rina Wulandari Putri")
+    await phone.fill("#f-birth_date", "2012-08-06")
+    await phone.get_by_role("button", name="Simpan").click()
+    await expect(phone.locator("#queue-items li")).to_have_count(1)
+
+    desk = await stack.signed_in("kader.kesilir")  # the other device, online, changes the name too
+    await desk.goto(edit)
+    await desk.fill("#f-full_name", "Rina Wulandasari")
+    await desk.get_by_role("button", name="Simpan").click()
+    await desk.wait_for_url(lambda url: "saved=" in url)
+
+    await phone.context.set_offline(False)
+    await phone.get_by_role("button", name="Kirim sekarang").click()
+    await expect(phone.locator(".queue-error")).to_be_visible(timeout=20_000)
+    await phone.locator(".queue-fix").click()
+    await phone.wait_for_url(lambda url: url.endswith("/edit"))
+    await phone.get_by_role("button", name="Simpan").click()
+    conflict = phone.locator("#conflicts")
+    await expect(conflict).to_be_visible()
+    await expect(conflict.locator("fieldset.conflict")).to_have_count(1)  # the birth date did not clash
+    await expect(conflict).to_contain_text("Rina Wulandari Putri")
+    await expect(conflict).to_contain_text("Rina Wulandasari")
+    await expect(phone.locator("#f-birth_date")).to_have_value("2012-08-06")
+    await phone.locator("#mine-full_name").check()
+    await phone.get_by_role("button", name="Simpan").click()
+    await phone.wait_for_url(lambda url: "saved=" in url)
+    await expect(phone.locator("#queue")).to_be_hidden()
+
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as api:
+        now = (await api.get(f"/api/v1/children/{child_id}",
+                             headers=await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE))).json()
+    assert (now["full_name"], now["birth_date"]) == ("Rina Wulandari Putri", "2012-08-06")

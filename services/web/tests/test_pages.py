@@ -271,3 +271,15 @@ async def test_a_hung_notify_service_costs_a_page_a_second_at_most_and_only_its_
             assert page.status_code == 503 and 'class="count"' not in page.text
     finally:
         hung.close()
+
+
+def test_a_correction_meets_a_change_made_meanwhile_three_ways():
+    from web.ui.children import _edits
+    was = {"full_name": "Siti Aminnah", "sex": "female", "birth_date": "2012-08-05", "nik": ""}
+    now = {"full_name": "Siti Aminah Putri", "sex": "female", "birth_date": "2012-08-05", "nik": "3509114508120001"}
+    mine = {"full_name": "Siti Aminah", "sex": "female", "birth_date": "2012-08-06", "nik": ""}
+    merged, conflicts = _edits(mine, was, now)
+    assert conflicts == [{"field": "full_name", "mine": "Siti Aminah", "theirs": "Siti Aminah Putri"}]
+    assert merged == {"full_name": "Siti Aminah Putri", "sex": "female", "birth_date": "2012-08-06",
+                      "nik": "3509114508120001"}, "each side's own change kept; the clash waits for a choice"
+    assert _edits(mine, was, {**now, "full_name": "Siti Aminah"})[1] == [], "the same change on both sides"

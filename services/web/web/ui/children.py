@@ -352,19 +352,39 @@ async def erase(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Res
     return redirect("/children?saved=erased")
 
 
+EDITABLE = ("full_name", "sex", "birth_date", "nik")
+
+
 @router.get("/children/{child_id}/edit")
 async def edit_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     """Correct what was typed wrong: the name, sex, birth date or NIK."""
     require(viewer, *RECORDERS)
     child = await backends(request).get("registry", f"/api/v1/children/{child_id}", token=viewer.access_token)
-    return page(request, "edit.html", child=child, values=child)
+    return page(request, "edit.html", child=child, values=child, was=child)
+
+
+def _edits(mine: dict, was: dict, now: dict) -> tuple[dict, list[dict]]:
+    """Three ways (pure): what the person typed, the record as their form showed it, the record now.
+    A field only one side changed takes that side's value; a field both changed differently is a
+    conflict, shown with both values for the person to choose (never decided for them)."""
+    merged, conflicts = {}, []
+    for name in EDITABLE:
+        base, theirs = was.get(name) or "", str(now.get(name) or "")
+        ours = mine.get(name) or ""
+        if ours != base and theirs != base and ours != theirs:
+            conflicts.append({"field": name, "mine": ours, "theirs": theirs})
+            merged[name] = theirs
+        else:
+            merged[name] = ours if ours != base else theirs
+    return merged, conflicts
 
 
 @router.post("/children/{child_id}/edit")
 async def edit(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     require(viewer, *RECORDERS)
     form = await form_of(request, viewer)
-    body = {name: value for name in ("full_name", "sex", "birth_date", "nik") if (value := forms.text(form, name))}
+    mine = {name: forms.text(form, name) or "" for name in EDITABLE}
+    body = {name: value for name, value in mine.items() if value}
     api = backends(request)
     try:
         await api.call("registry", "PATCH", f"/api/v1/children/{child_id}", token=viewer.access_token, json=body,
@@ -372,9 +392,14 @@ async def edit(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Resp
     except ApiError as error:
         if error.status >= 500:
             raise
-        # Someone changed the record meanwhile (412), or a value is wrong (422): the form comes back
-        # with what the person typed over the record as it is now.
         child = await api.get("registry", f"/api/v1/children/{child_id}", token=viewer.access_token)
-        return page(request, "edit.html", status_code=error.status, child=child, values={**child, **body},
-                    **problem_context(error, language(request)))
+        if error.status != 412:  # a value is wrong: the form again, with what the person typed
+            return page(request, "edit.html", status_code=error.status, child=child, values={**child, **body},
+                        was={name: forms.text(form, f"was.{name}") for name in EDITABLE},
+                        **problem_context(error, language(request)))
+        # Someone changed the record meanwhile: merge what does not clash, ask about what does.
+        was = {name: forms.text(form, f"was.{name}") or "" for name in EDITABLE}
+        merged, conflicts = _edits(mine, was, child)
+        return page(request, "edit.html", status_code=412, child=child, values={**child, **merged}, was=child,
+                    conflicts=conflicts, **problem_context(error, language(request)))
     return redirect(f"/children/{child_id}?saved=saved")

@@ -194,6 +194,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_pilot": ("Desa percontohan", "Pilot villages"),
     "nav_rules": ("Aturan rujukan", "Referral rules"),
     "nav_accounts": ("Pengguna", "People"),
+    "conflict_title": ("Data ini diubah orang lain", "Someone else changed this record"),
+    "conflict_explain": ("Sejak Anda membuka formulir, data anak ini diubah. Isian yang tidak bertabrakan sudah "
+                         "digabung; untuk setiap isian di bawah, pilih nilai yang benar.", "Since you opened the "
+                         "form, the record changed. What does not clash is merged; for each field below, choose "
+                         "the right value."),
+    "conflict_mine": ("Isian Anda", "Yours"), "conflict_theirs": ("Sekarang tersimpan", "Saved now"),
+    "queue_edit": ("Perbaikan data anak", "A correction of a child's record"),
     "queue_waiting": ("perubahan menunggu sinyal", "changes waiting for a signal"),
     "queue_title": ("Menunggu dikirim", "Waiting to be sent"),
     "queue_child": ("Pendaftaran anak", "A child registered"), "queue_visit": ("Kunjungan", "A visit"),

@@ -307,8 +307,10 @@ function refill(form) {
   if (!fixing) return;
   fixing = JSON.parse(fixing);
   fixing.fields.forEach(function (pair) {
-    // the page's own version stays: the person sees the child as it is now and saves over it knowingly
-    if (pair[0] === "csrf" || pair[0] === "version") return;
+    // A visit or an assessment takes the page's own version: the person sees the child as it is now.
+    // A correction keeps the version (and what its form showed) it was made against, so that a
+    // change made meanwhile comes back as the conflict screen, for the person to choose.
+    if (pair[0] === "csrf" || (pair[0] === "version" && !("keepsVersion" in form.dataset))) return;
     var field = form.elements.namedItem(pair[0]);
     if (!field) return;
     if (field.type === "checkbox") field.checked = true; else field.value = pair[1];

@@ -4,9 +4,9 @@
 // Nothing is kept for other paths, nothing but GET, and everything is dropped on sign-out.
 "use strict";
 
-const VERSION = "sprpa-field-1";
+const VERSION = "sprpa-field-2";
 const SHELL = ["/static/app.css", "/static/app.js", "/offline", "/icons/192.png"];
-const KEPT = /^\/children(\/new|\/[0-9a-f-]{36}(\/(visit|assess))?)?$/;
+const KEPT = /^\/children(\/new|\/[0-9a-f-]{36}(\/(visit|assess|edit))?)?$/;
 
 function keep(request, response) {
   const copy = response.clone();
