@@ -69,11 +69,11 @@ async def test_people_other_than_cadres_get_no_service_worker(stack: Stack):
     assert await operator.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
 
 
-async def _register_offline(cadre, name: str, *, double_tap: bool = False) -> None:
+async def _register_offline(cadre, name: str, *, double_tap: bool = False, birth: str = "2013-03-03") -> None:
     await cadre.goto(f"{cadre.url.split('/children')[0]}/children/new")
     await cadre.fill("#f-full_name", name)
     await cadre.select_option("#f-sex", "female")
-    await cadre.fill("#f-birth_date", "2013-03-03")
+    await cadre.fill("#f-birth_date", birth)
     await cadre.select_option("#f-school_status", "out_of_school")
     await cadre.select_option("#f-living_arrangement", "with_family")
     save = cadre.get_by_role("button", name="Simpan")
@@ -103,7 +103,7 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
 
     await cadre.context.set_offline(True)
     await _register_offline(cadre, "Dewi Lestari", double_tap=True)
-    await _register_offline(cadre, "Ayu Puspita")
+    await _register_offline(cadre, "Rina Wulandari", birth="2012-08-05")  # the same child as one registered
     await cadre.goto(f"{stack.web}/children/{child_id}/visit")
     await cadre.fill("#f-visited_on", "2026-11-23")
     await cadre.select_option("#f-attendance", "none")
@@ -120,8 +120,11 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
 
     await cadre.context.set_offline(False)
     await cadre.get_by_role("button", name="Kirim sekarang").click()
-    await expect(cadre.locator("#queue")).to_be_hidden(timeout=20_000)
+    await expect(cadre.locator("#queue-items li")).to_have_count(0, timeout=20_000)
     assert await _registry_counts(stack) == (3, 1), "two children and one visit, each once"
+    await expect(cadre.locator("#queue-duplicates a")).to_have_count(1)  # told after the sync
+    await cadre.locator("#queue-duplicates a").click()
+    await expect(cadre.locator("main")).to_contain_text("Rina Wulandari")
 
     # A change the server refuses stays, with its words, until it is fixed.
     await cadre.context.set_offline(True)
@@ -192,3 +195,36 @@ async def test_two_devices_change_the_same_child_and_the_second_chooses_field_by
         now = (await api.get(f"/api/v1/children/{child_id}",
                              headers=await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE))).json()
     assert (now["full_name"], now["birth_date"]) == ("Rina Wulandari Putri", "2012-08-06")
+
+
+async def test_the_field_app_keeps_nothing_of_other_desa_or_the_api_and_starts_offline_fast(stack: Stack):
+    """Issue 23: the service worker never keeps another desa's data or an API answer; the app is
+    installable, small, and opens without a signal in under 2 s."""
+    await stack.user("kader.kesilir", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as api:
+        elsewhere = await api.post("/api/v1/children", json=child_payload(
+            full_name="Anak Desa Lain", nik=None, village_code="35.09.11.2006"),
+            headers=await stack.bearer(Role.VILLAGE_CADRE, village_code="35.09.11.2006"))
+    cadre = await stack.signed_in("kader.kesilir", viewport=PHONE)
+    await cadre.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    await cadre.reload()
+    assert await cadre.evaluate("navigator.serviceWorker.controller !== null"), "the worker controls the page"
+    await cadre.goto(f"{stack.web}/children")
+    await cadre.goto(f"{stack.web}/children/{elsewhere.json()['id']}")  # another desa's child: refused
+    await cadre.evaluate("fetch('/places?parent=35').then(r => r.text())")
+    kept = await cadre.evaluate("caches.open('sprpa-field-2').then(c => c.keys()).then(k => k.map(r => "
+                                "new URL(r.url).pathname))")
+    assert kept and all(path in ("/static/app.css", "/static/app.js", "/offline", "/icons/192.png", "/children")
+                        for path in kept), kept
+    assert elsewhere.json()["id"] not in str(kept)
+
+    sizes = await cadre.evaluate("""Promise.all(['/static/app.js', '/sw.js'].map(u =>
+        fetch(u).then(r => r.blob()).then(b => new Response(b.stream().pipeThrough(new CompressionStream('gzip')))
+        .blob()).then(g => g.size)))""")
+    assert sum(sizes) < 150 * 1024, f"{sizes} bytes of JavaScript, compressed"
+
+    await cadre.context.set_offline(True)
+    await cadre.goto(f"{stack.web}/children")
+    took = await cadre.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    await expect(cadre.locator("#connection")).to_contain_text("Tanpa sinyal")
+    assert 0 < took < 2000, f"the offline start took {took} ms"

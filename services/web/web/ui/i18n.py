@@ -210,6 +210,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue_refused": ("Ditolak server:", "Refused by the server:"),
     "queue_discard": ("Buang", "Discard"), "queue_fix": ("Perbaiki", "Fix"),
     "queue_send": ("Kirim sekarang", "Send now"),
+    "queue_duplicate": ("Anak yang baru terkirim mungkin sudah terdaftar: periksa dan minta operator "
+                        "menggabungkan", "A child just sent may be registered already: check, and ask the "
+                        "operator to merge"),
     "queue_sign_in": ("Masuk lagi untuk mengirim.", "Sign in again to send."),
     "accounts": ("Pengguna dan akses", "People and access"),
     "one_time_help": ("berikan tautan atau kode ini kepada orangnya (hanya ditampilkan sekali, berlaku 24 jam); "

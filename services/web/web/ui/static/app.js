@@ -217,7 +217,7 @@ function csrfToken() {
 }
 
 // One pass over the queue, oldest first; resolves to whether the server could be reached.
-var syncing = null;
+var syncing = null, duplicatesFound = [];
 function syncQueue() {
   if (syncing) return syncing;
   syncing = Queue.all().then(function (changes) {
@@ -233,7 +233,10 @@ function syncQueue() {
               localStorage.setItem(Queue.CONTACT, String(Date.now()));
               var path = new URL(response.url).pathname;
               if (path === "/login") return Queue.setError(change.id, "sign-in").then(function () { return false; });
-              if (response.ok && response.redirected) return Queue.remove(change.id).then(function () { return true; });
+              if (response.ok && response.redirected) {
+                if (response.url.indexOf("duplicates=1") >= 0) duplicatesFound.push(path);
+                return Queue.remove(change.id).then(function () { return true; });
+              }
               return response.text().then(function (html) {
                 var page = new DOMParser().parseFromString(html, "text/html");
                 var problem = page.querySelector("#problem");
@@ -284,7 +287,16 @@ function showQueue() {
       item.appendChild(discard);
       list.appendChild(item);
     });
-    section.hidden = changes.length === 0;
+    var found = document.getElementById("queue-duplicates");
+    if (found) {
+      found.textContent = "";
+      duplicatesFound.forEach(function (path) {
+        var item = document.createElement("li"), link = document.createElement("a");
+        link.href = path + "?duplicates=1"; link.textContent = section.dataset.duplicate;
+        item.appendChild(link); found.appendChild(item);
+      });
+    }
+    section.hidden = changes.length === 0 && duplicatesFound.length === 0;
     var status = document.getElementById("connection");
     if (status) {
       status.dataset.count = String(changes.length);
