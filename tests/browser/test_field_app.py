@@ -129,7 +129,7 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
     # A change the server refuses stays, with its words, until it is fixed.
     await cadre.context.set_offline(True)
     await cadre.goto(f"{stack.web}/children/{child_id}/visit")
-    await cadre.fill("#f-visited_on", "2030-01-01")  # in the future
+    await cadre.fill("#f-visited_on", "2026-11-01")  # before the child was registered: only the server knows
     await cadre.select_option("#f-attendance", "none")
     await cadre.get_by_role("button", name="Simpan").click()
     await cadre.context.set_offline(False)
@@ -137,7 +137,7 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
     await expect(cadre.locator(".queue-error")).to_be_visible(timeout=20_000)
     await cadre.locator(".queue-fix").click()
     await cadre.wait_for_url(lambda url: url.endswith("/visit"))
-    await expect(cadre.locator("#f-visited_on")).to_have_value("2030-01-01")
+    await expect(cadre.locator("#f-visited_on")).to_have_value("2026-11-01")
     await cadre.fill("#f-visited_on", "2026-11-23")
     await cadre.get_by_role("button", name="Simpan").click()
     await cadre.wait_for_url(lambda url: "saved=" in url)
@@ -228,3 +228,42 @@ async def test_the_field_app_keeps_nothing_of_other_desa_or_the_api_and_starts_o
     took = await cadre.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
     await expect(cadre.locator("#connection")).to_contain_text("Tanpa sinyal")
     assert 0 < took < 2000, f"the offline start took {took} ms"
+
+
+CASES = [  # (nik, birth date, sex): the registry's codes and the page's must agree
+    ("3509114508120001", "2012-08-05", "female"), ("3509110508120001", "2012-08-05", "female"),
+    ("3509110508120001", "2012-08-05", "male"), ("3509114508120000", "2012-08-05", "female"),
+    ("3509114509120001", "2012-08-05", "female"), ("35091145081200", "2012-08-05", "female"),
+    ("3509117102120001", "2012-02-29", "female"), ("3509112902990001", "1999-02-29", "male"),
+    ("350911450812000x", "2012-08-05", "female"), ("3509113108120001", "2012-08-31", "male"),
+]
+
+
+async def test_the_pages_checks_agree_with_the_registrys(stack: Stack):
+    from datetime import date
+
+    from registry.children.nik import check_nik
+
+    await stack.user("kader.cek", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    cadre = await stack.signed_in("kader.cek", viewport=PHONE)
+    await cadre.goto(f"{stack.web}/children/new")
+    for nik, birth, sex in CASES:
+        try:
+            born = date.fromisoformat(birth)
+        except ValueError:
+            continue
+        server = sorted(p.code for p in check_nik(nik, birth_date=born, sex=sex, district_exists=True))
+        page = sorted(await cadre.evaluate("([n, b, s]) => Checks.nik(n, b, s)", [nik, birth, sex]))
+        assert page == server, (nik, birth, sex, page, server)
+
+    await cadre.fill("#f-full_name", "Dewi")
+    await cadre.select_option("#f-sex", "female")
+    await cadre.fill("#f-birth_date", "2030-01-01")
+    await cadre.fill("#f-nik", "12345")
+    await cadre.get_by_role("button", name="Simpan").click()
+    await expect(cadre.locator("#in-page-birth_date")).to_contain_text("belum terjadi")
+    await expect(cadre.locator("#in-page-nik")).to_contain_text("16 angka")
+    await expect(cadre.locator("#in-page-school_status")).to_contain_text("Wajib")
+    assert cadre.url.endswith("/children/new"), "nothing left the phone"
+    async with database(stack.apps["registry"]) as db:
+        assert await db.fetchval("SELECT count(*) FROM children") == 0

@@ -96,8 +96,7 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await cadre.fill("#f-work-hours_per_week", "30")
     await cadre.check("input[name='work.hazards'][value='green_tobacco']")
     await cadre.get_by_role("button", name="Simpan").click()
-    await expect(cadre.locator("#problem")).to_be_visible()
-    await expect(cadre.locator("#nik-error")).to_be_visible()
+    await expect(cadre.locator("#in-page-nik")).to_be_visible()  # caught on the phone, before it is sent
     await expect(cadre.locator("#f-full_name")).to_have_value("Siti Aminah")
     await expect(cadre.locator("input[name='work.hazards'][value='green_tobacco']")).to_be_checked()
     await screenshot(cadre, "register-child-error")

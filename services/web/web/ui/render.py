@@ -91,7 +91,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "unread": getattr(request.state, "unread", None),
         "path": request.url.path, "full_path": quote(str(request.url.path) + (
             f"?{request.url.query}" if request.url.query else ""), safe=""),
-        "form_key": secrets.token_urlsafe(16), **context}, status_code=status_code)
+        "form_key": secrets.token_urlsafe(16), "today": request.app.state.clock.now().date().isoformat(),
+        **context}, status_code=status_code)
 
 
 def redirect(url: str) -> RedirectResponse:

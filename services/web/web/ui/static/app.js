@@ -109,6 +109,94 @@ function fieldApp() {
 }
 
 
+
+// The registry's own checks, run in the page before a change leaves the phone (issue 23, point 5),
+// so most mistakes are fixed in the field: required fields, dates not in the future, a child under
+// 18, hours a day and a week, and the NIK's structure (registry/children/nik.py and rules.py; the
+// test `test_the_pages_checks_agree_with_the_registrys` runs both over the same cases). The server
+// checks again either way (the kecamatan of a NIK only it can look up).
+var Checks = {
+  age: function (birth, today) {
+    var age = today.getUTCFullYear() - birth.getUTCFullYear();
+    if (today.getUTCMonth() < birth.getUTCMonth() ||
+        (today.getUTCMonth() === birth.getUTCMonth() && today.getUTCDate() < birth.getUTCDate())) age -= 1;
+    return age;
+  },
+  nik: function (nik, birthIso, sex) {
+    if (!/^\d{16}$/.test(nik)) return ["nik.format"];
+    var problems = [], birth = new Date(birthIso + "T00:00:00Z");
+    var day = Number(nik.slice(6, 8)), month = Number(nik.slice(8, 10)), year = Number(nik.slice(10, 12));
+    var female = day > 40;
+    if (female) day -= 40;
+    var born = isNaN(birth) ? 2000 : birth.getUTCFullYear();
+    var century = born % 100 === year ? Math.floor(born / 100) * 100 : 2000;
+    var encoded = new Date(Date.UTC(century + year, month - 1, day));
+    if (month < 1 || month > 12 || encoded.getUTCDate() !== day || encoded.getUTCMonth() !== month - 1) {
+      problems.push("nik.birth_date");
+    } else if (!isNaN(birth) && (day !== birth.getUTCDate() || month !== birth.getUTCMonth() + 1 ||
+               year !== birth.getUTCFullYear() % 100)) {
+      problems.push("nik.birth_date");
+    }
+    if (female !== (sex === "female")) problems.push("nik.sex");
+    if (nik.slice(12) === "0000") problems.push("nik.serial");
+    return problems;
+  },
+  form: function (form, today) {
+    var errors = {}, value = function (name) {
+      var field = form.elements.namedItem(name);
+      return field && field.value !== undefined ? String(field.value).trim() : "";
+    };
+    var says = JSON.parse(form.dataset.checks || "{}");
+    Array.prototype.forEach.call(form.querySelectorAll("[required]"), function (field) {
+      if (!field.closest("[hidden]") && !field.disabled && field.type !== "radio" && !String(field.value).trim()) {
+        errors[field.name] = says.required;
+      }
+    });
+    ["birth_date", "visited_on", "attending_since"].forEach(function (name) {
+      var given = value(name);
+      if (given && new Date(given + "T00:00:00Z") > today) errors[name] = says.future;
+    });
+    var birth = value("birth_date");
+    if (birth && !errors.birth_date && Checks.age(new Date(birth + "T00:00:00Z"), today) >= 18) {
+      errors.birth_date = says.adult;
+    }
+    var perDay = value("work.hours_per_day"), perWeek = value("work.hours_per_week");
+    var working = form.querySelector("fieldset[data-shown-by]");
+    if (!working || !working.hidden) {
+      if (perDay && !(Number(perDay) >= 0 && Number(perDay) <= 24)) errors["work.hours_per_day"] = says.hours_day;
+      if (perWeek && !(Number(perWeek) >= 0 && Number(perWeek) <= 168)) errors["work.hours_per_week"] = says.hours_week;
+      if (perDay && perWeek && Number(perWeek) > 7 * Number(perDay)) errors["work.hours_per_week"] = says.hours_both;
+    }
+    var nik = value("nik");
+    if (nik && birth) {
+      var problems = Checks.nik(nik, birth, value("sex"));
+      if (problems.length) errors.nik = problems.map(function (code) { return says[code] || code; }).join(" ");
+    }
+    return errors;
+  },
+  show: function (form, errors) {
+    form.querySelectorAll(".field .error.in-page").forEach(function (old) { old.remove(); });
+    form.querySelectorAll(".field.invalid-in-page").forEach(function (field) { field.classList.remove("invalid", "invalid-in-page"); });
+    var first = null;
+    Object.keys(errors).forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (!field || !field.closest) return;
+      var box = field.closest(".field");
+      if (!box) return;
+      var message = document.createElement("p");
+      message.className = "error in-page";
+      message.id = "in-page-" + name.replace(".", "-");
+      message.textContent = errors[name];
+      box.appendChild(message);
+      box.classList.add("invalid", "invalid-in-page");
+      field.setAttribute("aria-describedby", message.id);
+      first = first || field;
+    });
+    if (first) first.focus();
+    return !first;
+  },
+};
+
 // The queue of changes made without a signal (issue 23). A registration, a visit or an assessment
 // saved while the server cannot be reached is kept on the phone in IndexedDB, encrypted with an
 // AES-GCM key the browser cannot export, and sent in the order it was made once the server answers
@@ -331,6 +419,20 @@ function refill(form) {
   sessionStorage.removeItem("sprpa-fixing");
 }
 
+// Every form with the registry's checks runs them first (every role: an operator's typo is a typo too).
+function pageChecks() {
+  document.querySelectorAll("form[data-checks]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      // today by the server's clock when it is later than the phone's (a phone's clock may lag)
+      var today = new Date(Math.max(Date.now(), Date.parse((form.dataset.today || "") + "T23:59:59Z") || 0));
+      if (!Checks.show(form, Checks.form(form, today))) {
+        event.preventDefault();  // fixed here, before it leaves the phone
+        event.stopImmediatePropagation();
+      }
+    });
+  });
+}
+
 function offlineForms() {
   if (!window.indexedDB || !window.crypto || !crypto.subtle) return;
   document.querySelectorAll("form[data-offline]").forEach(function (form) {
@@ -338,6 +440,7 @@ function offlineForms() {
     if (formKey && Queue.used().indexOf(formKey.value) >= 0) formKey.value = crypto.randomUUID();  // a kept page
     refill(form);
     form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;  // the page's own checks stopped it
       var status = document.getElementById("connection");
       if (navigator.onLine && !(status && status.classList.contains("offline"))) {
         if (form.dataset.replaces) Queue.remove(Number(form.dataset.replaces));
@@ -375,6 +478,6 @@ function offlineForms() {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
-  workToggles(); placePickers(); consentRequirements(); fieldApp();
+  workToggles(); placePickers(); consentRequirements(); pageChecks(); fieldApp();
   if (document.body.dataset.app === "field") offlineForms();
 });
