@@ -9,6 +9,7 @@ from playwright.async_api import expect
 
 from registry.testing import child_payload
 from sprpa_shared.auth.principal import Role
+from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
 from tests.browser.conftest import PHONE, Stack
 
@@ -70,7 +71,8 @@ async def test_people_other_than_cadres_get_no_service_worker(stack: Stack):
 
 
 async def _register_offline(cadre, name: str, *, double_tap: bool = False, birth: str = "2013-03-03") -> None:
-    await cadre.goto(f"{cadre.url.split('/children')[0]}/children/new")
+    if not cadre.url.endswith("/children/new"):
+        await cadre.goto(f"{cadre.url.split('/children')[0]}/children/new")
     await cadre.fill("#f-full_name", name)
     await cadre.select_option("#f-sex", "female")
     await cadre.fill("#f-birth_date", birth)
@@ -267,3 +269,33 @@ async def test_the_pages_checks_agree_with_the_registrys(stack: Stack):
     assert cadre.url.endswith("/children/new"), "nothing left the phone"
     async with database(stack.apps["registry"]) as db:
         assert await db.fetchval("SELECT count(*) FROM children") == 0
+
+
+async def test_a_sync_cut_off_after_the_server_took_the_change_still_gives_one_child(stack: Stack):
+    await stack.user("kader.putus", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    cadre = await stack.signed_in("kader.putus", viewport=PHONE)
+    await cadre.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    await cadre.reload()
+    await cadre.goto(f"{stack.web}/children/new")
+    await cadre.context.set_offline(True)
+    await cadre.fill("#f-head_name", "Bapak Sutrisno")
+    await _register_offline(cadre, "Dewi Lestari")
+    cut: list[str] = []
+
+    async def taken_then_lost(route):
+        if not cut:  # the server takes it; the answer never reaches the phone
+            cut.append((await route.fetch()).url)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await cadre.context.route("**/children/new", taken_then_lost)
+    await cadre.context.set_offline(False)
+    await cadre.get_by_role("button", name="Kirim sekarang").click()
+    await wait_until(lambda: bool(cut), timeout=20, what="the first attempt")
+    await expect(cadre.locator("#queue-items li")).to_have_count(1)  # unanswered: still queued
+    await cadre.get_by_role("button", name="Kirim sekarang").click()
+    await expect(cadre.locator("#queue-items li")).to_have_count(0, timeout=20_000)
+    async with database(stack.apps["registry"]) as db:
+        assert await db.fetchval("SELECT count(*) FROM children") == 1
+        assert await db.fetchval("SELECT count(*) FROM households") == 1

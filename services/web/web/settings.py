@@ -32,6 +32,8 @@ class WebSettings(ServiceSettings):
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024, description="largest survey file the upload "
                                                                                  "page passes on to the registry")
     backend_timeout_seconds: float = Field(default=15.0, gt=0, description="longest a page waits for a service")
+    offline_days: int = Field(default=7, ge=1, le=30, description="a cadre's phone that has not reached the "
+                              "server this many days wipes its queue of unsent changes and the pages it kept")
     session_idle_minutes: int = Field(default=30, ge=1, description="a signed-in browser idle this long must sign "
                                                                      "in again")
     session_max_hours: int = Field(default=12, ge=1, description="a browser session ends this long after sign-in "

@@ -78,7 +78,9 @@ async def register(request: Request, viewer: ViewerDep) -> Response:
     try:
         household = forms.household(form, village_code=village)
         if household and not household_id:
-            household_id = (await api.call("registry", "POST", "/api/v1/households", token=token, json=household))["id"]
+            key = {"Idempotency-Key": f"{form.get('form_key')}:household"} if form.get("form_key") else None
+            household_id = (await api.call("registry", "POST", "/api/v1/households", token=token, json=household,
+                                           headers=key))["id"]
             values["household_id"] = household_id
         created = await api.call("registry", "POST", "/api/v1/children", token=token,
                                  json=forms.child(form, village_code=village, household_id=household_id),

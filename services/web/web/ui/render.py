@@ -92,6 +92,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "path": request.url.path, "full_path": quote(str(request.url.path) + (
             f"?{request.url.query}" if request.url.query else ""), safe=""),
         "form_key": secrets.token_urlsafe(16), "today": request.app.state.clock.now().date().isoformat(),
+        "offline_days": request.app.state.settings.offline_days,
         **context}, status_code=status_code)
 
 
