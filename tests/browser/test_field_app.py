@@ -214,10 +214,10 @@ async def test_the_field_app_keeps_nothing_of_other_desa_or_the_api_and_starts_o
     await cadre.goto(f"{stack.web}/children")
     await cadre.goto(f"{stack.web}/children/{elsewhere.json()['id']}")  # another desa's child: refused
     await cadre.evaluate("fetch('/places?parent=35').then(r => r.text())")
-    kept = await cadre.evaluate("caches.open('sprpa-field-2').then(c => c.keys()).then(k => k.map(r => "
+    kept = await cadre.evaluate("caches.open('sprpa-field-3').then(c => c.keys()).then(k => k.map(r => "
                                 "new URL(r.url).pathname))")
-    assert kept and all(path in ("/static/app.css", "/static/app.js", "/offline", "/icons/192.png", "/children")
-                        for path in kept), kept
+    assert kept and all(path in ("/static/app.css", "/static/app.js", "/offline", "/icons/192.png", "/children",
+                                 "/children/new", "/children/queued/visit") for path in kept), kept
     assert elsewhere.json()["id"] not in str(kept)
 
     sizes = await cadre.evaluate("""Promise.all(['/static/app.js', '/sw.js'].map(u =>
@@ -299,3 +299,33 @@ async def test_a_sync_cut_off_after_the_server_took_the_change_still_gives_one_c
     async with database(stack.apps["registry"]) as db:
         assert await db.fetchval("SELECT count(*) FROM children") == 1
         assert await db.fetchval("SELECT count(*) FROM households") == 1
+
+
+async def test_a_visit_to_a_child_registered_offline_waits_for_its_child(stack: Stack):
+    await stack.user("kader.baru", Role.VILLAGE_CADRE, village_code=VILLAGE)
+    cadre = await stack.signed_in("kader.baru", viewport=PHONE)
+    await cadre.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    await cadre.reload()  # the worker controls the page and keeps her forms, opened or not
+
+    async def forms_kept() -> bool:
+        return await cadre.evaluate("caches.open('sprpa-field-3').then(c => c.keys()).then(k => k.map(r => "
+                                    "new URL(r.url).pathname).includes('/children/queued/visit'))")
+
+    await wait_until(forms_kept, timeout=20, what="the forms kept")
+    await cadre.context.set_offline(True)
+    await cadre.goto(f"{stack.web}/children/new")
+    await _register_offline(cadre, "Dewi Lestari")
+    await cadre.locator(".queue-visit").click()
+    await expect(cadre.locator("#visit-child")).to_have_text("Dewi Lestari")
+    await cadre.fill("#f-visited_on", "2026-11-23")
+    await cadre.select_option("#f-attendance", "none")
+    await cadre.get_by_role("button", name="Simpan").click()
+    await expect(cadre.locator("#queue-items li")).to_have_count(2)
+
+    await cadre.context.set_offline(False)
+    await cadre.get_by_role("button", name="Kirim sekarang").click()
+    await expect(cadre.locator("#queue-items li")).to_have_count(0, timeout=20_000)
+    async with database(stack.apps["registry"]) as db:
+        rows = await db.fetch("SELECT c.id, count(v.id) AS visits FROM children c LEFT JOIN visits v "
+                              "ON v.child_id = c.id GROUP BY c.id")
+    assert [row["visits"] for row in rows] == [1], "the child, and its visit, once"

@@ -170,6 +170,15 @@ async def _child_form(request: Request, viewer: Viewer, child_id: uuid.UUID, tem
                 categories=categories, known=forms.from_child(child), **context)
 
 
+@router.get("/children/queued/visit")
+async def queued_visit_form(request: Request, viewer: ViewerDep) -> Response:
+    """The visit form for a child registered on this phone and not sent yet: kept by the field app,
+    the visit waits in the phone's queue for its child, and goes once the registry gave it an id."""
+    require(viewer, Role.VILLAGE_CADRE)
+    return page(request, "visit.html", child={"id": "queued", "version": "", "full_name": ""}, values={},
+                queued=True)
+
+
 @router.get("/children/{child_id}/visit")
 async def visit_form(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     require(viewer, *RECORDERS)

@@ -223,6 +223,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue_refused": ("Ditolak server:", "Refused by the server:"),
     "queue_discard": ("Buang", "Discard"), "queue_fix": ("Perbaiki", "Fix"),
     "queue_send": ("Kirim sekarang", "Send now"),
+    "queue_visit_child": ("Catat kunjungan", "Record a visit"),
+    "queue_orphan": ("Anaknya tidak jadi dikirim: buang kunjungan ini.", "Its child was not sent: discard this visit."),
     "queue_duplicate": ("Anak yang baru terkirim mungkin sudah terdaftar: periksa dan minta operator "
                         "menggabungkan", "A child just sent may be registered already: check, and ask the "
                         "operator to merge"),

@@ -90,6 +90,11 @@ function fieldApp() {
   if (!("serviceWorker" in navigator)) return;
   if (document.body.dataset.app === "field") {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* the pages work without it */ });
+    if (navigator.onLine) {
+      navigator.serviceWorker.ready.then(function (registration) {
+        if (registration.active) registration.active.postMessage({ warm: ["/children/new", "/children/queued/visit"] });
+      });
+    }
   }
   document.querySelectorAll("form[action='/logout']").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -206,6 +211,7 @@ var Checks = {
 // seven days without reaching the server, wipes the queue with everything else kept.
 var Queue = (function () {
   var NAME = "sprpa-field", USED = "sprpa-used-form-keys", CONTACT = "sprpa-last-contact";
+  var CREATED = "sprpa-created-children";  // a queued registration's id on the phone -> the child's id
   function open() {
     return new Promise(function (resolve, reject) {
       var request = indexedDB.open(NAME, 1);
@@ -266,16 +272,19 @@ var Queue = (function () {
     localStorage.setItem(USED, JSON.stringify(keys));
   }
   var adding = Promise.resolve();
-  function add(kind, action, fields, formKey) {  // one at a time: a double tap sees the first
-    adding = adding.catch(function () {}).then(function () { return addOnce(kind, action, fields, formKey); });
+  function add(kind, action, fields, formKey, dependsOn) {  // one at a time: a double tap sees the first
+    adding = adding.catch(function () {}).then(function () {
+      return addOnce(kind, action, fields, formKey, dependsOn);
+    });
     return adding;
   }
-  function addOnce(kind, action, fields, formKey) {
+  function addOnce(kind, action, fields, formKey, dependsOn) {
     return all().then(function (changes) {
       if (formKey && changes.some(function (c) { return c.formKey === formKey; })) return false;  // a double tap
       return seal({ action: action, fields: fields }).then(function (sealed) {
         return run("changes", "readwrite", function (store) {
-          store.add({ kind: kind, formKey: formKey, made: Date.now(), error: null, iv: sealed.iv, data: sealed.data });
+          store.add({ kind: kind, formKey: formKey, made: Date.now(), error: null, dependsOn: dependsOn || null,
+                      iv: sealed.iv, data: sealed.data });
         }).then(function () { if (formKey) markUsed(formKey); return true; });
       });
     });
@@ -286,8 +295,18 @@ var Queue = (function () {
       return asPromise(store.get(id)).then(function (change) { change.error = error; store.put(change); });
     });
   }
+  function created() {
+    try { return JSON.parse(localStorage.getItem(CREATED) || "{}"); } catch (e) { return {}; }
+  }
+  function remember(changeId, childId) {
+    var known = created();
+    known[changeId] = childId;
+    localStorage.setItem(CREATED, JSON.stringify(known));
+  }
+  function get(id) { return run("changes", "readonly", function (store) { return asPromise(store.get(id)); }); }
   function wipe() {
     made = null;
+    localStorage.removeItem(CREATED);
     localStorage.removeItem(USED);
     localStorage.removeItem(CONTACT);
     return new Promise(function (resolve) {
@@ -296,7 +315,7 @@ var Queue = (function () {
     });
   }
   return { add: add, all: all, remove: remove, setError: setError, unseal: unseal, wipe: wipe, used: used,
-           CONTACT: CONTACT };
+           created: created, remember: remember, get: get, CONTACT: CONTACT };
 })();
 
 function csrfToken() {
@@ -313,6 +332,9 @@ function syncQueue() {
       return previous.then(function (reachable) {
         if (!reachable) return false;
         return Queue.unseal(change).then(function (saved) {
+          return change.dependsOn ? forItsChild(change, saved) : saved;
+        }).then(function (saved) {
+          if (saved === null) return true;  // its child is not sent yet: it waits
           var body = new URLSearchParams();
           saved.fields.forEach(function (pair) { body.append(pair[0], pair[0] === "csrf" ? csrfToken() : pair[1]); });
           return fetch(saved.action, { method: "POST", body: body, credentials: "same-origin", redirect: "follow",
@@ -323,6 +345,8 @@ function syncQueue() {
               if (path === "/login") return Queue.setError(change.id, "sign-in").then(function () { return false; });
               if (response.ok && response.redirected) {
                 if (response.url.indexOf("duplicates=1") >= 0) duplicatesFound.push(path);
+                var child = /^\/children\/([0-9a-f-]{36})$/.exec(path);
+                if (change.kind === "child" && child) Queue.remember(change.id, child[1]);
                 return Queue.remove(change.id).then(function () { return true; });
               }
               return response.text().then(function (html) {
@@ -346,6 +370,26 @@ function syncQueue() {
   return syncing;
 }
 
+// A visit recorded for a child registered on the phone goes once the child has its id: to that
+// child's form, with the version the registry holds now.
+function forItsChild(change, saved) {
+  var childId = Queue.created()[change.dependsOn];
+  if (!childId) {
+    return Queue.get(change.dependsOn).then(function (parent) {
+      if (parent) return null;
+      return Queue.setError(change.id, "orphan").then(function () { return null; });
+    });
+  }
+  var action = "/children/" + childId + "/visit";
+  return fetch(action, { credentials: "same-origin" }).then(function (response) { return response.text(); })
+    .then(function (html) {
+      var version = new DOMParser().parseFromString(html, "text/html").querySelector("input[name='version']");
+      return { action: action, fields: saved.fields.map(function (pair) {
+        return pair[0] === "version" ? ["version", version ? version.value : ""] : pair;
+      }) };
+    });
+}
+
 function showQueue() {
   var section = document.getElementById("queue");
   if (!section || !window.indexedDB) return Promise.resolve();
@@ -362,12 +406,19 @@ function showQueue() {
       if (change.error) {
         var error = document.createElement("p");
         error.className = "error queue-error";
-        error.textContent = change.error === "sign-in" ? section.dataset.signIn : section.dataset.refused + " " + change.error;
+        error.textContent = change.error === "sign-in" ? section.dataset.signIn
+          : change.error === "orphan" ? section.dataset.orphan : section.dataset.refused + " " + change.error;
         item.appendChild(error);
         var fix = document.createElement("button");
         fix.type = "button"; fix.className = "link queue-fix"; fix.textContent = section.dataset.fix;
         fix.addEventListener("click", function () { fixChange(change); });
         item.appendChild(fix);
+      }
+      if (change.kind === "child" && !change.error) {
+        var visit = document.createElement("a");
+        visit.href = "/children/queued/visit#" + change.id; visit.className = "queue-visit";
+        visit.textContent = section.dataset.visit;
+        item.appendChild(visit);
       }
       var discard = document.createElement("button");
       discard.type = "button"; discard.className = "link queue-discard"; discard.textContent = section.dataset.discard;
@@ -439,10 +490,19 @@ function offlineForms() {
     var formKey = form.elements.namedItem("form_key");
     if (formKey && Queue.used().indexOf(formKey.value) >= 0) formKey.value = crypto.randomUUID();  // a kept page
     refill(form);
+    if ("queuedChild" in form.dataset) {
+      var parentId = Number(window.location.hash.slice(1));
+      Queue.get(parentId).then(function (parent) { return parent ? Queue.unseal(parent) : null; }).then(function (saved) {
+        var name = saved && saved.fields.filter(function (pair) { return pair[0] === "full_name"; })[0];
+        var shown = document.getElementById("visit-child");
+        if (shown && name) shown.textContent = name[1];
+      });
+    }
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) return;  // the page's own checks stopped it
       var status = document.getElementById("connection");
-      if (navigator.onLine && !(status && status.classList.contains("offline"))) {
+      var parent = "queuedChild" in form.dataset ? Number(window.location.hash.slice(1)) || null : null;
+      if (!parent && navigator.onLine && !(status && status.classList.contains("offline"))) {
         if (form.dataset.replaces) Queue.remove(Number(form.dataset.replaces));
         return;  // the page posts as always
       }
@@ -451,7 +511,8 @@ function offlineForms() {
       new FormData(form).forEach(function (value, name) { fields.push([name, String(value)]); });
       var replaced = form.dataset.replaces ? Queue.remove(Number(form.dataset.replaces)) : Promise.resolve();
       replaced.then(function () {
-        return Queue.add(form.dataset.offline, form.getAttribute("action"), fields, formKey ? formKey.value : null);
+        return Queue.add(form.dataset.offline, form.getAttribute("action"), fields, formKey ? formKey.value : null,
+                         parent);
       }).then(function () {
         var section = document.getElementById("queue");
         var note = document.getElementById("queue-note");

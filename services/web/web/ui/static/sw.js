@@ -4,9 +4,9 @@
 // Nothing is kept for other paths, nothing but GET, and everything is dropped on sign-out.
 "use strict";
 
-const VERSION = "sprpa-field-2";
+const VERSION = "sprpa-field-3";
 const SHELL = ["/static/app.css", "/static/app.js", "/offline", "/icons/192.png"];
-const KEPT = /^\/children(\/new|\/[0-9a-f-]{36}(\/(visit|assess|edit))?)?$/;
+const KEPT = /^\/children(\/new|\/queued\/visit|\/[0-9a-f-]{36}(\/(visit|assess|edit))?)?$/;
 
 function keep(request, response) {
   const copy = response.clone();
@@ -26,6 +26,15 @@ self.addEventListener("activate", function (event) {
 });
 
 self.addEventListener("message", function (event) {
+  if (event.data && Array.isArray(event.data.warm)) {  // the cadre's forms, kept before she needs them
+    event.waitUntil(Promise.all(event.data.warm.filter(function (path) { return KEPT.test(path); })
+      .map(function (path) {
+        return fetch(path, { credentials: "same-origin" }).then(function (response) {
+          if (response.ok && !response.redirected) return keep(new Request(path), response);
+        }).catch(function () {});
+      })));
+    return;
+  }
   if (event.data === "sign-out") {
     event.waitUntil(caches.keys().then(function (keys) {
       return Promise.all(keys.map(function (key) { return caches.delete(key); }));
