@@ -164,6 +164,21 @@ class ChildMerged(_RegistryEvent):
         return str(self.child_id)
 
 
+class ChildMergeRequested(_RegistryEvent):
+    """Someone who sees two records of one child (a cadre, after a sync from the field) asks the
+    district to merge them; the district's operators decide."""
+
+    event_type: ClassVar[str] = "sprpa.child.merge_requested.v1"
+    entity: ClassVar[str] = "child"
+    action: ClassVar[str] = "merge_requested"
+
+    child_id: uuid.UUID
+    duplicate_id: uuid.UUID
+
+    def cloud_subject(self) -> str:
+        return str(self.child_id)
+
+
 class ChildErased(_RegistryEvent):
     """A child's personal data was erased (a data subject's request under UU 27/2022, a court order,
     or the end of the retention period). The pseudonymous id and the codes stay, so reports still
@@ -464,8 +479,8 @@ class AccountChanged(EventData):
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
-    ChildRegistered, ChildUpdated, ChildMerged, ChildErased, CaseFlagged, FlagAwaitingApproval, CaseStatusChanged,
-    VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired, OfferingChanged,
-    ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged, AccountChanged,
+    ChildRegistered, ChildUpdated, ChildMerged, ChildMergeRequested, ChildErased, CaseFlagged, FlagAwaitingApproval,
+    CaseStatusChanged, VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired,
+    OfferingChanged, ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged, AccountChanged,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

@@ -298,6 +298,7 @@ VOCABULARY["notification_kind"] = {
     "child.withdrawn": ("Anak ditarik dari pekerjaan", "Child withdrawn from work"),
     "referral.completed": ("Layanan selesai", "Service completed"),
     "visits.due": ("Kunjungan minggu ini", "This week's visits"),
+    "merge.requested": ("Permintaan penggabungan", "Merge asked"),
 }
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}

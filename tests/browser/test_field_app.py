@@ -127,6 +127,8 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
     await expect(cadre.locator("#queue-duplicates a")).to_have_count(1)  # told after the sync
     await cadre.locator("#queue-duplicates a").click()
     await expect(cadre.locator("main")).to_contain_text("Rina Wulandari")
+    await cadre.locator(".ask-merge").first.click()  # the district decides; she asks
+    await expect(cadre.locator("#saved")).to_contain_text("Operator kabupaten diberi tahu")
 
     # A change the server refuses stays, with its words, until it is fixed.
     await cadre.context.set_offline(True)

@@ -80,6 +80,15 @@ async def visits_due(session: AsyncSession, envelope: Envelope) -> None:
         params={"village_code": data.village_code, "due": data.due, "overdue": data.overdue})], at=envelope.time)
 
 
+async def merge_requested(session: AsyncSession, envelope: Envelope) -> None:
+    """Someone asked the district to merge two records of one child: the operators decide."""
+    data = ev.ChildMergeRequested.model_validate(envelope.data)
+    await notices.write(session, [Notice(
+        "merge.requested", "operators", regency_of(data.village_code), f"/children/{data.child_id}?duplicates=1",
+        f"merge:{data.child_id}:{data.duplicate_id}", village_code=data.village_code,
+        params={"village_code": data.village_code})], at=envelope.time)
+
+
 async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
     data = ev.GapRecorded.model_validate(envelope.data)
     await notices.write(session, [Notice(
@@ -128,7 +137,8 @@ _NOTICES = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_ty
             ev.ChildMerged.event_type: child_gone, ev.ReferralStatusChanged.event_type: referral_changed,
             ev.GapRecorded.event_type: gap_recorded, ev.FlagAwaitingApproval.event_type: flag_awaiting_approval,
             ev.OrganizationUpserted.event_type: organization_upserted, ev.MouExpiring.event_type: mou_ending,
-            ev.MouExpired.event_type: mou_ending, ev.VisitsDue.event_type: visits_due}
+            ev.MouExpired.event_type: mou_ending, ev.VisitsDue.event_type: visits_due,
+            ev.ChildMergeRequested.event_type: merge_requested}
 
 
 def _handler(event_type: str):

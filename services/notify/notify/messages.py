@@ -56,6 +56,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "sebelum operator lain menyetujui atau menolaknya.",
         "A child's case in {village} was flagged without a guardian's consent ({services}). Nothing is referred "
         "until another operator approves or rejects it."),
+    "merge.requested": (
+        "Permintaan penggabungan data", "A merge is asked",
+        "Seorang anak di Desa {village} mungkin tercatat dua kali. Periksa dan gabungkan bila benar.",
+        "A child in {village} may be recorded twice. Check, and merge if so."),
     "gap.recorded": (
         "Kesenjangan layanan: {service}", "Service gap: {service}",
         "Kebutuhan {service} di Desa {village} tidak terpenuhi: {reason}.",

@@ -244,3 +244,15 @@ async def test_a_new_delivery_goes_as_soon_as_it_commits_not_at_the_next_sweep(m
         publish = Publisher(app, nats_admin)
         await publish(offer())
         await mail_to(mail, STAFF, 1)  # within 20 s, with the hourly sweep: the commit woke the sender
+
+
+async def test_a_merge_asked_by_a_cadre_reaches_the_districts_operators(api, as_, publish, mail):
+    from sprpa_contracts import events as ev
+    operator = as_("operator")
+    await subscribe(api, operator, OPERATOR)
+    child, duplicate = uuid.uuid4(), uuid.uuid4()
+    await publish(ev.ChildMergeRequested(child_id=child, duplicate_id=duplicate, village_code="35.09.11.2007"))
+    [message] = await mail_to(mail, OPERATOR, 1)
+    assert message["Subject"] == "Permintaan penggabungan data"
+    assert f"/children/{child}?duplicates=1" in message.get_body(("plain",)).get_content()
+    assert await kinds(api, operator) == ["merge.requested"]

@@ -70,3 +70,24 @@ async def test_merging_across_kabupaten_or_unknown_ids_is_refused(api, as_, regi
                                   headers=as_("operator"))
         assert response.status_code == 404
 
+
+
+async def test_a_cadre_asks_the_district_to_merge_and_the_operators_are_told(api, as_, register, db):
+    first = await register(nik=None)
+    second = await register(nik=None, full_name="Siti Aminnah")
+    url = f"/api/v1/children/{second['id']}/merge-requests"
+    asked = await api.post(url, json={"duplicate_id": first["id"]}, headers=as_("cadre"))
+    assert asked.status_code == 204, asked.text
+    event = await db.fetchrow("SELECT envelope::text AS body FROM outbox WHERE type = 'sprpa.child.merge_requested.v1'")
+    assert '"duplicate_id":"%s"' % first["id"] in event["body"].replace(" ", "") and "Siti" not in event["body"]
+    assert await db.fetchval("SELECT reason FROM case_history WHERE reason LIKE 'merge with %'") == \
+        f"merge with {first['id']} asked"
+    assert await db.fetchval("SELECT count(*) FROM children WHERE merged_into IS NOT NULL") == 0, "only asked"
+
+    itself = await api.post(url, json={"duplicate_id": second["id"]}, headers=as_("cadre"))
+    assert itself.status_code == 422
+    lombok = await register("operator", "52.03", village_code=PANDAN_WANGI, nik=None)
+    outside = await api.post(url, json={"duplicate_id": lombok["id"]}, headers=as_("cadre"))
+    assert outside.status_code == 404
+    assert (await api.post(url, json={"duplicate_id": str(uuid.uuid4())}, headers=as_("cadre"))).status_code == 404
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.child.merge_requested.v1'") == 1

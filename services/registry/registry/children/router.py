@@ -131,6 +131,16 @@ async def merge_duplicate(data: MergeRequest, child: ChildDep, response: Respons
     return service.to_public(survivor, clock.now().date())
 
 
+@router.post("/children/{child_id}/merge-requests", dependencies=[needs("registry:write")], status_code=204,
+             response_class=Response, summary="Ask the district to merge a possible duplicate into this record "
+                                                  "(the operators are told; they merge)")
+async def ask_to_merge(data: MergeRequest, child: ChildDep, session: SessionDep, principal: PrincipalDep,
+                       clock: ClockDep) -> Response:
+    await duplicates.ask_to_merge(session, child=child, duplicate_id=data.duplicate_id, principal=principal,
+                                  now=clock.now())
+    return Response(status_code=204)
+
+
 @router.get("/children", dependencies=[needs("registry:read")],
             response_model=ChildPage, summary="Children in the caller's area, newest last; with `updated_since`, "
                                                 "those changed since, oldest change first")

@@ -16,7 +16,7 @@ from registry.cases.models import Consent, Flag
 from registry.children.models import Child
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness
 from registry.visits.models import Visit
-from sprpa_contracts.events import ChildMerged
+from sprpa_contracts.events import ChildMerged, ChildMergeRequested
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit
@@ -56,6 +56,22 @@ async def find(session: AsyncSession, *, child: Child, principal: Principal) -> 
         if alike is not None:
             found.append(PossibleDuplicate(other.id, alike.score, alike.reasons))
     return sorted(found, key=lambda item: (-item.score, item.child_id))
+
+
+async def ask_to_merge(session: AsyncSession, *, child: Child, duplicate_id: uuid.UUID, principal: Principal,
+                       now: datetime) -> None:
+    """Whoever sees two records of one child (a cadre after a sync) asks the district to merge them:
+    recorded in the child's history and announced (`child.merge_requested`) for the operators."""
+    if duplicate_id == child.id:
+        raise ValidationFailed("a child cannot be a duplicate of itself", field="duplicate_id")
+    duplicate = (await session.exec(select(Child).where(Child.id == duplicate_id))).first()
+    access.require_read(principal, duplicate)
+    if duplicate.merged_into is not None or child.merged_into is not None:
+        raise Conflict("one of the records was already merged")
+    await history.record(session, child=child, principal=principal, now=now, from_status=child.status,
+                         reason=f"merge with {duplicate.id} asked")
+    await emit(session, ChildMergeRequested(child_id=child.id, duplicate_id=duplicate.id,
+                                            village_code=child.village_code), at=now)
 
 
 async def merge(session: AsyncSession, *, survivor: Child, duplicate_id: uuid.UUID, principal: Principal,

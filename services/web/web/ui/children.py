@@ -297,6 +297,16 @@ async def add_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> 
                                 body=forms.need, headers=_page_key, saved="need_added")
 
 
+@router.post("/children/{child_id}/merge-request")
+async def ask_to_merge(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """A cadre (or anyone who records) asks the district to merge a possible duplicate."""
+    require(viewer, *RECORDERS)
+    form = await form_of(request, viewer)
+    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/merge-requests",
+                                 token=viewer.access_token, json={"duplicate_id": forms.text(form, "duplicate_id")})
+    return redirect(f"/children/{child_id}?saved=merge_asked")
+
+
 @router.post("/children/{child_id}/merge")
 async def merge(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
     """The district keeps this record and merges a duplicate of the same child into it."""
