@@ -79,7 +79,7 @@ async def test_a_cadre_asks_the_district_to_merge_and_the_operators_are_told(api
     asked = await api.post(url, json={"duplicate_id": first["id"]}, headers=as_("cadre"))
     assert asked.status_code == 204, asked.text
     event = await db.fetchrow("SELECT envelope::text AS body FROM outbox WHERE type = 'sprpa.child.merge_requested.v1'")
-    assert '"duplicate_id":"%s"' % first["id"] in event["body"].replace(" ", "") and "Siti" not in event["body"]
+    assert f'"duplicate_id":"{first["id"]}"' in event["body"].replace(" ", "") and "Siti" not in event["body"]
     assert await db.fetchval("SELECT reason FROM case_history WHERE reason LIKE 'merge with %'") == \
         f"merge with {first['id']} asked"
     assert await db.fetchval("SELECT count(*) FROM children WHERE merged_into IS NOT NULL") == 0, "only asked"
