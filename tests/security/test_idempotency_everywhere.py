@@ -9,8 +9,6 @@ from tests.security.test_authentication_everywhere import SERVICES
 
 # Creates whose retry is already safe without a key, each with its reason.
 EXEMPT = {
-    ("registry", "/api/v1/children/{child_id}/assessments"): "an assessment replaces the facts; a retry records "
-                                                             "the same facts again (and the history says so)",
     ("registry", "/api/v1/children/{child_id}/flag"): "a child has one open flag: a second is a 409",
     ("web", "/api/v1/auth/token"): "a token request creates nothing lasting",
     ("web", "/api/v1/accounts"): "a username is unique: a retry is a 409 naming it (the one-time code cannot be "

@@ -241,3 +241,18 @@ async def test_an_assessment_needs_the_version_it_was_made_against(api, as_, reg
     assert record.json()["school_status"] == "in_school" and record.json()["status"] == "identified", "unchanged"
     fresh = await api.post(url, json=ASSESSMENT, headers={**as_("cadre"), "If-Match": record.headers["etag"]})
     assert fresh.status_code == 201 and fresh.headers["etag"] == '"3"'
+
+
+async def test_a_retried_assessment_answers_its_first_result_not_a_conflict(api, as_, register, db):
+    """Issue 23: a sync cut off after the registry took an assessment sends it again with the same
+    Idempotency-Key; the answer is the record, not a 412, and it is recorded once."""
+    child = await register()
+    url = f"/api/v1/children/{child['id']}/assessments"
+    headers = {**as_("cadre"), "If-Match": '"1"', "Idempotency-Key": "phone-change-7"}
+    first = await api.post(url, json=ASSESSMENT, headers=headers)
+    again = await api.post(url, json=ASSESSMENT, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["version"] == first.json()["version"]
+    assert await db.fetchval("SELECT count(*) FROM case_history WHERE to_status = 'assessed'") == 1
+    other = await api.post(url, json={**ASSESSMENT, "school_status": "in_school"}, headers=headers)
+    assert other.status_code == 422, "the same key for another assessment is refused"

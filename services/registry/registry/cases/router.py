@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -20,15 +21,17 @@ from registry.cases.schemas import (
     HistoryEntry,
     NeedsPreview,
 )
+from registry.children.models import Child
 from registry.children.router import etag
 from registry.children.schemas import ChildPublic
 from registry.children.service import age_on, to_public
 from registry.dependencies import ChildDep
 from sprpa_contracts.catalogue import SERVICE_CODES
-from sprpa_shared import concurrency
+from sprpa_shared import concurrency, idempotency
 from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import ValidationFailed
+from sprpa_shared.idempotency import IdempotencyKey
 
 router = APIRouter(prefix="/api/v1/children/{child_id}", tags=["cases"])
 
@@ -38,9 +41,20 @@ router = APIRouter(prefix="/api/v1/children/{child_id}", tags=["cases"])
              summary="Record assessed facts; the classification is recomputed. Needs If-Match with the child's "
                      "ETag: the facts replace the child's, so they must not overwrite a change they have not seen")
 async def assess(data: AssessmentCreate, child: ChildDep, response: Response, session: SessionDep,
-                 principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None) -> ChildPublic:
-    concurrency.require_match(if_match, child.version, what="child's record")
-    assessed = await service.assess(session, child=child, data=data, principal=principal, now=clock.now())
+                 principal: PrincipalDep, clock: ClockDep, if_match: IfMatch = None,
+                 idempotency_key: IdempotencyKey = None) -> ChildPublic:
+    async def record(_: uuid.UUID) -> Child:
+        # After the replay check: a retried assessment (same key) answers the record, not a 412.
+        concurrency.require_match(if_match, child.version, what="child's record")
+        return await service.assess(session, child=child, data=data, principal=principal, now=clock.now())
+
+    async def replay(_: uuid.UUID) -> Child:
+        return child
+
+    assessed = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key,
+        route=f"POST /api/v1/children/{child.id}/assessments", body=data, now=clock.now(), replay=replay,
+        create=record)
     response.headers["ETag"] = etag(assessed)
     response.headers["Location"] = f"/api/v1/children/{child.id}"  # the assessment is the child's record now
     return to_public(assessed, clock.now().date())
