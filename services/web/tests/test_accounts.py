@@ -8,24 +8,27 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 import uvicorn
+from sqlmodel import select
 
 from providers.main import create_app as create_providers
 from providers.settings import ProvidersSettings
 from services.web.tests.test_pages import sign_in
-from sprpa_shared.auth.principal import Role
+from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.db import transaction
 from sprpa_shared.embedded import free_port
-from sprpa_shared.errors import Unauthorized
+from sprpa_shared.errors import Forbidden, Unauthorized
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
-from web.accounts import passwords
+from web.accounts import passwords, second_factor
 from web.issuer import service
+from web.issuer.models import User
 from web.main import create_app
 from web.settings import WebSettings
 
@@ -296,3 +299,38 @@ def test_password_rules_follow_nist_800_63b():
     assert passwords.problem("aaaaaaaaaaaa")
     assert passwords.problem(PASSPHRASE) is None, "a phrase of plain words will do: no composition rules"
     assert passwords.problem("x" * 129)
+
+
+async def test_a_second_factor_is_asked_once_set_up_and_when_the_kabupaten_requires_it(web):
+    app, client = web
+    await first_operator(app, client)
+    secret_key = app.state.settings.secret_key
+    async with transaction(app.state.sessions) as session:
+        user = (await session.exec(select(User).where(User.username == "op.jember"))).one()
+        secret, uri = second_factor.start(user, secret_key=secret_key)
+        assert uri.startswith("otpauth://totp/SPRPA:op.jember?secret=")
+        assert user.totp_secret and secret not in user.totp_secret, "kept encrypted"
+        second_factor.confirm(user, pyotp.TOTP(secret).now(), secret_key=secret_key, now=datetime.now(UTC))
+        session.add(user)
+
+    form = {"grant_type": "password", "username": "op.jember", "password": PASSPHRASE}
+    assert (await client.post(TOKEN, data=form)).status_code == 400, "the password alone no longer does"
+    code = pyotp.TOTP(secret).at(datetime.now(UTC).timestamp() + 30)  # the next step: not used yet
+    assert (await client.post(TOKEN, data={**form, "totp": code})).status_code == 200
+    assert (await client.post(TOKEN, data={**form, "totp": code})).status_code == 400, "a code works once"
+
+    second = await first_operator(app, client, "op.kedua")  # no second factor yet: signs in
+    async with transaction(app.state.sessions) as session:
+        lombok_admin = Principal(subject="x", role=Role.DISTRICT_OPERATOR, regency_codes=("52.03",))
+        with pytest.raises(Forbidden):
+            await second_factor.set_required(session, lombok_admin, regency_code="35.09", required=True,
+                                             now=datetime.now(UTC))
+    async with transaction(app.state.sessions) as session:
+        me = await app.state.verifier.verify(second["Authorization"].split()[1])
+        await second_factor.set_required(session, me, regency_code="35.09", required=True, now=datetime.now(UTC))
+    refused = await client.post(TOKEN, data={"grant_type": "password", "username": "op.kedua", "password": PASSPHRASE})
+    assert refused.status_code == 400, "required, not set up: no token, only the page to set it up"
+    assert (await sign_in(client, "op.kedua", PASSPHRASE)).status_code == 303
+    assert (await client.get("/children")).headers["location"] == "/account/security"
+    page = await client.get("/account/security")
+    assert page.status_code == 200 and 'id="must-enrol"' in page.text

@@ -30,6 +30,9 @@ class User(SQLModel, table=True):
     tokens_revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True),
                                                                         server_default=text("now()")))
+    totp_secret: str | None = None  # encrypted with the service's key
+    totp_enabled: bool = False
+    totp_last_step: int | None = None  # the last time step used: a code works once
 
 
 class ApiClient(SQLModel, table=True):

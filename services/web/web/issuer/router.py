@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import unquote_plus
 
@@ -18,7 +19,9 @@ from sprpa_shared.auth.signing import ALGORITHM, mint_token
 from sprpa_shared.dependencies import ClockDep, SessionDep
 from sprpa_shared.errors import TooManyRequests, Unauthorized
 from sprpa_shared.observability import get_logger
+from web.accounts import second_factor
 from web.issuer import service
+from web.issuer.models import User
 
 router = APIRouter(tags=["auth"])
 log = get_logger(__name__)
@@ -74,13 +77,24 @@ async def back_off_failures_of(request: Request, session, now, settings, usernam
                           retry_after_seconds=max(1, int(remaining.total_seconds())))
 
 
-async def sign_in(request: Request, session, now, *, username: str, password: str) -> Principal:
+async def sign_in(request: Request, session, now, *, username: str, password: str, code: str | None = None,
+                  page: bool = False) -> Principal:
     """A user's password checked (with the back-off per account and address and the per-address
-    limit) and audited; raises 401 or 429. The token endpoint and the sign-in page come through here."""
+    limit), then their second factor when they have one, and audited; raises 401 or 429. The token
+    endpoint and the sign-in page come through here. An operator whose kabupaten requires a second
+    factor and who has none yet gets no token: they sign in on the page, which asks them to set it up."""
     settings = request.app.state.settings
     await limit_failures_from(request, session, now, settings)
     await back_off_failures_of(request, session, now, settings, username)
     principal, outcome = await service.authenticate_user(session, username=username, password=password)
+    if principal is not None:
+        user = await session.get(User, uuid.UUID(principal.subject))
+        if user.totp_enabled and not second_factor.accept(user, code or "", secret_key=settings.secret_key,
+                                                          now=datetime.now(UTC)):
+            principal, outcome = None, "second_factor"
+        elif not user.totp_enabled and not page and await second_factor.required(session, user):
+            principal, outcome = None, "second_factor_not_set_up"
+        session.add(user)
     await _record_outcome(request, session, now, who=username, grant_type="password", principal=principal,
                           outcome=outcome)
     return principal
@@ -147,7 +161,7 @@ class OAuthError(Exception):
 
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_LIMITS = {"grant_type": 50, "username": 200, "password": 500, "client_id": 200, "client_secret": 500}
+_LIMITS = {"grant_type": 50, "username": 200, "password": 500, "client_id": 200, "client_secret": 500, "totp": 10}
 _OAUTH_ERRORS = {"description": "An OAuth error (RFC 6749 section 5.2): `error` and `error_description`",
                  "model": OAuthErrorBody}
 
@@ -185,10 +199,12 @@ async def token(
     password: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
+    totp: Annotated[str | None, Form(description="the code of the person's authenticator, when they have a "
+                                                  "second factor (operators and admins)")] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenResponse | JSONResponse:
     given = {"grant_type": grant_type, "username": username, "password": password, "client_id": client_id,
-             "client_secret": client_secret}
+             "client_secret": client_secret, "totp": totp}
     try:
         if too_long := [name for name, value in given.items() if value and len(value) > _LIMITS[name]]:
             raise OAuthError("invalid_request", f"too long: {', '.join(too_long)}")
@@ -198,8 +214,8 @@ async def token(
             raise OAuthError("unsupported_grant_type", f"grant_type {grant_type} is not supported: use password "
                                                        "or client_credentials")
         principal = await _authenticate(request, session, clock.now(), grant_type=grant_type, username=username,
-                                        password=password, client=_client_credentials(authorization, client_id,
-                                                                                      client_secret))
+                                        password=password, code=totp,
+                                        client=_client_credentials(authorization, client_id, client_secret))
     except OAuthError as error:
         return error.response()
     settings = request.app.state.settings
@@ -215,7 +231,8 @@ async def token(
 
 
 async def _authenticate(request: Request, session, now, *, grant_type: str, username: str | None,
-                        password: str | None, client: tuple[str | None, str | None, bool]) -> Principal:
+                        password: str | None, code: str | None,
+                        client: tuple[str | None, str | None, bool]) -> Principal:
     """The person or client the grant names, or an OAuthError: a wrong password is `invalid_grant`
     (400), a wrong client secret `invalid_client` (401), too many failures 429 with Retry-After."""
     settings = request.app.state.settings
@@ -224,7 +241,7 @@ async def _authenticate(request: Request, session, now, *, grant_type: str, user
         if grant_type == "password":
             if not username or not password:
                 raise OAuthError("invalid_request", "the password grant needs username and password")
-            return await sign_in(request, session, now, username=username, password=password)
+            return await sign_in(request, session, now, username=username, password=password, code=code)
         await limit_failures_from(request, session, now, settings)
         if not client_id or not client_secret:
             raise OAuthError("invalid_request", "the client_credentials grant needs the client's id and secret "

@@ -18,7 +18,7 @@ from web.ui import accounts, children, directory, imports, inbox, notifications,
 from web.ui.app.router import router as app_router
 from web.ui.backends import ApiError, Backends
 from web.ui.headers import SecurityHeadersMiddleware
-from web.ui.render import HERE, BadForm, LoginRequired, NotAllowed, page, redirect
+from web.ui.render import HERE, BadForm, EnrolmentRequired, LoginRequired, NotAllowed, page, redirect
 
 log = get_logger(__name__)
 ROUTERS = (pages.router, children.router, directory.router, imports.router, reporting.router, inbox.router,
@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.state.backends = Backends(app.state.settings)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(NotAllowed, _not_allowed)
+    app.add_exception_handler(EnrolmentRequired, _enrol_first)
     app.add_exception_handler(BadForm, _bad_form)
     app.add_exception_handler(ApiError, _service_refused)
 
@@ -47,6 +48,10 @@ async def close_backends(app: FastAPI) -> None:
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
     return redirect(f"/login?next={quote(exc.next_path, safe='')}")
+
+
+async def _enrol_first(request: Request, exc: EnrolmentRequired) -> Response:
+    return redirect("/account/security")
 
 
 async def _not_allowed(request: Request, exc: NotAllowed) -> Response:

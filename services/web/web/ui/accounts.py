@@ -6,15 +6,19 @@ once, on the page that made them."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import text
 
+from sprpa_shared import audit
 from sprpa_shared.auth.principal import API_SCOPES, Role
 from sprpa_shared.db import transaction
 from sprpa_shared.errors import DomainError
-from web.accounts import service
+from web.accounts import second_factor, service
 from web.accounts.router import mou_regencies
+from web.issuer.models import User
 from web.ui.backends import ApiError
 from web.ui.render import NotAllowed, ViewerDep, form_of, language, page, problem_context, redirect
 from web.ui.sessions import wall_clock
@@ -155,3 +159,71 @@ async def password_set(request: Request) -> Response:
         return page(request, "password.html", status_code=error.status, code=code, values={},
                     **problem_context(_refused(error), language(request)))
     return redirect("/login?password_set=1")
+
+
+@router.get("/account/security")
+async def security(request: Request, viewer: ViewerDep) -> Response:
+    return await _security_page(request, viewer)
+
+
+async def _security_page(request: Request, viewer, **context) -> Response:
+    async with transaction(request.app.state.sessions) as session:
+        user = await session.get(User, uuid.UUID(viewer.principal.subject))
+        required = await second_factor.required(session, user)
+        regencies = {code: await _required_in(session, code) for code in viewer.principal.regency_codes}
+    return page(request, "security.html", enabled=user.totp_enabled, required=required, regencies=regencies,
+                eligible=user.role in second_factor.ROLES, **context)
+
+
+async def _required_in(session, regency: str) -> bool:
+    return bool((await (await session.connection()).execute(
+        text("SELECT totp_required FROM regency_security WHERE regency_code = :code"), {"code": regency})).scalar())
+
+
+@router.post("/account/security/start")
+async def security_start(request: Request, viewer: ViewerDep) -> Response:
+    await form_of(request, viewer)
+    settings = request.app.state.settings
+    async with transaction(request.app.state.sessions) as session:
+        user = await session.get(User, uuid.UUID(viewer.principal.subject), with_for_update=True)
+        try:
+            secret, uri = second_factor.start(user, secret_key=settings.secret_key)
+        except DomainError as error:
+            raise NotAllowed() from error
+        session.add(user)
+    return await _security_page(request, viewer, secret=secret, uri=uri)
+
+
+@router.post("/account/security/confirm")
+async def security_confirm(request: Request, viewer: ViewerDep) -> Response:
+    form = await form_of(request, viewer)
+    settings = request.app.state.settings
+    try:
+        async with transaction(request.app.state.sessions) as session:
+            user = await session.get(User, uuid.UUID(viewer.principal.subject), with_for_update=True)
+            second_factor.confirm(user, str(form.get("code") or ""), secret_key=settings.secret_key,
+                                  now=datetime.now(UTC))
+            session.add(user)
+            await audit.record_event(session, actor=viewer.principal.subject, role=viewer.role.value,
+                                     request=request, at=wall_clock(), action="second factor set up")
+    except DomainError as error:
+        return await _security_page(request, viewer, status_code=error.status,
+                                    **problem_context(_refused(error), language(request)))
+    return redirect("/account/security")
+
+
+@router.post("/account/security/required")
+async def security_required(request: Request, viewer: ViewerDep) -> Response:
+    form = await form_of(request, viewer)
+    try:
+        async with transaction(request.app.state.sessions) as session:
+            regency = str(form.get("regency_code") or "")
+            required = form.get("totp_required") == "on"
+            await second_factor.set_required(session, viewer.principal, regency_code=regency, required=required,
+                                             now=wall_clock())
+            await audit.record_event(session, actor=viewer.principal.subject, role=viewer.role.value,
+                                     request=request, at=wall_clock(),
+                                     action=f"second factor {'required' if required else 'optional'} in {regency}")
+    except DomainError as error:
+        raise NotAllowed() from error
+    return redirect("/account/security")

@@ -217,6 +217,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "ask_merge": ("Minta operator menggabungkan", "Ask the operator to merge"),
     "merge_asked": ("Operator kabupaten diberi tahu; mereka yang menggabungkan.",
                     "The district's operators were told; they merge."),
+    "totp_code": ("Kode autentikator", "Authenticator code"),
+    "totp_if_on": ("(jika faktor kedua aktif)", "(when you have a second factor)"),
+    "security": ("Keamanan akun", "Account security"),
+    "totp_on": ("Faktor kedua aktif: masuk perlu kode dari aplikasi autentikator.",
+                "Second factor on: signing in needs the code of your authenticator app."),
+    "totp_off": ("Faktor kedua belum aktif.", "No second factor yet."),
+    "totp_required_notice": ("Kabupaten Anda mewajibkan faktor kedua: aktifkan dulu untuk melanjutkan.",
+                             "Your kabupaten requires a second factor: set it up to go on."),
+    "totp_start": ("Aktifkan faktor kedua", "Set up a second factor"),
+    "totp_scan": ("Masukkan kunci ini di aplikasi autentikator (Google Authenticator, Aegis, dll.), lalu ketik "
+                  "kode yang muncul.", "Enter this key in an authenticator app (Google Authenticator, Aegis...), "
+                  "then type the code it shows."),
+    "totp_key": ("Kunci", "Key"),
+    "totp_confirm": ("Konfirmasi", "Confirm"),
+    "totp_require": ("Wajibkan faktor kedua bagi operator kabupaten ini", "Require a second factor of this "
+                     "kabupaten's operators"),
+    "second_factor": ("Kode autentikator salah atau sudah dipakai.", "The authenticator code is wrong or used."),
     "queue_waiting": ("perubahan menunggu sinyal", "changes waiting for a signal"),
     "queue_title": ("Menunggu dikirim", "Waiting to be sent"),
     "queue_child": ("Pendaftaran anak", "A child registered"), "queue_visit": ("Kunjungan", "A visit"),

@@ -70,7 +70,8 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 async def login(request: Request, username: Annotated[str, Form(max_length=200)],
                 password: Annotated[str, Form(max_length=500)], next: Annotated[str, Form()] = "",
-                csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+                csrf: Annotated[str, Form(max_length=200)] = "",
+                totp: Annotated[str, Form(max_length=10)] = "") -> Response:
     settings = request.app.state.settings
     cookie = request.cookies.get(LOGIN_CSRF, "")
     if not cookie or not secrets.compare_digest(csrf, cookie):
@@ -79,7 +80,8 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
     now = wall_clock()
     async with request.app.state.sessions() as session:
         try:
-            principal = await sign_in(request, session, now, username=username, password=password)
+            principal = await sign_in(request, session, now, username=username, password=password, code=totp,
+                                      page=True)
         except (Unauthorized, TooManyRequests) as refused:
             key = "sign_in_throttled" if isinstance(refused, TooManyRequests) else "sign_in_failed"
             return _login_page(request, status_code=refused.status, failure=key, username=username,

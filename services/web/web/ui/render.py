@@ -30,6 +30,10 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+class EnrolmentRequired(Exception):
+    """The kabupaten requires a second factor this person has not set up: that page first."""
+
+
 class NotAllowed(Exception):
     """The page is not for this role (the services would refuse its calls anyway)."""
 
@@ -51,6 +55,8 @@ async def _viewer(request: Request) -> Viewer:
         await session.commit()
     if viewer is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if viewer.must_enrol and not request.url.path.startswith("/account/security"):
+        raise EnrolmentRequired()
     request.state.viewer = viewer
     if request.method == "GET" and viewer.role in NOTIFIED:
         request.state.unread = await _unread(request, viewer)

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.auth.signing import mint_token
+from web.accounts import second_factor
 from web.issuer import service as issuer
 from web.issuer.models import User
 
@@ -40,6 +41,7 @@ class Viewer:
     principal: Principal
     access_token: str
     csrf: str
+    must_enrol: bool = False  # the kabupaten requires a second factor this operator has not set up
 
     @property
     def role(self) -> Role:
@@ -88,4 +90,6 @@ async def viewer_for(session: AsyncSession, token: str | None, *, now: datetime,
     key = await issuer.signing_key(session, secret_key=settings.secret_key, now=now)
     access_token = mint_token(key, principal, issuer=settings.oidc_issuer.rstrip("/"),
                               audience=settings.oidc_audience, ttl=TOKEN_TTL, now=now)
-    return Viewer(username=user.username, principal=principal, access_token=access_token, csrf=row.csrf)
+    must_enrol = not user.totp_enabled and await second_factor.required(session, user)
+    return Viewer(username=user.username, principal=principal, access_token=access_token, csrf=row.csrf,
+                  must_enrol=must_enrol)
