@@ -43,6 +43,8 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "GET", "/api/v1/households/{household_id}"): Entry(CHILD_DATA, insider="cadre"),
     ("registry", "GET", "/api/v1/children/{child_id}/duplicates"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "POST", "/api/v1/children/{child_id}/merge"): Entry(CHILD_DATA, {"duplicate_id": str(uuid.uuid4())}),
+    ("registry", "POST", "/api/v1/children/{child_id}/merge-requests"): Entry(
+        CHILD_DATA, {"duplicate_id": str(uuid.uuid4())}),
     ("registry", "GET", "/api/v1/children/{child_id}"): Entry(CHILD_DATA, insider="cadre"),
     ("registry", "PATCH", "/api/v1/children/{child_id}"): Entry(CHILD_DATA, {"school_status": "in_school"},
                                                                IF_MATCH),
