@@ -18,25 +18,10 @@ log = get_logger(__name__)
 def periodic(one_pass: Callable[[FastAPI], Awaitable[object]], *, every: str, what: str):
     """The app job running `one_pass(app)` every `settings.<every>` seconds (a schedule, not a wait
     for something to happen); `what` names it in the log when a pass fails."""
-
-    async def job(app: FastAPI) -> None:
-        me = asyncio.current_task()
-        while True:
-            if me is not None and me.cancelling():
-                raise asyncio.CancelledError  # asked to stop, though something in the pass swallowed it
-            try:
-                await one_pass(app)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the next pass tries again
-                log.warning(f"{what} failed", **error_fields(exc))
-            await asyncio.sleep(getattr(app.state.settings, every))
-
-    job.__name__ = getattr(one_pass, "__name__", what.replace(" ", "_"))
-    return job
+    return woken(one_pass, every=every, what=what, channel=None)
 
 
-def woken(one_pass: Callable[[FastAPI], Awaitable[object]], *, every: str, what: str, channel: str):
+def woken(one_pass: Callable[[FastAPI], Awaitable[object]], *, every: str, what: str, channel: str | None):
     """`periodic`, and also woken at once by a PostgreSQL NOTIFY on `channel`: the writer's
     `pg_notify` reaches the listeners when its transaction commits, so a pass never runs before the
     rows it is woken for are visible, and every replica hears it. The schedule stays: a lost
@@ -49,8 +34,8 @@ def woken(one_pass: Callable[[FastAPI], Awaitable[object]], *, every: str, what:
         try:
             while True:
                 if me is not None and me.cancelling():
-                    raise asyncio.CancelledError
-                if listener is None or listener.is_closed():
+                    raise asyncio.CancelledError  # asked to stop, though something in the pass swallowed it
+                if channel is not None and (listener is None or listener.is_closed()):
                     listener = await _listen(app.state.settings.asyncpg_url, channel, wake, what)
                 wake.clear()  # a NOTIFY during the pass runs another one
                 try:
