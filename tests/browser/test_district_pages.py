@@ -374,3 +374,26 @@ async def test_provider_staff_keep_their_services_capacity_current(stack: Stack)
     await no_raw_codes(staff)
     async with httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
         assert (await providers.get(f"/api/v1/services/{offering['id']}", headers=operator)).json()["capacity"] == 12
+
+
+async def test_a_place_is_picked_by_typing_its_name(stack: Stack):
+    """Issue 24, point 5: people know names, not Kemendagri codes."""
+    await stack.user("operator.nama", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    operator = await stack.signed_in("operator.nama", viewport=PHONE)
+    await operator.goto(f"{stack.web}/children/new")
+    search = operator.locator("#search-village_code")
+    await search.fill("kesil")
+    option = operator.locator("#list-village_code option").first
+    await expect(option).to_have_count(1)
+    label = await option.get_attribute("value")
+    assert label.startswith("Kesilir"), label
+    await search.fill(label)  # chosen from the list
+    await expect(operator.locator("#f-village_code")).to_have_value(VILLAGE)
+    await expect(operator.locator("#chosen-village_code")).to_have_text(VILLAGE)
+
+    await operator.goto(f"{stack.web}/children")
+    await operator.locator("#search-district_code").fill("wuluh")
+    district = operator.locator("#list-district_code option").first
+    await expect(district).to_have_count(1)
+    await operator.locator("#search-district_code").fill(await district.get_attribute("value"))
+    await expect(operator.locator("#f-district_code")).to_have_value("35.09.11")

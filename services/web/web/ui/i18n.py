@@ -234,6 +234,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "totp_require": ("Wajibkan faktor kedua bagi operator kabupaten ini", "Require a second factor of this "
                      "kabupaten's operators"),
     "second_factor": ("Kode autentikator salah atau sudah dipakai.", "The authenticator code is wrong or used."),
+    "find_place_by_name": ("Cari nama wilayah", "Find the place by name"),
+    "type_a_name": ("ketik nama, mis. Kesilir", "type a name, e.g. Kesilir"),
     "queue_waiting": ("perubahan menunggu sinyal", "changes waiting for a signal"),
     "queue_title": ("Menunggu dikirim", "Waiting to be sent"),
     "queue_child": ("Pendaftaran anak", "A child registered"), "queue_visit": ("Kunjungan", "A visit"),

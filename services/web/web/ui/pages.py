@@ -116,6 +116,24 @@ async def switch_language(request: Request, code: str, next: str | None = None) 
     return response
 
 
+@router.get("/places/search")
+async def place_search(request: Request, viewer: ViewerDep, q: str = "", level: str = "village") -> Response:
+    """Official places named like what the person is typing (`kesil` -> Kesilir, Wuluhan, Jember),
+    nearest first, inside the person's own area, for the type-ahead pickers."""
+    if len(q.strip()) < 3 or level not in ("province", "regency", "district", "village"):
+        return JSONResponse([])
+    within = viewer.principal.village_code or (viewer.principal.regency_codes[0]
+                                               if len(viewer.principal.regency_codes) == 1 else None)
+    try:
+        found = await backends(request).get("registry", "/api/v1/regions/resolve", token=viewer.access_token,
+                                            params={"name": q.strip()[:100], "level": level, "within": within,
+                                                    "limit": 8})
+    except ApiError as error:
+        return JSONResponse({"error": error.title}, status_code=error.status)
+    return JSONResponse([{"code": c["code"], "label": ", ".join([c["name"], *c["parents"][:2]])}
+                         for c in found["candidates"]])
+
+
 @router.get("/places")
 async def places(request: Request, viewer: ViewerDep, parent: str | None = None) -> Response:
     """The places under a parent (the provinces without one), for the cascading pickers' script."""

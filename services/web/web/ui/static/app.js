@@ -44,6 +44,45 @@ function placePickers() {
   });
 }
 
+// Type a place's name, choose it from the list, and its official code fills the code field
+// (`kesil` -> Kesilir, Wuluhan, Jember -> 35.09.11.2007); the code stays small beside it.
+function placeSearches() {
+  document.querySelectorAll("input[data-place-search]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var target = document.getElementById(input.dataset.target);
+    var chosen = document.getElementById("chosen-" + input.id.replace(/^search-/, ""));
+    var timer = null, found = [];
+    function pick() {
+      var hit = found.filter(function (place) { return place.label === input.value; })[0];
+      if (hit && target) {
+        target.value = hit.code;
+        if (chosen) chosen.textContent = hit.code;
+      }
+    }
+    input.addEventListener("input", function () {
+      pick();
+      clearTimeout(timer);
+      if (input.value.trim().length < 3) return;
+      timer = setTimeout(function () {
+        fetch("/places/search?level=" + encodeURIComponent(input.dataset.placeSearch) + "&q=" +
+              encodeURIComponent(input.value.trim()), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : []; })
+          .then(function (places) {
+            found = places;
+            list.textContent = "";
+            places.forEach(function (place) {
+              var option = document.createElement("option");
+              option.value = place.label;
+              list.appendChild(option);
+            });
+            pick();
+          }).catch(function () { /* the code field still works */ });
+      }, 250);
+    });
+    input.addEventListener("change", pick);
+  });
+}
+
 // A guardian's consent names who gave it and how they are related: both become required when the
 // basis says so (the server checks it either way).
 function consentRequirements() {
@@ -539,6 +578,6 @@ function offlineForms() {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
-  workToggles(); placePickers(); consentRequirements(); pageChecks(); fieldApp();
+  workToggles(); placePickers(); placeSearches(); consentRequirements(); pageChecks(); fieldApp();
   if (document.body.dataset.app === "field") offlineForms();
 });
