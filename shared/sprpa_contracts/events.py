@@ -21,6 +21,7 @@ Sex = Literal["female", "male"]
 
 class _RegistryEvent(EventData):
     source_service: ClassVar[str] = "registry"
+    about: ClassVar[str | None] = "child_id"
     village_code: PlaceCode = Field(description="Kemendagri desa/kelurahan code, e.g. 35.09.11.2007")
 
     def place_code(self) -> str | None:
@@ -30,7 +31,6 @@ class _RegistryEvent(EventData):
 class ChildRegistered(_RegistryEvent):
     """A child of concern was recorded in a village."""
 
-    event_type: ClassVar[str] = "sprpa.child.registered.v1"
     entity: ClassVar[str] = "child"
     action: ClassVar[str] = "registered"
 
@@ -50,14 +50,10 @@ class ChildRegistered(_RegistryEvent):
     classification_basis: list[str] = Field(default_factory=list, description="the worst forms and hazards behind "
                                             "the classification, as codes (worst_form.trafficking, hazard.pesticides)")
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class ChildUpdated(_RegistryEvent):
     """A child's record changed; `changed` names the fields (never their values)."""
 
-    event_type: ClassVar[str] = "sprpa.child.updated.v1"
     entity: ClassVar[str] = "child"
     action: ClassVar[str] = "updated"
 
@@ -73,14 +69,10 @@ class ChildUpdated(_RegistryEvent):
     identified_through: str | None = None
     classification_basis: list[str] | None = Field(default=None, description="as in child.registered")
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class CaseFlagged(_RegistryEvent):
     """A child's case was flagged for remediation: the referral engine matches its needs."""
 
-    event_type: ClassVar[str] = "sprpa.case.flagged.v1"
     entity: ClassVar[str] = "case"
     action: ClassVar[str] = "flagged"
 
@@ -96,15 +88,11 @@ class CaseFlagged(_RegistryEvent):
     preferences: dict[str, NeedPreferences] = Field(
         default_factory=dict, description="by need code: the course, provider or language asked for")
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class FlagAwaitingApproval(_RegistryEvent):
     """A case was flagged on a legal basis, without the guardian's consent: nothing is referred until
     a second person of the district approves the flag (or rejects it)."""
 
-    event_type: ClassVar[str] = "sprpa.case.approval_requested.v1"
     entity: ClassVar[str] = "case"
     action: ClassVar[str] = "approval_requested"
 
@@ -112,14 +100,10 @@ class FlagAwaitingApproval(_RegistryEvent):
     flag_id: uuid.UUID
     needs: list[str] = Field(min_length=1, description="the service catalogue codes the flag asks for")
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class CaseStatusChanged(_RegistryEvent):
     """A case moved along its lifecycle (identified → ... → closed, or reopened)."""
 
-    event_type: ClassVar[str] = "sprpa.case.status_changed.v1"
     entity: ClassVar[str] = "case"
     action: ClassVar[str] = "status_changed"
 
@@ -127,16 +111,12 @@ class CaseStatusChanged(_RegistryEvent):
     from_status: str | None
     to_status: str
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class ConsentWithdrawn(_RegistryEvent):
     """The guardian (or the child) withdrew the consent a flag was made with, or it ended on the
     date it was given until: nothing more may be shared with providers; whoever acts on the
     child's referrals stops."""
 
-    event_type: ClassVar[str] = "sprpa.consent.withdrawn.v1"
     entity: ClassVar[str] = "consent"
     action: ClassVar[str] = "withdrawn"
 
@@ -145,14 +125,10 @@ class ConsentWithdrawn(_RegistryEvent):
     on: date = Field(description="the day it was withdrawn, or the first day it no longer held")
     reason: Literal["withdrawn", "expired"] = Field(default="withdrawn", description="expired: its end date passed")
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class ChildMerged(_RegistryEvent):
     """Two records were the same child: `merged_id` now points at `child_id`, which keeps everything."""
 
-    event_type: ClassVar[str] = "sprpa.child.merged.v1"
     entity: ClassVar[str] = "child"
     action: ClassVar[str] = "merged"
 
@@ -160,23 +136,16 @@ class ChildMerged(_RegistryEvent):
     merged_id: uuid.UUID
     merged_village_code: PlaceCode
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class ChildMergeRequested(_RegistryEvent):
     """Someone who sees two records of one child (a cadre, after a sync from the field) asks the
     district to merge them; the district's operators decide."""
 
-    event_type: ClassVar[str] = "sprpa.child.merge_requested.v1"
     entity: ClassVar[str] = "child"
     action: ClassVar[str] = "merge_requested"
 
     child_id: uuid.UUID
     duplicate_id: uuid.UUID
-
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
 
 
 class ChildErased(_RegistryEvent):
@@ -184,7 +153,6 @@ class ChildErased(_RegistryEvent):
     or the end of the retention period). The pseudonymous id and the codes stay, so reports still
     add up; whoever holds anything else about the child drops it."""
 
-    event_type: ClassVar[str] = "sprpa.child.erased.v1"
     entity: ClassVar[str] = "child"
     action: ClassVar[str] = "erased"
 
@@ -192,14 +160,10 @@ class ChildErased(_RegistryEvent):
     basis: Literal["data_subject_request", "court_order", "retention"]
     on: date = Field(description="the day it was erased")
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class VisitRecorded(_RegistryEvent):
     """A monitoring visit was recorded: what it found and what it proved (never its notes)."""
 
-    event_type: ClassVar[str] = "sprpa.visit.recorded.v1"
     entity: ClassVar[str] = "visit"
     action: ClassVar[str] = "recorded"
 
@@ -212,16 +176,12 @@ class VisitRecorded(_RegistryEvent):
     outcome: Literal["withdrawn", "prevented", "relapse", "no_change"]
     next_visit_due: date | None
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class VisitsDue(_RegistryEvent):
     """Once a week, from Monday 07:00 in the kabupaten's time: how many of a desa's children are due a
     monitoring visit by the end of the week and how many are overdue (counts only; the desa's cadres
     read the list under authorisation). A desa with nothing due gets none."""
 
-    event_type: ClassVar[str] = "sprpa.visits.due.v1"
     entity: ClassVar[str] = "visits"
     action: ClassVar[str] = "due"
 
@@ -244,7 +204,6 @@ class _ProvidersEvent(EventData):
 class OrganizationUpserted(_ProvidersEvent):
     """An organisation was created or changed: what the referral engine's replica needs."""
 
-    event_type: ClassVar[str] = "sprpa.organization.upserted.v1"
     entity: ClassVar[str] = "organization"
     action: ClassVar[str] = "upserted"
 
@@ -254,14 +213,12 @@ class OrganizationUpserted(_ProvidersEvent):
     backbone_for: list[PlaceCode]
     version: int
 
-    def cloud_subject(self) -> str:
-        return str(self.organization_id)
+    about: ClassVar[str] = "organization_id"
 
 
 class MouChanged(_ProvidersEvent):
     """An MOU was signed or changed (terminated); its status on `as_of` follows its dates."""
 
-    event_type: ClassVar[str] = "sprpa.mou.changed.v1"
     entity: ClassVar[str] = "mou"
     action: ClassVar[str] = "changed"
 
@@ -275,14 +232,12 @@ class MouChanged(_ProvidersEvent):
     status: Literal["draft", "pending", "active", "expired", "terminated"]
     as_of: date
 
-    def cloud_subject(self) -> str:
-        return str(self.mou_id)
+    about: ClassVar[str] = "mou_id"
 
 
 class MouExpiring(_ProvidersEvent):
     """An MOU ends within 30 days: time for the district to renew it."""
 
-    event_type: ClassVar[str] = "sprpa.mou.expiring.v1"
     entity: ClassVar[str] = "mou"
     action: ClassVar[str] = "expiring"
 
@@ -291,14 +246,12 @@ class MouExpiring(_ProvidersEvent):
     valid_until: date
     days_left: int
 
-    def cloud_subject(self) -> str:
-        return str(self.mou_id)
+    about: ClassVar[str] = "mou_id"
 
 
 class MouExpired(_ProvidersEvent):
     """An MOU ended: its provider is no longer offered the kabupaten's referrals under it."""
 
-    event_type: ClassVar[str] = "sprpa.mou.expired.v1"
     entity: ClassVar[str] = "mou"
     action: ClassVar[str] = "expired"
 
@@ -306,14 +259,12 @@ class MouExpired(_ProvidersEvent):
     organization_id: uuid.UUID
     valid_until: date
 
-    def cloud_subject(self) -> str:
-        return str(self.mou_id)
+    about: ClassVar[str] = "mou_id"
 
 
 class OfferingChanged(_ProvidersEvent):
     """An offering was created, changed (capacity included) or removed: the engine's replica of it."""
 
-    event_type: ClassVar[str] = "sprpa.offering.changed.v1"
     entity: ClassVar[str] = "offering"
     action: ClassVar[str] = "changed"
 
@@ -330,8 +281,7 @@ class OfferingChanged(_ProvidersEvent):
     removed: bool = False
     version: int
 
-    def cloud_subject(self) -> str:
-        return str(self.offering_id)
+    about: ClassVar[str] = "offering_id"
 
 
 ReferralStatus = Literal[
@@ -348,7 +298,6 @@ class ReferralStatusChanged(EventData):
     """A referral moved (offered, accepted, declined, in service, completed, expired, withdrawn,
     cancelled). The registry moves the case and lets the provider see the child while it is live."""
 
-    event_type: ClassVar[str] = "sprpa.referral.status_changed.v1"
     source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "referral"
     action: ClassVar[str] = "status_changed"
@@ -376,14 +325,12 @@ class ReferralStatusChanged(EventData):
     def place_code(self) -> str | None:
         return self.village_code
 
-    def cloud_subject(self) -> str:
-        return str(self.referral_id)
+    about: ClassVar[str] = "referral_id"
 
 
 class GapRecorded(EventData):
     """A need no MOU provider could take: it went to the backbone organisation (or to nobody)."""
 
-    event_type: ClassVar[str] = "sprpa.gap.recorded.v1"
     source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "gap"
     action: ClassVar[str] = "recorded"
@@ -404,15 +351,13 @@ class GapRecorded(EventData):
     def place_code(self) -> str | None:
         return self.village_code
 
-    def cloud_subject(self) -> str:
-        return str(self.need_id)
+    about: ClassVar[str] = "need_id"
 
 
 class NeedChanged(EventData):
     """The district added a need to an open case after the flag (its offers follow as referral
     events), or withdrew one with a reason (its live referrals are cancelled)."""
 
-    event_type: ClassVar[str] = "sprpa.need.changed.v1"
     source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "need"
     action: ClassVar[str] = "changed"
@@ -429,17 +374,16 @@ class NeedChanged(EventData):
     def place_code(self) -> str | None:
         return self.village_code
 
-    def cloud_subject(self) -> str:
-        return str(self.need_id)
+    about: ClassVar[str] = "need_id"
 
 
 class CaseRefused(EventData):
     """The engine would not refer a flagged case: `reason` says why (e.g. no consent to share)."""
 
-    event_type: ClassVar[str] = "sprpa.case.refused.v1"
     source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "case"
     action: ClassVar[str] = "refused"
+    about: ClassVar[str] = "child_id"
 
     case_id: uuid.UUID
     child_id: uuid.UUID
@@ -449,16 +393,12 @@ class CaseRefused(EventData):
     def place_code(self) -> str | None:
         return self.village_code
 
-    def cloud_subject(self) -> str:
-        return str(self.child_id)
-
 
 class AccountChanged(EventData):
     """A person's account or an API client changed: made, approved, deactivated (its tokens revoked),
     reactivated, its password reset, a cadre moved to another desa. Ids and codes only: never a
     username or a name."""
 
-    event_type: ClassVar[str] = "sprpa.account.changed.v1"
     source_service: ClassVar[str] = "web"
     entity: ClassVar[str] = "account"
     action: ClassVar[str] = "changed"
@@ -474,8 +414,7 @@ class AccountChanged(EventData):
     def place_code(self) -> str | None:
         return self.regency_code
 
-    def cloud_subject(self) -> str:
-        return str(self.account_id)
+    about: ClassVar[str] = "account_id"
 
 
 CATALOGUE: tuple[type[EventData], ...] = (

@@ -12,7 +12,9 @@ from sprpa_shared.ids import new_id
 
 
 class EventData(BaseModel):
-    """The `data` of one event type. Subclasses set `event_type` (versioned) and document the event.
+    """The `data` of one event type. Subclasses name the service, the `entity` and the `action`,
+    and the field the event is `about`; the type follows: `sprpa.<entity>.<action>.v1` (a class
+    may set another `event_type`, for a new version). Subclasses document the event.
 
     Events carry identifiers, codes and categories: never names, NIK, addresses or notes.
     """
@@ -22,6 +24,13 @@ class EventData(BaseModel):
     source_service: ClassVar[str]
     entity: ClassVar[str]
     action: ClassVar[str]
+    about: ClassVar[str | None] = None  # the field naming the entity: the CloudEvents `subject`
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "event_type" not in cls.__dict__ and "entity" in dir(cls) and "action" in dir(cls):
+            cls.event_type = f"sprpa.{cls.entity}.{cls.action}.v1"
 
     def subject(self) -> str:
         """`sprpa.<service>.<entity>.<event>.<province>.<regency>`; place parts from `place_code()`."""
@@ -34,7 +43,7 @@ class EventData(BaseModel):
 
     def cloud_subject(self) -> str | None:
         """The CloudEvents `subject`: the id of the entity the event is about."""
-        return None
+        return str(getattr(self, self.about)) if self.about else None
 
 
 def _place_parts(code: str | None) -> tuple[str, str]:
