@@ -70,9 +70,11 @@ async def test_people_other_than_cadres_get_no_service_worker(stack: Stack):
     assert await operator.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
 
 
-async def _register_offline(cadre, name: str, *, double_tap: bool = False, birth: str = "2013-03-03") -> None:
-    if not cadre.url.endswith("/children/new"):
-        await cadre.goto(f"{cadre.url.split('/children')[0]}/children/new")
+async def _register_offline(cadre, name: str, *, double_tap: bool = False, birth: str = "2013-03-03",
+                            head_name: str | None = None) -> None:
+    await cadre.goto(f"{cadre.url.split('/children')[0]}/children/new")  # a fresh form: its note not shown yet
+    if head_name:
+        await cadre.fill("#f-head_name", head_name)
     await cadre.fill("#f-full_name", name)
     await cadre.select_option("#f-sex", "female")
     await cadre.fill("#f-birth_date", birth)
@@ -107,6 +109,7 @@ async def test_a_cadre_registers_and_visits_without_a_signal_and_it_all_arrives_
     await _register_offline(cadre, "Dewi Lestari", double_tap=True)
     await _register_offline(cadre, "Rina Wulandari", birth="2012-08-05")  # the same child as one registered
     await cadre.goto(f"{stack.web}/children/{child_id}/visit")
+    await expect(cadre.locator("body[data-field-ready]")).to_have_count(1)
     await cadre.fill("#f-visited_on", "2026-11-23")
     await cadre.select_option("#f-attendance", "none")
     await cadre.get_by_role("button", name="Simpan").click()
@@ -280,8 +283,7 @@ async def test_a_sync_cut_off_after_the_server_took_the_change_still_gives_one_c
     await cadre.reload()
     await cadre.goto(f"{stack.web}/children/new")
     await cadre.context.set_offline(True)
-    await cadre.fill("#f-head_name", "Bapak Sutrisno")
-    await _register_offline(cadre, "Dewi Lestari")
+    await _register_offline(cadre, "Dewi Lestari", head_name="Bapak Sutrisno")
     cut: list[str] = []
 
     async def taken_then_lost(route):

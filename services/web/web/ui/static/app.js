@@ -429,7 +429,14 @@ function forItsChild(change, saved) {
     });
 }
 
+// One drawing at a time, each reading the queue afresh: a slow earlier one never paints over a later one.
+var showing = Promise.resolve();
 function showQueue() {
+  showing = showing.catch(function () {}).then(drawQueue);
+  return showing;
+}
+
+function drawQueue() {
   var section = document.getElementById("queue");
   if (!section || !window.indexedDB) return Promise.resolve();
   return Queue.all().then(function (changes) {
@@ -575,6 +582,7 @@ function offlineForms() {
     return;
   }
   showQueue().then(function () { if (navigator.onLine) syncQueue(); });
+  document.body.dataset.fieldReady = "1";  // forms save to the phone from here on
 }
 
 document.addEventListener("DOMContentLoaded", function () {
