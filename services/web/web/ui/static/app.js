@@ -138,12 +138,23 @@ function fieldApp() {
   document.querySelectorAll("form[action='/logout']").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var forget = [navigator.serviceWorker.getRegistrations().then(function (registrations) {
-        return Promise.all(registrations.map(function (registration) { return registration.unregister(); }));
-      })];
+      // The worker first stops keeping anything (a page it is fetching meanwhile is not kept) and
+      // drops what it kept; then it is unregistered and the page drops the rest.
+      var told = new Promise(function (resolve) {
+        var worker = navigator.serviceWorker.controller;
+        if (!worker) { resolve(); return; }
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function () { resolve(); };
+        worker.postMessage("sign-out", [channel.port2]);
+        setTimeout(resolve, 2000);
+      });
+      var forget = [told.then(function () { return navigator.serviceWorker.getRegistrations(); })
+        .then(function (registrations) {
+          return Promise.all(registrations.map(function (registration) { return registration.unregister(); }));
+        })];
       if (window.indexedDB) forget.push(Queue.wipe());
       if (window.caches) {
-        forget.push(caches.keys().then(function (keys) {
+        forget.push(told.then(function () { return caches.keys(); }).then(function (keys) {
           return Promise.all(keys.map(function (key) { return caches.delete(key); }));
         }));
       }

@@ -8,7 +8,10 @@ const VERSION = "sprpa-field-3";
 const SHELL = ["/static/app.css", "/static/app.js", "/offline", "/icons/192.png"];
 const KEPT = /^\/children(\/new|\/queued\/visit|\/[0-9a-f-]{36}(\/(visit|assess|edit))?)?$/;
 
+let signedOut = false;  // after sign-out nothing more is kept, not even a fetch already under way
+
 function keep(request, response) {
+  if (signedOut) return Promise.resolve();
   const copy = response.clone();
   return caches.open(VERSION).then(function (cache) { return cache.put(request, copy); });
 }
@@ -36,9 +39,10 @@ self.addEventListener("message", function (event) {
     return;
   }
   if (event.data === "sign-out") {
+    signedOut = true;
     event.waitUntil(caches.keys().then(function (keys) {
       return Promise.all(keys.map(function (key) { return caches.delete(key); }));
-    }));
+    }).then(function () { if (event.ports[0]) event.ports[0].postMessage("forgotten"); }));
   }
 });
 
