@@ -148,6 +148,51 @@ class ChildMergeRequested(_RegistryEvent):
     duplicate_id: uuid.UUID
 
 
+class TransferProposed(_RegistryEvent):
+    """A kabupaten's operator proposes that a child's case move to another kabupaten (the family
+    moved); the other kabupaten's operators accept or decline. `village_code` is where the child
+    is now; the subject carries it, `to_regency_code` says who must answer."""
+
+    entity: ClassVar[str] = "transfer"
+    action: ClassVar[str] = "proposed"
+    about: ClassVar[str | None] = "transfer_id"
+
+    transfer_id: uuid.UUID
+    child_id: uuid.UUID
+    to_regency_code: PlaceCode
+    to_village_code: PlaceCode | None = None
+    reason: str = Field(description="family_moved, child_moved or other")
+
+
+class TransferDecided(_RegistryEvent):
+    """The receiving kabupaten declined a proposed transfer, or the proposing one cancelled it:
+    nothing moved. (An accepted transfer is `child.transferred`.) `village_code` is where the
+    child stays."""
+
+    entity: ClassVar[str] = "transfer"
+    action: ClassVar[str] = "decided"
+    about: ClassVar[str | None] = "transfer_id"
+
+    transfer_id: uuid.UUID
+    child_id: uuid.UUID
+    to_regency_code: PlaceCode
+    outcome: Literal["declined", "cancelled"]
+    reason: str | None = Field(default=None, description="why it was declined (a code)")
+
+
+class ChildTransferred(_RegistryEvent):
+    """The child's case moved to another kabupaten: the record, its history, visits and needs are
+    now in `village_code`'s scope. The referral engine withdraws what is live under the old
+    kabupaten's MOUs and offers the open needs under the new one's."""
+
+    entity: ClassVar[str] = "child"
+    action: ClassVar[str] = "transferred"
+
+    child_id: uuid.UUID
+    transfer_id: uuid.UUID
+    from_village_code: PlaceCode
+
+
 class ChildErased(_RegistryEvent):
     """A child's personal data was erased (a data subject's request under UU 27/2022, a court order,
     or the end of the retention period). The pseudonymous id and the codes stay, so reports still
@@ -418,7 +463,8 @@ class AccountChanged(EventData):
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
-    ChildRegistered, ChildUpdated, ChildMerged, ChildMergeRequested, ChildErased, CaseFlagged, FlagAwaitingApproval,
+    ChildRegistered, ChildUpdated, ChildMerged, ChildMergeRequested, ChildErased, TransferProposed,
+    TransferDecided, ChildTransferred, CaseFlagged, FlagAwaitingApproval,
     CaseStatusChanged, VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired,
     OfferingChanged, ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged, AccountChanged,
 )

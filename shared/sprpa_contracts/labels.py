@@ -180,6 +180,24 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "case_closed": ("Kasus ditutup", "Case closed"), "child_merged": ("Data ganda digabung", "Duplicate merged"),
         "need_withdrawn": ("Kebutuhan ditarik", "Need withdrawn"),
         "consent_expired": ("Persetujuan berakhir", "Consent ended"),
+        "child_transferred": ("Anak pindah ke kabupaten lain", "Child moved to another kabupaten"),
+    },
+    "transfer_status": {
+        "proposed": ("Menunggu jawaban", "Awaiting an answer"), "accepted": ("Diterima", "Accepted"),
+        "declined": ("Ditolak", "Declined"), "cancelled": ("Dibatalkan", "Cancelled"),
+    },
+    "transfer_direction": {"incoming": ("Masuk (menunggu jawaban kita)", "Incoming (ours to answer)"),
+                           "outgoing": ("Keluar (kita usulkan)", "Outgoing (we proposed)")},
+    "transfer_reason": {
+        "family_moved": ("Keluarga pindah", "The family moved"),
+        "child_moved": ("Anak pindah (tanpa keluarga)", "The child moved (without the family)"),
+        "other": ("Lainnya", "Other"),
+    },
+    "transfer_decline_reason": {
+        "not_in_our_area": ("Keluarga tidak tinggal di wilayah kami", "The family does not live in our area"),
+        "family_not_found": ("Keluarga tidak ditemukan", "The family could not be found"),
+        "already_registered": ("Anak sudah terdaftar di sini", "The child is already registered here"),
+        "other": ("Lainnya", "Other"),
     },
     "mou_status": {
         "draft": ("Belum ditandatangani", "Not signed"), "pending": ("Belum berlaku", "Not yet valid"),
@@ -243,6 +261,7 @@ VOCABULARY["timeline"] = {
     "refused": ("Tidak dirujuk", "Not referred"), "gap": ("Kesenjangan layanan", "Service gap"),
     "child_merged": ("Data ganda digabung", "Duplicate merged"),
     "need_added": ("Kebutuhan ditambahkan", "Need added"), "need_withdrawn": ("Kebutuhan ditarik", "Need withdrawn"),
+    "child_transferred": ("Kasus pindah ke kabupaten lain", "Case moved to another kabupaten"),
 }
 VOCABULARY["timeline_reason"] = {
     **VOCABULARY["decline_reason"], **VOCABULARY["referral_outcome"], **VOCABULARY["cancel_reason"],

@@ -39,6 +39,7 @@ class Entry:
 
 
 IF_MATCH = {"If-Match": '"1"'}
+MOVED_TO_BANYUWANGI = {"to_regency_code": "35.10", "reason": "family_moved"}
 MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "GET", "/api/v1/households/{household_id}"): Entry(CHILD_DATA, insider="cadre"),
     ("registry", "GET", "/api/v1/children/{child_id}/duplicates"): Entry(CHILD_DATA, insider="operator"),
@@ -68,6 +69,11 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "GET", "/api/v1/imports/{import_id}/issues.csv"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/children/{child_id}/export"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "POST", "/api/v1/children/{child_id}/erase"): Entry(CHILD_DATA, {"basis": "data_subject_request"}),
+    ("registry", "POST", "/api/v1/children/{child_id}/transfers"): Entry(CHILD_DATA, MOVED_TO_BANYUWANGI),
+    ("registry", "GET", "/api/v1/transfers/{transfer_id}"): Entry(CHILD_DATA, insider="operator"),
+    ("registry", "POST", "/api/v1/transfers/{transfer_id}/accept"): Entry(CHILD_DATA, {"village_code": OTHER_DESA}),
+    ("registry", "POST", "/api/v1/transfers/{transfer_id}/decline"): Entry(CHILD_DATA, {"reason": "other"}),
+    ("registry", "POST", "/api/v1/transfers/{transfer_id}/cancel"): Entry(CHILD_DATA),
     ("referral", "GET", "/api/v1/referrals/{referral_id}"): Entry(CHILD_DATA, insider="operator"),
     ("referral", "POST", "/api/v1/referrals/{referral_id}/accept"): Entry(CHILD_DATA),
     ("referral", "POST", "/api/v1/referrals/{referral_id}/decline"): Entry(CHILD_DATA, {"reason": "no_capacity"}),
@@ -148,6 +154,9 @@ async def _objects(system, as_) -> dict[str, str]:
                                         data={"mode": "valid_rows_only"})
     assert upload.status_code == 202, upload.text
 
+    transfer = (await system.registry.post(f"/api/v1/children/{child['id']}/transfers", headers=operator,
+                                           json=MOVED_TO_BANYUWANGI)).json()
+
     async def offered():
         async with database(system.apps["referral"]) as db:
             return await db.fetchrow("SELECT id, need_id, organization_id, offering_id FROM referrals LIMIT 1")
@@ -157,7 +166,7 @@ async def _objects(system, as_) -> dict[str, str]:
     mous = (await system.providers.get(f"/api/v1/organizations/{organization}/mous", headers=operator)).json()
     mou = mous["items"][0]["id"]
     return {"household_id": household["id"], "child_id": child["id"], "visit_id": visit["id"],
-            "import_id": upload.json()["id"],
+            "import_id": upload.json()["id"], "transfer_id": transfer["id"],
             "referral_id": str(referral["id"]), "need_id": str(referral["need_id"]),
             "organization_id": organization, "mou_id": mou, "offering_id": str(referral["offering_id"]),
             "service_id": str(referral["offering_id"]), "sal_id": str(referral["offering_id"]),

@@ -12,6 +12,7 @@ from registry.referrals.handlers import on_referral_changed
 from registry.rights.router import router as rights_router
 from registry.rights.service import retention_sweeper
 from registry.settings import RegistrySettings
+from registry.transfers.router import router as transfers_router
 from registry.visits.digest import visits_due_announcer
 from registry.visits.router import router as visits_router
 from sprpa_contracts.events import ReferralStatusChanged
@@ -31,7 +32,8 @@ def create_app(
         settings,
         title="SPRPA registry",
         description="Children, households, official places, classification, case lifecycle, flagging, visits, imports.",
-        routers=[places_router, children_router, cases_router, visits_router, imports_router, rights_router],
+        routers=[places_router, children_router, cases_router, visits_router, imports_router, rights_router,
+                 transfers_router],
         subscriptions=[
             Subscription(
                 spec=settings.consumer(name="referrals", stream="REFERRAL",

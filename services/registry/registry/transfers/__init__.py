@@ -1,0 +1,1 @@
+"""Moving a child's case to another kabupaten when the family migrates."""
