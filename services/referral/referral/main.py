@@ -36,7 +36,7 @@ def create_app(
                 spec=settings.consumer(name="cases", stream="REGISTRY", subjects=[
                     "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>",
                     "sprpa.registry.child.merged.>", "sprpa.registry.case.status_changed.>",
-                    "sprpa.registry.consent.withdrawn.>"]),
+                    "sprpa.registry.consent.withdrawn.>", "sprpa.registry.child.transferred.>"]),
                 handlers=case_handlers.handlers(settings, clock),
             ),
         ],

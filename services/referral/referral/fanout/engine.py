@@ -156,7 +156,10 @@ async def fill(step: Step, need: Need, rules: KabupatenRules, *, new: bool = Fal
 
     `new`: the need was just made and has no referral yet; `found`: the kabupaten's candidate
     offerings in the need's category, when the caller read them for several needs at once."""
-    referrals = [] if new else await referrals_of(step.session, need)
+    # What the need went through in another kabupaten (before the child's case moved here) does not
+    # count here: those organisations and that backbone served the old kabupaten's MOUs.
+    referrals = [] if new else [r for r in await referrals_of(step.session, need)
+                                if r.regency_code == step.case.regency_code]
     if any(r.status in HOLDS_CAPACITY for r in referrals):
         return
     out = [r for r in referrals if r.status == Status.OFFERED]
@@ -240,7 +243,8 @@ async def _to_backbone(step: Step, need: Need, rules: KabupatenRules, *, reason:
 
 
 async def _has_gap(step: Step, need: Need, reason: str) -> bool:
-    query = select(Gap.id).where(Gap.need_id == need.id, Gap.reason == reason)
+    query = select(Gap.id).where(Gap.need_id == need.id, Gap.reason == reason,
+                                 Gap.regency_code == step.case.regency_code)
     return (await step.session.exec(query)).first() is not None
 
 
@@ -249,7 +253,8 @@ async def record_gap(step: Step, need: Need, *, reason: str, backbone: uuid.UUID
     want of providers (`no_candidates` or `exhausted`) and one for a preference nobody met."""
     case = step.case
     kind = (Gap.reason == reason) if reason == "preference_unmet" else (Gap.reason != "preference_unmet")
-    if (await step.session.exec(select(Gap.id).where(Gap.need_id == need.id, kind))).first() is not None:
+    here = Gap.regency_code == case.regency_code  # a kabupaten the case moved from had its own gaps
+    if (await step.session.exec(select(Gap.id).where(Gap.need_id == need.id, kind, here))).first() is not None:
         return
     gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
               village_code=case.village_code, regency_code=case.regency_code, category=need.category,

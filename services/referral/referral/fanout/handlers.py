@@ -20,7 +20,14 @@ from referral.models import Case, Need
 from referral.rules.lifecycle import LIVE, CancelReason, Status
 from referral.settings import ReferralSettings
 from sprpa_contracts.catalogue import NeedPreferences
-from sprpa_contracts.events import CaseFlagged, CaseStatusChanged, ChildErased, ChildMerged, ConsentWithdrawn
+from sprpa_contracts.events import (
+    CaseFlagged,
+    CaseStatusChanged,
+    ChildErased,
+    ChildMerged,
+    ChildTransferred,
+    ConsentWithdrawn,
+)
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.consumer import only_when
 from sprpa_shared.events.envelope import Envelope
@@ -152,6 +159,42 @@ async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, cloc
         await step.finish()
 
 
+async def follow_transferred_child(session: AsyncSession, envelope: Envelope, *, settings: ReferralSettings,
+                                   clock: Clock) -> None:
+    """The child's case moved to another kabupaten. What is live under the old kabupaten's MOUs is
+    cancelled (reason `child_transferred`: its providers are told), and every need not yet served
+    or withdrawn is offered afresh under the new kabupaten's MOUs and rules. Needs already served
+    stay served; the old referrals keep their place, so the old kabupaten's reports stay right.
+    A refused or closed case only follows the child to its new place. A redelivered event finds
+    the case already moved and does nothing."""
+    event = ChildTransferred.model_validate(envelope.data)
+    now = clock.now()
+    cases = (await session.exec(select(Case).where(Case.child_id == event.child_id)
+                                .order_by(Case.id).with_for_update())).all()
+    for case in cases:
+        if case.village_code == event.village_code:
+            continue
+        case.village_code, case.regency_code = event.village_code, event.village_code[:5]
+        step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+        step.note("child_transferred")
+        if case.status not in ("open", "settled"):
+            await step.finish()
+            continue
+        rules = await rules_for(session, settings, case.regency_code)
+        needs = (await session.exec(select(Need).where(Need.case_id == case.id)
+                                    .order_by(Need.id).with_for_update())).all()
+        for need in needs:
+            for referral in await engine.referrals_of(session, need):
+                if referral.status in LIVE:
+                    engine.move(referral, Status.CANCELLED, now)
+                    referral.reason = CancelReason.CHILD_TRANSFERRED.value
+                    session.add(referral)
+                    step.referral_changed(referral, reason=referral.reason)
+            if need.status not in (engine.NeedStatus.COMPLETED, engine.NeedStatus.WITHDRAWN):
+                await engine.fill(step, need, rules)
+        await step.finish()
+
+
 # No need is added to or re-referred in a closed case; a relapse is a new flag and a new case.
 _CLOSE_CASES = text("UPDATE cases SET status = 'closed', updated_at = :now "
                     "WHERE child_id = :child AND status IN ('open', 'settled')")
@@ -170,6 +213,9 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
 
     async def on_merged(session: AsyncSession, envelope: Envelope) -> None:
         await follow_merged_child(session, envelope, clock=clock)
+
+    async def on_transferred(session: AsyncSession, envelope: Envelope) -> None:
+        await follow_transferred_child(session, envelope, settings=settings, clock=clock)
 
     async def on_consent_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
         """The guardian withdrew consent: everything live is cancelled, and the open cases are
@@ -193,4 +239,5 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         await (await session.connection()).execute(_CLOSE_CASES, {"child": event.child_id, "now": clock.now()})
 
     return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged,
-            CaseStatusChanged.event_type: on_status_changed, ConsentWithdrawn.event_type: on_consent_withdrawn}
+            CaseStatusChanged.event_type: on_status_changed, ConsentWithdrawn.event_type: on_consent_withdrawn,
+            ChildTransferred.event_type: on_transferred}

@@ -53,11 +53,13 @@ class CancelReason(StrEnum):
     CASE_CLOSED = "case_closed"  # set by the engine: the district closed the child's case
     CHILD_MERGED = "child_merged"  # set by the engine: the record was a duplicate of a child with an open case
     NEED_WITHDRAWN = "need_withdrawn"  # set by the engine: the district withdrew the need (its reason is the need's)
+    CHILD_TRANSFERRED = "child_transferred"  # set by the engine: the case moved to another kabupaten
     OTHER = "other"
 
 
 # Cancel reasons only the engine sets (a person cancelling says why in their own words).
-ENGINE_ONLY = frozenset({CancelReason.CHILD_DATA_ERASED, CancelReason.NEED_WITHDRAWN, CancelReason.CONSENT_EXPIRED})
+ENGINE_ONLY = frozenset({CancelReason.CHILD_DATA_ERASED, CancelReason.NEED_WITHDRAWN, CancelReason.CONSENT_EXPIRED,
+                         CancelReason.CHILD_TRANSFERRED})
 
 
 class NeedWithdrawReason(StrEnum):
