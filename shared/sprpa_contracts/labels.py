@@ -318,6 +318,9 @@ VOCABULARY["notification_kind"] = {
     "referral.completed": ("Layanan selesai", "Service completed"),
     "visits.due": ("Kunjungan minggu ini", "This week's visits"),
     "merge.requested": ("Permintaan penggabungan", "Merge asked"),
+    "transfer.proposed": ("Usulan pindah kasus", "Case transfer proposed"),
+    "transfer.declined": ("Usulan pindah ditolak", "Case transfer declined"),
+    "transfer.accepted": ("Kasus pindah diterima", "Case transfer accepted"),
 }
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}

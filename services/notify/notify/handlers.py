@@ -89,6 +89,30 @@ async def merge_requested(session: AsyncSession, envelope: Envelope) -> None:
         params={"village_code": data.village_code})], at=envelope.time)
 
 
+async def transfer_proposed(session: AsyncSession, envelope: Envelope) -> None:
+    """A kabupaten proposes moving a child's case to another: the receiving operators answer."""
+    data = ev.TransferProposed.model_validate(envelope.data)
+    await notices.write(session, [Notice(
+        "transfer.proposed", "operators", data.to_regency_code, "/transfers", f"transfer:{data.transfer_id}",
+        params={"village_code": data.village_code})], at=envelope.time)
+
+
+async def transfer_answered(session: AsyncSession, envelope: Envelope) -> None:
+    """The receiving kabupaten accepted or declined: the proposing operators hear which."""
+    if envelope.type == ev.ChildTransferred.event_type:
+        moved = ev.ChildTransferred.model_validate(envelope.data)
+        kind, transfer, village, decline = "transfer.accepted", moved.transfer_id, moved.from_village_code, None
+    else:
+        decided = ev.TransferDecided.model_validate(envelope.data)
+        if decided.outcome != "declined":
+            return  # a proposal withdrawn by its own kabupaten tells nobody
+        kind, transfer, village, decline = "transfer.declined", decided.transfer_id, decided.village_code, \
+            decided.reason
+    await notices.write(session, [Notice(
+        kind, "operators", regency_of(village), "/transfers?direction=outgoing", f"{kind}:{transfer}",
+        params={"village_code": village, "decline": decline})], at=envelope.time)
+
+
 async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
     data = ev.GapRecorded.model_validate(envelope.data)
     await notices.write(session, [Notice(
@@ -138,7 +162,8 @@ _NOTICES = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_ty
             ev.GapRecorded.event_type: gap_recorded, ev.FlagAwaitingApproval.event_type: flag_awaiting_approval,
             ev.OrganizationUpserted.event_type: organization_upserted, ev.MouExpiring.event_type: mou_ending,
             ev.MouExpired.event_type: mou_ending, ev.VisitsDue.event_type: visits_due,
-            ev.ChildMergeRequested.event_type: merge_requested}
+            ev.ChildMergeRequested.event_type: merge_requested, ev.TransferProposed.event_type: transfer_proposed,
+            ev.TransferDecided.event_type: transfer_answered, ev.ChildTransferred.event_type: transfer_answered}
 
 
 def _handler(event_type: str):

@@ -60,6 +60,18 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "Permintaan penggabungan data", "A merge is asked",
         "Seorang anak di Desa {village} mungkin tercatat dua kali. Periksa dan gabungkan bila benar.",
         "A child in {village} may be recorded twice. Check, and merge if so."),
+    "transfer.proposed": (
+        "Usulan pindah kasus anak", "A child's case is proposed to move to you",
+        "Keluarga seorang anak dari Desa {village} pindah ke kabupaten Anda. Terima atau tolak usulan pindah kasusnya.",
+        "The family of a child from {village} moved to your kabupaten. Accept or decline the case's transfer."),
+    "transfer.declined": (
+        "Usulan pindah kasus ditolak", "A case transfer was declined",
+        "Usulan pindah kasus seorang anak dari Desa {village} ditolak: {decline}. Kasus tetap di kabupaten Anda.",
+        "The proposed transfer of a child's case from {village} was declined: {decline}. The case stays with you."),
+    "transfer.accepted": (
+        "Kasus anak telah pindah", "A child's case moved",
+        "Kasus seorang anak dari Desa {village} diterima kabupaten tujuan. Rujukan yang berjalan dihentikan.",
+        "The case of a child from {village} was accepted by the other kabupaten. Live referrals were stopped."),
     "gap.recorded": (
         "Kesenjangan layanan: {service}", "Service gap: {service}",
         "Kebutuhan {service} di Desa {village} tidak terpenuhi: {reason}.",
@@ -158,6 +170,7 @@ def _fields(params: dict[str, Any], language: str) -> dict[str, str]:
         "organization": params.get("organization_name") or ("lembaga" if language == "id" else "an organisation"),
         "deadline": deadline_text(params.get("deadline"), village, language),
         "reason": label("gap_reason", params.get("reason"), language) or "",
+        "decline": label("transfer_decline_reason", params.get("decline"), language) or "",
         "days_left": str(params.get("days_left", "")),
         "due": str(params.get("due", 0)),
         "overdue": str(params.get("overdue", 0)),

@@ -256,3 +256,28 @@ async def test_a_merge_asked_by_a_cadre_reaches_the_districts_operators(api, as_
     assert message["Subject"] == "Permintaan penggabungan data"
     assert f"/children/{child}?duplicates=1" in message.get_body(("plain",)).get_content()
     assert await kinds(api, operator) == ["merge.requested"]
+
+
+async def test_a_transfer_reaches_the_receiving_operators_and_its_answer_the_proposing_ones(api, as_, publish, mail):
+    """Issue 24, point 2: Lombok Timur proposes, Jember's operators are told; Jember declines one
+    and accepts another, and Lombok Timur's operators hear each answer."""
+    from sprpa_contracts import events as ev
+    jember, lombok = as_("operator"), as_("operator", "52.03")
+    await subscribe(api, jember, OPERATOR)
+    await subscribe(api, lombok, "operator@lomboktimur.example")
+    child, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for transfer in (first, second):
+        await publish(ev.TransferProposed(transfer_id=transfer, child_id=child, village_code="52.03.20.2006",
+                                          to_regency_code="35.09", reason="family_moved"))
+    proposed = await mail_to(mail, OPERATOR, 2)
+    assert {m["Subject"] for m in proposed} == {"Usulan pindah kasus anak"}
+    assert "/transfers" in proposed[0].get_body(("plain",)).get_content()
+    await publish(ev.TransferDecided(transfer_id=first, child_id=child, village_code="52.03.20.2006",
+                                     to_regency_code="35.09", outcome="declined", reason="family_not_found"))
+    await publish(ev.ChildTransferred(transfer_id=second, child_id=child, village_code="35.09.11.2007",
+                                      from_village_code="52.03.20.2006"))
+    answers = await mail_to(mail, "operator@lomboktimur.example", 2)
+    bodies = " ".join(m.get_body(("plain",)).get_content() for m in answers)
+    assert "Keluarga tidak ditemukan" in bodies and "diterima kabupaten tujuan" in bodies
+    assert sorted(await kinds(api, lombok)) == ["transfer.accepted", "transfer.declined"]
+    assert await kinds(api, jember) == ["transfer.proposed", "transfer.proposed"]
