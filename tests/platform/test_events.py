@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 import nats
 import pytest
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from sprpa_shared.db import transaction
@@ -24,9 +25,13 @@ async def emit_committed(app, event) -> Envelope:
 
 
 async def consumer_caught_up(js, stream: str, durable: str) -> bool:
-    """Every message of the stream has been acknowledged by the durable consumer."""
+    """Every message of the stream has been acknowledged by the durable consumer (False until the
+    consumer's task has created it)."""
     last = (await js.stream_info(stream)).state.last_seq
-    info = await js.consumer_info(stream, durable)
+    try:
+        info = await js.consumer_info(stream, durable)
+    except NotFoundError:
+        return False
     return info.ack_floor.stream_seq >= last and info.num_ack_pending == 0
 
 
