@@ -397,3 +397,50 @@ async def test_a_place_is_picked_by_typing_its_name(stack: Stack):
     await expect(district).to_have_count(1)
     await operator.locator("#search-district_code").fill(await district.get_attribute("value"))
     await expect(operator.locator("#f-district_code")).to_have_value("35.09.11")
+
+
+async def test_a_case_proposed_in_one_kabupaten_is_accepted_in_another(stack: Stack):
+    """Issue 24, point 2: the family went from Jember to Lombok Timur; Jember proposes the move on
+    the child's page (the kabupaten picked by name), Lombok Timur accepts it into one of its desa."""
+    await stack.user("operator.jember", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    await stack.user("operator.lotim", Role.DISTRICT_OPERATOR, regency_codes=["52.03"])
+    cadre = await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:
+        child = (await registry.post("/api/v1/children", headers=cadre, json=child_payload(nik=None))).json()
+
+    jember = await stack.signed_in("operator.jember")
+    await jember.goto(f"{stack.web}/children/{child['id']}")
+    await jember.locator("#transfer-case summary").click()
+    search = jember.locator("#search-to_regency_code")
+    await search.fill("lombok tim")
+    option = jember.locator("#list-to_regency_code option").first
+    await expect(option).to_have_count(1)
+    await search.fill(await option.get_attribute("value"))
+    await expect(jember.locator("#f-to_regency_code")).to_have_value("52.03")
+    await jember.locator("#transfer-case").get_by_role("button", name="Usulkan pindah ke kabupaten lain").click()
+    await expect(jember.locator("#saved")).to_contain_text("Usulan pindah terkirim")
+    await expect(jember.locator("#outgoing")).to_contain_text("Lombok Timur")
+    await expect(jember.locator("#outgoing")).to_contain_text("Menunggu jawaban")
+    await no_raw_codes(jember)
+
+    lotim = await stack.signed_in("operator.lotim", viewport=PHONE)
+    await lotim.locator("nav a[href='/transfers']").click()
+    proposal = lotim.locator("#incoming article").first
+    await expect(proposal).to_contain_text("Keluarga pindah")
+    await expect(proposal).to_contain_text("Kesilir")
+    await expect(proposal).not_to_contain_text("Siti")  # no name before the case is accepted
+    await no_raw_codes(lotim)
+    await screenshot(lotim, "transfers")
+    await proposal.locator("#search-village_code-1").fill("pandan wa")
+    desa = lotim.locator("#list-village_code-1 option").first
+    await expect(desa).to_have_count(1)
+    await proposal.locator("#search-village_code-1").fill(await desa.get_attribute("value"))
+    await expect(proposal.locator("#f-village_code-1")).to_have_value("52.03.20.2006")
+    await proposal.get_by_role("button", name="Terima kasus ini").click()
+    await expect(lotim.locator("#saved")).to_contain_text("Kasus diterima")
+    await expect(lotim.locator("h1")).to_contain_text("Siti Aminah")
+
+    await jember.goto(f"{stack.web}/transfers")
+    await expect(jember.locator("#outgoing")).to_contain_text("Diterima")
+    gone = await jember.goto(f"{stack.web}/children/{child['id']}")
+    assert gone.status == 404

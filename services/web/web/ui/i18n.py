@@ -214,6 +214,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "check_nik_sex": ("Untuk anak perempuan, tanggal di NIK ditambah 40 (dan sebaliknya).",
                       "For a girl the day in the NIK has 40 added (and not for a boy)."),
     "check_nik_serial": ("Angka 13-16 NIK tidak boleh 0000.", "Digits 13-16 of the NIK cannot be 0000."),
+    "nav_transfers": ("Pindah kasus", "Transfers"),
+    "transfers_title": ("Pindah kasus antar kabupaten", "Cases moving between kabupaten"),
+    "transfers_explained": ("Bila keluarga pindah ke kabupaten lain, kasus anak ikut pindah: kabupaten asal "
+                            "mengusulkan, kabupaten tujuan menerima atau menolak. Setelah diterima, data, riwayat, "
+                            "kunjungan dan kebutuhan anak pindah, dan kebutuhan yang belum terlayani ditawarkan "
+                            "kepada lembaga MOU kabupaten tujuan.",
+                            "When a family moves to another kabupaten, the child's case follows: the kabupaten it "
+                            "leaves proposes, the one it moves to accepts or declines. Once accepted, the child's "
+                            "record, history, visits and needs move, and the needs not yet served are offered to "
+                            "the new kabupaten's MOU providers."),
+    "transfers_incoming": ("Menunggu jawaban kabupaten ini", "Waiting for this kabupaten's answer"),
+    "transfers_outgoing": ("Diusulkan kabupaten ini", "Proposed by this kabupaten"),
+    "transfers_answered": ("Sudah dijawab", "Answered"),
+    "propose_transfer": ("Usulkan pindah ke kabupaten lain", "Propose a move to another kabupaten"),
+    "transfer_hint": ("Untuk pindah desa di kabupaten yang sama, ubah desa pada data anak.",
+                      "For another desa of this kabupaten, change the desa on the child's record."),
+    "to_kabupaten": ("Kabupaten/kota tujuan", "Kabupaten/kota moved to"),
+    "new_desa": ("Desa/kelurahan anak di kabupaten ini", "The child's desa in this kabupaten"),
+    "new_desa_if_known": ("Desa/kelurahan baru, bila diketahui", "The new desa, if known"),
+    "proposed_desa": ("Desa yang diusulkan", "Desa proposed"),
+    "from_place": ("Dari", "From"),
+    "proposed_on": ("Diusulkan", "Proposed"),
+    "accept_transfer": ("Terima kasus ini", "Accept this case"),
+    "decline_transfer": ("Tolak", "Decline"),
+    "cancel_transfer": ("Batalkan usulan", "Withdraw the proposal"),
+    "open_child": ("Buka data anak", "Open the child's record"),
+    "transfer_proposed": ("Usulan pindah terkirim; operator kabupaten tujuan diberi tahu.",
+                          "Transfer proposed; the other kabupaten's operators were told."),
+    "transfer_accepted": ("Kasus diterima: anak kini tercatat di kabupaten ini dan kebutuhannya ditawarkan kepada "
+                          "lembaga MOU di sini.", "Case accepted: the child is now recorded in this kabupaten and "
+                          "the open needs are offered to its MOU providers."),
+    "transfer_declined": ("Usulan ditolak; kasus tetap di kabupaten asal.",
+                          "Declined; the case stays where it was."),
+    "transfer_cancelled": ("Usulan dibatalkan.", "Proposal withdrawn."),
     "ask_merge": ("Minta operator menggabungkan", "Ask the operator to merge"),
     "merge_asked": ("Operator kabupaten diberi tahu; mereka yang menggabungkan.",
                     "The district's operators were told; they merge."),

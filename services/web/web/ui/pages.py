@@ -117,13 +117,15 @@ async def switch_language(request: Request, code: str, next: str | None = None) 
 
 
 @router.get("/places/search")
-async def place_search(request: Request, viewer: ViewerDep, q: str = "", level: str = "village") -> Response:
+async def place_search(request: Request, viewer: ViewerDep, q: str = "", level: str = "village",
+                       anywhere: bool = False) -> Response:
     """Official places named like what the person is typing (`kesil` -> Kesilir, Wuluhan, Jember),
-    nearest first, inside the person's own area, for the type-ahead pickers."""
+    nearest first, inside the person's own area, for the type-ahead pickers; `anywhere`: in all of
+    Indonesia (the kabupaten a family moved to). The official list is public either way."""
     if len(q.strip()) < 3 or level not in ("province", "regency", "district", "village"):
         return JSONResponse([])
-    within = viewer.principal.village_code or (viewer.principal.regency_codes[0]
-                                               if len(viewer.principal.regency_codes) == 1 else None)
+    within = None if anywhere else viewer.principal.village_code or (
+        viewer.principal.regency_codes[0] if len(viewer.principal.regency_codes) == 1 else None)
     try:
         found = await backends(request).get("registry", "/api/v1/regions/resolve", token=viewer.access_token,
                                             params={"name": q.strip()[:100], "level": level, "within": within,

@@ -64,8 +64,9 @@ function placeSearches() {
       clearTimeout(timer);
       if (input.value.trim().length < 3) return;
       timer = setTimeout(function () {
-        fetch("/places/search?level=" + encodeURIComponent(input.dataset.placeSearch) + "&q=" +
-              encodeURIComponent(input.value.trim()), { credentials: "same-origin" })
+        fetch("/places/search?level=" + encodeURIComponent(input.dataset.placeSearch) +
+              (input.dataset.anywhere ? "&anywhere=1" : "") + "&q=" + encodeURIComponent(input.value.trim()),
+              { credentials: "same-origin" })
           .then(function (response) { return response.ok ? response.json() : []; })
           .then(function (places) {
             found = places;
