@@ -186,6 +186,11 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "proposed": ("Menunggu jawaban", "Awaiting an answer"), "accepted": ("Diterima", "Accepted"),
         "declined": ("Ditolak", "Declined"), "cancelled": ("Dibatalkan", "Cancelled"),
     },
+    "contact_function": {"cadre": ("Kader desa", "Village cadre"),
+                         "facilitator": ("Fasilitator desa pendamping anak", "Village child facilitator")},
+    "route_to_family": {"cadre": ("Kader desa", "Village cadre"),
+                        "facilitator": ("Fasilitator desa pendamping anak", "Village child facilitator"),
+                        "guardian": ("Wali anak", "The child's guardian")},
     "transfer_direction": {"incoming": ("Masuk (menunggu jawaban kita)", "Incoming (ours to answer)"),
                            "outgoing": ("Keluar (kita usulkan)", "Outgoing (we proposed)")},
     "transfer_reason": {

@@ -115,6 +115,17 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await expect(cadre.locator("#case-status")).to_have_text("Dinilai")
     await expect(cadre.locator("#classification")).to_contain_text("Bentuk pekerjaan terburuk")  # facts kept
     await wait_until(lambda: _engine_has_offering_of(stack, provider_a), timeout=20, what="offering replicated")
+    # Issue 24, point 4: the district names who providers call in Kesilir.
+    await operator.locator("nav a[href='/contacts']").click()
+    await operator.locator("#search-village_code").fill("kesil")
+    await expect(operator.locator("#list-village_code option")).to_have_count(1)
+    await operator.locator("#search-village_code").fill(
+        await operator.locator("#list-village_code option").first.get_attribute("value"))
+    await operator.select_option("#f-function", "facilitator")
+    await operator.fill("#f-name", "Bu Lilik")
+    await operator.fill("#f-phone", "0812-3456-7890")
+    await operator.get_by_role("button", name="Simpan").click()
+    await expect(operator.locator("#current-contact")).to_contain_text("Fasilitator desa pendamping anak")
     await operator.goto(child_url)
     await operator.locator("#flag-link").click()
     await expect(operator.locator("input[name='root_causes'][value='out_of_school']")).to_be_checked()
@@ -138,6 +149,8 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     await operator.fill("#f-consent-given_by", "Ibu Sri")
     await operator.select_option("#f-consent-relation", "mother")
     await operator.fill("#f-consent-given_on", "2026-11-20")
+    await operator.fill("#f-consent-guardian_phone", "0813-1111-2222")
+    await operator.check("#f-consent-share_contact_with_provider")
     await screenshot(operator, "flag")
     await operator.get_by_role("button", name="Tandai untuk remediasi").click()
     await expect(operator.locator("#saved")).to_be_visible()
@@ -163,6 +176,9 @@ async def test_a_child_goes_from_registration_to_withdrawn_through_the_pages(sta
     # The registry opens the child's record once it has applied the acceptance (an event); the
     # page reloads itself until then.
     await expect(staff.locator("#child")).to_contain_text("Siti Aminah", timeout=20_000)
+    routes = staff.locator("#routes-to-family")  # issue 24, point 4: how to reach the family
+    await expect(routes).to_contain_text("Fasilitator desa pendamping anak: Bu Lilik, 0812-3456-7890")
+    await expect(routes).to_contain_text("Wali anak (Ibu): Ibu Sri, 0813-1111-2222")
     await staff.locator("#start").click()
     await expect(staff.locator("#referral-status")).to_have_text("Sedang dilayani")
     await staff.select_option("#f-outcome", "service_delivered")

@@ -28,6 +28,7 @@ CREATES = {
     ("providers", "/api/v1/organizations"), ("providers", "/api/v1/organizations/{organization_id}/mous"),
     ("providers", "/api/v1/services"), ("referral", "/api/v1/cases/{child_id}/needs"),
     ("referral", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"),
+    ("registry", "/api/v1/children/{child_id}/transfers"),
 }
 # Creates read back by their own service's tests, outside the system this file runs.
 READ_BACK_ELSEWHERE = {("notify", "/api/v1/webhooks"): "services/notify/tests/test_webhooks.py, register()",
@@ -243,6 +244,11 @@ async def test_every_create_answers_location_and_etag_and_reads_back(system, as_
     referral = await _read_back(engine, sent, operator)
     assert referral["id"] == sent.json()["id"] and sent.headers["etag"] == '"1"'
     seen.add(("referral", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"))
+    transfer = await registry.post(f"/api/v1/children/{child_id}/transfers", headers=operator,
+                                   json={"to_regency_code": "35.10", "reason": "family_moved"})
+    assert (await _read_back(registry, transfer, operator))["id"] == transfer.json()["id"]
+    assert transfer.headers["etag"] == '"1"'
+    seen.add(("registry", "/api/v1/children/{child_id}/transfers"))
     assert seen == CREATES
 
     staff = as_("provider", org_id)

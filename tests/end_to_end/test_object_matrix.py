@@ -39,6 +39,7 @@ class Entry:
 
 
 IF_MATCH = {"If-Match": '"1"'}
+DESA_CONTACT = {"function": "cadre", "name": "Bu Lilik", "phone": "0812-3456-7890"}
 MOVED_TO_BANYUWANGI = {"to_regency_code": "35.10", "reason": "family_moved"}
 MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "GET", "/api/v1/households/{household_id}"): Entry(CHILD_DATA, insider="cadre"),
@@ -74,6 +75,8 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "POST", "/api/v1/transfers/{transfer_id}/accept"): Entry(CHILD_DATA, {"village_code": OTHER_DESA}),
     ("registry", "POST", "/api/v1/transfers/{transfer_id}/decline"): Entry(CHILD_DATA, {"reason": "other"}),
     ("registry", "POST", "/api/v1/transfers/{transfer_id}/cancel"): Entry(CHILD_DATA),
+    ("registry", "GET", "/api/v1/villages/{village_code}/contact"): Entry(PLACE, insider="cadre"),
+    ("registry", "PUT", "/api/v1/villages/{village_code}/contact"): Entry(PLACE, DESA_CONTACT),
     ("referral", "GET", "/api/v1/referrals/{referral_id}"): Entry(CHILD_DATA, insider="operator"),
     ("referral", "POST", "/api/v1/referrals/{referral_id}/accept"): Entry(CHILD_DATA),
     ("referral", "POST", "/api/v1/referrals/{referral_id}/decline"): Entry(CHILD_DATA, {"reason": "no_capacity"}),
@@ -154,6 +157,7 @@ async def _objects(system, as_) -> dict[str, str]:
                                         data={"mode": "valid_rows_only"})
     assert upload.status_code == 202, upload.text
 
+    await system.registry.put(f"/api/v1/villages/{KESILIR}/contact", headers=operator, json=DESA_CONTACT)
     transfer = (await system.registry.post(f"/api/v1/children/{child['id']}/transfers", headers=operator,
                                            json=MOVED_TO_BANYUWANGI)).json()
 

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from registry.cases.router import router as cases_router
 from registry.cases.service import consent_sweeper
 from registry.children.router import router as children_router
+from registry.contacts.router import router as contacts_router
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
 from registry.places.router import router as places_router
@@ -33,7 +34,7 @@ def create_app(
         title="SPRPA registry",
         description="Children, households, official places, classification, case lifecycle, flagging, visits, imports.",
         routers=[places_router, children_router, cases_router, visits_router, imports_router, rights_router,
-                 transfers_router],
+                 transfers_router, contacts_router],
         subscriptions=[
             Subscription(
                 spec=settings.consumer(name="referrals", stream="REFERRAL",

@@ -89,7 +89,9 @@ async def test_provider_sees_the_minimum_only_while_it_holds_the_referral(api, a
     assert (await api.get(url, headers=provider)).status_code == 404, "an offer alone opens nothing"
     await publish(flagged, "accepted", referral=referral)
     seen = await wait_until(lambda: _provider_sees(api, url, provider), what="provider access opened")
-    assert set(seen) == {"id", "full_name", "sex", "age", "village_code", "school_status", "living_arrangement"}
+    assert set(seen) == {"id", "full_name", "sex", "age", "village_code", "school_status", "living_arrangement",
+                         "routes_to_family"}
+    assert seen["routes_to_family"] == [], "no desa contact named, and this guardian did not agree to share"
     assert "nik" not in seen and "work" not in seen and "household_id" not in seen
     other = issuer.headers(Role.PROVIDER_STAFF, org=OTHER_ORG)
     assert (await api.get(url, headers=other)).status_code == 404, "another organisation sees nothing"
@@ -138,6 +140,41 @@ async def _status_is(api, as_, child, status):
 async def _due_is(api, as_, child, due):
     body = await status_of(api, as_, child)
     return body if body["next_visit_due"] == due else None
+
+
+async def test_the_provider_who_accepted_sees_the_routes_to_the_family_the_district_and_guardian_allow(
+        api, as_, register, publish):
+    """Issue 24, point 4: after acceptance the provider sees the desa's cadre or facilitator the
+    district named, and the guardian's name and phone only when the consent covers sharing them."""
+    contact = {"function": "facilitator", "name": "Bu Lilik", "phone": "0812-3456-7890"}
+    url = "/api/v1/villages/35.09.11.2007/contact"
+    for who, place in (("cadre", KESILIR_NEIGHBOUR), ("operator", "52.03"), ("provider", None)):
+        refused = await api.put(url, json=contact, headers=as_(who, place))
+        assert refused.status_code == 403, (who, refused.text)
+    bad = await api.put(url, json={**contact, "phone": "call me"}, headers=as_("operator"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "phone"
+    named = await api.put(url, json=contact, headers=as_("operator"))
+    assert named.status_code == 200, named.text
+    assert (await api.get(url, headers=as_("cadre"))).json()["name"] == "Bu Lilik"
+    assert (await api.get(url, headers=as_("cadre", KESILIR_NEIGHBOUR))).status_code == 404
+
+    child = await register(nik=None)
+    await api.post(f"/api/v1/children/{child['id']}/assessments", json=ASSESSMENT,
+                   headers={**as_("cadre"), "If-Match": "*"})
+    unshareable = {**GUARDIAN, "share_contact_with_provider": True}
+    refused = await api.post(f"/api/v1/children/{child['id']}/flag", headers=as_("operator"),
+                             json={"root_causes": ["out_of_school"], "consent": unshareable})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "consent.guardian_phone"
+    flag = await api.post(f"/api/v1/children/{child['id']}/flag", headers=as_("operator"), json={
+        "root_causes": ["out_of_school"], "consent": {**unshareable, "guardian_phone": "+62 813 1111 2222"}})
+    assert flag.status_code == 201, flag.text
+    referral = uuid.uuid4()
+    await publish(child, "accepted", referral=referral)
+    seen = await wait_until(lambda: _provider_sees(api, f"/api/v1/children/{child['id']}", as_("provider")),
+                            what="provider access opened")
+    assert seen["routes_to_family"] == [
+        {"route": "facilitator", "name": "Bu Lilik", "phone": "0812-3456-7890", "relation": None},
+        {"route": "guardian", "name": "Ibu Sri", "phone": "+62 813 1111 2222", "relation": "mother"}]
 
 
 async def _provider_sees(api, url, headers):

@@ -43,6 +43,7 @@ class Consent(SQLModel, table=True):
     withdrawn_by: str | None = None
     valid_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # none: until withdrawn
     expired_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    guardian_phone: str | None = Field(default=None, sa_column=Column(Protected()))
 
 
 class Flag(SQLModel, table=True):

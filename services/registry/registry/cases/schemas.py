@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from registry.cases.needs import RootCause
-from registry.children.schemas import LivingArrangement, MappingCategory, SchoolStatus, Work
+from registry.children.schemas import PHONE, LivingArrangement, MappingCategory, SchoolStatus, Work
 from sprpa_contracts.catalogue import COURSE_CATEGORY, SERVICE_CODES, NeedPreferences, known_service
 from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
@@ -42,9 +42,15 @@ class ConsentIn(BaseModel):
     valid_until: date | None = Field(default=None, description="the last day the consent holds (e.g. a school "
                                      "year); none: until withdrawn. After it, live referrals are cancelled")
     document_ref: PlainText | None = Field(default=None, max_length=200)
+    guardian_phone: str | None = Field(default=None, pattern=PHONE, description="the guardian's phone (basis "
+                                       "guardian)")
+    share_contact_with_provider: bool = Field(default=False, description="the guardian agrees that a provider who "
+                                              "accepted a referral sees their name and phone, to reach the family")
 
     @model_validator(mode="after")
     def _basis_complete(self) -> ConsentIn:
+        if self.share_contact_with_provider and not (self.basis == "guardian" and self.guardian_phone):
+            raise FieldError("guardian_phone", "sharing the guardian's contact needs guardian consent and a phone")
         if self.basis == "guardian" and not (self.given_by and self.relation):
             raise FieldError("relation" if self.given_by else "given_by",
                              "guardian consent needs given_by and relation")

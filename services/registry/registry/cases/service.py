@@ -28,6 +28,7 @@ log = get_logger(__name__)
 SYSTEM = Principal(subject="service:registry", role=Role.INTEGRATION)
 
 CONSENT_SCOPE = ["share_with_mou_providers"]
+SHARE_GUARDIAN_CONTACT = "share_guardian_contact_with_provider"  # the provider who accepted may reach the guardian
 
 
 async def assess(session: AsyncSession, *, child: Child, data: AssessmentCreate, principal: Principal,
@@ -74,8 +75,8 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     consent = Consent(
         id=new_id(),
         child_id=child.id,
-        **data.consent.model_dump(),
-        scope=CONSENT_SCOPE,
+        **data.consent.model_dump(exclude={"share_contact_with_provider"}),
+        scope=CONSENT_SCOPE + ([SHARE_GUARDIAN_CONTACT] if data.consent.share_contact_with_provider else []),
         recorded_at=now,
         recorded_by=principal.subject,
     )

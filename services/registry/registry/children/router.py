@@ -25,6 +25,7 @@ from registry.children.schemas import (
     PossibleDuplicate,
     PossibleDuplicates,
 )
+from registry.contacts import service as contacts
 from registry.dependencies import ChildDep, ReadableChildDep
 from registry.duplicates import service as duplicates
 from sprpa_shared import audit, concurrency, idempotency
@@ -186,12 +187,14 @@ async def list_children(
 @router.get("/children/{child_id}", dependencies=[needs("registry:read")],
             response_model=ChildPublic | ChildForProvider,
             summary="A child's record; provider staff get only what they need to serve it")
-async def read_child(child: ReadableChildDep, response: Response, principal: PrincipalDep,
+async def read_child(child: ReadableChildDep, response: Response, session: SessionDep, principal: PrincipalDep,
                      clock: ClockDep) -> ChildPublic | ChildForProvider:
     today = clock.now().date()
-    if principal.role is Role.PROVIDER_STAFF:
+    if principal.role is Role.PROVIDER_STAFF:  # only while its referral is accepted or in service
         return ChildForProvider(**child.model_dump(include=set(ChildForProvider.model_fields) - {"age"}),
-                                age=service.age_on(child.birth_date, today))
+                                age=service.age_on(child.birth_date, today),
+                                routes_to_family=await contacts.routes_to_family(session, child.id,
+                                                                                 child.village_code))
     response.headers["ETag"] = etag(child)
     return service.to_public(child, today)
 

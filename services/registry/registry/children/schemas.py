@@ -15,6 +15,7 @@ from sprpa_shared.pagination import Page
 from sprpa_shared.text import PlainText
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+PHONE = r"^\+?[0-9][0-9 -]{6,18}[0-9]$"  # 0812-3456-7890, +62 812 3456 7890
 Sex = Literal["female", "male"]
 # equivalency: in a non-formal equivalency programme (Kejar Paket A/B/C), which counts as schooling.
 SchoolStatus = Literal["in_school", "equivalency", "out_of_school", "never_enrolled"]
@@ -154,6 +155,16 @@ class ChildPublic(BaseModel):
                                                                  "changes shows the anonymised record once more)")
 
 
+class RouteToFamily(BaseModel):
+    """One way to reach the child's family: the desa's cadre or facilitator, or the guardian
+    (only when the guardian's consent covers sharing it with the provider)."""
+
+    route: Literal["cadre", "facilitator", "guardian"]
+    name: str
+    phone: str | None = None
+    relation: str | None = Field(default=None, description="the guardian's relation to the child")
+
+
 class ChildForProvider(BaseModel):
     """The minimum a provider needs to serve the child: no NIK, household, work details or notes."""
 
@@ -164,6 +175,9 @@ class ChildForProvider(BaseModel):
     village_code: str
     school_status: SchoolStatus
     living_arrangement: LivingArrangement
+    routes_to_family: list[RouteToFamily] = Field(
+        default_factory=list, description="how to reach the family: the desa's cadre or facilitator the district "
+        "named, and the guardian when the consent covers sharing their contact with the provider")
 
 
 class PossibleDuplicate(BaseModel):

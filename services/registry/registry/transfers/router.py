@@ -20,7 +20,7 @@ from registry.transfers.schemas import (
     TransferProposal,
     TransferPublic,
 )
-from sprpa_shared import audit, idempotency
+from sprpa_shared import audit, concurrency, idempotency
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.pagination import Cursor, Keyset, Limit
@@ -28,7 +28,10 @@ from sprpa_shared.pagination import Cursor, Keyset, Limit
 router = APIRouter(prefix="/api/v1", tags=["transfers"])
 
 
-async def _answer(session, transfer: Transfer, request: Request, principal, clock) -> TransferPublic:
+async def _answer(session, transfer: Transfer, request: Request, principal, clock,
+                  response: Response | None = None) -> TransferPublic:
+    if response is not None:
+        response.headers["ETag"] = concurrency.etag(transfer.version)
     await audit.record(session, principal=principal, request=request, at=clock.now(), child_ids=[transfer.child_id],
                        object_id=transfer.id)
     return (await service.public(session, [transfer], clock.now().date()))[0]
@@ -47,7 +50,7 @@ async def propose_transfer(data: TransferProposal, child: ChildDep, request: Req
         create=lambda new: service.propose(session, child=child, data=data, principal=principal, now=clock.now(),
                                            transfer_id=new))
     response.headers["Location"] = f"/api/v1/transfers/{transfer.id}"
-    return await _answer(session, transfer, request, principal, clock)
+    return await _answer(session, transfer, request, principal, clock, response)
 
 
 @router.get("/transfers", dependencies=[needs("registry:read")], response_model=TransferPage,
@@ -67,9 +70,10 @@ async def list_transfers(
 
 
 @router.get("/transfers/{transfer_id}", dependencies=[needs("registry:read")], response_model=TransferPublic)
-async def read_transfer(transfer_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
-                        clock: ClockDep) -> TransferPublic:
-    return await _answer(session, await service.get(session, transfer_id, principal), request, principal, clock)
+async def read_transfer(transfer_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
+                        principal: PrincipalDep, clock: ClockDep) -> TransferPublic:
+    transfer = await service.get(session, transfer_id, principal)
+    return await _answer(session, transfer, request, principal, clock, response)
 
 
 @router.post("/transfers/{transfer_id}/accept", dependencies=[needs("registry:write")],

@@ -130,6 +130,8 @@ def flagging(form: FormData) -> dict:
             "given_on": text(form, "consent.given_on"),
             "valid_until": text(form, "consent.valid_until"),
             "document_ref": text(form, "consent.document_ref"),
+            "guardian_phone": text(form, "consent.guardian_phone"),
+            "share_contact_with_provider": flag(form, "consent.share_contact_with_provider") or None,
         }),
     }
 

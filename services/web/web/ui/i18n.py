@@ -215,6 +215,22 @@ TEXT: dict[str, tuple[str, str]] = {
                       "For a girl the day in the NIK has 40 added (and not for a boy)."),
     "check_nik_serial": ("Angka 13-16 NIK tidak boleh 0000.", "Digits 13-16 of the NIK cannot be 0000."),
     "nav_transfers": ("Pindah kasus", "Transfers"),
+    "routes_to_family": ("Menghubungi keluarga", "Reaching the family"),
+    "no_route_to_family": ("Kabupaten belum menunjuk kader atau fasilitator desa untuk dihubungi.",
+                           "The district has not named a cadre or facilitator of the desa to call yet."),
+    "guardian_phone": ("Nomor telepon wali", "Guardian's phone"),
+    "share_contact_with_provider": ("Wali setuju nama dan teleponnya dilihat lembaga yang menerima rujukan",
+                                    "The guardian agrees that a provider who accepts sees their name and phone"),
+    "nav_contacts": ("Kontak desa", "Desa contacts"),
+    "contacts_title": ("Kontak desa untuk lembaga layanan", "Who providers call in each desa"),
+    "contacts_explained": ("Lembaga yang menerima rujukan melihat kader atau fasilitator desa ini untuk menghubungi "
+                           "keluarga anak.", "A provider who accepts a referral sees this cadre or facilitator of "
+                           "the desa, to reach the child's family."),
+    "contact_function": ("Peran", "Role"),
+    "contact_name": ("Nama", "Name"),
+    "contact_phone": ("Nomor telepon", "Phone"),
+    "contact_saved": ("Kontak desa disimpan.", "Desa contact saved."),
+    "village_code": ("Desa/kelurahan (kode)", "Desa/kelurahan (code)"),
     "transfers_title": ("Pindah kasus antar kabupaten", "Cases moving between kabupaten"),
     "transfers_explained": ("Bila keluarga pindah ke kabupaten lain, kasus anak ikut pindah: kabupaten asal "
                             "mengusulkan, kabupaten tujuan menerima atau menolak. Setelah diterima, data, riwayat, "
