@@ -119,6 +119,23 @@ async def test_an_operator_makes_a_cadre_who_sets_their_own_password_once(web, c
     assert expired.status_code == 422, "a code expires after 24 hours"
 
 
+async def test_a_village_facilitator_is_a_cadre_account_with_its_function(web):
+    """Issue 24, point 1: the district makes a facilitator (fasilitator desa pendamping anak) for a
+    desa: the village_cadre role (DOMAIN.md), named as such in the list."""
+    app, client = web
+    operator = await first_operator(app, client)
+    made = await make(client, operator, username="fasilitator.kesilir", role="village_cadre",
+                      village_code=KESILIR, function="facilitator")
+    assert (made["role"], made["function"], made["village_code"]) == ("village_cadre", "facilitator", KESILIR)
+    cadre = await make(client, operator, username="kader.kesilir", role="village_cadre", village_code=KESILIR)
+    assert cadre["function"] == "cadre"
+    wrong = await client.post("/api/v1/accounts", headers=operator, json={
+        "username": "op.fasilitator", "role": "district_operator", "function": "facilitator"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "function"
+    listed = (await client.get("/api/v1/accounts", headers=operator)).json()["items"]
+    assert {a["username"]: a["function"] for a in listed}["fasilitator.kesilir"] == "facilitator"
+
+
 async def test_nobody_grants_beyond_their_own_scope(web):
     app, client = web
     operator = await first_operator(app, client)

@@ -39,6 +39,9 @@ class AccountCreate(BaseModel):
     regency_code: str | None = Field(default=None, pattern=REGENCY, description="the kabupaten that manages the "
                                      "account, when the caller has several")
     org_admin: bool = Field(default=False, description="provider staff who manage their organisation's staff")
+    function: Literal["cadre", "facilitator"] | None = Field(
+        default=None, description="a village_cadre's function in the desa: a PATBM/GTDLA cadre, or the village "
+        "facilitator who accompanies children (fasilitator desa pendamping anak); same rights. Default cadre")
 
 
 class AccountPublic(BaseModel):
@@ -49,6 +52,7 @@ class AccountPublic(BaseModel):
     organization_id: uuid.UUID | None
     regency_code: str | None = Field(description="the kabupaten that manages the account")
     org_admin: bool
+    function: Literal["cadre", "facilitator"] | None = Field(description="a village_cadre's function in the desa")
     status: Literal["active", "awaiting_approval", "deactivated"]
     created_at: datetime | None
 
@@ -109,7 +113,8 @@ def _public(user: User) -> AccountPublic:
     status = "deactivated" if user.disabled else "awaiting_approval" if user.pending_approval else "active"
     return AccountPublic(id=user.id, username=user.username, role=user.role, village_code=user.village_code,
                          organization_id=user.organization_id, regency_code=user.managed_in,
-                         org_admin=user.org_admin, status=status, created_at=user.created_at)
+                         org_admin=user.org_admin, function=user.village_function, status=status,
+                         created_at=user.created_at)
 
 
 def _client(made: ApiClient) -> ClientPublic:
@@ -157,7 +162,7 @@ async def create_account(body: AccountCreate, request: Request, response: Respon
     user, code = await service.create(session, request, manager, username=body.username, role=role,
                                       regency_code=body.regency_code, village_code=body.village_code,
                                       organization_id=body.organization_id, org_admin=body.org_admin,
-                                      mou_regencies=mou, now=clock.now())
+                                      function=body.function, mou_regencies=mou, now=clock.now())
     await session.refresh(user)
     response.headers["Location"] = f"/api/v1/accounts/{user.id}"
     return AccountWithCode(**_public(user).model_dump(), code=code, code_expires_at=clock.now() + service.CODE_LIFETIME)

@@ -76,7 +76,8 @@ async def accounts(session: AsyncSession, manager: Manager) -> list[User]:
 
 async def create(session: AsyncSession, request: Request, manager: Manager, *, username: str, role: Role,
                  regency_code: str | None, village_code: str | None, organization_id: uuid.UUID | None,
-                 org_admin: bool, mou_regencies: set[str] | None, now: datetime) -> tuple[User, str]:
+                 org_admin: bool, mou_regencies: set[str] | None, now: datetime,
+                 function: str | None = None) -> tuple[User, str]:
     """A new account and its one-time code (shown once, 24 hours). `mou_regencies`: the kabupaten
     the organisation has an MOU with (provider staff), as the directory says."""
     require_manager(manager)
@@ -96,6 +97,8 @@ async def create(session: AsyncSession, request: Request, manager: Manager, *, u
     issuer.validate_scope(role, regency_codes=[managed_in] if role is Role.DISTRICT_OPERATOR else [],
                           village_code=village_code if role is Role.VILLAGE_CADRE else None,
                           organization_id=organization_id if role is Role.PROVIDER_STAFF else None)
+    if function is not None and role is not Role.VILLAGE_CADRE:
+        raise ValidationFailed("only a village cadre account has a function in the desa", field="function")
     if (await session.exec(select(User).where(User.username == username))).first():
         raise Conflict(f"the username {username!r} is taken")
     pending = role is Role.DISTRICT_OPERATOR and principal.role is not Role.NATIONAL_ADMIN
@@ -105,6 +108,7 @@ async def create(session: AsyncSession, request: Request, manager: Manager, *, u
         village_code=village_code if role is Role.VILLAGE_CADRE else None,
         organization_id=organization_id if role is Role.PROVIDER_STAFF else None,
         org_admin=org_admin and role is Role.PROVIDER_STAFF, managed_in=managed_in, pending_approval=pending,
+        village_function=(function or "cadre") if role is Role.VILLAGE_CADRE else None,
         created_by=principal.subject)
     session.add(user)
     await session.flush()

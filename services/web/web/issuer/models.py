@@ -24,6 +24,7 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     managed_in: str | None = None  # the kabupaten that manages the account
     org_admin: bool = False  # provider staff who manage their organisation's staff
+    village_function: str | None = None  # a village cadre's function: cadre (PATBM/GTDLA) or facilitator
     pending_approval: bool = False  # a new operator, until a second operator approves
     created_by: str | None = None
     approved_by: str | None = None

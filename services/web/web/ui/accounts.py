@@ -20,7 +20,8 @@ from web.accounts import second_factor, service
 from web.accounts.router import mou_regencies
 from web.issuer.models import User
 from web.ui.backends import ApiError
-from web.ui.render import NotAllowed, ViewerDep, form_of, language, page, problem_context, redirect
+from web.ui import names
+from web.ui.render import NotAllowed, ViewerDep, backends, form_of, language, page, problem_context, redirect
 from web.ui.sessions import wall_clock
 
 router = APIRouter(include_in_schema=False)
@@ -41,8 +42,18 @@ async def _listing(request: Request, viewer, **context) -> Response:
             raise NotAllowed() from error
         clients = await service.clients(session, viewer.principal) if viewer.role in (
             Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN) else []
+    api, token = backends(request), viewer.access_token
+    organisations = []
+    if viewer.role is Role.DISTRICT_OPERATOR:  # provider staff are made for one of the kabupaten's organisations
+        try:
+            listed = await api.get("providers", "/api/v1/organizations", token=token,
+                                   params={"regency_code": viewer.principal.regency_codes[0], "limit": 100})
+            organisations = [(o["id"], o["name"]) for o in listed["items"]]
+        except ApiError:
+            pass  # the directory unreachable: the organisation's id is typed instead
+    place_names = await names.places(api, token, {row.village_code or row.managed_in for row in rows})
     return page(request, "accounts.html", rows=rows, clients=clients, values=context.pop("values", {}),
-                scopes=sorted(API_SCOPES), **context)
+                scopes=sorted(API_SCOPES), organisations=organisations, place_names=place_names, **context)
 
 
 def _link(request: Request, code: str) -> str:
@@ -60,7 +71,9 @@ async def create(request: Request, viewer: ViewerDep) -> Response:
     values = {key: str(form.get(key) or "").strip() for key in ("username", "role", "village_code",
                                                                  "organization_id", "org_admin")}
     try:
-        role = Role(values["role"] or "village_cadre")
+        # A village facilitator is a village_cadre account with that function (DOMAIN.md "Who uses it").
+        function = "facilitator" if values["role"] == "village_facilitator" else None
+        role = Role.VILLAGE_CADRE if function else Role(values["role"] or "village_cadre")
         organization = uuid.UUID(values["organization_id"]) if values["organization_id"] else None
     except ValueError:
         return await _listing(request, viewer, values=values, status_code=422,
@@ -75,7 +88,7 @@ async def create(request: Request, viewer: ViewerDep) -> Response:
             user, code = await service.create(
                 session, request, manager, username=values["username"], role=role, regency_code=None,
                 village_code=values["village_code"] or None, organization_id=organization,
-                org_admin=values["org_admin"] == "on", mou_regencies=mou, now=wall_clock())
+                org_admin=values["org_admin"] == "on", mou_regencies=mou, now=wall_clock(), function=function)
             username = user.username
     except DomainError as error:
         return await _listing(request, viewer, values=values, status_code=error.status,
