@@ -19,8 +19,8 @@ from sprpa_shared.errors import DomainError
 from web.accounts import second_factor, service
 from web.accounts.router import mou_regencies
 from web.issuer.models import User
-from web.ui.backends import ApiError
 from web.ui import names
+from web.ui.backends import ApiError
 from web.ui.render import NotAllowed, ViewerDep, backends, form_of, language, page, problem_context, redirect
 from web.ui.sessions import wall_clock
 
