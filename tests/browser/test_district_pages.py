@@ -398,6 +398,16 @@ async def test_a_place_is_picked_by_typing_its_name(stack: Stack):
     await operator.locator("#search-district_code").fill(await district.get_attribute("value"))
     await expect(operator.locator("#f-district_code")).to_have_value("35.09.11")
 
+    # The dashboard's place (any level), the KLA's kabupaten and the pilot's desa are picked by name too.
+    for path, field, typed, code in (("/dashboard", "place", "wuluh", "35.09.11"), ("/kla", "place", "jemb", "35.09"),
+                                     ("/pilot", "village_code", "kesil", VILLAGE)):
+        await operator.goto(f"{stack.web}{path}")
+        await operator.locator(f"#search-{field}").fill(typed)
+        found = operator.locator(f"#list-{field} option").first
+        await expect(found).to_have_count(1)
+        await operator.locator(f"#search-{field}").fill(await found.get_attribute("value"))
+        await expect(operator.locator(f"#f-{field}")).to_have_value(code)
+
 
 async def test_a_case_proposed_in_one_kabupaten_is_accepted_in_another(stack: Stack):
     """Issue 24, point 2: the family went from Jember to Lombok Timur; Jember proposes the move on

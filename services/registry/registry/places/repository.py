@@ -63,7 +63,7 @@ async def candidates(session: AsyncSession, name: str, *, level: int, within: st
         LEFT JOIN regions p2 ON p2.code = p1.parent_code
         LEFT JOIN regions p3 ON p3.code = p2.parent_code
         WHERE r.level = :level
-          AND (CAST(:within AS text) IS NULL OR r.code LIKE :within || '.%')
+          AND (CAST(:within AS text) IS NULL OR r.code = :within OR r.code LIKE :within || '.%')
           AND (r.search_name = :q OR r.search_name % :q)
         ORDER BY similarity(r.search_name, :q) DESC, r.code
         LIMIT :limit

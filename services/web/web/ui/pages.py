@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import timedelta
 from typing import Annotated
@@ -122,18 +123,20 @@ async def place_search(request: Request, viewer: ViewerDep, q: str = "", level: 
     """Official places named like what the person is typing (`kesil` -> Kesilir, Wuluhan, Jember),
     nearest first, inside the person's own area, for the type-ahead pickers; `anywhere`: in all of
     Indonesia (the kabupaten a family moved to). The official list is public either way."""
-    if len(q.strip()) < 3 or level not in ("province", "regency", "district", "village"):
+    levels = ("regency", "district", "village") if level == "any" else (level,)
+    if len(q.strip()) < 3 or not set(levels) <= {"province", "regency", "district", "village"}:
         return JSONResponse([])
     within = None if anywhere else viewer.principal.village_code or (
         viewer.principal.regency_codes[0] if len(viewer.principal.regency_codes) == 1 else None)
     try:
-        found = await backends(request).get("registry", "/api/v1/regions/resolve", token=viewer.access_token,
-                                            params={"name": q.strip()[:100], "level": level, "within": within,
-                                                    "limit": 8})
+        found = await asyncio.gather(*(backends(request).get(
+            "registry", "/api/v1/regions/resolve", token=viewer.access_token,
+            params={"name": q.strip()[:100], "level": one, "within": within, "limit": 8}) for one in levels))
     except ApiError as error:
         return JSONResponse({"error": error.title}, status_code=error.status)
+    # `any` (a report's place): the kabupaten first, then kecamatan, then desa named so
     return JSONResponse([{"code": c["code"], "label": ", ".join([c["name"], *c["parents"][:2]])}
-                         for c in found["candidates"]])
+                         for answer in found for c in answer["candidates"]][:8])
 
 
 @router.get("/places")
