@@ -284,29 +284,46 @@ async def test_the_district_ends_an_mou_early_on_the_organisations_page(stack: S
 
 
 async def test_the_district_sees_who_read_a_record_hands_over_the_data_and_erases_it(stack: Stack):
-    """Issue 24: the data subject's export and erasure, and who read the record, had no page."""
+    """Issue 24: the data subject's export and erasure, and who read the record, had no page; each
+    is asked by one operator and confirmed by a second."""
     await stack.user("operator.rights", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
+    await stack.user("operator.kedua", Role.DISTRICT_OPERATOR, regency_codes=["35.09"])
     cadre = await stack.bearer(Role.VILLAGE_CADRE, village_code=VILLAGE)
     async with httpx.AsyncClient(base_url=stack.urls["registry"]) as registry:
         child = (await registry.post("/api/v1/children", headers=cadre,
                                      json=child_payload(full_name="Nur Hidayah", nik=None))).json()
         await registry.get(f"/api/v1/children/{child['id']}", headers=cadre)
     page = await stack.signed_in("operator.rights")
+    second = await stack.signed_in("operator.kedua")
     await page.goto(f"{stack.web}/children/{child['id']}")
     await page.locator("#rights-link").click()
     await expect(page.locator("#accesses")).to_contain_text("membaca catatan anak")
     await expect(page.locator("#accesses")).to_contain_text("Kader desa")
     await no_raw_codes(page)
+    await page.locator("#export-ask").click()
+    await expect(page.locator("#export-waiting")).to_be_visible()
+    await expect(page.locator("#export")).to_have_count(0)  # nobody hands over a record alone
+
+    rights = f"{stack.web}/children/{child['id']}/rights"
+    await second.goto(rights)
+    await second.locator("#export-confirm").click()
+    await expect(second.locator("#saved")).to_contain_text("24 jam")
+    await page.goto(rights)
     async with page.expect_download() as exported:
         await page.locator("#export").click()
     data = json.loads((await (await exported.value).path()).read_text())
     assert data["registry"]["child"]["full_name"] == "Nur Hidayah" and data["referral"] is None
+
     await page.select_option("#f-basis", "data_subject_request")
-    await page.fill("#f-reference", "Surat wali 12/2026")
+    await page.fill("#erase-form #f-reference", "Surat wali 12/2026")
     await page.check("#f-confirm")
-    await page.get_by_role("button", name="Hapus data pribadi anak").click()
-    await expect(page.locator("#saved")).to_contain_text("telah dihapus")
-    await expect(page.locator("#children")).not_to_contain_text("Nur Hidayah")
+    await page.get_by_role("button", name="Minta penghapusan data pribadi").click()
+    await expect(page.locator("#erasure-waiting")).to_be_visible()
+    await second.goto(rights)
+    await expect(second.locator("#erasure-asked")).to_contain_text("Surat wali 12/2026")
+    await second.locator("#erasure-confirm").click()
+    await expect(second.locator("#saved")).to_contain_text("telah dihapus")
+    await expect(second.locator("#children")).not_to_contain_text("Nur Hidayah")
 
 
 async def test_a_name_typed_wrong_is_corrected_on_a_page_without_overwriting_a_change_made_meanwhile(stack: Stack):

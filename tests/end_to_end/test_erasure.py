@@ -4,6 +4,7 @@ longer exists), and the reports, which mark the child and keep counting it."""
 
 from __future__ import annotations
 
+from registry.testing import erase_confirmed
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
 from tests.end_to_end.test_faults import _assessed_children, _directory, _flag
@@ -23,8 +24,7 @@ async def test_an_erased_child_is_marked_in_the_reports_and_every_count_stays(sy
     summary = {"place": "35.09"}
     before = (await system.reports.get("/api/v1/reports/summary", params=summary, headers=as_("operator"))).json()
 
-    erased = await system.registry.post(f"/api/v1/children/{children[0]}/erase", headers=as_("operator"),
-                                        json={"basis": "data_subject_request"})
+    erased = await erase_confirmed(system.registry, children[0], asker=as_("operator"), confirmer=as_("admin"))
     assert erased.status_code == 200, erased.text
 
     async def marked() -> bool:

@@ -29,6 +29,7 @@ CREATES = {
     ("providers", "/api/v1/services"), ("referral", "/api/v1/cases/{child_id}/needs"),
     ("referral", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"),
     ("registry", "/api/v1/children/{child_id}/transfers"),
+    ("registry", "/api/v1/children/{child_id}/rights-requests"),
 }
 # Creates read back by their own service's tests, outside the system this file runs.
 READ_BACK_ELSEWHERE = {("notify", "/api/v1/webhooks"): "services/notify/tests/test_webhooks.py, register()",
@@ -249,6 +250,10 @@ async def test_every_create_answers_location_and_etag_and_reads_back(system, as_
     assert (await _read_back(registry, transfer, operator))["id"] == transfer.json()["id"]
     assert transfer.headers["etag"] == '"1"'
     seen.add(("registry", "/api/v1/children/{child_id}/transfers"))
+    asked = await registry.post(f"/api/v1/children/{child_id}/rights-requests", headers=operator,
+                                json={"kind": "export"})
+    assert (await _read_back(registry, asked, operator))["status"] == "pending" and asked.headers["etag"]
+    seen.add(("registry", "/api/v1/children/{child_id}/rights-requests"))
     assert seen == CREATES
 
     staff = as_("provider", org_id)

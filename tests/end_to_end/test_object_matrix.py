@@ -69,7 +69,13 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("registry", "GET", "/api/v1/imports/{import_id}"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/imports/{import_id}/issues.csv"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "GET", "/api/v1/children/{child_id}/export"): Entry(CHILD_DATA, insider="operator"),
-    ("registry", "POST", "/api/v1/children/{child_id}/erase"): Entry(CHILD_DATA, {"basis": "data_subject_request"}),
+    ("registry", "POST", "/api/v1/children/{child_id}/rights-requests"): Entry(CHILD_DATA, {
+        "kind": "erasure", "basis": "data_subject_request"}),
+    ("registry", "GET", "/api/v1/children/{child_id}/rights-requests"): Entry(CHILD_DATA, insider="operator"),
+    ("registry", "GET", "/api/v1/children/{child_id}/rights-requests/{request_id}"): Entry(CHILD_DATA,
+                                                                                        insider="operator"),
+    ("registry", "POST", "/api/v1/children/{child_id}/rights-requests/{request_id}/confirm"): Entry(CHILD_DATA),
+    ("registry", "POST", "/api/v1/children/{child_id}/rights-requests/{request_id}/cancel"): Entry(CHILD_DATA),
     ("registry", "POST", "/api/v1/children/{child_id}/transfers"): Entry(CHILD_DATA, MOVED_TO_BANYUWANGI),
     ("registry", "GET", "/api/v1/transfers/{transfer_id}"): Entry(CHILD_DATA, insider="operator"),
     ("registry", "POST", "/api/v1/transfers/{transfer_id}/accept"): Entry(CHILD_DATA, {"village_code": OTHER_DESA}),
@@ -158,6 +164,10 @@ async def _objects(system, as_) -> dict[str, str]:
     assert upload.status_code == 202, upload.text
 
     await system.registry.put(f"/api/v1/villages/{KESILIR}/contact", headers=operator, json=DESA_CONTACT)
+    exported = (await system.registry.post(f"/api/v1/children/{child['id']}/rights-requests", headers=operator,
+                                           json={"kind": "export"})).json()
+    await system.registry.post(f"/api/v1/children/{child['id']}/rights-requests/{exported['id']}/confirm",
+                               headers=as_("admin"))
     transfer = (await system.registry.post(f"/api/v1/children/{child['id']}/transfers", headers=operator,
                                            json=MOVED_TO_BANYUWANGI)).json()
 
@@ -170,7 +180,7 @@ async def _objects(system, as_) -> dict[str, str]:
     mous = (await system.providers.get(f"/api/v1/organizations/{organization}/mous", headers=operator)).json()
     mou = mous["items"][0]["id"]
     return {"household_id": household["id"], "child_id": child["id"], "visit_id": visit["id"],
-            "import_id": upload.json()["id"], "transfer_id": transfer["id"],
+            "import_id": upload.json()["id"], "transfer_id": transfer["id"], "request_id": exported["id"],
             "referral_id": str(referral["id"]), "need_id": str(referral["need_id"]),
             "organization_id": organization, "mou_id": mou, "offering_id": str(referral["offering_id"]),
             "service_id": str(referral["offering_id"]), "sal_id": str(referral["offering_id"]),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from registry.testing import child_payload
+from registry.testing import child_payload, erase_confirmed
 from tests.end_to_end.conftest import ASSESSMENT
 from tests.end_to_end.test_referral_loop import closed_loop
 
@@ -77,8 +77,7 @@ async def test_merged_and_erased_children_come_once_more_so_the_poller_drops_the
     merged = await registry.post(f"/api/v1/children/{survivor['id']}/merge", headers=operator,
                                  json={"duplicate_id": duplicate["id"]})
     assert merged.status_code == 200, merged.text
-    erased = await registry.post(f"/api/v1/children/{gone['id']}/erase", headers=operator,
-                                 json={"basis": "data_subject_request"})
+    erased = await erase_confirmed(registry, gone["id"], asker=operator, confirmer=as_("admin"))
     assert erased.status_code == 200, erased.text
     clock.advance(SETTLE)
     listed = {c["id"]: c for c in await _changes(registry, "/api/v1/children", operator, since)}

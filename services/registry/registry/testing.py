@@ -34,3 +34,12 @@ def child_payload(**overrides) -> dict:
         **overrides,
     }
 
+
+
+async def erase_confirmed(client, child_id: str, *, asker: dict, confirmer: dict,
+                          basis: str = "data_subject_request"):
+    """An erasure asked by one person and confirmed by a second: the confirmation's response."""
+    url = f"/api/v1/children/{child_id}/rights-requests"
+    asked = await client.post(url, headers=asker, json={"kind": "erasure", "basis": basis})
+    assert asked.status_code == 201, asked.text
+    return await client.post(f"{url}/{asked.json()['id']}/confirm", headers=confirmer)

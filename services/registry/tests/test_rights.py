@@ -1,6 +1,6 @@
 """A child's rights over their data: export of everything held, erasure on request and at the end
 of the retention period; both only for the district that holds the child (or a national admin),
-both audited."""
+both asked by one person and confirmed by a second (issue 24, point 3), both audited."""
 
 from __future__ import annotations
 
@@ -12,7 +12,26 @@ from sprpa_contracts.events import ChildErased
 
 ASSESSMENT = {"work": {"sector": "tobacco", "hours_per_day": 5, "hours_per_week": 30, "hazards": ["green_tobacco"]},
               "school_status": "out_of_school", "living_arrangement": "with_family", "root_causes": ["out_of_school"]}
-GUARDIAN = {"basis": "guardian", "given_by": "Ibu Wati", "relation": "mother", "given_on": "2026-11-20"}
+GUARDIAN = {"basis": "guardian", "given_by": "Ibu Wati", "relation": "mother", "given_on": "2026-11-20",
+            "guardian_phone": "0813-1111-2222", "share_contact_with_provider": True}
+
+
+def second_operator(issuer) -> dict:
+    from sprpa_shared.auth.principal import Role
+    return issuer.headers(Role.DISTRICT_OPERATOR, regencies=("35.09",), subject="operator-35.09-kedua")
+
+
+async def confirmed(api, as_, issuer, child: dict, kind: str, **body) -> dict:
+    """Asked by the operator, confirmed by a second operator."""
+    url = f"/api/v1/children/{child['id']}/rights-requests"
+    asked = await api.post(url, headers=as_("operator"), json={"kind": kind, **body})
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "pending"
+    alone = await api.post(f"{url}/{asked.json()['id']}/confirm", headers=as_("operator"))
+    assert alone.status_code == 403, "nobody confirms their own request"
+    done = await api.post(f"{url}/{asked.json()['id']}/confirm", headers=second_operator(issuer))
+    assert done.status_code == 200, done.text
+    return done.json()
 
 
 async def _child_with_history(api, as_, register) -> dict:
@@ -30,9 +49,14 @@ async def _child_with_history(api, as_, register) -> dict:
     return child
 
 
-async def test_the_district_exports_everything_held_about_a_child(api, as_, register):
+async def test_the_district_exports_everything_held_about_a_child(api, as_, register, issuer, clock):
     child = await _child_with_history(api, as_, register)
-    response = await api.get(f"/api/v1/children/{child['id']}/export", headers=as_("operator"))
+    export = f"/api/v1/children/{child['id']}/export"
+    alone = await api.get(export, headers=as_("operator"))
+    assert alone.status_code == 409 and "second person" in alone.json()["detail"], "nobody exports alone"
+    opened = await confirmed(api, as_, issuer, child, "export", reference="Surat 3/2026")
+    assert opened["status"] == "confirmed" and opened["confirmed_by"] == "operator-35.09-kedua"
+    response = await api.get(export, headers=as_("operator"))
     assert response.status_code == 200, response.text
     held = response.json()
     assert held["child"]["full_name"] == "Siti Aminah" and held["child"]["nik"] == "3509114508120001"
@@ -47,16 +71,23 @@ async def test_the_district_exports_everything_held_about_a_child(api, as_, regi
         assert (await api.get(f"/api/v1/children/{child['id']}/export", headers=as_(who))).status_code == status
     elsewhere = await api.get(f"/api/v1/children/{child['id']}/export", headers=as_("operator", "52.03"))
     assert elsewhere.status_code == 404
+    clock.advance(timedelta(hours=24, seconds=1))
+    assert (await api.get(export, headers=as_("operator"))).status_code == 409, "open for 24 hours only"
 
 
-async def test_erasure_removes_the_personal_data_keeps_the_counts_and_tells_the_others(api, as_, register, db):
+async def test_erasure_removes_the_personal_data_keeps_the_counts_and_tells_the_others(api, as_, register, db,
+                                                                                     issuer):
     child = await _child_with_history(api, as_, register)
-    assert (await api.post(f"/api/v1/children/{child['id']}/erase", headers=as_("cadre"),
-                           json={"basis": "data_subject_request"})).status_code == 403
-    erased = await api.post(f"/api/v1/children/{child['id']}/erase", headers=as_("operator"),
-                            json={"basis": "data_subject_request", "reference": "Surat 12/PPPA/2026"})
-    assert erased.status_code == 200, erased.text
-    assert (erased.json()["full_name"], erased.json()["nik"], erased.json()["birth_date"]) == ("", None, "2012-07-01")
+    url = f"/api/v1/children/{child['id']}/rights-requests"
+    assert (await api.post(url, headers=as_("cadre"), json={"kind": "erasure", "basis": "data_subject_request"})
+            ).status_code == 403
+    no_basis = await api.post(url, headers=as_("operator"), json={"kind": "erasure"})
+    assert no_basis.status_code == 422 and no_basis.json()["errors"][0]["field"] == "basis"
+    done = await confirmed(api, as_, issuer, child, "erasure", basis="data_subject_request",
+                           reference="Surat 12/PPPA/2026")
+    assert done["status"] == "done"
+    erased = await db.fetchrow("SELECT full_name, birth_date FROM children WHERE id = $1", child["id"])
+    assert str(erased["birth_date"]) == "2012-07-01"
 
     gone = await api.get(f"/api/v1/children/{child['id']}", headers=as_("operator"))
     assert gone.status_code == 410 and gone.json()["basis"] == "data_subject_request"
@@ -69,8 +100,8 @@ async def test_erasure_removes_the_personal_data_keeps_the_counts_and_tells_the_
     assert row["work"] in (None, "null")
     assert (row["village_code"], row["sex"], row["status"]) == (KESILIR, "female", "flagged"), "still counted"
     assert await db.fetchval("SELECT count(*) FROM visits WHERE child_id = $1 AND notes IS NOT NULL", child["id"]) == 0
-    assert await db.fetchval("SELECT count(*) FROM consents WHERE child_id = $1 AND given_by IS NOT NULL",
-                             child["id"]) == 0
+    assert await db.fetchval("SELECT count(*) FROM consents WHERE child_id = $1 AND (given_by IS NOT NULL "
+                             "OR guardian_phone IS NOT NULL)", child["id"]) == 0
     assert await db.fetchval("SELECT head_name FROM households") is None
     assert "erased (data_subject_request, Surat 12/PPPA/2026)" in await db.fetchval(
         "SELECT reason FROM case_history WHERE child_id = $1 ORDER BY id DESC LIMIT 1", child["id"])

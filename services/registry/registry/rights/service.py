@@ -9,6 +9,7 @@ reasons. `child.erased` tells the other services, which hold no names, to drop w
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import text, update
@@ -19,10 +20,12 @@ from registry.cases import history
 from registry.cases.models import CaseHistory, Consent, Flag
 from registry.children import service as children
 from registry.children.models import Child, Household, ProviderAccess
+from registry.rights.models import RightsRequest
 from registry.visits.models import Visit
 from sprpa_contracts.events import ChildErased
-from sprpa_shared.auth.principal import Principal
+from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.db import transaction
+from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import get_logger
@@ -58,11 +61,83 @@ async def export(session: AsyncSession, child: Child, today: date) -> dict:
     }
 
 
+EXPORT_USABLE = timedelta(hours=24)
+
+
+async def ask(session: AsyncSession, *, child: Child, kind: str, basis: str | None, reference: str | None,
+              principal: Principal, now: datetime, request_id: uuid.UUID) -> RightsRequest:
+    """An export or an erasure asked by one operator: it waits for a second person's confirmation."""
+    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    if kind == "erasure" and basis is None:
+        raise ValidationFailed("an erasure names its basis", field="basis")
+    pending = (await session.exec(select(RightsRequest).where(
+        RightsRequest.child_id == child.id, RightsRequest.kind == kind, RightsRequest.status == "pending"))).first()
+    if pending is not None:
+        raise Conflict(f"an {kind} of this child already waits for a second person's confirmation",
+                       request_id=str(pending.id))
+    asked = RightsRequest(id=request_id, child_id=child.id, kind=kind, basis=basis if kind == "erasure" else None,
+                          reference=reference, status="pending", requested_by=principal.subject, requested_at=now)
+    session.add(asked)
+    await session.flush()
+    return asked
+
+
+async def confirm(session: AsyncSession, *, child: Child, request_id: uuid.UUID, principal: Principal,
+                  now: datetime) -> RightsRequest:
+    """A second operator (or a national admin) confirms: an erasure is carried out at once; an export
+    may be downloaded for 24 hours."""
+    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    asked = await session.get(RightsRequest, request_id, with_for_update=True)
+    if asked is None or asked.child_id != child.id:
+        raise NotFound("no such request for this child")
+    if asked.status != "pending":
+        raise Conflict(f"the request is already {asked.status}", current_status=asked.status)
+    if asked.requested_by == principal.subject:
+        raise Forbidden("a second person confirms: not the one who asked")
+    asked.confirmed_by, asked.confirmed_at = principal.subject, now
+    if asked.kind == "erasure":
+        await erase(session, child=child, basis=asked.basis or "data_subject_request", reference=asked.reference,
+                    principal=principal, now=now)
+        asked.status = "done"
+    else:
+        asked.status, asked.usable_until = "confirmed", now + EXPORT_USABLE
+    session.add(asked)
+    return asked
+
+
+async def cancel(session: AsyncSession, *, child: Child, request_id: uuid.UUID, principal: Principal) -> RightsRequest:
+    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    asked = await session.get(RightsRequest, request_id, with_for_update=True)
+    if asked is None or asked.child_id != child.id:
+        raise NotFound("no such request for this child")
+    if asked.status not in ("pending", "confirmed"):
+        raise Conflict(f"the request is already {asked.status}", current_status=asked.status)
+    asked.status = "cancelled"
+    session.add(asked)
+    return asked
+
+
+async def require_confirmed_export(session: AsyncSession, child: Child, now: datetime) -> RightsRequest:
+    confirmed = (await session.exec(select(RightsRequest).where(
+        RightsRequest.child_id == child.id, RightsRequest.kind == "export", RightsRequest.status == "confirmed",
+        col(RightsRequest.usable_until) > now).order_by(col(RightsRequest.confirmed_at).desc()))).first()
+    if confirmed is None:
+        raise Conflict("an export needs a request confirmed by a second person in the last 24 hours "
+                       "(POST /children/{id}/rights-requests, then .../confirm)")
+    return confirmed
+
+
+async def requests_of(session: AsyncSession, child: Child) -> list[RightsRequest]:
+    return list((await session.exec(select(RightsRequest).where(RightsRequest.child_id == child.id)
+                                    .order_by(col(RightsRequest.requested_at).desc()))).all())
+
+
 async def erase(session: AsyncSession, *, child: Child, basis: str, reference: str | None,
                 principal: Principal | None, now: datetime) -> Child:
     """Anonymise the child in place (the caller holds the row lock) and tell the other services."""
     for model, values in ((Visit, {"notes": None, "updated_at": now}),
-                          (Consent, {"given_by": None, "legal_reason": None, "document_ref": None})):
+                          (Consent, {"given_by": None, "legal_reason": None, "document_ref": None,
+                                     "guardian_phone": None})):
         await session.exec(update(model).where(col(model.child_id) == child.id).values(**values))
     household_id = child.household_id
     child.full_name = ERASED_NAME

@@ -14,7 +14,17 @@ from sprpa_shared.auth.principal import Role
 from web.ui import forms, names
 from web.ui import history as history_words
 from web.ui.backends import ApiError
-from web.ui.render import ViewerDep, backends, form_of, language, page, problem_context, redirect, require
+from web.ui.render import (
+    NotAllowed,
+    ViewerDep,
+    backends,
+    form_of,
+    language,
+    page,
+    problem_context,
+    redirect,
+    require,
+)
 from web.ui.sessions import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -332,15 +342,51 @@ async def withdraw_need(request: Request, viewer: ViewerDep, child_id: uuid.UUID
 
 
 @router.get("/children/{child_id}/rights")
-async def data_rights(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+async def data_rights(request: Request, viewer: ViewerDep, child_id: uuid.UUID, saved: str | None = None
+                      ) -> Response:
     """The child's data rights for the district: who read the record, the data to hand to the child
-    or guardian, and erasure."""
+    or guardian, and erasure; an export or an erasure asked by one operator waits for a second."""
     require(viewer, *DISTRICT)
     api, token = backends(request), viewer.access_token
-    child, accesses = await asyncio.gather(
+    child, accesses, asked = await asyncio.gather(
         api.get("registry", f"/api/v1/children/{child_id}", token=token),
-        api.get("registry", f"/api/v1/children/{child_id}/accesses", token=token, params={"limit": 200}))
-    return page(request, "rights.html", child=child, accesses=accesses["items"], values={})
+        api.get("registry", f"/api/v1/children/{child_id}/accesses", token=token, params={"limit": 200}),
+        api.get("registry", f"/api/v1/children/{child_id}/rights-requests", token=token))
+    latest = {kind: next((r for r in asked["items"] if r["kind"] == kind and r["status"] in ("pending", "confirmed")),
+                         None) for kind in ("export", "erasure")}
+    return page(request, "rights.html", child=child, accesses=accesses["items"], values={}, saved=saved,
+                export=latest["export"], erasure=latest["erasure"], me=viewer.principal.subject)
+
+
+@router.post("/children/{child_id}/rights")
+async def ask_rights(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
+    """Ask for an export or an erasure; a second operator confirms it."""
+    require(viewer, *DISTRICT)
+    form = await form_of(request, viewer)
+    kind = forms.text(form, "kind")
+    if kind == "erasure" and form.get("confirm") != "yes":
+        return redirect(f"/children/{child_id}/rights?unconfirmed=1")
+    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/rights-requests",
+                                 token=viewer.access_token,
+                                 json={"kind": kind, "basis": forms.text(form, "basis") if kind == "erasure" else None,
+                                       "reference": forms.text(form, "reference")})
+    return redirect(f"/children/{child_id}/rights?saved=rights_asked")
+
+
+@router.post("/children/{child_id}/rights/{request_id}/{action}")
+async def answer_rights(request: Request, viewer: ViewerDep, child_id: uuid.UUID, request_id: uuid.UUID,
+                        action: str) -> Response:
+    """A second operator confirms (an erasure is then carried out), or the request is withdrawn."""
+    require(viewer, *DISTRICT)
+    await form_of(request, viewer)
+    if action not in ("confirm", "cancel"):
+        raise NotAllowed()
+    answered = await backends(request).call(
+        "registry", "POST", f"/api/v1/children/{child_id}/rights-requests/{request_id}/{action}",
+        token=viewer.access_token)
+    if answered["status"] == "done":
+        return redirect("/children?saved=erased")
+    return redirect(f"/children/{child_id}/rights?saved={'export_open' if action == 'confirm' else 'rights_cancelled'}")
 
 
 @router.get("/children/{child_id}/export.json")
@@ -359,18 +405,6 @@ async def data_export(request: Request, viewer: ViewerDep, child_id: uuid.UUID) 
     return Response(json.dumps({"registry": registry, "referral": referral}, ensure_ascii=False, indent=2),
                     media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="child-{child_id}.json"'})
-
-
-@router.post("/children/{child_id}/erase")
-async def erase(request: Request, viewer: ViewerDep, child_id: uuid.UUID) -> Response:
-    require(viewer, *DISTRICT)
-    form = await form_of(request, viewer)
-    if form.get("confirm") != "yes":
-        return redirect(f"/children/{child_id}/rights?unconfirmed=1")
-    await backends(request).call("registry", "POST", f"/api/v1/children/{child_id}/erase", token=viewer.access_token,
-                                 json={"basis": forms.text(form, "basis"),
-                                       "reference": forms.text(form, "reference") or None})
-    return redirect("/children?saved=erased")
 
 
 EDITABLE = ("full_name", "sex", "birth_date", "nik")

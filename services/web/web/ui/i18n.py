@@ -357,6 +357,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "when": ("Kapan", "When"), "who": ("Siapa", "Who"), "what": ("Apa", "What"),
     "access_other": ("mengakses catatan", "accessed the record"),
     "refused_attempt": ("ditolak", "refused"),
+    "rights_two_people": ("Satu operator meminta, operator kedua mengonfirmasi.",
+                          "One operator asks, a second confirms."),
+    "rights_waiting": ("Menunggu konfirmasi operator kedua.", "Waiting for a second operator's confirmation."),
+    "rights_asked_by": ("Diminta oleh", "Asked by"),
+    "rights_cancel": ("Batalkan permintaan", "Withdraw the request"),
+    "rights_asked": ("Permintaan tercatat; operator kedua mengonfirmasi.",
+                     "Request recorded; a second operator confirms it."),
+    "rights_cancelled": ("Permintaan dibatalkan.", "Request withdrawn."),
+    "export_ask": ("Minta data anak", "Ask for the child's data"),
+    "export_confirm": ("Konfirmasi pemberian data", "Confirm handing over the data"),
+    "export_open": ("Dikonfirmasi: data dapat diunduh selama 24 jam.", "Confirmed: the data can be downloaded for "
+                    "24 hours."),
+    "export_until": ("Dapat diunduh sampai", "Can be downloaded until"),
+    "erase_ask": ("Minta penghapusan data pribadi", "Ask to erase the personal data"),
     "erase_title": ("Hapus data pribadi anak", "Erase the child's personal data"),
     "erase_explain": ("Nama, NIK, alamat rumah tangga dan catatan ketikan dihapus; nomor, kode wilayah dan "
                       "riwayat kasus tetap agar laporan tetap benar. Tidak dapat dibatalkan.", "Name, NIK, household "
