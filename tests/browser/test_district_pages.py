@@ -185,6 +185,19 @@ async def test_the_district_sets_its_referral_rules_on_a_page(stack: Stack):
     await operator.get_by_role("button", name="Simpan").click()  # decided: 24 hours after all
     await expect(operator.locator("#now-sla")).to_have_text("24 jam")
 
+    # Issue 24, point 3: the backbone organisation is named on the same page.
+    async with httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
+        uptd = (await providers.post("/api/v1/organizations", headers=headers, json={
+            "name": "UPTD PPA Jember", "kind": "uptd_p2tp2a", "regency_code": "35.09"})).json()
+    await operator.goto(f"{stack.web}/rules")
+    await expect(operator.locator("#now-backbone")).to_have_text("Tidak ada")
+    await operator.locator("#backbone-form select").select_option(label="UPTD PPA Jember")
+    await operator.get_by_role("button", name="Tetapkan lembaga penyangga").click()
+    await expect(operator.locator("#now-backbone")).to_have_text("UPTD PPA Jember")
+    async with httpx.AsyncClient(base_url=stack.urls["providers"]) as providers:
+        named = (await providers.get("/api/v1/backbones/35.09", headers=headers)).json()
+    assert named["organization_id"] == uptd["id"]
+
 
 async def test_the_district_sends_an_unmet_need_to_a_service_it_names(stack: Stack):
     """Issue 24: a need nobody could take waits for the district (re-referral); the API could send

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from providers import access
@@ -152,3 +153,37 @@ async def terminate(organization_id: uuid.UUID, mou_id: uuid.UUID, data: MouTerm
     mou = await service.terminate_mou(session, organization=organization, mou_id=mou_id, data=data,
                                       now=clock.now())
     return service.mou_public(mou, clock.now())
+
+
+class Backbone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization_id: uuid.UUID | None = Field(description="an organisation of the kabupaten; null: none (an "
+                                              "unmatched need then waits for the district)")
+
+
+class BackbonePublic(Backbone):
+    regency_code: str
+    organization_name: str | None
+
+
+backbones = APIRouter(prefix="/api/v1/backbones", tags=["organizations"])
+RegencyCode = Annotated[str, Path(pattern=REGENCY_CODE)]
+
+
+@backbones.get("/{regency_code}", dependencies=[needs("providers:read")], response_model=BackbonePublic,
+               summary="The kabupaten's backbone organisation: where a need goes when no MOU provider takes it")
+async def read_backbone(regency_code: RegencyCode, session: SessionDep, _: PrincipalDep) -> BackbonePublic:
+    holder = await service.backbone_of(session, regency_code)
+    return BackbonePublic(regency_code=regency_code, organization_id=holder.id if holder else None,
+                          organization_name=holder.name if holder else None)
+
+
+@backbones.put("/{regency_code}", dependencies=[needs("providers:write")], response_model=BackbonePublic,
+               summary="Name the kabupaten's backbone organisation (the district's operators), or none")
+async def name_backbone(regency_code: RegencyCode, data: Backbone, session: SessionDep, principal: PrincipalDep,
+                        clock: ClockDep) -> BackbonePublic:
+    chosen = await service.name_backbone(session, regency_code=regency_code, organization_id=data.organization_id,
+                                         principal=principal, now=clock.now())
+    return BackbonePublic(regency_code=regency_code, organization_id=chosen.id if chosen else None,
+                          organization_name=chosen.name if chosen else None)

@@ -58,6 +58,40 @@ async def _require_backbone_rights(session: AsyncSession, *, principal: Principa
                            existing_id=str(holder.id))
 
 
+async def backbone_of(session: AsyncSession, regency_code: str) -> Organization | None:
+    query = select(Organization).where(text(":code = ANY(organizations.backbone_for)").bindparams(code=regency_code))
+    return (await session.exec(query)).first()
+
+
+async def name_backbone(session: AsyncSession, *, regency_code: str, organization_id: uuid.UUID | None,
+                        principal: Principal, now: datetime) -> Organization | None:
+    """The kabupaten's backbone organisation (the one a need goes to when no MOU provider takes it),
+    changed in one transaction: the old one is taken off and the new one named, each announced."""
+    if principal.role not in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN) or not principal.covers_place(regency_code):
+        raise Forbidden(f"only the operators of {regency_code} name its backbone organisation")
+    await _require_regencies(session, {"regency_code": regency_code})
+    await (await session.connection()).execute(text("SELECT pg_advisory_xact_lock(hashtext('backbone:' || :code))"),
+                                               {"code": regency_code})
+    chosen = await get_organization(session, organization_id, lock=True) if organization_id else None
+    if chosen is not None and chosen.regency_code != regency_code:
+        raise ValidationFailed("the backbone is an organisation of the kabupaten", field="organization_id")
+    holder = await backbone_of(session, regency_code)
+    if holder is not None and chosen is not None and holder.id == chosen.id:
+        return chosen
+    for organization, backbone_for in (
+            (holder, [code for code in holder.backbone_for if code != regency_code] if holder else None),
+            (chosen, [*chosen.backbone_for, regency_code] if chosen else None)):
+        if organization is None or backbone_for is None:
+            continue
+        organization.backbone_for = backbone_for
+        organization.version += 1
+        organization.updated_at = now
+        session.add(organization)
+        await session.flush()
+        await _announce(session, organization, now)
+    return chosen
+
+
 async def create_organization(session: AsyncSession, *, data: OrganizationCreate, principal: Principal,
                               now: datetime, organization_id: uuid.UUID | None = None) -> Organization:
     await _require_regencies(session, {"regency_code": data.regency_code,

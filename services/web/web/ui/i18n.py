@@ -215,6 +215,12 @@ TEXT: dict[str, tuple[str, str]] = {
                       "For a girl the day in the NIK has 40 added (and not for a boy)."),
     "check_nik_serial": ("Angka 13-16 NIK tidak boleh 0000.", "Digits 13-16 of the NIK cannot be 0000."),
     "nav_transfers": ("Pindah kasus", "Transfers"),
+    "backbone_org": ("Lembaga penyangga (backbone)", "Backbone organisation"),
+    "save_backbone": ("Tetapkan lembaga penyangga", "Name the backbone"),
+    "backbone_hint": ("Kebutuhan yang tidak diterima lembaga MOU mana pun dialihkan ke lembaga ini. Kosongkan bila "
+                      "tidak ada: kebutuhan itu lalu menunggu keputusan kabupaten.",
+                      "A need no MOU provider takes goes to this organisation. Leave empty for none: such a need "
+                      "then waits for the district."),
     "routes_to_family": ("Menghubungi keluarga", "Reaching the family"),
     "no_route_to_family": ("Kabupaten belum menunjuk kader atau fasilitator desa untuk dihubungi.",
                            "The district has not named a cadre or facilitator of the desa to call yet."),

@@ -166,10 +166,15 @@ async def _rules_page(request: Request, viewer: Viewer, place: str | None, *, st
                       **context) -> Response:
     api, token = backends(request), viewer.access_token
     regency = _default_place(viewer, place)
-    rules = await api.get("referral", f"/api/v1/settings/{regency}", token=token)
-    regency_names = await names.places(api, token, {regency})
+    rules, backbone, organisations, regency_names = await asyncio.gather(
+        api.get("referral", f"/api/v1/settings/{regency}", token=token),
+        api.get("providers", f"/api/v1/backbones/{regency}", token=token),
+        api.get("providers", "/api/v1/organizations", token=token, params={"regency_code": regency, "limit": 100}),
+        names.places(api, token, {regency}))
     return page(request, "rules.html", status_code=status_code, rules=rules, place=regency,
-                place_name=regency_names.get(regency), **{"values": rules, **context})
+                place_name=regency_names.get(regency), backbone=backbone,
+                organisations=[(o["id"], o["name"]) for o in organisations["items"]],
+                **{"values": rules, **context})
 
 
 @router.get("/rules")
@@ -179,6 +184,17 @@ async def referral_rules(request: Request, viewer: ViewerDep, place: str | None 
     has to answer, and whether weekends count; the district changes them here."""
     require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
     return await _rules_page(request, viewer, place, saved=saved)
+
+
+@router.post("/rules/backbone")
+async def name_backbone(request: Request, viewer: ViewerDep) -> Response:
+    """The organisation a need goes to when no MOU provider takes it (or none)."""
+    require(viewer, Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    form = await form_of(request, viewer)
+    regency = str(form.get("regency_code") or "").strip()
+    await backends(request).call("providers", "PUT", f"/api/v1/backbones/{regency}", token=viewer.access_token,
+                                 json={"organization_id": forms.text(form, "organization_id")})
+    return redirect(f"/rules?place={regency}&saved=true")
 
 
 @router.post("/rules")
