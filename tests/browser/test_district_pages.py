@@ -287,6 +287,15 @@ async def test_the_district_ends_an_mou_early_on_the_organisations_page(stack: S
             "service_categories": ["psychosocial.counselling"]})).json()
     page = await stack.signed_in("operator.mou")
     await page.goto(f"{stack.web}/directory/{org['id']}")
+    # Issue 24, point 3: the MOU renewed for another year, from the day after it ends.
+    renewing = page.locator(f".renew-mou[data-mou='{mou['id']}']")
+    await renewing.locator("summary").click()
+    await renewing.locator("input[name='number']").fill("MOU-LPA-8")
+    await renewing.locator("input[name='valid_until']").fill("2028-12-31")
+    await renewing.get_by_role("button", name="Perpanjang MOU").click()
+    await expect(page.locator("#mous")).to_contain_text("MOU-LPA-8")
+    await expect(page.locator("#mous")).to_contain_text("Perpanjangan MOU sebelumnya")
+    await expect(page.locator(f".renew-mou[data-mou='{mou['id']}']")).to_have_count(0)  # renewed once
     ending = page.locator(f".terminate-mou[data-mou='{mou['id']}']")
     await ending.locator("summary").click()
     await ending.locator("input[name='terminated_on']").fill(stack.clock.now().date().isoformat())

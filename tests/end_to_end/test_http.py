@@ -30,6 +30,7 @@ CREATES = {
     ("referral", "/api/v1/cases/{child_id}/needs/{need_id}/referrals"),
     ("registry", "/api/v1/children/{child_id}/transfers"),
     ("registry", "/api/v1/children/{child_id}/rights-requests"),
+    ("providers", "/api/v1/organizations/{organization_id}/mous/{mou_id}/renew"),
 }
 # Creates read back by their own service's tests, outside the system this file runs.
 READ_BACK_ELSEWHERE = {("notify", "/api/v1/webhooks"): "services/notify/tests/test_webhooks.py, register()",
@@ -204,6 +205,10 @@ async def test_every_create_answers_location_and_etag_and_reads_back(system, as_
         "valid_until": "2027-01-31", "service_categories": NEEDS})
     assert (await _read_back(providers, mou, operator))["id"] == mou.json()["id"]
     seen.add(("providers", "/api/v1/organizations/{organization_id}/mous"))
+    renewal = await providers.post(f"/api/v1/organizations/{org_id}/mous/{mou.json()['id']}/renew", headers=operator,
+                                   json={"number": "MOU-LPA-2", "valid_until": "2028-01-31"})
+    assert (await _read_back(providers, renewal, operator))["renews_id"] == mou.json()["id"]
+    seen.add(("providers", "/api/v1/organizations/{organization_id}/mous/{mou_id}/renew"))
     offering = await providers.post("/api/v1/services", headers=operator, json={
         "organization_id": org_id, "category": NEEDS[0], "name": "Kejar Paket B", "regency_code": "35.09",
         "min_age": 6, "max_age": 17, "capacity": 5})

@@ -117,6 +117,8 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
         "terminated_on": "2026-11-23", "reason": "provider closed its shelter"}),
     ("providers", "GET", "/api/v1/backbones/{regency_code}"): Entry(DIRECTORY, insider="operator"),
     ("providers", "PUT", "/api/v1/backbones/{regency_code}"): Entry(PLACE, {"organization_id": None}),
+    ("providers", "POST", "/api/v1/organizations/{organization_id}/mous/{mou_id}/renew"): Entry(DIRECTORY, {
+        "number": "MOU-Y", "valid_until": "2029-01-31"}),
     ("providers", "GET", "/api/v1/services/{offering_id}"): Entry(DIRECTORY, insider="operator"),
     ("providers", "DELETE", "/api/v1/services/{offering_id}"): Entry(DIRECTORY),
     ("providers", "PUT", "/api/v1/services/{offering_id}/capacity"): Entry(DIRECTORY, {"capacity": 5}),

@@ -70,6 +70,29 @@ async def test_terminating_an_mou(api, as_, organization, db):
     assert types == ["sprpa.organization.upserted.v1", "sprpa.mou.changed.v1", "sprpa.mou.changed.v1"]
 
 
+async def test_renewing_an_mou_continues_it_from_the_day_after_it_ends(api, as_, organization, db, clock):
+    """Issue 24, point 3: MOU renewal had no page and no API; a district re-typed the whole MOU."""
+    org = await organization()
+    mou = (await api.post(f"/api/v1/organizations/{org['id']}/mous", json=MOU, headers=as_("operator"))).json()
+    url = f"/api/v1/organizations/{org['id']}/mous/{mou['id']}/renew"
+    body = {"number": "MOU-2027/JBR", "signed_date": "2026-11-20", "valid_until": "2028-01-31"}
+    assert (await api.post(url, json=body, headers=as_("operator", "52.03"))).status_code == 403
+    short = await api.post(url, json={**body, "valid_until": "2027-01-15"}, headers=as_("operator"))
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "valid_until"
+    renewed = await api.post(url, json=body, headers={**as_("operator"), "Idempotency-Key": "renew-1"})
+    assert renewed.status_code == 201, renewed.text
+    new = renewed.json()
+    assert (new["valid_from"], new["valid_until"], new["regency_code"], new["renews_id"]) == (
+        "2027-02-01", "2028-01-31", mou["regency_code"], mou["id"])
+    assert new["service_categories"] == mou["service_categories"] and new["status"] == "pending"
+    replay = await api.post(url, json=body, headers={**as_("operator"), "Idempotency-Key": "renew-1"})
+    assert replay.json()["id"] == new["id"]
+    again = await api.post(url, json={**body, "number": "MOU-LAIN"}, headers=as_("operator"))
+    assert again.status_code == 409, "an MOU is renewed once"
+    read = await api.get(renewed.headers["location"], headers=as_("cadre"))
+    assert read.status_code == 200 and read.json()["renews_id"] == mou["id"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [

@@ -40,6 +40,7 @@ class Mou(SQLModel, table=True):
     service_categories: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     terminated_on: date | None = Field(default=None, sa_column=Column(Date))
     termination_reason: str | None = None
+    renews_id: uuid.UUID | None = None  # the MOU this one continues
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_by: str
 

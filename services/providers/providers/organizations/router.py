@@ -18,6 +18,7 @@ from providers.organizations.schemas import (
     MouCreate,
     MouList,
     MouPublic,
+    MouRenewal,
     MouTermination,
     OrganizationCreate,
     OrganizationPage,
@@ -118,6 +119,27 @@ async def sign(organization_id: uuid.UUID, data: MouCreate, response: Response, 
         replay=lambda earlier: session.get(Mou, earlier),
         create=lambda new: service.sign_mou(session, organization=organization, data=data, principal=principal,
                                             now=clock.now(), mou_id=new))
+    response.headers["Location"] = f"/api/v1/organizations/{organization_id}/mous/{mou.id}"
+    return service.mou_public(mou, clock.now())
+
+
+@router.post("/{organization_id}/mous/{mou_id}/renew", dependencies=[needs("providers:write")],
+             status_code=status.HTTP_201_CREATED, response_model=MouPublic,
+             summary="Renew an MOU: a new one for the same kabupaten from the day after it ends")
+async def renew(organization_id: uuid.UUID, mou_id: uuid.UUID, data: MouRenewal, response: Response,
+                session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                idempotency_key: IdempotencyKey = None) -> MouPublic:
+    organization = await service.get_organization(session, organization_id)
+    old = await session.get(Mou, mou_id)
+    if old is None or old.organization_id != organization.id:
+        raise NotFound("no such MOU")
+    access.require_manager_of(principal, old.regency_code)
+    mou = await idempotency.once(
+        session, response, principal=principal, key=idempotency_key,
+        route=f"POST /api/v1/organizations/{organization_id}/mous/{mou_id}/renew", body=data, now=clock.now(),
+        replay=lambda earlier: session.get(Mou, earlier),
+        create=lambda new: service.renew_mou(session, organization=organization, mou_id=mou_id, data=data,
+                                             principal=principal, now=clock.now(), new_id_=new))
     response.headers["Location"] = f"/api/v1/organizations/{organization_id}/mous/{mou.id}"
     return service.mou_public(mou, clock.now())
 

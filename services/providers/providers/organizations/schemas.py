@@ -137,6 +137,24 @@ class MouPublic(BaseModel):
     service_categories: list[str]
     terminated_on: date | None
     status: str
+    renews_id: uuid.UUID | None = Field(default=None, description="the MOU this one renews")
+
+
+class MouRenewal(BaseModel):
+    """A new MOU continuing one: the same kabupaten, from the day after the old one ends."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: PlainText = Field(min_length=1, max_length=100)
+    signed_date: date | None = None
+    valid_until: date
+    service_categories: list[str] | None = Field(default=None, max_length=len(SERVICE_CODES),
+                                                 description="omitted: the same as the MOU renewed")
+
+    @field_validator("service_categories")
+    @classmethod
+    def _known(cls, codes: list[str] | None) -> list[str] | None:
+        return None if codes is None else MouCreate._known(codes)
 
 
 class MouList(Page[MouPublic]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -13,6 +13,7 @@ from providers.organizations.models import Mou, Organization
 from providers.organizations.schemas import (
     MouCreate,
     MouPublic,
+    MouRenewal,
     MouTermination,
     OrganizationCreate,
     OrganizationUpdate,
@@ -181,6 +182,32 @@ async def sign_mou(session: AsyncSession, *, organization: Organization, data: M
     await session.flush()
     await _changed(session, mou, now)
     return mou
+
+
+async def renew_mou(session: AsyncSession, *, organization: Organization, mou_id: uuid.UUID, data: MouRenewal,
+                    principal: Principal, now: datetime, new_id_: uuid.UUID | None = None) -> Mou:
+    """The MOU continued by a new one from the day after it ends (or from today, if it has already
+    ended), for the same kabupaten and, unless changed, the same services. A terminated MOU is not
+    renewed: the district signs a new one."""
+    old = (await session.exec(select(Mou).where(Mou.id == mou_id, Mou.organization_id == organization.id)
+                              .with_for_update())).first()
+    if old is None:
+        raise NotFound("no such MOU")
+    if old.terminated_on is not None:
+        raise Conflict("a terminated MOU is not renewed: record a new MOU", terminated_on=old.terminated_on.isoformat())
+    if (await session.exec(select(Mou.id).where(Mou.renews_id == old.id))).first() is not None:
+        raise Conflict("this MOU was already renewed")
+    valid_from = max(old.valid_until + timedelta(days=1), now.date())
+    if data.valid_until < valid_from:
+        raise ValidationFailed(f"the renewal starts on {valid_from}: it must end after that", field="valid_until")
+    renewal = await sign_mou(session, organization=organization, principal=principal, now=now, mou_id=new_id_,
+                             data=MouCreate(number=data.number, regency_code=old.regency_code,
+                                            signed_date=data.signed_date, valid_from=valid_from,
+                                            valid_until=data.valid_until,
+                                            service_categories=data.service_categories or old.service_categories))
+    renewal.renews_id = old.id
+    session.add(renewal)
+    return renewal
 
 
 async def mous_of(session: AsyncSession, organization_id: uuid.UUID) -> list[Mou]:

@@ -94,6 +94,25 @@ async def create_mou(request: Request, viewer: ViewerDep, organization_id: uuid.
     return redirect(f"/directory/{organization_id}?saved=1")
 
 
+@router.post("/directory/{organization_id}/mous/{mou_id}/renew")
+async def renew_mou(request: Request, viewer: ViewerDep, organization_id: uuid.UUID, mou_id: uuid.UUID) -> Response:
+    """The MOU continued by a new one from the day after it ends, for the same kabupaten and services."""
+    require(viewer, *MANAGERS)
+    form = await form_of(request, viewer)
+    body = {"number": forms.text(form, "number"), "signed_date": forms.text(form, "signed_date"),
+            "valid_until": forms.text(form, "valid_until")}
+    try:
+        await backends(request).call("providers", "POST",
+                                     f"/api/v1/organizations/{organization_id}/mous/{mou_id}/renew",
+                                     token=viewer.access_token, json={k: v for k, v in body.items() if v})
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        return await _organisation_page(request, viewer, organization_id, status_code=error.status,
+                                        **problem_context(error, language(request)))
+    return redirect(f"/directory/{organization_id}?saved=1")
+
+
 @router.post("/directory/{organization_id}/mous/{mou_id}/terminate")
 async def terminate_mou(request: Request, viewer: ViewerDep, organization_id: uuid.UUID,
                         mou_id: uuid.UUID) -> Response:

@@ -215,6 +215,10 @@ TEXT: dict[str, tuple[str, str]] = {
                       "For a girl the day in the NIK has 40 added (and not for a boy)."),
     "check_nik_serial": ("Angka 13-16 NIK tidak boleh 0000.", "Digits 13-16 of the NIK cannot be 0000."),
     "nav_transfers": ("Pindah kasus", "Transfers"),
+    "renew_mou": ("Perpanjang MOU", "Renew the MOU"),
+    "renew_mou_hint": ("MOU baru berlaku mulai sehari setelah MOU ini berakhir, untuk kabupaten dan layanan yang sama.",
+                       "The new MOU runs from the day after this one ends, for the same kabupaten and services."),
+    "renews_mou": ("Perpanjangan MOU sebelumnya", "Renews an earlier MOU"),
     "backbone_org": ("Lembaga penyangga (backbone)", "Backbone organisation"),
     "save_backbone": ("Tetapkan lembaga penyangga", "Name the backbone"),
     "backbone_hint": ("Kebutuhan yang tidak diterima lembaga MOU mana pun dialihkan ke lembaga ini. Kosongkan bila "
