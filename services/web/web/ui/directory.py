@@ -56,8 +56,10 @@ async def _organisation_page(request: Request, viewer: Viewer, organization_id: 
         _offerings(request, viewer, organization_id),
         names.categories(api, token, language(request)),
     )
+    place_names = await names.places(api, token, {organisation["regency_code"],
+                                                  *(m["regency_code"] for m in mous["items"])})
     return page(request, "organisation.html", status_code=status_code, organisation=organisation, mous=mous["items"],
-                offerings=offerings, categories=categories, category_names=dict(categories),
+                offerings=offerings, categories=categories, category_names=dict(categories), place_names=place_names,
                 **{"mou_values": {}, "offering_values": {}, **context})
 
 
