@@ -18,7 +18,7 @@ from referral.cases.schemas import NeedAdd, NeedWithdrawal
 from referral.fanout import engine
 from referral.kabupaten.service import rules_for
 from referral.models import Case, Need
-from referral.rules.lifecycle import LIVE, CancelReason, Status
+from referral.rules.lifecycle import CancelReason
 from referral.settings import ReferralSettings
 from sprpa_contracts.events import NeedChanged
 from sprpa_shared.auth.principal import Principal
@@ -90,12 +90,7 @@ async def withdraw_need(session: AsyncSession, *, child_id: uuid.UUID, need_id: 
         raise Conflict("the need was already served to completion; nothing is left to withdraw",
                        current_status=need.status)
     step = engine.Step(session=session, case=case, actor=principal, now=now)
-    for referral in await engine.referrals_of(session, need):
-        if referral.status in LIVE:
-            engine.move(referral, Status.CANCELLED, now)
-            referral.reason = CancelReason.NEED_WITHDRAWN.value
-            session.add(referral)
-            step.referral_changed(referral, reason=referral.reason)
+    await engine.cancel_live(step, need, CancelReason.NEED_WITHDRAWN.value)
     need.status, need.withdrawn_reason, need.withdrawn_at = engine.NeedStatus.WITHDRAWN, data.reason.value, now
     session.add(need)
     step.note("need_withdrawn", need=need, reason=data.reason.value, note=data.text)

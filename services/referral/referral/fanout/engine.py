@@ -28,7 +28,7 @@ from referral.directory import repository
 from referral.kabupaten.service import KabupatenRules
 from referral.models import Case, Gap, Need, Referral, TimelineEntry
 from referral.rules import sla
-from referral.rules.lifecycle import HOLDS_CAPACITY, Status
+from referral.rules.lifecycle import HOLDS_CAPACITY, LIVE, Status
 from referral.rules.matching import Candidate, Match, honour, match
 from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.eligibility import ChildNeed
@@ -281,6 +281,18 @@ def move(referral: Referral, status: Status, now: datetime, *, on: date | None =
         referral.started_at, referral.started_on = now, day
     if status in ENDED:
         referral.ended_at, referral.ended_on = now, day
+
+
+async def cancel_live(step: Step, need: Need, reason: str) -> bool:
+    """Every live referral of the need cancelled with `reason` (its provider is told by the event);
+    whether there was any."""
+    live = [r for r in await referrals_of(step.session, need) if r.status in LIVE]
+    for referral in live:
+        move(referral, Status.CANCELLED, step.now)
+        referral.reason = reason
+        step.session.add(referral)
+        step.referral_changed(referral, reason=reason)
+    return bool(live)
 
 
 def set_status(step: Step, need: Need, status: str) -> None:

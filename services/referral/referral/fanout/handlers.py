@@ -93,13 +93,7 @@ async def _cancel_everything_live(session: AsyncSession, child_id, reason: Cance
         needs = (await session.exec(select(Need).where(Need.case_id == case.id)
                                     .order_by(Need.id).with_for_update())).all()
         for need in needs:
-            live = [r for r in await engine.referrals_of(session, need) if r.status in LIVE]
-            for referral in live:
-                engine.move(referral, Status.CANCELLED, now)
-                referral.reason = reason.value
-                session.add(referral)
-                step.referral_changed(referral, reason=referral.reason)
-            if live:
+            if await engine.cancel_live(step, need, reason.value):
                 engine.set_status(step, need, engine.NeedStatus.UNMET)
         await step.finish()
 
@@ -184,12 +178,7 @@ async def follow_transferred_child(session: AsyncSession, envelope: Envelope, *,
         needs = (await session.exec(select(Need).where(Need.case_id == case.id)
                                     .order_by(Need.id).with_for_update())).all()
         for need in needs:
-            for referral in await engine.referrals_of(session, need):
-                if referral.status in LIVE:
-                    engine.move(referral, Status.CANCELLED, now)
-                    referral.reason = CancelReason.CHILD_TRANSFERRED.value
-                    session.add(referral)
-                    step.referral_changed(referral, reason=referral.reason)
+            await engine.cancel_live(step, need, CancelReason.CHILD_TRANSFERRED.value)
             if need.status not in (engine.NeedStatus.COMPLETED, engine.NeedStatus.WITHDRAWN):
                 await engine.fill(step, need, rules)
         await step.finish()
