@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from reports.inputs import kla_entries, targets
 from reports.readmodels import handlers
 from reports.readmodels.rebuild import consumers
 from reports.router import router
@@ -21,7 +22,7 @@ def create_app(
         settings,
         title="SPRPA reports",
         description="Read models built from events: dashboards, KLA indicators, pilot targets and programme tables.",
-        routers=[router],
+        routers=[router, targets.router, kla_entries.router],
         subscriptions=[
             Subscription(spec=registry, handlers=handlers.handlers(registry.durable, handlers.REGISTRY)),
             Subscription(spec=referral, handlers=handlers.handlers(referral.durable, handlers.REFERRAL)),

@@ -1,4 +1,5 @@
-"""`/api/v1/reports/...`: each report for a place and a period, as JSON, CSV or XLSX.
+"""`/api/v1/reports/...`: each report for a place and a period, as JSON, CSV or XLSX (the list of
+reports is `sprpa_contracts.reports`; the district's own entries are `reports.inputs`).
 
 Analysts (and anyone asking for `public=true`) get small cells suppressed. Every report read
 and every export is written to the audit log (who, what, which place; no child is named).
@@ -8,23 +9,25 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reports import builders
-from reports.kla import FROM_DATA as KLA_FROM_DATA
 from reports.place import Period, Place, authorise, parse
+from reports.settings import ReportsSettings
 from reports.tables import Table, place_codes, readable, suppress, suppress_headline, to_csv, to_xlsx
-from sprpa_shared import audit, concurrency, days
+from sprpa_contracts import reports as contract
+from sprpa_contracts.reports import ReportKind
+from sprpa_shared import audit, days
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.concurrency import IfMatch
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
-from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
+from sprpa_shared.errors import Forbidden, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -63,8 +66,11 @@ async def _asked(principal: PrincipalDep, clock: ClockDep, place: PlaceQuery = N
 AskedDep = Annotated[Asked, Depends(_asked)]
 
 
+Built = tuple[dict, list[Table]]  # a report's headline figures and its tables
+
+
 async def _render(request: Request, session, principal: Principal, clock, report: str, asked: Asked,
-                  built: tuple[dict, list[Table]]) -> Response:
+                  built: Built) -> Response:
     place, period, fmt, lang, public = asked.place, asked.period, asked.fmt, asked.lang, asked.public
     headline, tables = built
     settings = request.app.state.settings
@@ -112,43 +118,28 @@ def _scope(principal: Principal, place_code: str | None, start: date | None, end
     return place, period
 
 
-@router.get("/summary", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="Children mapped by category, classification, sex, age band and place; "
-                    "case progress in the period")
-async def summary(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                  asked: AskedDep) -> Response:
-    built = await builders.summary(session, asked.place, asked.period)
-    return await _render(request, session, principal, clock, "summary", asked, built)
+def _place_report(kind: ReportKind, build: Callable[[AsyncSession, Asked, ReportsSettings], Awaitable[Built]]):
+    """One route per report over a place and a period: asked, built, rendered in the form asked for."""
+
+    async def answer(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                     asked: AskedDep) -> Response:
+        built = await build(session, asked, request.app.state.settings)
+        return await _render(request, session, principal, clock, kind.name, asked, built)
+
+    router.add_api_route(f"/{kind.name}", answer, methods=["GET"], dependencies=[needs("reports:read")],
+                         responses=REPORT_RESPONSES, summary=kind.summary, name=kind.name)
 
 
-@router.get("/pilot", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="Withdrawn and prevented children per desa against the pilot targets")
-async def pilot(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                asked: AskedDep) -> Response:
-    settings = request.app.state.settings
-    built = await builders.pilot(session, asked.place, asked.period, mou_target=settings.pilot_mou_target)
-    return await _render(request, session, principal, clock, "pilot", asked, built)
-
-
-@router.get("/referrals", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="Referral performance by service category and by provider")
-async def referrals(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-                    asked: AskedDep) -> Response:
-    built = await builders.referral_performance(session, asked.place, asked.period)
-    return await _render(request, session, principal, clock, "referrals", asked, built)
-
-
-@router.get("/gaps", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="Needs no MOU provider took, by category, reason and place")
-async def gaps(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
-               asked: AskedDep) -> Response:
-    built = await builders.gaps(session, asked.place, asked.period)
-    return await _render(request, session, principal, clock, "gaps", asked, built)
+_place_report(contract.SUMMARY, lambda session, asked, _: builders.summary(session, asked.place, asked.period))
+_place_report(contract.PILOT, lambda session, asked, settings: builders.pilot(
+    session, asked.place, asked.period, mou_target=settings.pilot_mou_target))
+_place_report(contract.REFERRALS, lambda session, asked, _: builders.referral_performance(
+    session, asked.place, asked.period))
+_place_report(contract.GAPS, lambda session, asked, _: builders.gaps(session, asked.place, asked.period))
 
 
 @router.get("/programme", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="Children served (a service delivered): by sex, age, school status, service, provider, "
-                    "sessions, course, apprenticeship, living arrangement, identification, exploitation type")
+            summary=contract.PROGRAMME.summary)
 async def programme(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
                     asked: AskedDep,
                     organization_id: Annotated[list[uuid.UUID], Query(
@@ -156,49 +147,6 @@ async def programme(request: Request, session: SessionDep, principal: PrincipalD
                                                    "own programme)")] = ()) -> Response:
     built = await builders.programme(session, asked.place, asked.period, list(organization_id))
     return await _render(request, session, principal, clock, "programme", asked, built)
-
-
-class Targets(BaseModel):
-    """A pilot desa's targets; one left out takes the settings' default (20, 200, 220)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    withdrawn_target: int | None = Field(default=None, ge=0, le=100_000)
-    prevented_target: int | None = Field(default=None, ge=0, le=100_000)
-    mapping_target: int | None = Field(default=None, ge=0, le=100_000, description="children to map in the desa")
-
-
-_TARGETS = text("""
-INSERT INTO pilot_targets (village_code, withdrawn_target, prevented_target, mapping_target, updated_at, updated_by)
-VALUES (:village, :withdrawn, :prevented, :mapping, :at, :by)
-ON CONFLICT (village_code) DO UPDATE SET withdrawn_target = EXCLUDED.withdrawn_target,
-    prevented_target = EXCLUDED.prevented_target, mapping_target = EXCLUDED.mapping_target,
-    updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
-""")
-
-
-@router.put("/pilot/targets/{village_code}", dependencies=[needs("reports:write")], response_model=Targets,
-            summary="Make a desa a pilot village with its targets (the district's operators)")
-async def set_targets(village_code: str, data: Targets, request: Request, session: SessionDep,
-                      principal: PrincipalDep, clock: ClockDep) -> Targets:
-    place = parse(village_code)
-    if place.level != "desa":
-        raise ValidationFailed("targets are per desa: give a desa code such as 35.09.11.2007", field="village_code")
-    if principal.role not in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR) or not principal.covers_place(
-            village_code):
-        raise Forbidden("only the kabupaten's operators set its pilot targets")
-    settings = request.app.state.settings
-    targets = Targets(withdrawn_target=_given(data.withdrawn_target, settings.pilot_withdrawn_target),
-                      prevented_target=_given(data.prevented_target, settings.pilot_prevented_target),
-                      mapping_target=_given(data.mapping_target, settings.pilot_mapping_target))
-    await (await session.connection()).execute(_TARGETS, {
-        "village": village_code, "withdrawn": targets.withdrawn_target, "prevented": targets.prevented_target,
-        "mapping": targets.mapping_target, "at": clock.now(), "by": principal.subject})
-    return targets
-
-
-def _given(value: int | None, default: int) -> int:
-    return default if value is None else value
 
 
 _PROGRESS = text("SELECT consumer, last_event_at, applied_at, events FROM rm_progress ORDER BY consumer")
@@ -231,8 +179,7 @@ async def _pending(request: Request) -> dict[str, int]:
 
 
 @router.get("/kla", dependencies=[needs("reports:read")], responses=REPORT_RESPONSES,
-            summary="KLA indicators 5, 28 and 31 from the data, and the 1,000-point scorecard of a "
-                    "kabupaten for a year")
+            summary=contract.KLA.summary)
 async def kla(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
               place: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$", description="kabupaten/kota code")],
               year: Annotated[int | None, Query(ge=2000, le=2100)] = None, format: Format = "json",
@@ -244,47 +191,3 @@ async def kla(request: Request, session: SessionDep, principal: PrincipalDep, cl
     return await _render(request, session, principal, clock, "kla", asked, await builders.kla(session, where, period))
 
 
-class KlaInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    achievement_percent: float = Field(ge=0, le=100, description="how far the indicator is met, 0-100")
-    evidence: str = Field(min_length=10, max_length=2000, description="what proves it (document, decree, survey)")
-
-
-_KLA_CURRENT = text("""
-SELECT version FROM kla_inputs WHERE regency_code = :regency AND year = :year AND indicator = :indicator FOR UPDATE
-""")
-_KLA_SET = text("""
-INSERT INTO kla_inputs (regency_code, year, indicator, achievement_percent, evidence, version, updated_at, updated_by)
-VALUES (:regency, :year, :indicator, :achievement, :evidence, :version, :at, :by)
-ON CONFLICT (regency_code, year, indicator) DO UPDATE SET achievement_percent = EXCLUDED.achievement_percent,
-    evidence = EXCLUDED.evidence, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
-    updated_by = EXCLUDED.updated_by
-""")
-_KLA_HISTORY = text("""
-INSERT INTO kla_input_history (regency_code, year, indicator, achievement_percent, evidence, version, at, actor)
-VALUES (:regency, :year, :indicator, :achievement, :evidence, :version, :at, :by)
-""")
-
-
-@router.put("/kla/{regency_code}/{year}/{indicator}", dependencies=[needs("reports:write")], response_model=KlaInput,
-            summary="The district's entry for an indicator the data cannot answer; If-Match (\"0\" for the first)")
-async def enter_kla(regency_code: Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$")],
-                    year: Annotated[int, Path(ge=2000, le=2100)], indicator: Annotated[int, Path(ge=1, le=31)],
-                    data: KlaInput, response: Response, session: SessionDep, principal: PrincipalDep,
-                    clock: ClockDep, if_match: IfMatch = None) -> KlaInput:
-    if principal.role not in (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR) or not principal.covers_place(
-            regency_code):
-        raise Forbidden("only the kabupaten's operators enter its KLA scorecard")
-    if indicator in KLA_FROM_DATA:
-        raise Conflict(f"indicator {indicator} is computed from the case data and cannot be entered")
-    connection = await session.connection()
-    key = {"regency": regency_code, "year": year, "indicator": indicator}
-    current = (await connection.execute(_KLA_CURRENT, key)).scalar() or 0
-    concurrency.require_match(if_match, current, what="scorecard entry")
-    values = {**key, "achievement": data.achievement_percent, "evidence": data.evidence, "version": current + 1,
-              "at": clock.now(), "by": principal.subject}
-    await connection.execute(_KLA_SET, values)
-    await connection.execute(_KLA_HISTORY, values)
-    response.headers["ETag"] = concurrency.etag(current + 1)
-    return data

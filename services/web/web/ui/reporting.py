@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from sprpa_contracts.reports import NAMES as report_names
 from sprpa_shared.auth.principal import Role
 from web.ui import forms, names
 from web.ui.backends import ApiError
@@ -20,7 +21,7 @@ from web.ui.sessions import Viewer
 
 router = APIRouter(include_in_schema=False)
 READERS = (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN, Role.ANALYST, Role.INTEGRATION)
-REPORTS = ("summary", "pilot", "kla", "programme", "referrals", "gaps")
+REPORTS = report_names  # the reports service's list, in the order people see them
 
 
 def _default_place(viewer: Viewer, place: str | None) -> str | None:
