@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from registry.main import create_app
-from registry.protection import rekey
+from registry.rekey import rekey
 from registry.settings import RegistrySettings
 from sprpa_shared.cli import service_main
 

@@ -9,7 +9,7 @@ from registry.contacts.router import router as contacts_router
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
 from registry.places.router import router as places_router
-from registry.referrals.handlers import on_referral_changed
+from registry.provider_access.handlers import on_referral_changed
 from registry.rights.router import router as rights_router
 from registry.rights.service import retention_sweeper
 from registry.settings import RegistrySettings

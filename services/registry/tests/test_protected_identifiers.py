@@ -11,7 +11,7 @@ import os
 import pytest
 
 from registry.main import create_app
-from registry.protection import PROTECTED, rekey
+from registry.rekey import PROTECTED, rekey
 from registry.settings import RegistrySettings
 from registry.testing import KESILIR, TODAY, child_payload
 from sprpa_shared.clock import MovableClock
