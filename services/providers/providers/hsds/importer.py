@@ -17,9 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from providers.hsds.mapping import code_of_term
 from providers.offerings import service as offerings
+from providers.offerings.models import Offering
 from providers.offerings.schemas import OfferingCreate
 from providers.organizations import service as organizations
-from providers.organizations.models import Offering, Organization
+from providers.organizations.models import Organization
 from providers.organizations.schemas import REGENCY_CODE, Contacts, Kind, OrganizationCreate
 from sprpa_contracts.catalogue import SERVICE_CODES
 from sprpa_shared.auth.principal import Principal

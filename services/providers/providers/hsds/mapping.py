@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date
 
-from providers.organizations.models import Mou, Offering, Organization
+from providers.mous.models import Mou
+from providers.offerings.models import Offering
+from providers.organizations.models import Organization
 from sprpa_contracts.catalogue import CATALOGUE
 from sprpa_contracts.eligibility import MouStatus, MouTerms, status_on
 

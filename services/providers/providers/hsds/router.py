@@ -14,7 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from providers import access
 from providers.hsds import mapping
 from providers.hsds.importer import HsdsImport, import_directory
-from providers.organizations.models import Mou, Offering, Organization
+from providers.mous.models import Mou
+from providers.offerings.models import Offering
+from providers.organizations.models import Organization
 from sprpa_contracts.catalogue import CATALOGUE
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound, ValidationFailed

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from providers.mous.models import Mou
+from providers.offerings.models import Offering
 from providers.offerings.schemas import OfferingCreate, OfferingPublic
-from providers.organizations.models import Mou, Offering
 from providers.organizations.service import get_organization, terms
 from sprpa_contracts.eligibility import ChildNeed, OfferingTerms, exclusion_reasons
 from sprpa_contracts.events import OfferingChanged

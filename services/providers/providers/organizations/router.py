@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from providers import access
+from providers.mous.models import Mou
 from providers.organizations import service
-from providers.organizations.models import Mou, Organization
+from providers.organizations.models import Organization
 from providers.organizations.schemas import (
     REGENCY_CODE,
     Kind,

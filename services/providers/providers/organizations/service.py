@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from providers.organizations.models import Mou, Organization
+from providers.mous.models import Mou
+from providers.organizations.models import Organization
 from providers.organizations.schemas import (
     MouCreate,
     MouPublic,
