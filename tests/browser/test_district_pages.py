@@ -304,6 +304,15 @@ async def test_the_district_ends_an_mou_early_on_the_organisations_page(stack: S
     await expect(page.locator("#mous [data-status='terminated']")).to_have_count(1)
     await no_raw_codes(page)
 
+    # Issue 24, point 5: a service area is a list of places, each added by its name.
+    await page.locator("#new-offering summary").click()
+    for typed in ("wuluh", "kesil"):
+        await page.locator("#search-service_area").fill(typed)
+        found = page.locator("#list-service_area option").first
+        await expect(found).to_have_count(1)
+        await page.locator("#search-service_area").fill(await found.get_attribute("value"))
+    await expect(page.locator("#f-service_area")).to_have_value("35.09.11, 35.09.11.2007")
+
 
 async def test_the_district_sees_who_read_a_record_hands_over_the_data_and_erases_it(stack: Stack):
     """Issue 24: the data subject's export and erasure, and who read the record, had no page; each

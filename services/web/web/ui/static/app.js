@@ -55,8 +55,17 @@ function placeSearches() {
     function pick() {
       var hit = found.filter(function (place) { return place.label === input.value; })[0];
       if (hit && target) {
-        target.value = hit.code;
-        if (chosen) chosen.textContent = hit.code;
+        if (input.dataset.append) {  // a list of places (a service area): each one picked is added once
+          var codes = target.value.split(/[\s,]+/).filter(Boolean);
+          if (codes.indexOf(hit.code) < 0) codes.push(hit.code);
+          target.value = codes.join(", ");
+          input.value = "";
+          list.textContent = "";  // the next place is searched afresh
+          found = [];
+        } else {
+          target.value = hit.code;
+        }
+        if (chosen) chosen.textContent = target.value;
       }
     }
     input.addEventListener("input", function () {
