@@ -13,10 +13,10 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from sprpa_contracts.catalogue import NeedPreferences
+from sprpa_contracts.vocabulary import ReferralStatus, Sex
 from sprpa_shared.events.envelope import EventData
 
 PlaceCode = str
-Sex = Literal["female", "male"]
 
 
 class _RegistryEvent(EventData):
@@ -329,14 +329,6 @@ class OfferingChanged(_ProvidersEvent):
     about: ClassVar[str] = "offering_id"
 
 
-ReferralStatus = Literal[
-    "offered", "accepted", "declined", "in_service", "completed", "expired", "withdrawn", "cancelled"
-]
-LIVE_REFERRAL_STATUSES = frozenset({"offered", "accepted", "in_service"})
-# A provider reads the child's record (the minimum it needs) only once it has taken the referral:
-# an offer may go to several organisations at once, and the offer itself tells enough to decide
-# (age, sex, desa, need).
-CHILD_VISIBLE_TO_PROVIDER = frozenset({"accepted", "in_service"})
 
 
 class ReferralStatusChanged(EventData):

@@ -12,13 +12,14 @@ from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from sprpa_contracts import events as ev
+from sprpa_contracts.vocabulary import TAKEN_REFERRAL
 from sprpa_shared.zones import zone_of
 
 Audience = Literal["organization", "operators", "cadres"]
 # Reminders of an unanswered offer: the share of its SLA that has passed, and whether it is urgent
 # (an urgent notice is sent in quiet hours too).
 REMINDERS: tuple[tuple[str, float, bool], ...] = (("half", 0.5, False), ("late", 0.8, True))
-LIVE = frozenset({"accepted", "in_service"})
+LIVE = TAKEN_REFERRAL  # taken by an organisation: its staff serve the child
 
 
 @dataclass(frozen=True)

@@ -228,7 +228,7 @@ def test_the_codes_the_pages_name_are_exactly_the_services_codes():
         "consent_basis": ("registry", "ConsentIn.basis"), "relation": ("registry", "ConsentIn.relation"),
         "import_mode": ("registry", "ImportStatus.mode"), "import_status": ("registry", "ImportStatus.status"),
         "kind": ("providers", "Kind"), "course_type": ("providers", "OfferingCreate.course_type"),
-        "referral_status": ("referral", "Status"), "decline_reason": ("referral", "DeclineReason"),
+        "referral_status": ("referral", "ReferralStatus"), "decline_reason": ("referral", "DeclineReason"),
         "referral_outcome": ("referral", "Outcome"), "cancel_reason": ("referral", "CancelReason"),
         "need_withdraw_reason": ("referral", "NeedWithdrawReason"), "drop_reason": ("registry", "DropReason"),
         "closure_reason": ("registry", "ClosureReason"),

@@ -33,6 +33,7 @@ from referral.rules.matching import Candidate, Match, honour, match
 from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
+from sprpa_contracts.vocabulary import ENDED_REFERRAL
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
@@ -40,7 +41,7 @@ from sprpa_shared.ids import new_id
 
 ENGINE = Principal(subject="service:referral-engine", role=Role.INTEGRATION)
 CONSENT_TO_SHARE = "share_with_mou_providers"
-ENDED = frozenset({Status.DECLINED, Status.COMPLETED, Status.EXPIRED, Status.WITHDRAWN, Status.CANCELLED})
+ENDED = ENDED_REFERRAL
 
 
 class NeedStatus:

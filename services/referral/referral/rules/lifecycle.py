@@ -15,18 +15,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sprpa_contracts.vocabulary import LIVE_REFERRAL, TAKEN_REFERRAL, ReferralStatus
 from sprpa_shared.errors import Conflict
 
-
-class Status(StrEnum):
-    OFFERED = "offered"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    IN_SERVICE = "in_service"
-    COMPLETED = "completed"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
-    CANCELLED = "cancelled"
+Status = ReferralStatus  # the shared codes (sprpa_contracts.vocabulary); the moves are this module's
 
 
 class DeclineReason(StrEnum):
@@ -78,8 +70,8 @@ MOVES: dict[Status, frozenset[Status]] = {
     Status.ACCEPTED: frozenset({Status.IN_SERVICE, Status.COMPLETED, Status.CANCELLED}),
     Status.IN_SERVICE: frozenset({Status.COMPLETED, Status.CANCELLED}),
 }
-LIVE = frozenset({Status.OFFERED, Status.ACCEPTED, Status.IN_SERVICE})
-HOLDS_CAPACITY = frozenset({Status.ACCEPTED, Status.IN_SERVICE})
+LIVE = LIVE_REFERRAL
+HOLDS_CAPACITY = TAKEN_REFERRAL
 
 
 def can_move(current: Status, target: Status) -> bool:

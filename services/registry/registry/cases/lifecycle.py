@@ -8,19 +8,7 @@ may close an open case at any step with a reason (the family moved away, the chi
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class CaseStatus(StrEnum):
-    IDENTIFIED = "identified"
-    ASSESSED = "assessed"
-    FLAGGED = "flagged"
-    REFERRED = "referred"
-    IN_REMEDIATION = "in_remediation"
-    WITHDRAWN = "withdrawn"
-    PREVENTED = "prevented"
-    CLOSED = "closed"
-
+from sprpa_contracts.vocabulary import CaseStatus
 
 S = CaseStatus
 ALLOWED: dict[CaseStatus, frozenset[CaseStatus]] = {

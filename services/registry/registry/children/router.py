@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import col, select
 
 from registry import access
+from registry.cases.lifecycle import CaseStatus
 from registry.children import service
 from registry.children.models import Child
 from registry.children.schemas import (
@@ -152,11 +153,7 @@ async def list_children(
     clock: ClockDep,
     village_code: Annotated[str | None, Query(pattern=VILLAGE_CODE)] = None,
     district_code: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}$")] = None,
-    status_: Annotated[
-        Literal["identified", "assessed", "flagged", "referred", "in_remediation", "withdrawn", "prevented",
-                "closed"] | None,
-        Query(alias="status"),
-    ] = None,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
     classification: Literal["worst_form", "child_labour", "permitted_light_work", "at_risk", "not_at_risk"]
     | None = None,
     limit: Limit = 50,

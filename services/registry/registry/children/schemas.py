@@ -10,13 +10,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.classification.rules import Hazard, WorstForm
+from sprpa_contracts.vocabulary import Sex
 from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
 from sprpa_shared.text import PlainText
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 PHONE = r"^\+?[0-9][0-9 -]{6,18}[0-9]$"  # 0812-3456-7890, +62 812 3456 7890
-Sex = Literal["female", "male"]
 # equivalency: in a non-formal equivalency programme (Kejar Paket A/B/C), which counts as schooling.
 SchoolStatus = Literal["in_school", "equivalency", "out_of_school", "never_enrolled"]
 # How the child came to the programme's notice (the field reports group children by it).

@@ -14,7 +14,8 @@ from registry.cases import history
 from registry.cases.lifecycle import CaseStatus, can_move
 from registry.children.models import Child
 from registry.visits.rules import next_visit_due
-from sprpa_contracts.events import CHILD_VISIBLE_TO_PROVIDER, ReferralStatusChanged
+from sprpa_contracts.events import ReferralStatusChanged
+from sprpa_contracts.vocabulary import TAKEN_REFERRAL
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.events.consumer import only_when
 from sprpa_shared.events.envelope import Envelope
@@ -46,7 +47,7 @@ async def on_referral_changed(session: AsyncSession, envelope: Envelope) -> None
     event = ReferralStatusChanged.model_validate(envelope.data)
     await (await session.connection()).execute(_ACCESS, {
         "referral": event.referral_id, "child": event.child_id, "org": event.organization_id,
-        "status": event.status, "live": event.status in CHILD_VISIBLE_TO_PROVIDER, "on": event.on,
+        "status": event.status, "live": event.status in TAKEN_REFERRAL, "on": event.on,
     })
     child = await session.get(Child, event.child_id, with_for_update=True)
     if child is None:

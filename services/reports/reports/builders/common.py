@@ -19,10 +19,11 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reports.place import Period
+from sprpa_contracts import vocabulary
 
 AGE_BANDS = ["0-12", "13-14", "15-17", "18+"]
 PROGRESS = ["flagged", "referred", "in_remediation", "withdrawn", "prevented", "closed"]
-SEXES = ["female", "male"]
+SEXES = list(vocabulary.SEXES)
 
 
 def age_on(born: str, day: date) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts import events as ev
+from sprpa_contracts.vocabulary import ENDED_REFERRAL
 from sprpa_shared.events.consumer import BatchHandler
 from sprpa_shared.events.envelope import Envelope
 
@@ -124,7 +125,7 @@ INSERT INTO rm_progress (consumer, last_event_at, applied_at, events) VALUES (:c
 ON CONFLICT (consumer) DO UPDATE SET last_event_at = GREATEST(rm_progress.last_event_at, EXCLUDED.last_event_at),
     applied_at = now(), events = rm_progress.events + EXCLUDED.events
 """)
-ENDED = {"declined", "completed", "expired", "withdrawn", "cancelled"}
+ENDED = ENDED_REFERRAL
 
 
 async def _run(session: AsyncSession, statement, **params) -> None:

@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from sprpa_contracts.vocabulary import LIVE_REFERRAL
 from sprpa_shared.auth.principal import Role
 from web.ui import forms, names
 from web.ui.backends import ApiError
@@ -17,7 +18,7 @@ from web.ui.sessions import Viewer
 
 router = APIRouter(include_in_schema=False)
 STAFF = (Role.PROVIDER_STAFF,)
-OPEN = ("offered", "accepted", "in_service")
+OPEN = tuple(sorted(LIVE_REFERRAL))
 # What each answer sends: the field holding its coded reason, if it has one.
 ANSWERS = {"accept": None, "decline": "reason", "start": None, "complete": "outcome"}
 
