@@ -35,7 +35,7 @@ browser: ## install Debian's Chromium for the browser tests, when the machine ha
 		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
 
 run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all); DEMO=1 loads demo providers
-	$(PY) -m sprpa_shared.stack run $(if $(DEMO),--demo)
+	$(PY) -m sprpa_shared.ops.stack run $(if $(DEMO),--demo)
 
 test: $(STAMP) $(if $(SERVICE),,browser) ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium; SERVICE=referral: one service's tests
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(if $(SERVICE),services/$(SERVICE)/tests) $(PYTEST_ARGS)

@@ -27,7 +27,7 @@ import psutil
 
 from bench.flag_bench import CONSENT, NEEDS, OFFERS_PER_FLAG, _children, _directory
 from bench.stack import BenchStack, dated_folder, run_until_stopped
-from sprpa_shared.embedded import EmbeddedPostgres, _postgres_bin, poll_until, port_is_free
+from sprpa_shared.ops.embedded import EmbeddedPostgres, _postgres_bin, poll_until, port_is_free
 from sprpa_shared.testing import wait_until
 
 ACK_WAIT = 10  # seconds: the engine's consumers' AckWait in this run, so a pause can outlast it

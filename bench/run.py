@@ -18,7 +18,7 @@ import psutil
 
 from bench import flag_bench, import_bench, notify_bench, read_bench, report_bench
 from bench.stack import BenchStack, run_until_stopped
-from sprpa_shared.stack import SERVICES
+from sprpa_shared.ops.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 

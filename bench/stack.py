@@ -18,8 +18,8 @@ from pathlib import Path
 import nats
 import psutil
 
-from sprpa_shared.embedded import free_port
 from sprpa_shared.events.access import ADMIN, Keys, connect_options
+from sprpa_shared.ops.embedded import free_port
 
 STOPPED = 128 + signal.SIGTERM
 
@@ -58,7 +58,7 @@ class BenchStack:
     def start(cls, data: Path, timeout: float = 180, *, supervise: bool = False, env: dict | None = None) -> BenchStack:
         pg_port, nats_port = free_port(), free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "sprpa_shared.stack", "run", "--data", str(data), "--pg-port", str(pg_port),
+            [sys.executable, "-m", "sprpa_shared.ops.stack", "run", "--data", str(data), "--pg-port", str(pg_port),
              "--nats-port", str(nats_port), *(["--supervise"] if supervise else [])],
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

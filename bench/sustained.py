@@ -20,7 +20,7 @@ import httpx
 from bench.chaos import VILLAGES, _invariants
 from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, prepared
 from bench.stack import BenchStack, dated_folder, run_until_stopped
-from sprpa_shared.stack import SERVICES as STACK_SERVICES
+from sprpa_shared.ops.stack import SERVICES as STACK_SERVICES
 from sprpa_shared.testing import wait_until
 
 SERVICES = tuple(service.name for service in STACK_SERVICES)

@@ -24,7 +24,7 @@ from registry.settings import RegistrySettings
 from reports.main import create_app as create_reports
 from reports.settings import ReportsSettings
 from sprpa_shared.clock import MovableClock
-from sprpa_shared.embedded import free_port
+from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
 from web.main import create_app as create_web
 from web.settings import WebSettings

@@ -13,8 +13,8 @@ from pathlib import Path
 import nats
 import pytest
 
-from sprpa_shared.embedded import free_port, nats_server_bin, wait_for_port
 from sprpa_shared.events.access import Keys, compose_config, connect_options, helm_values, key_variable, make_tls
+from sprpa_shared.ops.embedded import free_port, nats_server_bin, wait_for_port
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

@@ -13,9 +13,9 @@ import pytest
 from reports.main import create_app as create_reports
 from reports.readmodels.rebuild import READ_MODELS, rebuild
 from reports.settings import ReportsSettings
-from sprpa_shared.backup import Targets, dump, restore, table_counts
 from sprpa_shared.events.access import ADMIN
 from sprpa_shared.migrations import database_name, with_database
+from sprpa_shared.ops.backup import Targets, dump, restore, table_counts
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
 from sprpa_shared.testing.servers import TestServers

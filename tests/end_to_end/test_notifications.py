@@ -14,7 +14,7 @@ from registry.testing import child_payload
 from services.notify.tests.test_channels import AUTH, PHONE_ID, SID, TOKEN, Gateway
 from services.notify.tests.test_webhooks import Receiver, client, register
 from sprpa_contracts.events import CATALOGUE
-from sprpa_shared.mailsink import MailSink
+from sprpa_shared.ops.mailsink import MailSink
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import running
 from tests.end_to_end.conftest import ASSESSMENT, GUARDIAN, running_system

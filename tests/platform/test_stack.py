@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sprpa_shared.embedded import free_port, port_is_free
-from sprpa_shared.stack import SERVICES
+from sprpa_shared.ops.embedded import free_port, port_is_free
+from sprpa_shared.ops.stack import SERVICES
 
 START_DEADLINE = 120.0
 # Both tests use the stack's fixed ports: one worker runs them, one after the other.
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.xdist_group("stack-ports")
 def _start(data: Path) -> tuple[subprocess.Popen, int, int]:
     pg_port, nats_port, smtp_port = free_port(), free_port(), free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sprpa_shared.stack", "run", "--data", str(data),
+        [sys.executable, "-m", "sprpa_shared.ops.stack", "run", "--data", str(data),
          "--pg-port", str(pg_port), "--nats-port", str(nats_port), "--smtp-port", str(smtp_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from registry.testing import child_payload
-from sprpa_shared.incident import touched
+from sprpa_shared.ops.incident import touched
 from tests.end_to_end.conftest import running_system
 
 
@@ -47,7 +47,7 @@ async def test_the_children_an_incident_window_touched_are_listed_by_actor_and_a
 
     env = {**os.environ, **{f"SPRPA_{name.upper()}_DATABASE_URL": url for name, url in databases.items()}}
     result = await asyncio.to_thread(subprocess.run, [
-        sys.executable, "-m", "sprpa_shared.incident", "--from", window["since"].isoformat(),
+        sys.executable, "-m", "sprpa_shared.ops.incident", "--from", window["since"].isoformat(),
         "--to", window["until"].isoformat(), "--actor", "operator-35.09"], env=env, capture_output=True, text=True,
         timeout=60)
     assert result.returncode == 0, result.stderr

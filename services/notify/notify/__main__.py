@@ -2,7 +2,7 @@ from pathlib import Path
 
 from notify.main import create_app
 from notify.settings import NotifySettings
-from sprpa_shared.cli import service_main
+from sprpa_shared.ops.cli import service_main
 
 if __name__ == "__main__":
     service_main(

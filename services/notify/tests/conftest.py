@@ -11,7 +11,7 @@ from notify.testing import NOW
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.streams import ensure_service_stream
-from sprpa_shared.mailsink import MailSink
+from sprpa_shared.ops.mailsink import MailSink
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
 

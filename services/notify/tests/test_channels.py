@@ -21,7 +21,7 @@ from notify.main import create_app
 from notify.settings import NotifySettings
 from notify.testing import NOW, ORGANIZATION, mou_expiring, offer, organization
 from services.notify.tests.test_offers import kinds, subscribe
-from sprpa_shared.embedded import free_port
+from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import running
 

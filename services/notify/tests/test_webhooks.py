@@ -18,7 +18,7 @@ from notify.settings import NotifySettings
 from notify.testing import NOW, offer
 from notify.webhooks.sender import send_once
 from sprpa_shared.auth.principal import Role
-from sprpa_shared.embedded import free_port
+from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import running
 

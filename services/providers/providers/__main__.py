@@ -6,9 +6,9 @@ from pathlib import Path
 from providers import demo
 from providers.main import create_app
 from providers.settings import ProvidersSettings
-from sprpa_shared.cli import service_main
 from sprpa_shared.clock import SystemClock
 from sprpa_shared.db import create_engine, session_factory, transaction
+from sprpa_shared.ops.cli import service_main
 
 
 async def _load_demo() -> int:

@@ -5,7 +5,7 @@ from pathlib import Path
 from referral.directory.handlers import rebuild
 from referral.main import create_app
 from referral.settings import ReferralSettings
-from sprpa_shared.cli import service_main
+from sprpa_shared.ops.cli import service_main
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["rebuild-directory"]:  # empty the replica; the running service replays the providers' stream

@@ -6,7 +6,7 @@ from pathlib import Path
 from registry.main import create_app
 from registry.rekey import rekey
 from registry.settings import RegistrySettings
-from sprpa_shared.cli import service_main
+from sprpa_shared.ops.cli import service_main
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["rekey"]:  # seal protected values with the current key, refresh the NIK blind index

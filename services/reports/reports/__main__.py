@@ -5,7 +5,7 @@ from pathlib import Path
 from reports.main import create_app
 from reports.readmodels.rebuild import rebuild
 from reports.settings import ReportsSettings
-from sprpa_shared.cli import service_main
+from sprpa_shared.ops.cli import service_main
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["rebuild"]:  # empty the read models; the running service replays every stream

@@ -22,8 +22,8 @@ from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.db import transaction
-from sprpa_shared.embedded import free_port
 from sprpa_shared.errors import Forbidden, Unauthorized
+from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
 from web.accounts import passwords, second_factor

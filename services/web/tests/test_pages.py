@@ -26,7 +26,7 @@ from sprpa_contracts.eligibility import MouStatus
 from sprpa_contracts.events import GapRecorded
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.db import transaction
-from sprpa_shared.embedded import free_port
+from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing.apps import database, running
 from web.issuer import service
 from web.main import create_app

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from sprpa_shared.cli import service_main
+from sprpa_shared.ops.cli import service_main
 from web.issuer.cli import COMMANDS
 from web.issuer.cli import main as issuer_main
 from web.main import create_app

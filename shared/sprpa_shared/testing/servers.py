@@ -11,9 +11,9 @@ import asyncpg
 import nats
 from nats.aio.client import Client as NatsClient
 
-from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from sprpa_shared.events.access import ADMIN, Keys, connect_options
 from sprpa_shared.migrations import ensure_database, upgrade_async, with_database
+from sprpa_shared.ops.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
 TEST_DATABASE_URL = "SPRPA_TEST_DATABASE_URL"
 TEST_NATS_URL = "SPRPA_TEST_NATS_URL"

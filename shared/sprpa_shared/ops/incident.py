@@ -1,7 +1,7 @@
 """Whose records an incident touched: for the breach notification UU 27/2022 requires within 3 x 24
 hours (docs/breach.md), read from every service's audit log.
 
-    python -m sprpa_shared.incident --from 2026-11-29T22:00:00+07:00 --to 2026-11-30T06:00:00+07:00 \
+    python -m sprpa_shared.ops.incident --from 2026-11-29T22:00:00+07:00 --to 2026-11-30T06:00:00+07:00 \
         [--actor op.jember] [--address 203.0.113.9] [--csv]
 
 Database URLs come from the services' settings (SPRPA_<SERVICE>_DATABASE_URL), as the backup's do.
@@ -23,7 +23,7 @@ from datetime import datetime
 
 import asyncpg
 
-from sprpa_shared.backup import Targets
+from sprpa_shared.ops.backup import Targets
 
 AUDITED = ("registry", "referral", "reports", "web")
 _TOUCHED = """
@@ -88,7 +88,7 @@ async def touched(databases: dict[str, str], *, since: datetime, until: datetime
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.incident", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.ops.incident", description=__doc__.split("\n\n")[0])
     parser.add_argument("--from", dest="since", type=datetime.fromisoformat, required=True,
                         help="start of the incident window, ISO 8601 with its zone")
     parser.add_argument("--to", dest="until", type=datetime.fromisoformat, required=True)

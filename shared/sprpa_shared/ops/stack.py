@@ -1,6 +1,6 @@
 """The embedded default: `make run` starts PostgreSQL, NATS and every service on this machine.
 
-    python -m sprpa_shared.stack run [--data DIR]
+    python -m sprpa_shared.ops.stack run [--data DIR]
 
 Data lives under one folder (default `.sprpa/`), so a second run keeps it. External PostgreSQL
 or NATS are used instead when SPRPA_DATABASE_URL / SPRPA_NATS_URL are set.
@@ -22,10 +22,10 @@ from typing import cast
 
 import httpx
 
-from sprpa_shared.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, poll_until, port_is_free
 from sprpa_shared.events.access import Keys
-from sprpa_shared.mailsink import MailSink
 from sprpa_shared.migrations import ensure_database, upgrade, with_database
+from sprpa_shared.ops.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, poll_until, port_is_free
+from sprpa_shared.ops.mailsink import MailSink
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ SERVICES = (
     ServiceDef("reports", 8104),
     ServiceDef("notify", 8105),
 )
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def migrations_dir(service: str) -> Path:
@@ -207,7 +207,7 @@ def run(data: Path, *, pg_port: int, nats_port: int, ready_timeout: float, demo:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.stack")
+    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.ops.stack")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--data", type=Path, default=ROOT / ".sprpa")
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("SPRPA_PG_PORT", 5544)))

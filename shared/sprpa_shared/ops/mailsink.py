@@ -1,6 +1,6 @@
 """A local SMTP server that keeps what it receives: the mail of `make run` and of the tests.
 
-    python -m sprpa_shared.mailsink [--port 8025] [--dir .sprpa/mail]
+    python -m sprpa_shared.ops.mailsink [--port 8025] [--dir .sprpa/mail]
 
 Each message is written to the folder as `<time>-<n>.eml` (open it with any mail reader) and kept
 in memory for the tests to read. It is a sink: nothing is relayed anywhere.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from sprpa_shared.embedded import free_port
+from sprpa_shared.ops.embedded import free_port
 
 
 class _Keep:
@@ -67,7 +67,7 @@ class MailSink:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.mailsink")
+    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.ops.mailsink")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", type=Path, default=Path(".sprpa/mail"))
     args = parser.parse_args()

@@ -1,8 +1,8 @@
 """Back up and restore the whole system: one `pg_dump` per service database and every JetStream
 stream (its configuration and its messages, headers included), with a manifest of counts.
 
-    SPRPA_BACKUP_KEY=... python -m sprpa_shared.backup dump --to backups/2026-11-23
-    SPRPA_BACKUP_KEY=... python -m sprpa_shared.backup restore --from backups/2026-11-23 [--stream-replicas 3]
+    SPRPA_BACKUP_KEY=... python -m sprpa_shared.ops.backup dump --to backups/2026-11-23
+    SPRPA_BACKUP_KEY=... python -m sprpa_shared.ops.backup restore --from backups/2026-11-23 [--stream-replicas 3]
 
 Every dumped file is sealed with SPRPA_BACKUP_KEY (AES-256-GCM, `sprpa_shared.sealed_files`): a
 dump holds every child's record, and the keys of the registry's encrypted columns often travel
@@ -45,7 +45,7 @@ from sprpa_shared import sealed_files
 from sprpa_shared.events.access import ADMIN, connect_options
 from sprpa_shared.events.bus import server_list
 from sprpa_shared.migrations import database_name, ensure_database
-from sprpa_shared.stack import SERVICES as STACK_SERVICES
+from sprpa_shared.ops.stack import SERVICES as STACK_SERVICES
 
 SERVICES = tuple(service.name for service in STACK_SERVICES)
 MANIFEST = "manifest.json"
@@ -240,7 +240,7 @@ async def _run(*command: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.backup", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m sprpa_shared.ops.backup", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     dumping = commands.add_parser("dump", help="dump every service database and every stream")
     dumping.add_argument("--to", type=Path, required=True)
