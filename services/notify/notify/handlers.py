@@ -3,6 +3,8 @@ write the notices the event calls for (`rules`), in the inbox transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,7 +13,8 @@ from notify.rules import LIVE, Notice, referral_notices, regency_of
 from notify.sql import run
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
-from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.consumer import by_class
+from sprpa_shared.events.envelope import Envelope, EventData
 
 # The offer's state as last heard; an older event (out of order across subjects) changes nothing.
 _BEFORE = text("SELECT status FROM offer_watches WHERE referral_id = :referral FOR UPDATE")
@@ -35,8 +38,7 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, regency_code = EXCLUDED.reg
 """)
 
 
-async def referral_changed(session: AsyncSession, envelope: Envelope) -> None:
-    data = ev.ReferralStatusChanged.model_validate(envelope.data)
+async def referral_changed(session: AsyncSession, data: ev.ReferralStatusChanged, envelope: Envelope) -> None:
     previous = (await run(session, _BEFORE, {"referral": data.referral_id})).scalar()
     row = (await run(session, _WATCH, {
         "referral": data.referral_id, "organization": data.organization_id, "child": data.child_id,
@@ -50,8 +52,7 @@ async def referral_changed(session: AsyncSession, envelope: Envelope) -> None:
     await notices.write(session, referral_notices(data, previous_status=previous), at=envelope.time)
 
 
-async def case_moved(session: AsyncSession, envelope: Envelope) -> None:
-    data = ev.CaseStatusChanged.model_validate(envelope.data)
+async def case_moved(session: AsyncSession, data: ev.CaseStatusChanged, envelope: Envelope) -> None:
     if data.to_status != "withdrawn":
         return
     await notices.write(session, [Notice(
@@ -60,19 +61,17 @@ async def case_moved(session: AsyncSession, envelope: Envelope) -> None:
         params={"village_code": data.village_code})], at=envelope.time)
 
 
-async def flag_awaiting_approval(session: AsyncSession, envelope: Envelope) -> None:
+async def flag_awaiting_approval(session: AsyncSession, data: ev.FlagAwaitingApproval, envelope: Envelope) -> None:
     """A flag without the guardian's consent waits for a second person: the district's operators
     hear of it (whoever flagged it cannot approve it)."""
-    data = ev.FlagAwaitingApproval.model_validate(envelope.data)
     await notices.write(session, [Notice(
         "flag.awaiting_approval", "operators", regency_of(data.village_code), f"/children/{data.child_id}",
         f"approval:{data.flag_id}", village_code=data.village_code, urgent=True,
         params={"village_code": data.village_code, "services": data.needs})], at=envelope.time)
 
 
-async def visits_due(session: AsyncSession, envelope: Envelope) -> None:
+async def visits_due(session: AsyncSession, data: ev.VisitsDue, envelope: Envelope) -> None:
     """The registry's weekly count of a desa's visits due: the cadres' weekly digest."""
-    data = ev.VisitsDue.model_validate(envelope.data)
     link = "/children?overdue=true" if data.overdue else "/children"
     await notices.write(session, [Notice(
         "visits.due", "cadres", regency_of(data.village_code), link,
@@ -80,30 +79,28 @@ async def visits_due(session: AsyncSession, envelope: Envelope) -> None:
         params={"village_code": data.village_code, "due": data.due, "overdue": data.overdue})], at=envelope.time)
 
 
-async def merge_requested(session: AsyncSession, envelope: Envelope) -> None:
+async def merge_requested(session: AsyncSession, data: ev.ChildMergeRequested, envelope: Envelope) -> None:
     """Someone asked the district to merge two records of one child: the operators decide."""
-    data = ev.ChildMergeRequested.model_validate(envelope.data)
     await notices.write(session, [Notice(
         "merge.requested", "operators", regency_of(data.village_code), f"/children/{data.child_id}?duplicates=1",
         f"merge:{data.child_id}:{data.duplicate_id}", village_code=data.village_code,
         params={"village_code": data.village_code})], at=envelope.time)
 
 
-async def transfer_proposed(session: AsyncSession, envelope: Envelope) -> None:
+async def transfer_proposed(session: AsyncSession, data: ev.TransferProposed, envelope: Envelope) -> None:
     """A kabupaten proposes moving a child's case to another: the receiving operators answer."""
-    data = ev.TransferProposed.model_validate(envelope.data)
     await notices.write(session, [Notice(
         "transfer.proposed", "operators", data.to_regency_code, "/transfers", f"transfer:{data.transfer_id}",
         params={"village_code": data.village_code})], at=envelope.time)
 
 
-async def transfer_answered(session: AsyncSession, envelope: Envelope) -> None:
+async def transfer_answered(session: AsyncSession, data: ev.ChildTransferred | ev.TransferDecided,
+                            envelope: Envelope) -> None:
     """The receiving kabupaten accepted or declined: the proposing operators hear which."""
-    if envelope.type == ev.ChildTransferred.event_type:
-        moved = ev.ChildTransferred.model_validate(envelope.data)
-        kind, transfer, village, decline = "transfer.accepted", moved.transfer_id, moved.from_village_code, None
+    if isinstance(data, ev.ChildTransferred):
+        kind, transfer, village, decline = "transfer.accepted", data.transfer_id, data.from_village_code, None
     else:
-        decided = ev.TransferDecided.model_validate(envelope.data)
+        decided = data
         if decided.outcome != "declined":
             return  # a proposal withdrawn by its own kabupaten tells nobody
         kind, transfer, village, decline = "transfer.declined", decided.transfer_id, decided.village_code, \
@@ -113,23 +110,20 @@ async def transfer_answered(session: AsyncSession, envelope: Envelope) -> None:
         params={"village_code": village, "decline": decline})], at=envelope.time)
 
 
-async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
-    data = ev.GapRecorded.model_validate(envelope.data)
+async def gap_recorded(session: AsyncSession, data: ev.GapRecorded, envelope: Envelope) -> None:
     await notices.write(session, [Notice(
         "gap.recorded", "operators", regency_of(data.village_code), f"/children/{data.child_id}",
         f"gap:{data.gap_id}", village_code=data.village_code,
         params={"service": data.need, "village_code": data.village_code, "reason": data.reason})], at=envelope.time)
 
 
-async def child_gone(session: AsyncSession, envelope: Envelope) -> None:
+async def child_gone(session: AsyncSession, data: ev.ChildErased | ev.ChildMerged, envelope: Envelope) -> None:
     """A child erased or merged: the organisations serving the child are told (to delete copies
     held outside the system, or to follow the surviving record)."""
-    if envelope.type == ev.ChildErased.event_type:
-        data = ev.ChildErased.model_validate(envelope.data)
+    if isinstance(data, ev.ChildErased):
         kind, child = "case.erased", data.child_id
     else:
-        merged = ev.ChildMerged.model_validate(envelope.data)
-        kind, child = "case.merged", merged.merged_id
+        kind, child = "case.merged", data.merged_id
     serving = (await run(session, _SERVING, {"child": child, "live": list(LIVE)})).all()
     await notices.write(session, [Notice(
         kind, "organization", regency_of(row.village_code), "/inbox", f"{kind}:{child}:{row.organization_id}",
@@ -137,18 +131,15 @@ async def child_gone(session: AsyncSession, envelope: Envelope) -> None:
         params={"service": row.need, "village_code": row.village_code}) for row in serving], at=envelope.time)
 
 
-async def organization_upserted(session: AsyncSession, envelope: Envelope) -> None:
-    data = ev.OrganizationUpserted.model_validate(envelope.data)
+async def organization_upserted(session: AsyncSession, data: ev.OrganizationUpserted, envelope: Envelope) -> None:
     await run(session, _ORGANIZATION, {"id": data.organization_id, "name": data.organization_name,
                                           "regency": data.regency_code, "version": data.version})
 
 
-async def mou_ending(session: AsyncSession, envelope: Envelope) -> None:
-    if envelope.type == ev.MouExpiring.event_type:
-        data: ev.MouExpiring | ev.MouExpired = ev.MouExpiring.model_validate(envelope.data)
+async def mou_ending(session: AsyncSession, data: ev.MouExpiring | ev.MouExpired, envelope: Envelope) -> None:
+    if isinstance(data, ev.MouExpiring):
         kind, extra = "mou.expiring", {"days_left": data.days_left}
     else:
-        data = ev.MouExpired.model_validate(envelope.data)
         kind, extra = "mou.expired", {}
     await notices.write(session, [Notice(
         kind, "operators", data.regency_code, f"/directory/{data.organization_id}",
@@ -157,27 +148,28 @@ async def mou_ending(session: AsyncSession, envelope: Envelope) -> None:
                 "regency_code": data.regency_code, **extra})], at=envelope.time)
 
 
-_NOTICES = {ev.CaseStatusChanged.event_type: case_moved, ev.ChildErased.event_type: child_gone,
-            ev.ChildMerged.event_type: child_gone, ev.ReferralStatusChanged.event_type: referral_changed,
-            ev.GapRecorded.event_type: gap_recorded, ev.FlagAwaitingApproval.event_type: flag_awaiting_approval,
-            ev.OrganizationUpserted.event_type: organization_upserted, ev.MouExpiring.event_type: mou_ending,
-            ev.MouExpired.event_type: mou_ending, ev.VisitsDue.event_type: visits_due,
-            ev.ChildMergeRequested.event_type: merge_requested, ev.TransferProposed.event_type: transfer_proposed,
-            ev.TransferDecided.event_type: transfer_answered, ev.ChildTransferred.event_type: transfer_answered}
+_NOTICES: dict[type[EventData], Callable[..., Awaitable[None]]] = {
+    ev.CaseStatusChanged: case_moved, ev.ChildErased: child_gone, ev.ChildMerged: child_gone,
+    ev.ReferralStatusChanged: referral_changed, ev.GapRecorded: gap_recorded,
+    ev.FlagAwaitingApproval: flag_awaiting_approval, ev.OrganizationUpserted: organization_upserted,
+    ev.MouExpiring: mou_ending, ev.MouExpired: mou_ending, ev.VisitsDue: visits_due,
+    ev.ChildMergeRequested: merge_requested, ev.TransferProposed: transfer_proposed,
+    ev.TransferDecided: transfer_answered, ev.ChildTransferred: transfer_answered,
+}
 
 
-def _handler(event_type: str):
+def _handler(model: type[EventData]):
     """Every event goes to the webhooks that want it; some also make notices."""
-    notices_of = _NOTICES.get(event_type)
+    notices_of = _NOTICES.get(model)
 
-    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+    async def handle(session: AsyncSession, event: EventData, envelope: Envelope) -> None:
         await webhooks.queue(session, envelope)
         if notices_of is not None:
-            await notices_of(session, envelope)
+            await notices_of(session, event, envelope)
 
     return handle
 
 
 def of(service: str) -> dict:
     """The handler of each event type `service` publishes."""
-    return {model.event_type: _handler(model.event_type) for model in ev.CATALOGUE if model.source_service == service}
+    return by_class({model: _handler(model) for model in ev.CATALOGUE if model.source_service == service})

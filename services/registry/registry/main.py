@@ -22,6 +22,7 @@ from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.bus import Subscription
+from sprpa_shared.events.consumer import by_class
 
 
 def create_app(
@@ -39,7 +40,7 @@ def create_app(
             Subscription(
                 spec=settings.consumer(name="referrals", stream="REFERRAL",
                                        subjects=["sprpa.referral.referral.status_changed.>"]),
-                handlers={ReferralStatusChanged.event_type: on_referral_changed},
+                handlers=by_class({ReferralStatusChanged: on_referral_changed}),
             )
         ],
         jobs=[import_worker, retention_sweeper, consent_sweeper, visits_due_announcer],

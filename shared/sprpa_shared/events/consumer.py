@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
@@ -38,7 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sprpa_shared import tracing
 from sprpa_shared.db import transaction
 from sprpa_shared.events.access import dead_letter_subject
-from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.streams import ConsumerSpec, ensure_consumer
 from sprpa_shared.observability import Metrics, bind_traceparent, error_fields, get_logger, new_traceparent
 
@@ -59,6 +59,27 @@ class BatchHandler:
 
     async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
         await self.handle_many(session, [envelope])
+
+
+
+def by_class(handlers: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]) -> dict[str, Handler]:
+    """A consumer's handlers keyed by event class: each is given the event parsed once into its
+    class, then the envelope (`handler(session, event, envelope)`). A `BatchHandler` keeps its
+    shape: it is given the envelopes of a run (`handle_many(session, envelopes)`)."""
+    return {model.event_type: _parsing(model, handler) for model, handler in handlers.items()}
+
+
+def _parsing(model: type[EventData], handler: Callable[..., Awaitable[None]] | BatchHandler) -> Handler:
+    if isinstance(handler, BatchHandler):
+        return handler
+
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        await handler(session, model.model_validate(envelope.data), envelope)
+
+    wants = getattr(handler, "wants", None)
+    if wants is not None:
+        setattr(handle, "wants", wants)  # noqa: B010 - the mark travels with the handler
+    return handle
 
 
 def only_when(wants: Callable[[Envelope], bool]) -> Callable[[H], H]:

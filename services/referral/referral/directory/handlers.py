@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts.events import MouChanged, OfferingChanged, OrganizationUpserted
+from sprpa_shared.events.consumer import by_class
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.replay import replay
 from sprpa_shared.events.streams import ConsumerSpec
@@ -49,22 +50,19 @@ async def _run(session: AsyncSession, statement, params: dict) -> None:
     await (await session.connection()).execute(statement, params)
 
 
-async def on_organization(session: AsyncSession, envelope: Envelope) -> None:
-    event = OrganizationUpserted.model_validate(envelope.data)
+async def on_organization(session: AsyncSession, event: OrganizationUpserted, envelope: Envelope) -> None:
     await _run(session, _ORGANIZATION, {"id": event.organization_id, "regency": event.regency_code,
                                         "kind": event.kind, "backbone": event.backbone_for, "version": event.version})
 
 
-async def on_mou(session: AsyncSession, envelope: Envelope) -> None:
-    event = MouChanged.model_validate(envelope.data)
+async def on_mou(session: AsyncSession, event: MouChanged, envelope: Envelope) -> None:
     await _run(session, _MOU, {"id": event.mou_id, "org": event.organization_id, "regency": event.regency_code,
                                "signed": event.signed_date, "valid_from": event.valid_from,
                                "valid_until": event.valid_until, "terminated": event.terminated_on,
                                "categories": event.service_categories, "at": envelope.time})
 
 
-async def on_offering(session: AsyncSession, envelope: Envelope) -> None:
-    event = OfferingChanged.model_validate(envelope.data)
+async def on_offering(session: AsyncSession, event: OfferingChanged, envelope: Envelope) -> None:
     await _run(session, _OFFERING, {"id": event.offering_id, "org": event.organization_id,
                                     "regency": event.regency_code, "category": event.category,
                                     "area": event.service_area, "min_age": event.min_age, "max_age": event.max_age,
@@ -72,8 +70,7 @@ async def on_offering(session: AsyncSession, envelope: Envelope) -> None:
                                     "languages": event.languages, "removed": event.removed, "version": event.version})
 
 
-HANDLERS = {OrganizationUpserted.event_type: on_organization, MouChanged.event_type: on_mou,
-            OfferingChanged.event_type: on_offering}
+HANDLERS = by_class({OrganizationUpserted: on_organization, MouChanged: on_mou, OfferingChanged: on_offering})
 
 
 REPLICA_TABLES = ("replica_organizations", "replica_mous", "replica_offerings")

@@ -29,7 +29,7 @@ from sprpa_contracts.events import (
     ConsentWithdrawn,
 )
 from sprpa_shared.clock import Clock
-from sprpa_shared.events.consumer import only_when
+from sprpa_shared.events.consumer import by_class, only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.ids import new_id
 from sprpa_shared.observability import get_logger
@@ -37,8 +37,8 @@ from sprpa_shared.observability import get_logger
 log = get_logger(__name__)
 
 
-async def open_case(session: AsyncSession, envelope: Envelope, *, settings: ReferralSettings, clock: Clock) -> None:
-    event = CaseFlagged.model_validate(envelope.data)
+async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelope, *, settings: ReferralSettings,
+                    clock: Clock) -> None:
     same = Case.flag_event_id == envelope.id
     if event.flag_id is not None:
         same = or_(same, Case.flag_id == event.flag_id)
@@ -98,11 +98,11 @@ async def _cancel_everything_live(session: AsyncSession, child_id, reason: Cance
         await step.finish()
 
 
-async def close_for_erased_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
+async def close_for_erased_child(session: AsyncSession, event: ChildErased, envelope: Envelope, *,
+                                 clock: Clock) -> None:
     """The registry erased the child: no provider may go on serving a record that no longer
     exists. Every live referral is cancelled; the reason texts and timeline notes people typed
     about the child are cleared."""
-    event = ChildErased.model_validate(envelope.data)
     await _cancel_everything_live(session, event.child_id, CancelReason.CHILD_DATA_ERASED, clock.now())
     # What people typed about the child goes with the rest of the child's personal data.
     connection = await session.connection()
@@ -115,12 +115,11 @@ _MOVE_TO_SURVIVOR = [text(f"UPDATE {table} SET child_id = :survivor{changed} WHE
                                             ("gaps", ""))]
 
 
-async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, clock: Clock) -> None:
+async def follow_merged_child(session: AsyncSession, event: ChildMerged, envelope: Envelope, *, clock: Clock) -> None:
     """The registry found two records of one child and kept `child_id`. The duplicate's cases, needs,
     referrals and gaps become the survivor's, and each live referral is announced again with the
     survivor's id (the registry moves the provider's access with it). If both had an open case, the
     duplicate's live referrals are cancelled (reason `child_merged`): one child, one open case."""
-    event = ChildMerged.model_validate(envelope.data)
     now = clock.now()
     duplicates = (await session.exec(select(Case).where(Case.child_id == event.merged_id)
                                      .order_by(Case.id).with_for_update())).all()
@@ -153,15 +152,14 @@ async def follow_merged_child(session: AsyncSession, envelope: Envelope, *, cloc
         await step.finish()
 
 
-async def follow_transferred_child(session: AsyncSession, envelope: Envelope, *, settings: ReferralSettings,
-                                   clock: Clock) -> None:
+async def follow_transferred_child(session: AsyncSession, event: ChildTransferred, envelope: Envelope, *,
+                                   settings: ReferralSettings, clock: Clock) -> None:
     """The child's case moved to another kabupaten. What is live under the old kabupaten's MOUs is
     cancelled (reason `child_transferred`: its providers are told), and every need not yet served
     or withdrawn is offered afresh under the new kabupaten's MOUs and rules. Needs already served
     stay served; the old referrals keep their place, so the old kabupaten's reports stay right.
     A refused or closed case only follows the child to its new place. A redelivered event finds
     the case already moved and does nothing."""
-    event = ChildTransferred.model_validate(envelope.data)
     now = clock.now()
     cases = (await session.exec(select(Case).where(Case.child_id == event.child_id)
                                 .order_by(Case.id).with_for_update())).all()
@@ -194,22 +192,21 @@ def _closes(envelope: Envelope) -> bool:
 
 
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:
-    async def on_flagged(session: AsyncSession, envelope: Envelope) -> None:
-        await open_case(session, envelope, settings=settings, clock=clock)
+    async def on_flagged(session: AsyncSession, event: CaseFlagged, envelope: Envelope) -> None:
+        await open_case(session, event, envelope, settings=settings, clock=clock)
 
-    async def on_erased(session: AsyncSession, envelope: Envelope) -> None:
-        await close_for_erased_child(session, envelope, clock=clock)
+    async def on_erased(session: AsyncSession, event: ChildErased, envelope: Envelope) -> None:
+        await close_for_erased_child(session, event, envelope, clock=clock)
 
-    async def on_merged(session: AsyncSession, envelope: Envelope) -> None:
-        await follow_merged_child(session, envelope, clock=clock)
+    async def on_merged(session: AsyncSession, event: ChildMerged, envelope: Envelope) -> None:
+        await follow_merged_child(session, event, envelope, clock=clock)
 
-    async def on_transferred(session: AsyncSession, envelope: Envelope) -> None:
-        await follow_transferred_child(session, envelope, settings=settings, clock=clock)
+    async def on_transferred(session: AsyncSession, event: ChildTransferred, envelope: Envelope) -> None:
+        await follow_transferred_child(session, event, envelope, settings=settings, clock=clock)
 
-    async def on_consent_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
+    async def on_consent_withdrawn(session: AsyncSession, event: ConsentWithdrawn, envelope: Envelope) -> None:
         """The guardian withdrew consent: everything live is cancelled, and the open cases are
         refused (no new offer, no re-referral) until the child is flagged again with consent."""
-        event = ConsentWithdrawn.model_validate(envelope.data)
         open_cases = (await session.exec(select(Case).where(Case.child_id == event.child_id,
                                                             col(Case.status).in_(("open", "settled")))
                                          .with_for_update())).all()
@@ -220,13 +217,12 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
             session.add(case)
 
     @only_when(_closes)
-    async def on_status_changed(session: AsyncSession, envelope: Envelope) -> None:
+    async def on_status_changed(session: AsyncSession, event: CaseStatusChanged, envelope: Envelope) -> None:
         """The district closed the case (or the 12-month follow-up did): nothing stays live."""
-        event = CaseStatusChanged.model_validate(envelope.data)
         await _cancel_everything_live(session, event.child_id, CancelReason.CASE_CLOSED, clock.now())
         await session.flush()  # the cancellations (and a settled case) first: closed is the last word
         await (await session.connection()).execute(_CLOSE_CASES, {"child": event.child_id, "now": clock.now()})
 
-    return {CaseFlagged.event_type: on_flagged, ChildErased.event_type: on_erased, ChildMerged.event_type: on_merged,
-            CaseStatusChanged.event_type: on_status_changed, ConsentWithdrawn.event_type: on_consent_withdrawn,
-            ChildTransferred.event_type: on_transferred}
+    return by_class({CaseFlagged: on_flagged, ChildErased: on_erased, ChildMerged: on_merged,
+                     CaseStatusChanged: on_status_changed, ConsentWithdrawn: on_consent_withdrawn,
+                     ChildTransferred: on_transferred})

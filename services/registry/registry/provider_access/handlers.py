@@ -43,8 +43,7 @@ def _moves_something(envelope: Envelope) -> bool:
 
 
 @only_when(_moves_something)
-async def on_referral_changed(session: AsyncSession, envelope: Envelope) -> None:
-    event = ReferralStatusChanged.model_validate(envelope.data)
+async def on_referral_changed(session: AsyncSession, event: ReferralStatusChanged, envelope: Envelope) -> None:
     await (await session.connection()).execute(_ACCESS, {
         "referral": event.referral_id, "child": event.child_id, "org": event.organization_id,
         "status": event.status, "live": event.status in TAKEN_REFERRAL, "on": event.on,

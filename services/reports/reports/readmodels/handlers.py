@@ -9,7 +9,7 @@ Newer facts win by event time, so a late or replayed older event changes nothing
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, time
 
 from sqlalchemy import text
@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts import events as ev
 from sprpa_contracts.vocabulary import ENDED_REFERRAL
-from sprpa_shared.events.consumer import BatchHandler
-from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.consumer import BatchHandler, by_class
+from sprpa_shared.events.envelope import Envelope, EventData
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
@@ -145,8 +145,7 @@ async def children_registered(session: AsyncSession, envelopes: list[Envelope]) 
     await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
 
 
-async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.ChildUpdated.model_validate(envelope.data)
+async def child_updated(session: AsyncSession, e: ev.ChildUpdated, envelope: Envelope) -> None:
     await _run(session, _CHILD_UPDATED, child=e.child_id, village=e.village_code, sex=e.sex,
                birth_year=e.birth_year, birth_month=e.birth_month, classification=e.classification,
                mapping=e.mapping_categories, school=e.school_status, living=e.living_arrangement,
@@ -154,31 +153,26 @@ async def child_updated(session: AsyncSession, envelope: Envelope) -> None:
                basis=e.classification_basis, at=envelope.time)
 
 
-async def case_moved(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.CaseStatusChanged.model_validate(envelope.data)
+async def case_moved(session: AsyncSession, e: ev.CaseStatusChanged, envelope: Envelope) -> None:
     await _run(session, _CASE_MOVED, event=envelope.id, child=e.child_id, village=e.village_code, at=envelope.time,
                from_status=e.from_status, to_status=e.to_status)
     await _run(session, _CHILD_STATUS, child=e.child_id, to_status=e.to_status, at=envelope.time)
 
 
-async def visit_recorded(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.VisitRecorded.model_validate(envelope.data)
+async def visit_recorded(session: AsyncSession, e: ev.VisitRecorded, envelope: Envelope) -> None:
     await _run(session, _VISIT, visit=e.visit_id, child=e.child_id, village=e.village_code, on=e.visited_on,
                outcome=e.outcome)
 
 
-async def child_merged(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.ChildMerged.model_validate(envelope.data)
+async def child_merged(session: AsyncSession, e: ev.ChildMerged, envelope: Envelope) -> None:
     await _run(session, _MERGED, survivor=e.child_id, merged=e.merged_id)
 
 
-async def child_erased(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.ChildErased.model_validate(envelope.data)
+async def child_erased(session: AsyncSession, e: ev.ChildErased, envelope: Envelope) -> None:
     await _run(session, _ERASED, child=e.child_id, on=e.on)
 
 
-async def case_flagged(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.CaseFlagged.model_validate(envelope.data)
+async def case_flagged(session: AsyncSession, e: ev.CaseFlagged, envelope: Envelope) -> None:
     await _run(session, _FLAG, event=envelope.id, child=e.child_id, village=e.village_code, at=envelope.time,
                age=e.age, classification=e.classification, needs=e.needs)
 
@@ -219,26 +213,22 @@ async def referrals_changed(session: AsyncSession, envelopes: list[Envelope]) ->
     await _run(session, _REFERRALS, rows=json.dumps(list(stretch.values())))
 
 
-async def gap_recorded(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.GapRecorded.model_validate(envelope.data)
+async def gap_recorded(session: AsyncSession, e: ev.GapRecorded, envelope: Envelope) -> None:
     await _run(session, _GAP, gap=e.gap_id, need_id=e.need_id, child=e.child_id, village=e.village_code,
                category=e.need, reason=e.reason, backbone=e.backbone_organization_id, on=e.on)
 
 
-async def organization_upserted(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.OrganizationUpserted.model_validate(envelope.data)
+async def organization_upserted(session: AsyncSession, e: ev.OrganizationUpserted, envelope: Envelope) -> None:
     await _run(session, _ORGANIZATION, org=e.organization_id, name=e.organization_name, kind=e.kind,
                regency=e.regency_code, version=e.version)
 
 
-async def mou_changed(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.MouChanged.model_validate(envelope.data)
+async def mou_changed(session: AsyncSession, e: ev.MouChanged, envelope: Envelope) -> None:
     await _run(session, _MOU, mou=e.mou_id, org=e.organization_id, regency=e.regency_code, signed=e.signed_date,
                valid_from=e.valid_from, valid_until=e.valid_until, terminated=e.terminated_on, at=envelope.time)
 
 
-async def offering_changed(session: AsyncSession, envelope: Envelope) -> None:
-    e = ev.OfferingChanged.model_validate(envelope.data)
+async def offering_changed(session: AsyncSession, e: ev.OfferingChanged, envelope: Envelope) -> None:
     await _run(session, _OFFERING, offering=e.offering_id, org=e.organization_id, category=e.category,
                course=e.course_type, version=e.version)
 
@@ -258,17 +248,16 @@ def _with_progress(consumer: str, handler: Handler | BatchHandler) -> Handler | 
     return handle
 
 
-def handlers(consumer: str, by_type: dict[str, Handler | BatchHandler]) -> dict[str, Handler | BatchHandler]:
-    return {event_type: _with_progress(consumer, handler) for event_type, handler in by_type.items()}
+def handlers(consumer: str, by_model: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]
+             ) -> dict[str, Handler | BatchHandler]:
+    return {event_type: _with_progress(consumer, handler) for event_type, handler in by_class(by_model).items()}
 
 
 REGISTRY = {
-    ev.ChildRegistered.event_type: BatchHandler(children_registered), ev.ChildUpdated.event_type: child_updated,
-    ev.CaseStatusChanged.event_type: case_moved, ev.VisitRecorded.event_type: visit_recorded,
-    ev.ChildMerged.event_type: child_merged, ev.CaseFlagged.event_type: case_flagged,
-    ev.ChildErased.event_type: child_erased,
+    ev.ChildRegistered: BatchHandler(children_registered), ev.ChildUpdated: child_updated,
+    ev.CaseStatusChanged: case_moved, ev.VisitRecorded: visit_recorded, ev.ChildMerged: child_merged,
+    ev.CaseFlagged: case_flagged, ev.ChildErased: child_erased,
 }
-REFERRAL = {ev.ReferralStatusChanged.event_type: BatchHandler(referrals_changed),
-            ev.GapRecorded.event_type: gap_recorded}
-PROVIDERS = {ev.OrganizationUpserted.event_type: organization_upserted,
-             ev.OfferingChanged.event_type: offering_changed, ev.MouChanged.event_type: mou_changed}
+REFERRAL = {ev.ReferralStatusChanged: BatchHandler(referrals_changed), ev.GapRecorded: gap_recorded}
+PROVIDERS = {ev.OrganizationUpserted: organization_upserted, ev.OfferingChanged: offering_changed,
+             ev.MouChanged: mou_changed}
