@@ -13,7 +13,6 @@ from notify.rules import LIVE, Notice, referral_notices, regency_of
 from notify.sql import run
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
-from sprpa_shared.events.consumer import by_class
 from sprpa_shared.events.envelope import Envelope, EventData
 
 # The offer's state as last heard; an older event (out of order across subjects) changes nothing.
@@ -170,6 +169,6 @@ def _handler(model: type[EventData]):
     return handle
 
 
-def of(service: str) -> dict:
+def of(service: str) -> dict[type[EventData], Callable[..., Awaitable[None]]]:
     """The handler of each event type `service` publishes."""
-    return by_class({model: _handler(model) for model in ev.CATALOGUE if model.source_service == service})
+    return {model: _handler(model) for model in ev.CATALOGUE if model.source_service == service}

@@ -2,27 +2,17 @@
 
 from fastapi import FastAPI
 
-from notify import handlers
 from notify.channels.receipts import router as receipts_router
 from notify.router import router
 from notify.sending import channels, deliveries, reminders
 from notify.settings import NotifySettings
+from notify.subscriptions import subscriptions
 from notify.webhooks.router import router as webhooks_router
 from notify.webhooks.sender import webhook_sender
 from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
-from sprpa_shared.events.bus import Subscription
-
-
-def consumers(settings: NotifySettings):
-    return [
-        # every event: webhooks may ask for any type of the catalogue
-        settings.consumer(name="registry", stream="REGISTRY", subjects=["sprpa.registry.>"]),
-        settings.consumer(name="referral", stream="REFERRAL", subjects=["sprpa.referral.>"]),
-        settings.consumer(name="providers", stream="PROVIDERS", subjects=["sprpa.providers.>"]),
-    ]
 
 
 def create_app(
@@ -30,18 +20,13 @@ def create_app(
 ) -> FastAPI:
     settings = settings or NotifySettings()
     protect.configure(settings.protector())
-    registry, referral, providers = consumers(settings)
     app = create_service_app(
         settings,
         title="SPRPA notify",
         description="Tells the people the referral loop depends on: in-app notifications, email, WhatsApp, SMS, "
                     "SLA reminders, webhooks.",
         routers=[router, receipts_router, webhooks_router],
-        subscriptions=[
-            Subscription(spec=registry, handlers=handlers.of("registry")),
-            Subscription(spec=referral, handlers=handlers.of("referral")),
-            Subscription(spec=providers, handlers=handlers.of("providers")),
-        ],
+        subscriptions=subscriptions(settings),
         jobs=[reminders, deliveries, webhook_sender],
         verifier=verifier,
         clock=clock,

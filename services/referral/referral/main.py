@@ -4,19 +4,16 @@ lifecycle APIs, gaps, per-kabupaten settings and the SLA sweeper."""
 from fastapi import FastAPI
 
 from referral.cases.router import router as cases_router
-from referral.directory.handlers import HANDLERS as DIRECTORY_HANDLERS
-from referral.directory.handlers import directory_consumer
-from referral.fanout import handlers as case_handlers
 from referral.fanout.sweeper import sla_sweeper
 from referral.gaps.router import router as gaps_router
 from referral.kabupaten.router import router as settings_router
 from referral.referrals.router import router as referrals_router
 from referral.settings import ReferralSettings
+from referral.subscriptions import subscriptions
 from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
-from sprpa_shared.events.bus import Subscription
 
 
 def create_app(
@@ -30,16 +27,7 @@ def create_app(
         title="SPRPA referral engine",
         description="Matches flagged needs to MOU providers, fans out offers and tracks every referral to its end.",
         routers=[referrals_router, cases_router, gaps_router, settings_router],
-        subscriptions=[
-            Subscription(spec=directory_consumer(settings), handlers=DIRECTORY_HANDLERS),
-            Subscription(
-                spec=settings.consumer(name="cases", stream="REGISTRY", subjects=[
-                    "sprpa.registry.case.flagged.>", "sprpa.registry.child.erased.>",
-                    "sprpa.registry.child.merged.>", "sprpa.registry.case.status_changed.>",
-                    "sprpa.registry.consent.withdrawn.>", "sprpa.registry.child.transferred.>"]),
-                handlers=case_handlers.handlers(settings, clock),
-            ),
-        ],
+        subscriptions=subscriptions(settings, clock),
         jobs=[sla_sweeper],
         verifier=verifier,
         clock=clock,

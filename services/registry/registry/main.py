@@ -9,20 +9,17 @@ from registry.contacts.router import router as contacts_router
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
 from registry.places.router import router as places_router
-from registry.provider_access.handlers import on_referral_changed
 from registry.rights.router import router as rights_router
 from registry.rights.service import retention_sweeper
 from registry.settings import RegistrySettings
+from registry.subscriptions import subscriptions
 from registry.transfers.router import router as transfers_router
 from registry.visits.digest import visits_due_announcer
 from registry.visits.router import router as visits_router
-from sprpa_contracts.events import ReferralStatusChanged
 from sprpa_shared import protect
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock
-from sprpa_shared.events.bus import Subscription
-from sprpa_shared.events.consumer import by_class
 
 
 def create_app(
@@ -36,13 +33,7 @@ def create_app(
         description="Children, households, official places, classification, case lifecycle, flagging, visits, imports.",
         routers=[places_router, children_router, cases_router, visits_router, imports_router, rights_router,
                  transfers_router, contacts_router],
-        subscriptions=[
-            Subscription(
-                spec=settings.consumer(name="referrals", stream="REFERRAL",
-                                       subjects=["sprpa.referral.referral.status_changed.>"]),
-                handlers=by_class({ReferralStatusChanged: on_referral_changed}),
-            )
-        ],
+        subscriptions=subscriptions(settings),
         jobs=[import_worker, retention_sweeper, consent_sweeper, visits_due_announcer],
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,

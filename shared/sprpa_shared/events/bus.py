@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import nats
@@ -12,11 +13,12 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sprpa_shared.events.consumer import EventConsumer, Handler, handle_once
-from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.consumer import BatchHandler, EventConsumer, Handler, by_class, handle_once
+from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.relay import OutboxRelay
 from sprpa_shared.events.streams import ConsumerSpec, ensure_service_stream
 from sprpa_shared.observability import Metrics, get_logger
+from sprpa_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -32,6 +34,16 @@ class Subscription:
 
     spec: ConsumerSpec
     handlers: dict[str, Handler]
+
+
+def subscribe(settings: ServiceSettings, *, name: str, stream: str,
+              handlers: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler],
+              subjects: list[str] | None = None) -> Subscription:
+    """A durable consumer of `stream` and its handlers by event class, in one declaration. The
+    consumer filters on exactly the subjects of those classes, unless `subjects` is given (a
+    consumer that wants every event of a stream, e.g. for webhooks)."""
+    wanted = subjects or sorted({model.subject_filter() for model in handlers})
+    return Subscription(spec=settings.consumer(name=name, stream=stream, subjects=wanted), handlers=by_class(handlers))
 
 
 class EventBus:

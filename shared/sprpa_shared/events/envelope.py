@@ -32,6 +32,11 @@ class EventData(BaseModel):
         if "event_type" not in cls.__dict__ and "entity" in dir(cls) and "action" in dir(cls):
             cls.event_type = f"sprpa.{cls.entity}.{cls.action}.v1"
 
+    @classmethod
+    def subject_filter(cls) -> str:
+        """The NATS subjects of every event of this type, wherever it happened."""
+        return f"sprpa.{cls.source_service}.{cls.entity}.{cls.action}.>"
+
     def subject(self) -> str:
         """`sprpa.<service>.<entity>.<event>.<province>.<regency>`; place parts from `place_code()`."""
         province, regency = _place_parts(self.place_code())

@@ -11,7 +11,6 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts.events import MouChanged, OfferingChanged, OrganizationUpserted
-from sprpa_shared.events.consumer import by_class
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.replay import replay
 from sprpa_shared.events.streams import ConsumerSpec
@@ -70,16 +69,16 @@ async def on_offering(session: AsyncSession, event: OfferingChanged, envelope: E
                                     "languages": event.languages, "removed": event.removed, "version": event.version})
 
 
-HANDLERS = by_class({OrganizationUpserted: on_organization, MouChanged: on_mou, OfferingChanged: on_offering})
+HANDLERS = {OrganizationUpserted: on_organization, MouChanged: on_mou, OfferingChanged: on_offering}
 
 
 REPLICA_TABLES = ("replica_organizations", "replica_mous", "replica_offerings")
 
 
 def directory_consumer(settings: ServiceSettings) -> ConsumerSpec:
-    return settings.consumer(name="directory", stream="PROVIDERS", subjects=[
-        "sprpa.providers.organization.upserted.>", "sprpa.providers.mou.changed.>",
-        "sprpa.providers.offering.changed.>"])
+    """The directory's consumer (the rebuild replays it): the subjects of the events it handles."""
+    return settings.consumer(name="directory", stream="PROVIDERS",
+                             subjects=sorted(model.subject_filter() for model in HANDLERS))
 
 
 async def rebuild(settings: ServiceSettings) -> None:

@@ -29,8 +29,8 @@ from sprpa_contracts.events import (
     ConsentWithdrawn,
 )
 from sprpa_shared.clock import Clock
-from sprpa_shared.events.consumer import by_class, only_when
-from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.consumer import only_when
+from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.ids import new_id
 from sprpa_shared.observability import get_logger
 
@@ -191,7 +191,7 @@ def _closes(envelope: Envelope) -> bool:
     return envelope.data.get("to_status") == "closed"
 
 
-def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[AsyncSession, Envelope], Awaitable]]:
+def handlers(settings: ReferralSettings, clock: Clock) -> dict[type[EventData], Callable[..., Awaitable[None]]]:
     async def on_flagged(session: AsyncSession, event: CaseFlagged, envelope: Envelope) -> None:
         await open_case(session, event, envelope, settings=settings, clock=clock)
 
@@ -223,6 +223,6 @@ def handlers(settings: ReferralSettings, clock: Clock) -> dict[str, Callable[[As
         await session.flush()  # the cancellations (and a settled case) first: closed is the last word
         await (await session.connection()).execute(_CLOSE_CASES, {"child": event.child_id, "now": clock.now()})
 
-    return by_class({CaseFlagged: on_flagged, ChildErased: on_erased, ChildMerged: on_merged,
-                     CaseStatusChanged: on_status_changed, ConsentWithdrawn: on_consent_withdrawn,
-                     ChildTransferred: on_transferred})
+    return {CaseFlagged: on_flagged, ChildErased: on_erased, ChildMerged: on_merged,
+            CaseStatusChanged: on_status_changed, ConsentWithdrawn: on_consent_withdrawn,
+            ChildTransferred: on_transferred}

@@ -248,9 +248,14 @@ def _with_progress(consumer: str, handler: Handler | BatchHandler) -> Handler | 
     return handle
 
 
+def with_progress(consumer: str, by_type: Mapping[str, Handler | BatchHandler]) -> dict[str, Handler | BatchHandler]:
+    """Each handler also advances the consumer's row of `rm_progress` (the reports' freshness)."""
+    return {event_type: _with_progress(consumer, handler) for event_type, handler in by_type.items()}
+
+
 def handlers(consumer: str, by_model: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]
              ) -> dict[str, Handler | BatchHandler]:
-    return {event_type: _with_progress(consumer, handler) for event_type, handler in by_class(by_model).items()}
+    return with_progress(consumer, by_class(by_model))
 
 
 REGISTRY = {

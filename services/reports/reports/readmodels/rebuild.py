@@ -6,22 +6,12 @@ The district's own inputs (pilot targets, KLA entries) and the audit log are kep
 from __future__ import annotations
 
 from reports.settings import ReportsSettings
+from reports.subscriptions import consumers
 from sprpa_shared.events.replay import replay
-from sprpa_shared.events.streams import ConsumerSpec
 
 READ_MODELS = ("rm_children", "rm_child_counts", "rm_case_moves", "rm_visits", "rm_flags", "rm_referrals",
                "rm_referral_counts", "rm_referral_hours", "rm_needs", "rm_need_providers", "rm_gaps",
                "rm_organizations", "rm_offerings", "rm_mous", "rm_progress")
-
-
-def consumers(settings: ReportsSettings) -> list[ConsumerSpec]:
-    return [
-        settings.consumer(name="registry", stream="REGISTRY", subjects=["sprpa.registry.>"]),
-        settings.consumer(name="referral", stream="REFERRAL", subjects=["sprpa.referral.>"]),
-        settings.consumer(name="providers", stream="PROVIDERS", subjects=[
-            "sprpa.providers.organization.upserted.>", "sprpa.providers.offering.changed.>",
-            "sprpa.providers.mou.changed.>"]),
-    ]
 
 
 async def rebuild(settings: ReportsSettings) -> None:

@@ -1,0 +1,26 @@
+"""What the reports consume: every registry and referral event (the read models), and the
+providers' directory; each handler also advances its consumer's progress row."""
+
+from __future__ import annotations
+
+from reports.readmodels import handlers
+from reports.settings import ReportsSettings
+from sprpa_shared.clock import Clock
+from sprpa_shared.events.bus import Subscription, subscribe
+from sprpa_shared.events.streams import ConsumerSpec
+
+STREAMS = (("registry", "REGISTRY", handlers.REGISTRY, ["sprpa.registry.>"]),
+           ("referral", "REFERRAL", handlers.REFERRAL, ["sprpa.referral.>"]),
+           ("providers", "PROVIDERS", handlers.PROVIDERS, None))
+
+
+def subscriptions(settings: ReportsSettings, clock: Clock | None = None) -> list[Subscription]:
+    made = [subscribe(settings, name=name, stream=stream, handlers=by_model, subjects=subjects)
+            for name, stream, by_model, subjects in STREAMS]
+    return [Subscription(spec=one.spec, handlers=handlers.with_progress(one.spec.durable, one.handlers))
+            for one in made]
+
+
+def consumers(settings: ReportsSettings) -> list[ConsumerSpec]:
+    """The consumers a rebuild replays."""
+    return [subscription.spec for subscription in subscriptions(settings)]
