@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sprpa_contracts.catalogue import NeedPreferences
 from sprpa_contracts.events import CaseFlagged, MouChanged, OfferingChanged, OrganizationUpserted
 from sprpa_shared.events.envelope import Envelope, EventData
+from sprpa_shared.testing.apps import database
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 10:00 in Jember (WIB)
 JEMBER, WULUHAN, KESILIR = "35.09", "35.09.11", "35.09.11.2007"
@@ -77,3 +78,9 @@ def flagged(*, needs: tuple[str, ...] = (COUNSELLING,), child_id: uuid.UUID | No
                        consent_id=uuid.uuid4() if consent else None, consent_scope=list(scope) if consent else [],
                        village_code=village, age=age, sex=sex, classification="child_labour", needs=list(needs),
                        preferences=preferences or {})
+
+
+async def referrals_of_child(app: FastAPI, child_id: uuid.UUID) -> list:
+    """Every referral row of the child, oldest offer first."""
+    async with database(app) as db:
+        return await db.fetch("SELECT * FROM referrals WHERE child_id = $1 ORDER BY offered_at, id", child_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from referral.testing import COUNSELLING, KESILIR, NOW, SCHOOL, deliver, flagged
+from referral.testing import COUNSELLING, KESILIR, NOW, SCHOOL, deliver, flagged, referrals_of_child
 from sprpa_contracts.events import CaseStatusChanged, ChildMerged, ConsentWithdrawn
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import database
@@ -16,25 +16,20 @@ def _merged(survivor: uuid.UUID, duplicate: uuid.UUID) -> ChildMerged:
     return ChildMerged(child_id=survivor, merged_id=duplicate, village_code=KESILIR, merged_village_code=KESILIR)
 
 
-async def _referrals(app, child_id) -> list:
-    async with database(app) as db:
-        return await db.fetch("SELECT * FROM referrals WHERE child_id = $1 ORDER BY offered_at, id", child_id)
-
-
 async def test_the_duplicates_case_and_its_live_referrals_move_to_the_surviving_child(engine, as_):
     app, api, directory = engine
     org, _ = await directory.provider()
     await directory.provider()
     duplicate, survivor = flagged(), uuid.uuid4()
     await deliver(app, duplicate)
-    offers = await _referrals(app, duplicate.child_id)
+    offers = await referrals_of_child(app, duplicate.child_id)
     accepted = await api.post(f"/api/v1/referrals/{next(r['id'] for r in offers if r['organization_id'] == org)}"
                               "/accept", headers=as_("provider", org))
     assert accepted.status_code == 200, accepted.text
 
     await deliver(app, _merged(survivor, duplicate.child_id))
-    assert await _referrals(app, duplicate.child_id) == []
-    moved = await _referrals(app, survivor)
+    assert await referrals_of_child(app, duplicate.child_id) == []
+    moved = await referrals_of_child(app, survivor)
     assert {r["id"] for r in moved} == {r["id"] for r in offers}
     assert [r["status"] for r in moved if r["organization_id"] == org] == ["accepted"]
     case = (await api.get(f"/api/v1/cases/{survivor}", headers=as_("operator"))).json()
@@ -54,10 +49,10 @@ async def test_when_both_records_had_an_open_case_the_duplicates_live_referrals_
     survivor, duplicate = flagged(needs=(SCHOOL,)), flagged(needs=(COUNSELLING,))
     await deliver(app, survivor)
     await deliver(app, duplicate)
-    kept = await _referrals(app, survivor.child_id)
+    kept = await referrals_of_child(app, survivor.child_id)
 
     await deliver(app, _merged(survivor.child_id, duplicate.child_id))
-    after = await _referrals(app, survivor.child_id)
+    after = await referrals_of_child(app, survivor.child_id)
     cancelled = [r for r in after if r["id"] not in {k["id"] for k in kept}]
     assert cancelled and all((r["status"], r["reason"]) == ("cancelled", "child_merged") for r in cancelled)
     assert [r["status"] for r in after if r["id"] in {k["id"] for k in kept}] == ["offered"] * len(kept)
@@ -69,13 +64,13 @@ async def test_closing_the_case_cancels_what_is_still_live(engine, as_):
     await directory.provider()
     event = flagged()
     await deliver(app, event)
-    assert [r["status"] for r in await _referrals(app, event.child_id)] == ["offered"]
+    assert [r["status"] for r in await referrals_of_child(app, event.child_id)] == ["offered"]
     await deliver(app, CaseStatusChanged(child_id=event.child_id, village_code=KESILIR, from_status="flagged",
                                          to_status="assessed"))  # any other move changes nothing here
-    assert [r["status"] for r in await _referrals(app, event.child_id)] == ["offered"]
+    assert [r["status"] for r in await referrals_of_child(app, event.child_id)] == ["offered"]
     await deliver(app, CaseStatusChanged(child_id=event.child_id, village_code=KESILIR, from_status="flagged",
                                          to_status="closed"))
-    assert [(r["status"], r["reason"]) for r in await _referrals(app, event.child_id)] == [("cancelled",
+    assert [(r["status"], r["reason"]) for r in await referrals_of_child(app, event.child_id)] == [("cancelled",
                                                                                           "case_closed")]
 
 
@@ -89,7 +84,7 @@ async def test_a_withdrawn_consent_cancels_what_is_live_and_no_offer_follows(eng
     await deliver(app, event)
     await deliver(app, ConsentWithdrawn(child_id=event.child_id, village_code=KESILIR, consent_id=event.consent_id,
                                         on=NOW.date()))
-    assert {(r["status"], r["reason"]) for r in await _referrals(app, event.child_id)} == {
+    assert {(r["status"], r["reason"]) for r in await referrals_of_child(app, event.child_id)} == {
         ("cancelled", "consent_withdrawn")}
     case = (await api.get(f"/api/v1/cases/{event.child_id}", headers=as_("operator"))).json()
     assert case["status"] == "refused" and case["refused_reason"] == "consent_withdrawn"

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import uuid
 
-from referral.testing import COUNSELLING, KESILIR, SCHOOL, deliver, flagged
+from referral.testing import COUNSELLING, KESILIR, SCHOOL, deliver, flagged, referrals_of_child
 from sprpa_contracts.events import ChildTransferred
 from sprpa_shared.testing.apps import database
 
 LOMBOK_TIMUR, PANDAN_WANGI = "52.03", "52.03.20.2006"
-
-
-async def _referrals(app, child_id) -> list:
-    async with database(app) as db:
-        return await db.fetch("SELECT * FROM referrals WHERE child_id = $1 ORDER BY offered_at, id", child_id)
 
 
 async def test_a_transferred_childs_open_needs_are_offered_under_the_new_kabupatens_mous(engine, as_):
@@ -31,7 +26,7 @@ async def test_a_transferred_childs_open_needs_are_offered_under_the_new_kabupat
 
     event = flagged(needs=(COUNSELLING, SCHOOL))
     await deliver(app, event)
-    before = {r["organization_id"]: r for r in await _referrals(app, event.child_id)}
+    before = {r["organization_id"]: r for r in await referrals_of_child(app, event.child_id)}
     counselling, school = before[jember_counsellor], before[jember_school]
     provider = as_("provider", jember_counsellor)
     assert (await api.post(f"/api/v1/referrals/{counselling['id']}/accept", headers=provider)).status_code == 200
@@ -43,7 +38,7 @@ async def test_a_transferred_childs_open_needs_are_offered_under_the_new_kabupat
     moved = ChildTransferred(child_id=event.child_id, transfer_id=uuid.uuid4(), village_code=PANDAN_WANGI,
                              from_village_code=KESILIR)
     await deliver(app, moved)
-    after = await _referrals(app, event.child_id)
+    after = await referrals_of_child(app, event.child_id)
     by_org = {r["organization_id"]: r for r in after}
     assert (by_org[jember_counsellor]["status"], by_org[jember_counsellor]["reason"]) == ("cancelled",
                                                                                         "child_transferred")
@@ -64,7 +59,7 @@ async def test_a_transferred_childs_open_needs_are_offered_under_the_new_kabupat
     assert [r["id"] for r in inbox["items"]] == [str(new["id"])]
 
     await deliver(app, moved)  # the same move again, in a new envelope: nothing changes
-    assert [(r["id"], r["status"]) for r in await _referrals(app, event.child_id)] == [
+    assert [(r["id"], r["status"]) for r in await referrals_of_child(app, event.child_id)] == [
         (r["id"], r["status"]) for r in after]
 
 
@@ -75,7 +70,7 @@ async def test_with_no_provider_in_the_new_kabupaten_the_need_goes_to_its_gap_no
     await deliver(app, event)
     await deliver(app, ChildTransferred(child_id=event.child_id, transfer_id=uuid.uuid4(),
                                         village_code=PANDAN_WANGI, from_village_code=KESILIR))
-    statuses = [(r["status"], r["reason"]) for r in await _referrals(app, event.child_id)]
+    statuses = [(r["status"], r["reason"]) for r in await referrals_of_child(app, event.child_id)]
     assert statuses == [("cancelled", "child_transferred")]
     async with database(app) as db:
         gaps = await db.fetch("SELECT regency_code, reason FROM gaps WHERE child_id = $1", event.child_id)
