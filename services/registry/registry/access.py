@@ -17,6 +17,7 @@ from sprpa_shared.errors import Forbidden, NotFound, OutOfScope
 READ_SCOPE = "registry:read"
 WRITE_SCOPE = "registry:write"
 PLACED_ROLES = (Role.NATIONAL_ADMIN, Role.DISTRICT_OPERATOR, Role.VILLAGE_CADRE, Role.INTEGRATION)
+DISTRICT = (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)  # people who decide for a kabupaten
 
 
 def can_read(principal: Principal, child: Child) -> bool:
@@ -69,3 +70,16 @@ def place_filter(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.VILLAGE_CADRE and principal.village_code:
         return col(Child.village_code) == principal.village_code
     return false()
+
+
+def require_district(principal: Principal) -> None:
+    """A district operator or a national admin: a person who decides for the kabupaten (a merge,
+    an export or erasure, a transfer)."""
+    principal.require_role(*DISTRICT)
+
+
+def require_district_writer_of(principal: Principal, place_code: str) -> None:
+    """A district operator (or national admin) who may change records in `place_code`."""
+    require_district(principal)
+    if not principal.has_scope(WRITE_SCOPE) or not principal.covers_place(place_code):
+        raise Forbidden(f"only operators of {place_code} may do this")

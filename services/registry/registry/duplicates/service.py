@@ -17,7 +17,7 @@ from registry.children.models import Child
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness
 from registry.visits.models import Visit
 from sprpa_contracts.events import ChildMerged, ChildMergeRequested
-from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.protect import protector
@@ -77,7 +77,7 @@ async def ask_to_merge(session: AsyncSession, *, child: Child, duplicate_id: uui
 async def merge(session: AsyncSession, *, survivor: Child, duplicate_id: uuid.UUID, principal: Principal,
                 now: datetime) -> Child:
     """The duplicate's visits, flags and consents move to the survivor; the duplicate points at it."""
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     if duplicate_id == survivor.id:
         raise ValidationFailed("a child cannot be merged into itself", field="duplicate_id")
     duplicate = (await session.exec(select(Child).where(Child.id == duplicate_id).with_for_update())).first()

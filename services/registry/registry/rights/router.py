@@ -15,11 +15,11 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
+from registry import access
 from registry.dependencies import ChildDep
 from registry.rights import service
 from registry.rights.models import RightsRequest
 from sprpa_shared import idempotency
-from sprpa_shared.auth.principal import Role
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
@@ -81,7 +81,7 @@ async def ask(data: RightsRequestCreate, child: ChildDep, response: Response, se
 @router.get("/{child_id}/rights-requests", dependencies=[needs("registry:read")], response_model=RightsRequests,
             summary="The child's export and erasure requests, newest first")
 async def list_requests(child: ChildDep, session: SessionDep, principal: PrincipalDep) -> RightsRequests:
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     return RightsRequests(items=[_public(asked) for asked in await service.requests_of(session, child)])
 
 
@@ -89,7 +89,7 @@ async def list_requests(child: ChildDep, session: SessionDep, principal: Princip
             response_model=RightsRequestPublic)
 async def read_request(request_id: uuid.UUID, child: ChildDep, session: SessionDep,
                        principal: PrincipalDep) -> RightsRequestPublic:
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     asked = await session.get(RightsRequest, request_id)
     if asked is None or asked.child_id != child.id:
         raise NotFound("no such request for this child")
@@ -116,7 +116,7 @@ async def cancel(request_id: uuid.UUID, child: ChildDep, session: SessionDep,
             summary="Everything the registry holds about a child, for the child or guardian (needs an export "
                     "request confirmed by a second person in the last 24 hours)")
 async def export(child: ChildDep, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> dict:
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     await service.require_confirmed_export(session, child, clock.now())
     return await service.export(session, child, clock.now().date())
 
@@ -143,7 +143,7 @@ async def accesses(child: ChildDep, session: SessionDep, principal: PrincipalDep
                    cursor: Annotated[str | None, Query(pattern=r"^\d{1,19}$",
                                                        description="next_cursor of the previous page")] = None
                    ) -> Accesses:
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     rows = (await (await session.connection()).execute(_ACCESSES, {
         "child": child.id, "before": int(cursor) if cursor else 2**63 - 1, "limit": limit + 1})).mappings().all()
     return Accesses(items=[Access(**row) for row in rows[:limit]],

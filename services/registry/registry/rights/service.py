@@ -16,6 +16,7 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from registry import access
 from registry.cases import history
 from registry.cases.models import CaseHistory, Consent, Flag
 from registry.children import service as children
@@ -23,7 +24,7 @@ from registry.children.models import Child, Household, ProviderAccess
 from registry.rights.models import RightsRequest
 from registry.visits.models import Visit
 from sprpa_contracts.events import ChildErased
-from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.auth.principal import Principal
 from sprpa_shared.db import transaction
 from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sprpa_shared.events.outbox import emit
@@ -67,7 +68,7 @@ EXPORT_USABLE = timedelta(hours=24)
 async def ask(session: AsyncSession, *, child: Child, kind: str, basis: str | None, reference: str | None,
               principal: Principal, now: datetime, request_id: uuid.UUID) -> RightsRequest:
     """An export or an erasure asked by one operator: it waits for a second person's confirmation."""
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     if kind == "erasure" and basis is None:
         raise ValidationFailed("an erasure names its basis", field="basis")
     pending = (await session.exec(select(RightsRequest).where(
@@ -86,7 +87,7 @@ async def confirm(session: AsyncSession, *, child: Child, request_id: uuid.UUID,
                   now: datetime) -> RightsRequest:
     """A second operator (or a national admin) confirms: an erasure is carried out at once; an export
     may be downloaded for 24 hours."""
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     asked = await session.get(RightsRequest, request_id, with_for_update=True)
     if asked is None or asked.child_id != child.id:
         raise NotFound("no such request for this child")
@@ -106,7 +107,7 @@ async def confirm(session: AsyncSession, *, child: Child, request_id: uuid.UUID,
 
 
 async def cancel(session: AsyncSession, *, child: Child, request_id: uuid.UUID, principal: Principal) -> RightsRequest:
-    principal.require_role(Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
+    access.require_district(principal)
     asked = await session.get(RightsRequest, request_id, with_for_update=True)
     if asked is None or asked.child_id != child.id:
         raise NotFound("no such request for this child")

@@ -35,22 +35,14 @@ from registry.transfers.schemas import (
 )
 from sprpa_contracts.events import ChildTransferred, TransferDecided, TransferProposed
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sprpa_shared.errors import Conflict, NotFound, ValidationFailed
 from sprpa_shared.events.outbox import emit
-
-DECIDERS = (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN)
-
-
-def _require_operator_of(principal: Principal, regency_code: str) -> None:
-    principal.require_role(*DECIDERS)
-    if not principal.has_scope(access.WRITE_SCOPE) or not principal.covers_place(regency_code):
-        raise Forbidden(f"only operators of {regency_code} may do this")
 
 
 async def propose(session: AsyncSession, *, child: Child, data: TransferProposal, principal: Principal,
                   now: datetime, transfer_id: uuid.UUID) -> Transfer:
     here = child.village_code[:5]
-    _require_operator_of(principal, here)
+    access.require_district_writer_of(principal, here)
     if child.status == "closed":
         raise Conflict("the case is closed: a child who needs the programme again is registered where they live",
                        current_status=child.status)
@@ -103,7 +95,7 @@ async def get(session: AsyncSession, transfer_id: uuid.UUID, principal: Principa
 
 def listing(principal: Principal, *, direction: str | None, status: TransferStatus | None):
     """The transfers an operator's kabupaten proposed (outgoing) or must answer (incoming)."""
-    principal.require_role(*DECIDERS)
+    access.require_district(principal)
     query = select(Transfer)
     if principal.role is Role.DISTRICT_OPERATOR:
         incoming = col(Transfer.to_regency_code).in_(principal.regency_codes)
@@ -118,7 +110,7 @@ def listing(principal: Principal, *, direction: str | None, status: TransferStat
 async def accept(session: AsyncSession, *, transfer: Transfer, data: TransferAcceptance, principal: Principal,
                  now: datetime) -> Transfer:
     """The child's record moves into the receiving kabupaten (a replayed acceptance answers the same)."""
-    _require_operator_of(principal, transfer.to_regency_code)
+    access.require_district_writer_of(principal, transfer.to_regency_code)
     if transfer.status == TransferStatus.ACCEPTED:
         return transfer
     _require_proposed(transfer)
@@ -173,7 +165,7 @@ async def _move_household(session: AsyncSession, child: Child, village_code: str
 
 async def decline(session: AsyncSession, *, transfer: Transfer, data: TransferDecline, principal: Principal,
                   now: datetime) -> Transfer:
-    _require_operator_of(principal, transfer.to_regency_code)
+    access.require_district_writer_of(principal, transfer.to_regency_code)
     if transfer.status == TransferStatus.DECLINED and transfer.decline_reason == data.reason.value:
         return transfer
     _require_proposed(transfer)
@@ -182,7 +174,7 @@ async def decline(session: AsyncSession, *, transfer: Transfer, data: TransferDe
 
 
 async def cancel(session: AsyncSession, *, transfer: Transfer, principal: Principal, now: datetime) -> Transfer:
-    _require_operator_of(principal, transfer.from_regency_code)
+    access.require_district_writer_of(principal, transfer.from_regency_code)
     if transfer.status == TransferStatus.CANCELLED:
         return transfer
     _require_proposed(transfer)
