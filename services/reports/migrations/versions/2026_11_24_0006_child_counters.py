@@ -14,6 +14,7 @@ Create Date: 2026-11-24
 
 from alembic import op
 
+from reports.readmodels import counting
 from sprpa_shared.migrations import execute_all
 
 revision = "0006"
@@ -36,44 +37,11 @@ def upgrade() -> None:
         "CREATE INDEX rm_children_registered ON rm_children (registered_at)",
         # What one child counts towards (the report's dimensions); one definition for the trigger,
         # the backfill and the report's edge days.
-        """
-        CREATE FUNCTION rm_child_keys(sex text, birth_year smallint, classification text, status text,
-                                      mapping_categories text[]) RETURNS TABLE (dimension text, value text)
-        LANGUAGE sql IMMUTABLE AS $$
-            SELECT 'all', '' UNION ALL SELECT 'sex', sex UNION ALL SELECT 'birth_year', birth_year::text
-            UNION ALL SELECT 'classification', classification UNION ALL SELECT 'status', status
-            UNION ALL SELECT 'mapping', m FROM unnest(mapping_categories) AS m
-        $$""",
-        """
-        CREATE FUNCTION rm_child_month(registered timestamptz) RETURNS date
-        LANGUAGE sql IMMUTABLE AS $$ SELECT date_trunc('month', registered AT TIME ZONE 'UTC')::date $$""",
+        counting.CHILD_KEYS_V1,
+        counting.CHILD_MONTH_V1,
         # The old row's keys count -1 and the new row's +1; keys that did not change cancel out.
         # Counters are written in key order, so two transactions never wait on each other in a cycle.
-        """
-        CREATE FUNCTION rm_children_counted() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            old_row rm_children;
-            new_row rm_children;
-            count_old boolean := false;
-            count_new boolean := false;
-        BEGIN
-            IF TG_OP <> 'INSERT' THEN old_row := OLD; count_old := OLD.merged_into IS NULL; END IF;
-            IF TG_OP <> 'DELETE' THEN new_row := NEW; count_new := NEW.merged_into IS NULL; END IF;
-            INSERT INTO rm_child_counts AS c (village_code, month, dimension, value, n)
-            SELECT village_code, month, dimension, value, sum(d) FROM (
-                SELECT old_row.village_code AS village_code, rm_child_month(old_row.registered_at) AS month,
-                       k.dimension, k.value, -1 AS d
-                FROM rm_child_keys(old_row.sex, old_row.birth_year, old_row.classification,
-                                   old_row.status, old_row.mapping_categories) k WHERE count_old
-                UNION ALL
-                SELECT new_row.village_code, rm_child_month(new_row.registered_at), k.dimension, k.value, 1
-                FROM rm_child_keys(new_row.sex, new_row.birth_year, new_row.classification,
-                                   new_row.status, new_row.mapping_categories) k WHERE count_new
-            ) deltas
-            GROUP BY 1, 2, 3, 4 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4
-            ON CONFLICT (village_code, month, dimension, value) DO UPDATE SET n = c.n + EXCLUDED.n;
-            RETURN NULL;
-        END $$""",
+        counting.CHILDREN_COUNTED_V1,
         """
         CREATE TRIGGER rm_children_counted AFTER INSERT OR DELETE ON rm_children
         FOR EACH ROW EXECUTE FUNCTION rm_children_counted()""",
@@ -84,17 +52,7 @@ def upgrade() -> None:
         FOR EACH ROW EXECUTE FUNCTION rm_children_counted()""",
         # Counting everything again from the rows: the backfill here, and bulk loads that bypass the
         # trigger (ALTER TABLE rm_children DISABLE TRIGGER USER, load, SELECT rm_child_counts_refill()).
-        """
-        CREATE FUNCTION rm_child_counts_refill() RETURNS void LANGUAGE sql AS $$
-            DELETE FROM rm_child_counts;
-            INSERT INTO rm_child_counts (village_code, month, dimension, value, n)
-            SELECT c.village_code, rm_child_month(c.registered_at), k.dimension, k.value, count(*)
-            FROM rm_children c
-            CROSS JOIN LATERAL rm_child_keys(c.sex, c.birth_year, c.classification, c.status,
-                                             c.mapping_categories) k
-            WHERE c.merged_into IS NULL
-            GROUP BY 1, 2, 3, 4
-        $$""",
+        counting.CHILD_COUNTS_REFILL_V1,
         "SELECT rm_child_counts_refill()",
     ])
 

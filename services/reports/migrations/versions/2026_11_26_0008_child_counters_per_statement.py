@@ -13,6 +13,7 @@ Create Date: 2026-11-26
 
 from alembic import op
 
+from reports.readmodels import counting
 from sprpa_shared.migrations import execute_all
 
 revision = "0008"
@@ -23,19 +24,7 @@ depends_on = None
 
 def upgrade() -> None:
     execute_all(op, [
-        """
-        CREATE FUNCTION rm_children_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            INSERT INTO rm_child_counts AS c (village_code, month, dimension, value, n)
-            SELECT i.village_code, rm_child_month(i.registered_at), k.dimension, k.value, count(*)
-            FROM inserted i
-            CROSS JOIN LATERAL rm_child_keys(i.sex, i.birth_year, i.classification, i.status,
-                                             i.mapping_categories) k
-            WHERE i.merged_into IS NULL
-            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-            ON CONFLICT (village_code, month, dimension, value) DO UPDATE SET n = c.n + EXCLUDED.n;
-            RETURN NULL;
-        END $$""",
+        counting.CHILDREN_INSERTED_V1,
         "DROP TRIGGER rm_children_counted ON rm_children",
         """
         CREATE TRIGGER rm_children_counted AFTER DELETE ON rm_children
