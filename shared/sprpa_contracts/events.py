@@ -28,45 +28,43 @@ class _RegistryEvent(EventData):
         return self.village_code
 
 
-class ChildRegistered(_RegistryEvent):
-    """A child of concern was recorded in a village."""
+class _ChildCodes(_RegistryEvent):
+    """The codes reports count a child by, carried by every event that registers or changes one
+    (the registry copies each from the child's field of the same name)."""
 
     entity: ClassVar[str] = "child"
-    action: ClassVar[str] = "registered"
 
     child_id: uuid.UUID
-    household_id: uuid.UUID | None = None
     sex: Sex
     birth_year: int
     birth_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="year and month of "
                                     "birth, never the day: reports give ages on their reference date")
-    mapping_categories: list[str] = Field(default_factory=list)
     classification: str
     school_status: str | None = Field(default=None, description="in_school, equivalency, out_of_school or "
                                       "never_enrolled (a code, for reports)")
     living_arrangement: str | None = Field(default=None, description="with_family, alternative_care or independent")
     identified_through: str | None = Field(default=None, description="outreach, school, raid, partner_ngo, "
                                            "self_family or other")
+
+
+class ChildRegistered(_ChildCodes):
+    """A child of concern was recorded in a village."""
+
+    action: ClassVar[str] = "registered"
+
+    household_id: uuid.UUID | None = None
+    mapping_categories: list[str] = Field(default_factory=list)
     classification_basis: list[str] = Field(default_factory=list, description="the worst forms and hazards behind "
                                             "the classification, as codes (worst_form.trafficking, hazard.pesticides)")
 
 
-class ChildUpdated(_RegistryEvent):
+class ChildUpdated(_ChildCodes):
     """A child's record changed; `changed` names the fields (never their values)."""
 
-    entity: ClassVar[str] = "child"
     action: ClassVar[str] = "updated"
 
-    child_id: uuid.UUID
     changed: list[str]
-    sex: Sex
-    birth_year: int
-    birth_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="as in child.registered")
-    classification: str
     mapping_categories: list[str] | None = None
-    school_status: str | None = None
-    living_arrangement: str | None = None
-    identified_through: str | None = None
     classification_basis: list[str] | None = Field(default=None, description="as in child.registered")
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import text
+import asyncpg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.events.envelope import Envelope, EventData
@@ -42,16 +45,44 @@ CREATE TABLE inbox (
 
 # The rows, in the order given, and the relay's wake-up in one round trip: the NOTIFY is delivered
 # at commit, dropped on rollback; a data-modifying CTE runs to completion though nothing reads it.
-_INSERT = text(f"""
+INSERT = f"""
 WITH written AS (
     INSERT INTO outbox (id, type, subject, envelope, created_at)
     SELECT id, type, subject, envelope::jsonb, created_at
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:subjects AS text[]),
-                CAST(:envelopes AS text[]), CAST(:created AS timestamptz[]))
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
          WITH ORDINALITY AS e (id, type, subject, envelope, created_at, n)
     ORDER BY n
 )
-SELECT pg_notify('{NOTIFY_CHANNEL}', '')""")
+SELECT pg_notify('{NOTIFY_CHANNEL}', '')"""
+
+
+class Prepared(NamedTuple):
+    """An event made ready to write: CPU work only (the import prepares a batch's on a worker thread)."""
+
+    id: uuid.UUID
+    type: str
+    subject: str
+    envelope: str
+    time: datetime
+
+
+def prepare(data: EventData, *, at: datetime | None = None, traceparent: str | None = None) -> Prepared:
+    return _prepared(Envelope.wrap(data, time=at, traceparent=traceparent), data)
+
+
+def _prepared(envelope: Envelope, data: EventData) -> Prepared:
+    return Prepared(envelope.id, envelope.type, data.subject(), envelope.model_dump_json(exclude_none=True),
+                    envelope.time)
+
+
+def _columns(events: Sequence[Prepared]) -> tuple[list, ...]:
+    return tuple(map(list, zip(*events, strict=True)))
+
+
+async def write(connection: asyncpg.Connection, events: Sequence[Prepared]) -> None:
+    """Write prepared events inside the caller's transaction on `connection`, in order."""
+    if events:
+        await connection.execute(INSERT, *_columns(events))
 
 
 async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = None) -> Envelope:
@@ -65,10 +96,7 @@ async def emit_all(session: AsyncSession, events: list[EventData], *, at: dateti
         return []
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
-    connection = await session.connection()  # same transaction as the caller's change
-    await connection.execute(_INSERT, {
-        "ids": [envelope.id for envelope in envelopes], "types": [envelope.type for envelope in envelopes],
-        "subjects": [data.subject() for data in events],
-        "envelopes": [envelope.model_dump_json(exclude_none=True) for envelope in envelopes],
-        "created": [envelope.time for envelope in envelopes]})
+    connection = await session.connection()  # same transaction as the caller's change (begun if need be)
+    await connection.exec_driver_sql(
+        INSERT, _columns([_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)]))
     return envelopes

@@ -13,8 +13,9 @@ from registry.cases.lifecycle import CaseStatus, can_move
 from registry.cases.models import CaseHistory, Consent, Flag
 from registry.cases.needs import derive_needs
 from registry.cases.schemas import AssessmentCreate, ClosureIn, ConsentWithdrawal, FlagCreate, FlagRejection
+from registry.children.events import announce_update
 from registry.children.models import Child
-from registry.children.service import age_on, announce_update, reclassify
+from registry.children.service import age_on, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn, FlagAwaitingApproval
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.db import transaction

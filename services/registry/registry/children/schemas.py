@@ -13,6 +13,7 @@ from registry.classification.rules import Hazard, WorstForm
 from sprpa_contracts.vocabulary import Sex
 from sprpa_shared.errors import FieldError
 from sprpa_shared.pagination import Page
+from sprpa_shared.schemas import optional_fields
 from sprpa_shared.text import PlainText
 
 VILLAGE_CODE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
@@ -72,7 +73,11 @@ class Work(BaseModel):
         return self
 
 
-class ChildFields(BaseModel):
+class ChildBase(BaseModel):
+    """What a cadre or operator records about a child: declared once here, and every shape of the
+    child the API takes or gives derives from it (the table is `models.Child`; the import's staging
+    row and the child's events take their fields from these by name)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     full_name: PlainText = Field(min_length=1, max_length=200)
@@ -90,26 +95,12 @@ class ChildFields(BaseModel):
                                   "self_family, other")
 
 
-class ChildCreate(ChildFields):
+class ChildCreate(ChildBase):
     """A child of concern, as a cadre or operator records them. Server-owned fields are refused."""
 
 
-class ChildUpdate(BaseModel):
-    """Fields to change (all optional); needs If-Match with the child's ETag."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    full_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
-    sex: Sex | None = None
-    birth_date: date | None = None
-    nik: str | None = Field(default=None, max_length=32)
-    village_code: str | None = Field(default=None, pattern=VILLAGE_CODE)
-    household_id: uuid.UUID | None = None
-    school_status: SchoolStatus | None = None
-    living_arrangement: LivingArrangement | None = None
-    mapping_categories: list[MappingCategory] | None = None
-    work: Work | None = None
-    identified_through: IdentifiedThrough | None = None
+ChildUpdate = optional_fields(
+    ChildBase, "ChildUpdate", "Fields to change (all optional); needs If-Match with the child's ETag.")
 
 
 class ReasonOut(BaseModel):
@@ -123,25 +114,17 @@ class ClassificationOut(BaseModel):
     reasons: list[ReasonOut]
 
 
-class ChildPublic(BaseModel):
+class ChildPublic(ChildBase):
     """The full record, for those whose place covers the child."""
 
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    full_name: str = Field(description="empty once the personal data is erased")
     id: uuid.UUID
-    full_name: str
-    sex: Sex
-    birth_date: date
     age: int
-    nik: str | None
-    village_code: str
     district_code: str
     regency_code: str
     province_code: str
-    household_id: uuid.UUID | None
-    school_status: SchoolStatus
-    living_arrangement: LivingArrangement
-    mapping_categories: list[str]
-    work: Work | None
-    identified_through: IdentifiedThrough | None = None
     root_causes: list[str]
     classification: ClassificationOut
     status: str

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from registry import access
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
+from registry.children import events
 from registry.children.models import Child, Household
 from registry.children.nik import district_code_of
 from registry.children.rules import age_on, rule_errors
@@ -18,21 +19,11 @@ from registry.children.schemas import ChildCreate, ChildPublic, ChildUpdate, Hou
 from registry.classification.rules import ChildFacts, Classification, Hazard, WorkFacts, WorstForm, classify
 from registry.places import repository as places
 from registry.visits.rules import next_visit_due
-from sprpa_contracts.events import ChildRegistered, ChildUpdated
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.errors import NotFound, OutOfScope, ValidationFailed
-from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
 
 SCHOOLING = frozenset({"in_school", "equivalency"})  # formal school, or a Kejar Paket programme
-# The reasons of a classification that name the kind of exploitation (for grouping children by it).
-BASIS_PREFIXES = ("worst_form.", "hazard.")
-
-
-def classification_basis(classification: dict) -> list[str]:
-    """The worst forms and hazards behind a classification (`as_dict`'s shape), as reason codes."""
-    return [reason["code"] for reason in classification.get("reasons", [])
-            if reason["code"].startswith(BASIS_PREFIXES)]
 
 
 def classification_of(child: Child, today: date) -> Classification:
@@ -126,24 +117,7 @@ async def register(
     await session.flush()
     await history.record(session, child=child, principal=principal, now=now, from_status=None,
                          reason="registered")
-    await emit(
-        session,
-        ChildRegistered(
-            child_id=child.id,
-            household_id=child.household_id,
-            village_code=child.village_code,
-            sex=child.sex,
-            birth_year=child.birth_date.year,
-            birth_month=f"{child.birth_date:%Y-%m}",
-            mapping_categories=child.mapping_categories,
-            classification=child.classification["result"],
-            school_status=child.school_status,
-            living_arrangement=child.living_arrangement,
-            identified_through=child.identified_through,
-            classification_basis=classification_basis(child.classification),
-        ),
-        at=now,
-    )
+    await events.announce_registered(session, child, now=now)
     return child
 
 
@@ -161,29 +135,8 @@ async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, prin
     child.version += 1
     child.updated_at = now
     session.add(child)
-    await announce_update(session, child, changed=sorted(changes), now=now)
+    await events.announce_update(session, child, changed=sorted(changes), now=now)
     return child
-
-
-async def announce_update(session: AsyncSession, child: Child, *, changed: list[str], now: datetime) -> None:
-    """`child.updated`: which fields changed (never their values), and the codes reports count by."""
-    await emit(
-        session,
-        ChildUpdated(
-            child_id=child.id,
-            village_code=child.village_code,
-            changed=changed,
-            sex=child.sex,
-            birth_year=child.birth_date.year,
-            birth_month=f"{child.birth_date:%Y-%m}",
-            classification=child.classification["result"],
-            mapping_categories=child.mapping_categories,
-            school_status=child.school_status,
-            living_arrangement=child.living_arrangement,
-            classification_basis=classification_basis(child.classification),
-        ),
-        at=now,
-    )
 
 
 async def create_household(session: AsyncSession, *, data: HouseholdCreate, principal: Principal,

@@ -11,38 +11,31 @@ from datetime import date, datetime
 
 import asyncpg
 from pydantic_core import to_json
+from sqlalchemy.dialects import postgresql
 
 from registry.cases.lifecycle import CaseStatus
-from registry.children.service import classification_basis
+from registry.children import events
+from registry.children.models import Child
+from registry.children.schemas import ChildBase
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_key, name_likeness, similar_keys
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
-from sprpa_contracts.events import ChildRegistered
-from sprpa_shared.events.envelope import Envelope
-from sprpa_shared.events.outbox import NOTIFY_CHANNEL
+from sprpa_shared.events import outbox
 from sprpa_shared.protect import protector
 
 IMPORTED_THROUGH = "outreach"  # a survey upload is the cadres' door-to-door mapping
 ROW_NAMESPACE = uuid.UUID("6c1b8a52-3f7e-4c56-9a0e-5d2f0b7c9e11")
 
-STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS import_stage (
-    row_number integer, id uuid, full_name text, sex text, birth_date date, nik text, nik_index text,
-    village_code text, school_status text, living_arrangement text, mapping_categories text[], work text,
-    classification text, next_visit_due date, event_id uuid, subject text, envelope text
-) ON COMMIT DELETE ROWS
-"""
-STAGE_COLUMNS = ["row_number", "id", "full_name", "sex", "birth_date", "nik", "nik_index", "village_code",
-                 "school_status", "living_arrangement", "mapping_categories", "work", "classification",
-                 "next_visit_due", "event_id", "subject", "envelope"]
-
-INSERT_CHILDREN = """
-INSERT INTO children (id, full_name, sex, birth_date, nik, nik_index, village_code, school_status,
-                      living_arrangement, mapping_categories, work, classification, status, next_visit_due,
-                      version, created_at, updated_at, created_by, identified_through)
-SELECT id, full_name, sex, birth_date, nik, nik_index, village_code, school_status, living_arrangement,
-       mapping_categories, work::jsonb, classification::jsonb, $1, next_visit_due, 1, $2, $2, $3, $4
-FROM import_stage
+# The children's columns an import writes: every field a person records about a child, and what the
+# registry derives from them. The staging table takes their types from the table, and each value is
+# the valid row's field of the same name unless `stage_record` gives it.
+STAGED = ("id", *ChildBase.model_fields, "nik_index", "classification", "next_visit_due")
+STAGE_COLUMNS = ("row_number", *STAGED)
+STAGE = "CREATE TEMP TABLE IF NOT EXISTS import_stage (row_number integer, {}) ON COMMIT DELETE ROWS".format(
+    ", ".join(f"{name} {Child.__table__.c[name].type.compile(dialect=postgresql.dialect())}" for name in STAGED))
+INSERT_CHILDREN = f"""
+INSERT INTO children ({", ".join(STAGED)}, status, version, created_at, updated_at, created_by)
+SELECT {", ".join(STAGED)}, $1, 1, $2, $2, $3 FROM import_stage
 ON CONFLICT (id) DO NOTHING
 RETURNING id
 """
@@ -53,10 +46,6 @@ AFTER_INSERT = [
     """INSERT INTO audit_log (at, actor, actor_role, action, child_id)
        SELECT $2, $3, $4, 'IMPORT /api/v1/imports/' || $5, id FROM unnest($1::uuid[]) AS id""",
 ]
-INSERT_EVENTS = """
-INSERT INTO outbox (id, type, subject, envelope, created_at)
-SELECT event_id, $2, subject, envelope::jsonb, $3 FROM import_stage WHERE id = ANY($1::uuid[])
-"""
 # Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
 # the same kecamatan and a birth date within the tolerance), one row per new row, and the rules
 # compare the names.
@@ -119,6 +108,7 @@ class Staged:
 
     records: list[tuple]
     keys: dict[uuid.UUID, tuple[int, str]]  # child id -> (row number, name key)
+    events: dict[uuid.UUID, outbox.Prepared]  # child id -> its child.registered
     now: datetime  # when the rows are registered (their events' time)
 
 
@@ -127,41 +117,27 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime) -> Staged:
     sealing = protector()
     names = sealing.seal_all([row.data.full_name for row in rows])
     niks = sealing.seal_all([row.data.nik for row in rows])
-    records, keys = [], {}
+    records, keys, announced = [], {}, {}
     for row, name, nik in zip(rows, names, niks, strict=True):
-        record = stage_record(row, sha256=sha256, now=now, next_visit=next_visit, sealed=(name, nik))
-        records.append(record)
-        keys[record[1]] = (row.row_number, name_key(row.data.full_name))
-    return Staged(records, keys, now)
+        id_ = child_id(sha256, row.row_number)
+        records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik)))
+        keys[id_] = (row.row_number, name_key(row.data.full_name))
+        event = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
+        announced[id_] = outbox.prepare(event, at=now)
+    return Staged(records, keys, announced, now)
 
 
-def stage_record(row: ValidRow, *, sha256: str, now: datetime, next_visit: date,
-                 sealed: tuple[str, str | None]) -> tuple:
-    """The staging row of a valid row whose name and NIK are `sealed` already."""
+def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tuple[str, str | None]) -> tuple:
+    """The staging row of a valid row whose name and NIK are `sealed` already: each staged column
+    is the row's field of the same name, but for these."""
     data = row.data
-    id_ = child_id(sha256, row.row_number)
-    event = ChildRegistered(  # validating is faster than pydantic's model_construct here
-        child_id=id_,
-        household_id=None,
-        village_code=data.village_code,
-        sex=data.sex,
-        birth_year=data.birth_date.year,
-        birth_month=f"{data.birth_date:%Y-%m}",
-        mapping_categories=[category.value for category in data.mapping_categories],
-        classification=row.classification["result"],
-        school_status=data.school_status,
-        living_arrangement=data.living_arrangement,
-        identified_through=IMPORTED_THROUGH,
-        classification_basis=classification_basis(row.classification),
-    )
-    envelope = Envelope.wrap(event, time=now)
-    return (
-        row.row_number, id_, sealed[0], data.sex, data.birth_date, sealed[1], protector().index(data.nik),
-        data.village_code,
-        data.school_status, data.living_arrangement, [c.value for c in data.mapping_categories],
-        data.work.model_dump_json() if data.work else None, to_json(row.classification).decode(),
-        next_visit, envelope.id, event.subject(), envelope.model_dump_json(exclude_none=True),
-    )
+    given = {
+        "id": id_, "full_name": sealed[0], "nik": sealed[1], "nik_index": protector().index(data.nik),
+        "mapping_categories": [category.value for category in data.mapping_categories],
+        "work": data.work.model_dump_json() if data.work else None, "identified_through": IMPORTED_THROUGH,
+        "classification": to_json(row.classification).decode(), "next_visit_due": next_visit,
+    }
+    return (row.row_number, *(given[name] if name in given else getattr(data, name) for name in STAGED))
 
 
 async def write_batch(
@@ -174,20 +150,19 @@ async def write_batch(
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=STAGE_COLUMNS)
     await connection.execute("ANALYZE import_stage")
     created = [record["id"] for record in await connection.fetch(
-        INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor, IMPORTED_THROUGH)]
+        INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
     for child, (_, key) in staged.keys.items():
         names.remember(str(child), key)
     if not created:
         return 0, 0
     for statement in AFTER_INSERT:
         await connection.execute(statement, created, now, actor, actor_role, str(import_id))
-    await connection.execute(INSERT_EVENTS, created, ChildRegistered.event_type, now)
+    await outbox.write(connection, [staged.events[child] for child in created])  # wakes the relay at commit
     if refresh_statistics:
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute("ANALYZE children")
     duplicates = await _duplicates(connection, staged, created, import_id=import_id, names=names)
-    await connection.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
     return len(created), duplicates
 
 

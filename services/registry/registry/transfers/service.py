@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import access
 from registry.cases import history
-from registry.children import service as children
+from registry.children.events import announce_update
 from registry.children.models import Child, Household
 from registry.children.rules import age_on
 from registry.places import repository as places
@@ -141,7 +141,7 @@ async def accept(session: AsyncSession, *, transfer: Transfer, data: TransferAcc
                          reason=f"transferred from {old[:5]} to {village[:5]}")
     await emit(session, ChildTransferred(child_id=child.id, transfer_id=transfer.id, village_code=village,
                                          from_village_code=old), at=now)
-    await children.announce_update(session, child, changed=changed, now=now)
+    await announce_update(session, child, changed=changed, now=now)
     return transfer
 
 

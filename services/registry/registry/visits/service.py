@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from registry import access
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
+from registry.children.events import announce_update
 from registry.children.models import Child
-from registry.children.service import announce_update, reclassify
+from registry.children.service import reclassify
 from registry.visits.models import Visit
 from registry.visits.rules import FollowUp, Outcome, confirms_closure, next_visit_due, outcome
 from registry.visits.schemas import VisitCreate
