@@ -39,7 +39,7 @@ Job = Callable[[FastAPI], Coroutine[Any, Any, None]]
 # serialisation step, HTTP metrics, and OpenTelemetry log records of validation failures and
 # exceptions with their messages and inputs. Off: our spans come from `tracing` (only when they
 # are exported), our metrics from Prometheus, and nothing may record a request's input values.
-# It cost about a tenth of the registry's CPU per read (bench.cpu --reads).
+# What it cost: docs/performance.md, "Measurements behind the code".
 NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 

@@ -61,7 +61,7 @@ class Protector:
     def seal_all(self, plaintexts: list[str | None]) -> list[str | None]:
         """`seal` of each, with their nonces drawn from the OS at once: `os.urandom` releases the
         GIL, and a thread that seals row after row while another thread runs Python waits for the
-        GIL again after each draw (about 0.2 ms, against 4 us for the whole seal)."""
+        GIL again after each draw, which costs far more than the seal (docs/performance.md)."""
         nonces = os.urandom(12 * len(plaintexts))
         cipher, key_id, prefix = self._ciphers[self.current], self.current.encode(), f"{PREFIX}.{self.current}."
         sealed: list[str | None] = []

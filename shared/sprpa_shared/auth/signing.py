@@ -45,9 +45,9 @@ class SigningKey:
 
 @lru_cache(maxsize=32)
 def _parsed(pem: bytes) -> rsa.RSAPrivateKey:
-    """A key parsed once per process: parsing (with cryptography's RSA checks) costs about 75 ms of
-    CPU, which every token minted and every JWKS served paid before (the issuer reads its keys
-    from its database per request)."""
+    """A key parsed once per process: parsing runs cryptography's RSA checks, which every token
+    minted and every JWKS served paid before (the issuer reads its keys from its database per
+    request; the cost is in docs/performance.md)."""
     key = serialization.load_pem_private_key(pem, password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     return key

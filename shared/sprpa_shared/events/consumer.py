@@ -7,7 +7,7 @@ has no second effect.
 
 The messages of one fetch are handled in one transaction, in order, with one inbox INSERT: a
 flag's four offers reach a consumer together, and a transaction each (pool checkout and ping,
-BEGIN, inbox row, COMMIT) cost more than their handlers. If any of them fails, the whole
+BEGIN, inbox row, COMMIT) would cost more than their handlers. If any of them fails, the whole
 transaction is rolled back and each message is handled again on its own, so a failing event
 delays the others of its fetch but never takes them with it.
 

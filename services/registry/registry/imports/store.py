@@ -73,8 +73,8 @@ class NameKeys:
     """The name keys of children by id (as text), for one import's duplicate check.
 
     A candidate is compared with every new row born near it in its kecamatan: across a large
-    import that is dozens of rows, and decrypting its name for each of them cost more than all
-    the rest of a row. The import's own rows are known in plaintext; a child already in the
+    import that is dozens of rows, and decrypting its name for each of them would cost more than
+    the rest of a row (docs/performance.md). The import's own rows are known in plaintext; a child already in the
     registry is read and decrypted once while it is among the last `limit` keyed. Forgetting the
     oldest bounds memory (about 240 bytes a key).
     """
