@@ -70,10 +70,7 @@ $$"""
 
 # The earliest offer's provider and desa win (the lowest organisation id among offers made at once),
 # and served stays served: the same row in any order.
-_NEED_UPSERT = """
-INSERT INTO {table} AS n (need_id, organization_id, village_code, category, first_offered_at, served)
-VALUES (NEW.need_id, NEW.organization_id, NEW.village_code, NEW.category, NEW.offered_at, is_served)
-ON CONFLICT ({key}) DO UPDATE SET
+_EARLIEST_OFFER_WINS = """ON CONFLICT ({key}) DO UPDATE SET
     organization_id = CASE WHEN (EXCLUDED.first_offered_at, EXCLUDED.organization_id)
                                 < (n.first_offered_at, n.organization_id)
                            THEN EXCLUDED.organization_id ELSE n.organization_id END,
@@ -84,6 +81,11 @@ ON CONFLICT ({key}) DO UPDATE SET
     served = n.served OR EXCLUDED.served
 WHERE (EXCLUDED.first_offered_at, EXCLUDED.organization_id) < (n.first_offered_at, n.organization_id)
    OR (EXCLUDED.served AND NOT n.served)"""
+
+_NEED_UPSERT = """
+INSERT INTO {table} AS n (need_id, organization_id, village_code, category, first_offered_at, served)
+VALUES (NEW.need_id, NEW.organization_id, NEW.village_code, NEW.category, NEW.offered_at, is_served)
+""" + _EARLIEST_OFFER_WINS
 
 HOURS_BUCKET_V1 = """
 CREATE FUNCTION rm_hours_bucket(took interval) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -252,17 +254,7 @@ SELECT DISTINCT ON ({key}) need_id, organization_id, village_code, category, off
            OVER (PARTITION BY {key})
 FROM inserted WHERE need_id IS NOT NULL AND offered_at IS NOT NULL
 ORDER BY {key}, offered_at, organization_id
-ON CONFLICT ({key}) DO UPDATE SET
-    organization_id = CASE WHEN (EXCLUDED.first_offered_at, EXCLUDED.organization_id)
-                                < (n.first_offered_at, n.organization_id)
-                           THEN EXCLUDED.organization_id ELSE n.organization_id END,
-    village_code = CASE WHEN (EXCLUDED.first_offered_at, EXCLUDED.organization_id)
-                             < (n.first_offered_at, n.organization_id)
-                        THEN EXCLUDED.village_code ELSE n.village_code END,
-    first_offered_at = LEAST(n.first_offered_at, EXCLUDED.first_offered_at),
-    served = n.served OR EXCLUDED.served
-WHERE (EXCLUDED.first_offered_at, EXCLUDED.organization_id) < (n.first_offered_at, n.organization_id)
-   OR (EXCLUDED.served AND NOT n.served)"""
+""" + _EARLIEST_OFFER_WINS
 
 REFERRAL_ROWS_COUNTED_V1 = """
 CREATE FUNCTION rm_referral_rows_counted(kind text, rows jsonb) RETURNS void LANGUAGE sql AS $$
