@@ -12,7 +12,8 @@ def optional_fields(model: type[BaseModel], name: str, doc: str) -> type[BaseMod
     """A partial update of `model`: each of its fields, with its checks, optional and unset by
     default (`model_dump(exclude_unset=True)` gives what the caller sent)."""
     fields = {
-        field: (cast(Any, info.annotation) | None, FieldInfo.merge_field_infos(info, default=None, default_factory=None))
+        field: (cast(Any, info.annotation) | None,
+                FieldInfo.merge_field_infos(info, default=None, default_factory=None))
         for field, info in model.model_fields.items()
     }
     derived = create_model(name, __config__=model.model_config, __doc__=doc, __module__=model.__module__,
