@@ -28,13 +28,31 @@ class _RegistryEvent(EventData):
         return self.village_code
 
 
-class _ChildCodes(_RegistryEvent):
-    """The codes reports count a child by, carried by every event that registers or changes one
-    (the registry copies each from the child's field of the same name)."""
-
+class _ChildEvent(_RegistryEvent):
     entity: ClassVar[str] = "child"
 
     child_id: uuid.UUID
+
+
+class _TransferEvent(_RegistryEvent):
+    entity: ClassVar[str] = "transfer"
+    about: ClassVar[str | None] = "transfer_id"
+
+    transfer_id: uuid.UUID
+    child_id: uuid.UUID
+    to_regency_code: PlaceCode
+
+
+class _CaseEvent(_RegistryEvent):
+    entity: ClassVar[str] = "case"
+
+    child_id: uuid.UUID
+
+
+class _ChildCodes(_ChildEvent):
+    """The codes reports count a child by, carried by every event that registers or changes one
+    (the registry copies each from the child's field of the same name)."""
+
     sex: Sex
     birth_year: int
     birth_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="year and month of "
@@ -68,13 +86,11 @@ class ChildUpdated(_ChildCodes):
     classification_basis: list[str] | None = Field(default=None, description="as in child.registered")
 
 
-class CaseFlagged(_RegistryEvent):
+class CaseFlagged(_CaseEvent):
     """A child's case was flagged for remediation: the referral engine matches its needs."""
 
-    entity: ClassVar[str] = "case"
     action: ClassVar[str] = "flagged"
 
-    child_id: uuid.UUID
     flag_id: uuid.UUID | None = Field(default=None, description="one flag of the case; a re-flag after relapse is new")
     consent_id: uuid.UUID | None = Field(default=None, description="the consent recorded with the flag")
     consent_scope: list[str] = Field(default_factory=list, description="what the consent allows, e.g. "
@@ -87,25 +103,21 @@ class CaseFlagged(_RegistryEvent):
         default_factory=dict, description="by need code: the course, provider or language asked for")
 
 
-class FlagAwaitingApproval(_RegistryEvent):
+class FlagAwaitingApproval(_CaseEvent):
     """A case was flagged on a legal basis, without the guardian's consent: nothing is referred until
     a second person of the district approves the flag (or rejects it)."""
 
-    entity: ClassVar[str] = "case"
     action: ClassVar[str] = "approval_requested"
 
-    child_id: uuid.UUID
     flag_id: uuid.UUID
     needs: list[str] = Field(min_length=1, description="the service catalogue codes the flag asks for")
 
 
-class CaseStatusChanged(_RegistryEvent):
+class CaseStatusChanged(_CaseEvent):
     """A case moved along its lifecycle (identified → ... → closed, or reopened)."""
 
-    entity: ClassVar[str] = "case"
     action: ClassVar[str] = "status_changed"
 
-    child_id: uuid.UUID
     from_status: str | None
     to_status: str
 
@@ -124,82 +136,62 @@ class ConsentWithdrawn(_RegistryEvent):
     reason: Literal["withdrawn", "expired"] = Field(default="withdrawn", description="expired: its end date passed")
 
 
-class ChildMerged(_RegistryEvent):
+class ChildMerged(_ChildEvent):
     """Two records were the same child: `merged_id` now points at `child_id`, which keeps everything."""
 
-    entity: ClassVar[str] = "child"
     action: ClassVar[str] = "merged"
 
-    child_id: uuid.UUID
     merged_id: uuid.UUID
     merged_village_code: PlaceCode
 
 
-class ChildMergeRequested(_RegistryEvent):
+class ChildMergeRequested(_ChildEvent):
     """Someone who sees two records of one child (a cadre, after a sync from the field) asks the
     district to merge them; the district's operators decide."""
 
-    entity: ClassVar[str] = "child"
     action: ClassVar[str] = "merge_requested"
 
-    child_id: uuid.UUID
     duplicate_id: uuid.UUID
 
 
-class TransferProposed(_RegistryEvent):
+class TransferProposed(_TransferEvent):
     """A kabupaten's operator proposes that a child's case move to another kabupaten (the family
     moved); the other kabupaten's operators accept or decline. `village_code` is where the child
     is now; the subject carries it, `to_regency_code` says who must answer."""
 
-    entity: ClassVar[str] = "transfer"
     action: ClassVar[str] = "proposed"
-    about: ClassVar[str | None] = "transfer_id"
-
-    transfer_id: uuid.UUID
-    child_id: uuid.UUID
-    to_regency_code: PlaceCode
     to_village_code: PlaceCode | None = None
     reason: str = Field(description="family_moved, child_moved or other")
 
 
-class TransferDecided(_RegistryEvent):
+class TransferDecided(_TransferEvent):
     """The receiving kabupaten declined a proposed transfer, or the proposing one cancelled it:
     nothing moved. (An accepted transfer is `child.transferred`.) `village_code` is where the
     child stays."""
 
-    entity: ClassVar[str] = "transfer"
     action: ClassVar[str] = "decided"
-    about: ClassVar[str | None] = "transfer_id"
-
-    transfer_id: uuid.UUID
-    child_id: uuid.UUID
-    to_regency_code: PlaceCode
     outcome: Literal["declined", "cancelled"]
     reason: str | None = Field(default=None, description="why it was declined (a code)")
 
 
-class ChildTransferred(_RegistryEvent):
+class ChildTransferred(_ChildEvent):
     """The child's case moved to another kabupaten: the record, its history, visits and needs are
     now in `village_code`'s scope. The referral engine withdraws what is live under the old
     kabupaten's MOUs and offers the open needs under the new one's."""
 
-    entity: ClassVar[str] = "child"
     action: ClassVar[str] = "transferred"
 
-    child_id: uuid.UUID
     transfer_id: uuid.UUID
     from_village_code: PlaceCode
 
 
-class ChildErased(_RegistryEvent):
+class ChildErased(_ChildEvent):
     """A child's personal data was erased (a data subject's request under UU 27/2022, a court order,
     or the end of the retention period). The pseudonymous id and the codes stay, so reports still
     add up; whoever holds anything else about the child drops it."""
 
-    entity: ClassVar[str] = "child"
     action: ClassVar[str] = "erased"
 
-    child_id: uuid.UUID
     basis: Literal["data_subject_request", "court_order", "retention"]
     on: date = Field(description="the day it was erased")
 
@@ -259,50 +251,40 @@ class OrganizationUpserted(_ProvidersEvent):
     about: ClassVar[str] = "organization_id"
 
 
-class MouChanged(_ProvidersEvent):
-    """An MOU was signed or changed (terminated); its status on `as_of` follows its dates."""
-
+class _MouEvent(_ProvidersEvent):
     entity: ClassVar[str] = "mou"
-    action: ClassVar[str] = "changed"
+    about: ClassVar[str] = "mou_id"
 
     mou_id: uuid.UUID
     organization_id: uuid.UUID
+    valid_until: date
+
+
+class MouChanged(_MouEvent):
+    """An MOU was signed or changed (terminated); its status on `as_of` follows its dates."""
+
+    action: ClassVar[str] = "changed"
+
     signed_date: date | None
     valid_from: date
-    valid_until: date
     terminated_on: date | None
     service_categories: list[str]
     status: Literal["draft", "pending", "active", "expired", "terminated"]
     as_of: date
 
-    about: ClassVar[str] = "mou_id"
 
-
-class MouExpiring(_ProvidersEvent):
+class MouExpiring(_MouEvent):
     """An MOU ends within 30 days: time for the district to renew it."""
 
-    entity: ClassVar[str] = "mou"
     action: ClassVar[str] = "expiring"
 
-    mou_id: uuid.UUID
-    organization_id: uuid.UUID
-    valid_until: date
     days_left: int
 
-    about: ClassVar[str] = "mou_id"
 
-
-class MouExpired(_ProvidersEvent):
+class MouExpired(_MouEvent):
     """An MOU ended: its provider is no longer offered the kabupaten's referrals under it."""
 
-    entity: ClassVar[str] = "mou"
     action: ClassVar[str] = "expired"
-
-    mou_id: uuid.UUID
-    organization_id: uuid.UUID
-    valid_until: date
-
-    about: ClassVar[str] = "mou_id"
 
 
 class OfferingChanged(_ProvidersEvent):
@@ -329,11 +311,28 @@ class OfferingChanged(_ProvidersEvent):
 
 
 
-class ReferralStatusChanged(EventData):
+class _ReferralEvent(EventData):
+    source_service: ClassVar[str] = "referral"
+    village_code: PlaceCode
+
+    def place_code(self) -> str | None:
+        return self.village_code
+
+
+class _NeedEvent(_ReferralEvent):
+    about: ClassVar[str] = "need_id"
+
+    need_id: uuid.UUID
+    case_id: uuid.UUID
+    child_id: uuid.UUID
+    need: str = Field(description="service catalogue code")
+    on: date
+
+
+class ReferralStatusChanged(_ReferralEvent):
     """A referral moved (offered, accepted, declined, in service, completed, expired, withdrawn,
     cancelled). The registry moves the case and lets the provider see the child while it is live."""
 
-    source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "referral"
     action: ClassVar[str] = "status_changed"
 
@@ -341,7 +340,6 @@ class ReferralStatusChanged(EventData):
     child_id: uuid.UUID
     case_id: uuid.UUID | None = Field(default=None, description="the engine's case: one flag of the child")
     need_id: uuid.UUID | None = None
-    village_code: PlaceCode
     need: str = Field(description="service catalogue code")
     organization_id: uuid.UUID
     service_id: uuid.UUID | None = None
@@ -357,76 +355,44 @@ class ReferralStatusChanged(EventData):
         default=False, description="no need of the case is waiting any more: the follow-up visit is due"
     )
 
-    def place_code(self) -> str | None:
-        return self.village_code
-
     about: ClassVar[str] = "referral_id"
 
 
-class GapRecorded(EventData):
+class GapRecorded(_NeedEvent):
     """A need no MOU provider could take: it went to the backbone organisation (or to nobody)."""
 
-    source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "gap"
     action: ClassVar[str] = "recorded"
 
     gap_id: uuid.UUID
-    case_id: uuid.UUID
-    need_id: uuid.UUID
-    child_id: uuid.UUID
-    village_code: PlaceCode
-    need: str = Field(description="service catalogue code")
     reason: Literal["no_candidates", "exhausted", "preference_unmet"] = Field(
         description="no_candidates: nobody could take it; exhausted: every candidate said no or did not answer; "
                     "preference_unmet: nobody offers what the child asked for (course, provider, language), so "
                     "others were offered")
     backbone_organization_id: uuid.UUID | None = Field(default=None, description="None: the kabupaten has no backbone")
-    on: date
-
-    def place_code(self) -> str | None:
-        return self.village_code
-
-    about: ClassVar[str] = "need_id"
 
 
-class NeedChanged(EventData):
+class NeedChanged(_NeedEvent):
     """The district added a need to an open case after the flag (its offers follow as referral
     events), or withdrew one with a reason (its live referrals are cancelled)."""
 
-    source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "need"
     action: ClassVar[str] = "changed"
 
-    need_id: uuid.UUID
-    case_id: uuid.UUID
-    child_id: uuid.UUID
-    village_code: PlaceCode
-    need: str = Field(description="service catalogue code")
     change: Literal["added", "withdrawn"]
     reason: str | None = Field(default=None, description="why it was withdrawn (a code)")
-    on: date
-
-    def place_code(self) -> str | None:
-        return self.village_code
-
-    about: ClassVar[str] = "need_id"
 
 
-class CaseRefused(EventData):
+class CaseRefused(_ReferralEvent):
     """The engine would not refer a flagged case: `reason` says why (e.g. no consent to share)."""
 
-    source_service: ClassVar[str] = "referral"
     entity: ClassVar[str] = "case"
     action: ClassVar[str] = "refused"
     about: ClassVar[str] = "child_id"
 
     case_id: uuid.UUID
     child_id: uuid.UUID
-    village_code: PlaceCode
     reason: Literal["no_consent", "consent_scope"]
-
-    def place_code(self) -> str | None:
-        return self.village_code
 
 
 class AccountChanged(EventData):
