@@ -22,7 +22,7 @@ from sprpa_shared.audit_router import audit_router
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.clock import Clock, SystemClock
-from sprpa_shared.db import create_engine, session_factory
+from sprpa_shared.db import create_engine, create_read_pool, session_factory
 from sprpa_shared.dependencies import PrincipalDep, needs
 from sprpa_shared.errors import PROBLEM_BASE, ServiceUnavailable, problem_types
 from sprpa_shared.events.bus import EventBus, Subscription
@@ -84,6 +84,11 @@ def create_service_app(
             stream_replicas=settings.stream_replicas,
         )
         app.state.bus.start()
+        if audited:  # reads of children: one statement on a small pool, their audit rows group-committed
+            app.state.read_pool = await create_read_pool(
+                settings.asyncpg_url, size=max(2, settings.database_pool_size // 2),
+                statement_timeout=settings.database_statement_timeout_seconds)
+            app.state.audit_writer = audit.GroupCommit(app.state.read_pool)
         all_jobs = [*jobs, audit.sealer] if audited else list(jobs)
         job_tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in all_jobs]
         log.info("service started", port=settings.port)
@@ -94,6 +99,9 @@ def create_service_app(
                 task.cancel()
             await asyncio.gather(*job_tasks, return_exceptions=True)
             await app.state.bus.stop()
+            if audited:
+                await app.state.audit_writer.close()
+                await app.state.read_pool.close()
             await engine.dispose()
             log.info("service stopped")
 

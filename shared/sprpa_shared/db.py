@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,16 +15,52 @@ def create_engine(sqlalchemy_url: str, *, pool_size: int = 10, statement_timeout
     """Every statement is cut off after `statement_timeout` seconds, and a transaction left idle
     twice that long is ended by the server: a runaway query or a stuck request cannot hold rows
     and connections for ever."""
-    milliseconds = str(int(statement_timeout * 1000))
     return create_async_engine(
         sqlalchemy_url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={"server_settings": {"statement_timeout": milliseconds,
-                                          "idle_in_transaction_session_timeout": str(int(milliseconds) * 2)}},
+        connect_args={"server_settings": _server_settings(statement_timeout)},
     )
+
+
+def _server_settings(statement_timeout: float) -> dict[str, str]:
+    milliseconds = int(statement_timeout * 1000)
+    return {"statement_timeout": str(milliseconds), "idle_in_transaction_session_timeout": str(milliseconds * 2)}
+
+
+class _GivenBackAsItIs(asyncpg.Connection):
+    """A connection of the read pool, given back without the reset query's round trip: what runs on
+    it (single statements, no session settings, LISTEN, cursors or advisory locks) leaves nothing
+    to reset."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+async def _jsonb_as_python(connection: asyncpg.Connection) -> None:
+    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_read_pool(dsn: str, *, size: int, statement_timeout: float = 60.0) -> asyncpg.Pool:
+    """A small asyncpg pool for the hot reads that need no transaction of their own (a single
+    statement) and for the audit log's group commits: no ORM session, pre-ping, BEGIN or COMMIT
+    around them. jsonb comes back as Python values, as through the engine."""
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, connection_class=_GivenBackAsItIs,
+                                     init=_jsonb_as_python, server_settings=_server_settings(statement_timeout))
+
+
+async def fetchrow_retried(pool: asyncpg.Pool, query: str, *args: object) -> asyncpg.Record | None:
+    """One read; on a connection the server dropped (a restart), once more on a fresh one."""
+    for attempt in (1, 2):
+        try:
+            async with pool.acquire() as connection:
+                return await connection.fetchrow(query, *args)
+        except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError):
+            if attempt == 2:
+                raise
+    return None
 
 
 def session_factory(engine: AsyncEngine, *, metrics=None) -> async_sessionmaker[AsyncSession]:

@@ -6,40 +6,57 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from registry import access
 from registry.children.models import Child, ProviderAccess
 from sprpa_shared import audit
-from sprpa_shared.auth.principal import Role
+from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.db import fetchrow_retried, transaction
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import Gone, NotFound
+from sprpa_shared.protect import Protected, protector
 
-_BY_ID = select(Child.__table__).where(Child.__table__.c.id == bindparam("id"))
+_BY_ID = "SELECT * FROM children WHERE id = $1"
+_PROTECTED = tuple(column.name for column in Child.__table__.columns if isinstance(column.type, Protected))
 
 
-async def _read_only(session, child_id: uuid.UUID) -> Child | None:
-    """The child for a read: one Core statement (the columns' types still decrypt name and NIK),
-    the row made a detached `Child` without the ORM's identity map and unit of work (a read
-    changes nothing)."""
-    row = (await (await session.connection()).execute(_BY_ID, {"id": child_id})).first()
-    return Child.model_construct(**row._mapping) if row is not None else None
+async def _read_only(request: Request, child_id: uuid.UUID) -> Child | None:
+    """The child for a read: one statement on the read pool, outside any transaction (a read changes
+    nothing), its name and NIK opened, the row made a detached `Child` without the ORM."""
+    row = await fetchrow_retried(request.app.state.read_pool, _BY_ID, child_id)
+    if row is None:
+        return None
+    opened = protector()
+    return Child.model_construct(**{**row, **{name: opened.open(row[name]) for name in _PROTECTED}})
+
+
+def _require_current(child: Child) -> None:
+    if child.merged_into is not None:
+        raise NotFound("this record was merged into another", merged_into=str(child.merged_into))
+    if child.erased_at is not None:
+        raise Gone("this child's personal data was erased", erased_on=child.erased_at.date().isoformat(),
+                   basis=child.erasure_basis)
+
+
+async def _readable(child_id: uuid.UUID, request: Request, principal: Principal, clock) -> Child:
+    """A GET's child: read, authorised, and its audit row committed before anything is answered."""
+    child = await _read_only(request, child_id)
+    access.require_read(principal, child)
+    _require_current(child)
+    await audit.record_read(request, principal=principal, child_ids=[child.id], at=clock.now())
+    return child
 
 
 async def _child(
     child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep
 ) -> Child:
     if request.method == "GET":
-        child = await _read_only(session, child_id)
-    else:  # writers serialise on the row; If-Match is checked under the lock
-        child = (await session.exec(select(Child).where(Child.id == child_id).with_for_update())).first()
+        return await _readable(child_id, request, principal, clock)
+    # writers serialise on the row; If-Match is checked under the lock
+    child = (await session.exec(select(Child).where(Child.id == child_id).with_for_update())).first()
     access.require_read(principal, child)
-    if child.merged_into is not None:
-        raise NotFound("this record was merged into another", merged_into=str(child.merged_into))
-    if child.erased_at is not None:
-        raise Gone("this child's personal data was erased", erased_on=child.erased_at.date().isoformat(),
-                   basis=child.erasure_basis)
+    _require_current(child)
     await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
     return child
 
@@ -47,20 +64,21 @@ async def _child(
 ChildDep = Annotated[Child, Depends(_child)]
 
 
-async def _child_or_referred(
-    child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep
-) -> Child:
-    """Like ChildDep, but provider staff may also read a child their organisation holds a live referral for."""
+async def _child_or_referred(child_id: uuid.UUID, request: Request, principal: PrincipalDep,
+                             clock: ClockDep) -> Child:
+    """Like ChildDep for a GET, but provider staff may also read a child their organisation holds a
+    live referral for. Opens no session of the request's: the read and its audit need none."""
     if principal.role is not Role.PROVIDER_STAFF:
-        return await _child(child_id, request, session, principal, clock)
-    child = await session.get(Child, child_id)
-    live = child is not None and child.merged_into is None and child.erased_at is None and (await session.exec(
-        select(ProviderAccess).where(ProviderAccess.child_id == child_id,
-                                     ProviderAccess.organization_id == principal.organization_id,
-                                     col(ProviderAccess.live)))).first() is not None
+        return await _readable(child_id, request, principal, clock)
+    async with transaction(request.app.state.sessions) as session:
+        child = await session.get(Child, child_id)
+        live = child is not None and child.merged_into is None and child.erased_at is None and (await session.exec(
+            select(ProviderAccess).where(ProviderAccess.child_id == child_id,
+                                         ProviderAccess.organization_id == principal.organization_id,
+                                         col(ProviderAccess.live)))).first() is not None
     if not access.provider_may_read(principal, live):
         raise NotFound("no such child")
-    await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
+    await audit.record_read(request, principal=principal, child_ids=[child.id], at=clock.now())
     return child
 
 

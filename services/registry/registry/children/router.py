@@ -32,6 +32,7 @@ from registry.duplicates import service as duplicates
 from sprpa_shared import audit, concurrency, idempotency
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.concurrency import IfMatch
+from sprpa_shared.db import transaction
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.idempotency import IdempotencyKey
 from sprpa_shared.ids import new_id
@@ -184,14 +185,15 @@ async def list_children(
 @router.get("/children/{child_id}", dependencies=[needs("registry:read")],
             response_model=ChildPublic | ChildForProvider,
             summary="A child's record; provider staff get only what they need to serve it")
-async def read_child(child: ReadableChildDep, response: Response, session: SessionDep, principal: PrincipalDep,
+async def read_child(child: ReadableChildDep, request: Request, response: Response, principal: PrincipalDep,
                      clock: ClockDep) -> ChildPublic | ChildForProvider:
+    """The hot read: no session of its own (the child and its audit row need none)."""
     today = clock.now().date()
     if principal.role is Role.PROVIDER_STAFF:  # only while its referral is accepted or in service
+        async with transaction(request.app.state.sessions) as session:
+            routes = await contacts.routes_to_family(session, child.id, child.village_code)
         return ChildForProvider(**child.model_dump(include=set(ChildForProvider.model_fields) - {"age"}),
-                                age=service.age_on(child.birth_date, today),
-                                routes_to_family=await contacts.routes_to_family(session, child.id,
-                                                                                 child.village_code))
+                                age=service.age_on(child.birth_date, today), routes_to_family=routes)
     response.headers["ETag"] = etag(child)
     return service.to_public(child, today)
 
