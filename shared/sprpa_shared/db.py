@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,14 +18,40 @@ def create_engine(sqlalchemy_url: str, *, pool_size: int = 10, statement_timeout
     """Every statement is cut off after `statement_timeout` seconds, and a transaction left idle
     twice that long is ended by the server: a runaway query or a stuck request cannot hold rows
     and connections for ever."""
-    return create_async_engine(
+    engine = create_async_engine(
         sqlalchemy_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"server_settings": _server_settings(statement_timeout)},
     )
+    _ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_after_idle(engine: AsyncEngine, idle: float) -> None:
+    """Pessimistic disconnect handling where it matters: a connection that sat in the pool longer
+    than `idle` seconds (across a database restart, say) is pinged before use, and replaced if the
+    server dropped it. One in steady use is not: SQLAlchemy's `pool_pre_ping` pings at every
+    checkout, and asyncpg's ping is three round trips (BEGIN, a statement, ROLLBACK) per
+    transaction. A connection dropped while in steady use fails its statement once; SQLAlchemy
+    then replaces every connection the pool opened before it."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > idle:
+            try:
+                dbapi_connection.ping()
+            except Exception as error:  # the pool retries with a new connection
+                raise DisconnectionError("the server dropped this pooled connection") from error
 
 
 def _server_settings(statement_timeout: float) -> dict[str, str]:
