@@ -101,10 +101,21 @@ def active_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
+def spans_kept(provider=None) -> bool:
+    """Whether a span made now goes anywhere: the provider has a span processor (an exporter, or a
+    test's recorder). Without one a span is CPU spent for nothing."""
+    processor = getattr(provider or trace.get_tracer_provider(), "_active_span_processor", None)
+    return bool(getattr(processor, "_span_processors", ()))
+
+
 @contextmanager
 def consuming(*, service: str, consumer: str, subject: str, event_type: str, event_id: str,
               traceparent: str | None):
-    """The consumer's span, a child of the span that emitted the event (across the outbox and NATS)."""
+    """The consumer's span, a child of the span that emitted the event (across the outbox and NATS),
+    when spans are kept; otherwise none (the trace id still goes on in the logs and the events)."""
+    if not spans_kept():
+        yield None
+        return
     parent = _PROPAGATOR.extract({"traceparent": traceparent} if traceparent else {})
     with _tracer.start_as_current_span(f"process {event_type}", context=parent, kind=SpanKind.CONSUMER,
                                        attributes={"messaging.system": "nats",

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
 
+from sprpa_shared import tracing
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
 from tests.end_to_end.conftest import running_system
@@ -123,6 +124,15 @@ async def test_requests_and_sql_are_not_traced_when_spans_are_not_exported_but_t
     consumer = next(span for span in spans if span.kind == SpanKind.CONSUMER
                     and span.attributes["sprpa.service"] == "referral")
     assert format(consumer.context.trace_id, "032x") == trace_id
+
+
+def test_a_consumer_makes_its_span_only_when_spans_go_somewhere():
+    """Without an exporter (no span processor) a consumer's span would be CPU for nothing (issue 27);
+    with one, or with the tests' recorder above, the consumer's span is made."""
+    provider = TracerProvider()
+    assert not tracing.spans_kept(provider)
+    provider.add_span_processor(SimpleSpanProcessor(Recorder()))
+    assert tracing.spans_kept(provider)
 
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "sprpa-overview.json"
