@@ -15,16 +15,22 @@ from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
 from sprpa_shared.events.envelope import Envelope, EventData
 
-# The offer's state as last heard; an older event (out of order across subjects) changes nothing.
-_BEFORE = text("SELECT status FROM offer_watches WHERE referral_id = :referral FOR UPDATE")
+# The offer's state as last heard, and what it was before, in one round trip (both parts of the
+# statement see the same snapshot, so `previous` is the status before this event); an older event
+# (out of order across subjects) writes nothing and returns no `status`.
 _WATCH = text("""
-INSERT INTO offer_watches AS w (referral_id, organization_id, child_id, village_code, regency_code, need, backbone,
-                                offered_at, deadline, status, changed_at)
-VALUES (:referral, :organization, :child, :village, :regency, :need, :backbone, :offered_at, :deadline, :status, :at)
-ON CONFLICT (referral_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at,
-    child_id = EXCLUDED.child_id, deadline = COALESCE(EXCLUDED.deadline, w.deadline)
-    WHERE w.changed_at <= EXCLUDED.changed_at
-RETURNING status
+WITH before AS (SELECT status FROM offer_watches WHERE referral_id = :referral FOR UPDATE),
+written AS (
+    INSERT INTO offer_watches AS w (referral_id, organization_id, child_id, village_code, regency_code, need,
+                                    backbone, offered_at, deadline, status, changed_at)
+    VALUES (:referral, :organization, :child, :village, :regency, :need, :backbone, :offered_at, :deadline,
+            :status, :at)
+    ON CONFLICT (referral_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at,
+        child_id = EXCLUDED.child_id, deadline = COALESCE(EXCLUDED.deadline, w.deadline)
+        WHERE w.changed_at <= EXCLUDED.changed_at
+    RETURNING status
+)
+SELECT (SELECT status FROM before) AS previous, (SELECT status FROM written) AS status
 """)
 _SERVING = text("""
 SELECT DISTINCT ON (organization_id) organization_id, need, village_code FROM offer_watches
@@ -38,17 +44,16 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, regency_code = EXCLUDED.reg
 
 
 async def referral_changed(session: AsyncSession, data: ev.ReferralStatusChanged, envelope: Envelope) -> None:
-    previous = (await run(session, _BEFORE, {"referral": data.referral_id})).scalar()
-    row = (await run(session, _WATCH, {
+    watch = (await run(session, _WATCH, {
         "referral": data.referral_id, "organization": data.organization_id, "child": data.child_id,
         "village": data.village_code, "regency": regency_of(data.village_code), "need": data.need,
         "backbone": data.backbone, "offered_at": envelope.time if data.status == "offered" else None,
-        "deadline": data.respond_by, "status": data.status, "at": envelope.time})).first()
-    if row is None:
+        "deadline": data.respond_by, "status": data.status, "at": envelope.time})).one()
+    if watch.status is None:
         return  # older than what is known
-    if previous == data.status:
+    if watch.previous == data.status:
         return  # nothing moved (e.g. the child changed in a merge)
-    await notices.write(session, referral_notices(data, previous_status=previous), at=envelope.time)
+    await notices.write(session, referral_notices(data, previous_status=watch.previous), at=envelope.time)
 
 
 async def case_moved(session: AsyncSession, data: ev.CaseStatusChanged, envelope: Envelope) -> None:

@@ -281,3 +281,21 @@ async def test_a_transfer_reaches_the_receiving_operators_and_its_answer_the_pro
     assert "Keluarga tidak ditemukan" in bodies and "diterima kabupaten tujuan" in bodies
     assert sorted(await kinds(api, lombok)) == ["transfer.accepted", "transfer.declined"]
     assert await kinds(api, jember) == ["transfer.proposed", "transfer.proposed"]
+
+
+async def test_an_offer_heard_late_or_unchanged_writes_nothing_and_tells_nobody_again(publish, db):
+    """The offer's watch keeps the latest status heard: an older event (out of order across
+    subjects) changes nothing, and the same status again makes no second notice."""
+    referral = uuid.uuid4()
+    await publish(offer(referral), at=NOW)
+    await publish(offer(referral, status="accepted"), at=NOW + timedelta(hours=2))
+    await publish.handled()
+    told = await db.fetchval("SELECT count(*) FROM notifications")
+    assert told >= 1
+
+    await publish(offer(referral), at=NOW + timedelta(hours=1))  # older than what is known
+    await publish(offer(referral, status="accepted"), at=NOW + timedelta(hours=3))  # nothing moved
+    await publish.handled()
+    watch = await db.fetchrow("SELECT status, changed_at FROM offer_watches WHERE referral_id = $1", referral)
+    assert (watch["status"], watch["changed_at"]) == ("accepted", NOW + timedelta(hours=3))
+    assert await db.fetchval("SELECT count(*) FROM notifications") == told
