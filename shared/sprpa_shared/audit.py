@@ -318,7 +318,10 @@ def _values(*, actor: str, role: str, action: str, request: Request, at: datetim
             "object": object_id, "outcome": outcome}
 
 
-SEAL_BATCH = 5000
+# Rows sealed per round trip: the hashing runs on the service's event loop, so a batch is kept
+# small enough not to hold up the requests being answered meanwhile.
+SEAL_BATCH = 500
+VERIFY_BATCH = 5000
 _LAST_SEALED = text("SELECT seal_seq, hash FROM audit_log WHERE seal_seq IS NOT NULL ORDER BY seal_seq DESC LIMIT 1")
 _TO_SEAL = text("""
 SELECT u.id, u.seq, audit_row_message(u.a, u.seq) AS message FROM (
@@ -382,7 +385,7 @@ async def verify(connection, keyring: Keyring) -> tuple[int, int | None, int | N
     """(rows sealed, the first seal_seq that does not fit or None, the head's seal_seq and hash)."""
     previous, expected, keyed = None, 0, False
     while True:
-        rows = (await connection.execute(_SEALED, {"after": expected, "n": SEAL_BATCH})).all()
+        rows = (await connection.execute(_SEALED, {"after": expected, "n": VERIFY_BATCH})).all()
         for row in rows:
             expected += 1
             stored, message = bytes(row.hash) if row.hash is not None else None, bytes(row.message)
@@ -394,7 +397,7 @@ async def verify(connection, keyring: Keyring) -> tuple[int, int | None, int | N
             if row.seal_seq != expected or not good:
                 return expected - 1, expected, expected - 1, previous
             previous = stored
-        if len(rows) < SEAL_BATCH:
+        if len(rows) < VERIFY_BATCH:
             return expected, None, expected or None, previous
 
 
