@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -47,8 +48,14 @@ def service_main(
     elif args.command == "openapi":
         print(json.dumps(app_factory().openapi(), indent=2))
     else:
+        app = app_factory()
+        # What start-up made (modules, the app, its routes and schemas) lives as long as the
+        # process: frozen, the collector no longer walks it on every full collection, pauses that
+        # showed as the tail of the reads' latency (docs/performance.md).
+        gc.collect()
+        gc.freeze()
         uvicorn.run(
-            app_factory(),
+            app,
             host=settings.host,
             port=settings.port,
             log_config=None,
