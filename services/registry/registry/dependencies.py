@@ -1,4 +1,5 @@
-"""Loaders routes declare: `ChildDep` fetches, authorises, audits and 404s in one place."""
+"""Loaders routes declare: `ChildDep` fetches, authorises, audits and 404s in one place; `TransferDep`
+fetches and authorises a transfer (locked for a change)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlmodel import col, select
 
 from registry import access
 from registry.children.models import Child, ProviderAccess
+from registry.transfers import service as transfers
+from registry.transfers.models import Transfer
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.db import fetchrow_retried, transaction
@@ -83,3 +86,11 @@ async def _child_or_referred(child_id: uuid.UUID, request: Request, principal: P
 
 
 ReadableChildDep = Annotated[Child, Depends(_child_or_referred)]
+
+
+async def _transfer(transfer_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep) -> Transfer:
+    """The transfer the path names, locked for a change; 404 outside the caller's kabupaten."""
+    return await transfers.get(session, transfer_id, principal, for_update=request.method != "GET")
+
+
+TransferDep = Annotated[Transfer, Depends(_transfer)]

@@ -4,13 +4,12 @@ Every answer that names a child is audited like a read of the child's record."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import col
 
-from registry.dependencies import ChildDep
+from registry.dependencies import ChildDep, TransferDep
 from registry.transfers import service
 from registry.transfers.models import Transfer, TransferStatus
 from registry.transfers.schemas import (
@@ -70,9 +69,8 @@ async def list_transfers(
 
 
 @router.get("/transfers/{transfer_id}", dependencies=[needs("registry:read")], response_model=TransferPublic)
-async def read_transfer(transfer_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
+async def read_transfer(transfer: TransferDep, request: Request, response: Response, session: SessionDep,
                         principal: PrincipalDep, clock: ClockDep) -> TransferPublic:
-    transfer = await service.get(session, transfer_id, principal)
     return await _answer(session, transfer, request, principal, clock, response)
 
 
@@ -80,26 +78,23 @@ async def read_transfer(transfer_id: uuid.UUID, request: Request, response: Resp
              response_model=TransferPublic,
              summary="Accept: the child's record, history, visits and needs move into your kabupaten (operators of "
                      "the receiving kabupaten)")
-async def accept_transfer(transfer_id: uuid.UUID, data: TransferAcceptance, request: Request, session: SessionDep,
+async def accept_transfer(transfer: TransferDep, data: TransferAcceptance, request: Request, session: SessionDep,
                           principal: PrincipalDep, clock: ClockDep) -> TransferPublic:
-    transfer = await service.get(session, transfer_id, principal, for_update=True)
     transfer = await service.accept(session, transfer=transfer, data=data, principal=principal, now=clock.now())
     return await _answer(session, transfer, request, principal, clock)
 
 
 @router.post("/transfers/{transfer_id}/decline", dependencies=[needs("registry:write")],
              response_model=TransferPublic, summary="Decline: nothing moves (operators of the receiving kabupaten)")
-async def decline_transfer(transfer_id: uuid.UUID, data: TransferDecline, request: Request, session: SessionDep,
+async def decline_transfer(transfer: TransferDep, data: TransferDecline, request: Request, session: SessionDep,
                            principal: PrincipalDep, clock: ClockDep) -> TransferPublic:
-    transfer = await service.get(session, transfer_id, principal, for_update=True)
     transfer = await service.decline(session, transfer=transfer, data=data, principal=principal, now=clock.now())
     return await _answer(session, transfer, request, principal, clock)
 
 
 @router.post("/transfers/{transfer_id}/cancel", dependencies=[needs("registry:write")],
              response_model=TransferPublic, summary="Withdraw a proposal not yet answered (the proposing kabupaten)")
-async def cancel_transfer(transfer_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+async def cancel_transfer(transfer: TransferDep, request: Request, session: SessionDep, principal: PrincipalDep,
                           clock: ClockDep) -> TransferPublic:
-    transfer = await service.get(session, transfer_id, principal, for_update=True)
     transfer = await service.cancel(session, transfer=transfer, principal=principal, now=clock.now())
     return await _answer(session, transfer, request, principal, clock)
