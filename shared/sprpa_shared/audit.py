@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
+from sprpa_shared.db import on_pool
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import current_traceparent, get_logger, trace_id_of
@@ -197,6 +198,10 @@ _RECORD = text(
 )
 
 
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def action_of(request: Request) -> str:
     """`METHOD /route/{template}`: what was done, without the values in the path."""
     route = request.scope.get("route")
@@ -264,14 +269,7 @@ class GroupCommit:
 
     async def _insert(self, rows: list[tuple]) -> None:
         columns = [list(column) for column in zip(*rows, strict=True)]
-        for attempt in (1, 2):  # a connection the server dropped (a restart): once more on a fresh one
-            try:
-                async with self._pool.acquire() as connection:
-                    await connection.execute(_RECORD_ROWS, *columns)
-                return
-            except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError):
-                if attempt == 2:
-                    raise
+        await on_pool(self._pool, lambda connection: connection.execute(_RECORD_ROWS, *columns))
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -281,8 +279,7 @@ class GroupCommit:
 async def record_read(request: Request, *, principal: Principal, child_ids: list[uuid.UUID], at: datetime) -> None:
     """A read of children's records, outside any transaction of the request's: one row per child,
     group-committed (`GroupCommit`) before the read is answered."""
-    ip = request.client.host if request.client else None
-    trace, action = trace_id_of(current_traceparent()), action_of(request)
+    ip, trace, action = _client_ip(request), trace_id_of(current_traceparent()), action_of(request)
     await request.app.state.audit_writer.write([
         (at, principal.subject, principal.role.value, action, child_id, ip, trace, None, ALLOWED)
         for child_id in child_ids])
@@ -314,7 +311,7 @@ async def _write(session: AsyncSession, *, actor: str, role: str, action: str, r
 def _values(*, actor: str, role: str, action: str, request: Request, at: datetime,
             child_ids: list[uuid.UUID | None], object_id: uuid.UUID | None, outcome: str) -> dict:
     return {"at": at, "actor": actor, "role": role, "action": action, "child_ids": child_ids,
-            "ip": request.client.host if request.client else None, "trace": trace_id_of(current_traceparent()),
+            "ip": _client_ip(request), "trace": trace_id_of(current_traceparent()),
             "object": object_id, "outcome": outcome}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import asyncpg
 from sqlalchemy import event
@@ -80,16 +81,19 @@ async def create_read_pool(dsn: str, *, size: int, statement_timeout: float = 60
                                      init=_jsonb_as_python, server_settings=_server_settings(statement_timeout))
 
 
-async def fetchrow_retried(pool: asyncpg.Pool, query: str, *args: object) -> asyncpg.Record | None:
-    """One read; on a connection the server dropped (a restart), once more on a fresh one."""
-    for attempt in (1, 2):
-        try:
-            async with pool.acquire() as connection:
-                return await connection.fetchrow(query, *args)
-        except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError):
-            if attempt == 2:
-                raise
-    return None
+T = TypeVar("T")
+# What asyncpg raises on a connection the server dropped (a restart).
+DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
+
+
+async def on_pool(pool: asyncpg.Pool, use: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """`use` on a pooled connection; on one the server dropped, once more on a fresh one."""
+    try:
+        async with pool.acquire() as connection:
+            return await use(connection)
+    except DROPPED:
+        async with pool.acquire() as connection:
+            return await use(connection)
 
 
 def session_factory(engine: AsyncEngine, *, metrics=None) -> async_sessionmaker[AsyncSession]:

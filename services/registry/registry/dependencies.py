@@ -15,7 +15,7 @@ from registry.transfers import service as transfers
 from registry.transfers.models import Transfer
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import fetchrow_retried, transaction
+from sprpa_shared.db import on_pool, transaction
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import Gone, NotFound
 from sprpa_shared.protect import Protected, protector
@@ -27,7 +27,7 @@ _PROTECTED = tuple(column.name for column in Child.__table__.columns if isinstan
 async def _read_only(request: Request, child_id: uuid.UUID) -> Child | None:
     """The child for a read: one statement on the read pool, outside any transaction (a read changes
     nothing), its name and NIK opened, the row made a detached `Child` without the ORM."""
-    row = await fetchrow_retried(request.app.state.read_pool, _BY_ID, child_id)
+    row = await on_pool(request.app.state.read_pool, lambda connection: connection.fetchrow(_BY_ID, child_id))
     if row is None:
         return None
     opened = protector()
