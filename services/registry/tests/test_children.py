@@ -301,3 +301,13 @@ async def test_how_a_child_was_identified_and_what_lies_behind_the_classificatio
     unknown = await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(
         nik=None, full_name="Rina", identified_through="rumour"))
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "identified_through"
+
+
+async def test_a_null_name_in_a_change_is_a_clear_error_not_a_server_error(api, as_, register, db):
+    """Found by the fuzzer through a new PATCH (issue 26): a field whose checks run on text (PlainText)
+    given null in a partial update raised a TypeError, a 500, for every shape made by optional_fields."""
+    child = await register()
+    response = await api.patch(f"/api/v1/children/{child['id']}", json={"full_name": None},
+                               headers={**as_("operator"), "If-Match": "*"})
+    assert response.status_code == 422, response.text
+    assert await db.fetchval("SELECT version FROM children") == 1
