@@ -10,10 +10,19 @@ import uuid
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sprpa_contracts.catalogue import NeedPreferences
-from sprpa_contracts.vocabulary import ReferralStatus, Sex
+from sprpa_contracts.vocabulary import (
+    ActivityKind,
+    AgeBand,
+    FundingSource,
+    InstitutionStatus,
+    InstitutionType,
+    Milestone,
+    ReferralStatus,
+    Sex,
+)
 from sprpa_shared.events.envelope import EventData
 
 PlaceCode = str
@@ -120,6 +129,9 @@ class CaseStatusChanged(_CaseEvent):
 
     from_status: str | None
     to_status: str
+    basis: Literal["service", "activities"] | None = Field(
+        default=None, description="for a child prevented: what kept them out of work, a service delivered or "
+        "enough sessions of prevention activities by the kabupaten's rule")
 
 
 class ConsentWithdrawn(_RegistryEvent):
@@ -410,6 +422,9 @@ class AccountChanged(EventData):
     regency_code: PlaceCode | None = Field(default=None, description="the kabupaten that manages the account")
     village_code: PlaceCode | None = None
     organization_id: uuid.UUID | None = None
+    village_function: Literal["cadre", "facilitator"] | None = Field(
+        default=None, description="a village_cadre account's function in the desa: a PATBM/GTDLA cadre or the "
+        "facilitator who accompanies children")
     by_role: str = Field(description="the role of whoever made the change")
 
     def place_code(self) -> str | None:
@@ -418,10 +433,127 @@ class AccountChanged(EventData):
     about: ClassVar[str] = "account_id"
 
 
+# The programme around the cases (issue 26): ids, codes and counts only.
+
+class AttendanceCount(BaseModel):
+    """Anonymous participants of one sex and age band."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sex: Sex
+    age_band: AgeBand
+    count: int = Field(ge=1, le=100_000)
+
+
+class _ActivityEvent(_RegistryEvent):
+    entity: ClassVar[str] = "activity"
+    about: ClassVar[str | None] = "activity_id"
+
+    activity_id: uuid.UUID
+    kind: ActivityKind
+
+
+class ActivityRecorded(_ActivityEvent):
+    """A community activity (a one-off, or a recurring group activity) was set up in a desa."""
+
+    action: ClassVar[str] = "recorded"
+
+    recurring: bool
+    organiser_institution_id: uuid.UUID | None = None
+    organiser_organization_id: uuid.UUID | None = None
+
+
+class ActivitySessionRecorded(_ActivityEvent):
+    """One session of an activity was held: its anonymous attendance by sex and age band (reach), and
+    the registered children of the desa who took part (by id)."""
+
+    action: ClassVar[str] = "session_recorded"
+
+    session_id: uuid.UUID
+    held_on: date
+    anonymous: list[AttendanceCount]
+    child_ids: list[uuid.UUID]
+
+
+class PreventionRuleSet(EventData):
+    """A kabupaten set a new version of its rule for prevention through activities."""
+
+    source_service: ClassVar[str] = "registry"
+    entity: ClassVar[str] = "prevention_rule"
+    action: ClassVar[str] = "set"
+    about: ClassVar[str | None] = "regency_code"
+
+    regency_code: PlaceCode
+    version: int = Field(ge=1)
+    min_sessions: int = Field(ge=1)
+    window_months: int = Field(ge=1)
+    kinds: list[ActivityKind]
+    effective_from: date
+
+    def place_code(self) -> str | None:
+        return self.regency_code
+
+
+class InstitutionChanged(_RegistryEvent):
+    """A village institution was recorded or changed: its type, status, decree date and member counts."""
+
+    entity: ClassVar[str] = "institution"
+    action: ClassVar[str] = "changed"
+    about: ClassVar[str | None] = "institution_id"
+
+    institution_id: uuid.UUID
+    type: InstitutionType
+    status: InstitutionStatus
+    decreed_on: date | None = None
+    members: int = Field(ge=0, description="members in all, counted and named")
+    changed_on: date
+
+
+class FacilitatorAssigned(_CaseEvent):
+    """A case was given to a facilitator (an account id), or taken from one (facilitator_id null)."""
+
+    action: ClassVar[str] = "facilitator_assigned"
+
+    facilitator_id: uuid.UUID | None
+    previous_facilitator_id: uuid.UUID | None = None
+
+
+class CostRecorded(_RegistryEvent):
+    """A remediation cost: against a delivered service (the referral) or an activity."""
+
+    entity: ClassVar[str] = "cost"
+    action: ClassVar[str] = "recorded"
+    about: ClassVar[str | None] = "cost_id"
+
+    cost_id: uuid.UUID
+    amount_idr: int = Field(ge=1)
+    funding_source: FundingSource
+    spent_on: date
+    referral_id: uuid.UUID | None = None
+    child_id: uuid.UUID | None = None
+    service_code: str | None = Field(default=None, description="the delivered service's catalogue code")
+    organization_id: uuid.UUID | None = None
+    activity_id: uuid.UUID | None = None
+    activity_kind: ActivityKind | None = None
+
+
+class MilestoneReached(_RegistryEvent):
+    """A desa reached (or, reached_on null, lost) a step of its roadmap to a child-labour-free village."""
+
+    entity: ClassVar[str] = "roadmap"
+    action: ClassVar[str] = "milestone"
+    about: ClassVar[str | None] = "village_code"
+
+    milestone: Milestone
+    reached_on: date | None
+
+
 CATALOGUE: tuple[type[EventData], ...] = (
     ChildRegistered, ChildUpdated, ChildMerged, ChildMergeRequested, ChildErased, TransferProposed,
     TransferDecided, ChildTransferred, CaseFlagged, FlagAwaitingApproval,
     CaseStatusChanged, VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired,
     OfferingChanged, ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged, AccountChanged,
+    ActivityRecorded, ActivitySessionRecorded, PreventionRuleSet, InstitutionChanged, FacilitatorAssigned,
+    CostRecorded, MilestoneReached,
 )
 BY_TYPE: dict[str, type[EventData]] = {model.event_type: model for model in CATALOGUE}

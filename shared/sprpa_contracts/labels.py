@@ -332,8 +332,64 @@ VOCABULARY["notification_kind"] = {
     "transfer.declined": ("Usulan pindah ditolak", "Case transfer declined"),
     "transfer.accepted": ("Kasus pindah diterima", "Case transfer accepted"),
 }
+VOCABULARY["activity_kind"] = {
+    "socialisation": ("Sosialisasi", "Socialisation"), "workshop": ("Lokakarya", "Workshop"),
+    "training": ("Pelatihan", "Training"), "coordination_meeting": ("Rapat koordinasi", "Coordination meeting"),
+    "forum_anak_session": ("Pertemuan Forum Anak", "Forum Anak session"),
+    "after_school_group": ("Kegiatan kelompok sepulang sekolah", "Group after-school activity"),
+    "kie_campaign": ("Kampanye KIE/media", "KIE/media campaign"),
+    "musrenbang_advocacy": ("Advokasi musrenbang", "Musrenbang advocacy"), "other": ("Lainnya", "Other"),
+}
+VOCABULARY["age_band"] = {"under_13": ("Di bawah 13 tahun", "Under 13"), "13_14": ("13-14 tahun", "13-14"),
+                          "15_17": ("15-17 tahun", "15-17"), "adult": ("Dewasa (18+)", "Adult (18+)")}
+VOCABULARY["institution_type"] = {
+    "gtdla": ("Gugus Tugas Desa Layak Anak", "Child-friendly village task force (GTDLA)"),
+    "patbm": ("PATBM", "Community-based integrated child protection (PATBM)"),
+    "fad": ("Forum Anak Desa", "Village children's forum (FAD)"),
+    "drppa": ("Desa Ramah Perempuan dan Peduli Anak", "Women- and child-friendly village (DRPPA)"),
+    "pkm": ("Pusat Kegiatan Masyarakat", "Community activity centre (PKM)"),
+    "sprpa_team": ("Tim SPRPA desa", "Village SPRPA team"), "other": ("Lainnya", "Other"),
+}
+VOCABULARY["institution_status"] = {
+    "planned": ("Direncanakan", "Planned"), "formed": ("Terbentuk", "Formed"),
+    "decreed": ("Ber-SK Kepala Desa", "Decreed by the village head"), "active": ("Aktif", "Active"),
+    "inactive": ("Tidak aktif", "Inactive"),
+}
+VOCABULARY["funding_source"] = {
+    "apbn": ("APBN", "State budget (APBN)"), "apbd": ("APBD", "Regional budget (APBD)"),
+    "dana_desa": ("Dana Desa", "Village fund"), "csr": ("CSR perusahaan", "Company CSR"),
+    "donor": ("Donor", "Donor"), "ngo": ("Dana LSM", "NGO funds"), "community": ("Swadaya masyarakat", "Community"),
+    "other": ("Lainnya", "Other"),
+}
+VOCABULARY["milestone"] = {
+    "roadmap_workshop": ("Lokakarya peta jalan", "Roadmap workshop held"),
+    "rpjmdes_integrated": ("Masuk RPJMDes/musrenbang", "Integrated into RPJMDes/musrenbang"),
+    "institutions_decreed": ("Lembaga desa ber-SK", "Village institutions decreed"),
+    "no_unremediated_child_labour": ("Tidak ada pekerja anak tanpa remediasi", "No child labourer left without "
+                                     "remediation"),
+}
+VOCABULARY["roadmap_status"] = {
+    "not_started": ("Belum mulai", "Not started"), "in_progress": ("Sedang berjalan", "In progress"),
+    "child_labour_free": ("Desa bebas pekerja anak", "Child-labour-free village"),
+}
+VOCABULARY["prevention_basis"] = {
+    "service": ("Menerima layanan", "Received a service"),
+    "activities": ("Mengikuti kegiatan pencegahan", "Took part in prevention activities"),
+}
+VOCABULARY["report_indicator"] = {
+    "mapped": ("Anak terpetakan", "Children mapped"),
+    "withdrawn": ("Anak ditarik dari pekerjaan", "Children withdrawn from work"),
+    "prevented": ("Anak dicegah", "Children prevented"),
+    "mou_providers": ("Penyedia layanan ber-MOU", "Providers under MOU"),
+    "institutions_formed": ("Lembaga desa terbentuk", "Village institutions formed"),
+    "institutions_decreed": ("Lembaga desa ber-SK", "Village institutions decreed"),
+}
 # The service catalogue's own labels, under the same shape (catalogue.py keeps English first).
 VOCABULARY["service"] = {code: (indonesian, english) for code, (english, indonesian) in CATALOGUE.items()}
+# What a remediation cost was spent on: a delivered service, or an activity of a kind.
+VOCABULARY["cost_category"] = {**VOCABULARY["service"], **{
+    f"activity.{kind}": (f"Kegiatan: {indonesian.lower()}", f"Activity: {english.lower()}")
+    for kind, (indonesian, english) in VOCABULARY["activity_kind"].items()}}
 
 
 def label(kind: str, code: str | None, lang: str) -> str | None:

@@ -22,6 +22,9 @@ PROGRAMME = ReportKind("programme", "Children served (a service delivered): by s
                                     "exploitation type")
 REFERRALS = ReportKind("referrals", "Referral performance by service category and by provider")
 GAPS = ReportKind("gaps", "Needs no MOU provider took, by category, reason and place")
+PERIODIC = ReportKind("periodic", "The monthly or quarterly report to send on: targets against achievements, "
+                                  "activities and reach, cases by status, referrals served and gaps, costs, "
+                                  "institutions (JSON, XLSX or PDF)")
 
-REPORTS: tuple[ReportKind, ...] = (SUMMARY, PILOT, KLA, PROGRAMME, REFERRALS, GAPS)
+REPORTS: tuple[ReportKind, ...] = (SUMMARY, PILOT, KLA, PROGRAMME, REFERRALS, GAPS, PERIODIC)
 NAMES: tuple[str, ...] = tuple(report.name for report in REPORTS)

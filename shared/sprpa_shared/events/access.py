@@ -40,7 +40,7 @@ ADMIN = "admin"
 # The durable consumers each service reads through, by stream. Every service's `main.py` declares
 # its subscriptions; tests/platform/test_nats_access.py holds the two equal.
 CONSUMERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "registry": {"REFERRAL": ("registry-referrals",)},
+    "registry": {"REFERRAL": ("registry-referrals",), "WEB": ("registry-accounts",)},
     "referral": {"PROVIDERS": ("referral-directory",), "REGISTRY": ("referral-cases",)},
     "reports": {"REGISTRY": ("reports-registry",), "REFERRAL": ("reports-referral",),
                 "PROVIDERS": ("reports-providers",)},

@@ -217,7 +217,8 @@ async def _changed(session: AsyncSession, request: Request, by: Principal, user:
                              action=f"account {change}: {user.id} ({user.role})")
     await emit(session, AccountChanged(account_id=user.id, change=change, role=user.role,
                                        regency_code=user.managed_in or None, village_code=user.village_code,
-                                       organization_id=user.organization_id, by_role=by.role.value), at=now)
+                                       organization_id=user.organization_id, village_function=user.village_function,
+                                       by_role=by.role.value), at=now)
 
 
 # API clients of integrating systems: made by the kabupaten's operators, scoped to it.
