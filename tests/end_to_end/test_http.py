@@ -31,6 +31,8 @@ CREATES = {
     ("registry", "/api/v1/children/{child_id}/transfers"),
     ("registry", "/api/v1/children/{child_id}/rights-requests"),
     ("providers", "/api/v1/organizations/{organization_id}/mous/{mou_id}/renew"),
+    ("registry", "/api/v1/villages/{village_code}/institutions"), ("registry", "/api/v1/activities"),
+    ("registry", "/api/v1/activities/{activity_id}/sessions"), ("registry", "/api/v1/costs"),
 }
 # Creates read back by their own service's tests, outside the system this file runs.
 READ_BACK_ELSEWHERE = {("notify", "/api/v1/webhooks"): "services/notify/tests/test_webhooks.py, register()",
@@ -188,6 +190,27 @@ async def test_every_create_answers_location_and_etag_and_reads_back(system, as_
         "visited_on": "2026-11-23", "working": True, "attendance": "none", "work": ASSESSMENT["work"]})
     assert (await _read_back(registry, visit, cadre))["id"] == visit.json()["id"] and visit.headers["etag"]
     seen.add(("registry", "/api/v1/children/{child_id}/visits"))
+
+    institution = await registry.post("/api/v1/villages/35.09.11.2007/institutions", headers=cadre, json={
+        "type": "patbm", "name": "PATBM Kesilir", "status": "formed"})
+    assert (await _read_back(registry, institution, cadre))["id"] == institution.json()["id"]
+    assert institution.headers["etag"] == '"1"'
+    seen.add(("registry", "/api/v1/villages/{village_code}/institutions"))
+    activity = await registry.post("/api/v1/activities", headers=cadre, json={
+        "village_code": "35.09.11.2007", "kind": "forum_anak_session", "topic": "Hak anak", "recurring": True,
+        "organiser_institution_id": institution.json()["id"]})
+    assert (await _read_back(registry, activity, cadre))["id"] == activity.json()["id"]
+    seen.add(("registry", "/api/v1/activities"))
+    session = await registry.post(f"/api/v1/activities/{activity.json()['id']}/sessions", headers=cadre, json={
+        "held_on": "2026-11-21", "anonymous": [{"sex": "female", "age_band": "13_14", "count": 4}],
+        "child_ids": [child_id]})
+    assert (await _read_back(registry, session, cadre))["child_ids"] == [child_id]
+    seen.add(("registry", "/api/v1/activities/{activity_id}/sessions"))
+    cost = await registry.post("/api/v1/costs", headers=operator, json={
+        "amount_idr": 250_000, "funding_source": "dana_desa", "spent_on": "2026-11-21",
+        "activity_id": activity.json()["id"]})
+    assert (await _read_back(registry, cost, operator))["amount_idr"] == 250_000
+    seen.add(("registry", "/api/v1/costs"))
 
     upload = await registry.post("/api/v1/imports", headers=operator, data={"mode": "valid_rows_only"}, files={
         "file": ("survey.csv", io.BytesIO(b"full_name,sex,birth_date,school_status,village_code\n"

@@ -125,6 +125,29 @@ MATRIX: dict[tuple[str, str, str], Entry] = {
     ("providers", "GET", "/api/v1/hsds/services/{service_id}"): Entry(DIRECTORY, insider="operator"),
     ("providers", "GET", "/api/v1/hsds/organizations/{organization_id}"): Entry(DIRECTORY, insider="operator"),
     ("providers", "GET", "/api/v1/hsds/service_at_locations/{sal_id}"): Entry(DIRECTORY),
+    # The programme around the cases (issue 26): a desa's institutions, activities, roadmap; costs; facilitators.
+    ("registry", "GET", "/api/v1/activities/{activity_id}"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "GET", "/api/v1/activities/{activity_id}/sessions"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "GET", "/api/v1/activities/{activity_id}/sessions/{session_id}"): Entry(CHILD_DATA,
+                                                                                        insider="cadre"),
+    ("registry", "POST", "/api/v1/activities/{activity_id}/sessions"): Entry(CHILD_DATA, {
+        "held_on": "2026-11-22", "anonymous": [{"sex": "male", "age_band": "adult", "count": 3}]}),
+    ("registry", "GET", "/api/v1/children/{child_id}/facilitator"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "PUT", "/api/v1/children/{child_id}/facilitator"): Entry(CHILD_DATA, {"facilitator_id": None}),
+    ("registry", "GET", "/api/v1/institutions/{institution_id}"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "GET", "/api/v1/institutions/{institution_id}/history"): Entry(CHILD_DATA, insider="cadre"),
+    ("registry", "PATCH", "/api/v1/institutions/{institution_id}"): Entry(CHILD_DATA, {"status": "active"}, IF_MATCH),
+    ("registry", "GET", "/api/v1/costs/{cost_id}"): Entry(CHILD_DATA, insider="operator"),
+    ("registry", "GET", "/api/v1/regencies/{regency_code}/prevention-rule"): Entry(PLACE, insider="operator"),
+    ("registry", "PUT", "/api/v1/regencies/{regency_code}/prevention-rule"): Entry(PLACE, {
+        "min_sessions": 2, "window_months": 3, "kinds": ["socialisation"], "effective_from": "2026-01-01"}),
+    ("registry", "GET", "/api/v1/villages/{village_code}/institutions"): Entry(PLACE, insider="cadre"),
+    ("registry", "POST", "/api/v1/villages/{village_code}/institutions"): Entry(PLACE, {
+        "type": "gtdla", "name": "GTDLA Kesilir", "status": "planned"}),
+    ("registry", "GET", "/api/v1/villages/{village_code}/readiness"): Entry(PLACE, insider="cadre"),
+    ("registry", "GET", "/api/v1/villages/{village_code}/roadmap"): Entry(PLACE, insider="cadre"),
+    ("registry", "PUT", "/api/v1/villages/{village_code}/roadmap/{milestone}"): Entry(PLACE, {
+        "reached_on": "2026-02-10"}),
 }
 # Reference data every signed-in user reads: the official list of places.
 PUBLIC = {("registry", "GET", "/api/v1/regions/{code}"): "the official Kemendagri list, the same for everyone"}
@@ -175,6 +198,16 @@ async def _objects(system, as_) -> dict[str, str]:
     transfer = (await system.registry.post(f"/api/v1/children/{child['id']}/transfers", headers=operator,
                                            json=MOVED_TO_BANYUWANGI)).json()
 
+    institution = (await system.registry.post(f"/api/v1/villages/{KESILIR}/institutions", headers=as_("cadre"),
+                                              json={"type": "fad", "name": "FAD Kesilir", "status": "planned"})).json()
+    activity = (await system.registry.post("/api/v1/activities", headers=as_("cadre"), json={
+        "village_code": KESILIR, "kind": "forum_anak_session", "topic": "Hak anak", "recurring": True})).json()
+    session = (await system.registry.post(f"/api/v1/activities/{activity['id']}/sessions", headers=as_("cadre"),
+                                          json={"held_on": "2026-11-21", "child_ids": [child["id"]]})).json()
+    cost = (await system.registry.post("/api/v1/costs", headers=operator, json={
+        "amount_idr": 100_000, "funding_source": "apbd", "spent_on": "2026-11-21",
+        "activity_id": activity["id"]})).json()
+
     async def offered():
         async with database(system.apps["referral"]) as db:
             return await db.fetchrow("SELECT id, need_id, organization_id, offering_id FROM referrals LIMIT 1")
@@ -188,12 +221,14 @@ async def _objects(system, as_) -> dict[str, str]:
             "referral_id": str(referral["id"]), "need_id": str(referral["need_id"]),
             "organization_id": organization, "mou_id": mou, "offering_id": str(referral["offering_id"]),
             "service_id": str(referral["offering_id"]), "sal_id": str(referral["offering_id"]),
-            "regency_code": "35.09", "village_code": KESILIR, "year": "2026", "indicator": "12"}
+            "regency_code": "35.09", "village_code": KESILIR, "year": "2026", "indicator": "12",
+            "institution_id": institution["id"], "activity_id": activity["id"], "session_id": session["id"],
+            "cost_id": cost["id"], "milestone": "roadmap_workshop"}
 
 
 def _path(template: str, ids: dict[str, str], *, missing: bool = False) -> str:
     for name, value in ids.items():
-        is_code = name in ("regency_code", "village_code", "year", "indicator")
+        is_code = name in ("regency_code", "village_code", "year", "indicator", "milestone")
         template = template.replace("{" + name + "}", value if is_code or not missing else str(uuid.uuid4()))
     return template
 

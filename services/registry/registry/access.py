@@ -63,12 +63,17 @@ def scope_filter(principal: Principal) -> ColumnElement[bool]:
 
 
 def place_filter(principal: Principal) -> ColumnElement[bool]:
+    return area_filter(principal, Child.village_code, Child.regency_code)
+
+
+def area_filter(principal: Principal, village_code, regency_code) -> ColumnElement[bool]:
+    """`place_filter` for another table placed by its own desa and kabupaten columns."""
     if principal.role is Role.NATIONAL_ADMIN:
         return true()
     if principal.role in (Role.DISTRICT_OPERATOR, Role.INTEGRATION):
-        return col(Child.regency_code).in_(principal.regency_codes)
+        return col(regency_code).in_(principal.regency_codes)
     if principal.role is Role.VILLAGE_CADRE and principal.village_code:
-        return col(Child.village_code) == principal.village_code
+        return col(village_code) == principal.village_code
     return false()
 
 

@@ -27,4 +27,6 @@ class RegistrySettings(ProtectingSettings):
     retention_sweep_seconds: float = Field(default=3600, gt=0, description="how often expired records are looked for")
     visits_due_sweep_seconds: float = Field(default=900, gt=0, description="how often the job looks for desa not yet "
                                             "sent this week's visits-due summary (from Monday 07:00 local)")
+    roadmap_free_months: int = Field(default=6, ge=1, le=36, description="months a desa must go with no child "
+                                     "labourer left without remediation for that roadmap milestone")
 

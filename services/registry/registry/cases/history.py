@@ -34,10 +34,11 @@ async def record(
 
 async def move(
     session: AsyncSession, *, child: Child, target: CaseStatus, principal: Principal, now: datetime, reason: str,
-    then: tuple[EventData, ...] = (),
+    then: tuple[EventData, ...] = (), basis: str | None = None,
 ) -> None:
     """Move the case to `target` if the lifecycle allows it; refuse with 409 and the reason if not.
-    `then`: events of the same change that follow the status change (one outbox write for all)."""
+    `then`: events of the same change that follow the status change (one outbox write for all);
+    `basis`: for a prevented child, what prevented them (service or activities), for the reports."""
     current = CaseStatus(child.status)
     if not can_move(current, target):
         raise Conflict(
@@ -53,7 +54,7 @@ async def move(
     await emit_all(
         session,
         [CaseStatusChanged(child_id=child.id, village_code=child.village_code, from_status=current.value,
-                           to_status=target.value), *then],
+                           to_status=target.value, basis=basis), *then],
         at=now,
     )
 

@@ -75,3 +75,4 @@ class ProviderAccess(SQLModel, table=True):
     status: str
     live: bool
     changed_on: date = Field(sa_column=Column(Date, nullable=False))
+    need: str | None = None  # the service's catalogue code

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -74,6 +74,18 @@ async def ask_to_merge(session: AsyncSession, *, child: Child, duplicate_id: uui
                                             village_code=child.village_code), at=now)
 
 
+# Sessions the duplicate took part in count for the survivor (once, if both were listed); its costs follow.
+_MOVE_PROGRAMME = text("""
+WITH moved AS (
+    DELETE FROM session_children WHERE child_id = :duplicate RETURNING session_id, held_on, kind
+), kept AS (
+    INSERT INTO session_children (session_id, child_id, held_on, kind)
+    SELECT session_id, :survivor, held_on, kind FROM moved ON CONFLICT DO NOTHING
+)
+UPDATE costs SET child_id = :survivor WHERE child_id = :duplicate
+""")
+
+
 async def merge(session: AsyncSession, *, survivor: Child, duplicate_id: uuid.UUID, principal: Principal,
                 now: datetime) -> Child:
     """The duplicate's visits, flags and consents move to the survivor; the duplicate points at it."""
@@ -90,6 +102,7 @@ async def merge(session: AsyncSession, *, survivor: Child, duplicate_id: uuid.UU
                        .values(child_id=survivor.id, updated_at=now))
     for table in (Flag, Consent):
         await session.exec(update(table).where(col(table.child_id) == duplicate.id).values(child_id=survivor.id))
+    await (await session.connection()).execute(_MOVE_PROGRAMME, {"survivor": survivor.id, "duplicate": duplicate.id})
     duplicate.merged_into = survivor.id
     duplicate.version += 1
     duplicate.updated_at = now

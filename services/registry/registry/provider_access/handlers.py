@@ -28,10 +28,10 @@ ENGINE = Principal(subject="service:referral", role=Role.INTEGRATION)
 _NOTHING_TO_DO = frozenset({"offered", "declined", "expired", "withdrawn"})
 _ACCESS = text(
     """
-    INSERT INTO provider_access (referral_id, child_id, organization_id, status, live, changed_on)
-    VALUES (:referral, :child, :org, :status, :live, :on)
+    INSERT INTO provider_access (referral_id, child_id, organization_id, status, live, changed_on, need)
+    VALUES (:referral, :child, :org, :status, :live, :on, :need)
     ON CONFLICT (referral_id) DO UPDATE SET status = EXCLUDED.status, live = EXCLUDED.live,
-        changed_on = EXCLUDED.changed_on, child_id = EXCLUDED.child_id
+        changed_on = EXCLUDED.changed_on, child_id = EXCLUDED.child_id, need = EXCLUDED.need
     WHERE provider_access.changed_on <= EXCLUDED.changed_on
     """
 )
@@ -46,7 +46,7 @@ def _moves_something(envelope: Envelope) -> bool:
 async def on_referral_changed(session: AsyncSession, event: ReferralStatusChanged, envelope: Envelope) -> None:
     await (await session.connection()).execute(_ACCESS, {
         "referral": event.referral_id, "child": event.child_id, "org": event.organization_id,
-        "status": event.status, "live": event.status in TAKEN_REFERRAL, "on": event.on,
+        "status": event.status, "live": event.status in TAKEN_REFERRAL, "on": event.on, "need": event.need,
     })
     child = await session.get(Child, event.child_id, with_for_update=True)
     if child is None:

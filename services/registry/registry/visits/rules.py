@@ -3,9 +3,11 @@
 DOMAIN.md: monitoring continues after remediation starts, at 3, 6 and 12 months. A child is
 counted withdrawn only when a follow-up visit confirms no child labour and attendance at
 school or training for at least 3 months; prevented when an at-risk child received a service
-(any: school support, a cash transfer, parenting support, a prevention activity), and the
-follow-up finds no work beyond permitted light work and the child in school or training. A
-relapse reopens the case.
+(any: school support, a cash transfer, parenting support, a prevention activity) or took part in
+enough sessions of community prevention activities (the kabupaten's rule, `registry.prevention`),
+and the follow-up finds no work beyond permitted light work and the child in school or training.
+An assessed at-risk child with no referral can be prevented by activities alone. A relapse reopens
+the case.
 """
 
 from __future__ import annotations
@@ -72,21 +74,46 @@ class FollowUp:
     visited_on: date
     attending: bool  # at school or training at this visit
     service_delivered: bool  # at least one service of the child's case was delivered
+    assessed_as: str | None = None  # the classification before this visit
+    prevention_sessions: int = 0  # sessions of prevention activities in the rule's window
+    min_sessions: int | None = None  # the rule's threshold; None: activities do not count here
+
+
+class PreventionBasis(StrEnum):
+    SERVICE = "service"
+    ACTIVITIES = "activities"
+
+
+def at_risk(visit: FollowUp) -> bool:
+    """A case about a child at risk, not in labour: flagged so, or assessed so and not flagged."""
+    if visit.status == "in_remediation":
+        return visit.flagged_as not in LABOUR_RESULTS
+    return visit.status == "assessed" and visit.assessed_as == "at_risk"
+
+
+def prevention_basis(visit: FollowUp) -> PreventionBasis | None:
+    """What keeps an at-risk child, now not working and in school or training, counted as prevented:
+    a service of the case delivered, or enough sessions of prevention activities; None if neither."""
+    if not visit.attending or visit.classification in LABOUR_RESULTS or not at_risk(visit):
+        return None
+    if visit.status == "in_remediation" and visit.service_delivered:
+        return PreventionBasis.SERVICE
+    if visit.min_sessions is not None and visit.prevention_sessions >= visit.min_sessions:
+        return PreventionBasis.ACTIVITIES
+    return None
 
 
 def outcome(visit: FollowUp) -> Outcome:
     working_in_labour = visit.classification in LABOUR_RESULTS
     if visit.status in ("withdrawn", "prevented", "closed"):
         return Outcome.RELAPSE if working_in_labour else Outcome.NO_CHANGE
-    if visit.status != "in_remediation" or working_in_labour:
+    if working_in_labour:
         return Outcome.NO_CHANGE
-    if visit.flagged_as in LABOUR_RESULTS:
+    if visit.status == "in_remediation" and visit.flagged_as in LABOUR_RESULTS:
         attending_long_enough = (
             visit.attending_since is not None
             and add_months(visit.attending_since, MIN_ATTENDANCE_MONTHS) <= visit.visited_on
         )
         return Outcome.WITHDRAWN if attending_long_enough else Outcome.NO_CHANGE
-    # At risk when flagged: kept out of work by what was delivered (light work a child may do is no work).
-    if visit.service_delivered and visit.attending:
-        return Outcome.PREVENTED
-    return Outcome.NO_CHANGE
+    # At risk: kept out of work by what was delivered or taken part in (light work a child may do is no work).
+    return Outcome.PREVENTED if prevention_basis(visit) else Outcome.NO_CHANGE

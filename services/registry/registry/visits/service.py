@@ -14,8 +14,17 @@ from registry.cases.lifecycle import CaseStatus
 from registry.children.events import announce_update
 from registry.children.models import Child
 from registry.children.service import reclassify
+from registry.prevention import service as prevention
 from registry.visits.models import Visit
-from registry.visits.rules import FollowUp, Outcome, confirms_closure, next_visit_due, outcome
+from registry.visits.rules import (
+    FollowUp,
+    Outcome,
+    PreventionBasis,
+    confirms_closure,
+    next_visit_due,
+    outcome,
+    prevention_basis,
+)
 from registry.visits.schemas import VisitCreate
 from sprpa_contracts.events import VisitRecorded
 from sprpa_shared.auth.principal import Principal
@@ -50,28 +59,40 @@ async def record(session: AsyncSession, *, child: Child, data: VisitCreate, prin
     if data.visited_on < child.created_at.date():
         raise ValidationFailed("the visit is before the child was registered", field="visited_on")
     before = {field: getattr(child, field) for field in _FOLLOWED}
+    rule, sessions, first_session = None, 0, None
+    if child.status in ("assessed", "in_remediation"):  # where prevention through activities can happen
+        rule = await prevention.rule_on(session, child.village_code[:5], data.visited_on)
+        sessions, first_session = await prevention.sessions_counted(session, rule, child.id, data.visited_on)
     child.work = data.work.model_dump(mode="json") if data.work else None
     child.school_status = _school_status(child.school_status, data.attendance)
     if data.living_arrangement:
         child.living_arrangement = data.living_arrangement
     reclassify(child, data.visited_on)  # the child's age on the day of the visit, even entered later
     changed = sorted(field for field in _FOLLOWED if getattr(child, field) != before[field])
-    result = outcome(
-        FollowUp(
-            status=child.status,
-            classification=child.classification["result"],
-            flagged_as=child.flagged_as,
-            attending_since=data.attending_since,
-            visited_on=data.visited_on,
-            attending=data.attendance != "none",
-            service_delivered=child.service_delivered,
-        )
+    follow_up = FollowUp(
+        status=child.status,
+        classification=child.classification["result"],
+        flagged_as=child.flagged_as,
+        attending_since=data.attending_since,
+        visited_on=data.visited_on,
+        attending=data.attendance != "none",
+        service_delivered=child.service_delivered,
+        assessed_as=before["classification"]["result"],
+        prevention_sessions=sessions,
+        min_sessions=rule.min_sessions if rule else None,
     )
+    result = outcome(follow_up)
+    basis = prevention_basis(follow_up) if result is Outcome.PREVENTED else None
     if changed:  # a visit that changes the child is a change to the child, announced as every other
         await announce_update(session, child, changed=changed, now=now)
     if result in MOVES:
         target, reason = MOVES[result]
-        await history.move(session, child=child, target=target, principal=principal, now=now, reason=reason)
+        if basis is PreventionBasis.ACTIVITIES and rule is not None:
+            reason = f"follow-up visit: {rule.describe(sessions)}, not working, in school or training"
+            if child.remediation_started_on is None:  # prevention began with the first session that counts
+                child.remediation_started_on = first_session
+        await history.move(session, child=child, target=target, principal=principal, now=now, reason=reason,
+                           basis=basis.value if basis else None)
     if confirms_closure(status=child.status, classification=child.classification["result"],
                         remediation_started=child.remediation_started_on, visited_on=data.visited_on):
         await history.move(session, child=child, target=CaseStatus.CLOSED, principal=principal, now=now,

@@ -1,0 +1,1 @@
+"""Each kabupaten's rule for prevention through community activities, versioned."""
