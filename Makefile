@@ -28,17 +28,17 @@ $(STAMP): $(INSTALL_INPUTS)
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
-browser: ## install Debian's Chromium for the browser tests, when the machine has none
-	@command -v chromium >/dev/null || { \
-		echo "Installing Debian's chromium for the browser tests..."; \
+browser: ## install Debian's Chromium (the browser tests) and poppler-utils (pdftoppm, the PDF tests), when missing
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
+		echo "Installing Debian's chromium and poppler-utils for the browser and PDF tests..."; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
-		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+		$(SUDO) apt-get install -y -q chromium poppler-utils >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium poppler-utils >/dev/null; }; }
 
 run: $(STAMP) ## start PostgreSQL, NATS and every service on this machine (Ctrl-C stops all); DEMO=1 loads demo providers
 	$(PY) -m sprpa_shared.ops.stack run $(if $(DEMO),--demo)
 
-test: $(STAMP) $(if $(SERVICE),,browser) ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium; SERVICE=referral: one service's tests
+test: $(STAMP) $(if $(filter-out reports,$(SERVICE)),,browser) ## run the whole test suite against real PostgreSQL and NATS, the pages in Chromium; SERVICE=referral: one service's tests
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(if $(SERVICE),services/$(SERVICE)/tests) $(PYTEST_ARGS)
 
 bench: $(STAMP) ## start the embedded stack, run the benchmarks, print figures and ratios to raw PostgreSQL/NATS

@@ -18,6 +18,7 @@ NOT_WORDS = {
     frozenset({"added", "withdrawn"}): "an event's kind of change; the pages show the need's status",
     frozenset({"csv", "xlsx"}): "file formats, the same in every language",
     frozenset({"csv", "json", "xlsx"}): "file formats, the same in every language",
+    frozenset({"csv", "json", "pdf", "xlsx"}): "file formats, the same in every language",
     frozenset({"en", "id"}): "language codes a page passes to a report",
     frozenset({"WIB", "WITA", "WIT"}): "Indonesia's zone abbreviations, written so in both languages",
     frozenset({"one", "several", "none"}): "how a place name resolved, for programs; a person sees the places",

@@ -18,7 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reports import builders
+from reports import builders, pdf
+from reports.builders.periodic import parse_period
 from reports.place import Period, Place, authorise, parse
 from reports.settings import ReportsSettings
 from reports.tables import Table, place_codes, readable, suppress, suppress_headline, to_csv, to_xlsx
@@ -38,7 +39,7 @@ ToQuery = Annotated[date | None, Query(alias="to", description="last day (defaul
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a download")]
 Lang = Annotated[Literal["id", "en"], Query(description="header language of downloads")]
 MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 # A report answers in the form asked for (`format`): JSON, CSV or XLSX.
 REPORT_RESPONSES = {200: {"description": "the report as JSON, or a CSV or XLSX download", "content": {
     "application/json": {"schema": {"type": "object"}},
@@ -70,7 +71,7 @@ Built = tuple[dict, list[Table]]  # a report's headline figures and its tables
 
 
 async def _render(request: Request, session, principal: Principal, clock, report: str, asked: Asked,
-                  built: Built) -> Response:
+                  built: Built, *, kind: str | None = None) -> Response:
     place, period, fmt, lang, public = asked.place, asked.period, asked.fmt, asked.lang, asked.public
     headline, tables = built
     settings = request.app.state.settings
@@ -89,7 +90,15 @@ async def _render(request: Request, session, principal: Principal, clock, report
     name = f"sprpa-{report}-{place.code or 'nasional'}-{period.end.isoformat()}.{fmt}"
     names = await _region_names(session, place_codes(tables))
     tables = [readable(table, lang, names) for table in tables]
-    content = to_csv(tables, lang) if fmt == "csv" else to_xlsx(tables, lang, title=name)
+    if fmt == "pdf":
+        place_names = await _region_names(session, {place.code} if place.code else set())
+        content = pdf.render(tables=tables, headline=headline, lang=lang, kind=kind or "monthly",
+                             place_name=place_names.get(place.code or "", place.code or pdf.text("place_national",
+                                                                                                  lang)),
+                             start=period.start, end=period.end, made=clock.now().date(),
+                             suppressed_below=settings.small_cell_threshold if suppressed else None)
+    else:
+        content = to_csv(tables, lang) if fmt == "csv" else to_xlsx(tables, lang, title=name)
     return Response(content=content, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -147,6 +156,31 @@ async def programme(request: Request, session: SessionDep, principal: PrincipalD
                                                    "own programme)")] = ()) -> Response:
     built = await builders.programme(session, asked.place, asked.period, list(organization_id))
     return await _render(request, session, principal, clock, "programme", asked, built)
+
+
+PERIODIC_RESPONSES = {200: {"description": "the report as JSON, or a CSV, XLSX or PDF download", "content": {
+    **REPORT_RESPONSES[200]["content"], "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@router.get("/periodic", dependencies=[needs("reports:read")], responses=PERIODIC_RESPONSES,
+            summary=contract.PERIODIC.summary)
+async def periodic(request: Request, session: SessionDep, principal: PrincipalDep, clock: ClockDep,
+                   period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+                                                description="a month (2026-11) or a quarter (2026-Q4)")],
+                   place: PlaceQuery = None,
+                   format: Annotated[Literal["json", "csv", "xlsx", "pdf"], Query(
+                       description="json, or a download (pdf: to send on and print)")] = "json",
+                   lang: Lang = "id", public: bool = False) -> Response:
+    today = clock.now().date()
+    kind, span = parse_period(period, today)
+    where, span = _scope(principal, place, span.start, span.end, today)
+    settings = request.app.state.settings
+    mou_target = settings.pilot_mou_target if where.level in ("kabupaten", "kecamatan", "desa") \
+        else settings.programme_mou_target
+    detailed = not public and principal.role is not Role.ANALYST
+    built = await builders.periodic(session, where, span, mou_target=mou_target, kind=kind, detailed=detailed)
+    return await _render(request, session, principal, clock, "periodic", Asked(where, span, format, lang, public),
+                         built, kind=kind)
 
 
 _PROGRESS = text("SELECT consumer, last_event_at, applied_at, events FROM rm_progress ORDER BY consumer")

@@ -24,3 +24,6 @@ class ReportsSettings(ServiceSettings):
     pilot_mapping_target: int = Field(default=220, ge=0, description="children mapped per pilot desa likewise "
                                                                     "(1,760 over 8 desa in the seed plan)")
     pilot_mou_target: int = Field(default=30, ge=0, description="providers under MOU per kabupaten")
+    programme_mou_target: int = Field(default=30, ge=0, description="providers under MOU across the whole "
+                                      "programme (seed 001: 30 providers in three kabupaten), for the periodic "
+                                      "report of a province or the country")

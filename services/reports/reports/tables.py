@@ -130,6 +130,19 @@ HEADERS: dict[str, tuple[str, str]] = {  # column key: (Bahasa Indonesia, Englis
     "course_type": ("Jenis kursus", "Course type"), "living_arrangement": ("Pengasuhan", "Living arrangement"),
     "sessions": ("Sesi", "Sessions"), "identified_through": ("Cara teridentifikasi", "How identified"),
     "classification_basis": ("Jenis eksploitasi/bahaya", "Exploitation or hazard type"),
+    "target_indicator": ("Indikator", "Indicator"), "in_period": ("Dalam periode", "In the period"),
+    "age_group": ("Kelompok umur", "Age group"),
+    "to_date": ("Sampai saat ini", "To date"), "target": ("Target", "Target"),
+    "of_target_percent": ("Capaian (% target)", "Achieved (% of target)"),
+    "activity_kind": ("Jenis kegiatan", "Activity kind"), "activities": ("Kegiatan", "Activities"),
+    "anonymous_reach": ("Peserta (tanpa nama)", "Participants (anonymous)"),
+    "registered_children": ("Anak terdaftar yang ikut", "Registered children who took part"),
+    "served": ("Terlayani", "Served"), "prevention_basis": ("Dasar pencegahan", "Prevented through"),
+    "cost_category": ("Pengeluaran untuk", "Spent on"), "amount_idr": ("Jumlah (Rp)", "Amount (IDR)"),
+    "children": ("Anak", "Children"), "funding_source": ("Sumber dana", "Funding source"),
+    "institution_type": ("Lembaga", "Institution"), "formed": ("Terbentuk", "Formed"),
+    "decreed": ("Ber-SK", "Decreed"), "active": ("Aktif", "Active"),
+    "child_id": ("ID anak", "Child id"), "prevented_on": ("Tanggal dicegah", "Prevented on"),
 }
 
 
@@ -140,6 +153,9 @@ CODED: dict[str, str] = {  # column: vocabulary kind (sprpa_contracts.labels)
     "mapping_category": "mapping_category", "reason": "gap_reason", "course_type": "course_type",
     "living_arrangement": "living_arrangement", "school_status": "school_status",
     "identified_through": "identified_through", "classification_basis": "classification_basis",
+    "target_indicator": "report_indicator", "activity_kind": "activity_kind", "age_group": "age_band",
+    "prevention_basis": "prevention_basis", "cost_category": "cost_category", "funding_source": "funding_source",
+    "institution_type": "institution_type",
 }
 PLACES = ("place", "kecamatan", "desa")  # columns holding region codes: named from the official list
 

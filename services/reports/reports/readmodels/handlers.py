@@ -46,8 +46,8 @@ UPDATE rm_children SET village_code = :village, sex = :sex, birth_year = :birth_
 WHERE child_id = :child AND changed_at <= :at
 """)
 _CASE_MOVED = text("""
-INSERT INTO rm_case_moves (event_id, child_id, village_code, at, from_status, to_status)
-VALUES (:event, :child, :village, :at, :from_status, :to_status) ON CONFLICT DO NOTHING
+INSERT INTO rm_case_moves (event_id, child_id, village_code, at, from_status, to_status, basis)
+VALUES (:event, :child, :village, :at, :from_status, :to_status, :basis) ON CONFLICT DO NOTHING
 """)
 _CHILD_STATUS = text("""
 UPDATE rm_children SET status = :to_status, status_at = :at WHERE child_id = :child AND status_at <= :at
@@ -120,6 +120,33 @@ ON CONFLICT (offering_id) DO UPDATE SET category = EXCLUDED.category, course_typ
     version = EXCLUDED.version
 WHERE rm_offerings.version < EXCLUDED.version
 """)
+_ACTIVITY = text("""
+INSERT INTO rm_activities (activity_id, village_code, kind, recurring) VALUES (:activity, :village, :kind, :recurring)
+ON CONFLICT DO NOTHING
+""")
+_SESSION = text("""
+INSERT INTO rm_activity_sessions (session_id, activity_id, village_code, kind, held_on, anonymous, anonymous_total,
+                                  registered)
+VALUES (:session_id, :activity, :village, :kind, :held_on, CAST(:anonymous AS jsonb), :total, :registered)
+ON CONFLICT DO NOTHING
+""")
+_SESSION_CHILDREN = text("""
+INSERT INTO rm_session_children (session_id, child_id, village_code, held_on, kind)
+SELECT :session_id, child, :village, :held_on, :kind FROM unnest(CAST(:children AS uuid[])) AS child
+ON CONFLICT DO NOTHING
+""")
+_INSTITUTION = text("""
+INSERT INTO rm_institution_changes (event_id, institution_id, village_code, type, status, decreed_on, members,
+                                    changed_on, at)
+VALUES (:event, :institution, :village, :type, :status, :decreed_on, :members, :changed_on, :at)
+ON CONFLICT DO NOTHING
+""")
+_COST = text("""
+INSERT INTO rm_costs (cost_id, village_code, amount_idr, funding_source, spent_on, child_id, service_code,
+                      organization_id, activity_id, activity_kind)
+VALUES (:cost, :village, :amount, :source, :spent_on, :child, :service, :org, :activity, :kind)
+ON CONFLICT DO NOTHING
+""")
 _PROGRESS = text("""
 INSERT INTO rm_progress (consumer, last_event_at, applied_at, events) VALUES (:consumer, :at, now(), :events)
 ON CONFLICT (consumer) DO UPDATE SET last_event_at = GREATEST(rm_progress.last_event_at, EXCLUDED.last_event_at),
@@ -155,7 +182,7 @@ async def child_updated(session: AsyncSession, e: ev.ChildUpdated, envelope: Env
 
 async def case_moved(session: AsyncSession, e: ev.CaseStatusChanged, envelope: Envelope) -> None:
     await _run(session, _CASE_MOVED, event=envelope.id, child=e.child_id, village=e.village_code, at=envelope.time,
-               from_status=e.from_status, to_status=e.to_status)
+               from_status=e.from_status, to_status=e.to_status, basis=e.basis)
     await _run(session, _CHILD_STATUS, child=e.child_id, to_status=e.to_status, at=envelope.time)
 
 
@@ -233,6 +260,33 @@ async def offering_changed(session: AsyncSession, e: ev.OfferingChanged, envelop
                course=e.course_type, version=e.version)
 
 
+async def activity_recorded(session: AsyncSession, e: ev.ActivityRecorded, envelope: Envelope) -> None:
+    await _run(session, _ACTIVITY, activity=e.activity_id, village=e.village_code, kind=e.kind,
+               recurring=e.recurring)
+
+
+async def session_recorded(session: AsyncSession, e: ev.ActivitySessionRecorded, envelope: Envelope) -> None:
+    anonymous = [count.model_dump(mode="json") for count in e.anonymous]
+    await _run(session, _SESSION, session_id=e.session_id, activity=e.activity_id, village=e.village_code, kind=e.kind,
+               held_on=e.held_on, anonymous=json.dumps(anonymous), total=sum(c["count"] for c in anonymous),
+               registered=len(e.child_ids))
+    if e.child_ids:
+        await _run(session, _SESSION_CHILDREN, session_id=e.session_id, village=e.village_code, held_on=e.held_on,
+                   kind=e.kind, children=[str(child) for child in e.child_ids])
+
+
+async def institution_changed(session: AsyncSession, e: ev.InstitutionChanged, envelope: Envelope) -> None:
+    await _run(session, _INSTITUTION, event=envelope.id, institution=e.institution_id, village=e.village_code,
+               type=e.type, status=e.status, decreed_on=e.decreed_on, members=e.members, changed_on=e.changed_on,
+               at=envelope.time)
+
+
+async def cost_recorded(session: AsyncSession, e: ev.CostRecorded, envelope: Envelope) -> None:
+    await _run(session, _COST, cost=e.cost_id, village=e.village_code, amount=e.amount_idr, source=e.funding_source,
+               spent_on=e.spent_on, child=e.child_id, service=e.service_code, org=e.organization_id,
+               activity=e.activity_id, kind=e.activity_kind)
+
+
 def _with_progress(consumer: str, handler: Handler | BatchHandler) -> Handler | BatchHandler:
     if isinstance(handler, BatchHandler):
         async def handle_many(session: AsyncSession, envelopes: list[Envelope]) -> None:
@@ -262,6 +316,8 @@ REGISTRY = {
     ev.ChildRegistered: BatchHandler(children_registered), ev.ChildUpdated: child_updated,
     ev.CaseStatusChanged: case_moved, ev.VisitRecorded: visit_recorded, ev.ChildMerged: child_merged,
     ev.CaseFlagged: case_flagged, ev.ChildErased: child_erased,
+    ev.ActivityRecorded: activity_recorded, ev.ActivitySessionRecorded: session_recorded,
+    ev.InstitutionChanged: institution_changed, ev.CostRecorded: cost_recorded,
 }
 REFERRAL = {ev.ReferralStatusChanged: BatchHandler(referrals_changed), ev.GapRecorded: gap_recorded}
 PROVIDERS = {ev.OrganizationUpserted: organization_upserted, ev.OfferingChanged: offering_changed,

@@ -11,7 +11,8 @@ from sprpa_shared.events.replay import replay
 
 READ_MODELS = ("rm_children", "rm_child_counts", "rm_case_moves", "rm_visits", "rm_flags", "rm_referrals",
                "rm_referral_counts", "rm_referral_hours", "rm_needs", "rm_need_providers", "rm_gaps",
-               "rm_organizations", "rm_offerings", "rm_mous", "rm_progress")
+               "rm_organizations", "rm_offerings", "rm_mous", "rm_progress", "rm_activities", "rm_activity_sessions",
+               "rm_session_children", "rm_institution_changes", "rm_costs")
 
 
 async def rebuild(settings: ReportsSettings) -> None:

@@ -536,6 +536,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_programme": ("Tabel program", "Programme tables"),
     "report_referrals": ("Kinerja rujukan", "Referral performance"),
     "report_gaps": ("Kesenjangan layanan", "Service gaps"),
+    "report_periodic": ("Laporan periodik (bulanan/triwulanan)", "Periodic report (monthly/quarterly)"),
     "download_lang": ("Bahasa judul kolom", "Header language"),
     "public_export": ("Untuk publikasi (sel kecil disembunyikan)", "For publication (small cells hidden)"),
     "kla_title": ("Skor Kabupaten/Kota Layak Anak", "Child-Friendly Regency scorecard"),
