@@ -14,7 +14,19 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from sprpa_shared.observability import get_logger
-from web.ui import accounts, children, contacts, directory, imports, inbox, notifications, pages, reporting, transfers
+from web.ui import (
+    accounts,
+    children,
+    contacts,
+    directory,
+    imports,
+    inbox,
+    notifications,
+    pages,
+    programme,
+    reporting,
+    transfers,
+)
 from web.ui.app.router import router as app_router
 from web.ui.backends import ApiError, Backends
 from web.ui.headers import SecurityHeadersMiddleware
@@ -22,7 +34,7 @@ from web.ui.render import HERE, BadForm, EnrolmentRequired, LoginRequired, NotAl
 
 log = get_logger(__name__)
 ROUTERS = (pages.router, children.router, directory.router, imports.router, reporting.router, inbox.router,
-           notifications.router, accounts.router, transfers.router, contacts.router, app_router)
+           notifications.router, accounts.router, transfers.router, contacts.router, programme.router, app_router)
 
 
 def install(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sprpa_shared.auth.principal import Role
-from web.ui import forms, names
+from web.ui import forms, names, programme
 from web.ui import history as history_words
 from web.ui.backends import ApiError
 from web.ui.render import (
@@ -109,13 +109,14 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
     api, token = backends(request), viewer.access_token
     child = await api.get("registry", f"/api/v1/children/{child_id}", token=token)
     district = viewer.role in DISTRICT
-    visits, history, case, possible, flag = await asyncio.gather(
+    visits, history, case, possible, flag, facilitator = await asyncio.gather(
         _items(api.get("registry", f"/api/v1/children/{child_id}/visits", token=token)),
         _items(api.get("registry", f"/api/v1/children/{child_id}/history", token=token)),
         _case(request, viewer, child_id),
         _items(api.get("registry", f"/api/v1/children/{child_id}/duplicates", token=token)) if duplicates
         else _nothing(),
         api.get("registry", f"/api/v1/children/{child_id}/flag", token=token) if district else _nothing(),
+        programme.facilitator_of(request, viewer, child),
     )
     choices = await _services_for_unmet_needs(request, viewer, child, case) if district else {}
     organisation_ids = {r["organization_id"] for need in (case or {}).get("needs", []) for r in need["referrals"]} | \
@@ -134,6 +135,7 @@ async def child_page(request: Request, viewer: ViewerDep, child_id: uuid.UUID, r
                 need_key=uuid.uuid4(),
                 choices={need_id: [(o["id"], f'{o["name"]} · {organisation_names.get(o["organization_id"], "")}')
                                    for o in offerings] for need_id, offerings in choices.items()},
+                facilitator=facilitator,
                 awaiting_approval=bool(flag and flag["approval"] == "pending"), describe=history_words.describe,
                 actor=history_words.actor)
 

@@ -59,7 +59,9 @@ async def dashboard(request: Request, viewer: ViewerDep, place: str | None = Non
         return page(request, "dashboard.html", status_code=error.status, query=params, charts=None,
                     **problem_context(error, language(request)))
     pilot_rows = pilot["tables"]["pilot_progress"]["rows"]
-    village_names = await names.places(api, token, {row["desa"] for row in pilot_rows} | {where})
+    roadmaps = await _roadmaps(request, viewer, where)
+    village_names = await names.places(api, token, {row["desa"] for row in pilot_rows} | {where} |
+                                       {r["village_code"] for r in roadmaps})
     charts = {
         "status": bars(summary["tables"].get("case_progress"), "status"),
         "classification": bars(summary["tables"].get("by_classification"), "classification"),
@@ -71,7 +73,18 @@ async def dashboard(request: Request, viewer: ViewerDep, place: str | None = Non
     return page(request, "dashboard.html", query=params, place_name=village_names.get(where), summary=summary,
                 pilot=pilot, pilot_rows=pilot_rows,
                 referrals=referrals, gaps=gaps, charts=charts, village_names=village_names, categories=categories,
+                roadmaps=roadmaps,
                 suppressed=summary.get("suppressed"))
+
+
+async def _roadmaps(request: Request, viewer: Viewer, where: str | None) -> list[dict]:
+    """The desa's roadmaps to a child-labour-free village, for the kabupaten's people (the registry's)."""
+    api, token = backends(request), viewer.access_token
+    if viewer.role is Role.VILLAGE_CADRE and where:
+        return [await api.get("registry", f"/api/v1/villages/{where}/roadmap", token=token)]
+    if viewer.role in (Role.DISTRICT_OPERATOR, Role.NATIONAL_ADMIN) and where and len(where) == 5:
+        return (await api.get("registry", "/api/v1/roadmaps", token=token, params={"regency_code": where}))["items"]
+    return []
 
 
 @router.get("/reports")
@@ -81,12 +94,15 @@ async def reports(request: Request, viewer: ViewerDep) -> Response:
 
 
 @router.get("/reports/{report}.{fmt}")
-async def download(request: Request, viewer: ViewerDep, report: Literal[REPORTS], fmt: Literal["csv", "xlsx"],
-                   place: str | None = None, start: str | None = None, end: str | None = None,
-                   lang: Literal["id", "en"] = "id", public: bool = False) -> Response:
+async def download(request: Request, viewer: ViewerDep, report: Literal[REPORTS],
+                   fmt: Literal["csv", "xlsx", "pdf"], place: str | None = None, start: str | None = None,
+                   end: str | None = None, period: str | None = None, lang: Literal["id", "en"] = "id",
+                   public: bool = False) -> Response:
+    """A report as a file; the periodic report by its month or quarter (`period`), also as PDF."""
     require(viewer, *READERS)
+    when = {"period": period} if report == "periodic" else {"from": start, "to": end}
     file = await backends(request).download("reports", f"/api/v1/reports/{report}", token=viewer.access_token,
-                                            params={"place": _default_place(viewer, place), "from": start, "to": end,
+                                            params={"place": _default_place(viewer, place), **when,
                                                     "format": fmt, "lang": lang, "public": str(public).lower()})
     return Response(file.content, media_type=file.media_type, headers={"Content-Disposition": file.disposition})
 

@@ -4,7 +4,7 @@
 // Nothing is kept for other paths, nothing but GET, and everything is dropped on sign-out.
 "use strict";
 
-const VERSION = "sprpa-field-3";
+const VERSION = "sprpa-field-4";
 const SHELL = ["/static/app.css", "/static/app.js", "/offline", "/icons/192.png"];
 const KEPT = /^\/children(\/new|\/queued\/visit|\/[0-9a-f-]{36}(\/(visit|assess|edit))?)?$/;
 
