@@ -219,7 +219,7 @@ async def test_the_field_app_keeps_nothing_of_other_desa_or_the_api_and_starts_o
     await cadre.goto(f"{stack.web}/children")
     await cadre.goto(f"{stack.web}/children/{elsewhere.json()['id']}")  # another desa's child: refused
     await cadre.evaluate("fetch('/places?parent=35').then(r => r.text())")
-    kept = await cadre.evaluate("caches.open('sprpa-field-3').then(c => c.keys()).then(k => k.map(r => "
+    kept = await cadre.evaluate("caches.open('sprpa-field-4').then(c => c.keys()).then(k => k.map(r => "
                                 "new URL(r.url).pathname))")
     assert kept and all(path in ("/static/app.css", "/static/app.js", "/offline", "/icons/192.png", "/children",
                                  "/children/new", "/children/queued/visit") for path in kept), kept
@@ -312,7 +312,7 @@ async def test_a_visit_to_a_child_registered_offline_waits_for_its_child(stack: 
     await cadre.reload()  # the worker controls the page and keeps her forms, opened or not
 
     async def forms_kept() -> bool:
-        return await cadre.evaluate("caches.open('sprpa-field-3').then(c => c.keys()).then(k => k.map(r => "
+        return await cadre.evaluate("caches.open('sprpa-field-4').then(c => c.keys()).then(k => k.map(r => "
                                     "new URL(r.url).pathname).includes('/children/queued/visit'))")
 
     await wait_until(forms_kept, timeout=20, what="the forms kept")
