@@ -97,3 +97,20 @@ async def test_caseload_and_caseloads(api, as_, register, accounts, issuer, db):
     assert loads["unassigned"] == 0
     assert (await api.get("/api/v1/caseloads?regency_code=35.09", headers=as_("cadre"))).status_code == 403
     assert (await api.get("/api/v1/caseload", headers=as_("operator"))).status_code == 403
+
+
+async def test_a_child_moved_to_another_desa_leaves_the_old_desas_facilitator(api, as_, register, accounts, issuer,
+                                                                               clock):
+    child = await register()
+    url = f"/api/v1/children/{child['id']}/facilitator"
+    assert (await api.put(url, json={"facilitator_id": str(FIRST)}, headers=as_("operator"))).status_code == 200
+    clock.set(clock.now() + timedelta(hours=1))
+    moved = await api.patch(f"/api/v1/children/{child['id']}", json={"village_code": "35.09.11.2006"},
+                            headers={**as_("operator"), "If-Match": "*"})
+    assert moved.status_code == 200, moved.text
+    after = (await api.get(url, headers=as_("operator"))).json()
+    assert after["facilitator_id"] is None
+    assert [h["facilitator_id"] for h in after["history"]] == [str(FIRST), None]
+    assert after["history"][1]["reason"] == "the child moved to another desa"
+    mine = (await api.get("/api/v1/caseload", headers=facilitator(issuer, FIRST))).json()
+    assert mine["items"] == [], "no longer in the old desa's facilitator's caseload"

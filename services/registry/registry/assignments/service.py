@@ -91,6 +91,20 @@ async def assign(session: AsyncSession, child: Child, facilitator_id: uuid.UUID 
     return previous
 
 
+async def release(session: AsyncSession, child: Child, *, now: datetime, by: str) -> None:
+    """The child moved to another desa (or kabupaten): the case leaves the old desa's facilitator, for
+    the new desa's district to assign; kept in the history like any reassignment."""
+    connection = await session.connection()
+    current = (await connection.execute(_CURRENT, {"child": child.id})).first()
+    if current is None or current.facilitator_id is None:
+        return
+    await connection.execute(_END, {"child": child.id, "at": now})
+    await connection.execute(_ASSIGN, {"child": child.id, "facilitator": None, "at": now, "by": by,
+                                       "reason": "the child moved to another desa"})
+    await emit(session, FacilitatorAssigned(child_id=child.id, village_code=child.village_code, facilitator_id=None,
+                                            previous_facilitator_id=current.facilitator_id), at=now)
+
+
 async def history(session: AsyncSession, child_id: uuid.UUID) -> list:
     return list((await (await session.connection()).execute(_HISTORY, {"child": child_id})).all())
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import access
+from registry.assignments import service as assignments
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
 from registry.children import events
@@ -124,6 +125,7 @@ async def register(
 async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, principal: Principal,
                  now: datetime) -> Child:
     changes = data.model_dump(mode="json", exclude_unset=True)
+    moved = "village_code" in changes and changes["village_code"] != child.village_code
     if "birth_date" in changes:
         changes["birth_date"] = data.birth_date
     if "work" in changes:  # whole: unset fields of the new work take their defaults
@@ -135,6 +137,8 @@ async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, prin
     child.version += 1
     child.updated_at = now
     session.add(child)
+    if moved:
+        await assignments.release(session, child, now=now, by=principal.subject)
     await events.announce_update(session, child, changed=sorted(changes), now=now)
     return child
 
