@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -30,6 +31,21 @@ def _once(form) -> dict[str, str] | None:
     """The form's key as the create's Idempotency-Key: a form sent twice (a double tap) creates once."""
     key = forms.text(form, "form_key")
     return {"Idempotency-Key": key} if key else None
+
+
+async def _create(request: Request, viewer: Viewer, form, path: str, body: dict,
+                  again: Callable[..., Awaitable[Response]]) -> dict | Response:
+    """POST `body` (empty fields left out) to the registry once per form; when the service refuses
+    the input (409, 422), the page again (`again`) with what was typed and the service's messages."""
+    try:
+        return await backends(request).call("registry", "POST", path, token=viewer.access_token,
+                                            json={k: v for k, v in body.items() if v is not None},
+                                            headers=_once(form))
+    except ApiError as error:
+        if error.status not in (409, 422):
+            raise
+        return await again(status_code=error.status, values=forms.typed(form),
+                           **problem_context(error, language(request)))
 
 
 def _village(viewer: Viewer, asked: str | None) -> str | None:
@@ -76,16 +92,9 @@ async def create_activity(request: Request, viewer: ViewerDep) -> Response:
     body = {"village_code": village_code, "kind": forms.text(form, "kind"), "topic": forms.text(form, "topic"),
             "recurring": forms.flag(form, "recurring"),
             "organiser_institution_id": forms.text(form, "organiser_institution_id")}
-    try:
-        made = await backends(request).call("registry", "POST", "/api/v1/activities", token=viewer.access_token,
-                                            json={k: v for k, v in body.items() if v is not None},
-                                            headers=_once(form))
-    except ApiError as error:
-        if error.status != 422:
-            raise
-        return await _activities_page(request, viewer, village_code, status_code=422, values=forms.typed(form),
-                                      **problem_context(error, language(request)))
-    return redirect(f"/activities/{made['id']}")
+    made = await _create(request, viewer, form, "/api/v1/activities", body,
+                         lambda **context: _activities_page(request, viewer, village_code, **context))
+    return made if isinstance(made, Response) else redirect(f"/activities/{made['id']}")
 
 
 async def _activity_page(request: Request, viewer: Viewer, activity_id: uuid.UUID, *, status_code: int = 200,
@@ -127,18 +136,11 @@ async def record_session(request: Request, viewer: ViewerDep, activity_id: uuid.
     children of the desa ticked from its register."""
     require(viewer, *PEOPLE)
     form = await form_of(request, viewer)
-    try:
-        await backends(request).call(
-            "registry", "POST", f"/api/v1/activities/{activity_id}/sessions", token=viewer.access_token,
-            headers=_once(form),
-            json={"held_on": forms.text(form, "held_on"), "anonymous": _anonymous(form),
-                  "child_ids": forms.many(form, "child_ids")})
-    except ApiError as error:
-        if error.status not in (409, 422):
-            raise
-        return await _activity_page(request, viewer, activity_id, status_code=error.status, values=forms.typed(form),
-                                    **problem_context(error, language(request)))
-    return redirect(f"/activities/{activity_id}?saved=session_saved")
+    made = await _create(request, viewer, form, f"/api/v1/activities/{activity_id}/sessions",
+                         {"held_on": forms.text(form, "held_on"), "anonymous": _anonymous(form),
+                          "child_ids": forms.many(form, "child_ids")},
+                         lambda **context: _activity_page(request, viewer, activity_id, **context))
+    return made if isinstance(made, Response) else redirect(f"/activities/{activity_id}?saved=session_saved")
 
 
 # A facilitator's caseload, and the district's caseloads ---------------------------------------------
@@ -234,16 +236,10 @@ async def create_institution(request: Request, viewer: ViewerDep) -> Response:
     body = {"type": forms.text(form, "type"), "name": forms.text(form, "name"), "status": forms.text(form, "status"),
             "formed_on": forms.text(form, "formed_on"), "decree_number": forms.text(form, "decree_number"),
             "decreed_on": forms.text(form, "decreed_on"), "members": _members(form)}
-    try:
-        await backends(request).call("registry", "POST", f"/api/v1/villages/{village_code}/institutions",
-                                     token=viewer.access_token, json={k: v for k, v in body.items() if v is not None},
-                                     headers=_once(form))
-    except ApiError as error:
-        if error.status != 422:
-            raise
-        return await _institutions_page(request, viewer, village_code, status_code=422, values=forms.typed(form),
-                                        **problem_context(error, language(request)))
-    return redirect(f"/institutions?village_code={village_code}&saved=institution_saved")
+    made = await _create(request, viewer, form, f"/api/v1/villages/{village_code}/institutions", body,
+                         lambda **context: _institutions_page(request, viewer, village_code, **context))
+    return made if isinstance(made, Response) else redirect(
+        f"/institutions?village_code={village_code}&saved=institution_saved")
 
 
 @router.post("/institutions/{institution_id}")
@@ -312,13 +308,6 @@ async def record_cost(request: Request, viewer: ViewerDep) -> Response:
     body = {"amount_idr": forms.text(form, "amount_idr"), "funding_source": forms.text(form, "funding_source"),
             "spent_on": forms.text(form, "spent_on"), "activity_id": forms.text(form, "activity_id"),
             "referral_id": forms.text(form, "referral_id")}
-    try:
-        await backends(request).call("registry", "POST", "/api/v1/costs", token=viewer.access_token,
-                                     json={k: v for k, v in body.items() if v is not None},
-                                     headers=_once(form))
-    except ApiError as error:
-        if error.status != 422:
-            raise
-        return await _costs_page(request, viewer, status_code=422, values=forms.typed(form),
-                                 **problem_context(error, language(request)))
-    return redirect("/costs?saved=cost_saved")
+    made = await _create(request, viewer, form, "/api/v1/costs", body,
+                         lambda **context: _costs_page(request, viewer, **context))
+    return made if isinstance(made, Response) else redirect("/costs?saved=cost_saved")
