@@ -48,8 +48,8 @@ def _cpu_seconds(stack: BenchStack) -> dict[str, float]:
     return totals
 
 
-async def _read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient, reads: int, spies: list,
-                    form: str) -> None:
+async def read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient, reads: int, spies: list = (),
+                   form: str = "flamegraph") -> dict:
     """`reads` GETs of children by 50 clients at once (closed loop); CPU per read of each process."""
     ids = await _children(registry, admin, 1_000, await import_bench.villages(stack))
     operator = f"Bearer {stack.token('--role', 'district_operator', '--regency', '35.09')}"
@@ -66,17 +66,65 @@ async def _read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient,
             statuses[status] = statuses.get(status, 0) + 1
 
     await asyncio.gather(*(clients[n].get(f"/api/v1/children/{ids[n]}") for n in range(len(clients))))  # warm
-    profiles = await _spies(stack, spies, form)
+    profiles = await _spies(stack, list(spies), form)
     before, started = _cpu_seconds(stack), time.perf_counter()
     await asyncio.gather(*(client(connection, seed) for seed, connection in enumerate(clients)))
     took, after = time.perf_counter() - started, _cpu_seconds(stack)
     await _stop(profiles)
     for connection in clients:
         await connection.close()
-    print(f"cpu: {reads} GET child reads by {read_bench.CLIENTS} clients in {took:.1f} s "
-          f"({reads / took:.0f}/s); statuses {statuses}")
+    return {"reads": reads, "seconds": round(took, 2), "reads_per_second": round(reads / took), "statuses": statuses,
+            **{f"{name}_ms": round((after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / reads, 3)
+               for name in ("registry", "postgres")}}
+
+
+def print_read_cpu(figures: dict) -> None:
+    print(f"cpu: {figures['reads']} GET child reads by {read_bench.CLIENTS} clients in {figures['seconds']:.1f} s "
+          f"({figures['reads_per_second']}/s); statuses {figures['statuses']}")
     for name in ("registry", "postgres"):
-        print(f"  {name:<10} {(after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / reads:6.2f} ms of CPU per read")
+        print(f"  {name:<10} {figures[f'{name}_ms']:6.2f} ms of CPU per read")
+
+
+async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spies: list = (),
+                   form: str = "flamegraph") -> dict:
+    """`flags` flags at `rate` per second, each to its offers; CPU per flag of each process, and the
+    time from flag to offers (p50, p99). The preparation's events are consumed before it counts."""
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
+        children = await _children(registry, admin, flags, await import_bench.villages(stack))
+        nc = await stack.connect_nats()
+
+        async def settled() -> bool:  # the preparation's events consumed: they must not count
+            sample = await _sample(stack, nc.jetstream(), time.monotonic(), 0)
+            return sample["engine_lag"] == 0 and not any(sample["outbox_backlog"].values())
+
+        await wait_until(settled, timeout=120, interval=0.5, what="the preparation's events consumed")
+        await nc.drain()
+        profiles = await _spies(stack, list(spies), form)
+        before = _cpu_seconds(stack)
+        run = await _flag_run(stack, registry, admin, children, rate)
+        after = _cpu_seconds(stack)
+        await _stop(profiles)
+    latencies = run["latency_ms"]
+    per_process = {name: round((after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / flags, 2)
+                   for name in (*SERVICES, "postgres", "nats")}
+    return {"flags": flags, "rate": rate, "lost_offers": run["lost_offers"],
+            "duplicated_offers": run["duplicated_offers"], "flag_errors": run["flag_errors"],
+            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+            "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
+            "http_flag_p50_ms": round(statistics.median(run["http_flag_ms"]), 1) if run["http_flag_ms"] else None,
+            "cpu_ms": per_process, "cpu_ms_total": round(sum(per_process.values()), 1)}
+
+
+def print_flag_cpu(figures: dict) -> None:
+    print(f"cpu: {figures['flags']} flags at {figures['rate']:g}/s; lost {figures['lost_offers']}, "
+          f"duplicated {figures['duplicated_offers']}, flag errors {figures['flag_errors']}")
+    if figures["p50_ms"] is not None:
+        print(f"  flag -> offers p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms; "
+              f"HTTP flag alone p50 {figures['http_flag_p50_ms']:.1f} ms")
+    for name, per_flag in figures["cpu_ms"].items():
+        print(f"  {name:<10} {per_flag:6.1f} ms of CPU per flag")
+    print(f"  {'all':<10} {figures['cpu_ms_total']:6.1f} ms of CPU per flag")
 
 
 async def _spies(stack: BenchStack, names: list[str], form: str = "flamegraph") -> list:
@@ -101,40 +149,15 @@ async def main(args: argparse.Namespace) -> int:
         admin = await prepared(stack)
         if args.reads:
             async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120) as registry:
-                await _read_cpu(stack, admin, registry, args.reads, args.py_spy, args.py_spy_format)
+                print_read_cpu(await read_cpu(stack, admin, registry, args.reads, args.py_spy, args.py_spy_format))
             if not args.flags:
                 return 0
-        limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
-            children = await _children(registry, admin, args.flags, await import_bench.villages(stack))
-
-            nc = await stack.connect_nats()
-
-            async def settled() -> bool:  # the preparation's events consumed: they must not count
-                sample = await _sample(stack, nc.jetstream(), time.monotonic(), 0)
-                return sample["engine_lag"] == 0 and not any(sample["outbox_backlog"].values())
-
-            await wait_until(settled, timeout=120, interval=0.5, what="the preparation's events consumed")
-            await nc.drain()
-            spies = await _spies(stack, [] if args.reads else args.py_spy, args.py_spy_format)
-            before = _cpu_seconds(stack)
-            run = await _flag_run(stack, registry, admin, children, args.rate)
-            after = _cpu_seconds(stack)
-            await _stop(spies)
-        latencies = run["latency_ms"]
-        print(f"cpu: {args.flags} flags at {args.rate:g}/s; lost {run['lost_offers']}, "
-              f"duplicated {run['duplicated_offers']}, flag errors {run['flag_errors']}")
-        if latencies:
-            print(f"  flag -> offers p50 {statistics.median(latencies):.1f} ms, "
-                  f"p99 {percentile(latencies, 0.99):.1f} ms; "
-                  f"HTTP flag alone p50 {statistics.median(run['http_flag_ms']):.1f} ms")
-        total = 0.0
-        for name in (*SERVICES, "postgres", "nats"):
-            per_flag = (after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / args.flags
-            total += per_flag
-            print(f"  {name:<10} {per_flag:6.1f} ms of CPU per flag")
-        print(f"  {'all':<10} {total:6.1f} ms of CPU per flag" + (f"; profiles in {results}" if spies else ""))
-        return 0 if run["lost_offers"] == 0 and run["duplicated_offers"] == 0 else 1
+        figures = await flag_cpu(stack, admin, args.flags, args.rate, [] if args.reads else args.py_spy,
+                                 args.py_spy_format)
+        print_flag_cpu(figures)
+        if args.py_spy:
+            print(f"  profiles in {results}")
+        return 0 if figures["lost_offers"] == 0 and figures["duplicated_offers"] == 0 else 1
     finally:
         stack.stop()
 

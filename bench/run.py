@@ -9,14 +9,16 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import psutil
 
-from bench import flag_bench, import_bench, notify_bench, read_bench, report_bench
+from bench import cpu, flag_bench, import_bench, import_reads, notify_bench, read_bench, report_bench
 from bench.stack import BenchStack, run_until_stopped
 from sprpa_shared.ops.stack import SERVICES
 
@@ -126,11 +128,83 @@ def markdown(report: dict) -> str:
             f"{burst['emails_per_second']:,}/s ({burst['notify_cpu_ms_per_event_and_email']} ms CPU per event "
             f"and its email) | | | |",
         ]
+    lines += budgets(report)
     lines += ["", "Idle RSS per service (MB): " + ", ".join(f"{k} {v}" for k, v in report["idle_rss_mb"].items())]
     if peaks := report.get("peak_rss_mb"):
         lines.append("Peak RSS per service during the scenarios (MB): "
                      + ", ".join(f"{k} {v}" for k, v in peaks.items()))
     return "\n".join(lines) + "\n"
+
+
+async def _cpu(stack: BenchStack, args: argparse.Namespace) -> dict:
+    """The CPU budgets of issue 27, from each process's own CPU times: per GET child and per flag
+    (`bench.cpu`), `runs` times each; the figures are medians."""
+    admin = await flag_bench.prepared(stack)
+    reads, flags = [], []
+    for _ in range(args.runs):
+        async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120) as registry:
+            reads.append(await cpu.read_cpu(stack, admin, registry, args.cpu_reads))
+        flags.append(await cpu.flag_cpu(stack, admin, args.cpu_flags, args.cpu_rate))
+
+    def median(runs: list[dict], key) -> float:
+        return round(statistics.median(key(run) for run in runs), 2)
+
+    return {
+        "runs": args.runs, "reads": args.cpu_reads, "flags": args.cpu_flags, "rate": args.cpu_rate,
+        "registry_ms_per_read": median(reads, lambda r: r["registry_ms"]),
+        "postgres_ms_per_read": median(reads, lambda r: r["postgres_ms"]),
+        "reads_per_second": median(reads, lambda r: r["reads_per_second"]),
+        "cpu_ms_per_flag": median(flags, lambda r: r["cpu_ms_total"]),
+        "cpu_ms_per_flag_by_process": {name: median(flags, lambda r, name=name: r["cpu_ms"][name])
+                                       for name in flags[0]["cpu_ms"]},
+        "flag_p50_ms": median(flags, lambda r: r["p50_ms"]), "flag_p99_ms": median(flags, lambda r: r["p99_ms"]),
+        "lost_offers": sum(r["lost_offers"] for r in flags),
+        "duplicated_offers": sum(r["duplicated_offers"] for r in flags),
+        "per_run": {"reads": reads, "flags": flags},
+    }
+
+
+def _met(value, budget: float, *, at_least: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    return "**met**" if (value >= budget if at_least else value <= budget) else "**missed**"
+
+
+def budgets(report: dict) -> list[str]:
+    """Issue 27's table: each operation's figure in this run beside its budget (medians of the runs)."""
+    cpu_, reads, during, imp = (report.get(k) for k in ("cpu", "reads", "import_reads", "import"))
+    none = "not measured in this run"
+    rows = [
+        ("registry CPU per GET child (district operator)",
+         f"{cpu_['registry_ms_per_read']} ms (PostgreSQL {cpu_['postgres_ms_per_read']} ms)" if cpu_ else none,
+         "≤ 1.2 ms", _met(cpu_ and cpu_["registry_ms_per_read"], 1.2)),
+        ("GET child at 50 clients: throughput (share of raw asyncpg) / p99",
+         f"{reads['api_requests_per_second']:,}/s "
+         f"({reads['api_requests_per_second'] / reads['raw_requests_per_second']:.0%} of "
+         f"{reads['raw_requests_per_second']:,}/s) / p99 {reads['api_p99_ms']} ms" if reads else none,
+         "printed / p99 ≤ 150 ms", _met(reads and reads["api_p99_ms"], 150)),
+        ("CPU per flag across every process",
+         f"{cpu_['cpu_ms_per_flag']} ms (" + ", ".join(f"{k} {v}" for k, v in
+                                                         cpu_["cpu_ms_per_flag_by_process"].items()) + ")"
+         if cpu_ else none, "≤ 20 ms", _met(cpu_ and cpu_["cpu_ms_per_flag"], 20)),
+        (f"flag → offers at {cpu_['rate'] if cpu_ else 10:g} flags/s, p50 / p99",
+         f"{cpu_['flag_p50_ms']} / {cpu_['flag_p99_ms']} ms (lost {cpu_['lost_offers']}, duplicated "
+         f"{cpu_['duplicated_offers']})" if cpu_ else none, "≤ 15 ms / ≤ 50 ms",
+         _met(cpu_ and max(cpu_["flag_p50_ms"] / 15, cpu_["flag_p99_ms"] / 50), 1.0)),
+        ("sustained flags for 5 minutes, every offer made",
+         "`make sustained SUSTAINED_ARGS=\"--rate 60 --seconds 300\"`", "≥ 60/s", "not measured"),
+        (f"import of {imp['rows']:,} survey rows through POST /api/v1/imports" if imp else "import of survey rows",
+         f"{imp['api_rows_per_second']:,} rows/s, peak RSS {imp['registry_peak_rss_mb']} MB" if imp else none,
+         "≥ 10,000 rows/s, peak RSS < 400 MB", _met(imp and imp["api_rows_per_second"], 10_000, at_least=True)),
+        (f"GET child p99 while a {during['rows']:,}-row import runs, against idle" if during
+         else "GET child p99 during an import, against idle",
+         f"{during['during_p99_ms']} ms against {during['idle_p99_ms']} ms ({during['ratio_p99']}×; the import "
+         f"{during['import_rows_per_second']:,} rows/s)" if during else none, "≤ 2× idle",
+         _met(during and during["ratio_p99"], 2.0)),
+    ]
+    return ["", "Issue 27's budgets (medians of the runs; 'not measured' where its scenario was not run):", "",
+            "| operation | this run | budget | |", "|---|---|---|---|",
+            *(f"| {name} | {figure} | {budget} | {met} |" for name, figure, budget, met in rows)]
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -158,6 +232,10 @@ async def main(args: argparse.Namespace) -> None:
                                                           burst=args.notify_burst)
             if "reads" in args.scenarios:
                 report["reads"] = await read_bench.run(stack, seconds=args.read_seconds, runs=args.runs)
+            if "cpu" in args.scenarios:
+                report["cpu"] = await _cpu(stack, args)
+            if "import_reads" in args.scenarios:
+                report["import_reads"] = await import_reads.run(stack, results, rows=args.during_rows)
         report["peak_rss_mb"] = peaks.peaks
     finally:
         stack.stop()
@@ -172,8 +250,13 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=1_000_000, help="survey rows in the import scenario")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; figures are medians")
     parser.add_argument("--scenarios", type=lambda v: set(v.split(",")),
-                        default={"import", "flags", "reports", "reads", "notify"},
-                        help="comma-separated: import,flags,reports,reads,notify (default all)")
+                        default={"import", "flags", "reports", "reads", "notify", "cpu", "import_reads"},
+                        help="comma-separated: import,flags,reports,reads,notify,cpu,import_reads (default all)")
+    parser.add_argument("--cpu-reads", type=int, default=5000, help="GET child reads per CPU run")
+    parser.add_argument("--cpu-flags", type=int, default=300, help="flags per CPU run")
+    parser.add_argument("--cpu-rate", type=float, default=10.0, help="flags per second in the CPU runs")
+    parser.add_argument("--during-rows", type=int, default=200_000,
+                        help="survey rows imported while GET child is measured")
     parser.add_argument("--report-children", type=int, default=1_000_000,
                         help="children in the report scenario (three referrals each)")
     parser.add_argument("--flag-rates", type=lambda v: [float(x) for x in v.split(",")], default=[20.0, 100.0],
