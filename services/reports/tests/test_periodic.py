@@ -191,3 +191,22 @@ async def test_the_pdf_reads_on_paper_with_its_title_targets_and_charts(programm
     bar = sum(1 for pixel in zip(data[0::3], data[1::3], data[2::3], strict=True)
               if abs(pixel[0] - 31) < 12 and abs(pixel[1] - 111) < 12 and abs(pixel[2] - 139) < 12)
     assert bar > 200, f"the chart's bars are drawn on the first page ({bar} pixels of their colour)"
+
+
+async def test_a_merged_childs_costs_count_for_the_survivor(reports, publish, as_):
+    """The registry moves a merged duplicate's costs to the survivor; so does the read model, so a pair
+    is one child served in the costs' breakdowns."""
+    _, api = reports
+    survivor, duplicate = child(KESILIR), child(KESILIR)
+    for registered in (survivor, duplicate):
+        await publish(registered, at=OCTOBER)
+    for who in (survivor, duplicate):
+        await publish(ev.CostRecorded(cost_id=uuid.uuid4(), village_code=KESILIR, amount_idr=100_000,
+                                      funding_source="apbd", spent_on=date(2026, 11, 12), referral_id=uuid.uuid4(),
+                                      child_id=who.child_id, service_code="education.equivalency"), at=NOVEMBER)
+    await publish(ev.ChildMerged(child_id=survivor.child_id, merged_id=duplicate.child_id, village_code=KESILIR,
+                                 merged_village_code=KESILIR), at=NOVEMBER + timedelta(hours=1))
+    await publish.applied()
+    report = (await api.get("/api/v1/reports/periodic?period=2026-11&place=35.09", headers=as_("operator"))).json()
+    assert report["children_with_service_costs"] == 1 and report["cost_total_idr"] == 200_000
+    assert by(report["tables"]["costs_by_category"], "cost_category")["education.equivalency"]["children"] == 1

@@ -57,6 +57,7 @@ INSERT INTO rm_visits (visit_id, child_id, village_code, visited_on, outcome)
 VALUES (:visit, :child, :village, :on, :outcome) ON CONFLICT DO NOTHING
 """)
 _MERGED = text("UPDATE rm_children SET merged_into = :survivor WHERE child_id = :merged")
+_MERGED_COSTS = text("UPDATE rm_costs SET child_id = :survivor WHERE child_id = :merged")  # the registry moves them too
 # The read models hold no name, NIK or exact birth date to drop: the child stays counted (reports
 # add up) and is marked, so nothing here is ever joined back to a person again.
 _ERASED = text("UPDATE rm_children SET erased_on = :on WHERE child_id = :child")
@@ -193,6 +194,7 @@ async def visit_recorded(session: AsyncSession, e: ev.VisitRecorded, envelope: E
 
 async def child_merged(session: AsyncSession, e: ev.ChildMerged, envelope: Envelope) -> None:
     await _run(session, _MERGED, survivor=e.child_id, merged=e.merged_id)
+    await _run(session, _MERGED_COSTS, survivor=e.child_id, merged=e.merged_id)
 
 
 async def child_erased(session: AsyncSession, e: ev.ChildErased, envelope: Envelope) -> None:
