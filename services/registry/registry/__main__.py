@@ -9,6 +9,10 @@ from registry.settings import RegistrySettings
 from sprpa_shared.ops.cli import service_main
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["import-worker"]:  # started by the service itself (registry.imports.process)
+        from registry.imports.process import main as import_worker_main
+
+        sys.exit(import_worker_main())
     if sys.argv[1:] == ["rekey"]:  # seal protected values with the current key, refresh the NIK blind index
         print(json.dumps(asyncio.run(rekey(RegistrySettings()))))
         sys.exit(0)

@@ -9,6 +9,7 @@ from registry.cases.service import consent_sweeper
 from registry.children.router import router as children_router
 from registry.contacts.router import router as contacts_router
 from registry.costs.router import router as costs_router
+from registry.imports.process import import_worker_process
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
 from registry.institutions.router import router as institutions_router
@@ -43,7 +44,8 @@ def create_app(
                  transfers_router, contacts_router, institutions_router, activities_router, prevention_router,
                  assignments_router, costs_router, roadmap_router],
         subscriptions=subscriptions(settings),
-        jobs=[import_worker, retention_sweeper, consent_sweeper, visits_due_announcer],
+        jobs=[import_worker_process if settings.import_worker == "process" else import_worker, retention_sweeper,
+              consent_sweeper, visits_due_announcer],
         body_limits={"/api/v1/imports": settings.import_max_bytes},
         verifier=verifier,
         clock=clock,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -20,6 +20,9 @@ class RegistrySettings(ProtectingSettings):
     import_spool_dir: Path = Path(".sprpa/imports")
     import_max_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
     import_batch_rows: int = Field(default=2000, ge=1, le=100_000)
+    import_worker: Literal["process", "thread"] = Field(
+        default="process", description="process: imports are parsed and validated in a child process of the "
+        "service's own, so the API keeps its answers during an import; thread: in the service's process")
 
     retention_years: int = Field(default=5, ge=1, le=100, description="years after a case is closed (and "
                                                                       "untouched) before the child's personal data "

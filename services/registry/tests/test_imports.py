@@ -7,6 +7,7 @@ import io
 import uuid
 
 import openpyxl
+import psutil
 import pytest
 
 from registry.imports import store
@@ -272,3 +273,21 @@ def test_the_import_keeps_at_most_its_limit_of_name_keys():
         names.remember(child, f"key {number}")
     assert len(names) == 3
     assert [names.get(child) for child in ids] == [None, None, "key 2", "key 3", "key 4"], "the oldest forgotten"
+
+
+async def test_imports_run_in_a_worker_process_started_again_if_it_dies(api, as_, db, registry_app):
+    """Issue 27: parsing and validating rows runs in a process of its own (the API keeps its answers
+    during an import); the service starts it again when it dies, and the import still completes."""
+    assert registry_app.state.settings.import_worker == "process"
+
+    def workers() -> list[psutil.Process]:
+        return [child for child in psutil.Process().children(recursive=True)
+                if child.is_running() and "import-worker" in " ".join(child.cmdline())]
+
+    [first] = await wait_until(workers, what="the import worker process")
+    first.kill()
+    await wait_until(lambda: [w for w in workers() if w.pid != first.pid], what="the worker started again")
+    headers = as_("operator")
+    response = await upload(api, headers, csv_bytes(ENGLISH, GOOD))
+    result = await finished(api, headers, response.json()["id"])
+    assert (result["status"], result["created_children"]) == ("completed", 3)
