@@ -30,7 +30,6 @@ from sprpa_shared.observability import configure_logging, get_logger
 
 log = get_logger(__name__)
 RESTART_SECONDS = 2.0
-NICENESS = 10
 STOP_SECONDS = 30.0  # the worker stops after the batch it is writing; the import resumes on the next start
 
 
@@ -70,7 +69,7 @@ def main() -> int:
     settings = RegistrySettings.model_validate_json(sys.stdin.read())
     configure_logging(settings.service, settings.log_level)
     protect.configure(settings.protector())  # names and NIK are sealed as the service seals them
-    os.nice(NICENESS)  # batch work: the scheduler serves the API first when both want the processor
+    os.nice(settings.import_worker_niceness)  # batch work: the scheduler favours the API when both want a core
     worker = ImportWorker(settings, SystemClock())
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
