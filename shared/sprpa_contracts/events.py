@@ -85,6 +85,24 @@ class ChildRegistered(_ChildCodes):
                                             "the classification, as codes (worst_form.trafficking, hazard.pesticides)")
 
 
+class ChildrenImported(EventData):
+    """A survey import registered children: up to 1,000 of one kabupaten in one event, each with the
+    fields `child.registered` carries (issue 27: an import announces per batch; a child registered
+    one by one is still `child.registered`)."""
+
+    source_service: ClassVar[str] = "registry"
+    entity: ClassVar[str] = "children"
+    action: ClassVar[str] = "imported"
+    about: ClassVar[str | None] = "import_id"
+
+    import_id: uuid.UUID
+    regency_code: PlaceCode = Field(description="the kabupaten of every child in the event")
+    children: list[ChildRegistered] = Field(min_length=1, max_length=1000)
+
+    def place_code(self) -> str | None:
+        return self.regency_code
+
+
 class ChildUpdated(_ChildCodes):
     """A child's record changed; `changed` names the fields (never their values)."""
 
@@ -549,7 +567,7 @@ class MilestoneReached(_RegistryEvent):
 
 
 CATALOGUE: tuple[type[EventData], ...] = (
-    ChildRegistered, ChildUpdated, ChildMerged, ChildMergeRequested, ChildErased, TransferProposed,
+    ChildRegistered, ChildrenImported, ChildUpdated, ChildMerged, ChildMergeRequested, ChildErased, TransferProposed,
     TransferDecided, ChildTransferred, CaseFlagged, FlagAwaitingApproval,
     CaseStatusChanged, VisitRecorded, VisitsDue, OrganizationUpserted, MouChanged, MouExpiring, MouExpired,
     OfferingChanged, ReferralStatusChanged, GapRecorded, CaseRefused, ConsentWithdrawn, NeedChanged, AccountChanged,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 
 import openpyxl
@@ -82,7 +83,13 @@ async def test_valid_rows_only_imports_the_good_rows_and_reports_the_rest(api, a
                await db.fetch("SELECT full_name, classification->>'result' FROM children")}
     assert classes == {"Siti Aminah": "worst_form", "Budi Santoso": "not_at_risk",
                        "Dewi Lestari": "permitted_light_work"}
-    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.child.registered.v1'") == 3
+    [announced] = await db.fetch("SELECT subject, envelope->'data' AS data FROM outbox "
+                                 "WHERE type = 'sprpa.children.imported.v1'")
+    data = json.loads(announced["data"])
+    assert announced["subject"] == "sprpa.registry.children.imported.35.09", "an import announces per batch"
+    assert (data["regency_code"], len(data["children"])) == ("35.09", 3)
+    assert "Siti" not in announced["data"], "codes only: never a name"
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.child.registered.v1'") == 0
     report = await issues(api, headers, response.json()["id"])
     assert [(r["row"], r["field"]) for r in report] == [("5", "village_code"), ("6", "birth_date"),
                                                        ("7", "work.hours_per_week")]

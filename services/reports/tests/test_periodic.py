@@ -210,3 +210,16 @@ async def test_a_merged_childs_costs_count_for_the_survivor(reports, publish, as
     report = (await api.get("/api/v1/reports/periodic?period=2026-11&place=35.09", headers=as_("operator"))).json()
     assert report["children_with_service_costs"] == 1 and report["cost_total_idr"] == 200_000
     assert by(report["tables"]["costs_by_category"], "cost_category")["education.equivalency"]["children"] == 1
+
+
+async def test_an_imports_batch_counts_each_of_its_children(reports, publish, as_):
+    """Issue 27: an import announces its children per batch (`children.imported`); the reports count
+    each child as if it came alone."""
+    _, api = reports
+    imported = [child(KESILIR, "female"), child(KESILIR, "male"), child(PILOT[1], "male")]
+    await publish(ev.ChildrenImported(import_id=uuid.uuid4(), regency_code="35.09", children=imported), at=OCTOBER)
+    await publish.applied()
+    summary = (await api.get("/api/v1/reports/summary?place=35.09", headers=as_("operator"))).json()
+    assert summary["children_mapped"] == 3
+    by_sex = {row["sex"]: row["count"] for row in summary["tables"]["by_sex"]["rows"]}
+    assert (by_sex["female"], by_sex["male"]) == (1, 2)

@@ -20,6 +20,7 @@ from registry.children.schemas import ChildBase
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_key, name_likeness, similar_keys
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
+from sprpa_contracts.events import ChildRegistered, ChildrenImported
 from sprpa_shared.events import outbox
 from sprpa_shared.protect import protector
 
@@ -108,7 +109,7 @@ class Staged:
 
     records: list[tuple]
     keys: dict[uuid.UUID, tuple[int, str]]  # child id -> (row number, name key)
-    events: dict[uuid.UUID, outbox.Prepared]  # child id -> its child.registered
+    events: dict[uuid.UUID, ChildRegistered]  # child id -> its entry in the batch's children.imported
     now: datetime  # when the rows are registered (their events' time)
 
 
@@ -122,8 +123,7 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime) -> Staged:
         id_ = child_id(sha256, row.row_number)
         records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik)))
         keys[id_] = (row.row_number, name_key(row.data.full_name))
-        event = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
-        announced[id_] = outbox.prepare(event, at=now)
+        announced[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
     return Staged(records, keys, announced, now)
 
 
@@ -157,13 +157,28 @@ async def write_batch(
         return 0, 0
     for statement in AFTER_INSERT:
         await connection.execute(statement, created, now, actor, actor_role, str(import_id))
-    await outbox.write(connection, [staged.events[child] for child in created])  # wakes the relay at commit
+    await outbox.write(connection, announced(staged, created, import_id))  # wakes the relay at commit
     if refresh_statistics:
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute("ANALYZE children")
     duplicates = await _duplicates(connection, staged, created, import_id=import_id, names=names)
     return len(created), duplicates
+
+
+ANNOUNCED_PER_EVENT = 1_000
+
+
+def announced(staged: Staged, created: list[uuid.UUID], import_id: uuid.UUID) -> list[outbox.Prepared]:
+    """The children created, announced per kabupaten in `children.imported` events of up to 1,000."""
+    by_regency: dict[str, list[ChildRegistered]] = {}
+    for child in created:
+        entry = staged.events[child]
+        by_regency.setdefault(entry.village_code[:5], []).append(entry)
+    return [outbox.prepare(ChildrenImported(import_id=import_id, regency_code=regency,
+                                            children=children[start:start + ANNOUNCED_PER_EVENT]), at=staged.now)
+            for regency, children in by_regency.items()
+            for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
 
 async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID], *,

@@ -173,6 +173,16 @@ async def children_registered(session: AsyncSession, envelopes: list[Envelope]) 
     await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
 
 
+async def children_imported(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """An import's batches: the children of each, one statement for the run, as a run of registrations."""
+    rows = []
+    for envelope in envelopes:
+        at = envelope.time.isoformat()
+        rows += [{**child.model_dump(mode="json", include=_REGISTERED_FIELDS), "at": at}
+                 for child in ev.ChildrenImported.model_validate(envelope.data).children]
+    await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
+
+
 async def child_updated(session: AsyncSession, e: ev.ChildUpdated, envelope: Envelope) -> None:
     await _run(session, _CHILD_UPDATED, child=e.child_id, village=e.village_code, sex=e.sex,
                birth_year=e.birth_year, birth_month=e.birth_month, classification=e.classification,
@@ -315,7 +325,8 @@ def handlers(consumer: str, by_model: Mapping[type[EventData], Callable[..., Awa
 
 
 REGISTRY = {
-    ev.ChildRegistered: BatchHandler(children_registered), ev.ChildUpdated: child_updated,
+    ev.ChildRegistered: BatchHandler(children_registered), ev.ChildrenImported: BatchHandler(children_imported),
+    ev.ChildUpdated: child_updated,
     ev.CaseStatusChanged: case_moved, ev.VisitRecorded: visit_recorded, ev.ChildMerged: child_merged,
     ev.CaseFlagged: case_flagged, ev.ChildErased: child_erased,
     ev.ActivityRecorded: activity_recorded, ev.ActivitySessionRecorded: session_recorded,
