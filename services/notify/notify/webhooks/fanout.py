@@ -13,11 +13,14 @@ from notify.sql import run
 from sprpa_contracts.events import BY_TYPE
 from sprpa_shared.events.envelope import Envelope
 
+_WANTED = text("""
+SELECT e.id FROM webhook_endpoints e
+WHERE e.status <> 'disabled' AND :type = ANY (e.event_types) AND :regency = ANY (e.regency_codes)
+""")
 _QUEUE = text("""
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, subject, payload, next_attempt_at, created_at)
-SELECT gen_random_uuid(), e.id, :event, :type, :subject, CAST(:payload AS jsonb), :at, :at
-FROM webhook_endpoints e
-WHERE e.status <> 'disabled' AND :type = ANY (e.event_types) AND :regency = ANY (e.regency_codes)
+SELECT gen_random_uuid(), endpoint, :event, :type, :subject, CAST(:payload AS jsonb), :at, :at
+FROM unnest(CAST(:endpoints AS uuid[])) AS endpoint
 ON CONFLICT DO NOTHING
 """)
 
@@ -28,6 +31,11 @@ async def queue(session: AsyncSession, envelope: Envelope) -> None:
     place = envelope.data.get("village_code") or envelope.data.get("regency_code")
     if envelope.type not in BY_TYPE or not place:
         return  # national events go to nobody's kabupaten
+    # Which endpoints want it first, in the same transaction: most events go to none, and an event
+    # is written out again only for those (an import's batch is some 300 KB of JSON).
+    endpoints = (await run(session, _WANTED, {"type": envelope.type, "regency": regency_of(place)})).scalars().all()
+    if not endpoints:
+        return
     await run(session, _QUEUE, {
-        "event": envelope.id, "type": envelope.type, "subject": envelope.subject or "", "regency": regency_of(place),
+        "event": envelope.id, "type": envelope.type, "subject": envelope.subject or "", "endpoints": list(endpoints),
         "payload": json.dumps(envelope.model_dump(mode="json", exclude_none=True)), "at": envelope.time})
