@@ -22,30 +22,13 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
 
 from bench import import_bench, read_bench
+from bench.cpu_counters import cpu_seconds as _cpu_seconds
 from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
 from bench.stack import BenchStack, dated_folder, run_until_stopped
 from bench.sustained import SERVICES, _sample
 from sprpa_shared.testing import wait_until
-
-
-def _cpu_seconds(stack: BenchStack) -> dict[str, float]:
-    """CPU time (user + system) so far of each service, of PostgreSQL's and of NATS's processes."""
-    services = {stack.service_process(name).pid: name for name in SERVICES}
-    totals: dict[str, float] = {}
-    for process in psutil.Process(stack.process.pid).children(recursive=True):
-        try:
-            name = process.name()
-            key = services.get(process.pid) or ("postgres" if "postgres" in name
-                                                else "nats" if "nats" in name else None)
-            if key is not None:
-                times = process.cpu_times()
-                totals[key] = totals.get(key, 0.0) + times.user + times.system
-        except psutil.Error:  # a backend that just ended
-            continue
-    return totals
 
 
 async def read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient, reads: int, spies: list = (),

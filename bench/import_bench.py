@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench.cpu_counters import cpu_seconds, per_row, registry_events_consumed
 from bench.stack import BenchStack
 from sprpa_shared.testing import wait_until
 
@@ -124,7 +125,10 @@ async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict
         path = results / f"survey-{rows}-{run_index}.csv"
         generate(path, rows, codes, seed=run_index)
         copy_runs.append(await raw_copy(stack, path))
+        before = cpu_seconds(stack)
         api_runs.append(await through_api(stack, path, token))
+        await registry_events_consumed(stack)  # the import's events consumed: their CPU counts for it
+        api_runs[-1]["cpu_us_per_row"] = per_row(before, cpu_seconds(stack), rows)
         path.unlink()
     api_seconds = statistics.median(r["seconds"] for r in api_runs)
     copy_seconds = statistics.median(copy_runs)
@@ -139,5 +143,7 @@ async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict
         "registry_peak_rss_mb": round(max(r["rss_peak"] for r in api_runs) / 2**20, 1),
         "registry_rss_before_mb": round(api_runs[0]["rss_before"] / 2**20, 1),
         "created_children": [r["status"]["created_children"] for r in api_runs],
+        "cpu_us_per_row": {name: statistics.median(r["cpu_us_per_row"][name] for r in api_runs)
+                           for name in api_runs[0]["cpu_us_per_row"]},
         "goal": "import >= 40% of raw COPY throughput; peak RSS < 400 MB",
     }

@@ -82,6 +82,8 @@ def markdown(report: dict) -> str:
             f"{imp['api_rows_per_second']:,} rows/s ({imp['api_seconds_median']} s) | "
             f"raw COPY {imp['raw_copy_rows_per_second']:,} rows/s ({imp['raw_copy_seconds_median']} s) | "
             f"{imp['ratio_to_raw_copy']:.1%} | ≥ 40% |",
+            "| import CPU per row (µs, until its events are consumed) | " + ", ".join(
+                f"{k} {v}" for k, v in imp["cpu_us_per_row"].items()) + " | | | |",
             f"| import peak RSS (registry with its import worker) | {imp['registry_peak_rss_mb']} MB "
             f"(idle {imp['registry_rss_before_mb']} MB) | | | < 400 MB |",
         ]
