@@ -15,14 +15,15 @@ REGISTRY_CONSUMERS = ("referral-cases", "reports-registry", "notify-registry")
 
 
 def cpu_seconds(stack: BenchStack) -> dict[str, float]:
-    """CPU time (user + system) so far of each service (with its children: the registry's import
-    worker), of PostgreSQL's and of NATS's processes."""
+    """CPU time (user + system) so far of each service, of a service's child (`registry_worker`: the
+    registry's import worker), of PostgreSQL's and of NATS's processes."""
     services = {stack.service_process(name).pid: name for name in SERVICES}
     totals: dict[str, float] = {}
     for process in psutil.Process(stack.process.pid).children(recursive=True):
         try:
             name = process.name()
-            key = services.get(process.pid) or services.get(process.ppid()) or (
+            parent = services.get(process.ppid())
+            key = services.get(process.pid) or (parent and f"{parent}_worker") or (
                 "postgres" if "postgres" in name else "nats" if "nats" in name else None)
             if key is not None:
                 times = process.cpu_times()
