@@ -24,7 +24,7 @@ class RegistrySettings(ProtectingSettings):
         default="process", description="process: imports are parsed and validated in a child process of the "
         "service's own, so the API keeps its answers during an import; thread: in the service's process")
     import_worker_niceness: int = Field(
-        default=5, ge=0, le=19, description="how much the import worker process yields the processor to the API "
+        default=19, ge=0, le=19, description="how much the import worker process yields the processor to the API "
         "(nice): 0 imports fastest, 19 disturbs the API least")
 
     retention_years: int = Field(default=5, ge=1, le=100, description="years after a case is closed (and "
