@@ -6,6 +6,7 @@ against it."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,16 +25,19 @@ from registry.settings import RegistrySettings
 from reports.main import create_app as create_reports
 from reports.settings import ReportsSettings
 from sprpa_shared.clock import MovableClock
-from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
+from sprpa_shared.testing.apps import bound_socket
 from web.main import create_app as create_web
 from web.settings import WebSettings
 
 
 @asynccontextmanager
-async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
+async def serving(app: FastAPI, listening: socket.socket) -> AsyncIterator[None]:
+    """`app` on a socket bound already: no other process can take its port between choosing and binding
+    it (a free port chosen, then bound a moment later, was once taken by another test's connection)."""
+    port = listening.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[listening]))
     try:
         await wait_until(lambda: server.started or task.done(), timeout=20, what=f"uvicorn on port {port}")
         if task.done():
@@ -54,8 +58,8 @@ async def served_system(make_settings, tmp_path_factory, clock: MovableClock, **
                         ) -> AsyncIterator[tuple[dict[str, str], dict[str, FastAPI]]]:
     """(the services' base URLs, their apps) by name: web, registry, providers, referral, reports, notify;
     `overrides` go to every service's settings."""
-    ports = {name: free_port() for name in ("web", "registry", "providers", "referral", "reports", "notify")}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    sockets = {name: bound_socket() for name in ("web", "registry", "providers", "referral", "reports", "notify")}
+    urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
     web_settings = await make_settings(WebSettings, **overrides, registry_url=urls["registry"],
                                        providers_url=urls["providers"], referral_url=urls["referral"],
                                        reports_url=urls["reports"], notify_url=urls["notify"],
@@ -72,7 +76,11 @@ async def served_system(make_settings, tmp_path_factory, clock: MovableClock, **
     factories = {"web": create_web, "registry": create_registry, "providers": create_providers,
                  "referral": create_referral, "reports": create_reports, "notify": create_notify}
     apps = {name: factories[name](settings[name], clock=clock) for name in factories}
-    async with serving(apps["web"], ports["web"]), serving(apps["registry"], ports["registry"]), \
-            serving(apps["providers"], ports["providers"]), serving(apps["referral"], ports["referral"]), \
-            serving(apps["reports"], ports["reports"]), serving(apps["notify"], ports["notify"]):
-        yield urls, apps
+    try:
+        async with serving(apps["web"], sockets["web"]), serving(apps["registry"], sockets["registry"]), \
+                serving(apps["providers"], sockets["providers"]), serving(apps["referral"], sockets["referral"]), \
+                serving(apps["reports"], sockets["reports"]), serving(apps["notify"], sockets["notify"]):
+            yield urls, apps
+    finally:
+        for sock in sockets.values():
+            sock.close()

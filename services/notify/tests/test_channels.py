@@ -21,9 +21,8 @@ from notify.main import create_app
 from notify.settings import NotifySettings
 from notify.testing import NOW, ORGANIZATION, mou_expiring, offer, organization
 from services.notify.tests.test_offers import kinds, subscribe
-from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
-from sprpa_shared.testing.apps import running
+from sprpa_shared.testing.apps import bound_socket, running
 
 PHONE_ID, TOKEN, SID, AUTH = "1098765432", "EAAG-test-token", "AC0123456789abcdef", "twilio-auth-token"
 APP_SECRET, PUBLIC = "meta-app-secret", "https://notify.jember.example"
@@ -37,7 +36,8 @@ class Gateway:
         self.whatsapp: list[dict] = []
         self.sms: list[dict] = []
         self.refuse = 0
-        self.port = free_port()
+        self.socket = bound_socket()
+        self.port = self.socket.getsockname()[1]
         app = FastAPI()
 
         @app.post(f"/v21.0/{PHONE_ID}/messages")
@@ -85,7 +85,7 @@ class Gateway:
 @pytest.fixture
 async def gateway():
     made = Gateway()
-    task = asyncio.create_task(made.server.serve())
+    task = asyncio.create_task(made.server.serve(sockets=[made.socket]))
     await wait_until(lambda: made.server.started, timeout=10, what="the gateway")
     yield made
     made.server.should_exit = True

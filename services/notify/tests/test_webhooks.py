@@ -18,9 +18,8 @@ from notify.settings import NotifySettings
 from notify.testing import NOW, offer
 from notify.webhooks.sender import send_once
 from sprpa_shared.auth.principal import Role
-from sprpa_shared.ops.embedded import free_port
 from sprpa_shared.testing import wait_until
-from sprpa_shared.testing.apps import running
+from sprpa_shared.testing.apps import bound_socket, running
 
 REFERRAL_EVENT = "sprpa.referral.status_changed.v1"
 
@@ -29,7 +28,9 @@ class Receiver:
     """An integrating system's endpoint on this machine: it may fail its first answers."""
 
     def __init__(self, failures: int = 0) -> None:
-        self.failures, self.received, self.port = failures, [], free_port()
+        self.failures, self.received = failures, []
+        self.socket = bound_socket()
+        self.port = self.socket.getsockname()[1]
         app = FastAPI()
 
         @app.post("/events")
@@ -57,7 +58,7 @@ async def receiver():
 
     async def make(failures: int = 0) -> Receiver:
         receiving = Receiver(failures)
-        task = asyncio.create_task(receiving.server.serve())
+        task = asyncio.create_task(receiving.server.serve(sockets=[receiving.socket]))
         await wait_until(lambda: receiving.server.started, timeout=10, what="the receiver")
         made.append((receiving, task))
         return receiving

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,3 +29,13 @@ async def database(app: FastAPI) -> AsyncIterator[asyncpg.Connection]:
         yield connection
     finally:
         await connection.close()
+
+
+def bound_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1, for a test's server (`server.serve(sockets=[it])`):
+    a free port chosen, then bound a moment later, can be taken in between by another test's
+    connection (the OS hands the same range out to outgoing connections)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
