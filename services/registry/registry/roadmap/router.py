@@ -58,7 +58,6 @@ def _require_kabupaten(principal: Principal, regency_code: str) -> None:
 async def kabupaten_roadmaps(regency_code: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$")], request: Request,
                              session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> Roadmaps:
     _require_kabupaten(principal, regency_code)
-    today = clock.now().date()
-    return Roadmaps(regency_code=regency_code, items=[
-        await service.roadmap(session, village, principal, today=today, free_months=_months(request))
-        for village in await service.villages_of(session, regency_code)])
+    villages = await service.villages_of(session, regency_code)
+    return Roadmaps(regency_code=regency_code, items=await service.roadmaps(
+        session, villages, today=clock.now().date(), free_months=_months(request)))

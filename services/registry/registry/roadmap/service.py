@@ -45,26 +45,32 @@ class Roadmap(BaseModel):
     milestones: list[MilestoneState]
 
 
-_RECORDED = text("SELECT milestone, reached_on, reference FROM village_milestones WHERE village_code = :village")
+# Each for many desa at once: a kabupaten's dashboard reads all its desa's roadmaps in four statements.
+_RECORDED = text("SELECT village_code, milestone, reached_on, reference FROM village_milestones "
+                 "WHERE village_code = ANY(:villages)")
 _SET = text("""
 INSERT INTO village_milestones (village_code, milestone, reached_on, reference, recorded_at, recorded_by)
 VALUES (:village, :milestone, :reached_on, :reference, :at, :by)
 ON CONFLICT (village_code, milestone) DO UPDATE SET reached_on = EXCLUDED.reached_on,
     reference = EXCLUDED.reference, recorded_at = EXCLUDED.recorded_at, recorded_by = EXCLUDED.recorded_by
 """)
-_DECREED = text("SELECT type, min(decreed_on) AS decreed_on FROM institutions WHERE village_code = :village "
-                "AND decreed_on IS NOT NULL AND type = ANY(:types) GROUP BY type")
+_DECREED = text("SELECT village_code, type, min(decreed_on) AS decreed_on FROM institutions "
+                "WHERE village_code = ANY(:villages) AND decreed_on IS NOT NULL AND type = ANY(:types) "
+                "GROUP BY village_code, type")
 _UNREMEDIATED_NOW = text("""
-SELECT count(*) FROM children WHERE village_code = :village AND merged_into IS NULL AND erased_at IS NULL
+SELECT village_code, count(*) AS waiting FROM children
+WHERE village_code = ANY(:villages) AND merged_into IS NULL AND erased_at IS NULL
   AND classification->>'result' = ANY(:labour) AND status = ANY(:unremediated)
+GROUP BY village_code
 """)
 # The last time a child labourer of the desa stopped waiting for remediation (a service began, or the
 # case closed), or was found: from then on, none was left without remediation.
 _LAST_WAITING = text("""
-SELECT max(h.at) FROM case_history h JOIN children c ON c.id = h.child_id
-WHERE c.village_code = :village AND c.merged_into IS NULL
+SELECT c.village_code, max(h.at) AS last FROM case_history h JOIN children c ON c.id = h.child_id
+WHERE c.village_code = ANY(:villages) AND c.merged_into IS NULL
   AND (c.classification->>'result' = ANY(:labour) OR c.flagged_as = ANY(:labour))
   AND (h.from_status = ANY(:unremediated) OR h.from_status IS NULL)
+GROUP BY c.village_code
 """)
 
 
@@ -92,25 +98,45 @@ async def roadmap(session: AsyncSession, village_code: str, principal: Principal
                   free_months: int) -> Roadmap:
     if not access.can_read_place(principal, village_code):
         raise NotFound("no such desa in your area")
+    return (await roadmaps(session, [village_code], today=today, free_months=free_months))[0]
+
+
+async def roadmaps(session: AsyncSession, village_codes: list[str], *, today: date, free_months: int) -> list[Roadmap]:
+    """The roadmaps of `village_codes` (already authorised), in their order."""
     connection = await session.connection()
-    recorded = {r.milestone: r for r in (await connection.execute(_RECORDED, {"village": village_code})).all()}
-    states = [MilestoneState(milestone=m, reached_on=recorded[m].reached_on if m in recorded else None,
-                             recorded=True, reference=recorded[m].reference if m in recorded else None)
+    params = {"villages": village_codes, "types": [t.value for t in CORE_INSTITUTIONS], "labour": list(_LABOUR),
+              "unremediated": list(UNREMEDIATED)}
+
+    async def rows(statement) -> list:
+        return list((await connection.execute(statement, params)).all())
+
+    recorded = {(r.village_code, r.milestone): r for r in await rows(_RECORDED)}
+    decreed: dict[str, dict[str, date]] = {}
+    for r in await rows(_DECREED):
+        decreed.setdefault(r.village_code, {})[r.type] = r.decreed_on
+    waiting = {r.village_code: r.waiting for r in await rows(_UNREMEDIATED_NOW)}
+    last_waiting = {r.village_code: r.last for r in await rows(_LAST_WAITING)}
+    return [_roadmap(village, recorded, decreed.get(village, {}), waiting.get(village, 0),
+                     last_waiting.get(village), today=today, free_months=free_months) for village in village_codes]
+
+
+def _roadmap(village_code: str, recorded: dict, decreed: dict[str, date], waiting: int, last_waiting,
+             *, today: date, free_months: int) -> Roadmap:
+    states = [MilestoneState(milestone=m, recorded=True,
+                             reached_on=recorded[(village_code, m)].reached_on if (village_code, m) in recorded
+                             else None,
+                             reference=recorded[(village_code, m)].reference if (village_code, m) in recorded
+                             else None)
               for m in RECORDED]
-    decreed = {r.type: r.decreed_on for r in (await connection.execute(
-        _DECREED, {"village": village_code, "types": [t.value for t in CORE_INSTITUTIONS]})).all()}
     missing = [t.value for t in CORE_INSTITUTIONS if t.value not in decreed]
     states.append(MilestoneState(
         milestone=Milestone.INSTITUTIONS_DECREED, recorded=False,
         reached_on=max(decreed.values()) if not missing else None,
         detail=f"not yet decreed: {', '.join(missing)}" if missing else "GTDLA, PATBM and Forum Anak Desa decreed"))
-    params = {"village": village_code, "labour": list(_LABOUR), "unremediated": list(UNREMEDIATED)}
-    waiting = (await connection.execute(_UNREMEDIATED_NOW, params)).scalar_one()
     free_since = None
     if not waiting:
-        last = (await connection.execute(_LAST_WAITING, params)).scalar_one()
         workshop = states[0].reached_on
-        free_since = last.date() if last else workshop
+        free_since = last_waiting.date() if last_waiting else workshop
     reached = add_months(free_since, free_months) if free_since else None
     states.append(MilestoneState(
         milestone=Milestone.NO_UNREMEDIATED_CHILD_LABOUR, recorded=False,
