@@ -19,10 +19,8 @@ _NEXT = text("SELECT COALESCE(max(version), 0) + 1 FROM prevention_rules WHERE r
 _SET = text("INSERT INTO prevention_rules (regency_code, version, min_sessions, window_months, kinds, "
             "effective_from, set_at, set_by) VALUES (:regency, :version, :min_sessions, :window_months, :kinds, "
             ":effective_from, :at, :by)")
-_SESSIONS = text("SELECT count(*) FROM session_children WHERE child_id = :child AND held_on > :start "
-                 "AND held_on <= :end AND kind = ANY(:kinds)")
-_FIRST_SESSION = text("SELECT min(held_on) FROM session_children WHERE child_id = :child AND held_on > :start "
-                      "AND held_on <= :end AND kind = ANY(:kinds)")
+_SESSIONS = text("SELECT count(*) AS sessions, min(held_on) AS first FROM session_children WHERE child_id = :child "
+                 "AND held_on > :start AND held_on <= :end AND kind = ANY(:kinds)")
 
 
 async def versions(session: AsyncSession, regency_code: str) -> list[PreventionRule]:
@@ -58,8 +56,6 @@ async def sessions_counted(session: AsyncSession, rule: PreventionRule, child_id
     """How many sessions of the rule's kinds the child took part in within its window before the
     visit, and the first of them."""
     start, end = rule.window(visited_on)
-    params = {"child": child_id, "start": start, "end": end, "kinds": list(rule.kinds)}
-    connection = await session.connection()
-    count = (await connection.execute(_SESSIONS, params)).scalar_one()
-    first = (await connection.execute(_FIRST_SESSION, params)).scalar_one() if count else None
-    return count, first
+    counted = (await (await session.connection()).execute(_SESSIONS, {
+        "child": child_id, "start": start, "end": end, "kinds": list(rule.kinds)})).one()
+    return counted.sessions, counted.first
