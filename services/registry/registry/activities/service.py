@@ -13,6 +13,7 @@ from registry import access
 from registry.activities.models import Activity, ActivitySession, SessionChild
 from registry.activities.schemas import ActivityCreate, SessionCreate
 from registry.children.models import Child
+from registry.institutions.models import Institution
 from registry.places import repository as places
 from sprpa_contracts.events import ActivityRecorded, ActivitySessionRecorded
 from sprpa_shared.auth.principal import Principal
@@ -27,8 +28,6 @@ async def create(session: AsyncSession, data: ActivityCreate, *, principal: Prin
     if not await places.is_village(session, data.village_code):
         raise ValidationFailed(f"{data.village_code} is not an official desa/kelurahan", field="village_code")
     if data.organiser_institution_id is not None:
-        from registry.institutions.models import Institution  # institutions organise; they do not import activities
-
         institution = await session.get(Institution, data.organiser_institution_id)
         if institution is None or institution.village_code != data.village_code:
             raise ValidationFailed("the organiser is no institution of this desa", field="organiser_institution_id")

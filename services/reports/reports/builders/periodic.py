@@ -52,7 +52,7 @@ SELECT count(*) FROM rm_children c JOIN pilot_targets t ON t.village_code = c.vi
 WHERE c.village_code LIKE :pattern AND c.merged_into IS NULL AND c.registered_at >= :start AND c.registered_at < :end
 """
 _SESSIONS = """
-SELECT s.kind, count(DISTINCT s.activity_id) AS activities, count(*) AS sessions,
+SELECT s.kind AS activity_kind, count(DISTINCT s.activity_id) AS activities, count(*) AS sessions,
        COALESCE(sum(s.anonymous_total), 0) AS anonymous_reach,
        (SELECT count(DISTINCT COALESCE(c.merged_into, sc.child_id)) FROM rm_session_children sc
         LEFT JOIN rm_children c ON c.child_id = sc.child_id
@@ -153,12 +153,10 @@ async def periodic(session: AsyncSession, place: Place, period: Period, *, mou_t
     sessions = await fetch(session, _SESSIONS, **bounds)
     activities = Table("activities", ["activity_kind", "activities", "sessions", "anonymous_reach",
                                       "registered_children"],
-                       [dict(row._mapping) | {"activity_kind": row.kind} for row in sessions],
+                       [dict(row._mapping) for row in sessions],
                        counts=("registered_children",), shares=None,
                        notes=["anonymous reach counts participants of each session (a person at two sessions "
                               "counts twice); it is reach, never prevented children"])
-    for row in activities.rows:
-        row.pop("kind", None)
     reach = {(r.sex, r.age_band): r.count for r in await fetch(session, _REACH, **bounds)}
     reach_table = Table("reach_by_sex_age", ["sex", "age_group", "count"],
                         [{"sex": sex, "age_group": band, "count": reach.get((sex, band), 0)}

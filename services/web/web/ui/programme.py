@@ -68,10 +68,10 @@ async def programme(request: Request, viewer: ViewerDep) -> Response:
 async def _activities_page(request: Request, viewer: Viewer, village_code: str | None, *, status_code: int = 200,
                            **context) -> Response:
     api, token = backends(request), viewer.access_token
-    listed, institutions = await asyncio.gather(
-        api.get("registry", "/api/v1/activities", token=token, params={"village_code": village_code, "limit": 100}),
-        api.get("registry", f"/api/v1/villages/{village_code}/institutions", token=token) if village_code
-        else asyncio.sleep(0, {"items": []}))
+    listed = await api.get("registry", "/api/v1/activities", token=token,
+                           params={"village_code": village_code, "limit": 100})
+    institutions = await api.get("registry", f"/api/v1/villages/{village_code}/institutions",
+                                 token=token) if village_code else {"items": []}
     place_names = await names.places(api, token, {a["village_code"] for a in listed["items"]} | {village_code})
     return page(request, "activities.html", status_code=status_code, activities=listed["items"],
                 institutions=institutions["items"], village_code=village_code, place_names=place_names,
