@@ -3,12 +3,12 @@
 from fastapi import FastAPI
 
 from registry.activities.router import router as activities_router
-from registry.assignments.router import router as assignments_router
 from registry.cases.router import router as cases_router
 from registry.cases.service import consent_sweeper
 from registry.children.router import router as children_router
 from registry.contacts.router import router as contacts_router
 from registry.costs.router import router as costs_router
+from registry.facilitators.router import router as facilitators_router
 from registry.imports.process import import_worker_process
 from registry.imports.router import router as imports_router
 from registry.imports.service import import_worker
@@ -42,7 +42,7 @@ def create_app(
                     "costs, roadmaps.",
         routers=[places_router, children_router, cases_router, visits_router, imports_router, rights_router,
                  transfers_router, contacts_router, institutions_router, activities_router, prevention_router,
-                 assignments_router, costs_router, roadmap_router],
+                 facilitators_router, costs_router, roadmap_router],
         subscriptions=subscriptions(settings),
         jobs=[import_worker_process if settings.import_worker == "process" else import_worker, retention_sweeper,
               consent_sweeper, visits_due_announcer],

@@ -3,7 +3,7 @@ and the web service's account changes (who may be a case's facilitator)."""
 
 from __future__ import annotations
 
-from registry.assignments.service import on_account_changed
+from registry.facilitators.service import on_account_changed
 from registry.provider_access.handlers import on_referral_changed
 from registry.settings import RegistrySettings
 from sprpa_contracts.events import AccountChanged, ReferralStatusChanged

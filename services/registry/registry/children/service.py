@@ -9,7 +9,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import access
-from registry.assignments import service as assignments
 from registry.cases import history
 from registry.cases.lifecycle import CaseStatus
 from registry.children import events
@@ -18,6 +17,7 @@ from registry.children.nik import district_code_of
 from registry.children.rules import age_on, rule_errors
 from registry.children.schemas import ChildCreate, ChildPublic, ChildUpdate, HouseholdCreate
 from registry.classification.rules import ChildFacts, Classification, Hazard, WorkFacts, WorstForm, classify
+from registry.facilitators import service as facilitators
 from registry.places import repository as places
 from registry.visits.rules import next_visit_due
 from sprpa_shared.auth.principal import Principal
@@ -138,7 +138,7 @@ async def update(session: AsyncSession, *, child: Child, data: ChildUpdate, prin
     child.updated_at = now
     session.add(child)
     if moved:
-        await assignments.release(session, child, now=now, by=principal.subject)
+        await facilitators.release(session, child, now=now, by=principal.subject)
     await events.announce_update(session, child, changed=sorted(changes), now=now)
     return child
 

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.assignments import service
 from registry.dependencies import ChildDep
+from registry.facilitators import service
 from sprpa_shared import audit
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.pagination import Page

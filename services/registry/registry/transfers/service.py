@@ -20,11 +20,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import access
-from registry.assignments import service as assignments
 from registry.cases import history
 from registry.children.events import announce_update
 from registry.children.models import Child, Household
 from registry.children.rules import age_on
+from registry.facilitators import service as facilitators
 from registry.places import repository as places
 from registry.transfers.models import Transfer, TransferStatus
 from registry.transfers.schemas import (
@@ -140,7 +140,7 @@ async def accept(session: AsyncSession, *, transfer: Transfer, data: TransferAcc
     await session.flush()
     await history.record(session, child=child, principal=principal, now=now, from_status=child.status,
                          reason=f"transferred from {old[:5]} to {village[:5]}")
-    await assignments.release(session, child, now=now, by=principal.subject)
+    await facilitators.release(session, child, now=now, by=principal.subject)
     await emit(session, ChildTransferred(child_id=child.id, transfer_id=transfer.id, village_code=village,
                                          from_village_code=old), at=now)
     await announce_update(session, child, changed=changed, now=now)
