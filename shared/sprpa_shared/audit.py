@@ -191,6 +191,34 @@ KEYED_DDL = [
 ]
 KEYED_DROP = [OUTCOME_DDL[3], "DROP FUNCTION audit_row_message", "ALTER TABLE audit_log DROP COLUMN seal_key"]
 
+# Added by a later migration still (issue 27): one row may name many children (`child_ids`), as a
+# bulk import's batch does: one row per batch instead of one per child. The message gains the list;
+# concat_ws skips a NULL, so every row written before (and every row naming one child) keeps its
+# message and its seal.
+_FIELDS_WITH_CHILDREN = f"({_FIELDS}, {{r}}.outcome, {{r}}.object_id, {{r}}.child_ids)"
+CHILDREN_DDL = [
+    "ALTER TABLE audit_log ADD COLUMN child_ids uuid[]",
+    "CREATE INDEX audit_log_children ON audit_log USING gin (child_ids) WHERE child_ids IS NOT NULL",
+    f"""
+    CREATE OR REPLACE FUNCTION audit_row_message(r audit_log, seq bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+        SELECT convert_to(concat_ws('|', {_MESSAGE.removeprefix("concat_ws('|', ").removesuffix(")")},
+            'children=' || r.child_ids::text), 'UTF8')
+    $$""",
+    f"""
+    CREATE OR REPLACE FUNCTION audit_log_only_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.seal_seq IS NULL AND NEW.seal_seq IS NOT NULL AND NEW.hash IS NOT NULL
+           AND {_FIELDS_WITH_CHILDREN.format(r="NEW")} IS NOT DISTINCT FROM {_FIELDS_WITH_CHILDREN.format(r="OLD")} THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_log is append-only';
+    END $$""",
+]
+CHILDREN_DROP = [KEYED_DDL[1].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"), OUTCOME_DDL[4],
+                 "DROP INDEX audit_log_children", "ALTER TABLE audit_log DROP COLUMN child_ids"]
+# A child's rows: those naming it alone, and those naming it among others (an import's batch).
+NAMES_CHILD = "(child_id = {child} OR child_ids @> ARRAY[{child}]::uuid[])"
+
 ALLOWED, REFUSED = "allowed", "refused"
 _RECORD = text(
     "INSERT INTO audit_log (at, actor, actor_role, action, child_id, client_ip, trace_id, object_id, outcome) "

@@ -24,6 +24,8 @@ class AuditEntry(BaseModel):
     actor_role: str
     action: str
     child_id: uuid.UUID | None
+    child_ids: list[uuid.UUID] | None = Field(None, description="the children a row names together (a bulk import's "
+                                                                  "batch); child_id is empty then")
     object_id: uuid.UUID | None = Field(description="the other record touched: a household, an import, a referral")
     outcome: str | None = Field(description="allowed or refused; empty on rows written before outcomes were kept")
     client_ip: str | None
@@ -45,11 +47,11 @@ class ChainCheck(BaseModel):
 
 
 _QUERY = text("""
-SELECT id, at, actor, actor_role, action, child_id, object_id, outcome, client_ip, trace_id, seal_seq,
+SELECT id, at, actor, actor_role, action, child_id, child_ids, object_id, outcome, client_ip, trace_id, seal_seq,
        encode(hash, 'hex') AS hash
 FROM audit_log
 WHERE id > :after
-  AND (CAST(:child_id AS uuid) IS NULL OR child_id = :child_id)
+  AND (CAST(:child_id AS uuid) IS NULL OR child_id = :child_id OR child_ids @> ARRAY[CAST(:child_id AS uuid)])
   AND (CAST(:actor AS text) IS NULL OR actor = :actor)
   AND (CAST(:action AS text) IS NULL OR action LIKE :action || '%')
   AND (CAST(:since AS timestamptz) IS NULL OR at >= :since)

@@ -9,12 +9,13 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from registry.testing import child_payload
 from sprpa_shared.ops.incident import touched
+from sprpa_shared.testing import wait_until
 from tests.end_to_end.conftest import running_system
 
 
@@ -43,6 +44,21 @@ async def test_the_children_an_incident_window_touched_are_listed_by_actor_and_a
     assert all(entry.village_code == "35.09.11.2007" and entry.accesses == {"registry": 1} for entry in by_operator)
     everyone = await touched(databases, **window)
     assert {str(entry.child_id) for entry in everyone} == set(ids)
+
+    # An import's batch is one audit row naming all its children: each of them is listed.
+    survey = "full_name,sex,birth_date,village_code,school_status\nAnak Impor,female,2014-01-01,35.09.11.2007," \
+             "in_school\nAnak Impor Dua,male,2013-01-01,35.09.11.2007,in_school\n"
+    upload = await system.registry.post("/api/v1/imports", headers=as_("admin"), data={"mode": "valid_rows_only"},
+                                        files={"file": ("survey.csv", survey.encode())})
+
+    async def imported():
+        body = (await system.registry.get(f"/api/v1/imports/{upload.json()['id']}", headers=as_("admin"))).json()
+        return body["status"] == "completed"
+
+    await wait_until(imported, timeout=30, what="the import completed")
+    now = datetime.now(UTC)  # the import worker is a process of its own, on the system's clock
+    by_importer = await touched(databases, since=now - timedelta(hours=1), until=now + timedelta(hours=1))
+    assert len([entry for entry in by_importer if str(entry.child_id) not in ids]) == 2
     assert await touched(databases, since=window["until"], until=window["until"] + timedelta(days=1)) == []
 
     env = {**os.environ, **{f"SPRPA_{name.upper()}_DATABASE_URL": url for name, url in databases.items()}}

@@ -14,6 +14,7 @@ import pytest
 from registry.imports import store
 from registry.main import create_app
 from registry.settings import RegistrySettings
+from sprpa_shared import audit
 from sprpa_shared.protect import protector
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
@@ -298,3 +299,36 @@ async def test_imports_run_in_a_worker_process_started_again_if_it_dies(api, as_
     response = await upload(api, headers, csv_bytes(ENGLISH, GOOD))
     result = await finished(api, headers, response.json()["id"])
     assert (result["status"], result["created_children"]) == ("completed", 3)
+
+
+async def test_an_import_audits_each_batch_once_with_the_children_it_wrote(make_settings, issuer, clock, as_,
+                                                                          tmp_path):
+    """One audit row per batch (issue 27), naming every child the batch wrote: each child's accesses,
+    the audit API and the sealed chain see it as they saw a row per child."""
+    settings = await make_settings(RegistrySettings, import_batch_rows=2, import_spool_dir=tmp_path,
+                                   audit_seal_seconds=3600)
+    app = create_app(settings, verifier=issuer.verifier(), clock=clock)
+    async with running(app) as api, database(app) as db:
+        response = await upload(api, as_("operator"), csv_bytes(ENGLISH, GOOD))
+        assert (await finished(api, as_("operator"), response.json()["id"]))["created_children"] == 3
+        rows = await db.fetch("SELECT child_id, child_ids, object_id, action FROM audit_log "
+                              "WHERE action LIKE 'IMPORT %' ORDER BY id")
+        children = [str(row["id"]) for row in await db.fetch("SELECT id FROM children ORDER BY created_at, id")]
+        assert [len(row["child_ids"]) for row in rows] == [2, 1], "a row per batch of 2, not a row per child"
+        assert sorted(str(child) for row in rows for child in row["child_ids"]) == sorted(children)
+        assert {row["child_id"] for row in rows} == {None}
+        assert {str(row["object_id"]) for row in rows} == {response.json()["id"]}, "the import is the object"
+
+        for child in children:
+            accesses = (await api.get(f"/api/v1/children/{child}/accesses", headers=as_("operator"))).json()
+            assert accesses["items"][-1]["action"] == f"IMPORT /api/v1/imports/{response.json()['id']}", "oldest last"
+            found = (await api.get("/api/v1/audit", params={"child_id": child}, headers=as_("admin"))).json()
+            assert [child in (entry["child_ids"] or []) for entry in found["items"]][:1] == [True]
+
+        await audit.seal_pass(app)
+        assert (await api.get("/api/v1/audit/verify", headers=as_("admin"))).json()["intact"] is True
+        await db.execute("SET session_replication_role = replica")
+        await db.execute("UPDATE audit_log SET child_ids = child_ids[1:1] WHERE id = $1",
+                         await db.fetchval("SELECT min(id) FROM audit_log WHERE action LIKE 'IMPORT %'"))
+        assert (await api.get("/api/v1/audit/verify", headers=as_("admin"))).json()["intact"] is False, \
+            "a child taken out of a sealed batch row breaks the chain"

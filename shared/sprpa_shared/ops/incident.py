@@ -27,12 +27,12 @@ from sprpa_shared.ops.backup import Targets
 
 AUDITED = ("registry", "referral", "reports", "web")
 _TOUCHED = """
-SELECT child_id, count(*) AS accesses, min(at) AS first_at, max(at) AS last_at,
+SELECT c.child_id, count(*) AS accesses, min(at) AS first_at, max(at) AS last_at,
        array_agg(DISTINCT actor ORDER BY actor) AS actors, array_agg(DISTINCT action ORDER BY action) AS actions
-FROM audit_log
-WHERE at >= $1 AND at < $2 AND child_id IS NOT NULL AND coalesce(outcome, 'allowed') = 'allowed'
+FROM audit_log a CROSS JOIN LATERAL unnest(coalesce(a.child_ids, ARRAY[a.child_id])) AS c (child_id)
+WHERE at >= $1 AND at < $2 AND c.child_id IS NOT NULL AND coalesce(outcome, 'allowed') = 'allowed'
   AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR client_ip = $4)
-GROUP BY child_id
+GROUP BY c.child_id
 """
 _PLACES = "SELECT id, village_code FROM children WHERE id = ANY($1::uuid[])"
 

@@ -44,8 +44,9 @@ AFTER_INSERT = [
     """INSERT INTO case_history (child_id, at, actor, actor_role, from_status, to_status, reason)
        SELECT id, $2, $3, $4, NULL, 'identified', 'registered by import ' || $5
        FROM unnest($1::uuid[]) AS id""",
-    """INSERT INTO audit_log (at, actor, actor_role, action, child_id)
-       SELECT $2, $3, $4, 'IMPORT /api/v1/imports/' || $5, id FROM unnest($1::uuid[]) AS id""",
+    # One audit row per batch naming every child it wrote (the issue's decision): the ids in order.
+    """INSERT INTO audit_log (at, actor, actor_role, action, child_ids, object_id)
+       VALUES ($2, $3, $4, 'IMPORT /api/v1/imports/' || $5, $1::uuid[], $5::uuid)""",
 ]
 # Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
 # the same kecamatan and a birth date within the tolerance), one row per new row, and the rules

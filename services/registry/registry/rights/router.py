@@ -20,6 +20,7 @@ from registry.dependencies import ChildDep
 from registry.rights import service
 from registry.rights.models import RightsRequest
 from sprpa_shared import idempotency
+from sprpa_shared.audit import NAMES_CHILD
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep, needs
 from sprpa_shared.errors import NotFound
 from sprpa_shared.idempotency import IdempotencyKey
@@ -133,8 +134,9 @@ class Accesses(Page[Access]):
     pass
 
 
-_ACCESSES = text("""SELECT id, at, actor, actor_role, action, outcome FROM audit_log
-                    WHERE child_id = :child AND id < :before ORDER BY id DESC LIMIT :limit""")
+_ACCESSES = text(f"""SELECT id, at, actor, actor_role, action, outcome FROM audit_log
+                     WHERE {NAMES_CHILD.format(child="CAST(:child AS uuid)")} AND id < :before
+                     ORDER BY id DESC LIMIT :limit""")
 
 
 @router.get("/{child_id}/accesses", dependencies=[needs("registry:read")], response_model=Accesses,

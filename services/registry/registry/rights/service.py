@@ -24,6 +24,7 @@ from registry.children.models import Child, Household, ProviderAccess
 from registry.rights.models import RightsRequest
 from registry.visits.models import Visit
 from sprpa_contracts.events import ChildErased
+from sprpa_shared.audit import NAMES_CHILD
 from sprpa_shared.auth.principal import Principal
 from sprpa_shared.db import transaction
 from sprpa_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -34,7 +35,8 @@ from sprpa_shared.observability import get_logger
 log = get_logger(__name__)
 ERASED_NAME = ""
 SYSTEM = "system:retention"
-_ACCESSES = text("SELECT at, actor_role, action FROM audit_log WHERE child_id = :child_id ORDER BY id")
+_ACCESSES = text("SELECT at, actor_role, action FROM audit_log "
+                 f"WHERE {NAMES_CHILD.format(child='CAST(:child_id AS uuid)')} ORDER BY id")
 
 
 async def export(session: AsyncSession, child: Child, today: date) -> dict:
