@@ -1,4 +1,5 @@
-"""Import scenario: N generated survey rows through POST /api/v1/imports, beside raw COPY of the same file."""
+"""Import scenario: N generated survey rows through POST /api/v1/imports, beside raw COPY of the same file
+and the import's floor (`bench.import_floor`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench import import_floor
 from bench.cpu_counters import cpu_seconds, per_row, registry_events_consumed
 from bench.stack import BenchStack
 from sprpa_shared.testing import wait_until
@@ -120,11 +122,12 @@ async def through_api(stack: BenchStack, path: Path, token: str) -> dict:
 async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict:
     codes = await villages(stack)
     token = stack.token("--role", "national_admin")
-    api_runs, copy_runs = [], []
+    api_runs, copy_runs, floor_runs = [], [], []
     for run_index in range(runs):
         path = results / f"survey-{rows}-{run_index}.csv"
         generate(path, rows, codes, seed=run_index)
         copy_runs.append(await raw_copy(stack, path))
+        floor_runs.append(await import_floor.floor(stack, path))
         before = cpu_seconds(stack)
         api_runs.append(await through_api(stack, path, token))
         await registry_events_consumed(stack)  # the import's events consumed: their CPU counts for it
@@ -132,6 +135,7 @@ async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict
         path.unlink()
     api_seconds = statistics.median(r["seconds"] for r in api_runs)
     copy_seconds = statistics.median(copy_runs)
+    floor_seconds = statistics.median(run["seconds"] for run in floor_runs)
     return {
         "rows": rows,
         "runs": runs,
@@ -140,6 +144,10 @@ async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict
         "raw_copy_seconds_median": round(copy_seconds, 2),
         "raw_copy_rows_per_second": round(rows / copy_seconds),
         "ratio_to_raw_copy": round(copy_seconds / api_seconds, 4),
+        "floor_seconds_median": round(floor_seconds, 2),
+        "floor_rows_per_second": round(floor_runs[0]["rows"] / floor_seconds),
+        "floor_postgres_us_per_row": statistics.median(run["postgres_us_per_row"] for run in floor_runs),
+        "ratio_to_floor": round(floor_seconds / api_seconds, 4),
         "registry_peak_rss_mb": round(max(r["rss_peak"] for r in api_runs) / 2**20, 1),
         "registry_rss_before_mb": round(api_runs[0]["rss_before"] / 2**20, 1),
         "created_children": [r["status"]["created_children"] for r in api_runs],
