@@ -22,7 +22,6 @@ import asyncpg
 
 from bench.cpu_counters import cpu_seconds
 from bench.stack import BenchStack
-from registry.cases.lifecycle import CaseStatus
 from registry.imports import store
 from registry.imports.columns import map_headers
 from registry.imports.validation import Places, validate_row
@@ -60,10 +59,10 @@ def staged_batches(path: Path, places: Places) -> list[store.Staged]:
             if row is not None:
                 valid.append(row)
             if len(valid) == BATCH_ROWS:
-                batches.append(store.stage(valid, sha256=path.name, now=now))
+                batches.append(store.stage(valid, sha256=path.name, now=now, import_id=FLOOR_IMPORT))
                 valid = []
     if valid:
-        batches.append(store.stage(valid, sha256=path.name, now=now))
+        batches.append(store.stage(valid, sha256=path.name, now=now, import_id=FLOOR_IMPORT))
     return batches
 
 
@@ -71,11 +70,8 @@ async def _write(connection: asyncpg.Connection, staged: store.Staged) -> None:
     await connection.execute(store.STAGE)
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=store.STAGE_COLUMNS)
     await connection.execute("ANALYZE import_stage")
-    created = [r["id"] for r in await connection.fetch(store.INSERT_CHILDREN, CaseStatus.IDENTIFIED.value,
-                                                       staged.now, "bench-floor")]
-    for statement in store.AFTER_INSERT:
-        await connection.execute(statement, created, staged.now, "bench-floor", "national_admin", str(FLOOR_IMPORT))
-    await outbox.write(connection, store.announced(staged, created, import_id=FLOOR_IMPORT))
+    await connection.fetch(store.INSERT_CHILDREN, staged.now, "bench-floor", "national_admin", str(FLOOR_IMPORT))
+    await outbox.write(connection, staged.announced)
 
 
 async def floor(stack: BenchStack, path: Path) -> dict:

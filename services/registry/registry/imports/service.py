@@ -282,7 +282,8 @@ class Importer:
                     break
             if not read:
                 return None
-            return read, errors, store.stage(valid, sha256=self.row["sha256"], now=self.clock.now()) if stage else None
+            return read, errors, store.stage(valid, sha256=self.row["sha256"], now=self.clock.now(),
+                                            import_id=self.id) if stage else None
 
         pending = asyncio.ensure_future(asyncio.to_thread(prepare))
         try:
@@ -364,7 +365,7 @@ class Importer:
         if refresh:
             self._analysed_at = self._written
         return await store.write_batch(
-            self.db, staged, import_id=self.id, actor=self.row["actor"], actor_role=self.row["actor_role"],
+            self.db, staged, actor=self.row["actor"], actor_role=self.row["actor_role"],
             names=self._names, refresh_statistics=refresh,
         )
 

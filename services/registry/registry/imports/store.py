@@ -34,20 +34,24 @@ STAGED = ("id", *ChildBase.model_fields, "nik_index", "classification", "next_vi
 STAGE_COLUMNS = ("row_number", *STAGED)
 STAGE = "CREATE TEMP TABLE IF NOT EXISTS import_stage (row_number integer, {}) ON COMMIT DELETE ROWS".format(
     ", ".join(f"{name} {Child.__table__.c[name].type.compile(dialect=postgresql.dialect())}" for name in STAGED))
+# The batch's children, their case history and the batch's one audit row (issue 27: one row per
+# batch naming every child it wrote), in one statement: $1 when, $2 who, $3 their role, $4 the import.
 INSERT_CHILDREN = f"""
-INSERT INTO children ({", ".join(STAGED)}, status, version, created_at, updated_at, created_by)
-SELECT {", ".join(STAGED)}, $1, 1, $2, $2, $3 FROM import_stage
-ON CONFLICT (id) DO NOTHING
-RETURNING id
+WITH created AS (
+    INSERT INTO children ({", ".join(STAGED)}, status, version, created_at, updated_at, created_by)
+    SELECT {", ".join(STAGED)}, '{CaseStatus.IDENTIFIED.value}', 1, $1, $1, $2 FROM import_stage
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+), history AS (
+    INSERT INTO case_history (child_id, at, actor, actor_role, from_status, to_status, reason)
+    SELECT id, $1, $2, $3, NULL, '{CaseStatus.IDENTIFIED.value}', 'registered by import ' || $4::text FROM created
+), audited AS (
+    INSERT INTO audit_log (at, actor, actor_role, action, child_ids, object_id)
+    SELECT $1, $2, $3, 'IMPORT /api/v1/imports/' || $4::text, array_agg(id), $4::text::uuid
+    FROM created HAVING count(*) > 0
+)
+SELECT id FROM created
 """
-AFTER_INSERT = [
-    """INSERT INTO case_history (child_id, at, actor, actor_role, from_status, to_status, reason)
-       SELECT id, $2, $3, $4, NULL, 'identified', 'registered by import ' || $5
-       FROM unnest($1::uuid[]) AS id""",
-    # One audit row per batch naming every child it wrote (the issue's decision): the ids in order.
-    """INSERT INTO audit_log (at, actor, actor_role, action, child_ids, object_id)
-       VALUES ($2, $3, $4, 'IMPORT /api/v1/imports/' || $5, $1::uuid[], $5::uuid)""",
-]
 # Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
 # the same kecamatan and a birth date within the tolerance), one row per new row, and the rules
 # compare the names.
@@ -112,20 +116,24 @@ class Staged:
     keys: dict[uuid.UUID, tuple[int, str]]  # child id -> (row number, name key)
     events: dict[uuid.UUID, ChildRegistered]  # child id -> its entry in the batch's children.imported
     now: datetime  # when the rows are registered (their events' time)
+    import_id: uuid.UUID
+    announced: list[outbox.Prepared]  # the batch's events if every row is new (the usual case), made here
 
 
-def stage(rows: list[ValidRow], *, sha256: str, now: datetime) -> Staged:
+def stage(rows: list[ValidRow], *, sha256: str, now: datetime, import_id: uuid.UUID) -> Staged:
     next_visit = next_visit_due(last_visit=now.date(), remediation_started=None)
     sealing = protector()
     names = sealing.seal_all([row.data.full_name for row in rows])
     niks = sealing.seal_all([row.data.nik for row in rows])
-    records, keys, announced = [], {}, {}
+    records, keys, events_of = [], {}, {}
     for row, name, nik in zip(rows, names, niks, strict=True):
         id_ = child_id(sha256, row.row_number)
         records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik)))
         keys[id_] = (row.row_number, name_key(row.data.full_name))
-        announced[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
-    return Staged(records, keys, announced, now)
+        events_of[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
+    staged = Staged(records, keys, events_of, now, import_id, [])
+    staged.announced = announced(staged, list(events_of))
+    return staged
 
 
 def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tuple[str, str | None]) -> tuple:
@@ -142,48 +150,50 @@ def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tup
 
 
 async def write_batch(
-    connection: asyncpg.Connection, staged: Staged, *, import_id: uuid.UUID, actor: str, actor_role: str,
-    names: NameKeys, refresh_statistics: bool = False,
+    connection: asyncpg.Connection, staged: Staged, *, actor: str, actor_role: str, names: NameKeys,
+    refresh_statistics: bool = False,
 ) -> tuple[int, int]:
-    """Insert the rows inside the caller's transaction; returns (children created, duplicates found)."""
-    now = staged.now
+    """Insert the rows inside the caller's transaction; returns (children created, duplicates found).
+
+    The import's worker stages the next batch on a thread meanwhile, and both want the interpreter:
+    so this side makes few round trips and little Python (the events were made while staging)."""
     await connection.execute(STAGE)
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=STAGE_COLUMNS)
     await connection.execute("ANALYZE import_stage")
     created = [record["id"] for record in await connection.fetch(
-        INSERT_CHILDREN, CaseStatus.IDENTIFIED.value, now, actor)]
+        INSERT_CHILDREN, staged.now, actor, actor_role, str(staged.import_id))]
     for child, (_, key) in staged.keys.items():
         names.remember(str(child), key)
     if not created:
         return 0, 0
-    for statement in AFTER_INSERT:
-        await connection.execute(statement, created, now, actor, actor_role, str(import_id))
-    await outbox.write(connection, announced(staged, created, import_id))  # wakes the relay at commit
+    # A resumed import finds some of its rows written already: it announces only the new ones.
+    await outbox.write(connection, staged.announced if len(created) == len(staged.records)
+                       else announced(staged, created))  # wakes the relay at commit
     if refresh_statistics:
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute("ANALYZE children")
-    duplicates = await _duplicates(connection, staged, created, import_id=import_id, names=names)
+    duplicates = await _duplicates(connection, staged, created, names=names)
     return len(created), duplicates
 
 
 ANNOUNCED_PER_EVENT = 1_000
 
 
-def announced(staged: Staged, created: list[uuid.UUID], import_id: uuid.UUID) -> list[outbox.Prepared]:
+def announced(staged: Staged, created: list[uuid.UUID]) -> list[outbox.Prepared]:
     """The children created, announced per kabupaten in `children.imported` events of up to 1,000."""
     by_regency: dict[str, list[ChildRegistered]] = {}
     for child in created:
         entry = staged.events[child]
         by_regency.setdefault(entry.village_code[:5], []).append(entry)
-    return [outbox.prepare(ChildrenImported(import_id=import_id, regency_code=regency,
+    return [outbox.prepare(ChildrenImported(import_id=staged.import_id, regency_code=regency,
                                             children=children[start:start + ANNOUNCED_PER_EVENT]), at=staged.now)
             for regency, children in by_regency.items()
             for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
 
 async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID], *,
-                      import_id: uuid.UUID, names: NameKeys) -> int:
+                      names: NameKeys) -> int:
     """One issue per new row that may be an existing child: the best match, a same NIK first.
 
     The database narrows the candidates without their names; only the names not known to
@@ -214,7 +224,7 @@ async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: l
             alike = name_likeness(similarity, days[index])  # a name gone since the first read is "": never alike
             if alike is not None and (found := (alike.score, False, nearby[index])) > best.get(number, (-1.0,)):
                 best[number] = found
-    issues = [(import_id, row_number, "nik" if same_nik else "full_name",
+    issues = [(staged.import_id, row_number, "nik" if same_nik else "full_name",
                "same NIK as an existing child" if same_nik
                else "similar name and birth date in the same kecamatan as an existing child", existing)
               for row_number, (_, same_nik, existing) in sorted(best.items())]
