@@ -17,6 +17,8 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _check(value: str, allowed: frozenset[str]) -> str:
+    if value.isprintable():  # every refused category is unprintable: most text is done in C, at once
+        return value
     bad = [c for c in value if c not in allowed and unicodedata.category(c) in _REFUSED]
     if bad:
         shown = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))

@@ -6,6 +6,7 @@ to resolve. Unknown columns are ignored; a value that cannot be read is an error
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -54,7 +55,10 @@ NO = {"no", "n", "tidak", "false", "0", "tdk", ""}
 _TOKEN = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def key(text: str) -> str:
+    """A header or a choice as a token ("Jenis Kelamin" -> "jenis_kelamin"); a survey repeats a few
+    hundred distinct values, so each is worked out once."""
     return _TOKEN.sub("_", str(text).strip().lower()).strip("_")
 
 
@@ -71,6 +75,8 @@ class ParsedRow:
 
 
 def _text(value) -> str:
+    if value.__class__ is str:  # a CSV's every cell: the rest is for XLSX
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -98,7 +104,7 @@ def _date(value) -> str:
 
 def _choice(value, table: dict[str, str], what: str) -> str:
     token = key(_text(value))
-    if token in table.values():
+    if token in _CANONICAL[id(table)]:
         return token
     if token in table:
         return table[token]
@@ -127,6 +133,7 @@ def _number(value) -> float:
         raise ValueError(f"{text!r} is not a number") from exc
 
 
+_CANONICAL = {id(table): frozenset(table.values()) for table in (SEX, SCHOOL, LIVING)}
 READERS = {
     "full_name": _text,
     "sex": lambda v: _choice(v, SEX, "sex (L/P)"),
