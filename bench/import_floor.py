@@ -69,7 +69,7 @@ def staged_batches(path: Path, places: Places) -> list[store.Staged]:
 async def _write(connection: asyncpg.Connection, staged: store.Staged) -> None:
     await connection.execute(store.STAGE)
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=store.STAGE_COLUMNS)
-    await connection.execute("ANALYZE import_stage")
+    await connection.execute(store.ANALYZE_STAGE)
     await connection.fetch(store.INSERT_CHILDREN, staged.now, "bench-floor", "national_admin", str(FLOOR_IMPORT))
     await outbox.write(connection, staged.announced)
 

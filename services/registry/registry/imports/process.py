@@ -69,6 +69,9 @@ def main() -> int:
     settings = RegistrySettings.model_validate_json(sys.stdin.read())
     configure_logging(settings.service, settings.log_level)
     protect.configure(settings.protector())  # names and NIK are sealed as the service seals them
+    # The thread staging the next batch hands the interpreter over every 0.5 ms, not 5: the batch
+    # being written waits for it at each round trip to PostgreSQL (issue 27: 6,195 -> 6,573 rows/s).
+    sys.setswitchinterval(0.0005)
     os.nice(settings.import_worker_niceness)  # batch work: the scheduler favours the API when both want a core
     worker = ImportWorker(settings, SystemClock())
     for signum in (signal.SIGTERM, signal.SIGINT):
