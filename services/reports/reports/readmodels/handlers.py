@@ -177,9 +177,11 @@ async def children_imported(session: AsyncSession, envelopes: list[Envelope]) ->
     """An import's batches: the children of each, one statement for the run, as a run of registrations."""
     rows = []
     for envelope in envelopes:
+        ev.ChildrenImported.model_validate(envelope.data)  # the contract holds, or the event is refused
         at = envelope.time.isoformat()
-        rows += [{**child.model_dump(mode="json", include=_REGISTERED_FIELDS), "at": at}
-                 for child in ev.ChildrenImported.model_validate(envelope.data).children]
+        # The children as the event carries them (the statement reads the fields it names): a
+        # thousand models dumped again one by one cost this consumer a third of an import's events.
+        rows += [{**child, "at": at} for child in envelope.data["children"]]
     await _run(session, _CHILDREN_REGISTERED, rows=json.dumps(rows))
 
 
