@@ -141,6 +141,9 @@ async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict
         "runs": runs,
         "api_seconds_median": round(api_seconds, 2),
         "api_rows_per_second": round(rows / api_seconds),
+        # Each run imports into the children the runs before it left: the trend shows a row's cost
+        # against the table's size.
+        "api_rows_per_second_runs": [round(rows / r["seconds"]) for r in api_runs],
         "raw_copy_seconds_median": round(copy_seconds, 2),
         "raw_copy_rows_per_second": round(rows / copy_seconds),
         "ratio_to_raw_copy": round(copy_seconds / api_seconds, 4),

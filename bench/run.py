@@ -79,7 +79,8 @@ def markdown(report: dict) -> str:
     if imp := report.get("import"):
         lines += [
             f"| import {imp['rows']:,} rows (POST /api/v1/imports, valid_rows_only) | "
-            f"{imp['api_rows_per_second']:,} rows/s ({imp['api_seconds_median']} s) | "
+            f"{imp['api_rows_per_second']:,} rows/s ({imp['api_seconds_median']} s; runs "
+            f"{', '.join(f'{n:,}' for n in imp.get('api_rows_per_second_runs', []))}) | "
             f"raw COPY {imp['raw_copy_rows_per_second']:,} rows/s ({imp['raw_copy_seconds_median']} s) | "
             f"{imp['ratio_to_raw_copy']:.1%} | ≥ 40% |",
             f"| the same rows against the import's floor (set-based into the same tables and indexes, one "
