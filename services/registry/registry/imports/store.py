@@ -89,7 +89,7 @@ class NameKeys:
     oldest bounds memory (about 240 bytes a key).
     """
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
         # An OrderedDict forgets its oldest in constant time; deleting the first key of a dict
         # one at a time makes each next deletion scan past the holes left by the ones before.
