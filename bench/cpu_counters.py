@@ -1,7 +1,9 @@
 """What the benchmarks read of the processes and the streams: each process's CPU time from its own
-counters, and when the events a run set going have all been consumed."""
+counters, its memory with its children's, and when the events a run set going have all been consumed."""
 
 from __future__ import annotations
+
+import contextlib
 
 import asyncpg
 import psutil
@@ -31,6 +33,15 @@ def cpu_seconds(stack: BenchStack) -> dict[str, float]:
         except psutil.Error:  # a backend that just ended
             continue
     return totals
+
+
+def rss_of(process) -> int:
+    """A service's resident memory with its children's: the registry's import worker is a process of its own."""
+    children = 0
+    for child in process.children(recursive=True):
+        with contextlib.suppress(Exception):
+            children += child.memory_info().rss
+    return process.memory_info().rss + children
 
 
 def per_row(before: dict[str, float], after: dict[str, float], rows: int) -> dict[str, float]:

@@ -3,7 +3,6 @@ and the import's floor (`bench.import_floor`)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import random
 import statistics
@@ -16,7 +15,7 @@ import asyncpg
 import httpx
 
 from bench import import_floor
-from bench.cpu_counters import cpu_seconds, per_row, registry_events_consumed
+from bench.cpu_counters import cpu_seconds, per_row, registry_events_consumed, rss_of
 from bench.stack import BenchStack
 from sprpa_shared.testing import wait_until
 
@@ -72,15 +71,6 @@ async def raw_copy(stack: BenchStack, path: Path) -> float:
         return elapsed
     finally:
         await connection.close()
-
-
-def rss_of(process) -> int:
-    """A service's resident memory with its children's: the registry's import worker is a process of its own."""
-    children = 0
-    for child in process.children(recursive=True):
-        with contextlib.suppress(Exception):
-            children += child.memory_info().rss
-    return process.memory_info().rss + children
 
 
 def _sample_rss(process, peak: list[int], stop: threading.Event) -> None:

@@ -25,7 +25,7 @@ from bench.cpu_counters import cpu_seconds
 from bench.stack import BenchStack
 from registry.imports import store
 from registry.imports.columns import map_headers
-from registry.imports.validation import Places, validate_row
+from registry.imports.validation import Places, load_places, validate_row
 from registry.settings import RegistrySettings
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.events import outbox
@@ -35,12 +35,6 @@ SCHEMA = "bench_floor"
 TABLES = ("children", "case_history", "audit_log", "outbox")
 FLOOR_IMPORT = uuid.UUID("00000000-0000-4000-8000-00000000f100")  # the events' import id
 BATCH_ROWS = RegistrySettings.model_fields["import_batch_rows"].default
-
-
-async def _places(connection: asyncpg.Connection) -> Places:
-    rows = await connection.fetch("SELECT code, level FROM regions WHERE level IN (3, 4)")
-    return Places(villages=frozenset(r["code"] for r in rows if r["level"] == 4),
-                  districts=frozenset(r["code"] for r in rows if r["level"] == 3))
 
 
 def staged_batches(path: Path, places: Places) -> Iterator[store.Staged]:
@@ -79,7 +73,7 @@ async def floor(stack: BenchStack, path: Path) -> dict:
     """Seconds to write the file's rows the set-based way, and PostgreSQL's CPU per row meanwhile."""
     connection = await asyncpg.connect(stack.database_url("registry"))
     try:
-        places = await _places(connection)
+        places = await load_places(connection)
         await connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
         for table in TABLES:
             await connection.execute(f"CREATE TABLE {SCHEMA}.{table} (LIKE public.{table} INCLUDING ALL)")

@@ -19,6 +19,7 @@ import httpx
 import psutil
 
 from bench import cpu, flag_bench, import_bench, import_reads, notify_bench, read_bench, report_bench
+from bench.cpu_counters import rss_of
 from bench.stack import BenchStack, run_until_stopped
 from sprpa_shared.ops.stack import SERVICES
 
@@ -33,7 +34,7 @@ def machine() -> dict:
 
 
 def idle_rss(stack: BenchStack) -> dict:
-    return {service.name: round(import_bench.rss_of(stack.service_process(service.name)) / 2**20, 1)
+    return {service.name: round(rss_of(stack.service_process(service.name)) / 2**20, 1)
             for service in SERVICES}
 
 
@@ -50,7 +51,7 @@ class PeakRss:
         while not self._stopping.is_set():
             for service in SERVICES:
                 try:
-                    rss = import_bench.rss_of(self.stack.service_process(service.name)) / 2**20
+                    rss = rss_of(self.stack.service_process(service.name)) / 2**20
                 except (RuntimeError, psutil.Error):  # restarting: the next sample sees it
                     continue
                 self.peaks[service.name] = round(max(self.peaks.get(service.name, 0.0), rss), 1)

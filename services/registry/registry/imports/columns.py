@@ -104,9 +104,7 @@ def _date(value) -> str:
 
 def _choice(value, table: dict[str, str], what: str) -> str:
     token = key(_text(value))
-    if token in _CANONICAL[id(table)]:
-        return token
-    if token in table:
+    if token in table:  # each table maps its canonical values to themselves too
         return table[token]
     raise ValueError(f"{_text(value)!r} is not a known {what}")
 
@@ -133,7 +131,6 @@ def _number(value) -> float:
         raise ValueError(f"{text!r} is not a number") from exc
 
 
-_CANONICAL = {id(table): frozenset(table.values()) for table in (SEX, SCHOOL, LIVING)}
 READERS = {
     "full_name": _text,
     "sex": lambda v: _choice(v, SEX, "sex (L/P)"),

@@ -22,7 +22,7 @@ from fastapi import FastAPI, UploadFile
 
 from registry.imports import reader, store
 from registry.imports.columns import map_headers
-from registry.imports.validation import Places, validate_row
+from registry.imports.validation import Places, load_places, validate_row
 from registry.places import repository as places_repository
 from registry.places.names import is_ambiguous, rank
 from sprpa_shared.auth.principal import Principal, Role
@@ -231,7 +231,7 @@ class Importer:
                               "valid_rows = 0, error_rows = 0 WHERE id = $1", self.id, now)
         await self.db.execute("DELETE FROM import_issues WHERE import_id = $1 AND kind = 'error'", self.id)
         try:
-            places = await self._places()
+            places = await load_places(self.db)
             if self.row["mode"] == "all_or_nothing":
                 await self._all_or_nothing(places)
             else:
@@ -243,11 +243,6 @@ class Importer:
             log.error("import failed", import_id=str(self.id), **error_fields(exc))
             await self._finish("failed", f"the import stopped: {type(exc).__name__}")
         self.path.unlink(missing_ok=True)
-
-    async def _places(self) -> Places:
-        rows = await self.db.fetch("SELECT code, level FROM regions WHERE level IN (3, 4)")
-        return Places(villages=frozenset(r["code"] for r in rows if r["level"] == 4),
-                      districts=frozenset(r["code"] for r in rows if r["level"] == 3))
 
     async def _batches(self, places: Places, *, stage: bool):
         """The file's rows in batches: (rows read, their errors, the valid rows staged or None).

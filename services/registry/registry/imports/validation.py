@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import asyncpg
 from pydantic import ValidationError
 
 from registry.children.nik import district_code_of
@@ -21,6 +22,13 @@ class Places:
 
     villages: frozenset[str]
     districts: frozenset[str]
+
+
+async def load_places(connection: asyncpg.Connection) -> Places:
+    """Every desa and kecamatan code, for the length of an import."""
+    rows = await connection.fetch("SELECT code, level FROM regions WHERE level IN (3, 4)")
+    return Places(villages=frozenset(r["code"] for r in rows if r["level"] == 4),
+                  districts=frozenset(r["code"] for r in rows if r["level"] == 3))
 
 
 @dataclass
