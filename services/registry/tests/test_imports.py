@@ -6,15 +6,19 @@ import csv
 import io
 import json
 import uuid
+from datetime import UTC, datetime
 
 import openpyxl
 import psutil
 import pytest
 
 from registry.imports import store
+from registry.imports.validation import load_places, validate_row
 from registry.main import create_app
 from registry.settings import RegistrySettings
+from registry.testing import TODAY
 from sprpa_shared import audit
+from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.protect import protector
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
@@ -274,15 +278,6 @@ async def test_an_import_of_many_batches_checks_counts_and_writes_each_row_once(
         assert await db.fetchval("SELECT count(*) FROM children") == 10
 
 
-def test_the_import_keeps_at_most_its_limit_of_name_keys():
-    names = store.NameKeys(limit=3)
-    ids = [str(uuid.uuid4()) for _ in range(5)]
-    for number, child in enumerate(ids):
-        names.remember(child, f"key {number}")
-    assert len(names) == 3
-    assert [names.get(child) for child in ids] == [None, None, "key 2", "key 3", "key 4"], "the oldest forgotten"
-
-
 async def test_imports_run_in_a_worker_process_started_again_if_it_dies(api, as_, db, registry_app):
     """Issue 27: parsing and validating rows runs in a process of its own (the API keeps its answers
     during an import); the service starts it again when it dies, and the import still completes."""
@@ -332,3 +327,38 @@ async def test_an_import_audits_each_batch_once_with_the_children_it_wrote(make_
                          await db.fetchval("SELECT min(id) FROM audit_log WHERE action LIKE 'IMPORT %'"))
         assert (await api.get("/api/v1/audit/verify", headers=as_("admin"))).json()["intact"] is False, \
             "a child taken out of a sealed batch row breaks the chain"
+
+
+async def test_a_rows_duplicate_check_reads_only_the_neighbours_whose_names_sound_alike(api, as_, db):
+    """Issue 27: a row's cost must not grow with the registry. With 300 children of one kecamatan
+    born within the tolerance of a new row, the database hands the check the two whose names sound
+    like it, not all 300 (the query before the name sound tags handed it 302), and the duplicate
+    is still found."""
+    headers = as_("operator")
+    born = ["2014-02-09", "2014-02-10", "2014-02-11", "2014-02-12"]
+    crowd = [[f"Anak Desa {number}", "male", born[number % 4], "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
+             for number in range(300)]
+    kin = [["Muhammad Rizki", "male", "2014-02-10", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
+           ["Muhammad Fajar", "male", "2014-02-12", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]]
+    first = await upload(api, headers, csv_bytes(ENGLISH, crowd + kin))
+    assert (await finished(api, headers, first.json()["id"]))["created_children"] == 302
+
+    row = ["Muhamad Rizky", "male", "2014-02-11", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
+    places = await load_places(db)
+    valid, problems = validate_row(2, dict(zip(ENGLISH, row, strict=True)), places=places,
+                                   resolve=lambda *_: (None, "by code only"),
+                                   principal=Principal(subject="probe", role=Role.NATIONAL_ADMIN), today=TODAY.date())
+    assert problems == []
+    staged = store.stage([valid], sha256="probe", now=datetime.now(UTC), import_id=uuid.uuid4())
+    async with db.transaction():
+        await db.execute(store.STAGE)
+        await db.copy_records_to_table("import_stage", records=staged.records, columns=store.STAGE_COLUMNS)
+        (candidates,) = await db.fetch(store.CANDIDATES, list(staged.keys), 3)
+    names = {str(r["id"]): protector().open(r["full_name"])
+             for r in await db.fetch("SELECT id, full_name FROM children")}
+    assert sorted(names[child] for child in candidates["nearby"]) == ["Muhammad Fajar", "Muhammad Rizki"]
+
+    second = await upload(api, headers, csv_bytes(ENGLISH, [row]))
+    assert (await finished(api, headers, second.json()["id"]))["duplicate_rows"] == 1
+    (duplicate,) = await issues(api, headers, second.json()["id"])
+    assert names[duplicate["existing_child_id"]] == "Muhammad Rizki"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import uuid
 
 import pytest
 
@@ -16,6 +17,7 @@ from registry.settings import RegistrySettings
 from registry.testing import KESILIR, TODAY, child_payload
 from sprpa_shared.clock import MovableClock
 from sprpa_shared.protect import Protector, protector
+from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
 
 NAME, NIK, HEAD, GIVER, NOTES = "Rina Kusumawati", "3509114508120002", "Pak Darmo", "Ibu Wati", "ayah bekerja jauh"
@@ -139,3 +141,35 @@ def test_sealing_many_at_once_gives_each_its_own_nonce_and_opens_back():
     nonces = [base64.b64decode(value.split(".", 2)[2])[:12] for value in sealed if value is not None]
     assert len(set(nonces)) == len(nonces)
     assert sealer.open(sealer.seal("Rina")) == "Rina" and sealer.seal(None) is None
+
+
+async def test_children_without_name_sound_tags_are_still_found_and_rekey_gives_them_tags(settings_with, issuer, as_):
+    """Children registered before the tags (issue 27) keep NULL until `rekey`: both duplicate checks
+    read them by kecamatan and birth date meanwhile, and `rekey` computes their tags."""
+    settings = await settings_with("k1", current="k1")
+    app = create_app(settings, verifier=issuer.verifier())
+    async with running(app) as api:
+        first = (await api.post("/api/v1/children", headers=as_("cadre"), json=child_payload(nik=None))).json()
+        async with database(app) as db:
+            tags = await db.fetchval("SELECT name_sounds FROM children")
+            await db.execute("UPDATE children SET name_sounds = NULL")  # as an older version of the service left it
+        twin = (await api.post("/api/v1/children", headers=as_("cadre"),
+                               json=child_payload(nik=None, full_name="Siti Aminnah"))).json()
+        assert [d["child_id"] for d in twin["possible_duplicates"]] == [first["id"]]
+
+        survey = (b"full_name,sex,birth_date,village_code,school_status\n"
+                  b"Aminah Siti,female,2012-08-06,35.09.11.2007,in_school\n")
+        upload = await api.post("/api/v1/imports", files={"file": ("survey.csv", survey)}, headers=as_("operator"),
+                                data={"mode": "valid_rows_only"})
+        url = f"/api/v1/imports/{upload.json()['id']}"
+        done = await wait_until(lambda: _finished(api, url, as_("operator")), what="the import")
+        assert done["duplicate_rows"] == 1
+
+        assert (await rekey(settings))["children"] == 1, "only the child without tags is rewritten"
+        async with database(app) as db:
+            assert await db.fetchval("SELECT name_sounds FROM children WHERE id = $1", uuid.UUID(first["id"])) == tags
+
+
+async def _finished(api, url: str, headers: dict) -> dict | None:
+    body = (await api.get(url, headers=headers)).json()
+    return body if body["status"] in ("completed", "failed") else None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ARRAY, Column, Computed, Date, DateTime, Text, event
+from sqlalchemy import ARRAY, Column, Computed, Date, DateTime, Integer, Text, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from registry.duplicates import sounds
+from registry.duplicates.rules import name_sounds
 from sprpa_shared.protect import Protected, protector
 
 
@@ -34,6 +36,9 @@ class Child(SQLModel, table=True):
     birth_date: date = Field(sa_column=Column(Date, nullable=False))
     nik: str | None = Field(default=None, sa_column=Column(Protected()))
     nik_index: str | None = None  # the blind index: NIK look-ups and duplicate checks without the NIK
+    # Keyed tags of how the name sounds, in its kecamatan and birth week (registry.duplicates.sounds):
+    # the duplicate checks find similar names without reading one. NULL until computed (`rekey`).
+    name_sounds: list[int] | None = Field(default=None, sa_column=Column(ARRAY(Integer)))
     village_code: str
     district_code: str | None = Field(default=None, sa_column=Column(Text, Computed("substr(village_code, 1, 8)")))
     regency_code: str | None = Field(default=None, sa_column=Column(Text, Computed("substr(village_code, 1, 5)")))
@@ -60,8 +65,9 @@ class Child(SQLModel, table=True):
 
 @event.listens_for(Child, "before_insert")
 @event.listens_for(Child, "before_update")
-def _index_nik(_mapper, _connection, child: Child) -> None:
+def _index(_mapper, _connection, child: Child) -> None:
     child.nik_index = protector().index(child.nik)
+    child.name_sounds = sounds.tags(name_sounds(child.full_name), child.village_code[:8], child.birth_date)[0]
 
 
 class ProviderAccess(SQLModel, table=True):

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import and_, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +14,8 @@ from registry import access
 from registry.cases import history
 from registry.cases.models import Consent, Flag
 from registry.children.models import Child
-from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness
+from registry.duplicates import sounds
+from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, Record, likeness, name_sounds
 from registry.visits.models import Visit
 from sprpa_contracts.events import ChildMerged, ChildMergeRequested
 from sprpa_shared.auth.principal import Principal
@@ -43,12 +44,17 @@ async def find(session: AsyncSession, *, child: Child, principal: Principal) -> 
     nearby = (col(Child.district_code) == child.village_code[:8]) & col(Child.birth_date).between(
         child.birth_date - window, child.birth_date + window
     )
+    own = name_sounds(child.full_name)
+    _, sought = sounds.tags(own, child.village_code[:8], child.birth_date)
+    alike = text(sounds.ALIKE.format(c="children", sought="CAST(:sought AS integer[])", count=":sounds")).bindparams(
+        sought=sought, sounds=len(own))
+    named = and_(nearby, or_(alike, col(Child.name_sounds).is_(None)))  # NULL: tags not computed yet
     same_nik = (col(Child.nik_index) == protector().index(child.nik)) if child.nik else None
     query = select(Child).where(
         access.scope_filter(principal),
         col(Child.merged_into).is_(None),
         Child.id != child.id,
-        or_(nearby, same_nik) if same_nik is not None else nearby,
+        or_(named, same_nik) if same_nik is not None else named,
     )
     found = []
     for other in (await session.exec(query)).all():

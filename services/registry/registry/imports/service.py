@@ -221,7 +221,6 @@ class Importer:
         self.sessions = sessions
         self.stopping = stopping or threading.Event()
         self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
-        self._names = store.NameKeys()
         self._written = 0
         self._analysed_at = 1  # children statistics refreshed each time this import doubles what it wrote
 
@@ -361,7 +360,7 @@ class Importer:
             self._analysed_at = self._written
         return await store.write_batch(
             self.db, staged, actor=self.row["actor"], actor_role=self.row["actor_role"],
-            names=self._names, refresh_statistics=refresh,
+            refresh_statistics=refresh,
         )
 
     async def _progress(self, counts: dict, issues: list, *, total: bool = False) -> list:

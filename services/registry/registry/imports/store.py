@@ -5,7 +5,6 @@ never creates a child twice)."""
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +16,16 @@ from registry.cases.lifecycle import CaseStatus
 from registry.children import events
 from registry.children.models import Child
 from registry.children.schemas import ChildBase
-from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_key, name_likeness, similar_keys
+from registry.duplicates.rules import (
+    BIRTH_DATE_TOLERANCE_DAYS,
+    name_key,
+    name_likeness,
+    name_sounds,
+    similar_keys,
+    sounds_alike,
+)
+from registry.duplicates.sounds import ALIKE
+from registry.duplicates.sounds import tags as sound_tags
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
 from sprpa_contracts.events import ChildRegistered, ChildrenImported
@@ -30,9 +38,10 @@ ROW_NAMESPACE = uuid.UUID("6c1b8a52-3f7e-4c56-9a0e-5d2f0b7c9e11")
 # The children's columns an import writes: every field a person records about a child, and what the
 # registry derives from them. The staging table takes their types from the table, and each value is
 # the valid row's field of the same name unless `stage_record` gives it.
-STAGED = ("id", *ChildBase.model_fields, "nik_index", "classification", "next_visit_due")
-STAGE_COLUMNS = ("row_number", *STAGED)
-STAGE = "CREATE TEMP TABLE IF NOT EXISTS import_stage (row_number integer, {}) ON COMMIT DELETE ROWS".format(
+STAGED = ("id", *ChildBase.model_fields, "nik_index", "name_sounds", "classification", "next_visit_due")
+STAGE_COLUMNS = ("row_number", *STAGED, "sought")  # sought: the name sound tags a row looks for
+STAGE = ("CREATE TEMP TABLE IF NOT EXISTS import_stage (row_number integer, {}, sought integer[]) "
+         "ON COMMIT DELETE ROWS").format(
     ", ".join(f"{name} {Child.__table__.c[name].type.compile(dialect=postgresql.dialect())}" for name in STAGED))
 # The batch's children, their case history and the batch's one audit row (issue 27: one row per
 # batch naming every child it wrote), in one statement: $1 when, $2 who, $3 their role, $4 the import.
@@ -52,59 +61,43 @@ WITH created AS (
 )
 SELECT id FROM created
 """
-# Names are stored encrypted: the database narrows the candidates (same NIK by its blind index, or
-# the same kecamatan and a birth date within the tolerance), one row per new row, and the rules
-# compare the names.
-CANDIDATES = """
-SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE same_nik) AS same_nik,
-       array_agg(c.id::text) FILTER (WHERE NOT same_nik) AS nearby,
-       array_agg(abs(c.birth_date - s.birth_date)) FILTER (WHERE NOT same_nik) AS days
+# Names are stored encrypted: the database narrows the candidates without them, one row per new row:
+# the same NIK by its blind index, or a name that sounds alike by its tags in the same kecamatan and
+# birth week (registry.duplicates.sounds), or, for a child whose tags are not computed yet, the same
+# kecamatan; then a birth date within the tolerance. The rules compare the names after.
+CANDIDATES = f"""
+SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE c.same_nik) AS same_nik,
+       array_agg(c.id::text) FILTER (WHERE NOT c.same_nik) AS nearby,
+       array_agg(abs(c.birth_date - s.birth_date)) FILTER (WHERE NOT c.same_nik) AS days
 FROM import_stage s
-JOIN children c ON c.id <> s.id AND c.merged_into IS NULL
- AND ((s.nik_index IS NOT NULL AND c.nik_index = s.nik_index)
-      OR (c.district_code = substr(s.village_code, 1, 8)
-          AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int))
-CROSS JOIN LATERAL (SELECT s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AS same_nik) n
+CROSS JOIN LATERAL (
+    SELECT c.id, c.birth_date, true AS same_nik FROM children c
+    WHERE s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AND c.merged_into IS NULL AND c.id <> s.id
+    UNION ALL
+    SELECT c.id, c.birth_date, false FROM children c
+    WHERE {ALIKE.format(c="c", sought="s.sought", count="cardinality(s.name_sounds)")}
+      AND c.merged_into IS NULL AND c.id <> s.id AND c.district_code = substr(s.village_code, 1, 8)
+      AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
+      AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
+    UNION ALL
+    SELECT c.id, c.birth_date, false FROM children c
+    WHERE c.name_sounds IS NULL AND c.merged_into IS NULL AND c.id <> s.id
+      AND c.district_code = substr(s.village_code, 1, 8)
+      AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
+      AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
+) c
 WHERE s.id = ANY($1::uuid[])
 GROUP BY s.row_number
 """
 # Statistics only for the columns the duplicate check's plan turns on: the rest (names, work,
 # classification) cost an ANALYZE most of its time and change no plan.
-ANALYZE_STAGE = "ANALYZE import_stage (id, nik_index, village_code, birth_date)"
-ANALYZE_CHILDREN = "ANALYZE children (id, merged_into, nik_index, district_code, birth_date)"
+ANALYZE_STAGE = "ANALYZE import_stage (id, nik_index, village_code, birth_date, name_sounds, sought)"
+ANALYZE_CHILDREN = "ANALYZE children (id, merged_into, nik_index, district_code, birth_date, name_sounds)"
 NAMES = "SELECT id::text AS id, full_name FROM children WHERE id = ANY($1::uuid[])"
 INSERT_ISSUES = """
 INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
 VALUES ($1, $2, 'duplicate', $3, $4, $5)
 """
-
-
-class NameKeys:
-    """The name keys of children by id (as text), for one import's duplicate check.
-
-    A candidate is compared with every new row born near it in its kecamatan: across a large
-    import that is dozens of rows, and decrypting its name for each of them would cost more than
-    the rest of a row (docs/performance.md). The import's own rows are known in plaintext; a child already in the
-    registry is read and decrypted once while it is among the last `limit` keyed. Forgetting the
-    oldest bounds memory (about 240 bytes a key).
-    """
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self.limit = limit
-        # An OrderedDict forgets its oldest in constant time; deleting the first key of a dict
-        # one at a time makes each next deletion scan past the holes left by the ones before.
-        self._keys: OrderedDict[str, str] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def get(self, child: str) -> str | None:
-        return self._keys.get(child)
-
-    def remember(self, child: str, key: str) -> None:
-        if len(self._keys) >= self.limit:
-            self._keys.popitem(last=False)
-        self._keys[child] = key
 
 
 def child_id(sha256: str, row_number: int) -> uuid.UUID:
@@ -117,7 +110,7 @@ class Staged:
     worker thread while this one is written."""
 
     records: list[tuple]
-    keys: dict[uuid.UUID, tuple[int, str]]  # child id -> (row number, name key)
+    keys: dict[uuid.UUID, tuple[int, str, frozenset[str]]]  # child id -> (row number, name key, name sounds)
     events: dict[uuid.UUID, ChildRegistered]  # child id -> its entry in the batch's children.imported
     now: datetime  # when the rows are registered (their events' time)
     import_id: uuid.UUID
@@ -132,30 +125,33 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime, import_id: uuid.U
     records, keys, events_of = [], {}, {}
     for row, name, nik in zip(rows, names, niks, strict=True):
         id_ = child_id(sha256, row.row_number)
-        records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik)))
-        keys[id_] = (row.row_number, name_key(row.data.full_name))
+        sounds = name_sounds(row.data.full_name)
+        tags = sound_tags(sounds, row.data.village_code[:8], row.data.birth_date)
+        records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik), tags=tags))
+        keys[id_] = (row.row_number, name_key(row.data.full_name), sounds)
         events_of[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
     staged = Staged(records, keys, events_of, now, import_id, [])
     staged.announced = announced(staged, list(events_of))
     return staged
 
 
-def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tuple[str, str | None]) -> tuple:
-    """The staging row of a valid row whose name and NIK are `sealed` already: each staged column
-    is the row's field of the same name, but for these."""
+def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tuple[str, str | None],
+                 tags: tuple[list[int], list[int]]) -> tuple:
+    """The staging row of a valid row whose name and NIK are `sealed` already and whose name sound
+    `tags` are made (stored, sought): each staged column is the row's field of the same name, but
+    for these."""
     data = row.data
     given = {
         "id": id_, "full_name": sealed[0], "nik": sealed[1], "nik_index": protector().index(data.nik),
         "mapping_categories": [category.value for category in data.mapping_categories],
         "work": data.work.model_dump_json() if data.work else None, "identified_through": IMPORTED_THROUGH,
-        "classification": to_json(row.classification).decode(), "next_visit_due": next_visit,
+        "classification": to_json(row.classification).decode(), "next_visit_due": next_visit, "name_sounds": tags[0],
     }
-    return (row.row_number, *(given[name] if name in given else getattr(data, name) for name in STAGED))
+    return (row.row_number, *(given[name] if name in given else getattr(data, name) for name in STAGED), tags[1])
 
 
 async def write_batch(
-    connection: asyncpg.Connection, staged: Staged, *, actor: str, actor_role: str, names: NameKeys,
-    refresh_statistics: bool = False,
+    connection: asyncpg.Connection, staged: Staged, *, actor: str, actor_role: str, refresh_statistics: bool = False,
 ) -> tuple[int, int]:
     """Insert the rows inside the caller's transaction; returns (children created, duplicates found).
 
@@ -166,8 +162,6 @@ async def write_batch(
     await connection.execute(ANALYZE_STAGE)
     created = [record["id"] for record in await connection.fetch(
         INSERT_CHILDREN, staged.now, actor, actor_role, str(staged.import_id))]
-    for child, (_, key) in staged.keys.items():
-        names.remember(str(child), key)
     if not created:
         return 0, 0
     # A resumed import finds some of its rows written already: it announces only the new ones.
@@ -177,7 +171,7 @@ async def write_batch(
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute(ANALYZE_CHILDREN)
-    duplicates = await _duplicates(connection, staged, created, names=names)
+    duplicates = await _duplicates(connection, staged, created)
     return len(created), duplicates
 
 
@@ -196,37 +190,34 @@ def announced(staged: Staged, created: list[uuid.UUID]) -> list[outbox.Prepared]
             for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
 
-async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID], *,
-                      names: NameKeys) -> int:
+async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID]) -> int:
     """One issue per new row that may be an existing child: the best match, a same NIK first.
 
-    The database narrows the candidates without their names; only the names not known to
-    `names` are read (and decrypted) after."""
-    new = dict(staged.keys[child] for child in created)  # row number -> name key
+    The database narrows the candidates without their names (to the few whose names sound alike);
+    the names of those not in this batch are read and decrypted after."""
+    new = {number: (key, sounds) for number, key, sounds in (staged.keys[child] for child in created)}
     candidates = await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS)
-    keys: dict[str, str] = {}
-    unknown = []
-    for candidate in candidates:
-        for child in candidate["nearby"] or ():
-            if child not in keys:
-                key = keys[child] = names.get(child)
-                if key is None:
-                    unknown.append(child)
+    known = {str(child): (key, sounds) for child, (_, key, sounds) in staged.keys.items()}
+    unknown = {child for candidate in candidates for child in candidate["nearby"] or () if child not in known}
     if unknown:
         opened = protector()
-        for row in await connection.fetch(NAMES, unknown):
-            keys[row["id"]] = name_key(opened.open(row["full_name"]))
-            names.remember(row["id"], keys[row["id"]])
+        for row in await connection.fetch(NAMES, list(unknown)):
+            name = opened.open(row["full_name"])
+            known[row["id"]] = (name_key(name), name_sounds(name))
     best: dict[int, tuple[float, bool, str]] = {}
     for candidate in candidates:
         number = candidate["row_number"]
         if candidate["same_nik"]:
             best[number] = (2.0, True, max(candidate["same_nik"]))
             continue
-        nearby, days = candidate["nearby"] or [], candidate["days"]
-        for index, similarity in similar_keys(new[number], [keys[child] or "" for child in nearby]):
-            alike = name_likeness(similarity, days[index])  # a name gone since the first read is "": never alike
-            if alike is not None and (found := (alike.score, False, nearby[index])) > best.get(number, (-1.0,)):
+        key, sounds = new[number]
+        # A tag's rare collision, or a child without tags yet, brings a name whose sounds differ.
+        nearby = [(child, days) for child, days in zip(candidate["nearby"] or [], candidate["days"] or [], strict=True)
+                  if child in known and sounds_alike(sounds, known[child][1])]  # a child gone meanwhile: not known
+        for index, similarity in similar_keys(key, [known[child][0] for child, _ in nearby]):
+            child, days = nearby[index]
+            alike = name_likeness(similarity, days)
+            if alike is not None and (found := (alike.score, False, child)) > best.get(number, (-1.0,)):
                 best[number] = found
     issues = [(staged.import_id, row_number, "nik" if same_nik else "full_name",
                "same NIK as an existing child" if same_nik
