@@ -208,6 +208,10 @@ async def import_worker(app: FastAPI) -> None:
         await asyncio.to_thread(thread.join, 30)
 
 
+CHILDREN_COUNTED = "SELECT reltuples FROM pg_class WHERE oid = 'children'::regclass"  # -1 before any ANALYZE
+ANALYSED_AT_LEAST = 1_000
+
+
 class Importer:
     def __init__(self, connection: asyncpg.Connection, row: dict, settings, clock, sessions,
                  stopping: threading.Event | None = None) -> None:
@@ -222,13 +226,17 @@ class Importer:
         self.stopping = stopping or threading.Event()
         self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
         self._written = 0
-        self._analysed_at = 1  # children statistics refreshed each time this import doubles what it wrote
+        # The children's statistics are refreshed each time the table has doubled since they were
+        # taken: a bulk load into an empty registry outruns autovacuum, and one into a full registry
+        # changes no plan. The rows the statistics counted when the import starts (`run`).
+        self._children = self._analysed_at = 0
 
     async def run(self) -> None:
         now = self.clock.now()
         await self.db.execute("UPDATE imports SET status = 'processing', started_at = $2, processed_rows = 0, "
                               "valid_rows = 0, error_rows = 0 WHERE id = $1", self.id, now)
         await self.db.execute("DELETE FROM import_issues WHERE import_id = $1 AND kind = 'error'", self.id)
+        self._children = self._analysed_at = max(0, int(await self.db.fetchval(CHILDREN_COUNTED)))
         try:
             places = await load_places(self.db)
             if self.row["mode"] == "all_or_nothing":
@@ -355,9 +363,10 @@ class Importer:
         if not staged.records:
             return 0, 0
         self._written += len(staged.records)
-        refresh = self._written >= self._analysed_at * 2
+        size = self._children + self._written
+        refresh = size >= max(self._analysed_at, ANALYSED_AT_LEAST) * 2
         if refresh:
-            self._analysed_at = self._written
+            self._analysed_at = size
         return await store.write_batch(
             self.db, staged, actor=self.row["actor"], actor_role=self.row["actor_role"],
             refresh_statistics=refresh,
