@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process, utils
 
@@ -52,22 +53,21 @@ def name_sounds(name: str) -> frozenset[str]:
     letter (any vowel as "a") and the groups of its consonants, repeats once ("Muhammad",
     "Mohamad" and "Muhamad" are all "m53"; "Rizki", "Rizky" and "Risky" "r62"). Words of digits
     stay as they are."""
-    sounds = set()
-    for word in utils.default_process(name).split():
-        if word.isdigit():
-            sounds.add(word)
-            continue
-        for old, new in _OLD_SPELLINGS:
-            if old in word:
-                word = word.replace(old, new)
-        digits = word.translate(_SOUND_GROUPS)
-        code: list[str] = []
-        for digit in digits[1:]:
-            if digit != "0" and (not code or code[-1] != digit):
-                code.append(digit)
-        first = "a" if word[0] in "aeiou" else word[0]
-        sounds.add(first + "".join(code))
-    return frozenset(sounds)
+    return frozenset(map(_word_sound, utils.default_process(name).split()))
+
+
+@lru_cache(maxsize=65_536)  # a district's names share their words: an import sounds each once
+def _word_sound(word: str) -> str:
+    if word.isdigit():
+        return word
+    for old, new in _OLD_SPELLINGS:
+        if old in word:
+            word = word.replace(old, new)
+    code: list[str] = []
+    for digit in word[1:].translate(_SOUND_GROUPS):
+        if digit != "0" and (not code or code[-1] != digit):
+            code.append(digit)
+    return ("a" if word[0] in "aeiou" else word[0]) + "".join(code)
 
 
 def sounds_alike(a: frozenset[str], b: frozenset[str]) -> bool:

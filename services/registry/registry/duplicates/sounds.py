@@ -11,20 +11,15 @@ the shorter name, as `rules.sounds_alike` does; the rules compare the names afte
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS
 from sprpa_shared.protect import Protector, protector
 
-TOLERANCE = timedelta(days=BIRTH_DATE_TOLERANCE_DAYS)
 # The condition on a child `{c}` of the tags sought (`{sought}`, integer[]) by a name of `{count}`
 # sounds; `{c}.name_sounds && {sought}` comes first so an index can answer it.
 ALIKE = ("{c}.name_sounds && {sought} AND 2 * (SELECT count(*) FROM unnest({c}.name_sounds) t "
          "WHERE t = ANY({sought})) >= least(cardinality({c}.name_sounds), {count})")
-
-
-def week(day: date) -> int:
-    return day.toordinal() // 7
 
 
 def tags(sounds: frozenset[str], district_code: str, birth_date: date, *,
@@ -32,9 +27,13 @@ def tags(sounds: frozenset[str], district_code: str, birth_date: date, *,
     """(the tags stored for a child, the tags its record seeks), under the process's keys unless
     given others. The tolerance spans 7 days, so the weeks sought are the birth date's own and at
     most one beside it."""
-    own = week(birth_date)
-    weeks = sorted({week(birth_date - TOLERANCE), own, week(birth_date + TOLERANCE)})
+    day = birth_date.toordinal()
+    own, first, last = day // 7, (day - BIRTH_DATE_TOLERANCE_DAYS) // 7, (day + BIRTH_DATE_TOLERANCE_DAYS) // 7
     ordered = sorted(sounds)
-    sought = (keys or protector()).tags([f"{district_code}:{number}:{sound}" for number in weeks for sound in ordered])
-    at = weeks.index(own) * len(ordered)
-    return sought[at:at + len(ordered)], sought
+    other = first if first != own else last
+    if other == own:
+        stored = (keys or protector()).tags([f"{district_code}:{own}:{sound}" for sound in ordered])
+        return stored, stored
+    both = (keys or protector()).tags([f"{district_code}:{number}:{sound}" for number in (own, other)
+                                       for sound in ordered])
+    return both[:len(ordered)], both
