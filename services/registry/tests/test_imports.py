@@ -362,3 +362,25 @@ async def test_a_rows_duplicate_check_reads_only_the_neighbours_whose_names_soun
     assert (await finished(api, headers, second.json()["id"]))["duplicate_rows"] == 1
     (duplicate,) = await issues(api, headers, second.json()["id"])
     assert names[duplicate["existing_child_id"]] == "Muhammad Rizki"
+
+
+async def test_a_batch_resumed_after_some_of_its_rows_were_written_announces_only_the_others(db):
+    """An import interrupted after writing part of a batch writes and announces the rest of it on
+    the next start: `children.imported` names exactly the children that batch created."""
+    places = await load_places(db)
+    principal = Principal(subject="probe", role=Role.NATIONAL_ADMIN)
+    valid = [validate_row(number, dict(zip(ENGLISH, row, strict=True)), places=places, principal=principal,
+                          resolve=lambda *_: (None, "by code only"), today=TODAY.date())[0]
+             for number, row in enumerate(GOOD, start=2)]
+    import_id, now = uuid.uuid4(), datetime.now(UTC)
+    first = store.stage(valid[:1], sha256="resumed", now=now, import_id=import_id)
+    whole = store.stage(valid, sha256="resumed", now=now, import_id=import_id)
+    async with db.transaction():
+        assert await store.write_batch(db, first, actor="probe", actor_role="national_admin") == (1, 0)
+    async with db.transaction():
+        assert await store.write_batch(db, whole, actor="probe", actor_role="national_admin") == (2, 0)
+    announced = [[child["child_id"] for child in json.loads(row["envelope"])["data"]["children"]]
+                 for row in await db.fetch("SELECT envelope FROM outbox WHERE type = 'sprpa.children.imported.v1' "
+                                           "ORDER BY position")]
+    ids = [str(child) for child in whole.keys]
+    assert announced == [ids[:1], ids[1:]], "each child announced once, by the batch that wrote it"

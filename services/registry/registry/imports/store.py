@@ -4,6 +4,7 @@ never creates a child twice)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -108,12 +109,12 @@ def child_id(sha256: str, row_number: int) -> uuid.UUID:
 
 @dataclass
 class Staged:
-    """A batch of valid rows made ready to write: CPU work only, so the next batch is staged on a
-    worker thread while this one is written."""
+    """A batch of valid rows made ready to write: CPU work only, so the next batch is staged (in the
+    stager) while this one is written. Plain values only: it crosses a pipe, and a batch's event
+    models took ten times longer to unpickle than the rest of it."""
 
     records: list[tuple]
     keys: dict[uuid.UUID, tuple[int, str, frozenset[str]]]  # child id -> (row number, name key, name sounds)
-    events: dict[uuid.UUID, ChildRegistered]  # child id -> its entry in the batch's children.imported
     now: datetime  # when the rows are registered (their events' time)
     import_id: uuid.UUID
     announced: list[outbox.Prepared]  # the batch's events if every row is new (the usual case), made here
@@ -124,17 +125,15 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime, import_id: uuid.U
     sealing = protector()
     names = sealing.seal_all([row.data.full_name for row in rows])
     niks = sealing.seal_all([row.data.nik for row in rows])
-    records, keys, events_of = [], {}, {}
+    records, keys, entries = [], {}, {}
     for row, name, nik in zip(rows, names, niks, strict=True):
         id_ = child_id(sha256, row.row_number)
         sounds = name_sounds(row.data.full_name)
         tags = sound_tags(sounds, row.data.village_code[:8], row.data.birth_date)
         records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik), tags=tags))
         keys[id_] = (row.row_number, name_key(row.data.full_name), sounds)
-        events_of[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
-    staged = Staged(records, keys, events_of, now, import_id, [])
-    staged.announced = announced(staged, list(events_of))
-    return staged
+        entries[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
+    return Staged(records, keys, now, import_id, _announced(entries, import_id=import_id, now=now))
 
 
 def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tuple[str, str | None],
@@ -166,9 +165,7 @@ async def write_batch(
         INSERT_CHILDREN, staged.now, actor, actor_role, str(staged.import_id))]
     if not created:
         return 0, 0
-    # A resumed import finds some of its rows written already: it announces only the new ones.
-    await outbox.write(connection, staged.announced if len(created) == len(staged.records)
-                       else announced(staged, created))  # wakes the relay at commit
+    await outbox.write(connection, announced(staged, created))  # wakes the relay at commit
     if refresh_statistics:
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
@@ -181,13 +178,27 @@ ANNOUNCED_PER_EVENT = 1_000
 
 
 def announced(staged: Staged, created: list[uuid.UUID]) -> list[outbox.Prepared]:
-    """The children created, announced per kabupaten in `children.imported` events of up to 1,000."""
+    """The batch's events for the children `created` of it: all of them (the usual case) are the
+    events made while staging; a resumed import that finds some rows written already announces
+    the others only, again from the entries of those events."""
+    if len(created) == len(staged.records):
+        return staged.announced
+    entries = {}
+    for event in staged.announced:
+        for child in json.loads(event.envelope)["data"]["children"]:
+            entry = ChildRegistered.model_validate(child)
+            entries[entry.child_id] = entry
+    return _announced({child: entries[child] for child in created}, import_id=staged.import_id, now=staged.now)
+
+
+def _announced(entries: dict[uuid.UUID, ChildRegistered], *, import_id: uuid.UUID,
+               now: datetime) -> list[outbox.Prepared]:
+    """The children, announced per kabupaten in `children.imported` events of up to 1,000."""
     by_regency: dict[str, list[ChildRegistered]] = {}
-    for child in created:
-        entry = staged.events[child]
+    for entry in entries.values():
         by_regency.setdefault(entry.village_code[:5], []).append(entry)
-    return [outbox.prepare(ChildrenImported(import_id=staged.import_id, regency_code=regency,
-                                            children=children[start:start + ANNOUNCED_PER_EVENT]), at=staged.now)
+    return [outbox.prepare(ChildrenImported(import_id=import_id, regency_code=regency,
+                                            children=children[start:start + ANNOUNCED_PER_EVENT]), at=now)
             for regency, children in by_regency.items()
             for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
