@@ -13,6 +13,7 @@ from notify.rules import LIVE, Notice, referral_notices, regency_of
 from notify.sql import run
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
+from sprpa_shared.events.consumer import BatchHandler
 from sprpa_shared.events.envelope import Envelope, EventData
 
 # The offer's state as last heard, and what it was before, in one round trip (both parts of the
@@ -162,18 +163,25 @@ _NOTICES: dict[type[EventData], Callable[..., Awaitable[None]]] = {
 }
 
 
-def _handler(model: type[EventData]):
-    """Every event goes to the webhooks that want it; some also make notices."""
+def _handler(model: type[EventData]) -> Callable[..., Awaitable[None]] | BatchHandler:
+    """Every event goes to the webhooks that want it; some also make notices. An event that makes
+    none is not validated into its class here: the webhooks forward its envelope as it came, and
+    validating an import's 1,000 children was most of what notify spent on it (issue 27)."""
     notices_of = _NOTICES.get(model)
+    if notices_of is None:
+        async def queue_all(session: AsyncSession, envelopes: list[Envelope]) -> None:
+            for envelope in envelopes:
+                await webhooks.queue(session, envelope)
+
+        return BatchHandler(queue_all)
 
     async def handle(session: AsyncSession, event: EventData, envelope: Envelope) -> None:
         await webhooks.queue(session, envelope)
-        if notices_of is not None:
-            await notices_of(session, event, envelope)
+        await notices_of(session, event, envelope)
 
     return handle
 
 
-def of(service: str) -> dict[type[EventData], Callable[..., Awaitable[None]]]:
+def of(service: str) -> dict[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]:
     """The handler of each event type `service` publishes."""
     return {model: _handler(model) for model in ev.CATALOGUE if model.source_service == service}
