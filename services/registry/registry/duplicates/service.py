@@ -48,13 +48,16 @@ async def find(session: AsyncSession, *, child: Child, principal: Principal) -> 
     _, sought = sounds.tags(own, child.village_code[:8], child.birth_date)
     alike = text(sounds.ALIKE.format(c="children", sought="CAST(:sought AS integer[])", count=":sounds")).bindparams(
         sought=sought, sounds=len(own))
-    named = and_(nearby, or_(alike, col(Child.name_sounds).is_(None)))  # NULL: tags not computed yet
-    same_nik = (col(Child.nik_index) == protector().index(child.nik)) if child.nik else None
+    # One OR of indexable arms, so the planner can take each from its index: the tags (GIN), the
+    # children without tags yet (a partial index), the NIK's blind index.
+    arms = [and_(nearby, alike), and_(nearby, col(Child.name_sounds).is_(None))]
+    if child.nik:
+        arms.append(col(Child.nik_index) == protector().index(child.nik))
     query = select(Child).where(
         access.scope_filter(principal),
         col(Child.merged_into).is_(None),
         Child.id != child.id,
-        or_(named, same_nik) if same_nik is not None else named,
+        or_(*arms),
     )
     found = []
     for other in (await session.exec(query)).all():
