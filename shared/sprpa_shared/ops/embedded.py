@@ -118,6 +118,15 @@ def _make_traversable(path: Path) -> None:
             parent.chmod(mode | 0o005)
 
 
+def shared_buffers_mb() -> int:
+    """A quarter of the machine's memory, between 128 MB and 2 GB (PostgreSQL's own advice). With
+    256 MB a registry of a million children no longer fit: the duplicate check's candidate query
+    took 44 ms a batch at the start of a million-row import and 571 ms at its end, reading its
+    pages from the kernel (issue 27: 3,148 rows/s over the million with 256 MB, 5,474 with 2 GB)."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(128, min(2048, memory // 4 // (1024 * 1024)))
+
+
 @dataclass
 class EmbeddedPostgres:
     """One PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`, superuser `postgres`."""
@@ -178,7 +187,7 @@ class EmbeddedPostgres:
                 "-h", "127.0.0.1",
                 "-k", str(self.data_dir),
                 "-c", "max_connections=300",
-                "-c", "shared_buffers=256MB",
+                "-c", f"shared_buffers={shared_buffers_mb()}MB",
                 "-c", "fsync=on",
             ],
             stdout=log,
