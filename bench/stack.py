@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,15 @@ def dated_folder(results: str | Path, name: str) -> Path:
     folder = Path(results) / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
     folder.parent.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+BULKY = ("postgres", "nats/jetstream", "uploads")  # a stack's data, against its logs and keys
+
+
+def drop_data(folder: Path) -> None:
+    """The stopped stack's databases, streams and uploads under `folder` removed."""
+    for bulky in BULKY:
+        shutil.rmtree(folder / bulky, ignore_errors=True)
 
 
 @dataclass
@@ -111,8 +121,14 @@ class BenchStack:
         raise RuntimeError(f"no {name} process")
 
     def stop(self) -> None:
+        """Stop the stack, then drop its databases and streams unless `SPRPA_BENCH_KEEP_DATA=1`:
+        a million-row run leaves 3 GB, and a day of benches filled a 250 GB disk. The logs, keys
+        and everything the bench wrote beside the stack stay."""
         self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(60)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        if os.environ.get("SPRPA_BENCH_KEEP_DATA") != "1":
+            drop_data(self.data)

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bench.stack import STOPPED
+from bench.stack import STOPPED, drop_data
 
 BENCH = textwrap.dedent("""
     import asyncio, sys
@@ -41,3 +41,13 @@ def test_a_bench_that_ends_returns_its_own_exit_code() -> None:
                             "async def main():\n    return 3\nsys.exit(run_until_stopped(main()))"],
                            cwd=Path(__file__).parents[2], timeout=30)
     assert ended.returncode == 3
+
+
+def test_a_stopped_stack_leaves_its_logs_and_keys_but_not_its_databases(tmp_path: Path) -> None:
+    for path in ("postgres/base/1/1259", "nats/jetstream/REGISTRY/msgs/1.blk", "uploads/registry/x.upload",
+                 "logs/registry.log", "nats/keys/admin.nk", "secret_key"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("x")
+    drop_data(tmp_path)
+    left = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
+    assert left == ["logs/registry.log", "nats/keys/admin.nk", "secret_key"]
