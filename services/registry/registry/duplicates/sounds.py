@@ -28,12 +28,8 @@ def tags(sounds: frozenset[str], district_code: str, birth_date: date, *,
     given others. The tolerance spans 7 days, so the weeks sought are the birth date's own and at
     most one beside it."""
     day = birth_date.toordinal()
-    own, first, last = day // 7, (day - BIRTH_DATE_TOLERANCE_DAYS) // 7, (day + BIRTH_DATE_TOLERANCE_DAYS) // 7
+    own = day // 7
+    weeks = [own, *({(day - BIRTH_DATE_TOLERANCE_DAYS) // 7, (day + BIRTH_DATE_TOLERANCE_DAYS) // 7} - {own})]
     ordered = sorted(sounds)
-    other = first if first != own else last
-    if other == own:
-        stored = (keys or protector()).tags([f"{district_code}:{own}:{sound}" for sound in ordered])
-        return stored, stored
-    both = (keys or protector()).tags([f"{district_code}:{number}:{sound}" for number in (own, other)
-                                       for sound in ordered])
-    return both[:len(ordered)], both
+    sought = (keys or protector()).tags([f"{district_code}:{week}:{sound}" for week in weeks for sound in ordered])
+    return sought[:len(ordered)], sought

@@ -64,8 +64,9 @@ SELECT id FROM created
 """
 # Names are stored encrypted: the database narrows the candidates without them, one row per new row:
 # the same NIK by its blind index, or a name that sounds alike by its tags in the same kecamatan and
-# birth week (registry.duplicates.sounds), or, for a child whose tags are not computed yet, the same
-# kecamatan; then a birth date within the tolerance. The rules compare the names after.
+# birth week (registry.duplicates.sounds) or, for a child whose tags are not computed yet (a partial
+# index holds them), the same kecamatan; then a birth date within the tolerance. The rules compare
+# the names after.
 CANDIDATES = f"""
 SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE c.same_nik) AS same_nik,
        array_agg(c.id::text) FILTER (WHERE NOT c.same_nik) AS nearby,
@@ -76,14 +77,8 @@ CROSS JOIN LATERAL (
     WHERE s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AND c.merged_into IS NULL AND c.id <> s.id
     UNION ALL
     SELECT c.id, c.birth_date, false FROM children c
-    WHERE {ALIKE.format(c="c", sought="s.sought", count="cardinality(s.name_sounds)")}
+    WHERE ({ALIKE.format(c="c", sought="s.sought", count="cardinality(s.name_sounds)")} OR c.name_sounds IS NULL)
       AND c.merged_into IS NULL AND c.id <> s.id AND c.district_code = substr(s.village_code, 1, 8)
-      AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
-      AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
-    UNION ALL
-    SELECT c.id, c.birth_date, false FROM children c
-    WHERE c.name_sounds IS NULL AND c.merged_into IS NULL AND c.id <> s.id
-      AND c.district_code = substr(s.village_code, 1, 8)
       AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
       AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
 ) c
@@ -109,9 +104,9 @@ def child_id(sha256: str, row_number: int) -> uuid.UUID:
 
 @dataclass
 class Staged:
-    """A batch of valid rows made ready to write: CPU work only, so the next batch is staged (in the
-    stager) while this one is written. Plain values only: it crosses a pipe, and a batch's event
-    models took ten times longer to unpickle than the rest of it."""
+    """A batch of valid rows made ready to write: CPU work only, so the next batch is staged on a
+    worker thread while this one is written. Its events are kept as they will be written (the
+    prepared `children.imported` events), not as a model per child."""
 
     records: list[tuple]
     keys: dict[uuid.UUID, tuple[int, str, frozenset[str]]]  # child id -> (row number, name key, name sounds)
