@@ -4,6 +4,8 @@ write the notices the event calls for (`rules`), in the inbox transaction."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,22 +18,34 @@ from sprpa_contracts import events as ev
 from sprpa_shared.events.consumer import BatchHandler
 from sprpa_shared.events.envelope import Envelope, EventData
 
-# The offer's state as last heard, and what it was before, in one round trip (both parts of the
-# statement see the same snapshot, so `previous` is the status before this event); an older event
-# (out of order across subjects) writes nothing and returns no `status`.
+# The offers' states as last heard, and what each was before, in one round trip (both parts of
+# the statement see the same snapshot, so `previous` is the status before this event); an older
+# event (out of order across subjects) writes nothing and returns no `status`. The referrals of one
+# statement are distinct (`_distinct_runs`): a row cannot be upserted twice by one statement.
 _WATCH = text("""
-WITH before AS (SELECT status FROM offer_watches WHERE referral_id = :referral FOR UPDATE),
+WITH heard AS (
+    SELECT * FROM unnest(CAST(:referrals AS uuid[]), CAST(:organizations AS uuid[]), CAST(:children AS uuid[]),
+                         CAST(:villages AS text[]), CAST(:regencies AS text[]), CAST(:needs AS text[]),
+                         CAST(:backbones AS boolean[]), CAST(:offered_at AS timestamptz[]),
+                         CAST(:deadlines AS timestamptz[]), CAST(:statuses AS text[]), CAST(:at AS timestamptz[]))
+        WITH ORDINALITY AS h (referral_id, organization_id, child_id, village_code, regency_code, need, backbone,
+                              offered_at, deadline, status, changed_at, n)
+),
+before AS (SELECT w.referral_id, w.status FROM offer_watches w JOIN heard h USING (referral_id) FOR UPDATE OF w),
 written AS (
     INSERT INTO offer_watches AS w (referral_id, organization_id, child_id, village_code, regency_code, need,
                                     backbone, offered_at, deadline, status, changed_at)
-    VALUES (:referral, :organization, :child, :village, :regency, :need, :backbone, :offered_at, :deadline,
-            :status, :at)
+    SELECT referral_id, organization_id, child_id, village_code, regency_code, need, backbone, offered_at,
+           deadline, status, changed_at
+    FROM heard ORDER BY n
     ON CONFLICT (referral_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at,
         child_id = EXCLUDED.child_id, deadline = COALESCE(EXCLUDED.deadline, w.deadline)
         WHERE w.changed_at <= EXCLUDED.changed_at
-    RETURNING status
+    RETURNING referral_id, status
 )
-SELECT (SELECT status FROM before) AS previous, (SELECT status FROM written) AS status
+SELECT b.status AS previous, w.status FROM heard h
+LEFT JOIN before b USING (referral_id) LEFT JOIN written w USING (referral_id)
+ORDER BY h.n
 """)
 _SERVING = text("""
 SELECT DISTINCT ON (organization_id) organization_id, need, village_code FROM offer_watches
@@ -44,17 +58,43 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, regency_code = EXCLUDED.reg
 """)
 
 
-async def referral_changed(session: AsyncSession, data: ev.ReferralStatusChanged, envelope: Envelope) -> None:
-    watch = (await run(session, _WATCH, {
-        "referral": data.referral_id, "organization": data.organization_id, "child": data.child_id,
-        "village": data.village_code, "regency": regency_of(data.village_code), "need": data.need,
-        "backbone": data.backbone, "offered_at": envelope.time if data.status == "offered" else None,
-        "deadline": data.respond_by, "status": data.status, "at": envelope.time})).one()
-    if watch.status is None:
-        return  # older than what is known
-    if watch.previous == data.status:
-        return  # nothing moved (e.g. the child changed in a merge)
-    await notices.write(session, referral_notices(data, previous_status=watch.previous), at=envelope.time)
+async def referrals_changed(session: AsyncSession, envelopes: list[Envelope], wanted: webhooks.Wanted) -> None:
+    """A run of referral changes (a flag's offers reach notify together): every offer's watch in
+    one statement, then every notice they call for in one more."""
+    told: list[tuple[Notice, datetime]] = []
+    for run_of in _distinct_runs(envelopes):
+        changes = [ev.ReferralStatusChanged.model_validate(envelope.data) for envelope in run_of]
+        watches = (await run(session, _WATCH, {
+            "referrals": [data.referral_id for data in changes],
+            "organizations": [data.organization_id for data in changes],
+            "children": [data.child_id for data in changes],
+            "villages": [data.village_code for data in changes],
+            "regencies": [regency_of(data.village_code) for data in changes],
+            "needs": [data.need for data in changes], "backbones": [data.backbone for data in changes],
+            "offered_at": [envelope.time if data.status == "offered" else None
+                           for data, envelope in zip(changes, run_of, strict=True)],
+            "deadlines": [data.respond_by for data in changes], "statuses": [data.status for data in changes],
+            "at": [envelope.time for envelope in run_of]})).all()
+        for data, envelope, watch in zip(changes, run_of, watches, strict=True):
+            await webhooks.queue(session, envelope, wanted)
+            if watch.status is None or watch.previous == data.status:
+                continue  # older than what is known, or nothing moved (e.g. the child changed in a merge)
+            told.extend((notice, envelope.time) for notice in referral_notices(data, previous_status=watch.previous))
+    await notices.write_each(session, told)
+
+
+def _distinct_runs(envelopes: list[Envelope]) -> list[list[Envelope]]:
+    """The envelopes cut, in order, into runs in which no referral comes twice."""
+    runs: list[list[Envelope]] = [[]]
+    seen: set = set()
+    for envelope in envelopes:
+        referral = envelope.data.get("referral_id")
+        if referral in seen:
+            runs.append([])
+            seen = set()
+        seen.add(referral)
+        runs[-1].append(envelope)
+    return runs
 
 
 async def case_moved(session: AsyncSession, data: ev.CaseStatusChanged, envelope: Envelope) -> None:
@@ -155,7 +195,7 @@ async def mou_ending(session: AsyncSession, data: ev.MouExpiring | ev.MouExpired
 
 _NOTICES: dict[type[EventData], Callable[..., Awaitable[None]]] = {
     ev.CaseStatusChanged: case_moved, ev.ChildErased: child_gone, ev.ChildMerged: child_gone,
-    ev.ReferralStatusChanged: referral_changed, ev.GapRecorded: gap_recorded,
+    ev.GapRecorded: gap_recorded,
     ev.FlagAwaitingApproval: flag_awaiting_approval, ev.OrganizationUpserted: organization_upserted,
     ev.MouExpiring: mou_ending, ev.MouExpired: mou_ending, ev.VisitsDue: visits_due,
     ev.ChildMergeRequested: merge_requested, ev.TransferProposed: transfer_proposed,
@@ -163,25 +203,27 @@ _NOTICES: dict[type[EventData], Callable[..., Awaitable[None]]] = {
 }
 
 
-def _handler(model: type[EventData]) -> Callable[..., Awaitable[None]] | BatchHandler:
+def _handler(model: type[EventData], wanted: webhooks.Wanted) -> Callable[..., Awaitable[None]] | BatchHandler:
     """Every event goes to the webhooks that want it; some also make notices. An event that makes
     none is not validated into its class here: the webhooks forward its envelope as it came, and
     validating an import's 1,000 children was most of what notify spent on it (issue 27)."""
+    if model is ev.ReferralStatusChanged:
+        return BatchHandler(partial(referrals_changed, wanted=wanted))
     notices_of = _NOTICES.get(model)
     if notices_of is None:
         async def queue_all(session: AsyncSession, envelopes: list[Envelope]) -> None:
             for envelope in envelopes:
-                await webhooks.queue(session, envelope)
+                await webhooks.queue(session, envelope, wanted)
 
         return BatchHandler(queue_all)
 
     async def handle(session: AsyncSession, event: EventData, envelope: Envelope) -> None:
-        await webhooks.queue(session, envelope)
+        await webhooks.queue(session, envelope, wanted)
         await notices_of(session, event, envelope)
 
     return handle
 
 
-def of(service: str) -> dict[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]:
+def of(service: str, wanted: webhooks.Wanted) -> dict[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]:
     """The handler of each event type `service` publishes."""
-    return {model: _handler(model) for model in ev.CATALOGUE if model.source_service == service}
+    return {model: _handler(model, wanted) for model in ev.CATALOGUE if model.source_service == service}

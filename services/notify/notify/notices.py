@@ -17,59 +17,70 @@ from notify.rules import Notice
 from notify.sql import run
 from sprpa_shared.ids import new_id
 
-_NOTICE = text("""
-INSERT INTO notifications (id, kind, audience, organization_id, regency_code, village_code, urgent, params, link,
-                           created_at, dedupe_key)
-VALUES (:id, :kind, :audience, :organization_id, :regency_code, :village_code, :urgent, CAST(:params AS jsonb),
-        :link, :at, :key)
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id
+# The notices not written before, each with one queued delivery per person of its audience and
+# channel they asked for (an address, the channel on, not opted out), in one statement; the sender
+# is woken in it when a delivery was queued (it listens: new deliveries go out as they commit).
+WAKE_CHANNEL = "notify_deliveries"
+_WRITE = text(f"""
+WITH written AS (
+    INSERT INTO notifications (id, kind, audience, organization_id, regency_code, village_code, urgent, params,
+                               link, created_at, dedupe_key)
+    SELECT id, kind, audience, organization_id, regency_code, village_code, urgent, CAST(params AS jsonb), link,
+           at, key
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:kinds AS text[]), CAST(:audiences AS text[]),
+                CAST(:organizations AS uuid[]), CAST(:regencies AS text[]), CAST(:villages AS text[]),
+                CAST(:urgent AS boolean[]), CAST(:params AS text[]), CAST(:links AS text[]),
+                CAST(:ats AS timestamptz[]), CAST(:keys AS text[]))
+        AS n (id, kind, audience, organization_id, regency_code, village_code, urgent, params, link, at, key)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, audience, organization_id, regency_code, village_code, created_at
+), queued AS (
+    INSERT INTO deliveries (id, notification_id, subject, channel, regency_code, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), n.id, s.subject, c.channel, n.regency_code, n.created_at, n.created_at
+    FROM written n
+    JOIN subscribers s ON NOT s.opted_out AND (
+        (n.audience = 'organization' AND s.role = 'provider_staff' AND s.organization_id = n.organization_id)
+        OR (n.audience = 'operators' AND s.role = 'district_operator' AND n.regency_code = ANY (s.regency_codes))
+        OR (n.audience = 'cadres' AND s.role = 'village_cadre' AND s.village_code = n.village_code))
+    CROSS JOIN LATERAL (VALUES ('email', s.email IS NOT NULL AND s.email_enabled),
+                               ('whatsapp', s.phone IS NOT NULL AND s.whatsapp_enabled),
+                               ('sms', s.phone IS NOT NULL AND s.sms_enabled)) AS c (channel, wanted)
+    WHERE c.wanted
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT written, CASE WHEN queued > 0 THEN pg_notify('{WAKE_CHANNEL}', '') END IS NULL AS quiet
+FROM (SELECT (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM queued) AS queued) AS counted
 """)
-# Who of the audience gets it on which channel: an address, the channel on, not opted out.
-_DELIVERIES = text("""
-INSERT INTO deliveries (id, notification_id, subject, channel, regency_code, next_attempt_at, created_at)
-SELECT gen_random_uuid(), :notification, s.subject, c.channel, :regency_code, :at, :at
-FROM subscribers s
-CROSS JOIN LATERAL (VALUES ('email', s.email IS NOT NULL AND s.email_enabled),
-                           ('whatsapp', s.phone IS NOT NULL AND s.whatsapp_enabled),
-                           ('sms', s.phone IS NOT NULL AND s.sms_enabled)) AS c (channel, wanted)
-WHERE c.wanted AND NOT s.opted_out AND CASE :audience
-    WHEN 'organization' THEN s.role = 'provider_staff' AND s.organization_id = :organization_id
-    WHEN 'operators' THEN s.role = 'district_operator' AND :regency_code = ANY (s.regency_codes)
-    WHEN 'cadres' THEN s.role = 'village_cadre' AND s.village_code = :village_code
-END
-ON CONFLICT DO NOTHING
-""")
-WAKE_CHANNEL = "notify_deliveries"  # the sender listens: new deliveries go out as soon as they commit
-_WAKE = text(f"SELECT pg_notify('{WAKE_CHANNEL}', '')")
 _PLACE_NAME = text("SELECT name FROM regions WHERE code = :code")
 _ORGANIZATION_NAME = text("SELECT name FROM organizations WHERE id = :id")
 
 
 async def write(session: AsyncSession, notices: list[Notice], *, at: datetime) -> int:
-    """Write the notices not written before and queue their deliveries; how many were new."""
-    written, woken = 0, False
-    for notice in notices:
+    """Write the notices not written before and queue their deliveries, in one statement; how
+    many were new. A notice's key is unique: the same notice twice is written once."""
+    return await write_each(session, [(notice, at) for notice in notices])
+
+
+async def write_each(session: AsyncSession, notices: list[tuple[Notice, datetime]]) -> int:
+    """`write`, each notice with its own time (the events of a run each made theirs)."""
+    if not notices:
+        return 0
+    rows: list[dict] = []
+    for notice, at in notices:
         params = dict(notice.params)
         if notice.village_code and "village_name" not in params:
             params["village_name"] = await _place_name(session, notice.village_code)
         organization = params.get("organization_id")
         if organization and "organization_name" not in params:
             params["organization_name"] = (await run(session, _ORGANIZATION_NAME,
-                                                                 {"id": uuid.UUID(organization)})).scalar()
-        values = dict(kind=notice.kind, audience=notice.audience, organization_id=notice.organization_id,
-                      regency_code=notice.regency_code, village_code=notice.village_code)
-        inserted = (await run(session, _NOTICE, {
-            **values, "id": new_id(), "urgent": notice.urgent, "params": json.dumps(params), "link": notice.link,
-            "at": at, "key": notice.key})).scalar_one_or_none()
-        if inserted is None:
-            continue
-        written += 1
-        queued = await run(session, _DELIVERIES, {**values, "notification": inserted, "at": at})
-        woken = woken or bool(queued.rowcount)
-    if woken:
-        await run(session, _WAKE, {})
-    return written
+                                                     {"id": uuid.UUID(organization)})).scalar()
+        rows.append(dict(ids=new_id(), kinds=notice.kind, audiences=notice.audience,
+                         organizations=notice.organization_id, regencies=notice.regency_code,
+                         villages=notice.village_code, urgent=notice.urgent, params=json.dumps(params),
+                         links=notice.link, ats=at, keys=notice.key))
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    return (await run(session, _WRITE, columns)).one().written
 
 
 _PLACE_NAMES: dict[str, str | None] = {}  # official names: reference data, the same for the process's life

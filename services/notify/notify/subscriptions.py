@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from notify import handlers
 from notify.settings import NotifySettings
+from notify.webhooks.fanout import Wanted
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.bus import Subscription, subscribe
 
 STREAMS = (("registry", "REGISTRY"), ("referral", "REFERRAL"), ("providers", "PROVIDERS"))
 
 
-def subscriptions(settings: NotifySettings, clock: Clock | None = None) -> list[Subscription]:
-    return [subscribe(settings, name=service, stream=stream, handlers=handlers.of(service),
+def subscriptions(settings: NotifySettings, clock: Clock | None = None, wanted: Wanted | None = None
+                  ) -> list[Subscription]:
+    """`wanted`: the app's memory of which events webhooks want (a fresh one, unheard: every event
+    asks the database)."""
+    wanted = wanted or Wanted()
+    return [subscribe(settings, name=service, stream=stream, handlers=handlers.of(service, wanted),
                       subjects=[f"sprpa.{service}.>"]) for service, stream in STREAMS]

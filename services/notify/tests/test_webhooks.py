@@ -226,3 +226,34 @@ async def _failing_since(state) -> bool:
 
 async def _status(state, status: str) -> bool:
     return (await state())["status"] == status
+
+
+async def test_which_events_endpoints_want_is_read_once_and_a_change_made_elsewhere_is_heard(
+        notify, api, issuer, publish, db):
+    """Most events go to no endpoint: notify reads which (type, kabupaten) pairs are wanted once and
+    keeps it while it listens to the endpoints' changes. A change another replica commits (written
+    here straight to the database) is heard at once: the next event goes where it is now wanted,
+    and an endpoint disabled elsewhere gets nothing more."""
+    wanted = notify.state.webhooks_wanted
+    await wait_until(lambda: wanted.listening, timeout=10, what="notify listening to the endpoints' changes")
+    for _ in range(5):
+        await publish(offer(uuid.uuid4()))
+    await publish.handled()
+    assert wanted.reads == 1, "five events, one read of the wanted pairs"
+    assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
+
+    endpoint = uuid.uuid4()
+    await db.execute("INSERT INTO webhook_endpoints (id, owner, regency_codes, url, event_types, secret, created_at, "
+                     "updated_at) VALUES ($1, 'sim-jember', '{35.09}', 'http://127.0.0.1:9/events', $2, 'sealed', "
+                     "now(), now())", endpoint, [REFERRAL_EVENT])
+    await wait_until(lambda: wanted.reads == 1 and not wanted.kept, timeout=10, what="the change heard")
+    heard = await publish(offer(uuid.uuid4()))
+    await publish.handled()
+    assert await db.fetchval("SELECT event_id FROM webhook_deliveries WHERE endpoint_id = $1", endpoint) == heard.id
+
+    await db.execute("UPDATE webhook_endpoints SET status = 'disabled' WHERE id = $1", endpoint)
+    await wait_until(lambda: not wanted.kept, timeout=10, what="the endpoint's disabling heard")
+    await publish(offer(uuid.uuid4()))
+    await publish.handled()
+    assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 1
+    assert wanted.reads == 3

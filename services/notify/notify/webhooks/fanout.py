@@ -1,10 +1,19 @@
 """Every event the services publish is queued for the webhook endpoints that asked for its type in
-its kabupaten, in the inbox transaction (a redelivered event queues nothing twice)."""
+its kabupaten, in the inbox transaction (a redelivered event queues nothing twice).
+
+Most events go to no endpoint, so which (event type, kabupaten) pairs some endpoint wants is kept
+in memory (`Wanted`) while a listener hears every change to the endpoints: a trigger announces
+each on the `webhook_endpoints` channel when it commits. Without a listener (PostgreSQL away, or
+before it connects) every event asks the database, as it would without the cache."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
+import asyncpg
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,10 +21,20 @@ from notify.rules import regency_of
 from notify.sql import run
 from sprpa_contracts.events import BY_TYPE
 from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.observability import error_fields, get_logger
+
+log = get_logger(__name__)
+CHANNEL = "webhook_endpoints"  # the trigger of migration 0005
+KEEPALIVE_SECONDS = 30.0  # the listener proves its connection this often (a dead one is not always told)
 
 _WANTED = text("""
 SELECT e.id FROM webhook_endpoints e
 WHERE e.status <> 'disabled' AND :type = ANY (e.event_types) AND :regency = ANY (e.regency_codes)
+""")
+_PAIRS = text("""
+SELECT DISTINCT t.type, r.regency FROM webhook_endpoints e, unnest(e.event_types) AS t (type),
+    unnest(e.regency_codes) AS r (regency)
+WHERE e.status <> 'disabled'
 """)
 _QUEUE = text("""
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, subject, payload, next_attempt_at, created_at)
@@ -25,17 +44,90 @@ ON CONFLICT DO NOTHING
 """)
 
 
-async def queue(session: AsyncSession, envelope: Envelope) -> None:
+class Wanted:
+    """The (event type, kabupaten) pairs some endpoint wants, read once and kept while `listening`;
+    forgotten at every change heard. A read that a change overtook is not kept (`_generation`)."""
+
+    def __init__(self) -> None:
+        self.listening = False
+        self.reads = 0
+        self._pairs: frozenset[tuple[str, str]] | None = None
+        self._generation = 0
+
+    @property
+    def kept(self) -> bool:
+        return self._pairs is not None
+
+    def forget(self) -> None:
+        self._generation += 1
+        self._pairs = None
+
+    def heard(self, listening: bool) -> None:
+        """The listener connected (True) or lost its connection (False): what was kept may be stale."""
+        self.listening = listening
+        self.forget()
+
+    async def may_want(self, session: AsyncSession, event_type: str, regency: str) -> bool:
+        """False only when no endpoint wants this type in this kabupaten."""
+        if not self.listening:
+            return True  # ask the database each time
+        if self._pairs is None:
+            generation = self._generation
+            self.reads += 1
+            pairs = frozenset((row.type, row.regency) for row in (await run(session, _PAIRS)).all())
+            if generation != self._generation:
+                return True  # changed while read: ask the database this time
+            self._pairs = pairs
+        return (event_type, regency) in self._pairs
+
+
+async def queue(session: AsyncSession, envelope: Envelope, wanted: Wanted) -> None:
     # The place every catalogue event carries (a desa's or a kabupaten's code), read without
     # validating the whole event again: the consumer's handler does that when it acts on it.
     place = envelope.data.get("village_code") or envelope.data.get("regency_code")
     if envelope.type not in BY_TYPE or not place:
         return  # national events go to nobody's kabupaten
+    regency = regency_of(place)
+    if not await wanted.may_want(session, envelope.type, regency):
+        return
     # Which endpoints want it first, in the same transaction: most events go to none, and an event
     # is written out again only for those (an import's batch is some 300 KB of JSON).
-    endpoints = (await run(session, _WANTED, {"type": envelope.type, "regency": regency_of(place)})).scalars().all()
+    endpoints = (await run(session, _WANTED, {"type": envelope.type, "regency": regency})).scalars().all()
     if not endpoints:
         return
     await run(session, _QUEUE, {
         "event": envelope.id, "type": envelope.type, "subject": envelope.subject or "", "endpoints": list(endpoints),
         "payload": json.dumps(envelope.model_dump(mode="json", exclude_none=True)), "at": envelope.time})
+
+
+def listening(wanted: Wanted):
+    """The app job that keeps `wanted` honest: a connection listening on `CHANNEL`, made again when
+    it is lost (the kept pairs are dropped meanwhile)."""
+
+    async def endpoint_changes(app: FastAPI) -> None:
+        failures = 0
+        while True:
+            listener: asyncpg.Connection | None = None
+            lost = asyncio.Event()
+            try:
+                listener = await asyncpg.connect(app.state.settings.asyncpg_url)
+                listener.add_termination_listener(lambda _, lost=lost: lost.set())
+                await listener.add_listener(CHANNEL, lambda *_: wanted.forget())
+                wanted.heard(True)
+                failures = 0
+                while not lost.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
+                    if not lost.is_set():
+                        await listener.execute("SELECT 1")
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                failures += 1
+                log.warning("webhook endpoints: not listening; every event asks the database", **error_fields(exc))
+            finally:
+                wanted.heard(False)
+                if listener is not None:
+                    with contextlib.suppress(Exception):
+                        await listener.close(timeout=2)
+            await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+
+    return endpoint_changes
