@@ -9,6 +9,7 @@ import time
 import asyncpg
 from nats.js import JetStreamContext
 
+from sprpa_shared.db import GivenBackAsItIs
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL
 from sprpa_shared.observability import Metrics, get_logger
 
@@ -26,7 +27,8 @@ _MARK_PUBLISHED = "UPDATE outbox SET published_at = now(), attempts = attempts +
 _MARK_FAILED = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE position = ANY($1)"
 _BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
 # Counting the backlog reads all of it: while a large one drains (a bulk import's events), count
-# it at most this often, not after every batch.
+# it at most this often, not after every batch. A batch that was not full took every row there
+# was to claim, so the backlog it leaves is nothing (until the next commit wakes the relay).
 BACKLOG_COUNT_SECONDS = 5.0
 
 
@@ -96,7 +98,9 @@ class OutboxRelay:
 
     async def _ensure_connections(self) -> None:
         if self._pool is None:
-            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
+            # Given back without asyncpg's reset query (a round trip per batch): the relay's
+            # transactions leave no session state behind.
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2, connection_class=GivenBackAsItIs)
         if self._listener is None or self._listener.is_closed():
             self._listener = await asyncpg.connect(self._dsn)
             await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
@@ -132,7 +136,9 @@ class OutboxRelay:
             if failed:
                 await conn.execute(_MARK_FAILED, [position for position, _ in failed], failed[0][1])
             now = time.monotonic()
-            if len(rows) < self._batch_size or now - self._backlog_counted_at >= BACKLOG_COUNT_SECONDS:
+            if not failed and len(rows) < self._batch_size:
+                self._metrics.outbox_backlog.set(0)
+            elif failed or now - self._backlog_counted_at >= BACKLOG_COUNT_SECONDS:
                 # the rows just marked published are already out of the count (same transaction)
                 self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG))
                 self._backlog_counted_at = now
