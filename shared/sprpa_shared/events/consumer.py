@@ -31,12 +31,11 @@ from typing import TypeVar
 import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import transaction
+from sprpa_shared.db import driver, transaction
 from sprpa_shared.events.access import dead_letter_subject
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.streams import ConsumerSpec, ensure_consumer
@@ -100,9 +99,9 @@ def wanted(handlers: dict[str, Handler], envelope: Envelope) -> bool:
     return wants is None or wants(envelope)
 
 
-_RECORD = text(
+_RECORD = (
     "INSERT INTO inbox (event_id, consumer, type) "
-    "SELECT id, :consumer, type FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) AS e (id, type) "
+    "SELECT id, $1, type FROM unnest($2::uuid[], $3::text[]) AS e (id, type) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 
@@ -123,11 +122,9 @@ async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, 
     handled once (False in the list returned). `around` gives each handler call its context (the
     consumer's span; a batch handler's run has the span of its first event)."""
     async with transaction(sessions) as session:
-        connection = await session.connection()
-        recorded = await connection.execute(_RECORD, {
-            "consumer": consumer, "ids": [envelope.id for envelope in envelopes],
-            "types": [envelope.type for envelope in envelopes]})
-        new = {row.event_id for row in recorded}
+        recorded = await (await driver(session)).fetch(
+            _RECORD, consumer, [envelope.id for envelope in envelopes], [envelope.type for envelope in envelopes])
+        new = {row["event_id"] for row in recorded}
         handled: list[bool] = []
         runs: list[list[Envelope]] = []
         for envelope in envelopes:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import asyncpg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sprpa_shared.db import driver
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.observability import current_traceparent
 
@@ -96,7 +97,6 @@ async def emit_all(session: AsyncSession, events: list[EventData], *, at: dateti
         return []
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
-    connection = await session.connection()  # same transaction as the caller's change (begun if need be)
-    await connection.exec_driver_sql(
-        INSERT, _columns([_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)]))
+    connection = await driver(session)  # same transaction as the caller's change (begun if need be)
+    await write(connection, [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)])
     return envelopes
