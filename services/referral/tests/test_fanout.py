@@ -64,6 +64,8 @@ async def test_a_redelivered_or_republished_flag_creates_nothing_twice(engine):
     async with database(app) as db:
         assert await db.fetchval("SELECT count(*) FROM cases") == 1
         assert await db.fetchval("SELECT count(*) FROM referrals") == 1
+        assert await db.fetchval("SELECT count(*) FROM timeline") == 2  # flag_received, offered
+    assert (await outbox_types(app)).count("sprpa.referral.status_changed.v1") == 1, "nothing announced twice"
 
 
 async def test_a_case_without_consent_to_share_is_refused_with_its_reason(engine, as_):

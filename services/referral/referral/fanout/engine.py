@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import insert
-from sqlmodel import col, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from referral.directory import repository
@@ -38,7 +39,9 @@ from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
 from sprpa_shared.ids import new_id
+from sprpa_shared.observability import get_logger
 
+log = get_logger(__name__)
 ENGINE = Principal(subject="service:referral-engine", role=Role.INTEGRATION)
 CONSENT_TO_SHARE = "share_with_mou_providers"
 ENDED = ENDED_REFERRAL
@@ -53,7 +56,11 @@ class NeedStatus:
 @dataclass
 class Step:
     """One transaction's changes to a case: its timeline lines and events, written at the end (so
-    the last event can say whether the change settled every need of the case)."""
+    the last event can say whether the change settled every need of the case).
+
+    `fresh`: the case is being opened, so every row the step keeps is new. They are then not handed
+    to the session's unit of work but written by `finish` with one insert per table, the case's
+    first with ON CONFLICT DO NOTHING: a flag that opened its case before writes nothing again."""
 
     session: AsyncSession
     case: Case
@@ -61,6 +68,18 @@ class Step:
     now: datetime
     events: list[EventData] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
+    fresh: bool = False
+    made: dict[int, SQLModel] = field(default_factory=dict)
+
+    def keep(self, row: SQLModel) -> None:
+        """A row the step made or changed: for the session to flush, or for `finish` (`fresh`)."""
+        if self.fresh:
+            self.made[id(row)] = row
+        else:
+            self.session.add(row)
+
+    def made_gaps(self, need: Need) -> list[Gap]:
+        return [row for row in self.made.values() if isinstance(row, Gap) and row.need_id == need.id]
 
     def note(self, what: str, *, need: Need | None = None, referral: Referral | None = None,
              reason: str | None = None, note: str | None = None) -> None:
@@ -87,9 +106,12 @@ class Step:
     async def finish(self, *, needs: list[Need] | None = None) -> None:
         """Settle the case if no need waits any more, then emit the events in order. `needs`: all
         of the case's needs, when the caller holds them (a case just opened), to save reading them."""
-        settled = await _settle(self.session, self.case, self.now, needs)
+        settled = await _settle(self, needs)
         self.case.updated_at = self.now
-        self.session.add(self.case)
+        self.keep(self.case)
+        if self.fresh and not await self._write_made():
+            log.info("flag already opened a case", case_flag_event=str(self.case.flag_event_id))
+            return
         if self.lines:  # one statement for the lines, after the rows they name (the case, its needs, offers)
             await self.session.flush()
             await (await self.session.connection()).execute(_TIMELINE, self.lines)
@@ -99,25 +121,46 @@ class Step:
         await emit_all(self.session, events, at=self.now)
 
 
-# A Core insert of the table: no ORM object per line (they are never read back in the transaction).
+    async def _write_made(self) -> bool:
+        """A fresh case's rows, one insert per table (the case, its needs, its referrals and gaps);
+        False, with nothing written, when the case's flag had opened one before."""
+        connection = await self.session.connection()
+        opened = await connection.execute(
+            pg_insert(Case.__table__).values(_columns(self.case)).on_conflict_do_nothing().returning(
+                Case.__table__.c.id))
+        if opened.first() is None:
+            return False
+        for model in (Need, Referral, Gap):
+            rows = [_columns(row) for row in self.made.values() if isinstance(row, model)]
+            if rows:
+                await connection.execute(insert(model.__table__), rows)
+        return True
+
+
+# Core inserts of the tables: no ORM object per line (they are never read back in the transaction).
 _TIMELINE = insert(TimelineEntry.__table__)
 
 
-async def _settle(session: AsyncSession, case: Case, now: datetime, needs: list[Need] | None) -> bool:
+def _columns(row: SQLModel) -> dict:
+    return {column.name: getattr(row, column.name) for column in row.__table__.columns}
+
+
+async def _settle(step: Step, needs: list[Need] | None) -> bool:
+    case, now = step.case, step.now
     if case.status in ("refused", "closed"):
         return False
     if needs is not None:
         statuses = [need.status for need in needs]
     else:
-        statuses = (await session.exec(select(Need.status).where(Need.case_id == case.id))).all()
+        statuses = (await step.session.exec(select(Need.status).where(Need.case_id == case.id))).all()
     settled = bool(statuses) and all(status in NeedStatus.SETTLED for status in statuses)
     if settled and case.status != "settled":
         case.status, case.settled_at = "settled", now
-        session.add(case)
+        step.keep(case)
         return True
     if not settled and case.status == "settled":
         case.status, case.settled_at = "open", None  # re-referred by the district
-        session.add(case)
+        step.keep(case)
     return False
 
 
@@ -140,7 +183,7 @@ def refusal(consent_id: uuid.UUID | None, scope: list[str]) -> str | None:
 async def refuse(step: Step, reason: str) -> None:
     case = step.case
     case.status, case.refused_reason = "refused", reason
-    step.session.add(case)
+    step.keep(case)
     step.note("refused", reason=reason)
     step.events.append(CaseRefused(case_id=case.id, child_id=case.child_id, village_code=case.village_code,
                                    reason=reason))
@@ -223,7 +266,7 @@ def offer(step: Step, need: Need, rules: KabupatenRules, *, organization_id: uui
         deadline=sla.deadline(step.now, rules.sla_hours, weekends_count=rules.weekends_count,
                               place_code=case.village_code),
     )
-    step.session.add(referral)
+    step.keep(referral)
     step.referral_changed(referral)
     if metrics := step.session.info.get("metrics"):
         metrics.counter("sprpa_referral_offers", "Offers made to organisations (backbone included)",
@@ -244,6 +287,8 @@ async def _to_backbone(step: Step, need: Need, rules: KabupatenRules, *, reason:
 
 
 async def _has_gap(step: Step, need: Need, reason: str) -> bool:
+    if step.fresh:
+        return any(gap.reason == reason for gap in step.made_gaps(need))
     query = select(Gap.id).where(Gap.need_id == need.id, Gap.reason == reason,
                                  Gap.regency_code == step.case.regency_code)
     return (await step.session.exec(query)).first() is not None
@@ -255,12 +300,15 @@ async def record_gap(step: Step, need: Need, *, reason: str, backbone: uuid.UUID
     case = step.case
     kind = (Gap.reason == reason) if reason == "preference_unmet" else (Gap.reason != "preference_unmet")
     here = Gap.regency_code == case.regency_code  # a kabupaten the case moved from had its own gaps
-    if (await step.session.exec(select(Gap.id).where(Gap.need_id == need.id, kind, here))).first() is not None:
+    if step.fresh:
+        if any((gap.reason == "preference_unmet") == (reason == "preference_unmet") for gap in step.made_gaps(need)):
+            return
+    elif (await step.session.exec(select(Gap.id).where(Gap.need_id == need.id, kind, here))).first() is not None:
         return
     gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
               village_code=case.village_code, regency_code=case.regency_code, category=need.category,
               reason=reason, backbone_organization_id=backbone, recorded_at=step.now)
-    step.session.add(gap)
+    step.keep(gap)
     step.note("gap", need=need, reason=reason)
     step.events.append(GapRecorded(gap_id=gap.id, case_id=case.id, need_id=need.id, child_id=case.child_id,
                                    village_code=case.village_code, need=need.category, reason=reason,
@@ -291,7 +339,7 @@ async def cancel_live(step: Step, need: Need, reason: str) -> bool:
     for referral in live:
         move(referral, Status.CANCELLED, step.now)
         referral.reason = reason
-        step.session.add(referral)
+        step.keep(referral)
         step.referral_changed(referral, reason=reason)
     return bool(live)
 
@@ -299,7 +347,7 @@ async def cancel_live(step: Step, need: Need, reason: str) -> bool:
 def set_status(step: Step, need: Need, status: str) -> None:
     if need.status != status:
         need.status = status
-        step.session.add(need)
+        step.keep(need)
 
 
 async def withdraw_others(step: Step, need: Need, keep: uuid.UUID | None) -> None:
@@ -307,5 +355,5 @@ async def withdraw_others(step: Step, need: Need, keep: uuid.UUID | None) -> Non
     for other in await referrals_of(step.session, need):
         if other.id != keep and other.status == Status.OFFERED:
             move(other, Status.WITHDRAWN, step.now)
-            step.session.add(other)
+            step.keep(other)
             step.referral_changed(other)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import or_, text
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,19 +39,15 @@ log = get_logger(__name__)
 
 async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelope, *, settings: ReferralSettings,
                     clock: Clock) -> None:
-    same = Case.flag_event_id == envelope.id
-    if event.flag_id is not None:
-        same = or_(same, Case.flag_id == event.flag_id)
-    if (await session.exec(select(Case.id).where(same))).first() is not None:
-        log.info("flag already opened a case", event_id=str(envelope.id))
-        return
+    """The case of a flag, and its needs fanned out. Every row is new, so the step writes them
+    with one insert per table at its end (`Step.fresh`), the case's first: a flag that opened its
+    case before (replayed, or published again) writes nothing."""
     now = clock.now()
     case = Case(id=new_id(), child_id=event.child_id, flag_event_id=envelope.id, flag_id=event.flag_id,
                 consent_id=event.consent_id, village_code=event.village_code, regency_code=event.village_code[:5],
                 age=event.age, sex=event.sex, classification=event.classification, status="open",
                 flagged_at=envelope.time, updated_at=now)
-    session.add(case)
-    step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now)
+    step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now, fresh=True)
     step.note("flag_received")
     refused = engine.refusal(event.consent_id, event.consent_scope)
     if refused:
@@ -62,8 +58,8 @@ async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelop
     needs = [Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING,
                   preferences=_stored(event.preferences.get(category)))
              for category in dict.fromkeys(event.needs)]
-    session.add_all(needs)
-    await session.flush()  # the needs before their referrals
+    for need in needs:
+        step.keep(need)
     found = await repository.candidates_in(session, regency_code=case.regency_code,
                                            categories=[need.category for need in needs])
     for need in needs:
