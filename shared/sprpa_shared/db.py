@@ -6,10 +6,11 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import TextClause, event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812 - a class
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,6 +119,22 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     if adapted._transaction is None:  # noqa: SLF001 - see the docstring
         await adapted._start_transaction()  # noqa: SLF001
     return fairy.driver_connection
+
+
+_ASYNCPG = AsyncpgDialect()
+_COMPILED: dict[TextClause, tuple[str, tuple[str, ...]]] = {}
+
+
+async def execute(session: AsyncSession, statement: TextClause, params: dict[str, Any]) -> str:
+    """A `text()` statement run on the session's driver connection (`driver`): compiled once to
+    asyncpg's numbered parameters, given its values as they are (as SQLAlchemy passes a text
+    statement's values), without SQLAlchemy's execution around it. Returns the command's status."""
+    compiled = _COMPILED.get(statement)
+    if compiled is None:
+        form = statement.compile(dialect=_ASYNCPG)
+        compiled = _COMPILED[statement] = (form.string, tuple(form.positiontup or ()))
+    sql, names = compiled
+    return await (await driver(session)).execute(sql, *(params[name] for name in names))
 
 
 @asynccontextmanager

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_contracts import events as ev
 from sprpa_contracts.vocabulary import ENDED_REFERRAL
+from sprpa_shared.db import execute
 from sprpa_shared.events.consumer import BatchHandler, by_class
 from sprpa_shared.events.envelope import Envelope, EventData
 
@@ -157,7 +158,7 @@ ENDED = ENDED_REFERRAL
 
 
 async def _run(session: AsyncSession, statement, **params) -> None:
-    await (await session.connection()).execute(statement, params)
+    await execute(session, statement, params)  # on the driver connection: a fifth of the CPU of a statement
 
 
 _REGISTERED_FIELDS = {"child_id", "village_code", "sex", "birth_year", "mapping_categories", "classification",
