@@ -129,12 +129,23 @@ async def execute(session: AsyncSession, statement: TextClause, params: dict[str
     """A `text()` statement run on the session's driver connection (`driver`): compiled once to
     asyncpg's numbered parameters, given its values as they are (as SQLAlchemy passes a text
     statement's values), without SQLAlchemy's execution around it. Returns the command's status."""
+    sql, values = _positional(statement, params)
+    return await (await driver(session)).execute(sql, *values)
+
+
+async def fetch(session: AsyncSession, statement: TextClause, params: dict[str, Any]) -> list[asyncpg.Record]:
+    """`execute`, returning the rows (asyncpg records: `row["name"]`)."""
+    sql, values = _positional(statement, params)
+    return await (await driver(session)).fetch(sql, *values)
+
+
+def _positional(statement: TextClause, params: dict[str, Any]) -> tuple[str, list]:
     compiled = _COMPILED.get(statement)
     if compiled is None:
         form = statement.compile(dialect=_ASYNCPG)
         compiled = _COMPILED[statement] = (form.string, tuple(form.positiontup or ()))
     sql, names = compiled
-    return await (await driver(session)).execute(sql, *(params[name] for name in names))
+    return sql, [params[name] for name in names]
 
 
 @asynccontextmanager

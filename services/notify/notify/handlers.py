@@ -15,6 +15,7 @@ from notify.rules import LIVE, Notice, referral_notices, regency_of
 from notify.sql import run
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
+from sprpa_shared.db import fetch
 from sprpa_shared.events.consumer import BatchHandler
 from sprpa_shared.events.envelope import Envelope, EventData
 
@@ -64,7 +65,7 @@ async def referrals_changed(session: AsyncSession, envelopes: list[Envelope], wa
     told: list[tuple[Notice, datetime]] = []
     for run_of in _distinct_runs(envelopes):
         changes = [ev.ReferralStatusChanged.model_validate(envelope.data) for envelope in run_of]
-        watches = (await run(session, _WATCH, {
+        watches = await fetch(session, _WATCH, {
             "referrals": [data.referral_id for data in changes],
             "organizations": [data.organization_id for data in changes],
             "children": [data.child_id for data in changes],
@@ -74,12 +75,12 @@ async def referrals_changed(session: AsyncSession, envelopes: list[Envelope], wa
             "offered_at": [envelope.time if data.status == "offered" else None
                            for data, envelope in zip(changes, run_of, strict=True)],
             "deadlines": [data.respond_by for data in changes], "statuses": [data.status for data in changes],
-            "at": [envelope.time for envelope in run_of]})).all()
+            "at": [envelope.time for envelope in run_of]})
         for data, envelope, watch in zip(changes, run_of, watches, strict=True):
             await webhooks.queue(session, envelope, wanted)
-            if watch.status is None or watch.previous == data.status:
+            if watch["status"] is None or watch["previous"] == data.status:
                 continue  # older than what is known, or nothing moved (e.g. the child changed in a merge)
-            told.extend((notice, envelope.time) for notice in referral_notices(data, previous_status=watch.previous))
+            told.extend((notice, envelope.time) for notice in referral_notices(data, previous_status=watch["previous"]))
     await notices.write_each(session, told)
 
 

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.rules import Notice
 from notify.sql import run
+from sprpa_shared.db import fetch
 from sprpa_shared.ids import new_id
 
 # The notices not written before, each with one queued delivery per person of its audience and
@@ -80,7 +81,7 @@ async def write_each(session: AsyncSession, notices: list[tuple[Notice, datetime
                          villages=notice.village_code, urgent=notice.urgent, params=json.dumps(params),
                          links=notice.link, ats=at, keys=notice.key))
     columns = {name: [row[name] for row in rows] for name in rows[0]}
-    return (await run(session, _WRITE, columns)).one().written
+    return (await fetch(session, _WRITE, columns))[0]["written"]
 
 
 _PLACE_NAMES: dict[str, str | None] = {}  # official names: reference data, the same for the process's life
