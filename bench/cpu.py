@@ -6,7 +6,8 @@ district operator, read by 50 keep-alive clients at once, from the processes' ow
 Prepares the bench directory and assessed children, waits until their events are consumed, then
 flags them at a steady rate and divides each process's CPU time over the run by the flags. The
 figures in docs/performance.md ("Where the CPU goes") come from here; `--py-spy registry,referral`
-also records a py-spy profile of those services (flame graphs in the results folder).
+also records a py-spy profile of those services (flame graphs in the results folder), and
+`--statements` each database's statements per flag (pg_stat_statements, in statements.txt).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from bench import import_bench, read_bench
@@ -28,6 +30,7 @@ from bench.cpu_counters import cpu_seconds as _cpu_seconds
 from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
 from bench.stack import BenchStack, dated_folder, run_until_stopped
 from bench.sustained import SERVICES, _sample
+from sprpa_shared.ops.embedded import STATEMENTS_ENV
 from sprpa_shared.testing import wait_until
 
 
@@ -69,7 +72,7 @@ def print_read_cpu(figures: dict) -> None:
 
 
 async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spies: list = (),
-                   form: str = "flamegraph") -> dict:
+                   form: str = "flamegraph", statements: bool = False) -> dict:
     """`flags` flags at `rate` per second, each to its offers; CPU per flag of each process, and the
     time from flag to offers (p50, p99). The preparation's events are consumed before it counts."""
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
@@ -84,9 +87,13 @@ async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spie
         await wait_until(settled, timeout=120, interval=0.5, what="the preparation's events consumed")
         await nc.drain()
         profiles = await _spies(stack, list(spies), form)
+        if statements:
+            await _statements_reset(stack)
         before = _cpu_seconds(stack)
         run = await _flag_run(stack, registry, admin, children, rate)
         after = _cpu_seconds(stack)
+        if statements:
+            await _statements_written(stack, flags)
         await _stop(profiles)
     latencies = run["latency_ms"]
     per_process = {name: round((after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / flags, 2)
@@ -110,6 +117,40 @@ def print_flag_cpu(figures: dict) -> None:
     print(f"  {'all':<10} {figures['cpu_ms_total']:6.1f} ms of CPU per flag")
 
 
+DATABASES = ("registry", "referral", "reports", "notify", "providers", "web")
+
+
+async def _statements_reset(stack: BenchStack) -> None:
+    for name in DATABASES:
+        connection = await asyncpg.connect(stack.database_url(name))
+        try:
+            await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            await connection.execute("SELECT pg_stat_statements_reset()")
+        finally:
+            await connection.close()
+
+
+async def _statements_written(stack: BenchStack, flags: int) -> None:
+    """statements.txt: each database's statements over the flags, calls and milliseconds per flag,
+    the most called first (the triggers' statements listed beside the statement that fired them)."""
+    connection = await asyncpg.connect(stack.database_url("registry"))
+    try:
+        rows = await connection.fetch(
+            "SELECT d.datname, s.calls, s.total_exec_time, s.toplevel, "
+            "regexp_replace(s.query, '\\s+', ' ', 'g') AS query "
+            "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ORDER BY d.datname, s.calls DESC")
+    finally:
+        await connection.close()
+    with open(stack.data / "statements.txt", "w") as out:
+        out.write("database        calls/flag  ms/flag  top-level  statement\n")
+        for row in rows:
+            out.write(f"{row['datname']:<15} {row['calls'] / flags:10.2f} {row['total_exec_time'] / flags:8.3f}  "
+                      f"{'yes' if row['toplevel'] else 'no':<9}  {row['query'][:200]}\n")
+    top = [row for row in rows if row["toplevel"] and row["query"] not in ("BEGIN", "COMMIT")]
+    print(f"  statements per flag (BEGIN and COMMIT aside): {sum(row['calls'] for row in top) / flags:.1f} "
+          f"(in {stack.data / 'statements.txt'})")
+
+
 async def _spies(stack: BenchStack, names: list[str], form: str = "flamegraph") -> list:
     """py-spy on each named service: a flame graph (.svg), or folded stacks (.txt, `raw`) to add up."""
     suffix = "svg" if form == "flamegraph" else "txt"
@@ -127,7 +168,7 @@ async def _stop(spies: list) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     results = dated_folder(args.results, "cpu")
-    stack = BenchStack.start(results)
+    stack = BenchStack.start(results, env={STATEMENTS_ENV: "1"} if args.statements else None)
     try:
         admin = await prepared(stack)
         if args.reads:
@@ -136,7 +177,7 @@ async def main(args: argparse.Namespace) -> int:
             if not args.flags:
                 return 0
         figures = await flag_cpu(stack, admin, args.flags, args.rate, [] if args.reads else args.py_spy,
-                                 args.py_spy_format)
+                                 args.py_spy_format, args.statements)
         print_flag_cpu(figures)
         if args.py_spy:
             print(f"  profiles in {results}")
@@ -154,6 +195,8 @@ def cli() -> None:
                         help="services to profile with py-spy, comma-separated")
     parser.add_argument("--py-spy-format", default="flamegraph", choices=["flamegraph", "raw", "speedscope"],
                         help="raw: folded stacks as text, to add up by function")
+    parser.add_argument("--statements", action="store_true",
+                        help="load pg_stat_statements and write each database's statements per flag")
     parser.add_argument("--results", default="bench-results")
     sys.exit(run_until_stopped(main(parser.parse_args())))
 

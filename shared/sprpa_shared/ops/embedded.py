@@ -127,6 +127,15 @@ def shared_buffers_mb() -> int:
     return max(128, min(2048, memory // 4 // (1024 * 1024)))
 
 
+STATEMENTS_ENV = "SPRPA_PG_STATEMENTS"  # 1: load pg_stat_statements (what each statement costs; bench.cpu)
+
+
+def _statistics() -> list[str]:
+    if os.environ.get(STATEMENTS_ENV) != "1":
+        return []
+    return ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+
+
 @dataclass
 class EmbeddedPostgres:
     """One PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`, superuser `postgres`."""
@@ -189,6 +198,7 @@ class EmbeddedPostgres:
                 "-c", "max_connections=300",
                 "-c", f"shared_buffers={shared_buffers_mb()}MB",
                 "-c", "fsync=on",
+                *_statistics(),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
