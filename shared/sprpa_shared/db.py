@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import TextClause, event
+from sqlalchemy import ARRAY, JSON, Table, TextClause, TypeDecorator, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812 - a class
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -146,6 +146,45 @@ def _positional(statement: TextClause, params: dict[str, Any]) -> tuple[str, lis
         compiled = _COMPILED[statement] = (form.string, tuple(form.positiontup or ()))
     sql, names = compiled
     return sql, [params[name] for name in names]
+
+
+class Inserting:
+    """`INSERT INTO table (columns) SELECT ... FROM unnest(one array per column)`: any number of rows
+    in one statement on the session's driver connection, each value made ready by the column's
+    type as SQLAlchemy would (a `Protected` column sealed, JSON serialised). For tables whose rows are written
+    as they are made (an opened case's needs and offers), not read back through the ORM in the
+    same transaction. Columns of array types cannot be unnested this way and are refused."""
+
+    def __init__(self, table: Table, columns: Sequence[str] | None = None, *, skip_existing: bool = False) -> None:
+        chosen = [table.c[name] for name in columns] if columns else list(table.columns)
+        self.columns = [column.name for column in chosen]
+        self._ready = [column.type.bind_processor(_ASYNCPG) for column in chosen]
+        arrays, values = [], []
+        for number, column in enumerate(chosen, start=1):
+            sql_type = column.type.compile(dialect=_ASYNCPG)
+            if isinstance(_impl(column), ARRAY):
+                raise ValueError(f"{table.name}.{column.name}: an array column cannot be unnested")
+            json = isinstance(_impl(column), JSON)
+            arrays.append(f"${number}::{'text' if json else sql_type}[]")
+            values.append(f"CAST(r.{column.name} AS {sql_type})" if json else f"r.{column.name}")
+        names = ", ".join(self.columns)
+        self.sql = (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(values)} "
+                    f"FROM unnest({', '.join(arrays)}) AS r ({names})"
+                    + (" ON CONFLICT DO NOTHING" if skip_existing else ""))
+
+    async def run(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert `rows` (dicts by column name); how many were inserted."""
+        if not rows:
+            return 0
+        arrays = [[ready(row.get(name)) if ready else row.get(name) for row in rows]
+                  for name, ready in zip(self.columns, self._ready, strict=True)]
+        status = await (await driver(session)).execute(self.sql, *arrays)
+        return int(status.rsplit(" ", 1)[-1])
+
+
+def _impl(column):
+    kind = column.type
+    return kind.impl if isinstance(kind, TypeDecorator) else kind
 
 
 @asynccontextmanager

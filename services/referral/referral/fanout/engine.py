@@ -20,8 +20,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +34,7 @@ from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
 from sprpa_contracts.vocabulary import ENDED_REFERRAL
 from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.db import Inserting
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
 from sprpa_shared.ids import new_id
@@ -113,8 +112,9 @@ class Step:
             log.info("flag already opened a case", case_flag_event=str(self.case.flag_event_id))
             return
         if self.lines:  # one statement for the lines, after the rows they name (the case, its needs, offers)
-            await self.session.flush()
-            await (await self.session.connection()).execute(_TIMELINE, self.lines)
+            if not self.fresh:
+                await self.session.flush()
+            await _TIMELINE.run(self.session, self.lines)
         events = list(self.events)
         if settled and events and isinstance(events[-1], ReferralStatusChanged):
             events[-1] = events[-1].model_copy(update={"all_needs_settled": True})
@@ -124,21 +124,19 @@ class Step:
     async def _write_made(self) -> bool:
         """A fresh case's rows, one insert per table (the case, its needs, its referrals and gaps);
         False, with nothing written, when the case's flag had opened one before."""
-        connection = await self.session.connection()
-        opened = await connection.execute(
-            pg_insert(Case.__table__).values(_columns(self.case)).on_conflict_do_nothing().returning(
-                Case.__table__.c.id))
-        if opened.first() is None:
+        if not await _OPENED.run(self.session, [_columns(self.case)]):
             return False
-        for model in (Need, Referral, Gap):
-            rows = [_columns(row) for row in self.made.values() if isinstance(row, model)]
-            if rows:
-                await connection.execute(insert(model.__table__), rows)
+        for model, inserting in _MADE:
+            await inserting.run(self.session, [_columns(row) for row in self.made.values() if isinstance(row, model)])
         return True
 
 
-# Core inserts of the tables: no ORM object per line (they are never read back in the transaction).
-_TIMELINE = insert(TimelineEntry.__table__)
+# Each table's rows in one statement on the driver connection: no ORM object per line (the lines,
+# and a fresh case's rows, are never read back in the transaction).
+_TIMELINE = Inserting(TimelineEntry.__table__, ["case_id", "at", "actor", "actor_role", "what", "need_id",
+                                                "referral_id", "organization_id", "reason", "note"])
+_OPENED = Inserting(Case.__table__, skip_existing=True)
+_MADE = [(model, Inserting(model.__table__)) for model in (Need, Referral, Gap)]
 
 
 def _columns(row: SQLModel) -> dict:
