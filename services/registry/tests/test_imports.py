@@ -12,13 +12,16 @@ import openpyxl
 import psutil
 import pytest
 
+from registry.children import events
 from registry.imports import store
 from registry.imports.validation import load_places, validate_row
 from registry.main import create_app
 from registry.settings import RegistrySettings
 from registry.testing import TODAY
+from sprpa_contracts.events import ChildrenImported
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.protect import protector
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
@@ -384,3 +387,38 @@ async def test_a_batch_resumed_after_some_of_its_rows_were_written_announces_onl
                                            "ORDER BY position")]
     ids = [str(child) for child in whole.keys]
     assert announced == [ids[:1], ids[1:]], "each child announced once, by the batch that wrote it"
+
+
+async def test_an_imports_events_built_without_models_are_what_the_models_make(db):
+    """Issue 27: staging builds each row's `child.registered` entry, and the batch's
+    `children.imported` events, as JSON without validating models again; they must be what the
+    validated models make, and valid events of the contract."""
+    places = await load_places(db)
+    rows = []
+    for number, row in enumerate([*GOOD, ["Joko", "male", "2013-05-05", "", "35.09.11.2007", "out_of_school", "no",
+                                          "", "", "", "", "pekerja anak, rentan bekerja"]], start=2):
+        fields = dict(zip([*ENGLISH, "mapping_categories"], row, strict=False))
+        valid, problems = validate_row(number, fields, places=places, resolve=lambda *_: (None, "by code only"),
+                                       principal=Principal(subject="probe", role=Role.NATIONAL_ADMIN),
+                                       today=TODAY.date())
+        assert problems == []
+        rows.append(valid)
+        child = uuid.uuid4()
+        payload = events.registered_payload(child, valid.data, valid.classification, identified_through="import")
+        model = events.registered(child, valid.data, valid.classification, identified_through="import")
+        assert payload == model.model_dump(mode="json")
+    assert any(row.data.mapping_categories for row in rows), "a row with mapping categories was compared"
+
+    import_id, now = uuid.uuid4(), datetime.now(UTC)
+    staged = store.stage(rows, sha256="payload", now=now, import_id=import_id)
+    (made,) = [event for event in staged.announced if event.subject.endswith(".35.09")]
+    envelope = Envelope.from_bytes(made.envelope.encode())
+    imported = ChildrenImported.model_validate(envelope.data)
+    by_id = {child: row for child, row in zip(staged.keys, rows, strict=True)}
+    expected = ChildrenImported(import_id=import_id, regency_code="35.09", children=[
+        events.registered(child, by_id[child].data, by_id[child].classification,
+                          identified_through=store.IMPORTED_THROUGH)
+        for child in staged.keys if by_id[child].data.village_code.startswith("35.09")])
+    assert envelope.data == expected.model_dump(mode="json") and imported == expected
+    assert (envelope.type, envelope.subject, envelope.source) == (ChildrenImported.event_type, str(import_id),
+                                                                  "/sprpa/registry")

@@ -29,7 +29,7 @@ from registry.duplicates.sounds import ALIKE
 from registry.duplicates.sounds import tags as sound_tags
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
-from sprpa_contracts.events import ChildRegistered, ChildrenImported
+from sprpa_contracts.events import ChildrenImported
 from sprpa_shared.events import outbox
 from sprpa_shared.protect import protector
 
@@ -127,7 +127,8 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime, import_id: uuid.U
         tags = sound_tags(sounds, row.data.village_code[:8], row.data.birth_date)
         records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik), tags=tags))
         keys[id_] = (row.row_number, name_key(row.data.full_name), sounds)
-        entries[id_] = events.registered(id_, row.data, row.classification, identified_through=IMPORTED_THROUGH)
+        entries[id_] = events.registered_payload(id_, row.data, row.classification,
+                                                 identified_through=IMPORTED_THROUGH)
     return Staged(records, keys, now, import_id, _announced(entries, import_id=import_id, now=now))
 
 
@@ -178,24 +179,23 @@ def announced(staged: Staged, created: list[uuid.UUID]) -> list[outbox.Prepared]
     the others only, again from the entries of those events."""
     if len(created) == len(staged.records):
         return staged.announced
-    entries = {}
-    for event in staged.announced:
-        for child in json.loads(event.envelope)["data"]["children"]:
-            entry = ChildRegistered.model_validate(child)
-            entries[entry.child_id] = entry
+    entries = {uuid.UUID(child["child_id"]): child for event in staged.announced
+               for child in json.loads(event.envelope)["data"]["children"]}
     return _announced({child: entries[child] for child in created}, import_id=staged.import_id, now=staged.now)
 
 
-def _announced(entries: dict[uuid.UUID, ChildRegistered], *, import_id: uuid.UUID,
-               now: datetime) -> list[outbox.Prepared]:
-    """The children, announced per kabupaten in `children.imported` events of up to 1,000."""
-    by_regency: dict[str, list[ChildRegistered]] = {}
+def _announced(entries: dict[uuid.UUID, dict], *, import_id: uuid.UUID, now: datetime) -> list[outbox.Prepared]:
+    """The children (`child.registered`'s JSON form each), announced per kabupaten in
+    `children.imported` events of up to 1,000. The entries are written as they are, not validated
+    into models again (tests/test_imports.py holds them to the contract)."""
+    by_regency: dict[str, list[dict]] = {}
     for entry in entries.values():
-        by_regency.setdefault(entry.village_code[:5], []).append(entry)
-    return [outbox.prepare(ChildrenImported(import_id=import_id, regency_code=regency,
-                                            children=children[start:start + ANNOUNCED_PER_EVENT]), at=now)
-            for regency, children in by_regency.items()
-            for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
+        by_regency.setdefault(entry["village_code"][:5], []).append(entry)
+    return [outbox.prepare_payload(
+        ChildrenImported.model_construct(import_id=import_id, regency_code=regency),
+        {"import_id": str(import_id), "regency_code": regency, "children": children[start:start + ANNOUNCED_PER_EVENT]},
+        at=now)
+        for regency, children in by_regency.items() for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
 
 async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID]) -> int:
