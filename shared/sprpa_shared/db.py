@@ -149,36 +149,47 @@ def _positional(statement: TextClause, params: dict[str, Any]) -> tuple[str, lis
 
 
 class Inserting:
-    """`INSERT INTO table (columns) SELECT ... FROM unnest(one array per column)`: any number of rows
-    in one statement on the session's driver connection, each value made ready by the column's
-    type as SQLAlchemy would (a `Protected` column sealed, JSON serialised). For tables whose rows are written
-    as they are made (an opened case's needs and offers), not read back through the ORM in the
-    same transaction. Columns of array types cannot be unnested this way and are refused."""
+    """Rows written straight to a table on the session's driver connection, each value made ready
+    by its column's type as SQLAlchemy would (a `Protected` column sealed, JSON serialised): for
+    rows written as they are made and not read back through the ORM in the same transaction (an
+    opened case's needs and offers, the timeline, a case's history). Any number of rows is one
+    `INSERT ... SELECT FROM unnest(one array per column)`; a table with array columns (which
+    unnest would flatten) is written with `INSERT ... VALUES`, a row at a time in one round trip."""
 
     def __init__(self, table: Table, columns: Sequence[str] | None = None, *, skip_existing: bool = False) -> None:
         chosen = [table.c[name] for name in columns] if columns else list(table.columns)
         self.columns = [column.name for column in chosen]
         self._ready = [column.type.bind_processor(_ASYNCPG) for column in chosen]
-        arrays, values = [], []
+        self._rowwise = any(isinstance(_impl(column), ARRAY) for column in chosen)
+        arrays, values, placeholders = [], [], []
         for number, column in enumerate(chosen, start=1):
             sql_type = column.type.compile(dialect=_ASYNCPG)
-            if isinstance(_impl(column), ARRAY):
-                raise ValueError(f"{table.name}.{column.name}: an array column cannot be unnested")
             json = isinstance(_impl(column), JSON)
             arrays.append(f"${number}::{'text' if json else sql_type}[]")
             values.append(f"CAST(r.{column.name} AS {sql_type})" if json else f"r.{column.name}")
+            placeholders.append(f"CAST(${number}::text AS {sql_type})" if json else f"${number}::{sql_type}")
         names = ", ".join(self.columns)
-        self.sql = (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(values)} "
-                    f"FROM unnest({', '.join(arrays)}) AS r ({names})"
-                    + (" ON CONFLICT DO NOTHING" if skip_existing else ""))
+        conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+        self.sql = (f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(placeholders)}){conflict}"
+                    if self._rowwise else
+                    f"INSERT INTO {table.name} ({names}) SELECT {', '.join(values)} "
+                    f"FROM unnest({', '.join(arrays)}) AS r ({names}){conflict}")
 
     async def run(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert `rows` (dicts by column name); how many were inserted."""
+        """Insert `rows` (dicts by column name); how many were inserted (all, for a table with
+        array columns: asyncpg's executemany reports no count)."""
         if not rows:
             return 0
-        arrays = [[ready(row.get(name)) if ready else row.get(name) for row in rows]
+        values = [[ready(row.get(name)) if ready else row.get(name) for row in rows]
                   for name, ready in zip(self.columns, self._ready, strict=True)]
-        status = await (await driver(session)).execute(self.sql, *arrays)
+        connection = await driver(session)
+        if self._rowwise:
+            if len(rows) == 1:
+                status = await connection.execute(self.sql, *(column[0] for column in values))
+                return int(status.rsplit(" ", 1)[-1])
+            await connection.executemany(self.sql, list(zip(*values, strict=True)))
+            return len(rows)
+        status = await connection.execute(self.sql, *values)
         return int(status.rsplit(" ", 1)[-1])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import inspect
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry.cases.lifecycle import ALLOWED, CaseStatus, can_move
@@ -11,25 +12,27 @@ from registry.cases.models import CaseHistory
 from registry.children.models import Child
 from sprpa_contracts.events import CaseStatusChanged
 from sprpa_shared.auth.principal import Principal
+from sprpa_shared.db import Inserting
 from sprpa_shared.errors import Conflict
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
+
+_LINE = Inserting(CaseHistory.__table__,
+                  ["child_id", "at", "actor", "actor_role", "from_status", "to_status", "reason"])
 
 
 async def record(
     session: AsyncSession, *, child: Child, principal: Principal, now: datetime, from_status: str | None, reason: str
 ) -> None:
-    session.add(
-        CaseHistory(
-            child_id=child.id,
-            at=now,
-            actor=principal.subject,
-            actor_role=principal.role.value,
-            from_status=from_status,
-            to_status=child.status,
-            reason=reason,
-        )
-    )
+    """A line of the case's history. Written at once on the driver connection (it is never read
+    back in the transaction), unless the child itself is not written yet (just registered): then
+    the unit of work writes it after the child."""
+    line = {"child_id": child.id, "at": now, "actor": principal.subject, "actor_role": principal.role.value,
+            "from_status": from_status, "to_status": child.status, "reason": reason}
+    if inspect(child).pending:
+        session.add(CaseHistory(**line))
+    else:
+        await _LINE.run(session, [line])
 
 
 async def move(

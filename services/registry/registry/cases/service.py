@@ -18,7 +18,7 @@ from registry.children.models import Child
 from registry.children.service import age_on, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn, FlagAwaitingApproval
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import transaction
+from sprpa_shared.db import Inserting, transaction
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
@@ -94,16 +94,21 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         flagged_at=now,
         flagged_by=principal.subject,
     )
-    session.add(consent)
-    session.add(record)
     if data.consent.basis == "legal_basis":
-        # No guardian consent (the guardian may be the exploiter): a second person approves first.
-        record.approval = "pending"
+        record.approval = "pending"  # no guardian consent (the guardian may be the exploiter): a second person
+    # Written at once, not through the unit of work: neither is read back in this transaction.
+    await _CONSENT.run(session, [consent.model_dump()])
+    await _FLAG.run(session, [record.model_dump()])
+    if record.approval == "pending":
         await emit(session, FlagAwaitingApproval(child_id=child.id, village_code=child.village_code,
                                                  flag_id=record.id, needs=needs))
         return record
     await _activate(session, child=child, record=record, consent=consent, principal=principal, now=now, age=age)
     return record
+
+
+_CONSENT = Inserting(Consent.__table__)
+_FLAG = Inserting(Flag.__table__)
 
 
 def _chosen_needs(data: FlagCreate, age: int) -> list[str]:
