@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from referral.rules.matching import Candidate
 from sprpa_contracts.eligibility import MouStatus, MouTerms, OfferingTerms, status_on
+from sprpa_shared.db import fetch
 
 _COLUMNS = """
 SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.min_age, o.max_age, o.sexes,
@@ -43,16 +44,14 @@ _HELD = text("SELECT count(*) FROM referrals WHERE offering_id = :id AND status 
 
 
 async def candidates(session: AsyncSession, *, regency_code: str, category: str) -> list[Candidate]:
-    connection = await session.connection()
-    rows = (await connection.execute(_OFFERINGS, {"regency": regency_code, "category": category})).all()
+    rows = await fetch(session, _OFFERINGS, {"regency": regency_code, "category": category})
     return await _with_mous(session, rows)
 
 
 async def candidates_in(session: AsyncSession, *, regency_code: str, categories: list[str]
                         ) -> dict[str, list[Candidate]]:
     """`candidates` of several categories in one read, by category."""
-    connection = await session.connection()
-    rows = (await connection.execute(_OFFERINGS_IN, {"regency": regency_code, "categories": categories})).all()
+    rows = await fetch(session, _OFFERINGS_IN, {"regency": regency_code, "categories": categories})
     by_category: dict[str, list[Candidate]] = {}
     for found in await _with_mous(session, rows):
         by_category.setdefault(found.terms.category, []).append(found)
@@ -60,34 +59,37 @@ async def candidates_in(session: AsyncSession, *, regency_code: str, categories:
 
 
 async def candidate(session: AsyncSession, offering_id: uuid.UUID) -> Candidate | None:
-    rows = (await (await session.connection()).execute(_OFFERING, {"id": offering_id})).all()
+    rows = await fetch(session, _OFFERING, {"id": offering_id})
     found = await _with_mous(session, rows)
     return found[0] if found else None
 
 
 def _terms(row) -> MouTerms:
-    return MouTerms(regency_code=row.regency_code, signed_date=row.signed_date, valid_from=row.valid_from,
-                    valid_until=row.valid_until, service_categories=frozenset(row.service_categories),
-                    terminated_on=row.terminated_on)
+    return MouTerms(regency_code=row["regency_code"], signed_date=row["signed_date"], valid_from=row["valid_from"],
+                    valid_until=row["valid_until"], service_categories=frozenset(row["service_categories"]),
+                    terminated_on=row["terminated_on"])
 
 
 async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
+    """Candidates of offering rows (read on the driver connection: records, by key), with their MOUs."""
     mous: dict = {}
-    organization_ids = list({row.organization_id for row in rows})
+    organization_ids = list({row["organization_id"] for row in rows})
     if organization_ids:
-        for row in await (await session.connection()).execute(_MOUS, {"orgs": organization_ids}):
-            mous.setdefault(row.organization_id, []).append(_terms(row))
+        for row in await fetch(session, _MOUS, {"orgs": organization_ids}):
+            mous.setdefault(row["organization_id"], []).append(_terms(row))
     return [
         Candidate(
-            offering_id=row.id,
-            organization_id=row.organization_id,
-            terms=OfferingTerms(category=row.category, regency_code=row.regency_code,
-                                service_area=frozenset(row.service_area), min_age=row.min_age, max_age=row.max_age,
-                                sexes=frozenset(row.sexes), capacity=row.capacity, open_referrals=row.held),
-            mous=tuple(mous.get(row.organization_id, ())),
-            response_hours=row.response_seconds / row.responded / 3600 if row.responded else None,
-            acceptance_rate=row.accepted / (row.responded + row.expired) if row.responded or row.expired else None,
-            course_type=row.course_type, languages=frozenset(row.languages),
+            offering_id=row["id"],
+            organization_id=row["organization_id"],
+            terms=OfferingTerms(category=row["category"], regency_code=row["regency_code"],
+                                service_area=frozenset(row["service_area"]), min_age=row["min_age"],
+                                max_age=row["max_age"], sexes=frozenset(row["sexes"]), capacity=row["capacity"],
+                                open_referrals=row["held"]),
+            mous=tuple(mous.get(row["organization_id"], ())),
+            response_hours=row["response_seconds"] / row["responded"] / 3600 if row["responded"] else None,
+            acceptance_rate=(row["accepted"] / (row["responded"] + row["expired"])
+                             if row["responded"] or row["expired"] else None),
+            course_type=row["course_type"], languages=frozenset(row["languages"]),
         )
         for row in rows
     ]
@@ -103,8 +105,9 @@ async def backbone_of(session: AsyncSession, *, regency_code: str, category: str
     organization_id = (await connection.execute(_BACKBONE, {"regency": regency_code})).scalar()
     if organization_id is None:
         return None, None
-    mous = (await connection.execute(_MOUS, {"orgs": [organization_id]})).all()
-    if not any(row.regency_code == regency_code and status_on(_terms(row), day) is MouStatus.ACTIVE for row in mous):
+    mous = await fetch(session, _MOUS, {"orgs": [organization_id]})
+    if not any(row["regency_code"] == regency_code and status_on(_terms(row), day) is MouStatus.ACTIVE
+               for row in mous):
         return None, None
     offering_id = (await connection.execute(
         _BACKBONE_OFFERING, {"org": organization_id, "regency": regency_code, "category": category})).scalar()

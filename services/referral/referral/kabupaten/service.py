@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from referral.models import KabupatenRulesRow
 from referral.settings import ReferralSettings
 from sprpa_shared.auth.principal import Principal
+from sprpa_shared.db import fetch
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,16 @@ def defaults(settings: ReferralSettings) -> KabupatenRules:
 
 async def rules_for(session: AsyncSession, settings: ReferralSettings, regency_code: str,
                     *, lock: bool = False) -> KabupatenRules:
-    row = await session.get(KabupatenRulesRow, regency_code, with_for_update=lock)
-    if row is None:
+    rows = await fetch(session, _LOCKED if lock else _RULES, {"regency": regency_code})
+    if not rows:
         return defaults(settings)
-    return KabupatenRules(row.parallel_offers, row.sla_hours, row.weekends_count, row.version)
+    row = rows[0]
+    return KabupatenRules(row["parallel_offers"], row["sla_hours"], row["weekends_count"], row["version"])
+
+
+_RULES = text("SELECT parallel_offers, sla_hours, weekends_count, version FROM regency_settings "
+              "WHERE regency_code = :regency")
+_LOCKED = text(_RULES.text + " FOR UPDATE")
 
 
 async def change(session: AsyncSession, *, regency_code: str, rules: KabupatenRules, principal: Principal,
