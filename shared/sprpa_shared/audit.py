@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.db import on_pool
+from sprpa_shared.db import execute, on_pool
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import current_traceparent, get_logger, trace_id_of
@@ -331,7 +331,7 @@ async def record_event(session: AsyncSession, *, actor: str, role: str, action: 
 
 async def _write(session: AsyncSession, *, actor: str, role: str, action: str, request: Request, at: datetime,
                  child_ids: list[uuid.UUID | None], object_id: uuid.UUID | None = None) -> None:
-    await (await session.connection()).execute(_RECORD, _values(
+    await execute(session, _RECORD, _values(  # on the driver connection, in the request's transaction
         actor=actor, role=role, action=action, request=request, at=at, child_ids=child_ids, object_id=object_id,
         outcome=ALLOWED))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +19,7 @@ from registry.children.models import Child
 from registry.children.service import age_on, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn, FlagAwaitingApproval
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import Inserting, transaction
+from sprpa_shared.db import Inserting, fetch, transaction
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit
 from sprpa_shared.ids import new_id
@@ -63,7 +64,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
             f"only an assessed case can be flagged; this one is {child.status}",
             current_status=child.status,
         )
-    if await _pending_flag(session, child) is not None:
+    if await fetch(session, _PENDING, {"child": child.id}):
         raise Conflict("a flag of this child already awaits a second person's approval: approve that one first")
     if data.consent.given_on > now.date():
         raise ValidationFailed("consent cannot be dated in the future", field="consent.given_on")
@@ -107,6 +108,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     return record
 
 
+_PENDING = text("SELECT id FROM flags WHERE child_id = :child AND approval = 'pending' FOR UPDATE")
 _CONSENT = Inserting(Consent.__table__)
 _FLAG = Inserting(Flag.__table__)
 
