@@ -15,6 +15,7 @@ from referral.settings import ReferralSettings
 from registry.settings import RegistrySettings
 from sprpa_contracts.events import CaseFlagged
 from sprpa_shared.app import create_service_app
+from sprpa_shared.db import execute
 from sprpa_shared.events.access import ADMIN
 from sprpa_shared.events.bus import Subscription
 from sprpa_shared.events.envelope import Envelope
@@ -40,10 +41,11 @@ async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
     child_id = uuid.UUID(envelope.data["child_id"])
     if child_id == ALWAYS_FAILS:
         raise RuntimeError("this handler never succeeds for this child")
-    await (await session.connection()).execute(
-        text("INSERT INTO platform_test_effects (event_id, child_id) VALUES (:e, :c)"),
-        {"e": envelope.id, "c": child_id},
-    )
+    # Through `driver` (db.execute): the same in a SQLAlchemy session and a driver-only transaction.
+    await execute(session, _EFFECT, {"e": envelope.id, "c": child_id})
+
+
+_EFFECT = text("INSERT INTO platform_test_effects (event_id, child_id) VALUES (:e, :c)")
 
 
 @dataclass

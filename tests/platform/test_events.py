@@ -10,7 +10,7 @@ import pytest
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
-from sprpa_shared.db import transaction
+from sprpa_shared.db import DriverSessions, transaction
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once, only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
@@ -226,13 +226,14 @@ async def _consumer_redelivered(js) -> bool:
 
 
 
-async def _run_consumer_until_caught_up(pair, *, timeout: float = 30) -> None:
+async def _run_consumer_until_caught_up(pair, *, timeout: float = 30, driver_only: bool = False) -> None:
     """The referral's flag consumer, started once every message is in the stream, so its first
-    fetch holds them all."""
+    fetch holds them all. `driver_only`: its transactions are plain asyncpg ones (DriverSessions)."""
     subscription = flag_subscription(pair.referral.state.settings)
     js = pair.registry.state.bus.js
+    sessions = DriverSessions(pair.referral_url) if driver_only else pair.referral.state.sessions
     consumer = EventConsumer(spec=subscription.spec, handlers=subscription.handlers,
-                             sessions=pair.referral.state.sessions, js=js, metrics=pair.referral.state.metrics)
+                             sessions=sessions, js=js, metrics=pair.referral.state.metrics)
     task = asyncio.create_task(consumer.run())
     try:
         await wait_until(lambda: consumer_caught_up(js, "REGISTRY", subscription.spec.durable), timeout=timeout,
@@ -240,10 +241,14 @@ async def _run_consumer_until_caught_up(pair, *, timeout: float = 30) -> None:
     finally:
         await consumer.stop()
         await task
+        if driver_only:
+            await sessions.close()
 
 
+@pytest.mark.parametrize("driver_only", [False, True], ids=["session", "driver-only"])
 @pytest.mark.parametrize("pair", [False], indirect=True)
-async def test_the_events_of_one_fetch_commit_in_one_transaction_and_one_seen_before_has_no_second_effect(pair):
+async def test_the_events_of_one_fetch_commit_in_one_transaction_and_one_seen_before_has_no_second_effect(
+        pair, driver_only):
     events = [flagged() for _ in range(5)]
     envelopes = [await emit_committed(pair.registry, event) for event in events]
     js = pair.registry.state.bus.js
@@ -252,7 +257,7 @@ async def test_the_events_of_one_fetch_commit_in_one_transaction_and_one_seen_be
     subscription = flag_subscription(settings)
     await handle_once(pair.referral.state.sessions, subscription.spec.durable, subscription.handlers, envelopes[2])
 
-    await _run_consumer_until_caught_up(pair)
+    await _run_consumer_until_caught_up(pair, driver_only=driver_only)
 
     assert sorted(await pair.effects()) == sorted(event.child_id for event in events), "each once"
     connection = await asyncpg.connect(settings.asyncpg_url)
@@ -265,15 +270,16 @@ async def test_the_events_of_one_fetch_commit_in_one_transaction_and_one_seen_be
     assert transactions == 1, "the four new events of the fetch were recorded by one transaction"
 
 
+@pytest.mark.parametrize("driver_only", [False, True], ids=["session", "driver-only"])
 @pytest.mark.parametrize("pair", [False], indirect=True)
-async def test_a_failing_event_rolls_its_fetch_back_and_the_others_are_handled_one_by_one(pair):
+async def test_a_failing_event_rolls_its_fetch_back_and_the_others_are_handled_one_by_one(pair, driver_only):
     good = [flagged() for _ in range(4)]
     for event in (good[0], good[1], flagged(ALWAYS_FAILS), good[2], good[3]):
         await emit_committed(pair.registry, event)
     js = pair.registry.state.bus.js
     await wait_until(lambda: _stream_has(js, 5))
 
-    await _run_consumer_until_caught_up(pair)
+    await _run_consumer_until_caught_up(pair, driver_only=driver_only)
 
     assert sorted(await pair.effects()) == sorted(event.child_id for event in good), "each once, none lost"
     await wait_until(lambda: _stream_has(js, 1, DEAD_LETTER_STREAM), what="the failing event dead-lettered")

@@ -17,7 +17,9 @@ STREAMS = (("registry", "REGISTRY", handlers.REGISTRY, ["sprpa.registry.>"]),
 def subscriptions(settings: ReportsSettings, clock: Clock | None = None) -> list[Subscription]:
     made = [subscribe(settings, name=name, stream=stream, handlers=by_model, subjects=subjects)
             for name, stream, by_model, subjects in STREAMS]
-    return [Subscription(spec=one.spec, handlers=handlers.with_progress(one.spec.durable, one.handlers))
+    # Every read-model statement runs on the driver connection (handlers._run): no session needed.
+    return [Subscription(spec=one.spec, handlers=handlers.with_progress(one.spec.durable, one.handlers),
+                         driver_only=True)
             for one in made]
 
 

@@ -13,6 +13,7 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sprpa_shared.db import DriverSessions
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, Handler, by_class, handle_once
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.relay import OutboxRelay
@@ -30,20 +31,24 @@ def server_list(nats_url: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Subscription:
-    """What a service consumes: a consumer spec and a handler per event type."""
+    """What a service consumes: a consumer spec and a handler per event type. `driver_only`: every
+    handler writes through `sprpa_shared.db.driver` alone, so the consumer's transactions are
+    plain asyncpg ones (`DriverSessions`), without a SQLAlchemy session."""
 
     spec: ConsumerSpec
     handlers: dict[str, Handler]
+    driver_only: bool = False
 
 
 def subscribe(settings: ServiceSettings, *, name: str, stream: str,
               handlers: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler],
-              subjects: list[str] | None = None) -> Subscription:
+              subjects: list[str] | None = None, driver_only: bool = False) -> Subscription:
     """A durable consumer of `stream` and its handlers by event class, in one declaration. The
     consumer filters on exactly the subjects of those classes, unless `subjects` is given (a
     consumer that wants every event of a stream, e.g. for webhooks)."""
     wanted = subjects or sorted({model.subject_filter() for model in handlers})
-    return Subscription(spec=settings.consumer(name=name, stream=stream, subjects=wanted), handlers=by_class(handlers))
+    return Subscription(spec=settings.consumer(name=name, stream=stream, subjects=wanted), handlers=by_class(handlers),
+                        driver_only=driver_only)
 
 
 class EventBus:
@@ -76,6 +81,10 @@ class EventBus:
         self._tasks: list[asyncio.Task] = []
         self._provisioned = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._driver_sessions = DriverSessions(dsn)
+
+    def _sessions_of(self, subscription: Subscription) -> async_sessionmaker[AsyncSession] | DriverSessions:
+        return self._driver_sessions if subscription.driver_only else self._sessions
 
     @property
     def ready(self) -> bool:
@@ -95,7 +104,8 @@ class EventBus:
         without NATS (tests, and replaying a dead letter by hand). False: handled before."""
         for subscription in self._subscriptions:
             if envelope.type in subscription.handlers:
-                return await handle_once(self._sessions, subscription.spec.durable, subscription.handlers, envelope)
+                return await handle_once(self._sessions_of(subscription), subscription.spec.durable,
+                                         subscription.handlers, envelope)
         raise LookupError(f"the {self.service} service does not consume {envelope.type}")
 
     def start(self) -> None:
@@ -135,7 +145,7 @@ class EventBus:
             consumer = EventConsumer(
                 spec=subscription.spec,
                 handlers=subscription.handlers,
-                sessions=self._sessions,
+                sessions=self._sessions_of(subscription),
                 js=self.js,
                 metrics=self._metrics,
             )
@@ -175,6 +185,8 @@ class EventBus:
             await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), timeout=10)
         if self.relay is not None:
             await self.relay.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._driver_sessions.close(), timeout=5)
         if self.nc is not None and not self.nc.is_closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.nc.drain(), timeout=5)

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import driver, transaction
+from sprpa_shared.db import DriverSessions, driver, transaction
 from sprpa_shared.events.access import dead_letter_subject
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.streams import ConsumerSpec, ensure_consumer
@@ -44,6 +44,7 @@ from sprpa_shared.observability import Metrics, bind_traceparent, error_fields, 
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+Sessions = async_sessionmaker[AsyncSession] | DriverSessions  # the subscription's (see bus.Subscription)
 H = TypeVar("H")
 
 
@@ -106,7 +107,7 @@ _RECORD = (
 )
 
 
-async def handle_once(sessions: async_sessionmaker[AsyncSession], consumer: str, handlers: dict[str, Handler],
+async def handle_once(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
                       envelope: Envelope) -> bool:
     """Run the event's handler and record the event in the inbox, in one transaction.
 
@@ -114,7 +115,7 @@ async def handle_once(sessions: async_sessionmaker[AsyncSession], consumer: str,
     return (await handle_all(sessions, consumer, handlers, [envelope]))[0]
 
 
-async def handle_all(sessions: async_sessionmaker[AsyncSession], consumer: str, handlers: dict[str, Handler],
+async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
                      envelopes: list[Envelope], *, around: Callable[[Envelope], AbstractContextManager] | None = None
                      ) -> list[bool]:
     """`handle_once` for several events in one transaction, in order: all of their effects and
@@ -166,7 +167,7 @@ class EventConsumer:
         *,
         spec: ConsumerSpec,
         handlers: dict[str, Handler],
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         js: JetStreamContext,
         metrics: Metrics,
         batch_size: int = 64,
