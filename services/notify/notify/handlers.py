@@ -12,10 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import notices
 from notify.rules import LIVE, Notice, referral_notices, regency_of
-from notify.sql import run
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
-from sprpa_shared.db import fetch
+from sprpa_shared.db import execute, fetch
 from sprpa_shared.events.consumer import BatchHandler
 from sprpa_shared.events.envelope import Envelope, EventData
 
@@ -170,16 +169,16 @@ async def child_gone(session: AsyncSession, data: ev.ChildErased | ev.ChildMerge
         kind, child = "case.erased", data.child_id
     else:
         kind, child = "case.merged", data.merged_id
-    serving = (await run(session, _SERVING, {"child": child, "live": list(LIVE)})).all()
+    serving = await fetch(session, _SERVING, {"child": child, "live": list(LIVE)})
     await notices.write(session, [Notice(
-        kind, "organization", regency_of(row.village_code), "/inbox", f"{kind}:{child}:{row.organization_id}",
-        organization_id=row.organization_id, village_code=row.village_code,
-        params={"service": row.need, "village_code": row.village_code}) for row in serving], at=envelope.time)
+        kind, "organization", regency_of(row["village_code"]), "/inbox", f"{kind}:{child}:{row['organization_id']}",
+        organization_id=row["organization_id"], village_code=row["village_code"],
+        params={"service": row["need"], "village_code": row["village_code"]}) for row in serving], at=envelope.time)
 
 
 async def organization_upserted(session: AsyncSession, data: ev.OrganizationUpserted, envelope: Envelope) -> None:
-    await run(session, _ORGANIZATION, {"id": data.organization_id, "name": data.organization_name,
-                                          "regency": data.regency_code, "version": data.version})
+    await execute(session, _ORGANIZATION, {"id": data.organization_id, "name": data.organization_name,
+                                           "regency": data.regency_code, "version": data.version})
 
 
 async def mou_ending(session: AsyncSession, data: ev.MouExpiring | ev.MouExpired, envelope: Envelope) -> None:

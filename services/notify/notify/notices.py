@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.rules import Notice
-from notify.sql import run
 from sprpa_shared.db import fetch
 from sprpa_shared.ids import new_id
 
@@ -74,8 +73,8 @@ async def write_each(session: AsyncSession, notices: list[tuple[Notice, datetime
             params["village_name"] = await _place_name(session, notice.village_code)
         organization = params.get("organization_id")
         if organization and "organization_name" not in params:
-            params["organization_name"] = (await run(session, _ORGANIZATION_NAME,
-                                                     {"id": uuid.UUID(organization)})).scalar()
+            named = await fetch(session, _ORGANIZATION_NAME, {"id": uuid.UUID(organization)})
+            params["organization_name"] = named[0]["name"] if named else None
         rows.append(dict(ids=new_id(), kinds=notice.kind, audiences=notice.audience,
                          organizations=notice.organization_id, regencies=notice.regency_code,
                          villages=notice.village_code, urgent=notice.urgent, params=json.dumps(params),
@@ -91,5 +90,6 @@ async def _place_name(session: AsyncSession, code: str) -> str | None:
     if code not in _PLACE_NAMES:
         if len(_PLACE_NAMES) > 100_000:
             _PLACE_NAMES.clear()
-        _PLACE_NAMES[code] = (await run(session, _PLACE_NAME, {"code": code})).scalar()
+        named = await fetch(session, _PLACE_NAME, {"code": code})
+        _PLACE_NAMES[code] = named[0]["name"] if named else None
     return _PLACE_NAMES[code]

@@ -17,5 +17,6 @@ def subscriptions(settings: NotifySettings, clock: Clock | None = None, wanted: 
     """`wanted`: the app's memory of which events webhooks want (a fresh one, unheard: every event
     asks the database)."""
     wanted = wanted or Wanted()
+    # Every statement of the handlers runs on the driver connection: no session needed.
     return [subscribe(settings, name=service, stream=stream, handlers=handlers.of(service, wanted),
-                      subjects=[f"sprpa.{service}.>"]) for service, stream in STREAMS]
+                      subjects=[f"sprpa.{service}.>"], driver_only=True) for service, stream in STREAMS]

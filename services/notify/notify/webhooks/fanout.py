@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.rules import regency_of
-from notify.sql import run
 from sprpa_contracts.events import BY_TYPE
+from sprpa_shared.db import execute, fetch
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.observability import error_fields, get_logger
 
@@ -74,7 +74,7 @@ class Wanted:
         if self._pairs is None:
             generation = self._generation
             self.reads += 1
-            pairs = frozenset((row.type, row.regency) for row in (await run(session, _PAIRS)).all())
+            pairs = frozenset((row["type"], row["regency"]) for row in await fetch(session, _PAIRS, {}))
             if generation != self._generation:
                 return True  # changed while read: ask the database this time
             self._pairs = pairs
@@ -92,10 +92,10 @@ async def queue(session: AsyncSession, envelope: Envelope, wanted: Wanted) -> No
         return
     # Which endpoints want it first, in the same transaction: most events go to none, and an event
     # is written out again only for those (an import's batch is some 300 KB of JSON).
-    endpoints = (await run(session, _WANTED, {"type": envelope.type, "regency": regency})).scalars().all()
+    endpoints = [row["id"] for row in await fetch(session, _WANTED, {"type": envelope.type, "regency": regency})]
     if not endpoints:
         return
-    await run(session, _QUEUE, {
+    await execute(session, _QUEUE, {
         "event": envelope.id, "type": envelope.type, "subject": envelope.subject or "", "endpoints": list(endpoints),
         "payload": json.dumps(envelope.model_dump(mode="json", exclude_none=True)), "at": envelope.time})
 
