@@ -109,9 +109,9 @@ class DriverTransaction:
     goes through `driver` (`execute`, `fetch`, `Inserting`): `flush` has nothing to do, and any
     other use of it as a session fails loudly."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection, info: dict[str, Any] | None = None) -> None:
         self.connection = connection
-        self.info: dict[str, Any] = {}
+        self.info: dict[str, Any] = dict(info or {})
 
     async def flush(self) -> None:
         pass
@@ -122,8 +122,10 @@ class DriverSessions:
     gives a `DriverTransaction`, sparing SQLAlchemy's session (about 150 µs of CPU a transaction,
     measured against a pool's own). The reports' read-model consumers use it."""
 
-    def __init__(self, dsn: str, *, size: int = 2, statement_timeout: float = 60.0) -> None:
-        self._dsn, self._size, self._timeout = dsn, size, statement_timeout
+    def __init__(self, dsn: str, *, size: int = 2, statement_timeout: float = 60.0,
+                 info: dict[str, Any] | None = None) -> None:
+        """`info`: what each transaction's `info` starts with, as a sessionmaker's (the metrics)."""
+        self._dsn, self._size, self._timeout, self.info = dsn, size, statement_timeout, info or {}
         self._pool: asyncpg.Pool | None = None
 
     async def pool(self) -> asyncpg.Pool:
@@ -240,7 +242,7 @@ async def transaction(sessions: async_sessionmaker[AsyncSession] | DriverSession
     """One unit of work: committed when the block ends, rolled back if it raises."""
     if isinstance(sessions, DriverSessions):
         async with (await sessions.pool()).acquire() as connection, connection.transaction():
-            yield DriverTransaction(connection)  # type: ignore[misc] - a session for `driver` only
+            yield DriverTransaction(connection, sessions.info)  # type: ignore[misc] - a session for `driver` only
         return
     async with sessions() as session:
         try:

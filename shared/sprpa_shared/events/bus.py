@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.db import DriverSessions
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, Handler, by_class, handle_once
+from sprpa_shared.events.consumer import driver_only as mark_driver_only
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.relay import OutboxRelay
 from sprpa_shared.events.streams import ConsumerSpec, ensure_service_stream
@@ -31,13 +32,19 @@ def server_list(nats_url: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Subscription:
-    """What a service consumes: a consumer spec and a handler per event type. `driver_only`: every
-    handler writes through `sprpa_shared.db.driver` alone, so the consumer's transactions are
-    plain asyncpg ones (`DriverSessions`), without a SQLAlchemy session."""
+    """What a service consumes: a consumer spec and a handler per event type. A handler marked
+    `driver_only` (consumer.driver_only) writes through `sprpa_shared.db.driver` alone: a fetch
+    of such events only is handled in a plain asyncpg transaction (`DriverSessions`), without a
+    SQLAlchemy session. `driver_only=True` marks every handler of the subscription."""
 
     spec: ConsumerSpec
     handlers: dict[str, Handler]
     driver_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.driver_only:
+            for handler in self.handlers.values():
+                mark_driver_only(handler)
 
 
 def subscribe(settings: ServiceSettings, *, name: str, stream: str,
@@ -81,10 +88,7 @@ class EventBus:
         self._tasks: list[asyncio.Task] = []
         self._provisioned = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._driver_sessions = DriverSessions(dsn)
-
-    def _sessions_of(self, subscription: Subscription) -> async_sessionmaker[AsyncSession] | DriverSessions:
-        return self._driver_sessions if subscription.driver_only else self._sessions
+        self._driver_sessions = DriverSessions(dsn, info=getattr(sessions, "kw", {}).get("info"))
 
     @property
     def ready(self) -> bool:
@@ -104,8 +108,8 @@ class EventBus:
         without NATS (tests, and replaying a dead letter by hand). False: handled before."""
         for subscription in self._subscriptions:
             if envelope.type in subscription.handlers:
-                return await handle_once(self._sessions_of(subscription), subscription.spec.durable,
-                                         subscription.handlers, envelope)
+                return await handle_once(self._sessions, subscription.spec.durable, subscription.handlers, envelope,
+                                         driver_sessions=self._driver_sessions)
         raise LookupError(f"the {self.service} service does not consume {envelope.type}")
 
     def start(self) -> None:
@@ -145,7 +149,8 @@ class EventBus:
             consumer = EventConsumer(
                 spec=subscription.spec,
                 handlers=subscription.handlers,
-                sessions=self._sessions_of(subscription),
+                sessions=self._sessions,
+                driver_sessions=self._driver_sessions,
                 js=self.js,
                 metrics=self._metrics,
             )

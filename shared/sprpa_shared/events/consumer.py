@@ -79,7 +79,21 @@ def _parsing(model: type[EventData], handler: Callable[..., Awaitable[None]] | B
     wants = getattr(handler, "wants", None)
     if wants is not None:
         setattr(handle, "wants", wants)  # noqa: B010 - the mark travels with the handler
+    if _driver_only(handler):
+        driver_only(handle)
     return handle
+
+
+def driver_only(handler: H) -> H:
+    """Marks a handler whose every statement goes through `sprpa_shared.db.driver` (`execute`,
+    `fetch`, `Inserting`, the outbox): a fetch of such events only is handled in a plain asyncpg
+    transaction (`DriverSessions`), without a SQLAlchemy session."""
+    setattr(handler, "driver_only", True)  # noqa: B010 - a mark on any callable
+    return handler
+
+
+def _driver_only(handler) -> bool:
+    return getattr(handler, "driver_only", False)
 
 
 def only_when(wants: Callable[[Envelope], bool]) -> Callable[[H], H]:
@@ -108,20 +122,25 @@ _RECORD = (
 
 
 async def handle_once(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
-                      envelope: Envelope) -> bool:
+                      envelope: Envelope, *, driver_sessions: DriverSessions | None = None) -> bool:
     """Run the event's handler and record the event in the inbox, in one transaction.
 
     Returns False when the consumer had handled the event before (nothing was done again)."""
-    return (await handle_all(sessions, consumer, handlers, [envelope]))[0]
+    return (await handle_all(sessions, consumer, handlers, [envelope], driver_sessions=driver_sessions))[0]
 
 
 async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
-                     envelopes: list[Envelope], *, around: Callable[[Envelope], AbstractContextManager] | None = None
-                     ) -> list[bool]:
+                     envelopes: list[Envelope], *, around: Callable[[Envelope], AbstractContextManager] | None = None,
+                     driver_sessions: DriverSessions | None = None) -> list[bool]:
     """`handle_once` for several events in one transaction, in order: all of their effects and
     inbox rows commit together, or none does. An event recorded before, or twice in the list, is
     handled once (False in the list returned). `around` gives each handler call its context (the
-    consumer's span; a batch handler's run has the span of its first event)."""
+    consumer's span; a batch handler's run has the span of its first event). With
+    `driver_sessions`, a list whose wanted events all have `driver_only` handlers is handled in a
+    plain asyncpg transaction of those."""
+    if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in envelopes
+                                           if wanted(handlers, envelope)):
+        sessions = driver_sessions
     async with transaction(sessions) as session:
         recorded = await (await driver(session)).fetch(
             _RECORD, consumer, [envelope.id for envelope in envelopes], [envelope.type for envelope in envelopes])
@@ -172,8 +191,10 @@ class EventConsumer:
         metrics: Metrics,
         batch_size: int = 64,
         fetch_timeout: float = 1.0,
+        driver_sessions: DriverSessions | None = None,
     ) -> None:
         self.spec = spec
+        self._driver_sessions = driver_sessions
         self._handlers = handlers
         self._sessions = sessions
         self._js = js
@@ -244,7 +265,8 @@ class EventConsumer:
         subjects = {envelope.id: message.subject for message, envelope in readable}
         try:
             await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
-                             around=lambda envelope: self._span(envelope, subjects[envelope.id]))
+                             around=lambda envelope: self._span(envelope, subjects[envelope.id]),
+                             driver_sessions=self._driver_sessions)
         except Exception as exc:  # noqa: BLE001 - nothing of the batch committed: each on its own decides
             log.info("batch rolled back; handling its events one by one", consumer=self.spec.durable,
                      events=len(envelopes), error=type(exc).__name__)
@@ -307,7 +329,8 @@ class EventConsumer:
         return envelope
 
     async def _handle(self, envelope: Envelope) -> None:
-        await handle_once(self._sessions, self.spec.durable, self._handlers, envelope)
+        await handle_once(self._sessions, self.spec.durable, self._handlers, envelope,
+                          driver_sessions=self._driver_sessions)
 
     async def _failed(self, message: Msg, event_type: str, exc: Exception) -> None:
         delivered = message.metadata.num_delivered if message.metadata else 1

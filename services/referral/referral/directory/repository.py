@@ -101,17 +101,17 @@ async def backbone_of(session: AsyncSession, *, regency_code: str, category: str
 
     None when the kabupaten names none, or its backbone has no MOU with the kabupaten in force on
     `day`: the backbone takes what no MOU provider covers, but it too serves under an MOU."""
-    connection = await session.connection()
-    organization_id = (await connection.execute(_BACKBONE, {"regency": regency_code})).scalar()
+    backbone = await fetch(session, _BACKBONE, {"regency": regency_code})
+    organization_id = backbone[0][0] if backbone else None
     if organization_id is None:
         return None, None
     mous = await fetch(session, _MOUS, {"orgs": [organization_id]})
     if not any(row["regency_code"] == regency_code and status_on(_terms(row), day) is MouStatus.ACTIVE
                for row in mous):
         return None, None
-    offering_id = (await connection.execute(
-        _BACKBONE_OFFERING, {"org": organization_id, "regency": regency_code, "category": category})).scalar()
-    return organization_id, offering_id
+    offering = await fetch(session, _BACKBONE_OFFERING,
+                           {"org": organization_id, "regency": regency_code, "category": category})
+    return organization_id, offering[0][0] if offering else None
 
 
 async def free_places(session: AsyncSession, offering_id: uuid.UUID) -> int | None:

@@ -29,7 +29,7 @@ from sprpa_contracts.events import (
     ConsentWithdrawn,
 )
 from sprpa_shared.clock import Clock
-from sprpa_shared.events.consumer import only_when
+from sprpa_shared.events.consumer import driver_only, only_when
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.ids import new_id
 from sprpa_shared.observability import get_logger
@@ -188,6 +188,7 @@ def _closes(envelope: Envelope) -> bool:
 
 
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[type[EventData], Callable[..., Awaitable[None]]]:
+    @driver_only  # a new case is written with one insert per table on the driver connection (Step.fresh)
     async def on_flagged(session: AsyncSession, event: CaseFlagged, envelope: Envelope) -> None:
         await open_case(session, event, envelope, settings=settings, clock=clock)
 
