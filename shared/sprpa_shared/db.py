@@ -15,6 +15,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sprpa_shared import tracing
+
 
 def create_engine(sqlalchemy_url: str, *, pool_size: int = 10, statement_timeout: float = 60.0) -> AsyncEngine:
     """Every statement is cut off after `statement_timeout` seconds, and a transaction left idle
@@ -109,9 +111,11 @@ class DriverTransaction:
     goes through `driver` (`execute`, `fetch`, `Inserting`): `flush` has nothing to do, and any
     other use of it as a session fails loudly."""
 
-    def __init__(self, connection: asyncpg.Connection, info: dict[str, Any] | None = None) -> None:
+    def __init__(self, connection: asyncpg.Connection, info: dict[str, Any] | None = None,
+                 traced: bool = False) -> None:
         self.connection = connection
         self.info: dict[str, Any] = dict(info or {})
+        self.traced = traced
 
     async def flush(self) -> None:
         pass
@@ -123,9 +127,11 @@ class DriverSessions:
     measured against a pool's own). The reports' read-model consumers use it."""
 
     def __init__(self, dsn: str, *, size: int = 2, statement_timeout: float = 60.0,
-                 info: dict[str, Any] | None = None) -> None:
-        """`info`: what each transaction's `info` starts with, as a sessionmaker's (the metrics)."""
+                 info: dict[str, Any] | None = None, engine: AsyncEngine | None = None) -> None:
+        """`info`: what each transaction's `info` starts with, as a sessionmaker's (the metrics);
+        `engine`: the service's, whose SQL tracing its statements follow."""
         self._dsn, self._size, self._timeout, self.info = dsn, size, statement_timeout, info or {}
+        self.engine = engine
         self._pool: asyncpg.Pool | None = None
 
     async def pool(self) -> asyncpg.Pool:
@@ -139,6 +145,13 @@ class DriverSessions:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+def traced(session: AsyncSession) -> bool:
+    """Whether statements on the session's driver connection get SQL spans (`tracing.driver_sql`)."""
+    if isinstance(session, DriverTransaction):
+        return session.traced
+    return tracing.sql_traced(session.bind)
 
 
 async def driver(session: AsyncSession) -> asyncpg.Connection:
@@ -169,13 +182,17 @@ async def execute(session: AsyncSession, statement: TextClause, params: dict[str
     asyncpg's numbered parameters, given its values as they are (as SQLAlchemy passes a text
     statement's values), without SQLAlchemy's execution around it. Returns the command's status."""
     sql, values = _positional(statement, params)
-    return await (await driver(session)).execute(sql, *values)
+    connection = await driver(session)
+    with tracing.driver_sql(sql, traced(session)):
+        return await connection.execute(sql, *values)
 
 
 async def fetch(session: AsyncSession, statement: TextClause, params: dict[str, Any]) -> list[asyncpg.Record]:
     """`execute`, returning the rows (asyncpg records: `row["name"]`)."""
     sql, values = _positional(statement, params)
-    return await (await driver(session)).fetch(sql, *values)
+    connection = await driver(session)
+    with tracing.driver_sql(sql, traced(session)):
+        return await connection.fetch(sql, *values)
 
 
 def _positional(statement: TextClause, params: dict[str, Any]) -> tuple[str, list]:
@@ -222,13 +239,14 @@ class Inserting:
         values = [[ready(row.get(name)) if ready else row.get(name) for row in rows]
                   for name, ready in zip(self.columns, self._ready, strict=True)]
         connection = await driver(session)
-        if self._rowwise:
-            if len(rows) == 1:
-                status = await connection.execute(self.sql, *(column[0] for column in values))
-                return int(status.rsplit(" ", 1)[-1])
-            await connection.executemany(self.sql, list(zip(*values, strict=True)))
-            return len(rows)
-        status = await connection.execute(self.sql, *values)
+        with tracing.driver_sql(self.sql, traced(session)):
+            if self._rowwise:
+                if len(rows) == 1:
+                    status = await connection.execute(self.sql, *(column[0] for column in values))
+                    return int(status.rsplit(" ", 1)[-1])
+                await connection.executemany(self.sql, list(zip(*values, strict=True)))
+                return len(rows)
+            status = await connection.execute(self.sql, *values)
         return int(status.rsplit(" ", 1)[-1])
 
 
@@ -242,7 +260,8 @@ async def transaction(sessions: async_sessionmaker[AsyncSession] | DriverSession
     """One unit of work: committed when the block ends, rolled back if it raises."""
     if isinstance(sessions, DriverSessions):
         async with (await sessions.pool()).acquire() as connection, connection.transaction():
-            yield DriverTransaction(connection, sessions.info)  # type: ignore[misc] - a session for `driver` only
+            yield DriverTransaction(connection, sessions.info,  # type: ignore[misc] - a session for `driver` only
+                                    traced=tracing.sql_traced(sessions.engine))
         return
     async with sessions() as session:
         try:

@@ -21,6 +21,7 @@ never query strings or values: the same rule as logs, no names, NIK or notes.
 from __future__ import annotations
 
 import os
+import weakref
 from contextlib import contextmanager
 
 from opentelemetry import metrics, trace
@@ -78,11 +79,16 @@ def instrument_app(app, service: str) -> None:
                                        excluded_urls="healthz,readyz,metrics")
 
 
+_TRACED_ENGINES: weakref.WeakSet = weakref.WeakSet()  # engines whose SQL is traced (the driver's too)
+
+
 def instrument_engine(engine, *, setting: bool | None = None) -> None:
     """Spans for the service's SQL (statements only; parameters are never recorded), when the
-    setting asks for them, or by default when spans are exported."""
+    setting asks for them, or by default when spans are exported; the statements run on the driver
+    connection under the engine's sessions (`sprpa_shared.db`) get theirs from `driver_sql`."""
     if not wanted(setting):
         return
+    _TRACED_ENGINES.add(engine.sync_engine)
     # The engine's tracer, as `SQLAlchemyInstrumentor().instrument(engine=...)` makes it, without
     # that call's process-wide patches (it instruments once per process: a second engine, as in
     # the tests' one process, would get none) or its check for SQLAlchemy < 2.1 (the engine events
@@ -106,6 +112,25 @@ def spans_kept(provider=None) -> bool:
     test's recorder). Without one a span is CPU spent for nothing."""
     processor = getattr(provider or trace.get_tracer_provider(), "_active_span_processor", None)
     return bool(getattr(processor, "_span_processors", ()))
+
+
+def sql_traced(engine) -> bool:
+    """Whether `instrument_engine` traces this engine's SQL (an AsyncEngine or its sync engine)."""
+    return engine is not None and getattr(engine, "sync_engine", engine) in _TRACED_ENGINES
+
+
+@contextmanager
+def driver_sql(statement: str, traced: bool):
+    """A client span for a statement run on the driver connection, as SQLAlchemy's instrumentation
+    makes one for its own (the statement only, never its parameters), when the engine's SQL is
+    `traced` and spans are kept; otherwise nothing."""
+    if not (traced and spans_kept()):
+        yield
+        return
+    operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+    with _tracer.start_as_current_span(operation, kind=SpanKind.CLIENT,
+                                       attributes={"db.system": "postgresql", "db.statement": statement}):
+        yield
 
 
 @contextmanager

@@ -88,7 +88,8 @@ class EventBus:
         self._tasks: list[asyncio.Task] = []
         self._provisioned = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._driver_sessions = DriverSessions(dsn, info=getattr(sessions, "kw", {}).get("info"))
+        self._driver_sessions = DriverSessions(dsn, info=getattr(sessions, "kw", {}).get("info"),
+                                               engine=getattr(sessions, "kw", {}).get("bind"))
 
     @property
     def ready(self) -> bool:

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import DriverSessions, driver, transaction
+from sprpa_shared.db import DriverSessions, driver, traced, transaction
 from sprpa_shared.events.access import dead_letter_subject
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.streams import ConsumerSpec, ensure_consumer
@@ -142,8 +142,10 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
                                            if wanted(handlers, envelope)):
         sessions = driver_sessions
     async with transaction(sessions) as session:
-        recorded = await (await driver(session)).fetch(
-            _RECORD, consumer, [envelope.id for envelope in envelopes], [envelope.type for envelope in envelopes])
+        connection = await driver(session)
+        with tracing.driver_sql(_RECORD, traced(session)):
+            recorded = await connection.fetch(_RECORD, consumer, [envelope.id for envelope in envelopes],
+                                              [envelope.type for envelope in envelopes])
         new = {row["event_id"] for row in recorded}
         handled: list[bool] = []
         runs: list[list[Envelope]] = []

@@ -10,7 +10,8 @@ from typing import NamedTuple
 import asyncpg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sprpa_shared.db import driver
+from sprpa_shared import tracing
+from sprpa_shared.db import driver, traced
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.observability import current_traceparent
 
@@ -91,10 +92,12 @@ def _columns(events: Sequence[Prepared]) -> tuple[list, ...]:
     return tuple(map(list, zip(*events, strict=True)))
 
 
-async def write(connection: asyncpg.Connection, events: Sequence[Prepared]) -> None:
-    """Write prepared events inside the caller's transaction on `connection`, in order."""
+async def write(connection: asyncpg.Connection, events: Sequence[Prepared], *, traced: bool = False) -> None:
+    """Write prepared events inside the caller's transaction on `connection`, in order (with a SQL
+    span when `traced`)."""
     if events:
-        await connection.execute(INSERT, *_columns(events))
+        with tracing.driver_sql(INSERT, traced):
+            await connection.execute(INSERT, *_columns(events))
 
 
 async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = None) -> Envelope:
@@ -109,5 +112,6 @@ async def emit_all(session: AsyncSession, events: list[EventData], *, at: dateti
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
     connection = await driver(session)  # same transaction as the caller's change (begun if need be)
-    await write(connection, [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)])
+    await write(connection, [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)],
+                traced=traced(session))
     return envelopes
