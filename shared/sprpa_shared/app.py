@@ -82,6 +82,7 @@ def create_service_app(
             metrics=metrics,
             subscriptions=app.state.subscriptions,
             stream_replicas=settings.stream_replicas,
+            statement_timeout=settings.database_statement_timeout_seconds,
         )
         app.state.bus.start()
         if audited:  # reads of children: one statement on a small pool, their audit rows group-committed

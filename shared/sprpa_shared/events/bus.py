@@ -71,6 +71,7 @@ class EventBus:
         subscriptions: list[Subscription],
         stream_replicas: int = 1,
         owns_stream: bool = True,
+        statement_timeout: float = 60.0,
     ) -> None:
         self.service = service
         self._nats_url = nats_url
@@ -88,8 +89,10 @@ class EventBus:
         self._tasks: list[asyncio.Task] = []
         self._provisioned = asyncio.Event()
         self._stopping = asyncio.Event()
+        # Driver-only handlers' transactions (consumer.driver_only): a pool of two, opened at first use.
         self._driver_sessions = DriverSessions(dsn, info=getattr(sessions, "kw", {}).get("info"),
-                                               engine=getattr(sessions, "kw", {}).get("bind"))
+                                               engine=getattr(sessions, "kw", {}).get("bind"),
+                                               statement_timeout=statement_timeout)
 
     @property
     def ready(self) -> bool:
