@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import asyncpg
 from sqlalchemy import ARRAY, JSON, Table, TextClause, TypeDecorator, event
@@ -167,7 +167,7 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     if isinstance(session, DriverTransaction):
         return session.connection
     fairy = await (await session.connection()).get_raw_connection()
-    adapted = fairy.dbapi_connection
+    adapted = cast(Any, fairy.dbapi_connection)  # SQLAlchemy's AsyncAdapt_asyncpg_connection
     if adapted._transaction is None:  # noqa: SLF001 - see the docstring
         await adapted._start_transaction()  # noqa: SLF001
     return fairy.driver_connection
@@ -260,8 +260,9 @@ async def transaction(sessions: async_sessionmaker[AsyncSession] | DriverSession
     """One unit of work: committed when the block ends, rolled back if it raises."""
     if isinstance(sessions, DriverSessions):
         async with (await sessions.pool()).acquire() as connection, connection.transaction():
-            yield DriverTransaction(connection, sessions.info,  # type: ignore[misc] - a session for `driver` only
-                                    traced=tracing.sql_traced(sessions.engine))
+            # Standing in for a session: its handlers use it only through `driver`.
+            yield cast(AsyncSession, DriverTransaction(connection, sessions.info,
+                                                       traced=tracing.sql_traced(sessions.engine)))
         return
     async with sessions() as session:
         try:
