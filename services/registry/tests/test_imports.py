@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -287,8 +288,14 @@ async def test_imports_run_in_a_worker_process_started_again_if_it_dies(api, as_
     assert registry_app.state.settings.import_worker == "process"
 
     def workers() -> list[psutil.Process]:
-        return [child for child in psutil.Process().children(recursive=True)
-                if child.is_running() and "import-worker" in " ".join(child.cmdline())]
+        found = []
+        for child in psutil.Process().children(recursive=True):
+            # The killed worker is a zombie until the service reaps it (psutil's ZombieProcess is a
+            # NoSuchProcess): not a worker any more.
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if child.status() != psutil.STATUS_ZOMBIE and "import-worker" in " ".join(child.cmdline()):
+                    found.append(child)
+        return found
 
     [first] = await wait_until(workers, what="the import worker process")
     first.kill()
