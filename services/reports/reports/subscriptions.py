@@ -7,6 +7,7 @@ from reports.readmodels import handlers
 from reports.settings import ReportsSettings
 from sprpa_shared.clock import Clock
 from sprpa_shared.events.bus import Subscription, subscribe
+from sprpa_shared.events.consumer import driver_only
 from sprpa_shared.events.streams import ConsumerSpec
 
 STREAMS = (("registry", "REGISTRY", handlers.REGISTRY, ["sprpa.registry.>"]),
@@ -18,8 +19,8 @@ def subscriptions(settings: ReportsSettings, clock: Clock | None = None) -> list
     made = [subscribe(settings, name=name, stream=stream, handlers=by_model, subjects=subjects)
             for name, stream, by_model, subjects in STREAMS]
     # Every read-model statement runs on the driver connection (handlers._run): no session needed.
-    return [Subscription(spec=one.spec, handlers=handlers.with_progress(one.spec.durable, one.handlers),
-                         driver_only=True)
+    return [Subscription(spec=one.spec, handlers={event_type: driver_only(handler) for event_type, handler
+                                                  in handlers.with_progress(one.spec.durable, one.handlers).items()})
             for one in made]
 
 

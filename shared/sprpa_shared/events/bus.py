@@ -35,16 +35,10 @@ class Subscription:
     """What a service consumes: a consumer spec and a handler per event type. A handler marked
     `driver_only` (consumer.driver_only) writes through `sprpa_shared.db.driver` alone: a fetch
     of such events only is handled in a plain asyncpg transaction (`DriverSessions`), without a
-    SQLAlchemy session. `driver_only=True` marks every handler of the subscription."""
+    SQLAlchemy session."""
 
     spec: ConsumerSpec
     handlers: dict[str, Handler]
-    driver_only: bool = False
-
-    def __post_init__(self) -> None:
-        if self.driver_only:
-            for handler in self.handlers.values():
-                mark_driver_only(handler)
 
 
 def subscribe(settings: ServiceSettings, *, name: str, stream: str,
@@ -52,10 +46,13 @@ def subscribe(settings: ServiceSettings, *, name: str, stream: str,
               subjects: list[str] | None = None, driver_only: bool = False) -> Subscription:
     """A durable consumer of `stream` and its handlers by event class, in one declaration. The
     consumer filters on exactly the subjects of those classes, unless `subjects` is given (a
-    consumer that wants every event of a stream, e.g. for webhooks)."""
+    consumer that wants every event of a stream, e.g. for webhooks). `driver_only` marks every
+    handler so (consumer.driver_only)."""
     wanted = subjects or sorted({model.subject_filter() for model in handlers})
-    return Subscription(spec=settings.consumer(name=name, stream=stream, subjects=wanted), handlers=by_class(handlers),
-                        driver_only=driver_only)
+    parsed = by_class(handlers)
+    if driver_only:
+        parsed = {event_type: mark_driver_only(handler) for event_type, handler in parsed.items()}
+    return Subscription(spec=settings.consumer(name=name, stream=stream, subjects=wanted), handlers=parsed)
 
 
 class EventBus:

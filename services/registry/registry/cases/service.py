@@ -96,7 +96,8 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         flagged_by=principal.subject,
     )
     if data.consent.basis == "legal_basis":
-        record.approval = "pending"  # no guardian consent (the guardian may be the exploiter): a second person
+        # No guardian consent (the guardian may be the exploiter): a second person approves first.
+        record.approval = "pending"
     # Written at once, not through the unit of work: neither is read back in this transaction.
     await _CONSENT.run(session, [consent.model_dump()])
     await _FLAG.run(session, [record.model_dump()])
