@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
-import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -38,6 +37,7 @@ from sprpa_shared import tracing
 from sprpa_shared.db import DriverSessions, driver, traced, transaction
 from sprpa_shared.events.access import dead_letter_subject
 from sprpa_shared.events.envelope import Envelope, EventData
+from sprpa_shared.events.pull import ContinuousPull
 from sprpa_shared.events.streams import ConsumerSpec, ensure_consumer
 from sprpa_shared.observability import Metrics, bind_traceparent, error_fields, get_logger, new_traceparent
 
@@ -204,22 +204,24 @@ class EventConsumer:
         self._batch_size = batch_size
         self._fetch_timeout = fetch_timeout
         self._stopping = asyncio.Event()
-        self._subscription: JetStreamContext.PullSubscription | None = None
+        self._pull: ContinuousPull | None = None
 
     async def run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
             try:
-                if self._subscription is None:
+                if self._pull is None:
                     await ensure_consumer(self._js, self.spec)
-                    self._subscription = await self._js.pull_subscribe_bind(
-                        self.spec.durable, stream=self.spec.stream
-                    )
-                messages = await self._subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
-            except (TimeoutError, nats.errors.TimeoutError):
-                failures = 0
-                self._metrics.consumer_pending.labels(self.spec.durable).set(0)  # nothing was waiting
-                continue
+                    pull = ContinuousPull(self._js._nc,  # the JetStream context's connection
+                                          stream=self.spec.stream, durable=self.spec.durable,
+                                          batch=self._batch_size)
+                    await pull.start()
+                    self._pull = pull
+                messages = await self._pull.next_burst(self._batch_size, timeout=self._fetch_timeout)
+            except asyncio.CancelledError:
+                if self._stopping.is_set():
+                    break  # stop() woke the wait
+                raise
             except Exception as exc:  # noqa: BLE001 - server away or restarting: re-bind after a pause
                 failures += 1
                 log.warning("consumer fetch failed", consumer=self.spec.durable, error=type(exc).__name__)
@@ -227,23 +229,28 @@ class EventConsumer:
                 await self._pause(min(5.0, 0.05 * 2**failures))
                 continue
             failures = 0
-            if messages and messages[-1].metadata is not None:
+            if not messages:
+                self._metrics.consumer_pending.labels(self.spec.durable).set(0)  # nothing was waiting
+                continue
+            if messages[-1].metadata is not None:
                 self._metrics.consumer_pending.labels(self.spec.durable).set(messages[-1].metadata.num_pending)
             await self.process_all(messages)
         await self._drop_subscription()
 
     async def stop(self) -> None:
         self._stopping.set()
+        if self._pull is not None:
+            self._pull.interrupt()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def _drop_subscription(self) -> None:
-        if self._subscription is not None:
+        if self._pull is not None:
             with contextlib.suppress(Exception):
-                await self._subscription.unsubscribe()
-        self._subscription = None
+                await self._pull.release()
+        self._pull = None
 
     async def process_all(self, messages: list[Msg]) -> None:
         """A fetch's messages in one transaction (see the module's doc); one by one if that fails."""
