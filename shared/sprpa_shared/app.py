@@ -104,6 +104,7 @@ def create_service_app(
                 await app.state.audit_writer.close()
                 await app.state.read_pool.close()
             await engine.dispose()
+            await app.state.verifier.aclose()
             log.info("service stopped")
 
     app = FastAPI(title=title, description=description + API_CONVENTIONS, version="1.0.0", lifespan=lifespan,

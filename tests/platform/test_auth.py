@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +17,7 @@ from registry.settings import RegistrySettings
 from sprpa_shared.app import create_service_app
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.auth.signing import SigningKey, mint_token
+from sprpa_shared.auth.verifier import TokenVerifier
 from sprpa_shared.testing.apps import running
 
 ME = "/api/v1/auth/me"
@@ -212,3 +215,31 @@ async def test_a_token_verified_once_is_remembered_until_it_expires_and_forgotte
     verifier._load({"keys": []})  # the issuer withdrew its key
     with pytest.raises(Exception, match="unknown key"):
         await verifier.verify(token)
+
+
+async def test_the_verifier_fetches_the_revocation_list_over_one_kept_connection():
+    """It once made an HTTP client (and a TLS context, ~10 ms of CPU) for every fetch of the list."""
+    connections: list[int] = []
+    body = json.dumps({"revoked": [{"subject_sha256": hashlib.sha256(b"gone").hexdigest(), "before": 1.0}]})
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        while (await reader.readuntil(b"\r\n\r\n")) if not reader.at_eof() else False:
+            writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                         f"\r\n{body}".encode())
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    verifier = TokenVerifier(issuer="i", audience="a", jwks={"keys": []},
+                             revocations_url=f"http://127.0.0.1:{port}/api/v1/auth/revocations")
+    try:
+        for _ in range(3):
+            await verifier.refresh_revocations()
+        assert set(verifier._revoked) == {hashlib.sha256(b"gone").hexdigest()}
+        assert len(connections) == 1
+    finally:
+        await verifier.aclose()
+        server.close()
+        await server.wait_closed()

@@ -65,6 +65,7 @@ class TokenVerifier:
         self._revocations_at = float("-inf")
         self._revocations_task: asyncio.Task | None = None
         self._http = http
+        self._owns_http = False
         if jwks is not None:
             self._load(jwks)
 
@@ -102,13 +103,20 @@ class TokenVerifier:
         return self._keys[kid]
 
     async def _get_json(self, url: str) -> dict:
-        if self._http is not None:
-            response = await self._http.get(url)
-        else:
-            async with httpx.AsyncClient(timeout=5) as client:
-                response = await client.get(url)
+        if self._http is None:
+            # Kept for the verifier's life: a client made per fetch built a TLS context each time
+            # (about 10 ms of CPU, every 20 s in every service that answers requests).
+            self._http = httpx.AsyncClient(timeout=5)
+            self._owns_http = True
+        response = await self._http.get(url)
         response.raise_for_status()
         return response.json()
+
+    async def aclose(self) -> None:
+        """Closes the HTTP client the verifier made itself (not one it was given)."""
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
