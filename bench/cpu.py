@@ -78,14 +78,7 @@ async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spie
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
         children = await _children(registry, admin, flags, await import_bench.villages(stack))
-        nc = await stack.connect_nats()
-
-        async def settled() -> bool:  # the preparation's events consumed: they must not count
-            sample = await _sample(stack, nc.jetstream(), time.monotonic(), 0)
-            return sample["engine_lag"] == 0 and not any(sample["outbox_backlog"].values())
-
-        await wait_until(settled, timeout=120, interval=0.5, what="the preparation's events consumed")
-        await nc.drain()
+        await _settled(stack)
         profiles = await _spies(stack, list(spies), form)
         if statements:
             await _statements_reset(stack)
@@ -104,6 +97,36 @@ async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spie
             "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
             "http_flag_p50_ms": round(statistics.median(run["http_flag_ms"]), 1) if run["http_flag_ms"] else None,
             "cpu_ms": per_process, "cpu_ms_total": round(sum(per_process.values()), 1)}
+
+
+async def _settled(stack: BenchStack) -> None:
+    """Waits until the preparation's events are consumed: they must not count."""
+    nc = await stack.connect_nats()
+
+    async def settled() -> bool:
+        sample = await _sample(stack, nc.jetstream(), time.monotonic(), 0)
+        return sample["engine_lag"] == 0 and not any(sample["outbox_backlog"].values())
+
+    await wait_until(settled, timeout=120, interval=0.5, what="the preparation's events consumed")
+    await nc.drain()
+
+
+async def idle_cpu(stack: BenchStack, seconds: float) -> dict:
+    """CPU per second of each process while nothing happens (the consumers' waits, the jobs'
+    sweeps): part of every figure per flag at 10 flags/s, a tenth of it per flag."""
+    await _settled(stack)
+    before = _cpu_seconds(stack)
+    await asyncio.sleep(seconds)  # the measurement's own window, not a wait for a condition
+    after = _cpu_seconds(stack)
+    return {name: round((after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / seconds, 2)
+            for name in (*SERVICES, "postgres", "nats")}
+
+
+def print_idle_cpu(figures: dict, seconds: float) -> None:
+    print(f"cpu: idle for {seconds:g} s")
+    for name, per_second in figures.items():
+        print(f"  {name:<10} {per_second:6.1f} ms of CPU per second")
+    print(f"  {'all':<10} {sum(figures.values()):6.1f} ms of CPU per second")
 
 
 def print_flag_cpu(figures: dict) -> None:
@@ -171,6 +194,8 @@ async def main(args: argparse.Namespace) -> int:
     stack = BenchStack.start(results, env={STATEMENTS_ENV: "1"} if args.statements else None)
     try:
         admin = await prepared(stack)
+        if args.idle:
+            print_idle_cpu(await idle_cpu(stack, args.idle), args.idle)
         if args.reads:
             async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120) as registry:
                 print_read_cpu(await read_cpu(stack, admin, registry, args.reads, args.py_spy, args.py_spy_format))
@@ -190,6 +215,7 @@ def cli() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--flags", type=int, default=300)
     parser.add_argument("--reads", type=int, default=0, help="GET child reads to measure (0: none)")
+    parser.add_argument("--idle", type=float, default=0, help="first measure the idle stack for this many seconds")
     parser.add_argument("--rate", type=float, default=10.0, help="flags per second (below saturation)")
     parser.add_argument("--py-spy", type=lambda v: [s for s in v.split(",") if s], default=[],
                         help="services to profile with py-spy, comma-separated")
