@@ -250,6 +250,38 @@ class Inserting:
         return int(status.rsplit(" ", 1)[-1])
 
 
+class Updating:
+    """One row's columns set straight on the session's driver connection, by its primary key, each
+    value made ready by its column's type (as `Inserting` does): `UPDATE t SET a = $2, ... WHERE
+    key = $1`, the statement made once per set of columns."""
+
+    def __init__(self, table: Table, *, key: str = "id") -> None:
+        self._table = table
+        self._key = table.c[key]
+        self._made: dict[tuple[str, ...], tuple[str, list]] = {}
+
+    async def run(self, session: AsyncSession, key: Any, values: dict[str, Any]) -> int:
+        """Sets `values` (by column name) on the row whose key is `key`; how many rows changed."""
+        names = tuple(values)
+        made = self._made.get(names)
+        if made is None:
+            columns = [self._table.c[name] for name in names]
+            assignments = ", ".join(
+                f"{column.name} = CAST(${number}::text AS {sql_type})" if isinstance(_impl(column), JSON)
+                else f"{column.name} = ${number}::{sql_type}"
+                for number, column in enumerate(columns, start=2)
+                for sql_type in (column.type.compile(dialect=_ASYNCPG),))
+            sql = (f"UPDATE {self._table.name} SET {assignments} "
+                   f"WHERE {self._key.name} = $1::{self._key.type.compile(dialect=_ASYNCPG)}")
+            made = self._made[names] = (sql, [column.type.bind_processor(_ASYNCPG) for column in columns])
+        sql, ready = made
+        connection = await driver(session)
+        with tracing.driver_sql(sql, traced(session)):
+            status = await connection.execute(sql, key, *(
+                process(value) if process else value for process, value in zip(ready, values.values(), strict=True)))
+        return int(status.rsplit(" ", 1)[-1])
+
+
 def _impl(column):
     kind = column.type
     return kind.impl if isinstance(kind, TypeDecorator) else kind

@@ -61,6 +61,10 @@ async def test_flag_derives_needs_records_consent_and_emits_the_event(api, as_, 
                                 uuid.UUID(flag["consent_id"]))
     assert dict(consent) == {"basis": "guardian", "relation": "mother", "document_ref": "FORM-PERSETUJUAN-017",
                              "scope": ["share_with_mou_providers"]}
+    stored = await db.fetchrow("SELECT status, flagged_as, version FROM children WHERE id = $1",
+                               uuid.UUID(assessed["id"]))
+    assert dict(stored) == {"status": "flagged", "flagged_as": "worst_form", "version": assessed["version"] + 1}
+    assert response.headers["ETag"] == f'"{assessed["version"] + 1}"'
 
     js = registry_app.state.bus.js
 

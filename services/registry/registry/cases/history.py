@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry.cases.lifecycle import ALLOWED, CaseStatus, can_move
@@ -12,11 +14,12 @@ from registry.cases.models import CaseHistory
 from registry.children.models import Child
 from sprpa_contracts.events import CaseStatusChanged
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.db import Inserting
+from sprpa_shared.db import Inserting, Updating
 from sprpa_shared.errors import Conflict
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
 
+_CHILD = Updating(Child.__table__)
 _LINE = Inserting(CaseHistory.__table__,
                   ["child_id", "at", "actor", "actor_role", "from_status", "to_status", "reason"])
 
@@ -37,11 +40,17 @@ async def record(
 
 async def move(
     session: AsyncSession, *, child: Child, target: CaseStatus, principal: Principal, now: datetime, reason: str,
-    then: tuple[EventData, ...] = (), basis: str | None = None,
+    then: tuple[EventData, ...] = (), basis: str | None = None, also: dict[str, Any] | None = None,
 ) -> None:
     """Move the case to `target` if the lifecycle allows it; refuse with 409 and the reason if not.
     `then`: events of the same change that follow the status change (one outbox write for all);
-    `basis`: for a prevented child, what prevented them (service or activities), for the reports."""
+    `basis`: for a prevented child, what prevented them (service or activities), for the reports;
+    `also`: other columns of the child that change with its status (written with it).
+
+    A child already written gets its new status with one UPDATE on the driver connection, and the
+    values are set on the loaded child as the database now holds them: the unit of work has
+    nothing of it to flush (its ORM flush was most of a flag's commit). Other changes the caller
+    made to the child are still flushed by the unit of work."""
     current = CaseStatus(child.status)
     if not can_move(current, target):
         raise Conflict(
@@ -49,10 +58,15 @@ async def move(
             current_status=current.value,
             allowed=sorted(status.value for status in ALLOWED[current]),
         )
-    child.status = target.value
-    child.updated_at = now
-    child.version += 1
-    session.add(child)
+    changed = {"status": target.value, "updated_at": now, "version": child.version + 1, **(also or {})}
+    if inspect(child).pending:  # registered in this transaction: the unit of work writes it
+        for name, value in changed.items():
+            setattr(child, name, value)
+        session.add(child)
+    else:
+        await _CHILD.run(session, child.id, changed)
+        for name, value in changed.items():
+            set_committed_value(child, name, value)
     await record(session, child=child, principal=principal, now=now, from_status=current.value, reason=reason)
     await emit_all(
         session,

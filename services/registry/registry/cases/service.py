@@ -74,7 +74,9 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     age = age_on(child.birth_date, now.date())
     if age >= 18:
         raise Conflict("the person is 18 or older: no longer a child for remediation")
-    consent = Consent(
+    # Rows written at once, not through the unit of work (neither is read back in this transaction):
+    # plain models, without the ORM's instrumentation.
+    consent = Consent.model_construct(
         id=new_id(),
         child_id=child.id,
         **data.consent.model_dump(exclude={"share_contact_with_provider"}),
@@ -83,7 +85,7 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         recorded_by=principal.subject,
     )
     needs = _chosen_needs(data, age)
-    record = Flag(
+    record = Flag.model_construct(
         id=new_id(),
         child_id=child.id,
         consent_id=consent.id,
@@ -94,11 +96,9 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
                      for need, wanted in data.preferences.items() if not wanted.is_empty()},
         flagged_at=now,
         flagged_by=principal.subject,
-    )
-    if data.consent.basis == "legal_basis":
         # No guardian consent (the guardian may be the exploiter): a second person approves first.
-        record.approval = "pending"
-    # Written at once, not through the unit of work: neither is read back in this transaction.
+        approval="pending" if data.consent.basis == "legal_basis" else "not_needed",
+    )
     await _CONSENT.run(session, [consent.model_dump()])
     await _FLAG.run(session, [record.model_dump()])
     if record.approval == "pending":
@@ -165,9 +165,9 @@ async def _pending_flag(session: AsyncSession, child: Child) -> Flag | None:
 async def _activate(session: AsyncSession, *, child: Child, record: Flag, consent: Consent, principal: Principal,
                     now: datetime, age: int, reason: str = "") -> None:
     """The case becomes flagged and `case.flagged` goes out for the referral engine."""
-    child.flagged_as = child.classification["result"]
     await history.move(
         session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
+        also={"flagged_as": child.classification["result"]},
         reason=f"{reason}flagged with needs {', '.join(record.needs)}" + "".join(
             f"; dropped {entry['need']} ({entry['reason']})" for entry in record.dropped_needs),
         then=(CaseFlagged(
