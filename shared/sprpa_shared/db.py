@@ -13,6 +13,8 @@ from sqlalchemy import ARRAY, JSON, Table, TextClause, TypeDecorator, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812 - a class
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import configure_mappers
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
@@ -85,6 +87,7 @@ async def create_read_pool(dsn: str, *, size: int, statement_timeout: float = 60
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 # What asyncpg raises on a connection the server dropped (a restart).
 DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
 
@@ -280,6 +283,24 @@ class Updating:
             status = await connection.execute(sql, key, *(
                 process(value) if process else value for process, value in zip(ready, values.values(), strict=True)))
         return int(status.rsplit(" ", 1)[-1])
+
+
+_MAPPED: set[type] = set()
+
+
+def new_row(model: type[M], **values: Any) -> M:
+    """A new row of a table model, as `model(**values)` makes it (defaults filled, no validation:
+    SQLModel validates no table model) at a fifth of the cost (14 against 74 µs for a referral):
+    pydantic's `model_construct`, then the row's SQLAlchemy state. Its values are set without
+    attribute events; changed afterwards, they are tracked as any row's are, and a session it is
+    added to inserts every value it holds (the unit of work reads them from the row itself)."""
+    if model not in _MAPPED:
+        configure_mappers()  # the attributes' event machinery exists only once the mappers are configured
+        _MAPPED.add(model)
+    row = model.model_construct(**values)
+    manager = model._sa_class_manager  # type: ignore[attr-defined]
+    manager._state_setter(row, manager._state_constructor(row, manager))  # noqa: SLF001 - what new_instance does
+    return row
 
 
 def _impl(column):

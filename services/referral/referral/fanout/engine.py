@@ -34,7 +34,7 @@ from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
 from sprpa_contracts.vocabulary import ENDED_REFERRAL
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import Inserting
+from sprpa_shared.db import Inserting, new_row
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
 from sprpa_shared.ids import new_id
@@ -140,7 +140,9 @@ _MADE = [(model, Inserting(model.__table__)) for model in (Need, Referral, Gap)]
 
 
 def _columns(row: SQLModel) -> dict:
-    return {column.name: getattr(row, column.name) for column in row.__table__.columns}
+    """A new row's values, read from the row itself (a row made in this step holds every one)."""
+    values = row.__dict__
+    return {column.name: values.get(column.name) for column in row.__table__.columns}
 
 
 async def _settle(step: Step, needs: list[Need] | None) -> bool:
@@ -255,8 +257,8 @@ def preferences_of(need: Need) -> NeedPreferences | None:
 def offer(step: Step, need: Need, rules: KabupatenRules, *, organization_id: uuid.UUID, offering_id: uuid.UUID | None,
           area: str | None = None, backbone: bool = False, referral_id: uuid.UUID | None = None) -> Referral:
     case = step.case
-    referral = Referral(
-        id=referral_id or new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
+    referral = new_row(
+        Referral, id=referral_id or new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
         village_code=case.village_code,
         regency_code=case.regency_code, category=need.category, organization_id=organization_id,
         offering_id=offering_id, backbone=backbone, area=area, status=Status.OFFERED, offered_at=step.now,
@@ -303,9 +305,9 @@ async def record_gap(step: Step, need: Need, *, reason: str, backbone: uuid.UUID
             return
     elif (await step.session.exec(select(Gap.id).where(Gap.need_id == need.id, kind, here))).first() is not None:
         return
-    gap = Gap(id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
-              village_code=case.village_code, regency_code=case.regency_code, category=need.category,
-              reason=reason, backbone_organization_id=backbone, recorded_at=step.now)
+    gap = new_row(Gap, id=new_id(), need_id=need.id, case_id=case.id, child_id=case.child_id,
+                  village_code=case.village_code, regency_code=case.regency_code, category=need.category,
+                  reason=reason, backbone_organization_id=backbone, recorded_at=step.now)
     step.keep(gap)
     step.note("gap", need=need, reason=reason)
     step.events.append(GapRecorded(gap_id=gap.id, case_id=case.id, need_id=need.id, child_id=case.child_id,

@@ -29,6 +29,7 @@ from sprpa_contracts.events import (
     ConsentWithdrawn,
 )
 from sprpa_shared.clock import Clock
+from sprpa_shared.db import new_row
 from sprpa_shared.events.consumer import driver_only, only_when
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.ids import new_id
@@ -43,10 +44,10 @@ async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelop
     with one insert per table at its end (`Step.fresh`), the case's first: a flag that opened its
     case before (replayed, or published again) writes nothing."""
     now = clock.now()
-    case = Case(id=new_id(), child_id=event.child_id, flag_event_id=envelope.id, flag_id=event.flag_id,
-                consent_id=event.consent_id, village_code=event.village_code, regency_code=event.village_code[:5],
-                age=event.age, sex=event.sex, classification=event.classification, status="open",
-                flagged_at=envelope.time, updated_at=now)
+    case = new_row(Case, id=new_id(), child_id=event.child_id, flag_event_id=envelope.id, flag_id=event.flag_id,
+                    consent_id=event.consent_id, village_code=event.village_code,
+                    regency_code=event.village_code[:5], age=event.age, sex=event.sex,
+                    classification=event.classification, status="open", flagged_at=envelope.time, updated_at=now)
     step = engine.Step(session=session, case=case, actor=engine.ENGINE, now=now, fresh=True)
     step.note("flag_received")
     refused = engine.refusal(event.consent_id, event.consent_scope)
@@ -55,8 +56,8 @@ async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelop
         await step.finish()
         return
     rules = await rules_for(session, settings, case.regency_code)
-    needs = [Need(id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING,
-                  preferences=_stored(event.preferences.get(category)))
+    needs = [new_row(Need, id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING,
+                     preferences=_stored(event.preferences.get(category)))
              for category in dict.fromkeys(event.needs)]
     for need in needs:
         step.keep(need)
