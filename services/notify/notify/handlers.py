@@ -15,7 +15,7 @@ from notify.rules import LIVE, Notice, referral_notices, regency_of
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
 from sprpa_shared.db import execute, fetch
-from sprpa_shared.events.consumer import BatchHandler
+from sprpa_shared.events.consumer import BatchHandler, only_when
 from sprpa_shared.events.envelope import Envelope, EventData
 
 # The offers' states as last heard, and what each was before, in one round trip (both parts of
@@ -203,10 +203,20 @@ _NOTICES: dict[type[EventData], Callable[..., Awaitable[None]]] = {
 }
 
 
+# Events of these types make a notice only when this says so (read from the envelope alone).
+_MAY_NOTICE: dict[type[EventData], Callable[[Envelope], bool]] = {
+    ev.CaseStatusChanged: lambda envelope: envelope.data.get("to_status") == "withdrawn",
+}
+
+
 def _handler(model: type[EventData], wanted: webhooks.Wanted) -> Callable[..., Awaitable[None]] | BatchHandler:
     """Every event goes to the webhooks that want it; some also make notices. An event that makes
     none is not validated into its class here: the webhooks forward its envelope as it came, and
-    validating an import's 1,000 children was most of what notify spent on it (issue 27)."""
+    validating an import's 1,000 children was most of what notify spent on it (issue 27).
+
+    An event that makes no notice and that no endpoint wants, by what `wanted` keeps, has no effect:
+    the consumer acknowledges it without a transaction (`only_when`). A flag's case events were a
+    transaction of their own in notify, with an inbox row each."""
     if model is ev.ReferralStatusChanged:
         return BatchHandler(partial(referrals_changed, wanted=wanted))
     notices_of = _NOTICES.get(model)
@@ -215,13 +225,16 @@ def _handler(model: type[EventData], wanted: webhooks.Wanted) -> Callable[..., A
             for envelope in envelopes:
                 await webhooks.queue(session, envelope, wanted)
 
-        return BatchHandler(queue_all)
+        return only_when(lambda envelope: not webhooks.surely_unwanted(envelope, wanted))(BatchHandler(queue_all))
 
     async def handle(session: AsyncSession, event: EventData, envelope: Envelope) -> None:
         await webhooks.queue(session, envelope, wanted)
         await notices_of(session, event, envelope)
 
-    return handle
+    may_notice = _MAY_NOTICE.get(model)
+    if may_notice is None:
+        return handle
+    return only_when(lambda envelope: may_notice(envelope) or not webhooks.surely_unwanted(envelope, wanted))(handle)
 
 
 def of(service: str, wanted: webhooks.Wanted) -> dict[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]:

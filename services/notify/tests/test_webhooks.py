@@ -15,8 +15,9 @@ from standardwebhooks import Webhook
 
 from notify.main import create_app
 from notify.settings import NotifySettings
-from notify.testing import NOW, offer
+from notify.testing import NOW, VILLAGE, offer
 from notify.webhooks.sender import send_once
+from sprpa_contracts import events as ev
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import bound_socket, running
@@ -257,3 +258,38 @@ async def test_which_events_endpoints_want_is_read_once_and_a_change_made_elsewh
     await publish.handled()
     assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 1
     assert wanted.reads == 3
+
+
+async def test_an_event_no_endpoint_wants_and_that_makes_no_notice_is_acknowledged_without_a_transaction(
+        notify, publish, db):
+    """Once notify keeps which pairs are wanted, a flag's case events (they make no notice) leave no
+    inbox row: nothing was done, so nothing needs to stay undone when they come again. A case
+    withdrawn, which makes a notice, is handled as before; so is an event an endpoint comes to want."""
+    wanted = notify.state.webhooks_wanted
+    await wait_until(lambda: wanted.listening, timeout=10, what="notify listening to the endpoints' changes")
+    await publish(offer(uuid.uuid4()))
+    await publish.handled()
+    assert wanted.kept
+
+    child = uuid.uuid4()
+    moved = [await publish(ev.CaseStatusChanged(child_id=child, village_code=VILLAGE, from_status=before,
+                                                to_status=after))
+             for before, after in (("identified", "assessed"), ("assessed", "flagged"), ("referred", "withdrawn"))]
+    await wait_until(lambda: _in_inbox(db, moved[-1].id), what="the withdrawal handled")
+    assert await db.fetchval("SELECT count(*) FROM inbox WHERE event_id = ANY($1)", [e.id for e in moved[:2]]) == 0
+    assert await db.fetchval("SELECT count(*) FROM notifications WHERE kind = 'child.withdrawn'") == 1
+
+    endpoint = uuid.uuid4()
+    await db.execute("INSERT INTO webhook_endpoints (id, owner, regency_codes, url, event_types, secret, created_at, "
+                     "updated_at) VALUES ($1, 'sim-jember', '{35.09}', 'http://127.0.0.1:9/events', $2, 'sealed', "
+                     "now(), now())", endpoint, [ev.CaseStatusChanged.event_type])
+    await wait_until(lambda: not wanted.kept, timeout=10, what="the change heard")
+    now_wanted = await publish(ev.CaseStatusChanged(child_id=child, village_code=VILLAGE, from_status="assessed",
+                                                    to_status="flagged"))
+    await wait_until(lambda: _in_inbox(db, now_wanted.id), what="the wanted event handled")
+    assert await db.fetchval("SELECT event_id FROM webhook_deliveries WHERE endpoint_id = $1", endpoint) == \
+        now_wanted.id
+
+
+async def _in_inbox(db, event_id) -> bool:
+    return await db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", event_id) == 1

@@ -17,7 +17,7 @@ one call, so it can write them with one statement (a bulk import's registrations
 A handler marked `only_when(wants)` acts only on the events `wants` picks from their envelope
 alone (the registry: a referral's offer moves no case). A fetch of which no event is wanted is
 acknowledged without a transaction: an event without effect needs no inbox row to stay without
-effect when it comes again.
+effect when it comes again (nor does one in a fetch with others).
 """
 
 from __future__ import annotations
@@ -134,18 +134,20 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
                      driver_sessions: DriverSessions | None = None) -> list[bool]:
     """`handle_once` for several events in one transaction, in order: all of their effects and
     inbox rows commit together, or none does. An event recorded before, or twice in the list, is
-    handled once (False in the list returned). `around` gives each handler call its context (the
+    handled once (False in the list returned); an event no handler wants gets no inbox row (it has
+    no effect to keep from happening twice) and False. `around` gives each handler call its context (the
     consumer's span; a batch handler's run has the span of its first event). With
     `driver_sessions`, a list whose wanted events all have `driver_only` handlers is handled in a
     plain asyncpg transaction of those."""
     if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in envelopes
                                            if wanted(handlers, envelope)):
         sessions = driver_sessions
+    acting = [envelope for envelope in envelopes if wanted(handlers, envelope)]
     async with transaction(sessions) as session:
         connection = await driver(session)
         with tracing.driver_sql(_RECORD, traced(session)):
-            recorded = await connection.fetch(_RECORD, consumer, [envelope.id for envelope in envelopes],
-                                              [envelope.type for envelope in envelopes])
+            recorded = await connection.fetch(_RECORD, consumer, [envelope.id for envelope in acting],
+                                              [envelope.type for envelope in acting])
         new = {row["event_id"] for row in recorded}
         handled: list[bool] = []
         runs: list[list[Envelope]] = []
@@ -153,7 +155,7 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
             first = envelope.id in new
             new.discard(envelope.id)
             handled.append(first)
-            if first and wanted(handlers, envelope):
+            if first:
                 if isinstance(handlers[envelope.type], BatchHandler) and runs and runs[-1][0].type == envelope.type:
                     runs[-1].append(envelope)
                 else:

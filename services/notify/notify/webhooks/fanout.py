@@ -67,6 +67,11 @@ class Wanted:
         self.listening = listening
         self.forget()
 
+    def surely_not(self, event_type: str, regency: str) -> bool:
+        """True only when the kept pairs show that no endpoint wants this type in this kabupaten
+        (nothing kept, or not listening: False, the database is asked)."""
+        return self.listening and self._pairs is not None and (event_type, regency) not in self._pairs
+
     async def may_want(self, session: AsyncSession, event_type: str, regency: str) -> bool:
         """False only when no endpoint wants this type in this kabupaten."""
         if not self.listening:
@@ -81,13 +86,27 @@ class Wanted:
         return (event_type, regency) in self._pairs
 
 
-async def queue(session: AsyncSession, envelope: Envelope, wanted: Wanted) -> None:
-    # The place every catalogue event carries (a desa's or a kabupaten's code), read without
-    # validating the whole event again: the consumer's handler does that when it acts on it.
+def _regency(envelope: Envelope) -> str | None:
+    """The kabupaten of a catalogue event, read from the place every one carries (a desa's or a
+    kabupaten's code) without validating the whole event; None for a national event (it goes to
+    nobody's kabupaten) or a type outside the catalogue."""
     place = envelope.data.get("village_code") or envelope.data.get("regency_code")
     if envelope.type not in BY_TYPE or not place:
-        return  # national events go to nobody's kabupaten
-    regency = regency_of(place)
+        return None
+    return regency_of(place)
+
+
+def surely_unwanted(envelope: Envelope, wanted: Wanted) -> bool:
+    """No endpoint can want the event, by what `wanted` keeps (the consumer then acknowledges it
+    without a transaction, when it makes no notice either)."""
+    regency = _regency(envelope)
+    return regency is None or wanted.surely_not(envelope.type, regency)
+
+
+async def queue(session: AsyncSession, envelope: Envelope, wanted: Wanted) -> None:
+    regency = _regency(envelope)
+    if regency is None:
+        return
     if not await wanted.may_want(session, envelope.type, regency):
         return
     # Which endpoints want it first, in the same transaction: most events go to none, and an event
