@@ -15,16 +15,17 @@ from sprpa_shared.observability import Metrics, get_logger
 
 log = get_logger(__name__)
 
+# The batch is claimed and marked published in one statement, in the transaction that holds the
+# rows' locks while they are published: a row whose publish is not acknowledged is marked
+# unpublished again before the commit (and a relay that dies mid-batch commits nothing). One round
+# trip fewer than a claim, then a mark, for every batch.
 _CLAIM = """
-SELECT position, id, type, subject, envelope::text AS envelope
-FROM outbox
-WHERE published_at IS NULL
-ORDER BY position
-LIMIT $1
-FOR UPDATE SKIP LOCKED
+UPDATE outbox SET published_at = now(), attempts = attempts + 1
+WHERE position IN (SELECT position FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1
+                   FOR UPDATE SKIP LOCKED)
+RETURNING position, id, type, subject, envelope::text AS envelope
 """
-_MARK_PUBLISHED = "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE position = ANY($1)"
-_MARK_FAILED = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE position = ANY($1)"
+_MARK_FAILED = "UPDATE outbox SET published_at = NULL, last_error = $2 WHERE position = ANY($1)"
 _BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
 # Counting the backlog reads all of it: while a large one drains (a bulk import's events), count
 # it at most this often, not after every batch. A batch that was not full took every row there
@@ -124,22 +125,20 @@ class OutboxRelay:
         """
         assert self._pool is not None
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_CLAIM, self._batch_size)
+            rows = sorted(await conn.fetch(_CLAIM, self._batch_size), key=lambda row: row["position"])
             if not rows:
                 self._metrics.outbox_backlog.set(0)
                 return 0
             outcomes = await self._publish(rows)
             published = [row["position"] for row, error in zip(rows, outcomes, strict=True) if error is None]
             failed = [(row["position"], error) for row, error in zip(rows, outcomes, strict=True) if error is not None]
-            if published:
-                await conn.execute(_MARK_PUBLISHED, published)
             if failed:
                 await conn.execute(_MARK_FAILED, [position for position, _ in failed], failed[0][1])
             now = time.monotonic()
             if not failed and len(rows) < self._batch_size:
                 self._metrics.outbox_backlog.set(0)
             elif failed or now - self._backlog_counted_at >= BACKLOG_COUNT_SECONDS:
-                # the rows just marked published are already out of the count (same transaction)
+                # the rows marked published are already out of the count (same transaction)
                 self._metrics.outbox_backlog.set(await conn.fetchval(_BACKLOG))
                 self._backlog_counted_at = now
         if failed:
