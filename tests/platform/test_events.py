@@ -311,6 +311,32 @@ async def test_a_batch_handler_gets_each_run_of_its_new_events_in_one_call_and_i
 
 
 @pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_then_is_given_the_events_a_fetch_acted_on_once_after_their_handlers_in_their_transaction(pair):
+    calls = []
+
+    async def one(session, envelope):
+        calls.append(("one", envelope.data["n"]))
+
+    async def then(session, envelopes):
+        calls.append(("then", [envelope.data["n"] for envelope in envelopes]))
+        await (await session.connection()).execute(text("SELECT 1"))  # the fetch's own transaction
+
+    async def ignored(session, envelope):
+        calls.append(("ignored", envelope.data["n"]))
+
+    handlers = {"test.acted": one, "test.unwanted": only_when(lambda envelope: False)(ignored)}
+    kinds = ["acted", "unwanted", "acted"]
+    envelopes = [Envelope(source="/test", type=f"test.{kind}", data={"n": n}) for n, kind in enumerate(kinds)]
+    sessions, consumer = pair.referral.state.sessions, "then-test"
+
+    await handle_all(sessions, consumer, handlers, envelopes, then=then)
+    assert calls == [("one", 0), ("one", 2), ("then", [0, 2])]
+    calls.clear()
+    await handle_all(sessions, consumer, handlers, envelopes, then=then)
+    assert calls == [], "nothing acted on the second time: then is not called"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
 async def test_a_fetch_no_handler_wants_is_acknowledged_without_a_transaction_and_a_mixed_one_acts_on_the_wanted(
         pair):
     """A handler `only_when(wants)`: a fetch of unwanted events leaves no inbox row and no effect;

@@ -1,5 +1,5 @@
 """What the reports consume: every registry and referral event (the read models), and the
-providers' directory; each handler also advances its consumer's progress row."""
+providers' directory; each fetch also advances its consumer's progress row."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def subscriptions(settings: ReportsSettings, clock: Clock | None = None) -> list
     made = [subscribe(settings, name=name, stream=stream, handlers=by_model, subjects=subjects)
             for name, stream, by_model, subjects in STREAMS]
     # Every read-model statement runs on the driver connection (handlers._run): no session needed.
-    return [Subscription(spec=one.spec, handlers={event_type: driver_only(handler) for event_type, handler
-                                                  in handlers.with_progress(one.spec.durable, one.handlers).items()})
+    return [Subscription(spec=one.spec, handlers={event_type: driver_only(handler)
+                                                  for event_type, handler in one.handlers.items()},
+                         then=handlers.progress(one.spec.durable))
             for one in made]
 
 

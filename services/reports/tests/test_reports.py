@@ -431,12 +431,12 @@ async def test_a_run_of_registrations_is_written_at_once_with_the_effect_of_one_
                                  school_status=["in_school", "out_of_school", None][n % 3],
                                  living_arrangement=["with_family", None, "street"][n % 3]) for n in range(30)]
     envelopes = [Envelope.wrap(event, time=NOW - timedelta(minutes=n)) for n, event in enumerate(events)]
-    by_type = handlers.handlers(consumer, handlers.REGISTRY)
+    by_type = handlers.handlers(handlers.REGISTRY)
     async with database(app) as db:
         counted_before = await db.fetchval("SELECT coalesce(sum(n), 0) FROM rm_child_counts WHERE dimension = 'all'")
 
-        assert await handle_all(app.state.sessions, consumer, by_type, envelopes + envelopes[:5]) == [True] * 30 + [
-            False] * 5
+        assert await handle_all(app.state.sessions, consumer, by_type, envelopes + envelopes[:5],
+                                then=handlers.progress(consumer)) == [True] * 30 + [False] * 5
 
         stored = {row["child_id"]: row for row in await db.fetch(
             "SELECT * FROM rm_children WHERE child_id = ANY($1::uuid[])", [event.child_id for event in events])}

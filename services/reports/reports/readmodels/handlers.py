@@ -302,29 +302,18 @@ async def cost_recorded(session: AsyncSession, e: ev.CostRecorded, envelope: Env
                activity=e.activity_id, kind=e.activity_kind)
 
 
-def _with_progress(consumer: str, handler: Handler | BatchHandler) -> Handler | BatchHandler:
-    if isinstance(handler, BatchHandler):
-        async def handle_many(session: AsyncSession, envelopes: list[Envelope]) -> None:
-            await handler.handle_many(session, envelopes)
-            await _run(session, _PROGRESS, consumer=consumer, at=max(e.time for e in envelopes), events=len(envelopes))
+def progress(consumer: str) -> Callable[[AsyncSession, list[Envelope]], Awaitable[None]]:
+    """Advances the consumer's row of `rm_progress` (the reports' freshness) by the events a fetch
+    acted on: once a transaction (the consumer's `then`), not once a handler."""
+    async def advance(session: AsyncSession, envelopes: list[Envelope]) -> None:
+        await _run(session, _PROGRESS, consumer=consumer, at=max(e.time for e in envelopes), events=len(envelopes))
 
-        return BatchHandler(handle_many)
-
-    async def handle(session: AsyncSession, envelope: Envelope) -> None:
-        await handler(session, envelope)
-        await _run(session, _PROGRESS, consumer=consumer, at=envelope.time, events=1)
-
-    return handle
+    return advance
 
 
-def with_progress(consumer: str, by_type: Mapping[str, Handler | BatchHandler]) -> dict[str, Handler | BatchHandler]:
-    """Each handler also advances the consumer's row of `rm_progress` (the reports' freshness)."""
-    return {event_type: _with_progress(consumer, handler) for event_type, handler in by_type.items()}
-
-
-def handlers(consumer: str, by_model: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]
+def handlers(by_model: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]
              ) -> dict[str, Handler | BatchHandler]:
-    return with_progress(consumer, by_class(by_model))
+    return by_class(by_model)
 
 
 REGISTRY = {
