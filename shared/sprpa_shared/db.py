@@ -13,7 +13,7 @@ from sqlalchemy import ARRAY, JSON, Table, TextClause, TypeDecorator, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812 - a class
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -300,6 +300,17 @@ def new_row(model: type[M], **values: Any) -> M:
     row = model.model_construct(**values)
     manager = model._sa_class_manager  # type: ignore[attr-defined]
     manager._state_setter(row, manager._state_constructor(row, manager))  # noqa: SLF001 - what new_instance does
+    return row
+
+
+def loaded_row(session: AsyncSession, model: type[M], values: dict[str, Any]) -> M:
+    """A row read on the driver connection (`fetch`), made the session's as if its ORM had loaded
+    it: its values are the committed state, a change to it is flushed with the unit of work. A
+    tenth of the CPU of an ORM select; `values` must hold every column, as the database gave it
+    (a `Protected` column opened)."""
+    row = new_row(model, **values)
+    make_transient_to_detached(row)
+    session.add(row)
     return row
 
 
