@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import asyncpg
 from sqlalchemy import ARRAY, JSON, Table, TextClause, TypeDecorator, event
@@ -207,6 +208,44 @@ def _positional(statement: TextClause, params: dict[str, Any]) -> tuple[str, lis
     return sql, [params[name] for name in names]
 
 
+class Part(NamedTuple):
+    """One data-modifying statement (an INSERT or an UPDATE, no WITH of its own) and its values
+    ($1 ... $n), to be written with others in one round trip (`together`)."""
+
+    sql: str
+    args: tuple
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+_TOGETHER: dict[tuple[tuple[str, ...], str], str] = {}
+
+
+def _shifted(sql: str, by: int) -> str:
+    return _PLACEHOLDER.sub(lambda found: f"${int(found.group(1)) + by}", sql) if by else sql
+
+
+async def together(session: AsyncSession, parts: Sequence[Part | None], *, then: str = "SELECT 1") -> None:
+    """Several statements in one round trip on the session's driver connection: each a
+    data-modifying CTE of one statement, which PostgreSQL runs to completion though nothing reads it,
+    ending with `then` (the outbox's NOTIFY). They see the same snapshot, not each other's rows;
+    constraints (a foreign key to a row another part inserts) are checked when the statement ends.
+    A round trip costs more CPU than most of the statements a request or a handler writes."""
+    chosen = [part for part in parts if part is not None]
+    if not chosen:
+        return
+    key = (tuple(part.sql for part in chosen), then)
+    sql = _TOGETHER.get(key)
+    if sql is None:
+        ctes, count = [], 0
+        for number, part in enumerate(chosen):
+            ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
+            count += len(part.args)
+        sql = _TOGETHER[key] = f"WITH {', '.join(ctes)} {then}"
+    connection = await driver(session)
+    with tracing.driver_sql(sql, traced(session)):
+        await connection.execute(sql, *(value for part in chosen for value in part.args))
+
+
 class Inserting:
     """Rows written straight to a table on the session's driver connection, each value made ready
     by its column's type as SQLAlchemy would (a `Protected` column sealed, JSON serialised): for
@@ -229,18 +268,39 @@ class Inserting:
             placeholders.append(f"CAST(${number}::text AS {sql_type})" if json else f"${number}::{sql_type}")
         names = ", ".join(self.columns)
         conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+        self._rows_sql: dict[int, str] = {}
         self.sql = (f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(placeholders)}){conflict}"
                     if self._rowwise else
                     f"INSERT INTO {table.name} ({names}) SELECT {', '.join(values)} "
                     f"FROM unnest({', '.join(arrays)}) AS r ({names}){conflict}")
+
+    def part(self, rows: Sequence[dict[str, Any]]) -> Part | None:
+        """The insert of `rows` as a part of a statement written `together` (None for no rows);
+        a table with array columns gets one VALUES list of them all."""
+        if not rows:
+            return None
+        values = self._values(rows)
+        if not self._rowwise:
+            return Part(self.sql, tuple(values))
+        sql = self._rows_sql.get(len(rows))
+        if sql is None:
+            head, _, tail = self.sql.partition(" VALUES ")
+            width = len(self.columns)
+            placeholders, conflict = tail.rpartition(")")[0] + ")", tail.rpartition(")")[2]
+            sql = self._rows_sql[len(rows)] = head + " VALUES " + ", ".join(
+                _shifted(placeholders, row * width) for row in range(len(rows))) + conflict
+        return Part(sql, tuple(value for row in zip(*values, strict=True) for value in row))
+
+    def _values(self, rows: Sequence[dict[str, Any]]) -> list[list]:
+        return [[ready(row.get(name)) if ready else row.get(name) for row in rows]
+                for name, ready in zip(self.columns, self._ready, strict=True)]
 
     async def run(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
         """Insert `rows` (dicts by column name); how many were inserted (all, for a table with
         array columns: asyncpg's executemany reports no count)."""
         if not rows:
             return 0
-        values = [[ready(row.get(name)) if ready else row.get(name) for row in rows]
-                  for name, ready in zip(self.columns, self._ready, strict=True)]
+        values = self._values(rows)
         connection = await driver(session)
         with tracing.driver_sql(self.sql, traced(session)):
             if self._rowwise:
@@ -265,6 +325,14 @@ class Updating:
 
     async def run(self, session: AsyncSession, key: Any, values: dict[str, Any]) -> int:
         """Sets `values` (by column name) on the row whose key is `key`; how many rows changed."""
+        sql, args = self.part(key, values)
+        connection = await driver(session)
+        with tracing.driver_sql(sql, traced(session)):
+            status = await connection.execute(sql, *args)
+        return int(status.rsplit(" ", 1)[-1])
+
+    def part(self, key: Any, values: dict[str, Any]) -> Part:
+        """The update as a part of a statement written `together`."""
         names = tuple(values)
         made = self._made.get(names)
         if made is None:
@@ -278,11 +346,8 @@ class Updating:
                    f"WHERE {self._key.name} = $1::{self._key.type.compile(dialect=_ASYNCPG)}")
             made = self._made[names] = (sql, [column.type.bind_processor(_ASYNCPG) for column in columns])
         sql, ready = made
-        connection = await driver(session)
-        with tracing.driver_sql(sql, traced(session)):
-            status = await connection.execute(sql, key, *(
-                process(value) if process else value for process, value in zip(ready, values.values(), strict=True)))
-        return int(status.rsplit(" ", 1)[-1])
+        return Part(sql, (key, *(process(value) if process else value
+                                 for process, value in zip(ready, values.values(), strict=True))))
 
 
 _MAPPED: set[type] = set()

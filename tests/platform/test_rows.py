@@ -1,15 +1,18 @@
-"""`db.new_row` and `db.loaded_row`: rows of a table model without the ORM making them, against a real database."""
+"""`db.new_row`, `db.loaded_row` and `db.together`: rows without the ORM making or writing them, against a real
+database."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import ARRAY, Column, Integer, MetaData, Table, Text, inspect, text
+from sqlalchemy.dialects.postgresql import JSONB
 
-from referral.models import Case
-from sprpa_shared.db import fetch, loaded_row, new_row, transaction
+from referral.models import Case, Need
+from sprpa_shared.db import Inserting, Updating, execute, fetch, loaded_row, new_row, together, transaction
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -51,3 +54,46 @@ async def test_a_row_read_on_the_driver_and_made_the_sessions_is_the_one_it_know
         loaded.status = "settled"
     async with transaction(sessions) as session:
         assert (await session.get(Case, values["id"])).status == "settled"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_parts_written_together_are_one_statement_that_writes_all_of_them_or_none(pair):
+    sessions = pair.referral.state.sessions
+    earlier = _values()
+    async with transaction(sessions) as session:
+        session.add(Case(**earlier))
+    opened = _values()
+    needs = [{"id": uuid.uuid4(), "case_id": opened["id"], "category": category, "status": "matching",
+              "added_at": AT, "added_by": "test"} for category in ("education.formal_school", "health.basic_check")]
+    async with transaction(sessions) as session:
+        await together(session, [
+            Inserting(Case.__table__).part([Case(**opened).model_dump()]),
+            Inserting(Need.__table__).part(needs),  # their case is inserted by the same statement
+            Updating(Case.__table__).part(earlier["id"], {"status": "settled", "settled_at": AT}),
+            Inserting(Need.__table__).part([]),  # nothing to write: left out
+        ])
+    async with transaction(sessions) as session:
+        assert (await session.get(Case, earlier["id"])).status == "settled"
+        written = await fetch(session, text("SELECT category FROM needs WHERE case_id = :case ORDER BY category"),
+                              {"case": opened["id"]})
+        assert [row["category"] for row in written] == ["education.formal_school", "health.basic_check"]
+
+    orphan = {**needs[0], "id": uuid.uuid4(), "case_id": uuid.uuid4()}
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        async with transaction(sessions) as session:
+            await together(session, [Updating(Case.__table__).part(earlier["id"], {"status": "open"}),
+                                     Inserting(Need.__table__).part([orphan])])
+    async with transaction(sessions) as session:
+        assert (await session.get(Case, earlier["id"])).status == "settled", "the statement wrote nothing"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_rows_of_a_table_with_array_columns_are_one_values_list_in_a_part(pair):
+    tagged = Table("tagged", MetaData(), Column("id", Integer), Column("tags", ARRAY(Text)), Column("about", JSONB))
+    rows = [{"id": n, "tags": [f"t{n}", "common"], "about": {"n": n}} for n in range(3)]
+    async with transaction(pair.referral.state.sessions) as session:
+        await execute(session, text("CREATE TEMP TABLE tagged (id integer, tags text[], about jsonb)"), {})
+        await together(session, [Inserting(tagged).part(rows)])
+        written = await fetch(session, text("SELECT id, tags, about FROM tagged ORDER BY id"), {})
+    assert [(row["id"], row["tags"], row["about"]) for row in written] == [
+        (row["id"], row["tags"], row["about"]) for row in rows]

@@ -11,7 +11,7 @@ import asyncpg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import driver, traced
+from sprpa_shared.db import Part, driver, together, traced
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.observability import current_traceparent
 
@@ -47,15 +47,15 @@ CREATE TABLE inbox (
 
 # The rows, in the order given, and the relay's wake-up in one round trip: the NOTIFY is delivered
 # at commit, dropped on rollback; a data-modifying CTE runs to completion though nothing reads it.
-INSERT = f"""
-WITH written AS (
+_ROWS = """
     INSERT INTO outbox (id, type, subject, envelope, created_at)
     SELECT id, type, subject, envelope::jsonb, created_at
     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
          WITH ORDINALITY AS e (id, type, subject, envelope, created_at, n)
     ORDER BY n
-)
-SELECT pg_notify('{NOTIFY_CHANNEL}', '')"""
+"""
+WAKE = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
+INSERT = f"WITH written AS ({_ROWS}) {WAKE}"
 
 
 class Prepared(NamedTuple):
@@ -105,13 +105,19 @@ async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = 
     return (await emit_all(session, [data], at=at))[0]
 
 
-async def emit_all(session: AsyncSession, events: list[EventData], *, at: datetime | None = None) -> list[Envelope]:
-    """Several events of one change, in order: one round trip writes them all and wakes the relay."""
+async def emit_all(session: AsyncSession, events: list[EventData], *, at: datetime | None = None,
+                   along: Sequence[Part | None] = ()) -> list[Envelope]:
+    """Several events of one change, in order: one round trip writes them all and wakes the relay.
+    `along`: the change's own statements, written in the same round trip (`db.together`)."""
     if not events:
+        await together(session, along)
         return []
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
+    prepared = [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)]
+    if any(part is not None for part in along):
+        await together(session, [*along, Part(_ROWS, _columns(prepared))], then=WAKE)
+        return envelopes
     connection = await driver(session)  # same transaction as the caller's change (begun if need be)
-    await write(connection, [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)],
-                traced=traced(session))
+    await write(connection, prepared, traced=traced(session))
     return envelopes

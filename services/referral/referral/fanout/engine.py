@@ -34,7 +34,7 @@ from sprpa_contracts.eligibility import ChildNeed
 from sprpa_contracts.events import CaseRefused, GapRecorded, ReferralStatusChanged
 from sprpa_contracts.vocabulary import ENDED_REFERRAL
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import Inserting, new_row
+from sprpa_shared.db import Inserting, Part, new_row
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
 from sprpa_shared.ids import new_id
@@ -58,8 +58,9 @@ class Step:
     the last event can say whether the change settled every need of the case).
 
     `fresh`: the case is being opened, so every row the step keeps is new. They are then not handed
-    to the session's unit of work but written by `finish` with one insert per table, the case's
-    first with ON CONFLICT DO NOTHING: a flag that opened its case before writes nothing again."""
+    to the session's unit of work but written by `finish`: the case first, with ON CONFLICT DO
+    NOTHING (a flag that opened its case before writes nothing again), then an insert per table
+    for the rest, with the lines and the events, in one statement."""
 
     session: AsyncSession
     case: Case
@@ -108,27 +109,21 @@ class Step:
         settled = await _settle(self, needs)
         self.case.updated_at = self.now
         self.keep(self.case)
-        if self.fresh and not await self._write_made():
-            log.info("flag already opened a case", case_flag_event=str(self.case.flag_event_id))
-            return
-        if self.lines:  # one statement for the lines, after the rows they name (the case, its needs, offers)
-            if not self.fresh:
-                await self.session.flush()
-            await _TIMELINE.run(self.session, self.lines)
+        made: list[Part | None] = []
+        if self.fresh:
+            # The case first, alone: it says whether its flag opened one before (then nothing is written).
+            if not await _OPENED.run(self.session, [_columns(self.case)]):
+                log.info("flag already opened a case", case_flag_event=str(self.case.flag_event_id))
+                return
+            made = [inserting.part([_columns(row) for row in self.made.values() if isinstance(row, model)])
+                    for model, inserting in _MADE]
+        elif self.lines:
+            await self.session.flush()  # the rows the lines name (needs, offers) before them
         events = list(self.events)
         if settled and events and isinstance(events[-1], ReferralStatusChanged):
             events[-1] = events[-1].model_copy(update={"all_needs_settled": True})
-        await emit_all(self.session, events, at=self.now)
-
-
-    async def _write_made(self) -> bool:
-        """A fresh case's rows, one insert per table (the case, its needs, its referrals and gaps);
-        False, with nothing written, when the case's flag had opened one before."""
-        if not await _OPENED.run(self.session, [_columns(self.case)]):
-            return False
-        for model, inserting in _MADE:
-            await inserting.run(self.session, [_columns(row) for row in self.made.values() if isinstance(row, model)])
-        return True
+        # A fresh case's needs, offers and gaps, the lines and the events: one round trip (db.together).
+        await emit_all(self.session, events, at=self.now, along=[*made, _TIMELINE.part(self.lines)])
 
 
 # Each table's rows in one statement on the driver connection: no ORM object per line (the lines,

@@ -41,7 +41,7 @@ log = get_logger(__name__)
 async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelope, *, settings: ReferralSettings,
                     clock: Clock) -> None:
     """The case of a flag, and its needs fanned out. Every row is new, so the step writes them
-    with one insert per table at its end (`Step.fresh`), the case's first: a flag that opened its
+    at its end (`Step.fresh`), the case's first, the rest in one statement: a flag that opened its
     case before (replayed, or published again) writes nothing."""
     now = clock.now()
     case = new_row(Case, id=new_id(), child_id=event.child_id, flag_event_id=envelope.id, flag_id=event.flag_id,
@@ -189,7 +189,7 @@ def _closes(envelope: Envelope) -> bool:
 
 
 def handlers(settings: ReferralSettings, clock: Clock) -> dict[type[EventData], Callable[..., Awaitable[None]]]:
-    @driver_only  # a new case is written with one insert per table on the driver connection (Step.fresh)
+    @driver_only  # a new case is written on the driver connection, in two statements (Step.fresh)
     async def on_flagged(session: AsyncSession, event: CaseFlagged, envelope: Envelope) -> None:
         await open_case(session, event, envelope, settings=settings, clock=clock)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from registry.cases.models import CaseHistory
 from registry.children.models import Child
 from sprpa_contracts.events import CaseStatusChanged
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.db import Inserting, Updating
+from sprpa_shared.db import Inserting, Part, Updating
 from sprpa_shared.errors import Conflict
 from sprpa_shared.events.envelope import EventData
 from sprpa_shared.events.outbox import emit_all
@@ -41,16 +42,19 @@ async def record(
 async def move(
     session: AsyncSession, *, child: Child, target: CaseStatus, principal: Principal, now: datetime, reason: str,
     then: tuple[EventData, ...] = (), basis: str | None = None, also: dict[str, Any] | None = None,
+    along: Sequence[Part | None] = (),
 ) -> None:
     """Move the case to `target` if the lifecycle allows it; refuse with 409 and the reason if not.
     `then`: events of the same change that follow the status change (one outbox write for all);
     `basis`: for a prevented child, what prevented them (service or activities), for the reports;
-    `also`: other columns of the child that change with its status (written with it).
+    `also`: other columns of the child that change with its status (written with it); `along`: the
+    change's other rows (a flag's consent and flag), written in the same round trip.
 
-    A child already written gets its new status with one UPDATE on the driver connection, and the
-    values are set on the loaded child as the database now holds them: the unit of work has
-    nothing of it to flush (its ORM flush was most of a flag's commit). Other changes the caller
-    made to the child are still flushed by the unit of work."""
+    A child already written gets its new status, its history line and the events in one statement
+    on the driver connection (`db.together`), and the values are set on the loaded child as the
+    database now holds them: the unit of work has nothing of it to flush (its ORM flush was most of
+    a flag's commit). Other changes the caller made to the child are still flushed by the unit of
+    work."""
     current = CaseStatus(child.status)
     if not can_move(current, target):
         raise Conflict(
@@ -59,19 +63,17 @@ async def move(
             allowed=sorted(status.value for status in ALLOWED[current]),
         )
     changed = {"status": target.value, "updated_at": now, "version": child.version + 1, **(also or {})}
+    events = [CaseStatusChanged(child_id=child.id, village_code=child.village_code, from_status=current.value,
+                                to_status=target.value, basis=basis), *then]
     if inspect(child).pending:  # registered in this transaction: the unit of work writes it
         for name, value in changed.items():
             setattr(child, name, value)
         session.add(child)
-    else:
-        await _CHILD.run(session, child.id, changed)
-        for name, value in changed.items():
-            set_committed_value(child, name, value)
-    await record(session, child=child, principal=principal, now=now, from_status=current.value, reason=reason)
-    await emit_all(
-        session,
-        [CaseStatusChanged(child_id=child.id, village_code=child.village_code, from_status=current.value,
-                           to_status=target.value, basis=basis), *then],
-        at=now,
-    )
-
+        await record(session, child=child, principal=principal, now=now, from_status=current.value, reason=reason)
+        await emit_all(session, events, at=now, along=along)
+        return
+    line = {"child_id": child.id, "at": now, "actor": principal.subject, "actor_role": principal.role.value,
+            "from_status": current.value, "to_status": target.value, "reason": reason}
+    await emit_all(session, events, at=now, along=[*along, _CHILD.part(child.id, changed), _LINE.part([line])])
+    for name, value in changed.items():
+        set_committed_value(child, name, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -19,9 +20,9 @@ from registry.children.models import Child
 from registry.children.service import age_on, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn, FlagAwaitingApproval
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import Inserting, fetch, transaction
+from sprpa_shared.db import Inserting, Part, fetch, transaction
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
-from sprpa_shared.events.outbox import emit
+from sprpa_shared.events.outbox import emit, emit_all
 from sprpa_shared.ids import new_id
 from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import get_logger
@@ -99,13 +100,14 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
         # No guardian consent (the guardian may be the exploiter): a second person approves first.
         approval="pending" if data.consent.basis == "legal_basis" else "not_needed",
     )
-    await _CONSENT.run(session, [consent.model_dump()])
-    await _FLAG.run(session, [record.model_dump()])
+    # Both rows go with the change's other statements, in one round trip (db.together).
+    written = [_CONSENT.part([consent.model_dump()]), _FLAG.part([record.model_dump()])]
     if record.approval == "pending":
-        await emit(session, FlagAwaitingApproval(child_id=child.id, village_code=child.village_code,
-                                                 flag_id=record.id, needs=needs))
+        await emit_all(session, [FlagAwaitingApproval(child_id=child.id, village_code=child.village_code,
+                                                      flag_id=record.id, needs=needs)], along=written)
         return record
-    await _activate(session, child=child, record=record, consent=consent, principal=principal, now=now, age=age)
+    await _activate(session, child=child, record=record, consent=consent, principal=principal, now=now, age=age,
+                    along=written)
     return record
 
 
@@ -163,11 +165,11 @@ async def _pending_flag(session: AsyncSession, child: Child) -> Flag | None:
 
 
 async def _activate(session: AsyncSession, *, child: Child, record: Flag, consent: Consent, principal: Principal,
-                    now: datetime, age: int, reason: str = "") -> None:
+                    now: datetime, age: int, reason: str = "", along: Sequence[Part | None] = ()) -> None:
     """The case becomes flagged and `case.flagged` goes out for the referral engine."""
     await history.move(
         session, child=child, target=CaseStatus.FLAGGED, principal=principal, now=now,
-        also={"flagged_as": child.classification["result"]},
+        also={"flagged_as": child.classification["result"]}, along=along,
         reason=f"{reason}flagged with needs {', '.join(record.needs)}" + "".join(
             f"; dropped {entry['need']} ({entry['reason']})" for entry in record.dropped_needs),
         then=(CaseFlagged(
