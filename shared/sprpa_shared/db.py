@@ -314,25 +314,18 @@ class Inserting:
 
 
 class Updating:
-    """One row's columns set straight on the session's driver connection, by its primary key, each
-    value made ready by its column's type (as `Inserting` does): `UPDATE t SET a = $2, ... WHERE
-    key = $1`, the statement made once per set of columns."""
+    """One row's columns set by its primary key, each value made ready by its column's type (as
+    `Inserting` does): `UPDATE t SET a = $2, ... WHERE key = $1`, the statement made once per set
+    of columns, written `together` with the change's other statements."""
 
     def __init__(self, table: Table, *, key: str = "id") -> None:
         self._table = table
         self._key = table.c[key]
         self._made: dict[tuple[str, ...], tuple[str, list]] = {}
 
-    async def run(self, session: AsyncSession, key: Any, values: dict[str, Any]) -> int:
-        """Sets `values` (by column name) on the row whose key is `key`; how many rows changed."""
-        sql, args = self.part(key, values)
-        connection = await driver(session)
-        with tracing.driver_sql(sql, traced(session)):
-            status = await connection.execute(sql, *args)
-        return int(status.rsplit(" ", 1)[-1])
-
     def part(self, key: Any, values: dict[str, Any]) -> Part:
-        """The update as a part of a statement written `together`."""
+        """`values` (by column name) set on the row whose key is `key`, as a part of a statement
+        written `together`."""
         names = tuple(values)
         made = self._made.get(names)
         if made is None:
