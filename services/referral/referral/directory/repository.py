@@ -21,7 +21,10 @@ SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.mi
        o.capacity, o.course_type, o.languages,
        (SELECT count(*) FROM referrals r WHERE r.offering_id = o.id AND r.status IN ('accepted', 'in_service'))
            AS held,
-       s.responded, s.accepted, s.expired, s.response_seconds
+       s.responded, s.accepted, s.expired, s.response_seconds,
+       (SELECT array_agg((m.regency_code, m.signed_date, m.valid_from, m.valid_until, m.terminated_on,
+                          m.service_categories))
+        FROM replica_mous m WHERE m.organization_id = o.organization_id) AS mous
 FROM replica_offerings o LEFT JOIN organization_stats s ON s.organization_id = o.organization_id
 """
 _OFFERINGS = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = :category AND NOT o.removed")
@@ -45,7 +48,7 @@ _HELD = text("SELECT count(*) FROM referrals WHERE offering_id = :id AND status 
 
 async def candidates(session: AsyncSession, *, regency_code: str, category: str) -> list[Candidate]:
     rows = await fetch(session, _OFFERINGS, {"regency": regency_code, "category": category})
-    return await _with_mous(session, rows)
+    return _candidates(rows)
 
 
 async def candidates_in(session: AsyncSession, *, regency_code: str, categories: list[str]
@@ -53,14 +56,14 @@ async def candidates_in(session: AsyncSession, *, regency_code: str, categories:
     """`candidates` of several categories in one read, by category."""
     rows = await fetch(session, _OFFERINGS_IN, {"regency": regency_code, "categories": categories})
     by_category: dict[str, list[Candidate]] = {}
-    for found in await _with_mous(session, rows):
+    for found in _candidates(rows):
         by_category.setdefault(found.terms.category, []).append(found)
     return by_category
 
 
 async def candidate(session: AsyncSession, offering_id: uuid.UUID) -> Candidate | None:
     rows = await fetch(session, _OFFERING, {"id": offering_id})
-    found = await _with_mous(session, rows)
+    found = _candidates(rows)
     return found[0] if found else None
 
 
@@ -70,13 +73,17 @@ def _terms(row) -> MouTerms:
                     terminated_on=row["terminated_on"])
 
 
-async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
-    """Candidates of offering rows (read on the driver connection: records, by key), with their MOUs."""
-    mous: dict = {}
-    organization_ids = list({row["organization_id"] for row in rows})
-    if organization_ids:
-        for row in await fetch(session, _MOUS, {"orgs": organization_ids}):
-            mous.setdefault(row["organization_id"], []).append(_terms(row))
+def _mou_terms(mou: tuple) -> MouTerms:
+    """An MOU as the offering rows carry it: (regency, signed, from, until, terminated, categories)."""
+    regency, signed, valid_from, valid_until, terminated, categories = mou
+    return MouTerms(regency_code=regency, signed_date=signed, valid_from=valid_from, valid_until=valid_until,
+                    service_categories=frozenset(categories), terminated_on=terminated)
+
+
+def _candidates(rows) -> list[Candidate]:
+    """Candidates of offering rows (read on the driver connection: records, by key), with their
+    organisations' MOUs, which the same statement reads (a round trip fewer on a flag's path)."""
+    mous = {row["organization_id"]: tuple(_mou_terms(mou) for mou in row["mous"] or ()) for row in rows}
     return [
         Candidate(
             offering_id=row["id"],
@@ -85,7 +92,7 @@ async def _with_mous(session: AsyncSession, rows) -> list[Candidate]:
                                 service_area=frozenset(row["service_area"]), min_age=row["min_age"],
                                 max_age=row["max_age"], sexes=frozenset(row["sexes"]), capacity=row["capacity"],
                                 open_referrals=row["held"]),
-            mous=tuple(mous.get(row["organization_id"], ())),
+            mous=mous[row["organization_id"]],
             response_hours=row["response_seconds"] / row["responded"] / 3600 if row["responded"] else None,
             acceptance_rate=(row["accepted"] / (row["responded"] + row["expired"])
                              if row["responded"] or row["expired"] else None),
