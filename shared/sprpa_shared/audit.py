@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import Principal
-from sprpa_shared.db import execute, on_pool
+from sprpa_shared.db import execute, later, on_pool, text_part
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.jobs import periodic
 from sprpa_shared.observability import current_traceparent, get_logger, trace_id_of
@@ -246,11 +246,14 @@ async def record(
     action: str | None = None,
     object_id: uuid.UUID | None = None,
 ) -> None:
-    """One row per child read or written (none when the list is empty and no other record is named)."""
+    """One row per child read or written (none when the list is empty and no other record is named),
+    written with the transaction's next statements (`db.later`): it is never read back before the
+    commit, and the request's transaction writes it if nothing else does."""
     if child_ids or object_id:
-        await _write(session, actor=principal.subject, role=principal.role.value,
-                     action=action or action_of(request), request=request, at=at,
-                     child_ids=list(child_ids) if child_ids else [None], object_id=object_id)
+        later(session, text_part(_RECORD, _values(
+            actor=principal.subject, role=principal.role.value, action=action or action_of(request),
+            request=request, at=at, child_ids=list(child_ids) if child_ids else [None], object_id=object_id,
+            outcome=ALLOWED)))
 
 
 _RECORD_ROWS = """

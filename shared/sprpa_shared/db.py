@@ -14,7 +14,7 @@ from sqlalchemy import ARRAY, JSON, Table, TextClause, TypeDecorator, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect  # noqa: N812 - a class
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -216,6 +216,12 @@ class Part(NamedTuple):
     args: tuple
 
 
+def text_part(statement: TextClause, params: dict[str, Any]) -> Part:
+    """A `text()` statement and its values as a `Part` (compiled once, as `execute` compiles it)."""
+    sql, values = _positional(statement, params)
+    return Part(sql, tuple(values))
+
+
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 _TOGETHER: dict[tuple[tuple[str, ...], str], str] = {}
 
@@ -224,13 +230,38 @@ def _shifted(sql: str, by: int) -> str:
     return _PLACEHOLDER.sub(lambda found: f"${int(found.group(1)) + by}", sql) if by else sql
 
 
+_LATER = "sprpa.later"  # in a session's info: the parts `later` keeps for the transaction's next statement
+
+
+def later(session: AsyncSession, part: Part) -> None:
+    """A statement of the transaction that nothing reads back before the commit (an audit row):
+    written with the transaction's next `together`, or by `write_later` just before the commit, so
+    it costs no round trip of its own. `transaction()` and the request's session write what is
+    left; a commit anywhere else with a part left unwritten fails (`before_commit`), it is never
+    lost quietly."""
+    session.info.setdefault(_LATER, []).append(part)
+
+
+async def write_later(session: AsyncSession) -> None:
+    """Writes the parts `later` kept, in one statement (none: nothing to do)."""
+    if session.info.get(_LATER):
+        await together(session, [])
+
+
+@event.listens_for(Session, "before_commit")
+def _nothing_left_for_later(session: Session) -> None:
+    if session.info.get(_LATER):
+        raise RuntimeError("statements kept for later were not written before the commit: db.write_later first")
+
+
 async def together(session: AsyncSession, parts: Sequence[Part | None], *, then: str = "SELECT 1") -> None:
     """Several statements in one round trip on the session's driver connection: each a
     data-modifying CTE of one statement, which PostgreSQL runs to completion though nothing reads it,
     ending with `then` (the outbox's NOTIFY). They see the same snapshot, not each other's rows;
     constraints (a foreign key to a row another part inserts) are checked when the statement ends.
-    A round trip costs more CPU than most of the statements a request or a handler writes."""
-    chosen = [part for part in parts if part is not None]
+    The parts `later` kept go first. A round trip costs more CPU than most of the statements a
+    request or a handler writes."""
+    chosen = [*session.info.pop(_LATER, ()), *(part for part in parts if part is not None)]
     if not chosen:
         return
     key = (tuple(part.sql for part in chosen), then)
@@ -383,12 +414,15 @@ async def transaction(sessions: async_sessionmaker[AsyncSession] | DriverSession
     if isinstance(sessions, DriverSessions):
         async with (await sessions.pool()).acquire() as connection, connection.transaction():
             # Standing in for a session: its handlers use it only through `driver`.
-            yield cast(AsyncSession, DriverTransaction(connection, sessions.info,
-                                                       traced=tracing.sql_traced(sessions.engine)))
+            standing_in = cast(AsyncSession, DriverTransaction(connection, sessions.info,
+                                                               traced=tracing.sql_traced(sessions.engine)))
+            yield standing_in
+            await write_later(standing_in)
         return
     async with sessions() as session:
         try:
             yield session
+            await write_later(session)
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.auth.principal import SIGNED_IN, Principal
 from sprpa_shared.clock import Clock
+from sprpa_shared.db import write_later
 from sprpa_shared.errors import InsufficientScope, Unauthorized
 
 
@@ -19,6 +20,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessions() as session:
         try:
             yield session
+            await write_later(session)
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -12,7 +12,17 @@ from sqlalchemy import ARRAY, Column, Integer, MetaData, Table, Text, inspect, t
 from sqlalchemy.dialects.postgresql import JSONB
 
 from referral.models import Case, Need
-from sprpa_shared.db import Inserting, Updating, execute, fetch, loaded_row, new_row, together, transaction
+from sprpa_shared.db import (
+    Inserting,
+    Updating,
+    execute,
+    fetch,
+    later,
+    loaded_row,
+    new_row,
+    together,
+    transaction,
+)
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -97,3 +107,24 @@ async def test_rows_of_a_table_with_array_columns_are_one_values_list_in_a_part(
         written = await fetch(session, text("SELECT id, tags, about FROM tagged ORDER BY id"), {})
     assert [(row["id"], row["tags"], row["about"]) for row in written] == [
         (row["id"], row["tags"], row["about"]) for row in rows]
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_part_kept_for_later_goes_with_the_next_statement_or_before_the_commit_and_is_never_lost(pair):
+    sessions = pair.referral.state.sessions
+    first, second, third = _values(), _values(), _values()
+    async with transaction(sessions) as session:
+        later(session, Inserting(Case.__table__).part([Case(**first).model_dump()]))
+        await together(session, [Inserting(Case.__table__).part([Case(**second).model_dump()])])
+        assert not session.info.get("sprpa.later"), "written with the next statement"
+        later(session, Inserting(Case.__table__).part([Case(**third).model_dump()]))
+    async with transaction(sessions) as session:
+        written = await fetch(session, text("SELECT count(*) AS n FROM cases WHERE id = ANY(:ids)"),
+                              {"ids": [first["id"], second["id"], third["id"]]})
+        assert written[0]["n"] == 3, "the last one by transaction() before its commit"
+
+    forgotten = _values()
+    async with sessions() as session:
+        later(session, Inserting(Case.__table__).part([Case(**forgotten).model_dump()]))
+        with pytest.raises(RuntimeError, match="not written before the commit"):
+            await session.commit()
