@@ -264,17 +264,21 @@ async def together(session: AsyncSession, parts: Sequence[Part | None], *, then:
     chosen = [*session.info.pop(_LATER, ()), *(part for part in parts if part is not None)]
     if not chosen:
         return
-    key = (tuple(part.sql for part in chosen), then)
-    sql = _TOGETHER.get(key)
-    if sql is None:
-        ctes, count = [], 0
-        for number, part in enumerate(chosen):
-            ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
-            count += len(part.args)
-        sql = _TOGETHER[key] = f"WITH {', '.join(ctes)} {then}"
+    if len(chosen) == 1 and then == "SELECT 1":  # alone: the statement as it is
+        sql, args = chosen[0].sql, list(chosen[0].args)
+    else:
+        key = (tuple(part.sql for part in chosen), then)
+        made = _TOGETHER.get(key)
+        if made is None:
+            ctes, count = [], 0
+            for number, part in enumerate(chosen):
+                ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
+                count += len(part.args)
+            made = _TOGETHER[key] = f"WITH {', '.join(ctes)} {then}"
+        sql, args = made, [value for part in chosen for value in part.args]
     connection = await driver(session)
     with tracing.driver_sql(sql, traced(session)):
-        await connection.execute(sql, *(value for part in chosen for value in part.args))
+        await connection.execute(sql, *args)
 
 
 class Inserting:

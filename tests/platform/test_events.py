@@ -311,14 +311,14 @@ async def test_a_batch_handler_gets_each_run_of_its_new_events_in_one_call_and_i
 
 
 @pytest.mark.parametrize("pair", [False], indirect=True)
-async def test_then_is_given_the_events_a_fetch_acted_on_once_after_their_handlers_in_their_transaction(pair):
+async def test_before_is_given_the_events_a_fetch_acts_on_once_before_their_handlers_in_their_transaction(pair):
     calls = []
 
     async def one(session, envelope):
         calls.append(("one", envelope.data["n"]))
 
-    async def then(session, envelopes):
-        calls.append(("then", [envelope.data["n"] for envelope in envelopes]))
+    async def before(session, envelopes):
+        calls.append(("before", [envelope.data["n"] for envelope in envelopes]))
         await (await session.connection()).execute(text("SELECT 1"))  # the fetch's own transaction
 
     async def ignored(session, envelope):
@@ -329,11 +329,11 @@ async def test_then_is_given_the_events_a_fetch_acted_on_once_after_their_handle
     envelopes = [Envelope(source="/test", type=f"test.{kind}", data={"n": n}) for n, kind in enumerate(kinds)]
     sessions, consumer = pair.referral.state.sessions, "then-test"
 
-    await handle_all(sessions, consumer, handlers, envelopes, then=then)
-    assert calls == [("one", 0), ("one", 2), ("then", [0, 2])]
+    await handle_all(sessions, consumer, handlers, envelopes, before=before)
+    assert calls == [("before", [0, 2]), ("one", 0), ("one", 2)]
     calls.clear()
-    await handle_all(sessions, consumer, handlers, envelopes, then=then)
-    assert calls == [], "nothing acted on the second time: then is not called"
+    await handle_all(sessions, consumer, handlers, envelopes, before=before)
+    assert calls == [], "nothing acted on the second time: before is not called"
 
 
 @pytest.mark.parametrize("pair", [False], indirect=True)

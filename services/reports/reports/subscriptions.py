@@ -21,7 +21,7 @@ def subscriptions(settings: ReportsSettings, clock: Clock | None = None) -> list
     # Every read-model statement runs on the driver connection (handlers._run): no session needed.
     return [Subscription(spec=one.spec, handlers={event_type: driver_only(handler)
                                                   for event_type, handler in one.handlers.items()},
-                         then=handlers.progress(one.spec.durable))
+                         before=handlers.progress(one.spec.durable))
             for one in made]
 
 

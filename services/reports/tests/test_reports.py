@@ -436,7 +436,7 @@ async def test_a_run_of_registrations_is_written_at_once_with_the_effect_of_one_
         counted_before = await db.fetchval("SELECT coalesce(sum(n), 0) FROM rm_child_counts WHERE dimension = 'all'")
 
         assert await handle_all(app.state.sessions, consumer, by_type, envelopes + envelopes[:5],
-                                then=handlers.progress(consumer)) == [True] * 30 + [False] * 5
+                                before=handlers.progress(consumer)) == [True] * 30 + [False] * 5
 
         stored = {row["child_id"]: row for row in await db.fetch(
             "SELECT * FROM rm_children WHERE child_id = ANY($1::uuid[])", [event.child_id for event in events])}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared.db import DriverSessions
-from sprpa_shared.events.consumer import BatchHandler, EventConsumer, Handler, Then, by_class, handle_once
+from sprpa_shared.events.consumer import BatchHandler, Before, EventConsumer, Handler, by_class, handle_once
 from sprpa_shared.events.consumer import driver_only as mark_driver_only
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.relay import OutboxRelay
@@ -39,7 +39,7 @@ class Subscription:
 
     spec: ConsumerSpec
     handlers: dict[str, Handler]
-    then: Then | None = None  # given the events a fetch acted on, after their handlers (consumer.handle_all)
+    before: Before | None = None  # given the events a fetch acts on, before their handlers (consumer.handle_all)
 
 
 def subscribe(settings: ServiceSettings, *, name: str, stream: str,
@@ -111,7 +111,7 @@ class EventBus:
         for subscription in self._subscriptions:
             if envelope.type in subscription.handlers:
                 return await handle_once(self._sessions, subscription.spec.durable, subscription.handlers, envelope,
-                                         driver_sessions=self._driver_sessions, then=subscription.then)
+                                         driver_sessions=self._driver_sessions, before=subscription.before)
         raise LookupError(f"the {self.service} service does not consume {envelope.type}")
 
     def start(self) -> None:
@@ -155,7 +155,7 @@ class EventBus:
                 driver_sessions=self._driver_sessions,
                 js=self.js,
                 metrics=self._metrics,
-                then=subscription.then,
+                before=subscription.before,
             )
             self.consumers.append(consumer)
             self._spawn(consumer.run(), name=subscription.spec.durable)

@@ -121,31 +121,32 @@ _RECORD = (
 )
 
 
-Then = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
+Before = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 
 
 async def handle_once(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
                       envelope: Envelope, *, driver_sessions: DriverSessions | None = None,
-                      then: Then | None = None) -> bool:
+                      before: Before | None = None) -> bool:
     """Run the event's handler and record the event in the inbox, in one transaction.
 
     Returns False when the consumer had handled the event before (nothing was done again)."""
     return (await handle_all(sessions, consumer, handlers, [envelope], driver_sessions=driver_sessions,
-                             then=then))[0]
+                             before=before))[0]
 
 
 async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
                      envelopes: list[Envelope], *, around: Callable[[Envelope], AbstractContextManager] | None = None,
-                     driver_sessions: DriverSessions | None = None, then: Then | None = None) -> list[bool]:
+                     driver_sessions: DriverSessions | None = None, before: Before | None = None) -> list[bool]:
     """`handle_once` for several events in one transaction, in order: all of their effects and
     inbox rows commit together, or none does. An event recorded before, or twice in the list, is
     handled once (False in the list returned); an event no handler wants gets no inbox row (it has
     no effect to keep from happening twice) and False. `around` gives each handler call its context (the
     consumer's span; a batch handler's run has the span of its first event). With
     `driver_sessions`, a list whose wanted events all have `driver_only` handlers is handled in a
-    plain asyncpg transaction of those. `then` is given every event acted on, once, after their
-    handlers, in the same transaction (the reports' freshness: one statement for a fetch); with
-    `driver_sessions` it too must write through the driver only."""
+    plain asyncpg transaction of those. `before` is given every event about to be acted on, once,
+    before their handlers, in the same transaction (the reports' freshness: one upsert for a fetch,
+    kept for the handlers' first statement with `db.later`); with `driver_sessions` it too must
+    write through the driver only."""
     if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in envelopes
                                            if wanted(handlers, envelope)):
         sessions = driver_sessions
@@ -167,6 +168,8 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
                     runs[-1].append(envelope)
                 else:
                     runs.append([envelope])
+        if before is not None and runs:
+            await before(session, [envelope for run in runs for envelope in run])
         for run in runs:
             handler = handlers[run[0].type]
             with around(run[0]) if around else contextlib.nullcontext():
@@ -175,8 +178,6 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
                 else:
                     await handler(session, run[0])
                 await session.flush()  # the handler's writes under its own span, not the fetch's commit
-        if then is not None and runs:
-            await then(session, [envelope for run in runs for envelope in run])
         return handled
 
 
@@ -205,10 +206,10 @@ class EventConsumer:
         batch_size: int = 64,
         fetch_timeout: float = 1.0,
         driver_sessions: DriverSessions | None = None,
-        then: Then | None = None,
+        before: Before | None = None,
     ) -> None:
         self.spec = spec
-        self._then = then
+        self._before = before
         self._driver_sessions = driver_sessions
         self._handlers = handlers
         self._sessions = sessions
@@ -288,7 +289,7 @@ class EventConsumer:
         try:
             await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
                              around=lambda envelope: self._span(envelope, subjects[envelope.id]),
-                             driver_sessions=self._driver_sessions, then=self._then)
+                             driver_sessions=self._driver_sessions, before=self._before)
         except Exception as exc:  # noqa: BLE001 - nothing of the batch committed: each on its own decides
             log.info("batch rolled back; handling its events one by one", consumer=self.spec.durable,
                      events=len(envelopes), error=type(exc).__name__)
@@ -352,7 +353,7 @@ class EventConsumer:
 
     async def _handle(self, envelope: Envelope) -> None:
         await handle_once(self._sessions, self.spec.durable, self._handlers, envelope,
-                          driver_sessions=self._driver_sessions, then=self._then)
+                          driver_sessions=self._driver_sessions, before=self._before)
 
     async def _failed(self, message: Msg, event_type: str, exc: Exception) -> None:
         delivered = message.metadata.num_delivered if message.metadata else 1
