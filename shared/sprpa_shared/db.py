@@ -287,43 +287,40 @@ class Inserting:
     rows written as they are made and not read back through the ORM in the same transaction (an
     opened case's needs and offers, the timeline, a case's history). Any number of rows is one
     `INSERT ... SELECT FROM unnest(one array per column)`; a table with array columns (which
-    unnest would flatten) is written with `INSERT ... VALUES`, a row at a time in one round trip."""
+    unnest would flatten) is written with one `INSERT ... VALUES` list of its rows (a few: each
+    value is a parameter, and a statement takes at most 32,767)."""
 
     def __init__(self, table: Table, columns: Sequence[str] | None = None, *, skip_existing: bool = False) -> None:
         chosen = [table.c[name] for name in columns] if columns else list(table.columns)
         self.columns = [column.name for column in chosen]
         self._ready = [column.type.bind_processor(_ASYNCPG) for column in chosen]
         self._rowwise = any(isinstance(_impl(column), ARRAY) for column in chosen)
-        arrays, values, placeholders = [], [], []
+        names = ", ".join(self.columns)
+        self._head = f"INSERT INTO {table.name} ({names})"
+        self._conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+        self._row = "(" + ", ".join(_placeholder(column, number) for number, column in enumerate(chosen, 1)) + ")"
+        self._rows_sql: dict[int, str] = {}
+        arrays, values = [], []
         for number, column in enumerate(chosen, start=1):
             sql_type = column.type.compile(dialect=_ASYNCPG)
             json = isinstance(_impl(column), JSON)
             arrays.append(f"${number}::{'text' if json else sql_type}[]")
             values.append(f"CAST(r.{column.name} AS {sql_type})" if json else f"r.{column.name}")
-            placeholders.append(f"CAST(${number}::text AS {sql_type})" if json else f"${number}::{sql_type}")
-        names = ", ".join(self.columns)
-        conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
-        self._rows_sql: dict[int, str] = {}
-        self.sql = (f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(placeholders)}){conflict}"
-                    if self._rowwise else
-                    f"INSERT INTO {table.name} ({names}) SELECT {', '.join(values)} "
-                    f"FROM unnest({', '.join(arrays)}) AS r ({names}){conflict}")
+        self._unnest = (f"{self._head} SELECT {', '.join(values)} "
+                        f"FROM unnest({', '.join(arrays)}) AS r ({names}){self._conflict}")
 
     def part(self, rows: Sequence[dict[str, Any]]) -> Part | None:
-        """The insert of `rows` as a part of a statement written `together` (None for no rows);
-        a table with array columns gets one VALUES list of them all."""
+        """The insert of `rows` as a part of a statement written `together` (None for no rows)."""
         if not rows:
             return None
         values = self._values(rows)
         if not self._rowwise:
-            return Part(self.sql, tuple(values))
+            return Part(self._unnest, tuple(values))
         sql = self._rows_sql.get(len(rows))
         if sql is None:
-            head, _, tail = self.sql.partition(" VALUES ")
             width = len(self.columns)
-            placeholders, conflict = tail.rpartition(")")[0] + ")", tail.rpartition(")")[2]
-            sql = self._rows_sql[len(rows)] = head + " VALUES " + ", ".join(
-                _shifted(placeholders, row * width) for row in range(len(rows))) + conflict
+            sql = self._rows_sql[len(rows)] = (f"{self._head} VALUES " + ", ".join(
+                _shifted(self._row, row * width) for row in range(len(rows))) + self._conflict)
         return Part(sql, tuple(value for row in zip(*values, strict=True) for value in row))
 
     def _values(self, rows: Sequence[dict[str, Any]]) -> list[list]:
@@ -331,20 +328,13 @@ class Inserting:
                 for name, ready in zip(self.columns, self._ready, strict=True)]
 
     async def run(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert `rows` (dicts by column name); how many were inserted (all, for a table with
-        array columns: asyncpg's executemany reports no count)."""
-        if not rows:
+        """Insert `rows` (dicts by column name) in a statement of their own; how many were inserted."""
+        part = self.part(rows)
+        if part is None:
             return 0
-        values = self._values(rows)
         connection = await driver(session)
-        with tracing.driver_sql(self.sql, traced(session)):
-            if self._rowwise:
-                if len(rows) == 1:
-                    status = await connection.execute(self.sql, *(column[0] for column in values))
-                    return int(status.rsplit(" ", 1)[-1])
-                await connection.executemany(self.sql, list(zip(*values, strict=True)))
-                return len(rows)
-            status = await connection.execute(self.sql, *values)
+        with tracing.driver_sql(part.sql, traced(session)):
+            status = await connection.execute(part.sql, *part.args)
         return int(status.rsplit(" ", 1)[-1])
 
 
@@ -365,11 +355,8 @@ class Updating:
         made = self._made.get(names)
         if made is None:
             columns = [self._table.c[name] for name in names]
-            assignments = ", ".join(
-                f"{column.name} = CAST(${number}::text AS {sql_type})" if isinstance(_impl(column), JSON)
-                else f"{column.name} = ${number}::{sql_type}"
-                for number, column in enumerate(columns, start=2)
-                for sql_type in (column.type.compile(dialect=_ASYNCPG),))
+            assignments = ", ".join(f"{column.name} = {_placeholder(column, number)}"
+                                    for number, column in enumerate(columns, start=2))
             sql = (f"UPDATE {self._table.name} SET {assignments} "
                    f"WHERE {self._key.name} = $1::{self._key.type.compile(dialect=_ASYNCPG)}")
             made = self._made[names] = (sql, [column.type.bind_processor(_ASYNCPG) for column in columns])
@@ -405,6 +392,12 @@ def loaded_row(session: AsyncSession, model: type[M], values: dict[str, Any]) ->
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+def _placeholder(column, number: int) -> str:
+    """The parameter `$number` as a value of the column's type (JSON comes as its text)."""
+    sql_type = column.type.compile(dialect=_ASYNCPG)
+    return f"CAST(${number}::text AS {sql_type})" if isinstance(_impl(column), JSON) else f"${number}::{sql_type}"
 
 
 def _impl(column):

@@ -147,10 +147,9 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
     before their handlers, in the same transaction (the reports' freshness: one upsert for a fetch,
     kept for the handlers' first statement with `db.later`); with `driver_sessions` it too must
     write through the driver only."""
-    if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in envelopes
-                                           if wanted(handlers, envelope)):
-        sessions = driver_sessions
     acting = [envelope for envelope in envelopes if wanted(handlers, envelope)]
+    if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in acting):
+        sessions = driver_sessions
     async with transaction(sessions) as session:
         connection = await driver(session)
         with tracing.driver_sql(_RECORD, traced(session)):

@@ -31,7 +31,6 @@ from nats.aio.subscription import Subscription
 from nats.js.api import Header
 
 _STATUS = "Status"
-_PENDING = "Nats-Pending-Messages"
 
 
 class ConsumerGone(Exception):

@@ -25,14 +25,19 @@ _LINE = Inserting(CaseHistory.__table__,
                   ["child_id", "at", "actor", "actor_role", "from_status", "to_status", "reason"])
 
 
+def _line(child: Child, principal: Principal, now: datetime, from_status: str | None, to_status: str,
+          reason: str) -> dict[str, Any]:
+    return {"child_id": child.id, "at": now, "actor": principal.subject, "actor_role": principal.role.value,
+            "from_status": from_status, "to_status": to_status, "reason": reason}
+
+
 async def record(
     session: AsyncSession, *, child: Child, principal: Principal, now: datetime, from_status: str | None, reason: str
 ) -> None:
     """A line of the case's history. Written at once on the driver connection (it is never read
     back in the transaction), unless the child itself is not written yet (just registered): then
     the unit of work writes it after the child."""
-    line = {"child_id": child.id, "at": now, "actor": principal.subject, "actor_role": principal.role.value,
-            "from_status": from_status, "to_status": child.status, "reason": reason}
+    line = _line(child, principal, now, from_status, child.status, reason)
     if inspect(child).pending:
         session.add(CaseHistory(**line))
     else:
@@ -72,8 +77,7 @@ async def move(
         await record(session, child=child, principal=principal, now=now, from_status=current.value, reason=reason)
         await emit_all(session, events, at=now, along=along)
         return
-    line = {"child_id": child.id, "at": now, "actor": principal.subject, "actor_role": principal.role.value,
-            "from_status": current.value, "to_status": target.value, "reason": reason}
+    line = _line(child, principal, now, current.value, target.value, reason)
     await emit_all(session, events, at=now, along=[*along, _CHILD.part(child.id, changed), _LINE.part([line])])
     for name, value in changed.items():
         set_committed_value(child, name, value)
