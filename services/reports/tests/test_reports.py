@@ -21,7 +21,7 @@ from reports.tables import CODED, PLACES
 from reports.testing import NOW, counted, history
 from sprpa_contracts import events as ev
 from sprpa_shared import regions
-from sprpa_shared.events.consumer import handle_all
+from sprpa_shared.events.consumer import by_class, handle_all
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database
@@ -431,7 +431,7 @@ async def test_a_run_of_registrations_is_written_at_once_with_the_effect_of_one_
                                  school_status=["in_school", "out_of_school", None][n % 3],
                                  living_arrangement=["with_family", None, "street"][n % 3]) for n in range(30)]
     envelopes = [Envelope.wrap(event, time=NOW - timedelta(minutes=n)) for n, event in enumerate(events)]
-    by_type = handlers.handlers(handlers.REGISTRY)
+    by_type = by_class(handlers.REGISTRY)
     async with database(app) as db:
         counted_before = await db.fetchval("SELECT coalesce(sum(n), 0) FROM rm_child_counts WHERE dimension = 'all'")
 

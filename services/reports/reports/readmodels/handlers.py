@@ -9,7 +9,7 @@ Newer facts win by event time, so a late or replayed older event changes nothing
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
 
 from sqlalchemy import text
@@ -18,10 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sprpa_contracts import events as ev
 from sprpa_contracts.vocabulary import ENDED_REFERRAL
 from sprpa_shared.db import later, text_part, together
-from sprpa_shared.events.consumer import BatchHandler, by_class
-from sprpa_shared.events.envelope import Envelope, EventData
-
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+from sprpa_shared.events.consumer import BatchHandler
+from sprpa_shared.events.envelope import Envelope
 
 # A run of registrations (a bulk import's) is one statement.
 _CHILDREN_REGISTERED = text("""
@@ -313,11 +311,6 @@ def progress(consumer: str) -> Callable[[AsyncSession, list[Envelope]], Awaitabl
                                              "events": len(envelopes)}))
 
     return advance
-
-
-def handlers(by_model: Mapping[type[EventData], Callable[..., Awaitable[None]] | BatchHandler]
-             ) -> dict[str, Handler | BatchHandler]:
-    return by_class(by_model)
 
 
 REGISTRY = {
