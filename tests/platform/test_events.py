@@ -10,7 +10,7 @@ import pytest
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
-from sprpa_shared.db import DriverSessions, transaction
+from sprpa_shared.db import DriverSessions, Part, driver, together, transaction
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once, only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
@@ -308,6 +308,45 @@ async def test_a_batch_handler_gets_each_run_of_its_new_events_in_one_call_and_i
 
     assert handled == [True, False, True, True, True, True, True]
     assert calls == [("many", [0, 2]), ("one", [3]), ("one", [4]), ("many", [5, 6])]
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_fetch_taken_as_new_writes_its_inbox_rows_with_the_handlers_statement_and_fails_on_one_seen_before(
+        pair):
+    """`expect_new` (every fetch's first try): no inbox read first; the rows go with the handler's
+    statement. An event recorded before fails the transaction on the inbox's key, keeping nothing."""
+    sessions, consumer = pair.referral.state.sessions, "expect-new-test"
+    effects = "CREATE TABLE IF NOT EXISTS expect_new_effects (n integer)"
+    statements: list[str] = []
+
+    def logged(query) -> None:
+        statements.append(query.query)
+
+    async def one(session, envelope):
+        connection = await driver(session)
+        connection.add_query_logger(logged)
+        try:
+            await together(session, [Part("INSERT INTO expect_new_effects VALUES ($1)", (envelope.data["n"],))])
+        finally:
+            connection.remove_query_logger(logged)
+
+    async with transaction(sessions) as session:
+        await (await driver(session)).execute(effects)
+    handlers = {"test.one": one}
+    envelopes = [Envelope(source="/test", type="test.one", data={"n": n}) for n in range(2)]
+
+    assert await handle_all(sessions, consumer, handlers, envelopes[:1], expect_new=True) == [True]
+    written = [statement for statement in statements if "INSERT INTO" in statement]
+    assert len(written) == 1 and "INSERT INTO inbox" in written[0] and "expect_new_effects" in written[0], \
+        "the inbox row and the handler's row in one statement"
+
+    with pytest.raises(asyncpg.UniqueViolationError) as failed:
+        await handle_all(sessions, consumer, handlers, envelopes, expect_new=True)
+    assert failed.value.constraint_name == "inbox_pkey"
+    assert await handle_all(sessions, consumer, handlers, envelopes) == [False, True], "read first: one new"
+    async with transaction(sessions) as session:
+        rows = await (await driver(session)).fetch("SELECT n FROM expect_new_effects ORDER BY n")
+    assert [row["n"] for row in rows] == [0, 1], "each once: the failed transaction kept nothing"
 
 
 @pytest.mark.parametrize("pair", [False], indirect=True)

@@ -9,7 +9,10 @@ The messages of one fetch are handled in one transaction, in order, with one inb
 flag's four offers reach a consumer together, and a transaction each (pool checkout and ping,
 BEGIN, inbox row, COMMIT) would cost more than their handlers. If any of them fails, the whole
 transaction is rolled back and each message is handled again on its own, so a failing event
-delays the others of its fetch but never takes them with it.
+delays the others of its fetch but never takes them with it. A fetch is first handled as if all of
+its events were new (`handle_all(expect_new=True)`: the inbox rows go with the handlers'
+statements, a round trip fewer); one recorded before fails that transaction, and the one-by-one
+path, which reads the inbox first, acknowledges it without a second effect.
 
 A handler can be a `BatchHandler`: consecutive events of its type in a fetch then reach it in
 one call, so it can write them with one statement (a bulk import's registrations).
@@ -24,17 +27,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
+import asyncpg
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import DriverSessions, driver, traced, transaction
+from sprpa_shared.db import DriverSessions, Part, driver, later, traced, transaction
 from sprpa_shared.events.access import dead_letter_subject
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.events.pull import ContinuousPull
@@ -119,6 +124,9 @@ _RECORD = (
     "SELECT id, $1, type FROM unnest($2::uuid[], $3::text[]) AS e (id, type) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
+# Recorded as new, with the handlers' statements: an event recorded before fails the transaction.
+_RECORD_NEW = ("INSERT INTO inbox (event_id, consumer, type) "
+               "SELECT id, $1, type FROM unnest($2::uuid[], $3::text[]) AS e (id, type)")
 
 
 Before = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
@@ -136,7 +144,8 @@ async def handle_once(sessions: Sessions, consumer: str, handlers: dict[str, Han
 
 async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Handler],
                      envelopes: list[Envelope], *, around: Callable[[Envelope], AbstractContextManager] | None = None,
-                     driver_sessions: DriverSessions | None = None, before: Before | None = None) -> list[bool]:
+                     driver_sessions: DriverSessions | None = None, before: Before | None = None,
+                     expect_new: bool = False) -> list[bool]:
     """`handle_once` for several events in one transaction, in order: all of their effects and
     inbox rows commit together, or none does. An event recorded before, or twice in the list, is
     handled once (False in the list returned); an event no handler wants gets no inbox row (it has
@@ -146,21 +155,32 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
     plain asyncpg transaction of those. `before` is given every event about to be acted on, once,
     before their handlers, in the same transaction (the reports' freshness: one upsert for a fetch,
     kept for the handlers' first statement with `db.later`); with `driver_sessions` it too must
-    write through the driver only."""
+    write through the driver only.
+
+    With `expect_new` the inbox is not read first: the events are taken as new and their inbox row
+    is written with the handlers' first statement that goes `together` (or just before the commit),
+    a round trip fewer. An event recorded before then fails the transaction (the inbox's primary
+    key), and nothing of it is kept: the consumer handles the events again one by one, without
+    `expect_new`. Redeliveries are rare; every first delivery saves the round trip."""
     acting = [envelope for envelope in envelopes if wanted(handlers, envelope)]
     if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in acting):
         sessions = driver_sessions
     async with transaction(sessions) as session:
-        connection = await driver(session)
-        with tracing.driver_sql(_RECORD, traced(session)):
-            recorded = await connection.fetch(_RECORD, consumer, [envelope.id for envelope in acting],
-                                              [envelope.type for envelope in acting])
-        new = {row["event_id"] for row in recorded}
+        new: dict[uuid.UUID, str | None]
+        if expect_new:
+            new = {envelope.id: envelope.type for envelope in acting}
+            later(session, Part(_RECORD_NEW, (consumer, list(new), list(new.values()))))
+        else:
+            connection = await driver(session)
+            with tracing.driver_sql(_RECORD, traced(session)):
+                recorded = await connection.fetch(_RECORD, consumer, [envelope.id for envelope in acting],
+                                                  [envelope.type for envelope in acting])
+            new = {row["event_id"]: None for row in recorded}
         handled: list[bool] = []
         runs: list[list[Envelope]] = []
         for envelope in envelopes:
             first = envelope.id in new
-            new.discard(envelope.id)
+            new.pop(envelope.id, None)
             handled.append(first)
             if first:
                 if isinstance(handlers[envelope.type], BatchHandler) and runs and runs[-1][0].type == envelope.type:
@@ -273,22 +293,28 @@ class EventConsumer:
                 readable.append((message, self._read(message)))
             except PoisonMessage as exc:
                 await self._failed(message, "unknown", exc)
-        if readable and not any(wanted(self._handlers, envelope) for _, envelope in readable):
+        if not readable:
+            return
+        if not any(wanted(self._handlers, envelope) for _, envelope in readable):
             for _, envelope in readable:
                 self._metrics.events_consumed.labels(consumer=self.spec.durable, type=envelope.type,
                                                      result="skipped").inc()
             await self._ack_all([message for message, _ in readable])
             return
-        if len(readable) < 2:
-            for message, _ in readable:
-                await self.process(message)
-            return
         envelopes = [envelope for _, envelope in readable]
         subjects = {envelope.id: message.subject for message, envelope in readable}
         try:
-            await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
-                             around=lambda envelope: self._span(envelope, subjects[envelope.id]),
-                             driver_sessions=self._driver_sessions, before=self._before)
+            try:
+                await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
+                                 around=lambda envelope: self._span(envelope, subjects[envelope.id]),
+                                 driver_sessions=self._driver_sessions, before=self._before, expect_new=True)
+            except Exception as exc:
+                if not _recorded_before(exc):
+                    raise
+                # Redelivered: the fetch again, reading the inbox first (its new events in one transaction)
+                await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
+                                 around=lambda envelope: self._span(envelope, subjects[envelope.id]),
+                                 driver_sessions=self._driver_sessions, before=self._before)
         except Exception as exc:  # noqa: BLE001 - nothing of the batch committed: each on its own decides
             log.info("batch rolled back; handling its events one by one", consumer=self.spec.durable,
                      events=len(envelopes), error=type(exc).__name__)
@@ -389,6 +415,14 @@ class EventConsumer:
             },
         )
         self._metrics.events_dead_lettered.labels(consumer=self.spec.durable, type=event_type).inc()
+
+
+def _recorded_before(error: BaseException) -> bool:
+    """Whether a transaction failed on the inbox's key: an event taken as new had been handled."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, asyncpg.PostgresError):  # SQLAlchemy wraps the driver's
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    return isinstance(cause, asyncpg.UniqueViolationError) and cause.constraint_name == "inbox_pkey"
 
 
 def _parse(message: Msg) -> Envelope:
