@@ -403,11 +403,19 @@ async def test_a_fetch_no_handler_wants_is_acknowledged_without_a_transaction_an
         finally:
             await connection.close()
 
+    acks: list[str] = []  # each ack's reply subject: set when the consumer waits for the server's confirmation
+
+    async def ack_seen(message) -> None:
+        acks.append(message.reply)
+
+    monitor = await js._nc.subscribe(f"$JS.ACK.REGISTRY.{spec.durable}.>", cb=ack_seen)
     for _ in range(3):
         await emit_committed(pair.registry, flagged())
     await wait_until(lambda: _stream_has(js, 3))
     await consume_all()
     assert await pair.effects() == [] and await inbox_rows() == 0
+    await wait_until(lambda: _count(acks, 3), what="the three acks")
+    assert not any(acks), "without effect, nothing waits for the acks' confirmation (a lost one: skipped again)"
 
     wanted = flagged().model_copy(update={"age": 15})
     await emit_committed(pair.registry, flagged())
@@ -416,3 +424,10 @@ async def test_a_fetch_no_handler_wants_is_acknowledged_without_a_transaction_an
     await consume_all()
     assert await pair.effects() == [wanted.child_id], "the wanted event only, once"
     assert await inbox_rows() == 1, "the mixed fetch recorded the event it acted on only"
+    await wait_until(lambda: _count(acks, 5), what="the five acks")
+    assert acks[-1], "after a commit, the server's confirmation of the last ack is waited for (double ack)"
+    await monitor.unsubscribe()
+
+
+async def _count(seen: list, n: int) -> bool:
+    return len(seen) >= n

@@ -19,8 +19,9 @@ one call, so it can write them with one statement (a bulk import's registrations
 
 A handler marked `only_when(wants)` acts only on the events `wants` picks from their envelope
 alone (the registry: a referral's offer moves no case). A fetch of which no event is wanted is
-acknowledged without a transaction: an event without effect needs no inbox row to stay without
-effect when it comes again (nor does one in a fetch with others).
+acknowledged without a transaction, and without waiting for the server to confirm the acks: an
+event without effect needs no inbox row to stay without effect when it comes again (nor does one in
+a fetch with others), and one whose ack was lost is skipped again.
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ class EventConsumer:
             for _, envelope in readable:
                 self._metrics.events_consumed.labels(consumer=self.spec.durable, type=envelope.type,
                                                      result="skipped").inc()
-            await self._ack_all([message for message, _ in readable])
+            await self._ack_all([message for message, _ in readable], confirmed=False)
             return
         envelopes = [envelope for _, envelope in readable]
         subjects = {envelope.id: message.subject for message, envelope in readable}
@@ -334,15 +335,17 @@ class EventConsumer:
             yield
 
     @classmethod
-    async def _ack_all(cls, messages: list[Msg]) -> None:
+    async def _ack_all(cls, messages: list[Msg], *, confirmed: bool = True) -> None:
         """Acks a fetch's messages in order and waits for the server's confirmation of the last one
         only: one round trip for the fetch instead of one per message. The server reads a
         connection's acks in the order they were sent; and an ack that was lost all the same only
-        means a redelivery, which the inbox makes a no-op."""
-        for message in messages[:-1]:
+        means a redelivery, which the inbox makes a no-op. Not `confirmed`: a fetch that had no
+        effect (nothing wanted it) waits for no confirmation; a redelivery is skipped again."""
+        for message in messages[:-1] if confirmed else messages:
             with contextlib.suppress(Exception):
                 await message.ack()
-        await cls._ack(messages[-1])
+        if confirmed:
+            await cls._ack(messages[-1])
 
     @staticmethod
     async def _ack(message: Msg) -> None:
