@@ -10,10 +10,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 
 from sprpa_shared.migrations import ensure_database, upgrade
+from sprpa_shared.ops.server import serve
 from sprpa_shared.settings import ServiceSettings
 
 
@@ -54,7 +54,7 @@ def service_main(
         # showed as the tail of the reads' latency (docs/performance.md).
         gc.collect()
         gc.freeze()
-        uvicorn.run(
+        serve(
             app,
             host=settings.host,
             port=settings.port,
