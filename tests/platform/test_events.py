@@ -11,6 +11,7 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from sprpa_shared.db import DriverSessions, Part, driver, together, transaction
+from sprpa_shared.events import outbox
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once, only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
@@ -46,6 +47,22 @@ async def test_event_written_in_one_service_reaches_another_services_consumer(pa
     message = await pair.registry.state.bus.js.get_msg("REGISTRY", 1)
     assert message.headers["Nats-Msg-Id"] == str(envelope.id)
     assert Envelope.from_bytes(message.data).type == "sprpa.case.flagged.v1"
+
+
+async def test_an_event_committed_without_its_wake_up_is_published_by_the_relays_poll(pair):
+    """The poll covers a NOTIFY missed while the relay's listener was being made again: between two
+    polls it looks whether anything waits (one statement) and claims only then."""
+    event = flagged()
+    prepared = outbox.prepare(event)
+    connection = await asyncpg.connect(pair.registry.state.settings.asyncpg_url)
+    try:
+        await connection.execute(  # the outbox row as emit writes it, without the pg_notify
+            "INSERT INTO outbox (id, type, subject, envelope, created_at) VALUES ($1, $2, $3, $4::jsonb, now())",
+            prepared.id, prepared.type, prepared.subject, prepared.envelope)
+    finally:
+        await connection.close()
+
+    assert await wait_until(pair.effects, timeout=10, what="the polled event's effect") == [event.child_id]
 
 
 async def test_event_committed_while_nats_is_down_is_delivered_when_it_is_back(pair, servers):

@@ -27,6 +27,7 @@ RETURNING position, id, type, subject, envelope::text AS envelope
 """
 _MARK_FAILED = "UPDATE outbox SET published_at = NULL, last_error = $2 WHERE position = ANY($1)"
 _BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+_WAITING = "SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL)"
 # Counting the backlog reads all of it: while a large one drains (a bulk import's events), count
 # it at most this often, not after every batch. A batch that was not full took every row there
 # was to claim, so the backlog it leaves is nothing (until the next commit wakes the relay).
@@ -69,11 +70,14 @@ class OutboxRelay:
 
     async def run(self) -> None:
         failures = 0
+        woken = True
         while not self._stopping.is_set():
             self._wake.clear()
             try:
                 await self._ensure_connections()
-                published = await self.publish_batch()
+                # Polled, not woken: one cheap look first (a claim is three round trips); the poll
+                # only covers a NOTIFY missed while the listener was being made again.
+                published = await self.publish_batch() if woken or await self._waiting() else 0
                 failures = 0
             except Exception as exc:  # noqa: BLE001 - any failure: back off and try again
                 failures += 1
@@ -81,10 +85,11 @@ class OutboxRelay:
                 log.warning("outbox relay attempt failed", error=type(exc).__name__, failures=failures)
                 await self._close_broken()
                 await self._pause(min(self._max_backoff, 0.05 * 2**failures))
+                woken = True
                 continue
             if published == self._batch_size:
                 continue
-            await self._pause(self._idle_poll)
+            woken = await self._pause(self._idle_poll)
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -93,9 +98,17 @@ class OutboxRelay:
     async def close(self) -> None:
         await self._close_broken(force=True)
 
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
+    async def _pause(self, seconds: float) -> bool:
+        """Waits until woken or `seconds` have passed; whether it was woken."""
+        try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _waiting(self) -> bool:
+        assert self._pool is not None
+        return await self._pool.fetchval(_WAITING)
 
     async def _ensure_connections(self) -> None:
         if self._pool is None:
