@@ -11,8 +11,8 @@ BEGIN, inbox row, COMMIT) would cost more than their handlers. If any of them fa
 transaction is rolled back and each message is handled again on its own, so a failing event
 delays the others of its fetch but never takes them with it. A fetch is first handled as if all of
 its events were new (`handle_all(expect_new=True)`: the inbox rows go with the handlers'
-statements, a round trip fewer); one recorded before fails that transaction, and the one-by-one
-path, which reads the inbox first, acknowledges it without a second effect.
+statements, a round trip fewer); one recorded before fails that transaction, and the fetch is
+handled again reading the inbox first, so that one has no second effect.
 
 A handler can be a `BatchHandler`: consecutive events of its type in a fetch then reach it in
 one call, so it can write them with one statement (a bulk import's registrations).
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TypeVar
@@ -161,27 +160,27 @@ async def handle_all(sessions: Sessions, consumer: str, handlers: dict[str, Hand
     With `expect_new` the inbox is not read first: the events are taken as new and their inbox row
     is written with the handlers' first statement that goes `together` (or just before the commit),
     a round trip fewer. An event recorded before then fails the transaction (the inbox's primary
-    key), and nothing of it is kept: the consumer handles the events again one by one, without
-    `expect_new`. Redeliveries are rare; every first delivery saves the round trip."""
+    key), and nothing of it is kept: the consumer handles the events again without `expect_new`.
+    Redeliveries are rare; every first delivery saves the round trip."""
     acting = [envelope for envelope in envelopes if wanted(handlers, envelope)]
     if driver_sessions is not None and all(_driver_only(handlers[envelope.type]) for envelope in acting):
         sessions = driver_sessions
     async with transaction(sessions) as session:
-        new: dict[uuid.UUID, str | None]
         if expect_new:
-            new = {envelope.id: envelope.type for envelope in acting}
-            later(session, Part(_RECORD_NEW, (consumer, list(new), list(new.values()))))
+            types = {envelope.id: envelope.type for envelope in acting}  # each event once
+            later(session, Part(_RECORD_NEW, (consumer, list(types), list(types.values()))))
+            new = set(types)
         else:
             connection = await driver(session)
             with tracing.driver_sql(_RECORD, traced(session)):
                 recorded = await connection.fetch(_RECORD, consumer, [envelope.id for envelope in acting],
                                                   [envelope.type for envelope in acting])
-            new = {row["event_id"]: None for row in recorded}
+            new = {row["event_id"] for row in recorded}
         handled: list[bool] = []
         runs: list[list[Envelope]] = []
         for envelope in envelopes:
             first = envelope.id in new
-            new.pop(envelope.id, None)
+            new.discard(envelope.id)
             handled.append(first)
             if first:
                 if isinstance(handlers[envelope.type], BatchHandler) and runs and runs[-1][0].type == envelope.type:
@@ -304,18 +303,18 @@ class EventConsumer:
             return
         envelopes = [envelope for _, envelope in readable]
         subjects = {envelope.id: message.subject for message, envelope in readable}
+        async def handle(expect_new: bool) -> None:
+            await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
+                             around=lambda envelope: self._span(envelope, subjects[envelope.id]),
+                             driver_sessions=self._driver_sessions, before=self._before, expect_new=expect_new)
+
         try:
             try:
-                await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
-                                 around=lambda envelope: self._span(envelope, subjects[envelope.id]),
-                                 driver_sessions=self._driver_sessions, before=self._before, expect_new=True)
+                await handle(expect_new=True)
             except Exception as exc:
                 if not _recorded_before(exc):
                     raise
-                # Redelivered: the fetch again, reading the inbox first (its new events in one transaction)
-                await handle_all(self._sessions, self.spec.durable, self._handlers, envelopes,
-                                 around=lambda envelope: self._span(envelope, subjects[envelope.id]),
-                                 driver_sessions=self._driver_sessions, before=self._before)
+                await handle(expect_new=False)  # redelivered: read the inbox first, the new ones in one transaction
         except Exception as exc:  # noqa: BLE001 - nothing of the batch committed: each on its own decides
             log.info("batch rolled back; handling its events one by one", consumer=self.spec.durable,
                      events=len(envelopes), error=type(exc).__name__)
