@@ -34,12 +34,13 @@ class Server(uvicorn.Server):
         should_exit = await self.on_tick(counter)
         while not should_exit:
             counter = (counter + 10) % 864000  # `on_tick` counts tenths of a second
-            self._tick = self._loop.create_future()
-            timer = self._loop.call_later(TICK_SECONDS, _release, self._tick)
-            try:
-                await self._tick
-            finally:
-                timer.cancel()
+            if not self.should_exit:  # asked while the last tick ran: no wait
+                self._tick = self._loop.create_future()
+                timer = self._loop.call_later(TICK_SECONDS, _release, self._tick)
+                try:
+                    await self._tick
+                finally:
+                    timer.cancel()
             should_exit = await self.on_tick(counter)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
