@@ -11,7 +11,7 @@ import asyncpg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import Part, driver, together, traced
+from sprpa_shared.db import Part, together
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.observability import current_traceparent
 
@@ -115,9 +115,6 @@ async def emit_all(session: AsyncSession, events: list[EventData], *, at: dateti
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
     prepared = [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)]
-    if any(part is not None for part in along):
-        await together(session, [*along, Part(_ROWS, _columns(prepared))], then=WAKE)
-        return envelopes
-    connection = await driver(session)  # same transaction as the caller's change (begun if need be)
-    await write(connection, prepared, traced=traced(session))
+    # In the caller's transaction (begun if need be), with what it kept for later (an audit row).
+    await together(session, [*along, Part(_ROWS, _columns(prepared))], then=WAKE)
     return envelopes
