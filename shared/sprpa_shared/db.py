@@ -254,6 +254,31 @@ def _nothing_left_for_later(session: Session) -> None:
         raise RuntimeError("statements kept for later were not written before the commit: db.write_later first")
 
 
+_AFTER_COMMIT = "sprpa.after_commit"  # in a session's info: what to do once its transaction has committed
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """`callback` called once the session's transaction has committed, never if it rolls back (the
+    outbox hands a change's events to its relay so). It must not raise or wait: it runs in the
+    commit, after the data is durable, before the committing code goes on."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _committed(info: dict[str, Any]) -> None:
+    for callback in info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    _committed(session.info)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _previous) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 async def together(session: AsyncSession, parts: Sequence[Part | None], *, then: str = "SELECT 1") -> None:
     """Several statements in one round trip on the session's driver connection: each a
     data-modifying CTE of one statement, which PostgreSQL runs to completion though nothing reads it,
@@ -409,12 +434,14 @@ def _impl(column):
 async def transaction(sessions: async_sessionmaker[AsyncSession] | DriverSessions) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back if it raises."""
     if isinstance(sessions, DriverSessions):
-        async with (await sessions.pool()).acquire() as connection, connection.transaction():
-            # Standing in for a session: its handlers use it only through `driver`.
-            standing_in = cast(AsyncSession, DriverTransaction(connection, sessions.info,
-                                                               traced=tracing.sql_traced(sessions.engine)))
-            yield standing_in
-            await write_later(standing_in)
+        async with (await sessions.pool()).acquire() as connection:
+            async with connection.transaction():
+                # Standing in for a session: its handlers use it only through `driver`.
+                standing_in = cast(AsyncSession, DriverTransaction(connection, sessions.info,
+                                                                   traced=tracing.sql_traced(sessions.engine)))
+                yield standing_in
+                await write_later(standing_in)
+            _committed(standing_in.info)
         return
     async with sessions() as session:
         try:

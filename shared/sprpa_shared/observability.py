@@ -123,6 +123,9 @@ class Metrics:
         self.events_published = Counter(
             "sprpa_events_published", "Events published from the outbox", ["type"], registry=registry
         )
+        self.outbox_claimed = Counter(
+            "sprpa_outbox_claimed", "Events the outbox relay claimed from its table rather than being handed them "
+            "as they were committed: another process's (the import), or a retry", registry=registry)
         self.outbox_backlog = Gauge("sprpa_outbox_backlog", "Outbox rows not yet published", registry=registry)
         self.relay_failures = Counter("sprpa_outbox_relay_failures", "Failed outbox publish attempts",
                                       registry=registry)

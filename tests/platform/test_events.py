@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import nats
@@ -10,7 +12,16 @@ import pytest
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
-from sprpa_shared.db import DriverSessions, Part, driver, together, transaction
+from sprpa_shared.db import (
+    DriverSessions,
+    Part,
+    after_commit,
+    create_engine,
+    driver,
+    session_factory,
+    together,
+    transaction,
+)
 from sprpa_shared.events import outbox
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once, only_when
 from sprpa_shared.events.envelope import Envelope
@@ -109,24 +120,61 @@ async def _two(pair):
 
 
 @pytest.mark.parametrize("pair", [False], indirect=True)
-async def test_the_events_of_one_change_are_written_in_their_order_wake_the_relay_and_are_published_in_it(pair):
+@pytest.mark.parametrize("handed_over", [True, False], ids=["the service's session", "another process's"])
+async def test_the_events_of_one_change_are_written_and_published_in_their_order_handed_over_or_claimed(
+        pair, handed_over):
+    """The service's own transactions hand their events to its relay as they commit: published at
+    once, without a NOTIFY or a claim. A process without the relay (the import worker) wakes it by
+    NOTIFY, and it claims them."""
     events = [flagged() for _ in range(5)]
-    listener = await asyncpg.connect(pair.registry.state.settings.asyncpg_url)
+    settings = pair.registry.state.settings
+    listener = await asyncpg.connect(settings.asyncpg_url)
     woken: list[str] = []
     await listener.add_listener(NOTIFY_CHANNEL, lambda *args: woken.append(args[2]))
+    engine = create_engine(settings.sqlalchemy_url)
+    sessions = pair.registry.state.sessions if handed_over else session_factory(engine)
     try:
-        async with transaction(pair.registry.state.sessions) as session:
+        async with transaction(sessions) as session:
             envelopes = await emit_all(session, events)
-        await wait_until(lambda: woken, what="the relay's channel notified at commit")
+        js = pair.registry.state.bus.js
+        await wait_until(lambda: _stream_has(js, 5), what="the events published")
+        await listener.fetchval("SELECT 1")  # a NOTIFY of the commit has come by the answer
     finally:
         await listener.close()
+        await engine.dispose()
 
     rows = await pair.registry_rows("SELECT id FROM outbox ORDER BY position")
     assert [row["id"] for row in rows] == [envelope.id for envelope in envelopes]
-    js = pair.registry.state.bus.js
-    await wait_until(lambda: _stream_has(js, 5), what="the events published")
     published = [Envelope.from_bytes((await js.get_msg("REGISTRY", sequence)).data).id for sequence in range(1, 6)]
     assert published == [envelope.id for envelope in envelopes]
+    await wait_until(lambda: _all_marked(pair), what="the outbox rows marked published")
+    claimed = pair.registry.state.metrics.registry.get_sample_value("sprpa_outbox_claimed_total")
+    if handed_over:
+        assert (woken, claimed) == ([], 0), "handed over: no NOTIFY, nothing claimed"
+    else:
+        assert (len(woken), claimed) == (1, 5), "one NOTIFY at commit, the five claimed"
+
+
+async def _all_marked(pair) -> bool:
+    return not await pair.registry_rows("SELECT id FROM outbox WHERE published_at IS NULL")
+
+
+async def test_a_handed_over_event_jetstream_refuses_is_claimed_and_retried_by_the_relay(pair):
+    """A publish of a handed-over event that fails (here refused: no stream takes its subject) is
+    left to the relay's claim, which records the error and retries with back-off."""
+    relay = pair.registry.state.bus.relay
+    refused = outbox.Prepared(uuid.uuid4(), "sprpa.test.v1", "sprpa.nowhere.no-stream", "{}", datetime.now(UTC))
+    async with transaction(pair.registry.state.sessions) as session:
+        await together(session, [Part("INSERT INTO outbox (id, type, subject, envelope) VALUES ($1, $2, $3, '{}')",
+                                      (refused.id, refused.type, refused.subject))])
+        after_commit(session, lambda: relay.take([refused]))
+
+    async def refusal_recorded() -> bool:
+        rows = await pair.registry_rows("SELECT last_error FROM outbox WHERE published_at IS NULL AND attempts >= 1")
+        return bool(rows) and "NoStreamResponseError" in rows[0]["last_error"]
+
+    await wait_until(refusal_recorded, timeout=30, what="the refused hand-over claimed and its error recorded")
+    assert pair.registry.state.metrics.registry.get_sample_value("sprpa_outbox_claimed_total") >= 1
 
 
 async def test_rolled_back_transaction_publishes_nothing(pair):

@@ -13,8 +13,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from referral.models import Case, Need
 from sprpa_shared.db import (
+    DriverSessions,
     Inserting,
     Updating,
+    after_commit,
+    driver,
     execute,
     fetch,
     later,
@@ -128,3 +131,38 @@ async def test_a_part_kept_for_later_goes_with_the_next_statement_or_before_the_
         later(session, Inserting(Case.__table__).part([Case(**forgotten).model_dump()]))
         with pytest.raises(RuntimeError, match="not written before the commit"):
             await session.commit()
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+@pytest.mark.parametrize("driver_only", [False, True], ids=["session", "driver-only"])
+async def test_what_is_asked_after_the_commit_runs_once_the_data_is_committed_and_never_on_a_rollback(
+        pair, driver_only):
+    settings = pair.referral.state.settings
+    sessions = DriverSessions(settings.asyncpg_url) if driver_only else pair.referral.state.sessions
+    committed, rolled_back = _values(), _values()
+    seen: list[tuple[str, bool]] = []  # what was called, and whether its connection was still in a transaction
+
+    async def count(values) -> int:
+        connection = await asyncpg.connect(settings.asyncpg_url)  # another connection: what is committed
+        try:
+            return await connection.fetchval("SELECT count(*) FROM cases WHERE id = $1", values["id"])
+        finally:
+            await connection.close()
+
+    try:
+        async with transaction(sessions) as session:
+            await together(session, [Inserting(Case.__table__).part([Case(**committed).model_dump()])])
+            connection = await driver(session)
+            after_commit(session, lambda: seen.append(("committed", connection.is_in_transaction())))
+        with pytest.raises(RuntimeError, match="the change failed"):
+            async with transaction(sessions) as session:
+                await together(session, [Inserting(Case.__table__).part([Case(**rolled_back).model_dump()])])
+                connection = await driver(session)
+                after_commit(session, lambda: seen.append(("rolled back", connection.is_in_transaction())))
+                raise RuntimeError("the change failed")
+    finally:
+        if driver_only:
+            await sessions.close()
+
+    assert seen == [("committed", False)], "called once, after the commit; not for the rolled-back transaction"
+    assert (await count(committed), await count(rolled_back)) == (1, 0)

@@ -17,6 +17,7 @@ from sprpa_shared.db import DriverSessions
 from sprpa_shared.events.consumer import BatchHandler, Before, EventConsumer, Handler, by_class, handle_once
 from sprpa_shared.events.consumer import driver_only as mark_driver_only
 from sprpa_shared.events.envelope import Envelope, EventData
+from sprpa_shared.events.outbox import PUBLISHER
 from sprpa_shared.events.relay import OutboxRelay
 from sprpa_shared.events.streams import ConsumerSpec, ensure_service_stream
 from sprpa_shared.observability import Metrics, get_logger
@@ -87,9 +88,11 @@ class EventBus:
         self._tasks: list[asyncio.Task] = []
         self._provisioned = asyncio.Event()
         self._stopping = asyncio.Event()
+        # What every session of the service starts with; the relay is put in it once it runs (outbox.PUBLISHER).
+        self._session_info: dict = sessions.kw.setdefault("info", None) or {}
+        sessions.kw["info"] = self._session_info
         # Driver-only handlers' transactions (consumer.driver_only): a pool of two, opened at first use.
-        self._driver_sessions = DriverSessions(dsn, info=getattr(sessions, "kw", {}).get("info"),
-                                               engine=getattr(sessions, "kw", {}).get("bind"),
+        self._driver_sessions = DriverSessions(dsn, info=self._session_info, engine=sessions.kw.get("bind"),
                                                statement_timeout=statement_timeout)
 
     @property
@@ -147,6 +150,8 @@ class EventBus:
                 await self._pause(0.5)
         self.relay = OutboxRelay(dsn=self._dsn, js=self.js, metrics=self._metrics)
         self._spawn(self.relay.run(), name=f"{self.service}-relay")
+        # From now on the service's transactions hand their events to the relay as they commit.
+        self._session_info[PUBLISHER] = self.relay
         for subscription in self._subscriptions:
             consumer = EventConsumer(
                 spec=subscription.spec,
@@ -182,6 +187,7 @@ class EventBus:
     async def stop(self) -> None:
         """Stop fetching, let the relay finish its batch, drain the connection."""
         self._stopping.set()
+        self._session_info.pop(PUBLISHER, None)  # a commit from now on wakes a relay (the next start's)
         for consumer in self.consumers:
             await consumer.stop()
         if self.relay is not None:

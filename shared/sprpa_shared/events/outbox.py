@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from functools import partial
+from typing import NamedTuple, Protocol
 
 import asyncpg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sprpa_shared import tracing
-from sprpa_shared.db import Part, together
+from sprpa_shared.db import Part, after_commit, together
 from sprpa_shared.events.envelope import Envelope, EventData
 from sprpa_shared.observability import current_traceparent
 
@@ -107,14 +108,29 @@ async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = 
 
 async def emit_all(session: AsyncSession, events: list[EventData], *, at: datetime | None = None,
                    along: Sequence[Part | None] = ()) -> list[Envelope]:
-    """Several events of one change, in order: one round trip writes them all and wakes the relay.
-    `along`: the change's own statements, written in the same round trip (`db.together`)."""
+    """Several events of one change, in order: one round trip writes them all; once the transaction
+    has committed they go to the service's relay (`PUBLISHER`), or, in a process without one, a
+    NOTIFY at the commit wakes the relays. `along`: the change's own statements, written in the same
+    round trip (`db.together`)."""
     if not events:
         await together(session, along)
         return []
     traceparent = current_traceparent()
     envelopes = [Envelope.wrap(data, time=at, traceparent=traceparent) for data in events]
     prepared = [_prepared(envelope, data) for envelope, data in zip(envelopes, events, strict=True)]
+    publisher: Publisher | None = session.info.get(PUBLISHER)
     # In the caller's transaction (begun if need be), with what it kept for later (an audit row).
-    await together(session, [*along, Part(_ROWS, _columns(prepared))], then=WAKE)
+    # With the service's relay at hand, the events go to it once the transaction has committed,
+    # and no NOTIFY wakes a relay to claim them (it would publish them twice).
+    await together(session, [*along, Part(_ROWS, _columns(prepared))], then=WAKE if publisher is None else "SELECT 1")
+    if publisher is not None:
+        after_commit(session, partial(publisher.take, prepared))
     return envelopes
+
+
+PUBLISHER = "sprpa.publisher"  # in a session's info: the relay of the service it belongs to (events.bus sets it)
+
+
+class Publisher(Protocol):
+    def take(self, events: Sequence[Prepared]) -> None:
+        """Events just committed, to publish at once (it must not raise or wait)."""

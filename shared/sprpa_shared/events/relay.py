@@ -1,16 +1,19 @@
-"""The outbox relay: publishes committed outbox rows to JetStream, woken by LISTEN/NOTIFY."""
+"""The outbox relay: publishes committed outbox rows to JetStream, handed its service's events as they
+commit and woken by LISTEN/NOTIFY for the rest."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
+import uuid
+from collections.abc import Sequence
 
 import asyncpg
 from nats.js import JetStreamContext
 
 from sprpa_shared.db import GivenBackAsItIs
-from sprpa_shared.events.outbox import NOTIFY_CHANNEL
+from sprpa_shared.events.outbox import NOTIFY_CHANNEL, Prepared
 from sprpa_shared.observability import Metrics, get_logger
 
 log = get_logger(__name__)
@@ -19,15 +22,21 @@ log = get_logger(__name__)
 # rows' locks while they are published: a row whose publish is not acknowledged is marked
 # unpublished again before the commit (and a relay that dies mid-batch commits nothing). One round
 # trip fewer than a claim, then a mark, for every batch.
+# Not the events handed over to this relay and still in flight ($2): they are being published.
 _CLAIM = """
 UPDATE outbox SET published_at = now(), attempts = attempts + 1
-WHERE position IN (SELECT position FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1
-                   FOR UPDATE SKIP LOCKED)
-RETURNING position, id, type, subject, envelope::text AS envelope
+WHERE position IN (SELECT position FROM outbox WHERE published_at IS NULL AND id <> ALL($2::uuid[])
+                   ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING position, id, type, subject, envelope::text AS envelope, created_at
 """
 _MARK_FAILED = "UPDATE outbox SET published_at = NULL, last_error = $2 WHERE position = ANY($1)"
+# Events the service handed over as it committed them (`take`), marked once JetStream has them: one
+# statement, where a claim is three round trips and a NOTIFY's wake-up. Marked by the relay's claim
+# meanwhile (it was woken by another writer's NOTIFY, or polled), a row is left as it is.
+_MARK_PUBLISHED = ("UPDATE outbox SET published_at = now(), attempts = attempts + 1"
+                   " WHERE id = ANY($1::uuid[]) AND published_at IS NULL")
 _BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-_WAITING = "SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL)"
+_WAITING = "SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL AND id <> ALL($1::uuid[]))"
 # Counting the backlog reads all of it: while a large one drains (a bulk import's events), count
 # it at most this often, not after every batch. A batch that was not full took every row there
 # was to claim, so the backlog it leaves is nothing (until the next commit wakes the relay).
@@ -37,7 +46,15 @@ BACKLOG_COUNT_SECONDS = 5.0
 class OutboxRelay:
     """Publishes with `Nats-Msg-Id` = event id; retries with back-off while NATS or PostgreSQL is away.
 
-    Several relays (replicas) share the work: rows are claimed with FOR UPDATE SKIP LOCKED.
+    Two ways in. The service's own transactions hand their events over as they commit (`take`):
+    published at once from memory, then marked. Anything else unpublished (another process's rows,
+    announced by NOTIFY, such as the import worker's; events handed over whose publish or mark
+    failed; rows left by a process that died between its commit and its publish) is claimed from
+    the table: woken by NOTIFY, by a failed hand-over, or by the poll every `idle_poll_seconds`.
+    A row published by both ways (the claim came while a handed event was in flight) is one
+    message: JetStream drops the second by its `Nats-Msg-Id`, and consumers are idempotent anyway.
+
+    Several relays (replicas) share the claimed work: rows are claimed with FOR UPDATE SKIP LOCKED.
     Published rows are kept, marked with `published_at`, for reconciliation.
     """
 
@@ -64,11 +81,31 @@ class OutboxRelay:
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._backlog_counted_at = -BACKLOG_COUNT_SECONDS
+        self._handed: list[Prepared] = []
+        self._handed_over = asyncio.Event()
+        self._in_flight: set[uuid.UUID] = set()  # handed over, not yet marked: the claim leaves them
 
     def wake(self) -> None:
         self._wake.set()
 
+    def take(self, events: Sequence[Prepared]) -> None:
+        """Events the service has just committed (`outbox.emit_all`, after the commit): published
+        at once, in the order handed over. Not published while the relay is stopped: they are in
+        the outbox, and the next start claims them."""
+        self._handed.extend(events)
+        self._in_flight.update(event.id for event in events)
+        self._handed_over.set()
+
     async def run(self) -> None:
+        handing = asyncio.create_task(self._publish_handed_over(), name="outbox-handed-over")
+        try:
+            await self._claim_and_publish()
+        finally:
+            self._stopping.set()
+            self._handed_over.set()
+            await handing
+
+    async def _claim_and_publish(self) -> None:
         failures = 0
         woken = True
         while not self._stopping.is_set():
@@ -91,6 +128,35 @@ class OutboxRelay:
                 continue
             woken = await self._pause(self._idle_poll)
 
+    async def _publish_handed_over(self) -> None:
+        """Publishes what `take` was given, what came meanwhile in the next batch, until the relay
+        stops (what is handed over by then is still published)."""
+        while True:
+            await self._handed_over.wait()
+            self._handed_over.clear()
+            events, self._handed = self._handed, []
+            if events:
+                await self._publish_and_mark(events)
+            elif self._stopping.is_set():
+                return
+
+    async def _publish_and_mark(self, events: list[Prepared]) -> None:
+        outcomes = await self._publish(events)
+        published = [event.id for event, error in zip(events, outcomes, strict=True) if error is None]
+        try:
+            if published:
+                if self._pool is None:
+                    raise ConnectionError("the relay's pool is being made again")
+                await self._pool.execute(_MARK_PUBLISHED, published)
+        except Exception as exc:  # noqa: BLE001 - unmarked, they are claimed and published again (one message)
+            log.warning("handed-over events published but not marked", error=type(exc).__name__, events=len(published))
+            self._wake.set()
+        finally:
+            self._in_flight.difference_update(event.id for event in events)
+        if len(published) < len(events):
+            self._metrics.relay_failures.inc()
+            self._wake.set()  # the claim publishes them again, with back-off, and records the error
+
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
@@ -108,7 +174,7 @@ class OutboxRelay:
 
     async def _waiting(self) -> bool:
         assert self._pool is not None
-        return await self._pool.fetchval(_WAITING)
+        return await self._pool.fetchval(_WAITING, list(self._in_flight))
 
     async def _ensure_connections(self) -> None:
         if self._pool is None:
@@ -138,11 +204,15 @@ class OutboxRelay:
         """
         assert self._pool is not None
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = sorted(await conn.fetch(_CLAIM, self._batch_size), key=lambda row: row["position"])
+            rows = sorted(await conn.fetch(_CLAIM, self._batch_size, list(self._in_flight)),
+                          key=lambda row: row["position"])
             if not rows:
                 self._metrics.outbox_backlog.set(0)
                 return 0
-            outcomes = await self._publish(rows)
+            self._metrics.outbox_claimed.inc(len(rows))
+            outcomes = await self._publish([Prepared(row["id"], row["type"], row["subject"], row["envelope"],
+                                                     row["created_at"])
+                                            for row in rows])
             published = [row["position"] for row, error in zip(rows, outcomes, strict=True) if error is None]
             failed = [(row["position"], error) for row, error in zip(rows, outcomes, strict=True) if error is not None]
             if failed:
@@ -158,22 +228,22 @@ class OutboxRelay:
             raise PublishFailed(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]}")
         return len(published)
 
-    async def _publish(self, rows: list[asyncpg.Record]) -> list[str | None]:
-        """Each row's outcome: None when JetStream acknowledged it, else the error, within one deadline."""
+    async def _publish(self, events: Sequence[Prepared]) -> list[str | None]:
+        """Each event's outcome: None when JetStream acknowledged it, else the error, within one deadline."""
         futures: list[asyncio.Future] = []
         unsent = "not sent"
         try:
             async with asyncio.timeout(self._publish_timeout):
-                for row in rows:
+                for event in events:
                     futures.append(await self._js.publish_async(
-                        row["subject"], row["envelope"].encode(), headers={"Nats-Msg-Id": str(row["id"])}))
+                        event.subject, event.envelope.encode(), headers={"Nats-Msg-Id": str(event.id)}))
                 await asyncio.wait(futures)
         except TimeoutError:
             pass  # what was not acknowledged in time is a failure below
         except Exception as exc:  # noqa: BLE001 - e.g. the client refused to buffer: the rest are failures
             unsent = f"{type(exc).__name__}: {exc}"[:500]
         outcomes: list[str | None] = []
-        for index, row in enumerate(rows):
+        for index, event in enumerate(events):
             future = futures[index] if index < len(futures) else None
             if future is None:
                 outcomes.append(unsent)
@@ -186,7 +256,7 @@ class OutboxRelay:
                 outcomes.append(f"{type(error).__name__}: {error}"[:500])
             else:
                 outcomes.append(None)
-                self._metrics.events_published.labels(type=row["type"]).inc()
+                self._metrics.events_published.labels(type=event.type).inc()
         return outcomes
 
 
