@@ -242,6 +242,22 @@ def later(session: AsyncSession, part: Part) -> None:
     session.info.setdefault(_LATER, []).append(part)
 
 
+_KEPT_ON = "sprpa.later_tables"  # in a session's info: the tables the parts `keep` kept change
+
+
+async def keep(session: AsyncSession, part: Part, *, table: str) -> None:
+    """`later` for a part that changes `table`, in a transaction that keeps its writes for one
+    statement (the reports' handlers): if a kept part changes that table too, the kept ones are
+    written first, in a statement without it. In one statement the parts do not see each other's
+    rows, and a row changed by two of them keeps one change, not both."""
+    tables: set[str] = session.info.setdefault(_KEPT_ON, set())
+    if table in tables and session.info.get(_LATER):
+        await write_later(session)
+        tables = session.info.setdefault(_KEPT_ON, set())
+    tables.add(table)
+    later(session, part)
+
+
 async def write_later(session: AsyncSession) -> None:
     """Writes the parts `later` kept, in one statement (none: nothing to do)."""
     if session.info.get(_LATER):
@@ -287,6 +303,7 @@ async def together(session: AsyncSession, parts: Sequence[Part | None], *, then:
     The parts `later` kept go first. A round trip costs more CPU than most of the statements a
     request or a handler writes."""
     chosen = [*session.info.pop(_LATER, ()), *(part for part in parts if part is not None)]
+    session.info.pop(_KEPT_ON, None)
     if not chosen:
         return
     if len(chosen) == 1 and then == "SELECT 1":  # alone: the statement as it is

@@ -15,16 +15,19 @@ from referral.models import Case, Need
 from sprpa_shared.db import (
     DriverSessions,
     Inserting,
+    Part,
     Updating,
     after_commit,
     driver,
     execute,
     fetch,
+    keep,
     later,
     loaded_row,
     new_row,
     together,
     transaction,
+    write_later,
 )
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -166,3 +169,31 @@ async def test_what_is_asked_after_the_commit_runs_once_the_data_is_committed_an
 
     assert seen == [("committed", False)], "called once, after the commit; not for the rolled-back transaction"
     assert (await count(committed), await count(rolled_back)) == (1, 0)
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_parts_kept_on_other_tables_go_in_one_statement_and_a_second_on_one_table_after_it(pair):
+    """`db.keep`: a transaction's writes in as few statements as hold their meaning. Two changes of
+    one row in one statement would keep one of them: here both count."""
+    statements: list[str] = []
+    async with transaction(pair.referral.state.sessions) as session:
+        await execute(session, text("CREATE TEMP TABLE counted (id integer PRIMARY KEY, n integer)"), {})
+        await execute(session, text("CREATE TEMP TABLE noted (what text)"), {})
+        def logged(record) -> None:
+            statements.append(record.query)
+
+        (await driver(session)).add_query_logger(logged)
+        await keep(session, Part("INSERT INTO counted VALUES (1, 0)", ()), table="counted")
+        await keep(session, Part("INSERT INTO noted VALUES ('first')", ()), table="noted")
+        await keep(session, Part("UPDATE counted SET n = n + 1 WHERE id = 1", ()), table="counted")
+        await keep(session, Part("UPDATE counted SET n = n + 1 WHERE id = 1", ()), table="counted")
+        await keep(session, Part("INSERT INTO noted VALUES ('last')", ()), table="noted")
+        await write_later(session)
+        counted = await fetch(session, text("SELECT n FROM counted"), {})
+        noted = await fetch(session, text("SELECT what FROM noted ORDER BY what"), {})
+        (await driver(session)).remove_query_logger(logged)
+
+    assert [row["n"] for row in counted] == [2], "each change of the row counted"
+    assert [row["what"] for row in noted] == ["first", "last"]
+    assert len([sql for sql in statements if "counted" in sql and "SELECT n" not in sql]) == 3, \
+        "the insert with the first note, then each update after the write before it"

@@ -17,6 +17,7 @@ from reports import builders
 from reports.place import Period, parse
 from reports.readmodels import handlers
 from sprpa_contracts import events as ev
+from sprpa_shared.db import transaction
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.testing.apps import database
 
@@ -140,9 +141,8 @@ async def test_the_counters_give_the_same_referral_report_as_counting_the_rows(r
             size = chance.choice((1, 1, 2, 4, 9))
             run, events = events[:size], events[size:]
         repeated += len(run) - len({envelope.data["referral_id"] for envelope in run})
-        async with app.state.sessions() as session:
+        async with transaction(app.state.sessions) as session:  # as the consumer: what is kept is written
             await handlers.referrals_changed(session, run)
-            await session.commit()
     assert repeated > 0, "some run holds two changes of one referral"
     async with database(app) as db:
         rows = [dict(r) for r in await db.fetch("SELECT * FROM rm_referrals")]
