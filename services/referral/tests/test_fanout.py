@@ -179,6 +179,20 @@ async def test_when_every_candidate_said_no_the_backbone_takes_the_need_and_a_ga
     assert case["needs"][0]["status"] == "unmet" and case["status"] == "settled"
 
 
+async def test_with_no_offering_in_the_kabupaten_the_backbones_offer_follows_the_districts_rules(engine, as_):
+    """The rules ride on the candidates' read; with no offering to read they are read alone."""
+    app, api, directory = engine
+    await api.put(f"/api/v1/settings/{JEMBER}", json={"parallel_offers": 1, "sla_hours": 24, "weekends_count": True},
+                  headers=as_("operator") | {"If-Match": '"0"'})
+    backbone = await directory.organization(backbone=True)
+    await directory.mou(backbone, [SCHOOL])
+    event = flagged()
+    await deliver(app, event)
+    [held] = await offers(app, event.child_id)
+    assert (held["organization_id"], held["backbone"]) == (backbone, True)
+    assert held["deadline"] == held["offered_at"] + timedelta(hours=24), "the district's 24 hours, not the default"
+
+
 async def test_with_no_candidate_and_no_backbone_the_need_is_unmet_and_a_gap(engine, as_):
     app, api, directory = engine
     elsewhere, _ = await directory.provider(area=("35.09.01",))  # another kecamatan only

@@ -12,7 +12,10 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from referral.kabupaten import service as kabupaten
+from referral.kabupaten.service import KabupatenRules
 from referral.rules.matching import Candidate
+from referral.settings import ReferralSettings
 from sprpa_contracts.eligibility import MouStatus, MouTerms, OfferingTerms, status_on
 from sprpa_shared.db import fetch
 
@@ -28,8 +31,9 @@ SELECT o.id, o.organization_id, o.regency_code, o.category, o.service_area, o.mi
 FROM replica_offerings o LEFT JOIN organization_stats s ON s.organization_id = o.organization_id
 """
 _OFFERINGS = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = :category AND NOT o.removed")
-_OFFERINGS_IN = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = ANY(:categories) AND NOT o.removed")
 _OFFERING = text(_COLUMNS + "WHERE o.id = :id AND NOT o.removed")
+_OFFERINGS_IN_AND_RULES = text(_COLUMNS.replace("SELECT ", f"SELECT {kabupaten.RULES_COLUMN}, ", 1)
+                               + "WHERE o.regency_code = :regency AND o.category = ANY(:categories) AND NOT o.removed")
 _MOUS = text("""
 SELECT organization_id, regency_code, signed_date, valid_from, valid_until, terminated_on, service_categories
 FROM replica_mous WHERE organization_id = ANY(:orgs)
@@ -51,13 +55,21 @@ async def candidates(session: AsyncSession, *, regency_code: str, category: str)
     return _candidates(rows)
 
 
-async def candidates_in(session: AsyncSession, *, regency_code: str, categories: list[str]
-                        ) -> dict[str, list[Candidate]]:
-    """`candidates` of several categories in one read, by category."""
-    rows = await fetch(session, _OFFERINGS_IN, {"regency": regency_code, "categories": categories})
+async def candidates_and_rules(session: AsyncSession, *, regency_code: str, categories: list[str],
+                               settings: ReferralSettings) -> tuple[dict[str, list[Candidate]], KabupatenRules]:
+    """`candidates` of several categories, by category, and the kabupaten's rules
+    (`kabupaten.rules_for`) in one read, the rules riding on the offering rows: a flag's path.
+    Without an offering, the rules are read alone."""
+    rows = await fetch(session, _OFFERINGS_IN_AND_RULES, {"regency": regency_code, "categories": categories})
+    if not rows:
+        return {}, await kabupaten.rules_for(session, settings, regency_code)
+    return _by_category(_candidates(rows)), kabupaten.rules_in(rows[0]["kabupaten_rules"], settings)
+
+
+def _by_category(found: list[Candidate]) -> dict[str, list[Candidate]]:
     by_category: dict[str, list[Candidate]] = {}
-    for found in _candidates(rows):
-        by_category.setdefault(found.terms.category, []).append(found)
+    for candidate in found:
+        by_category.setdefault(candidate.terms.category, []).append(candidate)
     return by_category
 
 

@@ -55,14 +55,14 @@ async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelop
         await engine.refuse(step, refused)
         await step.finish()
         return
-    rules = await rules_for(session, settings, case.regency_code)
     needs = [new_row(Need, id=new_id(), case_id=case.id, category=category, status=engine.NeedStatus.MATCHING,
                      preferences=_stored(event.preferences.get(category)))
              for category in dict.fromkeys(event.needs)]
     for need in needs:
         step.keep(need)
-    found = await repository.candidates_in(session, regency_code=case.regency_code,
-                                           categories=[need.category for need in needs])
+    found, rules = await repository.candidates_and_rules(session, regency_code=case.regency_code,
+                                                         categories=[need.category for need in needs],
+                                                         settings=settings)
     for need in needs:
         await engine.fill(step, need, rules, new=True, found=found.get(need.category, []))
     await step.finish(needs=needs)
