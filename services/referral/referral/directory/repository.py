@@ -7,6 +7,7 @@ record is the organisation's mean hours to answer an offer and its share of offe
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import text
@@ -32,8 +33,11 @@ FROM replica_offerings o LEFT JOIN organization_stats s ON s.organization_id = o
 """
 _OFFERINGS = text(_COLUMNS + "WHERE o.regency_code = :regency AND o.category = :category AND NOT o.removed")
 _OFFERING = text(_COLUMNS + "WHERE o.id = :id AND NOT o.removed")
-_OFFERINGS_IN_AND_RULES = text(_COLUMNS.replace("SELECT ", f"SELECT {kabupaten.RULES_COLUMN}, ", 1)
-                               + "WHERE o.regency_code = :regency AND o.category = ANY(:categories) AND NOT o.removed")
+# A flag's read: the candidates of its needs, its kabupaten's rules and whether it opened a case before.
+_FLAG_READ = text(_COLUMNS.replace(
+    "SELECT ", f"SELECT {kabupaten.RULES_COLUMN}, "
+               "EXISTS (SELECT FROM cases WHERE flag_event_id = :flag_event OR flag_id = :flag) AS opened_before, ", 1)
+    + "WHERE o.regency_code = :regency AND o.category = ANY(:categories) AND NOT o.removed")
 _MOUS = text("""
 SELECT organization_id, regency_code, signed_date, valid_from, valid_until, terminated_on, service_categories
 FROM replica_mous WHERE organization_id = ANY(:orgs)
@@ -55,15 +59,28 @@ async def candidates(session: AsyncSession, *, regency_code: str, category: str)
     return _candidates(rows)
 
 
-async def candidates_and_rules(session: AsyncSession, *, regency_code: str, categories: list[str],
-                               settings: ReferralSettings) -> tuple[dict[str, list[Candidate]], KabupatenRules]:
-    """`candidates` of several categories, by category, and the kabupaten's rules
-    (`kabupaten.rules_for`) in one read, the rules riding on the offering rows: a flag's path.
-    Without an offering, the rules are read alone."""
-    rows = await fetch(session, _OFFERINGS_IN_AND_RULES, {"regency": regency_code, "categories": categories})
+@dataclass(frozen=True)
+class FlagRead:
+    """What a flag's fan-out reads before it decides (`for_a_flag`)."""
+
+    found: dict[str, list[Candidate]]  # the candidate offerings, by category
+    rules: KabupatenRules
+    opened_before: bool | None  # whether the flag opened its case before; None: not read
+
+
+async def for_a_flag(session: AsyncSession, *, regency_code: str, categories: list[str],
+                     settings: ReferralSettings, flag_event_id: uuid.UUID, flag_id: uuid.UUID | None) -> FlagRead:
+    """`candidates` of several categories, by category, the kabupaten's rules
+    (`kabupaten.rules_for`) and whether the flag's case exists (by its event, or by the flag
+    for one published again in another envelope), in one read (a flag's critical
+    path: two round trips fewer), the rest riding on the offering rows. Without an offering, the
+    rules are read alone and whether the case exists is left to the case's insert."""
+    rows = await fetch(session, _FLAG_READ, {"regency": regency_code, "categories": categories,
+                                             "flag_event": flag_event_id, "flag": flag_id})
     if not rows:
-        return {}, await kabupaten.rules_for(session, settings, regency_code)
-    return _by_category(_candidates(rows)), kabupaten.rules_in(rows[0]["kabupaten_rules"], settings)
+        return FlagRead({}, await kabupaten.rules_for(session, settings, regency_code), None)
+    return FlagRead(_by_category(_candidates(rows)), kabupaten.rules_in(rows[0]["kabupaten_rules"], settings),
+                    rows[0]["opened_before"])
 
 
 def _by_category(found: list[Candidate]) -> dict[str, list[Candidate]]:

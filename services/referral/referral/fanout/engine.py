@@ -58,9 +58,11 @@ class Step:
     the last event can say whether the change settled every need of the case).
 
     `fresh`: the case is being opened, so every row the step keeps is new. They are then not handed
-    to the session's unit of work but written by `finish`: the case first, with ON CONFLICT DO
-    NOTHING (a flag that opened its case before writes nothing again), then an insert per table
-    for the rest, with the lines and the events, in one statement."""
+    to the session's unit of work but written by `finish`, an insert per table with the lines and
+    the events, in one statement. `opened_before`: whether the flag opened its case before, when
+    the caller read it (False: the case goes in that statement too; a flag handled twice at once
+    fails there on the case's key, or on its inbox row). When not read, the case goes first, alone,
+    with ON CONFLICT DO NOTHING: a flag that opened its case before writes nothing again."""
 
     session: AsyncSession
     case: Case
@@ -69,6 +71,7 @@ class Step:
     events: list[EventData] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     fresh: bool = False
+    opened_before: bool | None = None
     made: dict[int, SQLModel] = field(default_factory=dict)
 
     def keep(self, row: SQLModel) -> None:
@@ -111,12 +114,15 @@ class Step:
         self.keep(self.case)
         made: list[Part | None] = []
         if self.fresh:
-            # The case first, alone: it says whether its flag opened one before (then nothing is written).
-            if not await _OPENED.run(self.session, [_columns(self.case)]):
-                log.info("flag already opened a case", case_flag_event=str(self.case.flag_event_id))
-                return
-            made = [inserting.part([_columns(row) for row in self.made.values() if isinstance(row, model)])
-                    for model, inserting in _MADE]
+            if self.opened_before is None:
+                # The case first, alone: it says whether its flag opened one before (then nothing is written).
+                if not await _OPENED.run(self.session, [_columns(self.case)]):
+                    log.info("flag already opened a case", case_flag_event=str(self.case.flag_event_id))
+                    return
+            else:  # known not opened before: with the rest
+                made.append(_CASE.part([_columns(self.case)]))
+            made += [inserting.part([_columns(row) for row in self.made.values() if isinstance(row, model)])
+                     for model, inserting in _MADE]
         elif self.lines:
             await self.session.flush()  # the rows the lines name (needs, offers) before them
         events = list(self.events)
@@ -131,6 +137,7 @@ class Step:
 _TIMELINE = Inserting(TimelineEntry.__table__, ["case_id", "at", "actor", "actor_role", "what", "need_id",
                                                 "referral_id", "organization_id", "reason", "note"])
 _OPENED = Inserting(Case.__table__, skip_existing=True)
+_CASE = Inserting(Case.__table__)
 _MADE = [(model, Inserting(model.__table__)) for model in (Need, Referral, Gap)]
 
 

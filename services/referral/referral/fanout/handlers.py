@@ -60,11 +60,15 @@ async def open_case(session: AsyncSession, event: CaseFlagged, envelope: Envelop
              for category in dict.fromkeys(event.needs)]
     for need in needs:
         step.keep(need)
-    found, rules = await repository.candidates_and_rules(session, regency_code=case.regency_code,
-                                                         categories=[need.category for need in needs],
-                                                         settings=settings)
+    read = await repository.for_a_flag(session, regency_code=case.regency_code,
+                                       categories=[need.category for need in needs], settings=settings,
+                                       flag_event_id=envelope.id, flag_id=event.flag_id)
+    if read.opened_before:
+        log.info("flag already opened a case", case_flag_event=str(envelope.id))
+        return
+    step.opened_before = read.opened_before
     for need in needs:
-        await engine.fill(step, need, rules, new=True, found=found.get(need.category, []))
+        await engine.fill(step, need, read.rules, new=True, found=read.found.get(need.category, []))
     await step.finish(needs=needs)
 
 
