@@ -8,6 +8,7 @@ from typing import Any
 
 from sprpa_shared import tracing
 from sprpa_shared.errors import BadRequest, ContentTooLarge
+from sprpa_shared.events import outbox
 from sprpa_shared.observability import Metrics, bind_traceparent, new_traceparent
 from sprpa_shared.problems import problem_response
 
@@ -38,7 +39,8 @@ class ObservabilityMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_trace)
+            with outbox.held_until_answered():
+                await self.app(scope, receive, send_with_trace)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")

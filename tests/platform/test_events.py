@@ -496,3 +496,27 @@ async def test_a_fetch_no_handler_wants_is_acknowledged_without_a_transaction_an
 
 async def _count(seen: list, n: int) -> bool:
     return len(seen) >= n
+
+
+async def test_a_requests_events_go_to_the_relay_once_it_is_answered_and_others_at_their_commit(pair):
+    """The services' middleware holds what a request's transactions hand over until the answer is
+    written (the publish and the consumers it sets off ran beside the answer and delayed it)."""
+    taken: list[list] = []
+
+    class Relay:
+        def take(self, events) -> None:
+            taken.append(list(events))
+
+    sessions = pair.registry.state.sessions
+    first, second = flagged(), flagged()
+    with outbox.held_until_answered():
+        async with transaction(sessions) as session:
+            session.info[outbox.PUBLISHER] = Relay()
+            [held] = await emit_all(session, [first])
+        assert taken == [], "held while the request is answered"
+    assert [[event.id for event in events] for events in taken] == [[held.id]], "handed over when it ends"
+
+    async with transaction(sessions) as session:
+        session.info[outbox.PUBLISHER] = Relay()
+        [direct] = await emit_all(session, [second])
+    assert [event.id for event in taken[-1]] == [direct.id], "outside a request: at the commit"
