@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -25,6 +26,7 @@ from sprpa_shared.protect import Protected, protector
 _BY_ID = "SELECT * FROM children WHERE id = $1"
 _LOCKED = text("SELECT * FROM children WHERE id = :id FOR UPDATE")
 _PROTECTED = tuple(column.name for column in Child.__table__.columns if isinstance(column.type, Protected))
+_COLUMNS = frozenset(column.name for column in Child.__table__.columns)
 
 
 async def _read_only(request: Request, child_id: uuid.UUID) -> Child | None:
@@ -63,17 +65,49 @@ async def _child(
 ) -> Child:
     if request.method == "GET":
         return await _readable(child_id, request, principal, clock)
-    # Writers serialise on the row; If-Match is checked under the lock. Read on the driver connection
-    # and made the session's (db.loaded_row): an ORM select was a third of a flag's request.
-    rows = await fetch(session, _LOCKED, {"id": child_id})
-    child = loaded_row(session, Child, _opened(rows[0])) if rows else None
-    access.require_read(principal, child)
-    _require_current(child)
-    await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
+    child, _ = await _locked(_LOCKED, child_id, request, session, principal, clock)
     return child
 
 
+async def _locked(query, child_id: uuid.UUID, request: Request, session, principal: Principal, clock
+                  ) -> tuple[Child, dict[str, Any]]:
+    """A write's child, and what else `query` read beside its columns. Writers serialise on the row;
+    If-Match is checked under the lock. Read on the driver connection and made the session's
+    (db.loaded_row): an ORM select was a third of a flag's request."""
+    rows = await fetch(session, query, {"id": child_id})
+    values = _opened(rows[0]) if rows else {}
+    beside = {name: values.pop(name) for name in list(values) if name not in _COLUMNS}
+    child = loaded_row(session, Child, values) if rows else None
+    access.require_read(principal, child)
+    _require_current(child)
+    await audit.record(session, principal=principal, request=request, child_ids=[child.id], at=clock.now())
+    return child, beside
+
+
 ChildDep = Annotated[Child, Depends(_child)]
+
+
+@dataclass(frozen=True)
+class ToFlag:
+    """A child about to be flagged (`ChildToFlagDep`): locked, authorised and audited as `ChildDep`'s,
+    and whether a flag of it already awaits a second person's approval, read with it (a round trip
+    fewer on a flag's path: the child's lock serialises every change of its flags)."""
+
+    child: Child
+    awaiting_approval: bool
+
+
+_LOCKED_TO_FLAG = text("SELECT c.*, EXISTS (SELECT FROM flags f WHERE f.child_id = c.id AND f.approval = 'pending')"
+                       " AS awaiting_approval FROM children c WHERE c.id = :id FOR UPDATE OF c")
+
+
+async def _child_to_flag(child_id: uuid.UUID, request: Request, session: SessionDep, principal: PrincipalDep,
+                         clock: ClockDep) -> ToFlag:
+    child, beside = await _locked(_LOCKED_TO_FLAG, child_id, request, session, principal, clock)
+    return ToFlag(child, beside["awaiting_approval"])
+
+
+ChildToFlagDep = Annotated[ToFlag, Depends(_child_to_flag)]
 
 
 async def _child_or_referred(child_id: uuid.UUID, request: Request, principal: PrincipalDep,

@@ -25,7 +25,7 @@ from registry.children.models import Child
 from registry.children.router import etag
 from registry.children.schemas import ChildPublic
 from registry.children.service import age_on, to_public
-from registry.dependencies import ChildDep
+from registry.dependencies import ChildDep, ChildToFlagDep
 from sprpa_contracts.catalogue import SERVICE_CODES
 from sprpa_shared import concurrency, idempotency
 from sprpa_shared.concurrency import IfMatch
@@ -64,9 +64,11 @@ async def assess(data: AssessmentCreate, child: ChildDep, response: Response, se
              status_code=status.HTTP_201_CREATED, response_model=FlagPublic,
              summary="Flag an assessed case for remediation, with root causes and consent (202: a flag on a "
                      "legal basis, without guardian consent, waits for a second person's approval)")
-async def flag(data: FlagCreate, child: ChildDep, response: Response, session: SessionDep, principal: PrincipalDep,
-               clock: ClockDep) -> FlagPublic:
-    record = await service.flag(session, child=child, data=data, principal=principal, now=clock.now())
+async def flag(data: FlagCreate, to_flag: ChildToFlagDep, response: Response, session: SessionDep,
+               principal: PrincipalDep, clock: ClockDep) -> FlagPublic:
+    child = to_flag.child
+    record = await service.flag(session, child=child, awaiting_approval=to_flag.awaiting_approval, data=data,
+                                principal=principal, now=clock.now())
     if record.approval == "pending":
         response.status_code = status.HTTP_202_ACCEPTED
     response.headers["Location"] = f"/api/v1/children/{child.id}/flag"

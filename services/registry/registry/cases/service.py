@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +19,7 @@ from registry.children.models import Child
 from registry.children.service import age_on, reclassify
 from sprpa_contracts.events import CaseFlagged, ConsentWithdrawn, FlagAwaitingApproval
 from sprpa_shared.auth.principal import Principal, Role
-from sprpa_shared.db import Inserting, Part, fetch, transaction
+from sprpa_shared.db import Inserting, Part, transaction
 from sprpa_shared.errors import Conflict, Forbidden, ValidationFailed
 from sprpa_shared.events.outbox import emit, emit_all
 from sprpa_shared.ids import new_id
@@ -58,14 +57,16 @@ async def assess(session: AsyncSession, *, child: Child, data: AssessmentCreate,
     return child
 
 
-async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, principal: Principal,
-               now: datetime) -> Flag:
+async def flag(session: AsyncSession, *, child: Child, awaiting_approval: bool, data: FlagCreate,
+               principal: Principal, now: datetime) -> Flag:
+    """`awaiting_approval`: whether a flag of the child waits for a second person's approval, read
+    with the locked child (`ChildToFlagDep`)."""
     if child.status != CaseStatus.ASSESSED.value:
         raise Conflict(
             f"only an assessed case can be flagged; this one is {child.status}",
             current_status=child.status,
         )
-    if await fetch(session, _PENDING, {"child": child.id}):
+    if awaiting_approval:
         raise Conflict("a flag of this child already awaits a second person's approval: approve that one first")
     if data.consent.given_on > now.date():
         raise ValidationFailed("consent cannot be dated in the future", field="consent.given_on")
@@ -111,7 +112,6 @@ async def flag(session: AsyncSession, *, child: Child, data: FlagCreate, princip
     return record
 
 
-_PENDING = text("SELECT id FROM flags WHERE child_id = :child AND approval = 'pending' FOR UPDATE")
 _CONSENT = Inserting(Consent.__table__)
 _FLAG = Inserting(Flag.__table__)
 
