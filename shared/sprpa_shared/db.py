@@ -191,9 +191,16 @@ async def execute(session: AsyncSession, statement: TextClause, params: dict[str
         return await connection.execute(sql, *values)
 
 
-async def fetch(session: AsyncSession, statement: TextClause, params: dict[str, Any]) -> list[asyncpg.Record]:
-    """`execute`, returning the rows (asyncpg records: `row["name"]`)."""
+async def fetch(session: AsyncSession, statement: TextClause, params: dict[str, Any], *,
+                with_later: bool = False) -> list[asyncpg.Record]:
+    """`execute`, returning the rows (asyncpg records: `row["name"]`). `with_later`: for a statement
+    that writes (a data-modifying one, or a WITH of them, returning rows), the parts `later` kept
+    go with it as its first CTEs (as with `together`), a round trip fewer; it must not read what
+    they write (it sees the snapshot from before them)."""
     sql, values = _positional(statement, params)
+    if with_later and session.info.get(_LATER):
+        sql, values = _with_kept(session.info.pop(_LATER), sql, values)
+        session.info.pop(_KEPT_ON, None)
     connection = await driver(session)
     with tracing.driver_sql(sql, traced(session)):
         return await connection.fetch(sql, *values)
@@ -206,6 +213,26 @@ def _positional(statement: TextClause, params: dict[str, Any]) -> tuple[str, lis
         compiled = _COMPILED[statement] = (form.string, tuple(form.positiontup or ()))
     sql, names = compiled
     return sql, [params[name] for name in names]
+
+
+_WITH_KEPT: dict[tuple[tuple[str, ...], str], str] = {}
+
+
+def _with_kept(kept: list[Part], sql: str, values: list) -> tuple[str, list]:
+    key = (tuple(part.sql for part in kept), sql)
+    made = _WITH_KEPT.get(key)
+    if made is None:
+        ctes, count = [], 0
+        for number, part in enumerate(kept):
+            ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
+            count += len(part.args)
+        shifted = _shifted(sql, count).lstrip()
+        if shifted[:15].upper().startswith("WITH RECURSIVE"):
+            raise ValueError("a WITH RECURSIVE statement cannot take the kept parts")
+        own = shifted[5:] if shifted[:5].upper() == "WITH " else None
+        made = _WITH_KEPT[key] = (f"WITH {', '.join(ctes)}, {own}" if own is not None
+                                  else f"WITH {', '.join(ctes)} {shifted}")
+    return made, [value for part in kept for value in part.args] + list(values)
 
 
 class Part(NamedTuple):

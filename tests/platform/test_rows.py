@@ -197,3 +197,29 @@ async def test_parts_kept_on_other_tables_go_in_one_statement_and_a_second_on_on
     assert [row["what"] for row in noted] == ["first", "last"]
     assert len([sql for sql in statements if "counted" in sql and "SELECT n" not in sql]) == 3, \
         "the insert with the first note, then each update after the write before it"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_fetch_that_writes_takes_the_kept_parts_as_its_first_ctes(pair):
+    statements: list[str] = []
+
+    def logged(record) -> None:
+        statements.append(record.query)
+
+    async with transaction(pair.referral.state.sessions) as session:
+        await execute(session, text("CREATE TEMP TABLE kept (what text)"), {})
+        await execute(session, text("CREATE TEMP TABLE counted (id integer PRIMARY KEY, n integer)"), {})
+        (await driver(session)).add_query_logger(logged)
+        later(session, Part("INSERT INTO kept VALUES ($1)", ("first",)))
+        inserted = await fetch(session, text("INSERT INTO counted VALUES (:id, :n) RETURNING n"), {"id": 1, "n": 5},
+                               with_later=True)
+        later(session, Part("INSERT INTO kept VALUES ($1)", ("second",)))
+        updated = await fetch(session, text(
+            "WITH changed AS (UPDATE counted SET n = n + :by WHERE id = :id RETURNING n) SELECT n FROM changed"),
+            {"id": 1, "by": 2}, with_later=True)
+        kept = await fetch(session, text("SELECT what FROM kept ORDER BY what"), {})
+        (await driver(session)).remove_query_logger(logged)
+
+    assert ([row["n"] for row in inserted], [row["n"] for row in updated]) == ([5], [7])
+    assert [row["what"] for row in kept] == ["first", "second"]
+    assert len(statements) == 3, "each kept part went with the next fetch that writes"

@@ -64,7 +64,7 @@ async def referrals_changed(session: AsyncSession, envelopes: list[Envelope], wa
     told: list[tuple[Notice, datetime]] = []
     for run_of in _distinct_runs(envelopes):
         changes = [ev.ReferralStatusChanged.model_validate(envelope.data) for envelope in run_of]
-        watches = await fetch(session, _WATCH, {
+        watches = await fetch(session, _WATCH, with_later=True, params={
             "referrals": [data.referral_id for data in changes],
             "organizations": [data.organization_id for data in changes],
             "children": [data.child_id for data in changes],

@@ -80,7 +80,7 @@ async def write_each(session: AsyncSession, notices: list[tuple[Notice, datetime
                          villages=notice.village_code, urgent=notice.urgent, params=json.dumps(params),
                          links=notice.link, ats=at, keys=notice.key))
     columns = {name: [row[name] for row in rows] for name in rows[0]}
-    return (await fetch(session, _WRITE, columns))[0]["written"]
+    return (await fetch(session, _WRITE, columns, with_later=True))[0]["written"]
 
 
 _PLACE_NAMES: dict[str, str | None] = {}  # official names: reference data, the same for the process's life
