@@ -509,12 +509,23 @@ async def test_a_requests_events_go_to_the_relay_once_it_is_answered_and_others_
 
     sessions = pair.registry.state.sessions
     first, second = flagged(), flagged()
+    async def commit_later() -> Envelope:  # a task the request started, committing after its answer
+        await answered.wait()
+        async with transaction(sessions) as session:
+            session.info[outbox.PUBLISHER] = Relay()
+            return (await emit_all(session, [flagged()]))[0]
+
+    answered = asyncio.Event()
     with outbox.held_until_answered():
         async with transaction(sessions) as session:
             session.info[outbox.PUBLISHER] = Relay()
             [held] = await emit_all(session, [first])
         assert taken == [], "held while the request is answered"
+        started = asyncio.create_task(commit_later())
     assert [[event.id for event in events] for events in taken] == [[held.id]], "handed over when it ends"
+    answered.set()
+    late = await started
+    assert [event.id for event in taken[-1]] == [late.id], "a task's commit after the answer: at its commit"
 
     async with transaction(sessions) as session:
         session.info[outbox.PUBLISHER] = Relay()

@@ -130,15 +130,21 @@ async def emit_all(session: AsyncSession, events: list[EventData], *, at: dateti
     return envelopes
 
 
-_HELD: ContextVar[list[tuple[Publisher, list[Prepared]]] | None] = ContextVar("sprpa_outbox_held", default=None)
+class _Held(list):
+    """What a request's transactions handed over, until it is answered (`open` until then)."""
+
+    open = True
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("sprpa_outbox_held", default=None)
 
 
 def _hand_over(publisher: Publisher, events: list[Prepared]) -> None:
     held = _HELD.get()
-    if held is None:
-        publisher.take(events)
-    else:
+    if held is not None and held.open:
         held.append((publisher, events))
+    else:  # not in a request, or in a task it started that commits after its answer
+        publisher.take(events)
 
 
 @contextmanager
@@ -147,12 +153,13 @@ def held_until_answered() -> Iterator[None]:
     answer is written (the services' middleware), not at their commit. Published at once, their
     consumers (on the machine's few cores) and the publish itself ran beside the answer and
     delayed it by 2 ms in `bench.cpu`, and NATS's CPU a flag rose by a quarter."""
-    held: list[tuple[Publisher, list[Prepared]]] = []
+    held = _Held()
     token = _HELD.set(held)
     try:
         yield
     finally:
         _HELD.reset(token)
+        held.open = False
         for publisher, events in held:
             publisher.take(events)
 
