@@ -222,17 +222,23 @@ def _with_kept(kept: list[Part], sql: str, values: list) -> tuple[str, list]:
     key = (tuple(part.sql for part in kept), sql)
     made = _WITH_KEPT.get(key)
     if made is None:
-        ctes, count = [], 0
-        for number, part in enumerate(kept):
-            ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
-            count += len(part.args)
+        ctes, count = _ctes(kept)
         shifted = _shifted(sql, count).lstrip()
         if shifted[:15].upper().startswith("WITH RECURSIVE"):
             raise ValueError("a WITH RECURSIVE statement cannot take the kept parts")
         own = shifted[5:] if shifted[:5].upper() == "WITH " else None
-        made = _WITH_KEPT[key] = (f"WITH {', '.join(ctes)}, {own}" if own is not None
-                                  else f"WITH {', '.join(ctes)} {shifted}")
+        made = _WITH_KEPT[key] = f"WITH {ctes}, {own}" if own is not None else f"WITH {ctes} {shifted}"
     return made, [value for part in kept for value in part.args] + list(values)
+
+
+def _ctes(parts: Sequence[Part]) -> tuple[str, int]:
+    """The parts as a WITH list (`w0 AS (...), w1 AS (...)`, each one's values numbered after the
+    last's), and how many values they take."""
+    ctes, count = [], 0
+    for number, part in enumerate(parts):
+        ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
+        count += len(part.args)
+    return ", ".join(ctes), count
 
 
 class Part(NamedTuple):
@@ -339,11 +345,7 @@ async def together(session: AsyncSession, parts: Sequence[Part | None], *, then:
         key = (tuple(part.sql for part in chosen), then)
         made = _TOGETHER.get(key)
         if made is None:
-            ctes, count = [], 0
-            for number, part in enumerate(chosen):
-                ctes.append(f"w{number} AS ({_shifted(part.sql, count)})")
-                count += len(part.args)
-            made = _TOGETHER[key] = f"WITH {', '.join(ctes)} {then}"
+            made = _TOGETHER[key] = f"WITH {_ctes(chosen)[0]} {then}"
         sql, args = made, [value for part in chosen for value in part.args]
     connection = await driver(session)
     with tracing.driver_sql(sql, traced(session)):
