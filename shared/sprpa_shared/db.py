@@ -283,11 +283,9 @@ async def keep(session: AsyncSession, part: Part, *, table: str) -> None:
     statement (the reports' handlers): if a kept part changes that table too, the kept ones are
     written first, in a statement without it. In one statement the parts do not see each other's
     rows, and a row changed by two of them keeps one change, not both."""
-    tables: set[str] = session.info.setdefault(_KEPT_ON, set())
-    if table in tables and session.info.get(_LATER):
-        await write_later(session)
-        tables = session.info.setdefault(_KEPT_ON, set())
-    tables.add(table)
+    if table in session.info.get(_KEPT_ON, ()):
+        await write_later(session)  # which forgets the tables with the parts
+    session.info.setdefault(_KEPT_ON, set()).add(table)
     later(session, part)
 
 

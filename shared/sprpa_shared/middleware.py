@@ -15,7 +15,8 @@ from sprpa_shared.problems import problem_response
 
 class ObservabilityMiddleware:
     """Binds the request's traceparent (for logs and emitted events) and records its count and
-    latency by route template."""
+    latency by route template. Being outermost, it also holds the events the request's transactions
+    commit until the answer is written (`outbox.held_until_answered`)."""
 
     def __init__(self, app, metrics: Metrics) -> None:
         self.app = app

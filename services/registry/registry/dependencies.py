@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import access
 from registry.children.models import Child, ProviderAccess
@@ -18,6 +19,7 @@ from registry.transfers import service as transfers
 from registry.transfers.models import Transfer
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal, Role
+from sprpa_shared.clock import Clock
 from sprpa_shared.db import fetch, loaded_row, on_pool, transaction
 from sprpa_shared.dependencies import ClockDep, PrincipalDep, SessionDep
 from sprpa_shared.errors import Gone, NotFound
@@ -69,8 +71,8 @@ async def _child(
     return child
 
 
-async def _locked(query, child_id: uuid.UUID, request: Request, session, principal: Principal, clock
-                  ) -> tuple[Child, dict[str, Any]]:
+async def _locked(query: TextClause, child_id: uuid.UUID, request: Request, session: AsyncSession,
+                  principal: Principal, clock: Clock) -> tuple[Child, dict[str, Any]]:
     """A write's child, and what else `query` read beside its columns. Writers serialise on the row;
     If-Match is checked under the lock. Read on the driver connection and made the session's
     (db.loaded_row): an ORM select was a third of a flag's request."""

@@ -89,7 +89,7 @@ class EventBus:
         self._provisioned = asyncio.Event()
         self._stopping = asyncio.Event()
         # What every session of the service starts with; the relay is put in it once it runs (outbox.PUBLISHER).
-        self._session_info: dict = sessions.kw.setdefault("info", None) or {}
+        self._session_info: dict = sessions.kw.get("info") or {}
         sessions.kw["info"] = self._session_info
         # Driver-only handlers' transactions (consumer.driver_only): a pool of two, opened at first use.
         self._driver_sessions = DriverSessions(dsn, info=self._session_info, engine=sessions.kw.get("bind"),

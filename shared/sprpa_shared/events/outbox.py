@@ -103,6 +103,14 @@ async def write(connection: asyncpg.Connection, events: Sequence[Prepared], *, t
             await connection.execute(INSERT, *_columns(events))
 
 
+PUBLISHER = "sprpa.publisher"  # in a session's info: the relay of the service it belongs to (events.bus sets it)
+
+
+class Publisher(Protocol):
+    def take(self, events: Sequence[Prepared]) -> None:
+        """Events just committed, to publish at once (it must not raise or wait)."""
+
+
 async def emit(session: AsyncSession, data: EventData, *, at: datetime | None = None) -> Envelope:
     """Record an event to be published once, and only if, the session's transaction commits."""
     return (await emit_all(session, [data], at=at))[0]
@@ -162,11 +170,3 @@ def held_until_answered() -> Iterator[None]:
         held.open = False
         for publisher, events in held:
             publisher.take(events)
-
-
-PUBLISHER = "sprpa.publisher"  # in a session's info: the relay of the service it belongs to (events.bus sets it)
-
-
-class Publisher(Protocol):
-    def take(self, events: Sequence[Prepared]) -> None:
-        """Events just committed, to publish at once (it must not raise or wait)."""

@@ -32,27 +32,23 @@ def defaults(settings: ReferralSettings) -> KabupatenRules:
 async def rules_for(session: AsyncSession, settings: ReferralSettings, regency_code: str,
                     *, lock: bool = False) -> KabupatenRules:
     rows = await fetch(session, _LOCKED if lock else _RULES, {"regency": regency_code})
-    if not rows:
-        return defaults(settings)
-    row = rows[0]
-    return KabupatenRules(row["parallel_offers"], row["sla_hours"], row["weekends_count"], row["version"])
+    return rules_in(rows[0]["rules"] if rows else None, settings)
 
 
-_RULES = text("SELECT parallel_offers, sla_hours, weekends_count, version FROM regency_settings "
-              "WHERE regency_code = :regency")
-# The rules of the kabupaten `:regency` as a column of another read (the flag's candidates): a round trip
-# fewer on a flag's path. NULL where the district set none.
-RULES_COLUMN = ("(SELECT ARRAY[parallel_offers, sla_hours, weekends_count::integer, version] FROM regency_settings "
-                "WHERE regency_code = :regency) AS kabupaten_rules")
+# The rules as one array, so that another read can carry them as a column (`RULES_COLUMN`: the flag's
+# candidates, a round trip fewer on its path); NULL where the district set none.
+_ARRAY = "ARRAY[parallel_offers, sla_hours, weekends_count::integer, version]"
+_RULES = text(f"SELECT {_ARRAY} AS rules FROM regency_settings WHERE regency_code = :regency")
+_LOCKED = text(_RULES.text + " FOR UPDATE")
+RULES_COLUMN = f"(SELECT {_ARRAY} FROM regency_settings WHERE regency_code = :regency) AS kabupaten_rules"
 
 
 def rules_in(column: list[int] | None, settings: ReferralSettings) -> KabupatenRules:
-    """The rules `RULES_COLUMN` read."""
+    """The rules as `rules_for` and `RULES_COLUMN` read them."""
     if column is None:
         return defaults(settings)
     parallel_offers, sla_hours, weekends_count, version = column
     return KabupatenRules(parallel_offers, sla_hours, bool(weekends_count), version)
-_LOCKED = text(_RULES.text + " FOR UPDATE")
 
 
 async def change(session: AsyncSession, *, regency_code: str, rules: KabupatenRules, principal: Principal,
