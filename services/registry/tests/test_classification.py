@@ -1,8 +1,13 @@
 """Every boundary of the classification rules: ages 12/13/14/15/17, hours 3/day, 15 and 40/week,
 night, school hours, consent, each hazard and each worst form."""
 
-import pytest
+from datetime import date, timedelta
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.children.service import classify_fields
 from registry.classification.rules import (
     RULES_VERSION,
     ChildFacts,
@@ -96,3 +101,30 @@ def test_children_not_working(out_of_school, mapped_at_risk, expected, codes):
 def test_only_children_are_classified(age):
     with pytest.raises(ValueError):
         classify(ChildFacts(age=age, work=None))
+
+
+@given(age=st.integers(0, 17), working=st.booleans(), hours_per_day=st.sampled_from([0, 1, 2.5, 3, 3.5, 8, 9]),
+       hours_per_week=st.sampled_from([0, 10, 15, 15.5, 40, 41]), night_work=st.booleans(),
+       during_school_hours=st.booleans(), parental_consent=st.booleans(),
+       hazards=st.lists(st.sampled_from(list(Hazard)), max_size=3),
+       worst_forms=st.lists(st.sampled_from(list(WorstForm)), max_size=2),
+       school_status=st.sampled_from(["in_school", "equivalency", "out_of_school", "never_enrolled"]),
+       mapping_categories=st.lists(st.sampled_from(["at_risk", "orphan", "child_labour"]), max_size=2))
+def test_a_childs_fields_are_classified_as_their_facts_are_however_often_and_in_whatever_order(
+        age, working, hours_per_day, hours_per_week, night_work, during_school_hours, parental_consent, hazards,
+        worst_forms, school_status, mapping_categories):
+    """Issue 27: `classify_fields` works each set of facts out once and keeps it; what it gives
+    must be what the rules give for those facts, with the hazards in any order."""
+    today = date(2026, 11, 23)
+    birth_date = today.replace(year=today.year - age - 1) + timedelta(days=1)
+    work_fields = dict(hours_per_day=hours_per_day, hours_per_week=hours_per_week, night_work=night_work,
+                       during_school_hours=during_school_hours, parental_consent=parental_consent,
+                       hazards=[hazard.value for hazard in hazards], worst_forms=[form.value for form in worst_forms])
+    facts = ChildFacts(age=age, work=WorkFacts(**{**work_fields, "hazards": frozenset(hazards),
+                                                  "worst_forms": frozenset(worst_forms)}) if working else None,
+                       out_of_school=school_status in ("out_of_school", "never_enrolled"),
+                       mapped_at_risk="at_risk" in mapping_categories)
+    for order in (1, -1):
+        fields = {**work_fields, "hazards": work_fields["hazards"][::order]}
+        assert classify_fields(work=fields if working else None, birth_date=birth_date, school_status=school_status,
+                               mapping_categories=mapping_categories, today=today) == classify(facts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,17 +58,18 @@ def registered_payload(child_id: uuid.UUID, row: Any, classification: dict, **gi
     """`registered(...).model_dump(mode="json")` built directly from an import row its own schema
     validated: an import announces every row, and a validated model per row, dumped again, was a
     tenth of what staging a batch cost (issue 27). tests/test_imports.py holds the two equal."""
-    codes = {**_codes(ChildRegistered, row, classification), **given}
-    household = codes["household_id"]
-    return {**{name: codes[name] for name in _PAYLOAD_ORDER[:1]}, "child_id": str(child_id),
-            **{name: codes[name] for name in _PAYLOAD_ORDER[1:]},
-            "household_id": None if household is None else str(household),
-            "mapping_categories": [str(category.value if hasattr(category, "value") else category)
-                                   for category in codes["mapping_categories"]]}
+    payload = dict(zip(_COPIED[ChildRegistered], _registered_fields(row), strict=True))
+    birth = row.birth_date
+    payload.update(child_id=str(child_id), birth_year=birth.year, birth_month=f"{birth.year:04d}-{birth.month:02d}",
+                   classification=classification["result"],
+                   classification_basis=classification_basis(classification), **given)
+    if payload["household_id"] is not None:
+        payload["household_id"] = str(payload["household_id"])
+    payload["mapping_categories"] = list(map(str, payload["mapping_categories"]))  # a StrEnum's str is its value
+    return payload
 
 
-_PAYLOAD_ORDER = ("village_code", "sex", "birth_year", "birth_month", "classification", "classification_basis",
-                  "school_status", "living_arrangement", "identified_through")
+_registered_fields = attrgetter(*_COPIED[ChildRegistered])
 
 
 async def announce_registered(session: AsyncSession, child: Child, *, now: datetime) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from registry.children.nik import district_code_of
 from registry.children.rules import rule_errors
 from registry.children.schemas import ChildCreate
 from registry.children.service import as_dict, classify_fields
+from registry.classification.rules import Classification
 from registry.imports.columns import parse_row
 from sprpa_shared.auth.principal import Principal
 
@@ -35,7 +38,8 @@ async def load_places(connection: asyncpg.Connection) -> Places:
 class ValidRow:
     row_number: int
     data: ChildCreate
-    classification: dict
+    classification: dict  # as stored (`as_dict`): shared by the rows classified alike, never changed
+    classification_json: str
 
 
 def validate_row(
@@ -77,4 +81,10 @@ def validate_row(
         work=work, birth_date=data.birth_date, school_status=data.school_status,
         mapping_categories=[category.value for category in data.mapping_categories], today=today,
     )
-    return ValidRow(row_number, data, as_dict(classification)), []
+    return ValidRow(row_number, data, *_stored(classification)), []
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored(classification: Classification) -> tuple[dict, str]:
+    stored = as_dict(classification)
+    return stored, to_json(stored).decode()
