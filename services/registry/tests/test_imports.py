@@ -429,3 +429,11 @@ async def test_an_imports_events_built_without_models_are_what_the_models_make(d
     assert envelope.data == expected.model_dump(mode="json") and imported == expected
     assert (envelope.type, envelope.subject, envelope.source) == (ChildrenImported.event_type, str(import_id),
                                                                   "/sprpa/registry")
+
+
+def test_a_rows_child_id_is_the_uuid5_of_the_file_and_the_row():
+    """Issue 27: the ids are made as text without a UUID object; a resumed import must find the
+    same ids the first run wrote, as every import so far made them."""
+    child_id = store.child_ids("ab" * 32)
+    for row_number in [*range(2, 3000), 99_999, 1_000_001]:
+        assert child_id(row_number) == str(uuid.uuid5(store.ROW_NAMESPACE, f"{'ab' * 32}:{row_number}"))

@@ -4,13 +4,16 @@ never creates a child twice)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 import asyncpg
-from pydantic_core import to_json
+from sqlalchemy import ARRAY
 from sqlalchemy.dialects import postgresql
 
 from registry.cases.lifecycle import CaseStatus
@@ -37,19 +40,30 @@ IMPORTED_THROUGH = "outreach"  # a survey upload is the cadres' door-to-door map
 ROW_NAMESPACE = uuid.UUID("6c1b8a52-3f7e-4c56-9a0e-5d2f0b7c9e11")
 
 # The children's columns an import writes: every field a person records about a child, and what the
-# registry derives from them. The staging table takes their types from the table, and each value is
-# the valid row's field of the same name unless `stage_record` gives it.
+# registry derives from them. The staging table takes their types from the table, but for an array,
+# which it takes as text (`{1,2}`) and the insert makes an array: asyncpg's binary array encoder
+# asks each element whether it is itself an array (an ABC check each), a tenth of the worker's
+# writing thread (issue 27). Each value is the valid row's field of the same name unless
+# `stage_record` makes it (`MADE`); the columns are staged in that order: the row's fields first.
 STAGED = ("id", *ChildBase.model_fields, "nik_index", "name_sounds", "classification", "next_visit_due")
-STAGE_COLUMNS = ("row_number", *STAGED, "sought")  # sought: the name sound tags a row looks for
-STAGE = ("CREATE TEMP TABLE IF NOT EXISTS import_stage (row_number integer, {}, sought integer[]) "
+MADE = ("id", "full_name", "nik", "nik_index", "mapping_categories", "work", "identified_through", "classification",
+        "next_visit_due", "name_sounds")
+_COPIED = tuple(name for name in STAGED if name not in MADE)
+STAGE_COLUMNS = ("row_number", *_COPIED, *MADE, "sought")  # sought: the name sound tags a row looks for
+_TYPES = {name: Child.__table__.c[name].type for name in STAGED}
+_AS_TEXT = frozenset(name for name, type_ in _TYPES.items() if isinstance(type_, ARRAY))
+STAGE = ("CREATE TEMP TABLE IF NOT EXISTS import_stage (row_number integer, {}, sought text) "
          "ON COMMIT DELETE ROWS").format(
-    ", ".join(f"{name} {Child.__table__.c[name].type.compile(dialect=postgresql.dialect())}" for name in STAGED))
+    ", ".join(f"{name} {'text' if name in _AS_TEXT else _TYPES[name].compile(dialect=postgresql.dialect())}"
+              for name in STAGED))
+_STAGED_VALUES = ", ".join(f"{name}::{_TYPES[name].compile(dialect=postgresql.dialect())}" if name in _AS_TEXT
+                           else name for name in STAGED)
 # The batch's children, their case history and the batch's one audit row (issue 27: one row per
 # batch naming every child it wrote), in one statement: $1 when, $2 who, $3 their role, $4 the import.
 INSERT_CHILDREN = f"""
 WITH created AS (
     INSERT INTO children ({", ".join(STAGED)}, status, version, created_at, updated_at, created_by)
-    SELECT {", ".join(STAGED)}, '{CaseStatus.IDENTIFIED.value}', 1, $1, $1, $2 FROM import_stage
+    SELECT {_STAGED_VALUES}, '{CaseStatus.IDENTIFIED.value}', 1, $1, $1, $2 FROM import_stage
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 ), history AS (
@@ -60,13 +74,14 @@ WITH created AS (
     SELECT $1, $2, $3, 'IMPORT /api/v1/imports/' || $4::text, array_agg(id), $4::text::uuid
     FROM created HAVING count(*) > 0
 )
-SELECT id FROM created
+SELECT id::text FROM created
 """
 # Names are stored encrypted: the database narrows the candidates without them, one row per new row:
 # the same NIK by its blind index, or a name that sounds alike by its tags in the same kecamatan and
 # birth week (registry.duplicates.sounds) or, for a child whose tags are not computed yet (a partial
 # index holds them), the same kecamatan; then a birth date within the tolerance. The rules compare
 # the names after.
+_ALIKE_STAGED = ALIKE.format(c="c", sought="s.sought::integer[]", count="cardinality(s.name_sounds::integer[])")
 CANDIDATES = f"""
 SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE c.same_nik) AS same_nik,
        array_agg(c.id::text) FILTER (WHERE NOT c.same_nik) AS nearby,
@@ -77,7 +92,7 @@ CROSS JOIN LATERAL (
     WHERE s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AND c.merged_into IS NULL AND c.id <> s.id
     UNION ALL
     SELECT c.id, c.birth_date, false FROM children c
-    WHERE ({ALIKE.format(c="c", sought="s.sought", count="cardinality(s.name_sounds)")} OR c.name_sounds IS NULL)
+    WHERE ({_ALIKE_STAGED} OR c.name_sounds IS NULL)
       AND c.merged_into IS NULL AND c.id <> s.id AND c.district_code = substr(s.village_code, 1, 8)
       AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
       AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
@@ -98,8 +113,20 @@ VALUES ($1, $2, 'duplicate', $3, $4, $5)
 """
 
 
-def child_id(sha256: str, row_number: int) -> uuid.UUID:
-    return uuid.uuid5(ROW_NAMESPACE, f"{sha256}:{row_number}")
+def child_ids(sha256: str) -> Callable[[int], str]:
+    """The ids of a file's rows, `uuid5(ROW_NAMESPACE, f"{sha256}:{row_number}")` as text, made
+    without a UUID object each (a twentieth of staging a row otherwise; tests hold them equal)."""
+    file = hashlib.sha1(ROW_NAMESPACE.bytes + f"{sha256}:".encode())  # noqa: S324 - UUID version 5 is SHA-1
+
+    def child_id(row_number: int) -> str:
+        row = file.copy()
+        row.update(str(row_number).encode())
+        h = row.hexdigest()
+        return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    return child_id
+
+
+_VARIANT = "89ab"  # RFC 4122's variant bits over the digest's two low bits
 
 
 @dataclass
@@ -109,7 +136,7 @@ class Staged:
     prepared `children.imported` events), not as a model per child."""
 
     records: list[tuple]
-    keys: dict[uuid.UUID, tuple[int, str, frozenset[str]]]  # child id -> (row number, name key, name sounds)
+    keys: dict[str, tuple[int, str, frozenset[str]]]  # child id -> (row number, name key, name sounds)
     now: datetime  # when the rows are registered (their events' time)
     import_id: uuid.UUID
     announced: list[outbox.Prepared]  # the batch's events if every row is new (the usual case), made here
@@ -120,9 +147,10 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime, import_id: uuid.U
     sealing = protector()
     names = sealing.seal_all([row.data.full_name for row in rows])
     niks = sealing.seal_all([row.data.nik for row in rows])
+    child_id = child_ids(sha256)
     records, keys, entries = [], {}, {}
     for row, name, nik in zip(rows, names, niks, strict=True):
-        id_ = child_id(sha256, row.row_number)
+        id_ = child_id(row.row_number)
         sounds = name_sounds(row.data.full_name)
         tags = sound_tags(sounds, row.data.village_code[:8], row.data.birth_date)
         records.append(stage_record(row, id_, next_visit=next_visit, sealed=(name, nik), tags=tags))
@@ -132,19 +160,22 @@ def stage(rows: list[ValidRow], *, sha256: str, now: datetime, import_id: uuid.U
     return Staged(records, keys, now, import_id, _announced(entries, import_id=import_id, now=now))
 
 
-def stage_record(row: ValidRow, id_: uuid.UUID, *, next_visit: date, sealed: tuple[str, str | None],
+def stage_record(row: ValidRow, id_: str, *, next_visit: date, sealed: tuple[str, str | None],
                  tags: tuple[list[int], list[int]]) -> tuple:
-    """The staging row of a valid row whose name and NIK are `sealed` already and whose name sound
-    `tags` are made (stored, sought): each staged column is the row's field of the same name, but
-    for these."""
+    """The staging row (`STAGE_COLUMNS`) of a valid row whose name and NIK are `sealed` already and
+    whose name sound `tags` are made (stored, sought): the row's own fields, then what is made."""
     data = row.data
-    given = {
-        "id": id_, "full_name": sealed[0], "nik": sealed[1], "nik_index": protector().index(data.nik),
-        "mapping_categories": [category.value for category in data.mapping_categories],
-        "work": data.work.model_dump_json() if data.work else None, "identified_through": IMPORTED_THROUGH,
-        "classification": to_json(row.classification).decode(), "next_visit_due": next_visit, "name_sounds": tags[0],
-    }
-    return (row.row_number, *(given[name] if name in given else getattr(data, name) for name in STAGED), tags[1])
+    return (row.row_number, *_copied(data), id_, sealed[0], sealed[1], protector().index(data.nik),
+            _array(data.mapping_categories), data.work.model_dump_json() if data.work else None, IMPORTED_THROUGH,
+            row.classification_json, next_visit, _array(tags[0]), _array(tags[1]))
+
+
+_copied = attrgetter(*_COPIED)
+
+
+def _array(values: list) -> str:
+    """An array's text form, of integers or of codes (letters and underscores) that need no quotes."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 async def write_batch(
@@ -157,7 +188,7 @@ async def write_batch(
     await connection.execute(STAGE)
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=STAGE_COLUMNS)
     await connection.execute(ANALYZE_STAGE)
-    created = [record["id"] for record in await connection.fetch(
+    created = [record[0] for record in await connection.fetch(
         INSERT_CHILDREN, staged.now, actor, actor_role, str(staged.import_id))]
     if not created:
         return 0, 0
@@ -173,18 +204,18 @@ async def write_batch(
 ANNOUNCED_PER_EVENT = 1_000
 
 
-def announced(staged: Staged, created: list[uuid.UUID]) -> list[outbox.Prepared]:
+def announced(staged: Staged, created: list[str]) -> list[outbox.Prepared]:
     """The batch's events for the children `created` of it: all of them (the usual case) are the
     events made while staging; a resumed import that finds some rows written already announces
     the others only, again from the entries of those events."""
     if len(created) == len(staged.records):
         return staged.announced
-    entries = {uuid.UUID(child["child_id"]): child for event in staged.announced
+    entries = {child["child_id"]: child for event in staged.announced
                for child in json.loads(event.envelope)["data"]["children"]}
     return _announced({child: entries[child] for child in created}, import_id=staged.import_id, now=staged.now)
 
 
-def _announced(entries: dict[uuid.UUID, dict], *, import_id: uuid.UUID, now: datetime) -> list[outbox.Prepared]:
+def _announced(entries: dict[str, dict], *, import_id: uuid.UUID, now: datetime) -> list[outbox.Prepared]:
     """The children (`child.registered`'s JSON form each), announced per kabupaten in
     `children.imported` events of up to 1,000. The entries are written as they are, not validated
     into models again (tests/test_imports.py holds them to the contract)."""
@@ -198,14 +229,14 @@ def _announced(entries: dict[uuid.UUID, dict], *, import_id: uuid.UUID, now: dat
         for regency, children in by_regency.items() for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
 
-async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[uuid.UUID]) -> int:
+async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[str]) -> int:
     """One issue per new row that may be an existing child: the best match, a same NIK first.
 
     The database narrows the candidates without their names (to the few whose names sound alike);
     the names of those not in this batch are read and decrypted after."""
     new = {number: (key, sounds) for number, key, sounds in (staged.keys[child] for child in created)}
     candidates = await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS)
-    known = {str(child): (key, sounds) for child, (_, key, sounds) in staged.keys.items()}
+    known = {child: (key, sounds) for child, (_, key, sounds) in staged.keys.items()}
     unknown = {child for candidate in candidates for child in candidate["nearby"] or () if child not in known}
     if unknown:
         opened = protector()
