@@ -181,7 +181,18 @@ def _array(values: list) -> str:
 async def write_batch(
     connection: asyncpg.Connection, staged: Staged, *, actor: str, actor_role: str, refresh_statistics: bool = False,
 ) -> tuple[int, int]:
-    """Insert the rows inside the caller's transaction; returns (children created, duplicates found).
+    """Insert the rows inside the caller's transaction, then check them for duplicates; returns
+    (children created, duplicates found)."""
+    created = await write_rows(connection, staged, actor=actor, actor_role=actor_role,
+                               refresh_statistics=refresh_statistics)
+    return len(created), await check_duplicates(connection, staged, created)
+
+
+async def write_rows(
+    connection: asyncpg.Connection, staged: Staged, *, actor: str, actor_role: str, refresh_statistics: bool = False,
+) -> list[str]:
+    """Insert the rows not written yet, with their history, audit and events, inside the caller's
+    transaction; returns the ids of the children created.
 
     The import's worker stages the next batch on a thread meanwhile, and both want the interpreter:
     so this side makes few round trips and little Python (the events were made while staging)."""
@@ -191,14 +202,13 @@ async def write_batch(
     created = [record[0] for record in await connection.fetch(
         INSERT_CHILDREN, staged.now, actor, actor_role, str(staged.import_id))]
     if not created:
-        return 0, 0
+        return created
     await outbox.write(connection, announced(staged, created))  # wakes the relay at commit
     if refresh_statistics:
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
         await connection.execute(ANALYZE_CHILDREN)
-    duplicates = await _duplicates(connection, staged, created)
-    return len(created), duplicates
+    return created
 
 
 ANNOUNCED_PER_EVENT = 1_000
@@ -229,11 +239,14 @@ def _announced(entries: dict[str, dict], *, import_id: uuid.UUID, now: datetime)
         for regency, children in by_regency.items() for start in range(0, len(children), ANNOUNCED_PER_EVENT)]
 
 
-async def _duplicates(connection: asyncpg.Connection, staged: Staged, created: list[str]) -> int:
+async def check_duplicates(connection: asyncpg.Connection, staged: Staged, created: list[str]) -> int:
     """One issue per new row that may be an existing child: the best match, a same NIK first.
 
     The database narrows the candidates without their names (to the few whose names sound alike);
-    the names of those not in this batch are read and decrypted after."""
+    the names of those not in this batch are read and decrypted after. The batch's rows must be
+    in `import_stage` (`write_rows`, in the same transaction)."""
+    if not created:
+        return 0
     new = {number: (key, sounds) for number, key, sounds in (staged.keys[child] for child in created)}
     candidates = await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS)
     known = {child: (key, sounds) for child, (_, key, sounds) in staged.keys.items()}
