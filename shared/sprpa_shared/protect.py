@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import re
+import struct
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -100,12 +101,12 @@ class Protector:
         """A keyed 32-bit hash of each value (BLAKE2b in its keyed mode), as a signed integer, for
         `integer[]` columns: equal values have equal tags, and without the key a tag tells nothing
         of its value. Cheap enough for a dozen a row of a bulk import."""
-        tagged = []
+        digests, keyed = [], self._tagging.copy  # the key's block hashed once, not once a value
         for value in values:
-            keyed = self._tagging.copy()  # the key's block hashed once, not once a value
-            keyed.update(value.encode())
-            tagged.append(int.from_bytes(keyed.digest(), "big", signed=True))
-        return tagged
+            tag = keyed()
+            tag.update(value.encode())
+            digests.append(tag.digest())
+        return list(struct.unpack(f">{len(digests)}i", b"".join(digests)))  # each a big-endian signed int32
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:

@@ -1,3 +1,5 @@
+import hashlib
+import hmac
 from datetime import date, timedelta
 
 import pytest
@@ -129,3 +131,14 @@ def test_the_tags_a_record_seeks_are_the_sounds_a_child_within_the_tolerance_sha
         assert shared == len(a & b)
     elif district != "35.09.11":
         assert shared == 0
+
+
+@given(st.lists(st.text(max_size=30), max_size=12))
+def test_a_values_tag_is_its_keyed_blake2b_digest_as_a_signed_integer_as_stored_so_far(values):
+    """The registry stores the tags (`children.name_sounds`): however they are computed, each must
+    stay the keyed BLAKE2b digest read as a big-endian signed 32-bit integer, or the stored tags
+    stop matching the sought ones."""
+    key = hmac.new(b"i" * 32, b"sprpa tags", hashlib.sha256).digest()
+    assert KEYS.tags(values) == [
+        int.from_bytes(hashlib.blake2b(value.encode(), key=key, digest_size=4).digest(), "big", signed=True)
+        for value in values]
