@@ -199,8 +199,7 @@ async def fetch(session: AsyncSession, statement: TextClause, params: dict[str, 
     they write (it sees the snapshot from before them)."""
     sql, values = _positional(statement, params)
     if with_later and session.info.get(_LATER):
-        sql, values = _with_kept(session.info.pop(_LATER), sql, values)
-        session.info.pop(_KEPT_ON, None)
+        sql, values = _with_kept(_take_later(session), sql, values)
     connection = await driver(session)
     with tracing.driver_sql(sql, traced(session)):
         return await connection.fetch(sql, *values)
@@ -289,6 +288,12 @@ async def keep(session: AsyncSession, part: Part, *, table: str) -> None:
     later(session, part)
 
 
+def _take_later(session: AsyncSession) -> list[Part]:
+    """The parts `later` kept, to be written now: the session forgets them and their tables."""
+    session.info.pop(_KEPT_ON, None)
+    return session.info.pop(_LATER, [])
+
+
 async def write_later(session: AsyncSession) -> None:
     """Writes the parts `later` kept, in one statement (none: nothing to do)."""
     if session.info.get(_LATER):
@@ -333,8 +338,7 @@ async def together(session: AsyncSession, parts: Sequence[Part | None], *, then:
     constraints (a foreign key to a row another part inserts) are checked when the statement ends.
     The parts `later` kept go first. A round trip costs more CPU than most of the statements a
     request or a handler writes."""
-    chosen = [*session.info.pop(_LATER, ()), *(part for part in parts if part is not None)]
-    session.info.pop(_KEPT_ON, None)
+    chosen = [*_take_later(session), *(part for part in parts if part is not None)]
     if not chosen:
         return
     if len(chosen) == 1 and then == "SELECT 1":  # alone: the statement as it is

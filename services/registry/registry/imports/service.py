@@ -379,9 +379,8 @@ class Importer:
             async for _, errors, staged in batches:
                 if errors:  # the file was validated; it cannot change, but never write a bad row
                     raise RuntimeError("a row failed validation on the second pass")
-                made = await self._rows(self.db, staged)
-                created, duplicates = created + len(made), duplicates + await store.check_duplicates(
-                    self.db, staged, made)
+                made, dup = await store.write_batch(self.db, staged, **self._writing(staged))
+                created, duplicates = created + made, duplicates + dup
         return created, duplicates
 
     async def _valid_rows_only(self, places: Places) -> None:
@@ -421,7 +420,7 @@ class Importer:
         earlier batch and never a later one (as with one connection), and the import's progress
         moves in order. The batch before failing, this one writes nothing."""
         async with connection.transaction():
-            made = await self._rows(connection, staged)
+            made = await store.write_rows(connection, staged, **self._writing(staged))
             if after is not None:
                 await after
             duplicates = await store.check_duplicates(connection, staged, made)
@@ -435,18 +434,15 @@ class Importer:
         counts["valid_rows"] += read - bad
         counts["error_rows"] += bad
 
-    async def _rows(self, connection: asyncpg.Connection, staged: store.Staged) -> list[str]:
-        if not staged.records:
-            return []
+    def _writing(self, staged: store.Staged) -> dict:
+        """How a batch is written: by the uploader, and with the children's statistics refreshed
+        when the table has doubled since they were taken."""
         self._written += len(staged.records)
         size = self._children + self._written
-        refresh = size >= max(self._analysed_at, ANALYSED_AT_LEAST) * 2
+        refresh = bool(staged.records) and size >= max(self._analysed_at, ANALYSED_AT_LEAST) * 2
         if refresh:
             self._analysed_at = size
-        return await store.write_rows(
-            connection, staged, actor=self.row["actor"], actor_role=self.row["actor_role"],
-            refresh_statistics=refresh,
-        )
+        return {"actor": self.row["actor"], "actor_role": self.row["actor_role"], "refresh_statistics": refresh}
 
     async def _progress(self, counts: dict, issues: list, *, total: bool = False,
                         connection: asyncpg.Connection | None = None) -> list:

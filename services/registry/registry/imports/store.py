@@ -196,6 +196,8 @@ async def write_rows(
 
     The import's worker stages the next batch on a thread meanwhile, and both want the interpreter:
     so this side makes few round trips and little Python (the events were made while staging)."""
+    if not staged.records:
+        return []
     await connection.execute(STAGE)
     await connection.copy_records_to_table("import_stage", records=staged.records, columns=STAGE_COLUMNS)
     await connection.execute(ANALYZE_STAGE)
