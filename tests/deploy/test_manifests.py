@@ -24,6 +24,7 @@ from providers.settings import ProvidersSettings
 from referral.settings import ReferralSettings
 from registry.settings import RegistrySettings
 from reports.settings import ReportsSettings
+from sprpa_shared.ops.embedded import WAL_SETTINGS
 from sprpa_shared.settings import ServiceSettings
 from web.settings import WebSettings
 
@@ -262,3 +263,12 @@ def test_every_setting_of_every_service_is_in_the_configuration_reference():
         missing += [f"{prefix}{name.upper()}" for name in set(cls.model_fields) - base
                     if f"`{prefix}{name.upper()}`" not in documented]
     assert not missing, f"settings missing from docs/operations.md: {missing}"
+
+
+
+def test_the_registrys_servers_keep_an_imports_wal_from_holding_up_small_commits(manifests):
+    """The WAL settings the embedded server runs with (issue 27) are the deployed registry's too."""
+    command = compose()["services"]["postgres"]["command"]
+    assert all(f"{name}={value}" in command for name, value in WAL_SETTINGS.items())
+    parameters = by_kind(manifests, "Cluster")["sprpa-registry-db"]["spec"]["postgresql"]["parameters"]
+    assert {name: parameters.get(name) for name in WAL_SETTINGS} == WAL_SETTINGS

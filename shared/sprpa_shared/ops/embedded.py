@@ -127,6 +127,15 @@ def shared_buffers_mb() -> int:
     return max(128, min(2048, memory // 4 // (1024 * 1024)))
 
 
+# An import writes its WAL (3-4 KB a row, ~12 MB/s) while the API commits small transactions (a
+# read's audit rows) that must wait for their WAL to be flushed: with the defaults, a commit that
+# came after a stretch of the import's WAL waited to zero-fill a new 16 MB segment and then to
+# sync it all, up to 335 ms (issue 27: GET child's p99 during an import 2.9-3.6x idle; these two
+# settings, 1.6-2.1x). New segments are not zero-filled (ext4 and xfs need no pre-filled files),
+# and the WAL writer flushes every 10 ms, not 200, so what a commit has to sync is small.
+# deploy/ sets the same on the servers it runs.
+WAL_SETTINGS = {"wal_init_zero": "off", "wal_writer_delay": "10ms"}
+
 STATEMENTS_ENV = "SPRPA_PG_STATEMENTS"  # 1: load pg_stat_statements (what each statement costs; bench.cpu)
 
 
@@ -198,6 +207,7 @@ class EmbeddedPostgres:
                 "-c", "max_connections=300",
                 "-c", f"shared_buffers={shared_buffers_mb()}MB",
                 "-c", "fsync=on",
+                *(part for name, value in WAL_SETTINGS.items() for part in ("-c", f"{name}={value}")),
                 *_statistics(),
             ],
             stdout=log,
