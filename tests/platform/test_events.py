@@ -26,7 +26,9 @@ from sprpa_shared.events import outbox
 from sprpa_shared.events.consumer import BatchHandler, EventConsumer, handle_all, handle_once, only_when
 from sprpa_shared.events.envelope import Envelope
 from sprpa_shared.events.outbox import NOTIFY_CHANNEL, emit, emit_all
+from sprpa_shared.events.relay import OutboxRelay
 from sprpa_shared.events.streams import DEAD_LETTER_STREAM, ensure_consumer
+from sprpa_shared.observability import Metrics
 from sprpa_shared.testing import wait_until
 from tests.platform.conftest import ALWAYS_FAILS, flag_subscription, flagged, record_effect
 
@@ -175,6 +177,43 @@ async def test_a_handed_over_event_jetstream_refuses_is_claimed_and_retried_by_t
 
     await wait_until(refusal_recorded, timeout=30, what="the refused hand-over claimed and its error recorded")
     assert pair.registry.state.metrics.registry.get_sample_value("sprpa_outbox_claimed_total") >= 1
+
+
+async def test_a_relay_that_does_not_claim_publishes_what_it_is_handed_and_leaves_the_rest(pair):
+    """A process beside a service (the import worker) runs a relay that publishes only what it is
+    handed (`claiming=False`), written without the NOTIFY (`outbox.write(wake=False)`): it marks
+    those published and leaves every other row to the service's relay (stopped here)."""
+    await pair.registry.state.bus.relay.stop()
+    await wait_until(lambda: not pair.registry.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
+    handed, left = (outbox.prepare(flagged()) for _ in range(2))
+    connection = await asyncpg.connect(pair.registry_url)
+    relay = OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js,
+                        metrics=Metrics("registry"))
+    running = asyncio.create_task(relay.run(claiming=False))
+    try:
+        await connection.add_listener(NOTIFY_CHANNEL, lambda *args: woken.append(args))
+        woken: list = []
+        async with connection.transaction():
+            await outbox.write(connection, [left])
+        async with connection.transaction():
+            await outbox.write(connection, [handed], wake=False)
+        relay.take([handed])
+
+        async def marked() -> bool:
+            return await connection.fetchval("SELECT published_at IS NOT NULL FROM outbox WHERE id = $1", handed.id)
+
+        await wait_until(marked, timeout=10, what="the handed-over event published and marked")
+        assert await connection.fetchval("SELECT published_at FROM outbox WHERE id = $1", left.id) is None
+        await connection.execute(f"NOTIFY {NOTIFY_CHANNEL}, 'marker'")
+        await wait_until(lambda: any(args[3] == "marker" for args in woken), timeout=10, what="the marker")
+        assert [args[3] for args in woken] == ["", "marker"], "the handed-over event's commit woke no relay"
+        message = await pair.registry.state.bus.js.get_last_msg("REGISTRY", handed.subject)
+        assert message.headers["Nats-Msg-Id"] == str(handed.id)
+    finally:
+        await relay.stop()
+        await running
+        await relay.close()
+        await connection.close()
 
 
 async def test_rolled_back_transaction_publishes_nothing(pair):

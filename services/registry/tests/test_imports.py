@@ -310,6 +310,32 @@ async def test_a_row_is_checked_against_the_batch_just_before_it_written_beside_
         assert result["duplicate_rows"] == 3
 
 
+async def test_the_worker_publishes_the_events_of_the_batches_it_commits_itself(make_settings, issuer, clock, as_,
+                                                                                 tmp_path):
+    """Issue 27: a batch's events (1.2 MB for a thousand children) go to JetStream from the import
+    worker once its transaction commits, not read back from the outbox by the service's relay on
+    the API's event loop: with the service's relay stopped, every one is published, once."""
+    settings = await make_settings(RegistrySettings, import_batch_rows=2, import_spool_dir=tmp_path)
+    app = create_app(settings, verifier=issuer.verifier(), clock=clock)
+    headers = as_("admin")
+    async with running(app) as api, database(app) as db:
+        await app.state.bus.relay.stop()
+        await wait_until(lambda: not app.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
+        rina = ["Rina Kusuma", "female", "2012-01-01", "", "35.09.27.2002", "in_school", "no", "", "", "", ""]
+        response = await upload(api, headers, csv_bytes(ENGLISH, [*GOOD, rina]))
+        assert (await finished(api, headers, response.json()["id"]))["created_children"] == 4
+
+        async def published() -> list | None:
+            rows = await db.fetch("SELECT published_at, attempts FROM outbox WHERE type = $1",
+                                  "sprpa.children.imported.v1")
+            return rows if rows and all(row["published_at"] is not None for row in rows) else None
+
+        events = await wait_until(published, timeout=10, what="the import's events published")
+        assert len(events) == 2 and {row["attempts"] for row in events} == {1}, "two batches of two children"
+        stream = await app.state.bus.js.stream_info("REGISTRY", subjects_filter="sprpa.registry.children.imported.>")
+        assert stream.state.subjects == {"sprpa.registry.children.imported.35.09": 2}
+
+
 YIELDING = """
 import asyncio, os, sys
 import asyncpg

@@ -31,6 +31,14 @@ def server_list(nats_url: str) -> list[str]:
     return [url.strip() for url in nats_url.split(",") if url.strip()]
 
 
+async def connect(nats_url: str, *, name: str, options: dict) -> NATS:
+    """A connection that reconnects for ever once made (a failed first attempt raises), its
+    troubles logged. `options`: the user's (`ServiceSettings.nats_options`)."""
+    return await nats.connect(servers=server_list(nats_url), name=name, max_reconnect_attempts=-1,
+                              reconnect_time_wait=0.5, connect_timeout=2, error_cb=_log_error,
+                              disconnected_cb=_log_disconnected, reconnected_cb=_log_reconnected, **options)
+
+
 @dataclass(frozen=True)
 class Subscription:
     """What a service consumes: a consumer spec and a handler per event type. A handler marked
@@ -124,17 +132,7 @@ class EventBus:
         attempt = 0
         while self.nc is None:
             try:
-                self.nc = await nats.connect(
-                    servers=server_list(self._nats_url),
-                    name=f"sprpa-{self.service}",
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    error_cb=_log_error,
-                    disconnected_cb=_log_disconnected,
-                    reconnected_cb=_log_reconnected,
-                    **self._nats_options,
-                )
+                self.nc = await connect(self._nats_url, name=f"sprpa-{self.service}", options=self._nats_options)
             except Exception as exc:  # noqa: BLE001 - not up yet: try again, readyz says 503 meanwhile
                 attempt += 1
                 log.warning("NATS not reachable yet", error=type(exc).__name__, attempt=attempt)

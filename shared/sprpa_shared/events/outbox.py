@@ -95,12 +95,15 @@ def _columns(events: Sequence[Prepared]) -> tuple[list, ...]:
     return tuple(map(list, zip(*events, strict=True)))
 
 
-async def write(connection: asyncpg.Connection, events: Sequence[Prepared], *, traced: bool = False) -> None:
+async def write(connection: asyncpg.Connection, events: Sequence[Prepared], *, traced: bool = False,
+                wake: bool = True) -> None:
     """Write prepared events inside the caller's transaction on `connection`, in order (with a SQL
-    span when `traced`)."""
+    span when `traced`). `wake=False`: no NOTIFY wakes the relays at the commit, for a caller that
+    hands the events to a relay of its own once committed (`OutboxRelay.take`)."""
     if events:
-        with tracing.driver_sql(INSERT, traced):
-            await connection.execute(INSERT, *_columns(events))
+        statement = INSERT if wake else _ROWS
+        with tracing.driver_sql(statement, traced):
+            await connection.execute(statement, *_columns(events))
 
 
 PUBLISHER = "sprpa.publisher"  # in a session's info: the relay of the service it belongs to (events.bus sets it)

@@ -84,6 +84,7 @@ class OutboxRelay:
         self._handed: list[Prepared] = []
         self._handed_over = asyncio.Event()
         self._in_flight: set[uuid.UUID] = set()  # handed over, not yet marked: the claim leaves them
+        self._claiming = True
 
     def wake(self) -> None:
         self._wake.set()
@@ -96,10 +97,17 @@ class OutboxRelay:
         self._in_flight.update(event.id for event in events)
         self._handed_over.set()
 
-    async def run(self) -> None:
+    async def run(self, *, claiming: bool = True) -> None:
+        """Until stopped. `claiming=False`: only what `take` is given, for a process beside a service
+        whose relay claims the rest (the import worker); what it fails to publish stays unpublished
+        in the outbox, and that relay's poll claims it."""
+        self._claiming = claiming
         handing = asyncio.create_task(self._publish_handed_over(), name="outbox-handed-over")
         try:
-            await self._claim_and_publish()
+            if claiming:
+                await self._claim_and_publish()
+            else:
+                await self._stopping.wait()
         finally:
             self._stopping.set()
             self._handed_over.set()
@@ -146,7 +154,9 @@ class OutboxRelay:
         try:
             if published:
                 if self._pool is None:
-                    raise ConnectionError("the relay's pool is being made again")
+                    if self._claiming:
+                        raise ConnectionError("the relay's pool is being made again")
+                    self._pool = await self._new_pool()  # handing over only: made for the first events
                 await self._pool.execute(_MARK_PUBLISHED, published)
         except Exception as exc:  # noqa: BLE001 - unmarked, they are claimed and published again (one message)
             log.warning("handed-over events published but not marked", error=type(exc).__name__, events=len(published))
@@ -178,12 +188,15 @@ class OutboxRelay:
 
     async def _ensure_connections(self) -> None:
         if self._pool is None:
-            # Given back without asyncpg's reset query (a round trip per batch): the relay's
-            # transactions leave no session state behind.
-            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2, connection_class=GivenBackAsItIs)
+            self._pool = await self._new_pool()
         if self._listener is None or self._listener.is_closed():
             self._listener = await asyncpg.connect(self._dsn)
             await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+
+    def _new_pool(self):
+        # Given back without asyncpg's reset query (a round trip per batch): the relay's
+        # transactions leave no session state behind.
+        return asyncpg.create_pool(self._dsn, min_size=1, max_size=2, connection_class=GivenBackAsItIs)
 
     async def _close_broken(self, force: bool = False) -> None:
         if self._listener is not None and (force or self._listener.is_closed()):

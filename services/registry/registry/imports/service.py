@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -31,8 +32,10 @@ from registry.places.names import is_ambiguous, rank
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.db import create_engine, session_factory
 from sprpa_shared.errors import Conflict, ContentTooLarge, ValidationFailed
+from sprpa_shared.events import bus
+from sprpa_shared.events.relay import OutboxRelay
 from sprpa_shared.ids import new_id
-from sprpa_shared.observability import error_fields, get_logger
+from sprpa_shared.observability import Metrics, error_fields, get_logger
 
 log = get_logger(__name__)
 NOTIFY = "registry_imports"
@@ -144,6 +147,7 @@ class ImportWorker:
         self.stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self.relay: OutboxRelay | None = None  # the worker's own, once it reaches NATS (`_relay`)
 
     def run_forever(self) -> None:
         # The thread staging the next batch holds the interpreter while the loop writes this one: at
@@ -165,6 +169,7 @@ class ImportWorker:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
         engine = create_engine(self.settings.sqlalchemy_url, pool_size=1)
         self.sessions = session_factory(engine)
+        relay = asyncio.create_task(self._relay(), name="import-relay")
         try:
             while not self.stopping.is_set():
                 try:
@@ -173,7 +178,39 @@ class ImportWorker:
                     log.warning("import worker failed; restarting", **error_fields(exc))
                     await self._pause(2)
         finally:
+            if self.relay is not None:
+                await self.relay.stop()  # what the last batches handed over is published first
+            else:
+                relay.cancel()  # still reaching NATS
+            await asyncio.gather(relay, return_exceptions=True)
             await engine.dispose()
+
+    async def _relay(self) -> None:
+        """The worker publishes the events its batches commit (issue 27): a batch's two events of a
+        thousand children (about 1.2 MB) no longer go through the service's relay, read back from
+        the outbox on the API's event loop while it answers reads, and the service's database no
+        longer turns them from jsonb into text. Until it reaches NATS, and for what it fails to
+        publish, batches wake the service's relay by NOTIFY as before (or its poll finds them)."""
+        attempt = 0
+        while True:
+            try:
+                nc = await bus.connect(self.settings.nats_url, name="sprpa-registry-imports",
+                                       options=self.settings.nats_options())
+                break
+            except Exception as exc:  # noqa: BLE001 - not up yet: the service's relay publishes meanwhile
+                attempt += 1
+                log.warning("the import worker cannot reach NATS yet", error=type(exc).__name__, attempt=attempt)
+                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))
+        relay = OutboxRelay(dsn=self.settings.asyncpg_url, js=nc.jetstream(timeout=5),
+                            metrics=Metrics(self.settings.service))
+        try:
+            self.relay = relay
+            await relay.run(claiming=False)
+        finally:
+            self.relay = None
+            await relay.close()
+            with contextlib.suppress(Exception):
+                await nc.close()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -209,7 +246,7 @@ class ImportWorker:
                         "SELECT * FROM imports WHERE id = $1 AND status IN ('queued', 'processing')", candidate["id"])
                     if row is not None:
                         await Importer(connection, dict(row), self.settings, self.clock, self.sessions,
-                                       self.stopping).run()
+                                       self.stopping, relays=lambda: self.relay).run()
                         return True
                 finally:
                     await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
@@ -257,7 +294,8 @@ ANALYSED_AT_LEAST = 1_000
 
 class Importer:
     def __init__(self, connection: asyncpg.Connection, row: dict, settings, clock, sessions,
-                 stopping: threading.Event | None = None) -> None:
+                 stopping: threading.Event | None = None,
+                 relays: Callable[[], OutboxRelay | None] = lambda: None) -> None:
         self.db = connection
         self.row = row
         self.id: uuid.UUID = row["id"]
@@ -268,6 +306,7 @@ class Importer:
         self.principal = uploader(row)
         self.sessions = sessions
         self.stopping = stopping or threading.Event()
+        self._relay = relays  # the worker's relay when it has one, to hand a committed batch's events to
         self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
         self._written = 0
         # The children's statistics are refreshed each time the table has doubled since they were
@@ -419,12 +458,15 @@ class Importer:
         duplicates and committed only once that one has committed, so a row is checked against every
         earlier batch and never a later one (as with one connection), and the import's progress
         moves in order. The batch before failing, this one writes nothing."""
+        relay = self._relay()
         async with connection.transaction():
-            made = await store.write_rows(connection, staged, **self._writing(staged))
+            made = await store.write_rows(connection, staged, handing_over=relay is not None, **self._writing(staged))
             if after is not None:
                 await after
             duplicates = await store.check_duplicates(connection, staged, made)
             await self._progress(counts, errors, connection=connection)
+        if relay is not None and made:
+            relay.take(store.announced(staged, made))
         return len(made), duplicates
 
     @staticmethod

@@ -190,9 +190,11 @@ async def write_batch(
 
 async def write_rows(
     connection: asyncpg.Connection, staged: Staged, *, actor: str, actor_role: str, refresh_statistics: bool = False,
+    handing_over: bool = False,
 ) -> list[str]:
     """Insert the rows not written yet, with their history, audit and events, inside the caller's
-    transaction; returns the ids of the children created.
+    transaction; returns the ids of the children created. `handing_over`: the caller gives the
+    events (`announced`) to its own relay once committed, so no NOTIFY wakes the service's.
 
     The import's worker stages the next batch on a thread meanwhile, and both want the interpreter:
     so this side makes few round trips and little Python (the events were made while staging)."""
@@ -205,7 +207,7 @@ async def write_rows(
         INSERT_CHILDREN, staged.now, actor, actor_role, str(staged.import_id))]
     if not created:
         return created
-    await outbox.write(connection, announced(staged, created))  # wakes the relay at commit
+    await outbox.write(connection, announced(staged, created), wake=not handing_over)
     if refresh_statistics:
         # A bulk load outruns autovacuum: without fresh statistics the planner takes the growing
         # children table for empty and the duplicate check turns quadratic.
