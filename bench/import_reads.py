@@ -1,6 +1,7 @@
 """GET child while an import runs (issue 27): the p99 of `GET /api/v1/children/{id}` by 50 clients
 while a survey of N rows is imported through `POST /api/v1/imports`, against the same reads idle,
-measured in the same run. Budget: the p99 during the import at most twice the idle one."""
+measured in the same run. Budget: the p99 during the import at most twice the idle one (the
+median of the runs' ratios)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,16 @@ from bench.stack import BenchStack
 SLICE_SECONDS = 5.0  # reads go on in slices until the import is done
 
 
-async def run(stack: BenchStack, results: Path, *, rows: int = 200_000, idle_seconds: float = 15.0) -> dict:
+async def run(stack: BenchStack, results: Path, *, rows: int = 200_000, runs: int = 1) -> dict:
+    """`runs` times, each importing a survey of its own: the figures of the run whose ratio is the
+    median, and every run's ratio."""
+    measured = [await _run_once(stack, results, rows=rows, seed=27 + run) for run in range(runs)]
+    ratios = [run["ratio_p99"] for run in measured]
+    median = sorted(measured, key=lambda run: run["ratio_p99"])[(len(measured) - 1) // 2]
+    return {**median, "ratios_p99": ratios}
+
+
+async def _run_once(stack: BenchStack, results: Path, *, rows: int, seed: int, idle_seconds: float = 15.0) -> dict:
     admin = {"Authorization": f"Bearer {stack.token('--role', 'national_admin')}"}
     operator = f"Bearer {stack.token('--role', 'district_operator', '--regency', '35.09')}"
     codes = await import_bench.villages(stack)
@@ -34,7 +44,7 @@ async def run(stack: BenchStack, results: Path, *, rows: int = 200_000, idle_sec
             return False
 
     path = results / f"survey-{rows}-during-reads.csv"
-    import_bench.generate(path, rows, codes, seed=27)
+    import_bench.generate(path, rows, codes, seed=seed)
     try:
         idle, idle_errors = await _closed_loop(read, ids, idle_seconds)
         importing = asyncio.create_task(import_bench.through_api(stack, path, stack.token("--role", "national_admin")))
