@@ -48,8 +48,9 @@ class OutboxRelay:
 
     Two ways in. The service's own transactions hand their events over as they commit (`take`):
     published at once from memory, then marked. Anything else unpublished (another process's rows,
-    announced by NOTIFY, such as the import worker's; events handed over whose publish or mark
-    failed; rows left by a process that died between its commit and its publish) is claimed from
+    announced by NOTIFY, such as the import worker's while it cannot reach NATS; events handed over
+    whose publish or mark failed, here or in the import worker's relay, which claims nothing
+    itself; rows left by a process that died between its commit and its publish) is claimed from
     the table: woken by NOTIFY, by a failed hand-over, or by the poll every `idle_poll_seconds`.
     A row published by both ways (the claim came while a handed event was in flight) is one
     message: JetStream drops the second by its `Nats-Msg-Id`, and consumers are idempotent anyway.
