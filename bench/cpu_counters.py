@@ -19,17 +19,31 @@ REGISTRY_CONSUMERS = ("referral-cases", "reports-registry", "notify-registry")
 def cpu_seconds(stack: BenchStack) -> dict[str, float]:
     """CPU time (user + system) so far of each service, of a service's child (`registry_worker`: the
     registry's import worker), of PostgreSQL's and of NATS's processes."""
-    services = {stack.service_process(name).pid: name for name in SERVICES}
+    return cpu_of_tree(stack.process.pid, {stack.service_process(name).pid: name for name in SERVICES})
+
+
+def cpu_of_tree(root: int, services: dict[int, str]) -> dict[str, float]:
+    """The CPU time of the processes under `root`, by what they are: a service (`services`, by pid),
+    a service's child (`<service>_worker`), PostgreSQL or NATS.
+
+    A process that has ended counts too, in its parent's counters of the children it has reaped:
+    PostgreSQL's backends end with their connections (an import's two end with it, and were missed:
+    issue 27), the postmaster reaps them, and their time is PostgreSQL's."""
     totals: dict[str, float] = {}
-    for process in psutil.Process(stack.process.pid).children(recursive=True):
+    for process in psutil.Process(root).children(recursive=True):
         try:
             name = process.name()
+            service = services.get(process.pid)
             parent = services.get(process.ppid())
-            key = services.get(process.pid) or (parent and f"{parent}_worker") or (
+            key = service or (parent and f"{parent}_worker") or (
                 "postgres" if "postgres" in name else "nats" if "nats" in name else None)
-            if key is not None:
-                times = process.cpu_times()
-                totals[key] = totals.get(key, 0.0) + times.user + times.system
+            if key is None:
+                continue
+            times = process.cpu_times()
+            ended = f"{service}_worker" if service else key
+            totals[key] = totals.get(key, 0.0) + times.user + times.system
+            if times.children_user or times.children_system:
+                totals[ended] = totals.get(ended, 0.0) + times.children_user + times.children_system
         except psutil.Error:  # a backend that just ended
             continue
     return totals
