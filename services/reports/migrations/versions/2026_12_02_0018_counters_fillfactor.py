@@ -2,7 +2,7 @@
 
 A counter changes its `n` only, which no index holds, so PostgreSQL can write the new version on
 the counter's own page with no new entry in its key's index (a HOT update), when the page has
-room. With full pages (the default fill factor) a fifth to a half of a bulk import's counter
+room. With full pages (the default fill factor) 16-29% of a bulk import's counter
 updates went to another page with a new key entry each. A table's existing pages keep their fill
 until their rows move; the pages written from now on keep 30% free.
 
