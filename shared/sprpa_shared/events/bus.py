@@ -39,6 +39,20 @@ async def connect(nats_url: str, *, name: str, options: dict) -> NATS:
                               disconnected_cb=_log_disconnected, reconnected_cb=_log_reconnected, **options)
 
 
+async def connect_patiently(nats_url: str, *, name: str, options: dict,
+                            pause: Callable[[float], Awaitable[object]]) -> NATS:
+    """`connect`, tried again until NATS is up: `pause` waits 0.1 s doubling to 5 s between the
+    attempts, and gives up by raising (`asyncio.CancelledError`) when its owner stops."""
+    attempt = 0
+    while True:
+        try:
+            return await connect(nats_url, name=name, options=options)
+        except Exception as exc:  # noqa: BLE001 - not up yet: try again
+            attempt += 1
+            log.warning("NATS not reachable yet", connection=name, error=type(exc).__name__, attempt=attempt)
+            await pause(min(5.0, 0.1 * 2**attempt))
+
+
 @dataclass(frozen=True)
 class Subscription:
     """What a service consumes: a consumer spec and a handler per event type. A handler marked
@@ -129,14 +143,9 @@ class EventBus:
         self._tasks.append(asyncio.create_task(self._connect_and_run(), name=f"{self.service}-bus"))
 
     async def _connect_and_run(self) -> None:
-        attempt = 0
-        while self.nc is None:
-            try:
-                self.nc = await connect(self._nats_url, name=f"sprpa-{self.service}", options=self._nats_options)
-            except Exception as exc:  # noqa: BLE001 - not up yet: try again, readyz says 503 meanwhile
-                attempt += 1
-                log.warning("NATS not reachable yet", error=type(exc).__name__, attempt=attempt)
-                await self._pause(min(5.0, 0.1 * 2**attempt))
+        # Until NATS is up, readyz says 503.
+        self.nc = await connect_patiently(self._nats_url, name=f"sprpa-{self.service}", options=self._nats_options,
+                                          pause=self._pause)
         self.js = self.nc.jetstream(timeout=5)
         while not self._provisioned.is_set():
             try:

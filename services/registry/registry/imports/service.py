@@ -191,16 +191,9 @@ class ImportWorker:
         the outbox on the API's event loop while it answers reads, and the service's database no
         longer turns them from jsonb into text. Until it reaches NATS, and for what it fails to
         publish, batches wake the service's relay by NOTIFY as before (or its poll finds them)."""
-        attempt = 0
-        while True:
-            try:
-                nc = await bus.connect(self.settings.nats_url, name="sprpa-registry-imports",
-                                       options=self.settings.nats_options())
-                break
-            except Exception as exc:  # noqa: BLE001 - not up yet: the service's relay publishes meanwhile
-                attempt += 1
-                log.warning("the import worker cannot reach NATS yet", error=type(exc).__name__, attempt=attempt)
-                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))
+        # Not up yet: the service's relay publishes meanwhile.
+        nc = await bus.connect_patiently(self.settings.nats_url, name="sprpa-registry-imports",
+                                         options=self.settings.nats_options(), pause=self._backing_off)
         relay = OutboxRelay(dsn=self.settings.asyncpg_url, js=nc.jetstream(timeout=5),
                             metrics=Metrics(self.settings.service))
         try:
@@ -215,6 +208,12 @@ class ImportWorker:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _backing_off(self, seconds: float) -> None:
+        """A retry's wait, given up (`asyncio.CancelledError`) when the worker stops."""
+        await self._pause(seconds)
+        if self.stopping.is_set():
+            raise asyncio.CancelledError
 
     async def _listen_and_work(self) -> None:
         listener = await asyncpg.connect(self.settings.asyncpg_url)
