@@ -216,6 +216,36 @@ async def test_a_relay_that_does_not_claim_publishes_what_it_is_handed_and_leave
         await connection.close()
 
 
+async def test_events_handed_over_as_a_relay_starts_are_marked_not_claimed_again(pair):
+    """Events handed over before the relay's first claim has made its connections (a service's
+    first commits as it starts) are published and marked once: the hand-over waits for the pool
+    the claim is making, not handing them to the claim to publish a second time."""
+    await pair.registry.state.bus.relay.stop()
+    await wait_until(lambda: not pair.registry.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
+    handed = [outbox.prepare(flagged()) for _ in range(5)]
+    connection = await asyncpg.connect(pair.registry_url)
+    metrics = Metrics("registry")
+    relay = OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js, metrics=metrics)
+    try:
+        async with connection.transaction():
+            await outbox.write(connection, handed, wake=False)
+        relay.take(handed)
+        running = asyncio.create_task(relay.run())
+
+        async def marked() -> bool:
+            return await connection.fetchval("SELECT bool_and(published_at IS NOT NULL) FROM outbox")
+
+        await wait_until(marked, timeout=10, what="the handed-over events published and marked")
+        await relay.stop()
+        await running
+        assert metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 0
+        assert await connection.fetchval("SELECT sum(attempts) FROM outbox") == 5, "each published once"
+    finally:
+        await relay.stop()
+        await relay.close()
+        await connection.close()
+
+
 async def test_rolled_back_transaction_publishes_nothing(pair):
     rolled_back, committed = flagged(), flagged()
     with pytest.raises(RuntimeError):

@@ -85,7 +85,7 @@ class OutboxRelay:
         self._handed: list[Prepared] = []
         self._handed_over = asyncio.Event()
         self._in_flight: set[uuid.UUID] = set()  # handed over, not yet marked: the claim leaves them
-        self._claiming = True
+        self._making_pool = asyncio.Lock()
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,7 +102,6 @@ class OutboxRelay:
         """Until stopped. `claiming=False`: only what `take` is given, for a process beside a service
         whose relay claims the rest (the import worker); what it fails to publish stays unpublished
         in the outbox, and that relay's poll claims it."""
-        self._claiming = claiming
         handing = asyncio.create_task(self._publish_handed_over(), name="outbox-handed-over")
         try:
             if claiming:
@@ -154,11 +153,7 @@ class OutboxRelay:
         published = [event.id for event, error in zip(events, outcomes, strict=True) if error is None]
         try:
             if published:
-                if self._pool is None:
-                    if self._claiming:
-                        raise ConnectionError("the relay's pool is being made again")
-                    self._pool = await self._new_pool()  # handing over only: made for the first events
-                await self._pool.execute(_MARK_PUBLISHED, published)
+                await (await self._the_pool()).execute(_MARK_PUBLISHED, published)
         except Exception as exc:  # noqa: BLE001 - unmarked, they are claimed and published again (one message)
             log.warning("handed-over events published but not marked", error=type(exc).__name__, events=len(published))
             self._wake.set()
@@ -187,9 +182,16 @@ class OutboxRelay:
         assert self._pool is not None
         return await self._pool.fetchval(_WAITING, list(self._in_flight))
 
+    async def _the_pool(self) -> asyncpg.Pool:
+        """The pool, made by whichever comes first, the claim or the first hand-over (a service's
+        first commits as it starts): one pool, and no handed-over event left to the claim for want of it."""
+        async with self._making_pool:
+            if self._pool is None:
+                self._pool = await self._new_pool()
+            return self._pool
+
     async def _ensure_connections(self) -> None:
-        if self._pool is None:
-            self._pool = await self._new_pool()
+        await self._the_pool()
         if self._listener is None or self._listener.is_closed():
             self._listener = await asyncpg.connect(self._dsn)
             await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
