@@ -108,7 +108,9 @@ def test_stack_comes_up_ready_stops_cleanly_and_keeps_its_data(tmp_path, stack_p
         _stop(process)
     assert (data / "secret_key").read_text() == secret, "a second run keeps the data"
     assert (data / "postgres" / "PG_VERSION").exists()
-    assert second_start < 20, f"second start took {second_start:.1f}s"
+    # A bound on coming up at all, not a speed check: on a slow machine with the suite running
+    # beside it (two cores, three test workers, a browser) the second start took 23 s.
+    assert second_start < 60, f"second start took {second_start:.1f}s"
     print(f"stack start: first {first_start:.1f}s, second {second_start:.1f}s")
 
 

@@ -162,7 +162,7 @@ async def test_children_without_name_sound_tags_are_still_found_and_rekey_gives_
         upload = await api.post("/api/v1/imports", files={"file": ("survey.csv", survey)}, headers=as_("operator"),
                                 data={"mode": "valid_rows_only"})
         url = f"/api/v1/imports/{upload.json()['id']}"
-        done = await wait_until(lambda: _finished(api, url, as_("operator")), what="the import")
+        done = await wait_until(lambda: _finished(api, url, as_("operator")), timeout=60, what="the import")
         assert done["duplicate_rows"] == 1
 
         assert (await rekey(settings))["children"] == 1, "only the child without tags is rewritten"
