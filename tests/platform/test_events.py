@@ -226,6 +226,7 @@ async def test_events_handed_over_as_a_relay_starts_are_marked_not_claimed_again
     connection = await asyncpg.connect(pair.registry_url)
     metrics = Metrics("registry")
     relay = OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js, metrics=metrics)
+    running: asyncio.Task | None = None
     try:
         async with connection.transaction():
             await outbox.write(connection, handed, wake=False)
@@ -236,12 +237,12 @@ async def test_events_handed_over_as_a_relay_starts_are_marked_not_claimed_again
             return await connection.fetchval("SELECT bool_and(published_at IS NOT NULL) FROM outbox")
 
         await wait_until(marked, timeout=10, what="the handed-over events published and marked")
-        await relay.stop()
-        await running
         assert metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 0
         assert await connection.fetchval("SELECT sum(attempts) FROM outbox") == 5, "each published once"
     finally:
         await relay.stop()
+        if running is not None:
+            await running
         await relay.close()
         await connection.close()
 
