@@ -179,16 +179,20 @@ async def test_a_handed_over_event_jetstream_refuses_is_claimed_and_retried_by_t
     assert pair.registry.state.metrics.registry.get_sample_value("sprpa_outbox_claimed_total") >= 1
 
 
+async def _instead_of_the_services_relay(pair, metrics: Metrics) -> OutboxRelay:
+    """The registry's relay stopped, and a relay of the test's own on its outbox (not started)."""
+    await pair.registry.state.bus.relay.stop()
+    await wait_until(lambda: not pair.registry.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
+    return OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js, metrics=metrics)
+
+
 async def test_a_relay_that_does_not_claim_publishes_what_it_is_handed_and_leaves_the_rest(pair):
     """A process beside a service (the import worker) runs a relay that publishes only what it is
     handed (`claiming=False`), written without the NOTIFY (`outbox.write(wake=False)`): it marks
     those published and leaves every other row to the service's relay (stopped here)."""
-    await pair.registry.state.bus.relay.stop()
-    await wait_until(lambda: not pair.registry.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
+    relay = await _instead_of_the_services_relay(pair, Metrics("registry"))
     handed, left = (outbox.prepare(flagged()) for _ in range(2))
     connection = await asyncpg.connect(pair.registry_url)
-    relay = OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js,
-                        metrics=Metrics("registry"))
     running = asyncio.create_task(relay.run(claiming=False))
     try:
         await connection.add_listener(NOTIFY_CHANNEL, lambda *args: woken.append(args))
@@ -220,12 +224,10 @@ async def test_events_handed_over_as_a_relay_starts_are_marked_not_claimed_again
     """Events handed over before the relay's first claim has made its connections (a service's
     first commits as it starts) are published and marked once: the hand-over waits for the pool
     the claim is making, not handing them to the claim to publish a second time."""
-    await pair.registry.state.bus.relay.stop()
-    await wait_until(lambda: not pair.registry.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
+    metrics = Metrics("registry")
+    relay = await _instead_of_the_services_relay(pair, metrics)
     handed = [outbox.prepare(flagged()) for _ in range(5)]
     connection = await asyncpg.connect(pair.registry_url)
-    metrics = Metrics("registry")
-    relay = OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js, metrics=metrics)
     running: asyncio.Task | None = None
     try:
         async with connection.transaction():
