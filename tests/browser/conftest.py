@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from registry.testing import TODAY
 from sprpa_shared.auth.principal import Principal, Role
@@ -29,6 +29,12 @@ CHROMIUM = os.environ.get("SPRPA_CHROMIUM") or shutil.which("chromium") or "/usr
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "kata-sandi-uji-123"
+# How long `expect` waits for a page to show something (Playwright's default is 5 s). A fresh clone's
+# suite on a slow two-core machine (three test workers, five services and Chromium at a load of 8)
+# once ran past 5 s for a page to say a form was saved: these are bounds on something happening,
+# not speed checks.
+expect.set_options(timeout=20_000)
+CALL_FAILED = pytest.StashKey[bool]()
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -78,6 +84,30 @@ class Stack:
         return page
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Whether the test itself failed, for the `stack` fixture to keep its pages as they were."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+async def keep_pages(contexts: list[BrowserContext], name: str) -> None:
+    """Every open page of a failed test, as its screenshot and its HTML (test artefacts, never
+    committed): what a wait that ran out was looking at."""
+    folder = ARTEFACTS.parent / "failures"
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = [page for context in contexts for page in context.pages]
+    for index, page in enumerate(pages):
+        stem = folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}-{index}"
+        try:
+            await page.screenshot(path=stem.with_suffix(".png"), full_page=True)
+            stem.with_suffix(".html").write_text(f"<!-- {page.url} -->\n{await page.content()}")
+        except Exception as exc:  # noqa: BLE001 - a page that cannot be kept does not hide the failure
+            stem.with_suffix(".txt").write_text(f"{page.url}: {type(exc).__name__}: {exc}")
+
+
 async def screenshot(page: Page, name: str) -> None:
     """The page at phone and desktop width, saved as test artefacts (never committed)."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -89,7 +119,7 @@ async def screenshot(page: Page, name: str) -> None:
 
 
 @pytest.fixture
-async def stack(make_settings, tmp_path_factory) -> AsyncIterator[Stack]:
+async def stack(request, make_settings, tmp_path_factory) -> AsyncIterator[Stack]:
     clock = MovableClock(TODAY)
     async with served_system(make_settings, tmp_path_factory, clock) as (urls, apps), \
             async_playwright() as playwright:
@@ -98,6 +128,8 @@ async def stack(make_settings, tmp_path_factory) -> AsyncIterator[Stack]:
         try:
             yield stack
         finally:
+            if request.node.stash.get(CALL_FAILED, False):
+                await keep_pages(browser.contexts, request.node.name)
             for context in stack.contexts:
                 await context.close()
             await browser.close()
