@@ -4,6 +4,7 @@ CSRF, roles, safe redirects, a service that is down, and the words of both langu
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import socket
 import time
@@ -168,12 +169,16 @@ async def test_a_page_not_for_the_role_says_so(web):
         assert response.status_code == 403 and "bukan untuk peran Anda" in response.text, path
 
 
-async def test_a_service_that_is_down_gives_a_plain_503_page(web):
+async def test_a_service_that_is_down_gives_a_plain_503_page(web, capsys):
     _, client, _ = web
     await sign_in(client)
     response = await client.get("/children")
     assert response.status_code == 503
     assert "Layanan sedang tidak tersedia" in response.text
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    unreached = {(line["backend"], line["method"], line["error"]) for line in logged
+                 if line["event"] == "a service could not be reached"}
+    assert ("registry", "GET", "ConnectError") in unreached, "the log says how the page's call failed"
     client.cookies.set("sprpa_lang", "en")
     english = await client.get("/children")
     assert "A service is unavailable" in english.text

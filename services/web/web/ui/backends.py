@@ -6,12 +6,16 @@ classification is) is the service's, and its RFC 9457 problem comes back as an `
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from sprpa_shared.observability import get_logger
 from web.settings import WebSettings
+
+log = get_logger(__name__)
 
 SERVICES = ("registry", "providers", "referral", "reports", "notify")
 
@@ -57,12 +61,17 @@ class Backends:
                     json: Any = None, files: dict | None = None, data: dict | None = None,
                     headers: dict | None = None, timeout: float | None = None) -> httpx.Response:
         query = {key: value for key, value in (params or {}).items() if value not in (None, "")}
+        started = time.monotonic()
         try:
             response = await self._client.request(
                 method, self._urls[service] + path, params=query, json=json, files=files, data=data,
                 headers={"Authorization": f"Bearer {token}", **(headers or {})},
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         except httpx.HTTPError as exc:
+            # How it failed and after how long (a timeout, a refused or a dropped connection): a
+            # page that said "unavailable" in a test on a loaded machine left nothing else to go by.
+            log.warning("a service could not be reached", backend=service, method=method,
+                        error=type(exc).__name__, seconds=round(time.monotonic() - started, 3))
             raise ApiError(503, "service unreachable", f"{service}: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             raise _problem(response)
