@@ -25,6 +25,7 @@ from registry.settings import RegistrySettings
 from reports.main import create_app as create_reports
 from reports.settings import ReportsSettings
 from sprpa_shared.clock import MovableClock
+from sprpa_shared.ops.server import config as server_config
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import bound_socket
 from web.main import create_app as create_web
@@ -36,7 +37,7 @@ async def serving(app: FastAPI, listening: socket.socket) -> AsyncIterator[None]
     """`app` on a socket bound already: no other process can take its port between choosing and binding
     it (a free port chosen, then bound a moment later, was once taken by another test's connection)."""
     port = listening.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve(sockets=[listening]))
     try:
         await wait_until(lambda: server.started or task.done(), timeout=20, what=f"uvicorn on port {port}")

@@ -10,8 +10,9 @@ import httpx
 import uvicorn
 
 from sprpa_shared.ops.embedded import free_port
-from sprpa_shared.ops.server import TICK_SECONDS, Server
+from sprpa_shared.ops.server import TICK_SECONDS, Server, config
 from sprpa_shared.testing import wait_until
+from web.ui.backends import POOL_KEEPALIVE_SECONDS
 
 
 async def app(scope, receive, send) -> None:
@@ -59,3 +60,12 @@ async def _ticked(ticks: list, n: int) -> bool:
 
 async def _stopped(thread: threading.Thread) -> bool:
     return not thread.is_alive()
+
+
+def test_a_service_keeps_an_idle_connection_open_longer_than_its_clients_keep_one_for_reuse():
+    """uvicorn's default keep-alive (5 s) equalled the pages' httpx pool's: a request sent on a pooled
+    connection as the service closed it failed with RemoteProtocolError after 9 ms, and the page
+    said "unavailable" (two fresh clones' suites on a loaded machine). The services and the suite's
+    served system run this configuration."""
+    assert config(None).timeout_keep_alive > POOL_KEEPALIVE_SECONDS
+    assert config(None, timeout_keep_alive=1).timeout_keep_alive == 1, "an option given still wins"

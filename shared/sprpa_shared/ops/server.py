@@ -20,6 +20,11 @@ import uvicorn
 from uvicorn.main import STARTUP_FAILURE
 
 TICK_SECONDS = 1.0
+# How long a service keeps an idle keep-alive connection open: longer than its clients keep one for
+# reuse (httpx's pools keep theirs 5 s, the web's pages' among them). uvicorn's default is 5 s too,
+# and a request sent on a pooled connection as the service closed it failed with RemoteProtocolError
+# (a page said "unavailable" in two fresh clones' suites on a loaded machine).
+KEEP_ALIVE_SECONDS = 75
 
 
 class Server(uvicorn.Server):
@@ -54,9 +59,14 @@ def _release(tick: asyncio.Future) -> None:
         tick.set_result(None)
 
 
+def config(app: Any, **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration of a service: `options`, and the keep-alive unless they say otherwise."""
+    return uvicorn.Config(app, **{"timeout_keep_alive": KEEP_ALIVE_SECONDS, **options})
+
+
 def serve(app: Any, **options: Any) -> None:
     """`uvicorn.run(app, **options)` with this server (one process, no reload)."""
-    server = Server(uvicorn.Config(app, **options))
+    server = Server(config(app, **options))
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     if not server.started:

@@ -18,6 +18,9 @@ from web.settings import WebSettings
 log = get_logger(__name__)
 
 SERVICES = ("registry", "providers", "referral", "reports", "notify")
+# How long an idle connection to a service is kept for reuse: less than the services keep it open
+# (sprpa_shared.ops.server.KEEP_ALIVE_SECONDS), so none is reused as the service closes it.
+POOL_KEEPALIVE_SECONDS = 5.0
 
 
 @dataclass
@@ -52,7 +55,8 @@ class Backends:
     def __init__(self, settings: WebSettings) -> None:
         self._urls = {name: getattr(settings, f"{name}_url").rstrip("/") for name in SERVICES}
         self._client = httpx.AsyncClient(timeout=settings.backend_timeout_seconds,
-                                         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
+                                         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20,
+                                                             keepalive_expiry=POOL_KEEPALIVE_SECONDS))
 
     async def close(self) -> None:
         await self._client.aclose()
