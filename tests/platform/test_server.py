@@ -63,9 +63,9 @@ async def _stopped(thread: threading.Thread) -> bool:
 
 
 def test_a_service_keeps_an_idle_connection_open_longer_than_its_clients_keep_one_for_reuse():
-    """uvicorn's default keep-alive (5 s) equalled the pages' httpx pool's: a request sent on a pooled
+    """uvicorn's default keep-alive (5 s) equals the pages' httpx pool's: a request sent on a pooled
     connection as the service closed it failed with RemoteProtocolError after 9 ms, and the page
-    said "unavailable" (two fresh clones' suites on a loaded machine). The services and the suite's
-    served system run this configuration."""
+    said "unavailable" (the suite's served system, which had its own uvicorn options, in two fresh
+    clones' suites on a loaded machine). The services and the served system both run `config`."""
     assert config(None).timeout_keep_alive > POOL_KEEPALIVE_SECONDS
     assert config(None, timeout_keep_alive=1).timeout_keep_alive == 1, "an option given still wins"

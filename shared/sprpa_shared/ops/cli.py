@@ -61,7 +61,4 @@ def service_main(
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=20,
-            # Longer than clients keep an idle connection (httpx: 5 s, uvicorn's default too): the
-            # client drops it first, instead of sending a request on a connection being closed.
-            timeout_keep_alive=75,
         )

@@ -21,9 +21,10 @@ from uvicorn.main import STARTUP_FAILURE
 
 TICK_SECONDS = 1.0
 # How long a service keeps an idle keep-alive connection open: longer than its clients keep one for
-# reuse (httpx's pools keep theirs 5 s, the web's pages' among them). uvicorn's default is 5 s too,
-# and a request sent on a pooled connection as the service closed it failed with RemoteProtocolError
-# (a page said "unavailable" in two fresh clones' suites on a loaded machine).
+# reuse (httpx's pools keep theirs 5 s, the web's pages' among them), so the client drops it first
+# instead of sending a request on a connection being closed. uvicorn's default is 5 s too: the
+# suite's served system, which set its own uvicorn options, ran with it, and a page's call failed
+# with RemoteProtocolError (two fresh clones' suites on a loaded machine). `config` gives it to both.
 KEEP_ALIVE_SECONDS = 75
 
 
