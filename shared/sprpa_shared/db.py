@@ -113,13 +113,26 @@ def session_factory(engine: AsyncEngine, *, metrics=None) -> async_sessionmaker[
 class DriverTransaction:
     """A transaction on a pooled asyncpg connection, standing in for a session whose every statement
     goes through `driver` (`execute`, `fetch`, `Inserting`): `flush` has nothing to do, and any
-    other use of it as a session fails loudly."""
+    other use of it as a session fails loudly.
+
+    It begins at its first statement (`driver`), not when it is opened: a transaction whose only
+    statement is the one `transaction()` writes at its end (the parts `later` kept: a reports
+    fetch) sends that statement alone, atomic as any single statement, without the BEGIN and
+    COMMIT round trips."""
 
     def __init__(self, connection: asyncpg.Connection, info: dict[str, Any] | None = None,
                  traced: bool = False) -> None:
         self.connection = connection
         self.info: dict[str, Any] = dict(info or {})
         self.traced = traced
+        self.block: Any = None  # asyncpg's Transaction, once a statement before the last began it
+        self.last = False  # the statement now sent is the last one: no block needed for it alone
+
+    async def begun(self) -> asyncpg.Connection:
+        if self.block is None and not self.last:
+            self.block = self.connection.transaction()
+            await self.block.start()
+        return self.connection
 
     async def flush(self) -> None:
         pass
@@ -169,7 +182,7 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     tests/platform/test_events.py fail without it: an event emitted, or an inbox row written, as
     the first statement of a transaction that then rolls back."""
     if isinstance(session, DriverTransaction):
-        return session.connection
+        return await session.begun()
     fairy = await (await session.connection()).get_raw_connection()
     adapted = cast(Any, fairy.dbapi_connection)  # SQLAlchemy's AsyncAdapt_asyncpg_connection
     if adapted._transaction is None:  # noqa: SLF001 - see the docstring
@@ -483,13 +496,19 @@ async def transaction(sessions: async_sessionmaker[AsyncSession] | DriverSession
     """One unit of work: committed when the block ends, rolled back if it raises."""
     if isinstance(sessions, DriverSessions):
         async with (await sessions.pool()).acquire() as connection:
-            async with connection.transaction():
-                # Standing in for a session: its handlers use it only through `driver`.
-                standing_in = cast(AsyncSession, DriverTransaction(connection, sessions.info,
-                                                                   traced=tracing.sql_traced(sessions.engine)))
-                yield standing_in
-                await write_later(standing_in)
-            _committed(standing_in.info)
+            # Standing in for a session: its handlers use it only through `driver`.
+            work = DriverTransaction(connection, sessions.info, traced=tracing.sql_traced(sessions.engine))
+            try:
+                yield cast(AsyncSession, work)
+                work.last = work.block is None  # nothing sent yet: the kept parts alone, no block
+                await write_later(cast(AsyncSession, work))
+            except BaseException:
+                if work.block is not None:
+                    await work.block.rollback()
+                raise
+            if work.block is not None:
+                await work.block.commit()
+            _committed(work.info)
         return
     async with sessions() as session:
         try:

@@ -223,3 +223,43 @@ async def test_a_fetch_that_writes_takes_the_kept_parts_as_its_first_ctes(pair):
     assert ([row["n"] for row in inserted], [row["n"] for row in updated]) == ([5], [7])
     assert [row["what"] for row in kept] == ["first", "second"]
     assert len(statements) == 3, "each kept part went with the next fetch that writes"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_driver_transaction_that_only_keeps_parts_is_their_one_statement_without_begin_or_commit(pair):
+    """A fetch of events whose handlers only keep their writes (the reports') is one statement: it is
+    atomic without a transaction block, so the BEGIN and COMMIT round trips are spared. A
+    transaction that reads or writes before its end begins as before."""
+    settings = pair.referral.state.settings
+    sessions = DriverSessions(settings.asyncpg_url, size=1)  # one connection: the logger sees every statement
+    statements: list[str] = []
+    kept, read_first, clashing, committed = _values(), _values(), _values(), []
+    try:
+        async with transaction(sessions) as session:  # asyncpg reads the table's types at their first use
+            await together(session, [Inserting(Case.__table__).part([Case(**_values()).model_dump()])])
+        async with (await sessions.pool()).acquire() as connection:
+            connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
+        async with transaction(sessions) as session:
+            later(session, Inserting(Case.__table__).part([Case(**kept).model_dump()]))
+            after_commit(session, lambda: committed.append("kept"))
+        alone = list(statements)
+        statements.clear()
+        async with transaction(sessions) as session:
+            await fetch(session, text("SELECT count(*) FROM cases"), {})
+            later(session, Inserting(Case.__table__).part([Case(**read_first).model_dump()]))
+        begun = list(statements)
+        with pytest.raises(asyncpg.UniqueViolationError):
+            async with transaction(sessions) as session:
+                later(session, Inserting(Case.__table__).part([Case(**clashing).model_dump()]))
+                later(session, Inserting(Case.__table__).part([Case(**kept).model_dump()]))  # recorded before
+                after_commit(session, lambda: committed.append("clashing"))
+        async with transaction(sessions) as session:
+            written = await fetch(session, text("SELECT id FROM cases WHERE id = ANY(:ids)"),
+                                  {"ids": [kept["id"], read_first["id"], clashing["id"]]})
+    finally:
+        await sessions.close()
+
+    assert alone == ["INSERT"], "the kept part alone: no BEGIN, no COMMIT"
+    assert begun == ["BEGIN", "SELECT", "INSERT", "COMMIT"], "a read first: a transaction block"
+    assert {row["id"] for row in written} == {kept["id"], read_first["id"]}, "the failed statement kept nothing"
+    assert committed == ["kept"], "after the statement; never for the one that failed"
