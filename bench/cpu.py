@@ -7,7 +7,12 @@ Prepares the bench directory and assessed children, waits until their events are
 flags them at a steady rate and divides each process's CPU time over the run by the flags. The
 figures in docs/performance.md ("Where the CPU goes") come from here; `--py-spy registry,referral`
 also records a py-spy profile of those services (flame graphs in the results folder), and
-`--statements` each database's statements per flag (pg_stat_statements, in statements.txt).
+`--statements` each database's statements per flag (pg_stat_statements, in statements.txt, with
+their planning).
+
+py-spy samples only while the service holds the GIL (`--gil`): the event loop (uvloop) waits for
+work without it, and without `--gil` py-spy counted much of that wait as busy, under
+`Runner.run` (up to half of an idle service's samples).
 """
 
 from __future__ import annotations
@@ -159,19 +164,22 @@ async def _statements_written(stack: BenchStack, flags: int) -> None:
     connection = await asyncpg.connect(stack.database_url("registry"))
     try:
         rows = await connection.fetch(
-            "SELECT d.datname, s.calls, s.total_exec_time, s.toplevel, "
+            "SELECT d.datname, s.calls, s.total_exec_time, s.plans, s.total_plan_time, s.toplevel, "
             "regexp_replace(s.query, '\\s+', ' ', 'g') AS query "
             "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ORDER BY d.datname, s.calls DESC")
     finally:
         await connection.close()
     with open(stack.data / "statements.txt", "w") as out:
-        out.write("database        calls/flag  ms/flag  top-level  statement\n")
+        out.write("database        calls/flag  ms/flag  plans/flag  plan ms/flag  top-level  statement\n")
         for row in rows:
             out.write(f"{row['datname']:<15} {row['calls'] / flags:10.2f} {row['total_exec_time'] / flags:8.3f}  "
+                      f"{row['plans'] / flags:10.2f}  {row['total_plan_time'] / flags:12.3f}  "
                       f"{'yes' if row['toplevel'] else 'no':<9}  {row['query'][:200]}\n")
     top = [row for row in rows if row["toplevel"] and row["query"] not in ("BEGIN", "COMMIT")]
     print(f"  statements per flag (BEGIN and COMMIT aside): {sum(row['calls'] for row in top) / flags:.1f} "
           f"(in {stack.data / 'statements.txt'})")
+    print(f"  planning: {sum(row['plans'] for row in top) / flags:.1f} plans and "
+          f"{sum(row['total_plan_time'] for row in rows if row['toplevel']) / flags:.3f} ms a flag")
 
 
 async def _spies(stack: BenchStack, names: list[str], form: str = "flamegraph") -> list:
@@ -179,7 +187,8 @@ async def _spies(stack: BenchStack, names: list[str], form: str = "flamegraph") 
     suffix = "svg" if form == "flamegraph" else "txt"
     return [await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "py-spy"), "record", "-o", str(stack.data / f"{name}.{suffix}"), "-r", "200",
-        "-f", form, "-p", str(stack.service_process(name).pid), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        "-f", form, "--gil", "-p", str(stack.service_process(name).pid),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name in names]
 
 

@@ -142,7 +142,8 @@ STATEMENTS_ENV = "SPRPA_PG_STATEMENTS"  # 1: load pg_stat_statements (what each 
 def _statistics() -> list[str]:
     if os.environ.get(STATEMENTS_ENV) != "1":
         return []
-    return ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+    return ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all",
+            "-c", "pg_stat_statements.track_planning=on"]
 
 
 @dataclass
