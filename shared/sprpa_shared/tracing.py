@@ -24,6 +24,7 @@ import os
 import weakref
 from contextlib import contextmanager
 
+from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import __name__ as SQLALCHEMY_SCOPE
@@ -120,17 +121,24 @@ def sql_traced(engine) -> bool:
 
 
 @contextmanager
-def driver_sql(statement: str, traced: bool):
+def driver_sql(statement: str, traced: bool, *, context: otel_context.Context | None = None):
     """A client span for a statement run on the driver connection, as SQLAlchemy's instrumentation
     makes one for its own (the statement only, never its parameters), when the engine's SQL is
-    `traced` and spans are kept; otherwise nothing."""
+    `traced` and spans are kept; otherwise nothing. `context`: the one the statement was made in,
+    for a statement sent later (`held_context`)."""
     if not (traced and spans_kept()):
         yield
         return
     operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
-    with _tracer.start_as_current_span(operation, kind=SpanKind.CLIENT,
+    with _tracer.start_as_current_span(operation, kind=SpanKind.CLIENT, context=context,
                                        attributes={"db.system": "postgresql", "db.statement": statement}):
         yield
+
+
+def held_context(traced: bool) -> otel_context.Context | None:
+    """The context of a statement made now and sent later: its span is then a child of the span
+    current now (a consumer's), not of whatever is current when it goes."""
+    return otel_context.get_current() if traced and spans_kept() else None
 
 
 @contextmanager

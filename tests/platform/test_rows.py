@@ -263,3 +263,69 @@ async def test_a_driver_transaction_that_only_keeps_parts_is_their_one_statement
     assert begun == ["BEGIN", "SELECT", "INSERT", "COMMIT"], "a read first: a transaction block"
     assert {row["id"] for row in written} == {kept["id"], read_first["id"]}, "the failed statement kept nothing"
     assert committed == ["kept"], "after the statement; never for the one that failed"
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_driver_transaction_sends_its_one_write_alone_and_begins_only_for_a_second_statement(pair):
+    """A write (`together`) is held until the transaction's next statement: the flag's new case, its
+    needs and offers are the engine's one write, after a read that locks nothing (`unlocked`), so
+    they go without BEGIN and COMMIT. A statement after the held write begins the block and sees
+    the write; a held write that fails keeps nothing."""
+    settings = pair.referral.state.settings
+    sessions = DriverSessions(settings.asyncpg_url, size=1)
+    statements: list[str] = []
+    committed: list[str] = []
+    rows = [_values() for _ in range(6)]
+    count = text("SELECT count(*) AS n FROM cases WHERE id = ANY(:ids)")
+
+    def case(values) -> Part | None:
+        return Inserting(Case.__table__).part([Case(**values).model_dump()])
+
+    async def logged(work) -> list[str]:
+        statements.clear()
+        await work()
+        return list(statements)
+
+    try:
+        async with transaction(sessions) as session:  # asyncpg reads the table's types at their first use
+            await together(session, [case(_values())])
+        async with (await sessions.pool()).acquire() as connection:
+            connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
+
+        async def read_then_write():
+            async with transaction(sessions) as session:
+                await fetch(session, count, {"ids": [rows[0]["id"]]}, unlocked=True)
+                await together(session, [case(rows[0])])
+                after_commit(session, lambda: committed.append("alone"))
+
+        seen: list[int] = []
+
+        async def write_then_read():
+            async with transaction(sessions) as session:
+                await together(session, [case(rows[1])])
+                seen.append((await fetch(session, count, {"ids": [rows[1]["id"]]}, unlocked=True))[0]["n"])
+
+        async def two_writes():
+            async with transaction(sessions) as session:
+                await together(session, [case(rows[2])])
+                later(session, case(rows[3]))
+
+        async def failing():
+            async with transaction(sessions) as session:
+                await together(session, [case(rows[4]), case(rows[0])])  # rows[0] is there already
+                after_commit(session, lambda: committed.append("failed"))
+
+        assert await logged(read_then_write) == ["SELECT", "INSERT"], "the read and the one write: no block"
+        assert await logged(write_then_read) == ["BEGIN", "INSERT", "SELECT", "COMMIT"]
+        assert seen == [1], "the read after the held write sees it"
+        assert await logged(two_writes) == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await failing()
+        async with transaction(sessions) as session:
+            written = await fetch(session, text("SELECT id FROM cases WHERE id = ANY(:ids)"),
+                                  {"ids": [values["id"] for values in rows]})
+    finally:
+        await sessions.close()
+
+    assert {row["id"] for row in written} == {values["id"] for values in rows[:4]}, "the failed write kept nothing"
+    assert committed == ["alone"]

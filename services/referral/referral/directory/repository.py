@@ -73,10 +73,11 @@ async def for_a_flag(session: AsyncSession, *, regency_code: str, categories: li
     """`candidates` of several categories, by category, the kabupaten's rules
     (`kabupaten.rules_for`) and whether the flag's case exists (by its event, or by the flag
     for one published again in another envelope), in one read (a flag's critical
-    path: two round trips fewer), the rest riding on the offering rows. Without an offering, the
+    path: two round trips fewer), the rest riding on the offering rows. It locks nothing, so a new
+    case's transaction needs no block until its write (`db.DriverTransaction`). Without an offering, the
     rules are read alone and whether the case exists is left to the case's insert."""
     rows = await fetch(session, _FLAG_READ, {"regency": regency_code, "categories": categories,
-                                             "flag_event": flag_event_id, "flag": flag_id})
+                                             "flag_event": flag_event_id, "flag": flag_id}, unlocked=True)
     if not rows:
         return FlagRead({}, await kabupaten.rules_for(session, settings, regency_code), None)
     return FlagRead(_by_category(_candidates(rows)), kabupaten.rules_in(rows[0]["kabupaten_rules"], settings),

@@ -31,7 +31,7 @@ def defaults(settings: ReferralSettings) -> KabupatenRules:
 
 async def rules_for(session: AsyncSession, settings: ReferralSettings, regency_code: str,
                     *, lock: bool = False) -> KabupatenRules:
-    rows = await fetch(session, _LOCKED if lock else _RULES, {"regency": regency_code})
+    rows = await fetch(session, _LOCKED if lock else _RULES, {"regency": regency_code}, unlocked=not lock)
     return rules_in(rows[0]["rules"] if rows else None, settings)
 
 
