@@ -179,7 +179,7 @@ async def _statements_written(stack: BenchStack, flags: int) -> None:
     print(f"  statements per flag (BEGIN and COMMIT aside): {sum(row['calls'] for row in top) / flags:.1f} "
           f"(in {stack.data / 'statements.txt'})")
     print(f"  planning: {sum(row['plans'] for row in top) / flags:.1f} plans and "
-          f"{sum(row['total_plan_time'] for row in rows if row['toplevel']) / flags:.3f} ms a flag")
+          f"{sum(row['total_plan_time'] for row in top) / flags:.3f} ms a flag")
 
 
 async def _spies(stack: BenchStack, names: list[str], form: str = "flamegraph") -> list:
