@@ -141,8 +141,8 @@ class DriverTransaction:
         await self._send_held()
         return self.connection
 
-    def may_hold(self, then: str) -> bool:
-        return self.block is None and self.held is None and not self.alone and then == "SELECT 1"
+    def may_hold(self) -> bool:
+        return self.block is None and self.held is None and not self.alone
 
     def unlocked(self) -> bool:
         """Whether a read that locks nothing may go now without the block (nothing written before it)."""
@@ -404,7 +404,21 @@ async def together(session: AsyncSession, parts: Sequence[Part | None], *, then:
         if made is None:
             made = _TOGETHER[key] = f"WITH {_ctes(chosen)[0]} {then}"
         sql, args = made, [value for part in chosen for value in part.args]
-    if isinstance(session, DriverTransaction) and session.may_hold(then):
+    await _writing(session, sql, args, holds=then == "SELECT 1")
+
+
+async def write(session: AsyncSession, statement: TextClause, params: dict[str, Any]) -> None:
+    """A statement that writes (a WITH of data-modifying CTEs, its last SELECT read by no one), with the
+    parts `later` kept as its first CTEs (as `fetch(with_later=True)` takes them): sent as `together`
+    sends its own, so a driver transaction's only statement goes without BEGIN and COMMIT."""
+    sql, values = _positional(statement, params)
+    if session.info.get(_LATER):
+        sql, values = _with_kept(_take_later(session), sql, values)
+    await _writing(session, sql, values, holds=True)
+
+
+async def _writing(session: AsyncSession, sql: str, args: list, *, holds: bool) -> None:
+    if holds and isinstance(session, DriverTransaction) and session.may_hold():
         # sent before the next statement, or alone at the end; its span where it was made
         session.held = (sql, args, tracing.held_context(session.traced))
         return

@@ -27,10 +27,16 @@ from sprpa_shared.db import (
     new_row,
     together,
     transaction,
+    write,
     write_later,
 )
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def case(values) -> Part | None:
+    """A case's row as a part (`together`, `later`)."""
+    return Inserting(Case.__table__).part([Case(**values).model_dump()])
 
 
 def _values() -> dict:
@@ -278,9 +284,6 @@ async def test_a_driver_transaction_sends_its_one_write_alone_and_begins_only_fo
     rows = [_values() for _ in range(6)]
     count = text("SELECT count(*) AS n FROM cases WHERE id = ANY(:ids)")
 
-    def case(values) -> Part | None:
-        return Inserting(Case.__table__).part([Case(**values).model_dump()])
-
     async def logged(work) -> list[str]:
         statements.clear()
         await work()
@@ -329,3 +332,40 @@ async def test_a_driver_transaction_sends_its_one_write_alone_and_begins_only_fo
 
     assert {row["id"] for row in written} == {values["id"] for values in rows[:4]}, "the failed write kept nothing"
     assert committed == ["alone"]
+
+
+@pytest.mark.parametrize("pair", [False], indirect=True)
+async def test_a_statement_written_with_the_kept_parts_is_held_like_together(pair):
+    """`db.write`: a statement of its own (notify's offers' watches and notices) with the kept parts
+    (the inbox row) as its first CTEs, the transaction's only statement, without BEGIN and COMMIT."""
+    settings = pair.referral.state.settings
+    sessions = DriverSessions(settings.asyncpg_url, size=1)
+    statements: list[str] = []
+    kept, written = _values(), _values()
+    try:
+        async with transaction(sessions) as session:  # asyncpg reads the table's types at their first use
+            await together(session, [case(_values())])
+        async with (await sessions.pool()).acquire() as connection:
+            connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
+        async with transaction(sessions) as session:
+            later(session, case(kept))
+            await write(session, text("WITH moved AS (UPDATE cases SET status = 'settled' WHERE id = :id "
+                                      "RETURNING id) SELECT count(*) FROM moved"), {"id": kept["id"]})
+            await together(session, [case(written)])
+        in_block = list(statements)
+        statements.clear()
+        async with transaction(sessions) as session:
+            later(session, case(_values()))
+            await write(session, text("WITH moved AS (UPDATE cases SET status = 'settled' WHERE id = :id "
+                                      "RETURNING id) SELECT count(*) FROM moved"), {"id": written["id"]})
+        alone = list(statements)
+        async with transaction(sessions) as session:
+            rows = await fetch(session, text("SELECT id, status FROM cases WHERE id = ANY(:ids)"),
+                               {"ids": [kept["id"], written["id"]]})
+    finally:
+        await sessions.close()
+
+    assert in_block == ["BEGIN", "WITH", "INSERT", "COMMIT"], "a second write: the block"
+    assert alone == ["WITH"], "the kept part and the statement: one, alone"
+    assert {row["id"]: row["status"] for row in rows} == {kept["id"]: "open", written["id"]: "settled"}, \
+        "the kept insert and the update see the same snapshot: the case inserted with it is not settled"

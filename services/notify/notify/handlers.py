@@ -4,26 +4,30 @@ write the notices the event calls for (`rules`), in the inbox transaction."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from functools import partial
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import notices
-from notify.rules import LIVE, Notice, referral_notices, regency_of
+from notify.rules import LIVE, NO_STATUS, Notice, referral_notices_after, regency_of
 from notify.webhooks import fanout as webhooks
 from sprpa_contracts import events as ev
-from sprpa_shared.db import execute, fetch
+from sprpa_shared.db import execute, fetch, write
 from sprpa_shared.events.consumer import BatchHandler, only_when
 from sprpa_shared.events.envelope import Envelope, EventData
 
-# The offers' states as last heard, and what each was before, in one round trip (both parts of
-# the statement see the same snapshot, so `previous` is the status before this event); an older
-# event (out of order across subjects) writes nothing and returns no `status`. The referrals of one
-# statement are distinct (`_distinct_runs`): a row cannot be upserted twice by one statement.
-_WATCH = text("""
-WITH heard AS (
+# The offers' states as last heard, and the notices their changes call for, in one statement:
+# - `before` reads the status each change replaces (every part sees the same snapshot). It is read
+#   whole before any watch is written (`locked_first`): a row the statement has changed is not
+#   read, nor locked, by it again;
+# - an older event (out of order across subjects) writes no watch and so no notice, and a change
+#   that moves nothing (the child changed in a merge) tells nobody;
+# - each notice comes with the statuses after which it is due (`rules.referral_notices_after`).
+# The referrals of one statement are distinct (`_distinct_runs`): a row cannot be upserted twice
+# by one statement.
+_WATCHED = """
+heard AS (
     SELECT * FROM unnest(CAST(:referrals AS uuid[]), CAST(:organizations AS uuid[]), CAST(:children AS uuid[]),
                          CAST(:villages AS text[]), CAST(:regencies AS text[]), CAST(:needs AS text[]),
                          CAST(:backbones AS boolean[]), CAST(:offered_at AS timestamptz[]),
@@ -32,21 +36,25 @@ WITH heard AS (
                               offered_at, deadline, status, changed_at, n)
 ),
 before AS (SELECT w.referral_id, w.status FROM offer_watches w JOIN heard h USING (referral_id) FOR UPDATE OF w),
-written AS (
+watched AS (
     INSERT INTO offer_watches AS w (referral_id, organization_id, child_id, village_code, regency_code, need,
                                     backbone, offered_at, deadline, status, changed_at)
     SELECT referral_id, organization_id, child_id, village_code, regency_code, need, backbone, offered_at,
            deadline, status, changed_at
-    FROM heard ORDER BY n
+    FROM heard CROSS JOIN (SELECT count(*) FROM before) AS locked_first ORDER BY n
     ON CONFLICT (referral_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at,
         child_id = EXCLUDED.child_id, deadline = COALESCE(EXCLUDED.deadline, w.deadline)
         WHERE w.changed_at <= EXCLUDED.changed_at
     RETURNING referral_id, status
-)
-SELECT b.status AS previous, w.status FROM heard h
-LEFT JOIN before b USING (referral_id) LEFT JOIN written w USING (referral_id)
-ORDER BY h.n
-""")
+)"""
+_DUE = f"""
+SELECT g.id, g.kind, g.audience, g.organization_id, g.regency_code, g.village_code, g.urgent, g.params, g.link,
+       g.at, g.key
+FROM ({notices.given("told_", ("referrals", "referral_id", "uuid"), ("afters", "after", "text"))}) AS g
+JOIN heard h USING (referral_id) JOIN watched USING (referral_id) LEFT JOIN before b USING (referral_id)
+WHERE b.status IS DISTINCT FROM h.status AND coalesce(b.status, '{NO_STATUS}') = ANY (string_to_array(g.after, ','))
+"""
+_WATCH_AND_TELL = text(f"WITH {_WATCHED}, {notices.to_tell(_DUE)}")
 _SERVING = text("""
 SELECT DISTINCT ON (organization_id) organization_id, need, village_code FROM offer_watches
 WHERE child_id = :child AND status = ANY (:live) ORDER BY organization_id, changed_at DESC
@@ -59,12 +67,17 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, regency_code = EXCLUDED.reg
 
 
 async def referrals_changed(session: AsyncSession, envelopes: list[Envelope], wanted: webhooks.Wanted) -> None:
-    """A run of referral changes (a flag's offers reach notify together): every offer's watch in
-    one statement, then every notice they call for in one more."""
-    told: list[tuple[Notice, datetime]] = []
+    """A run of referral changes (a flag's offers reach notify together): every offer's watch and
+    every notice they call for in one statement."""
     for run_of in _distinct_runs(envelopes):
         changes = [ev.ReferralStatusChanged.model_validate(envelope.data) for envelope in run_of]
-        watches = await fetch(session, _WATCH, with_later=True, params={
+        for envelope in run_of:
+            await webhooks.queue(session, envelope, wanted)
+        due = [(notice, envelope.time, data.referral_id, ",".join(after))
+               for data, envelope in zip(changes, run_of, strict=True)
+               for notice, after in referral_notices_after(data)]
+        told = await notices.columns(session, [(notice, at) for notice, at, _, _ in due], prefix="told_")
+        await write(session, _WATCH_AND_TELL, {
             "referrals": [data.referral_id for data in changes],
             "organizations": [data.organization_id for data in changes],
             "children": [data.child_id for data in changes],
@@ -74,13 +87,9 @@ async def referrals_changed(session: AsyncSession, envelopes: list[Envelope], wa
             "offered_at": [envelope.time if data.status == "offered" else None
                            for data, envelope in zip(changes, run_of, strict=True)],
             "deadlines": [data.respond_by for data in changes], "statuses": [data.status for data in changes],
-            "at": [envelope.time for envelope in run_of]})
-        for data, envelope, watch in zip(changes, run_of, watches, strict=True):
-            await webhooks.queue(session, envelope, wanted)
-            if watch["status"] is None or watch["previous"] == data.status:
-                continue  # older than what is known, or nothing moved (e.g. the child changed in a merge)
-            told.extend((notice, envelope.time) for notice in referral_notices(data, previous_status=watch["previous"]))
-    await notices.write_each(session, told)
+            "at": [envelope.time for envelope in run_of],
+            **told, "told_referrals": [referral for _, _, referral, _ in due],
+            "told_afters": [after for _, _, _, after in due]})
 
 
 def _distinct_runs(envelopes: list[Envelope]) -> list[list[Envelope]]:

@@ -17,21 +17,32 @@ from notify.rules import Notice
 from sprpa_shared.db import fetch
 from sprpa_shared.ids import new_id
 
-# The notices not written before, each with one queued delivery per person of its audience and
-# channel they asked for (an address, the channel on, not opted out), in one statement; the sender
-# is woken in it when a delivery was queued (it listens: new deliveries go out as they commit).
 WAKE_CHANNEL = "notify_deliveries"
-_WRITE = text(f"""
-WITH written AS (
+# The notices to write, given as one array a column (`columns`), `given` makes rows of them.
+_GIVEN = (("ids", "id", "uuid"), ("kinds", "kind", "text"), ("audiences", "audience", "text"),
+          ("organizations", "organization_id", "uuid"), ("regencies", "regency_code", "text"),
+          ("villages", "village_code", "text"), ("urgent", "urgent", "boolean"), ("params", "params", "text"),
+          ("links", "link", "text"), ("ats", "at", "timestamptz"), ("keys", "key", "text"))
+
+
+def given(prefix: str = "", *extra: tuple[str, str, str]) -> str:
+    """A query of the notices `columns(prefix=prefix)` gives, a row each, with `extra` columns given
+    the same way, each as (parameter, column, type)."""
+    columns = (*_GIVEN, *extra)
+    arrays = ", ".join(f"CAST(:{prefix}{parameter} AS {kind}[])" for parameter, _, kind in columns)
+    names = ", ".join(name for _, name, _ in columns)
+    return f"SELECT {names} FROM unnest({arrays}) AS n ({names})"
+
+
+def to_tell(notices: str) -> str:
+    """A statement's CTEs, then its last SELECT, that write the notices of the query `notices` not
+    written before and queue their deliveries (see `_WRITE`)."""
+    return f"""written AS (
     INSERT INTO notifications (id, kind, audience, organization_id, regency_code, village_code, urgent, params,
                                link, created_at, dedupe_key)
     SELECT id, kind, audience, organization_id, regency_code, village_code, urgent, CAST(params AS jsonb), link,
            at, key
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:kinds AS text[]), CAST(:audiences AS text[]),
-                CAST(:organizations AS uuid[]), CAST(:regencies AS text[]), CAST(:villages AS text[]),
-                CAST(:urgent AS boolean[]), CAST(:params AS text[]), CAST(:links AS text[]),
-                CAST(:ats AS timestamptz[]), CAST(:keys AS text[]))
-        AS n (id, kind, audience, organization_id, regency_code, village_code, urgent, params, link, at, key)
+    FROM ({notices}) AS n
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id, audience, organization_id, regency_code, village_code, created_at
 ), queued AS (
@@ -50,8 +61,13 @@ WITH written AS (
     RETURNING 1
 )
 SELECT written, CASE WHEN queued > 0 THEN pg_notify('{WAKE_CHANNEL}', '') END IS NULL AS quiet
-FROM (SELECT (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM queued) AS queued) AS counted
-""")
+FROM (SELECT (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM queued) AS queued) AS counted"""
+
+
+# The notices not written before, each with one queued delivery per person of its audience and
+# channel they asked for (an address, the channel on, not opted out), in one statement; the sender
+# is woken in it when a delivery was queued (it listens: new deliveries go out as they commit).
+_WRITE = text(f"WITH {to_tell(given())}")
 _PLACE_NAME = text("SELECT name FROM regions WHERE code = :code")
 _ORGANIZATION_NAME = text("SELECT name FROM organizations WHERE id = :id")
 
@@ -66,6 +82,14 @@ async def write_each(session: AsyncSession, notices: list[tuple[Notice, datetime
     """`write`, each notice with its own time (the events of a run each made theirs)."""
     if not notices:
         return 0
+    return (await fetch(session, _WRITE, await columns(session, notices), with_later=True))[0]["written"]
+
+
+async def columns(session: AsyncSession, notices: list[tuple[Notice, datetime]], *,
+                  prefix: str = "") -> dict[str, list]:
+    """The notices as the values `given(prefix)` reads, a list a column, their params with the names
+    of their desa and organisation (reads that lock nothing: before the transaction's first write,
+    they need no transaction block, `db.DriverTransaction`)."""
     rows: list[dict] = []
     for notice, at in notices:
         params = dict(notice.params)
@@ -73,14 +97,13 @@ async def write_each(session: AsyncSession, notices: list[tuple[Notice, datetime
             params["village_name"] = await _place_name(session, notice.village_code)
         organization = params.get("organization_id")
         if organization and "organization_name" not in params:
-            named = await fetch(session, _ORGANIZATION_NAME, {"id": uuid.UUID(organization)})
+            named = await fetch(session, _ORGANIZATION_NAME, {"id": uuid.UUID(organization)}, unlocked=True)
             params["organization_name"] = named[0]["name"] if named else None
         rows.append(dict(ids=new_id(), kinds=notice.kind, audiences=notice.audience,
                          organizations=notice.organization_id, regencies=notice.regency_code,
                          villages=notice.village_code, urgent=notice.urgent, params=json.dumps(params),
                          links=notice.link, ats=at, keys=notice.key))
-    columns = {name: [row[name] for row in rows] for name in rows[0]}
-    return (await fetch(session, _WRITE, columns, with_later=True))[0]["written"]
+    return {f"{prefix}{parameter}": [row[parameter] for row in rows] for parameter, _, _ in _GIVEN}
 
 
 _PLACE_NAMES: dict[str, str | None] = {}  # official names: reference data, the same for the process's life
@@ -90,6 +113,6 @@ async def _place_name(session: AsyncSession, code: str) -> str | None:
     if code not in _PLACE_NAMES:
         if len(_PLACE_NAMES) > 100_000:
             _PLACE_NAMES.clear()
-        named = await fetch(session, _PLACE_NAME, {"code": code})
+        named = await fetch(session, _PLACE_NAME, {"code": code}, unlocked=True)
         _PLACE_NAMES[code] = named[0]["name"] if named else None
     return _PLACE_NAMES[code]

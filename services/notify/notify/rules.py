@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from sprpa_contracts import events as ev
-from sprpa_contracts.vocabulary import TAKEN_REFERRAL
+from sprpa_contracts.vocabulary import TAKEN_REFERRAL, ReferralStatus
 from sprpa_shared.zones import zone_of
 
 Audience = Literal["organization", "operators", "cadres"]
@@ -69,6 +69,20 @@ def referral_notices(data: ev.ReferralStatusChanged, *, previous_status: str | N
         notices.append(Notice("referral.completed", "cadres", regency, f"/children/{data.child_id}",
                               f"completed:{data.referral_id}", village_code=data.village_code, params=params))
     return notices
+
+
+NO_STATUS = "none"  # before a referral's first status (no referral status is named so)
+
+
+def referral_notices_after(data: ev.ReferralStatusChanged) -> list[tuple[Notice, tuple[str, ...]]]:
+    """Each notice the change may call for, with the statuses after which it calls for it
+    (`NO_STATUS` for a new referral). Notify learns the status the change replaces in the statement that records
+    the change, and writes the notices there (`referral_notices` says which, from the status)."""
+    found: dict[str, tuple[Notice, list[str]]] = {}
+    for previous in (None, *ReferralStatus):
+        for notice in referral_notices(data, previous_status=previous):
+            found.setdefault(notice.key, (notice, []))[1].append(previous or NO_STATUS)
+    return [(notice, tuple(after)) for notice, after in found.values()]
 
 
 def reminder_due(offered_at: datetime, deadline: datetime, now: datetime, sent: set[str]) -> list[tuple[str, bool]]:
