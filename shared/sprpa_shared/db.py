@@ -131,21 +131,18 @@ class DriverTransaction:
         self.traced = traced
         self.block: Any = None  # asyncpg's Transaction, once a second statement began it
         self.held: tuple[str, list, Any] | None = None  # a write not sent yet (`together`), its trace context
-        self.alone = False  # the statement now sent is the transaction's only one: no block
 
     async def begun(self) -> asyncpg.Connection:
         """The connection in the transaction block (begun now if need be), the held write sent."""
-        if self.block is None and not self.alone:
+        if self.block is None:
             self.block = self.connection.transaction()
             await self.block.start()
         await self._send_held()
         return self.connection
 
-    def may_hold(self) -> bool:
-        return self.block is None and self.held is None and not self.alone
-
-    def unlocked(self) -> bool:
-        """Whether a read that locks nothing may go now without the block (nothing written before it)."""
+    def untouched(self) -> bool:
+        """Nothing sent in a block nor held yet: a write may be held, a read that locks nothing may go
+        without the block."""
         return self.block is None and self.held is None
 
     async def _send_held(self) -> None:
@@ -158,9 +155,8 @@ class DriverTransaction:
     async def end(self) -> None:
         """What is left written, then committed: a single statement left goes alone, without a block."""
         if self.block is None and not (self.held is not None and self.info.get(_LATER)):
-            self.alone = True
+            await write_later(cast(AsyncSession, self))  # held, if it is the one statement left
             await self._send_held()
-            await write_later(cast(AsyncSession, self))
             return
         await self.begun()
         await write_later(cast(AsyncSession, self))
@@ -222,7 +218,7 @@ async def driver(session: AsyncSession, *, unlocked: bool = False) -> asyncpg.Co
     `unlocked`: for a read that locks nothing, which a driver transaction that has written nothing
     yet sends without its block (`DriverTransaction`)."""
     if isinstance(session, DriverTransaction):
-        return session.connection if unlocked and session.unlocked() else await session.begun()
+        return session.connection if unlocked and session.untouched() else await session.begun()
     fairy = await (await session.connection()).get_raw_connection()
     adapted = cast(Any, fairy.dbapi_connection)  # SQLAlchemy's AsyncAdapt_asyncpg_connection
     if adapted._transaction is None:  # noqa: SLF001 - see the docstring
@@ -418,7 +414,7 @@ async def write(session: AsyncSession, statement: TextClause, params: dict[str, 
 
 
 async def _writing(session: AsyncSession, sql: str, args: list, *, holds: bool) -> None:
-    if holds and isinstance(session, DriverTransaction) and session.may_hold():
+    if holds and isinstance(session, DriverTransaction) and session.untouched():
         # sent before the next statement, or alone at the end; its span where it was made
         session.held = (sql, args, tracing.held_context(session.traced))
         return

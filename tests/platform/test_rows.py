@@ -45,6 +45,19 @@ def _values() -> dict:
             "classification": "worst_form", "status": "open", "flagged_at": AT, "updated_at": AT}
 
 
+async def _logged(pair) -> tuple[DriverSessions, list[str]]:
+    """Driver sessions of one connection (so the logger sees every statement) and the first word of
+    each statement it sends from now on; asyncpg has read the cases' types already (at their first
+    use it sends statements of its own)."""
+    sessions = DriverSessions(pair.referral.state.settings.asyncpg_url, size=1)
+    statements: list[str] = []
+    async with transaction(sessions) as session:
+        await together(session, [case(_values())])
+    async with (await sessions.pool()).acquire() as connection:
+        connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
+    return sessions, statements
+
+
 @pytest.mark.parametrize("pair", [False], indirect=True)
 async def test_a_new_row_is_what_the_model_makes_and_a_session_writes_it_whole_and_tracks_it(pair):
     values = _values()
@@ -236,28 +249,22 @@ async def test_a_driver_transaction_that_only_keeps_parts_is_their_one_statement
     """A fetch of events whose handlers only keep their writes (the reports') is one statement: it is
     atomic without a transaction block, so the BEGIN and COMMIT round trips are spared. A
     transaction that reads or writes before its end begins as before."""
-    settings = pair.referral.state.settings
-    sessions = DriverSessions(settings.asyncpg_url, size=1)  # one connection: the logger sees every statement
-    statements: list[str] = []
+    sessions, statements = await _logged(pair)
     kept, read_first, clashing, committed = _values(), _values(), _values(), []
     try:
-        async with transaction(sessions) as session:  # asyncpg reads the table's types at their first use
-            await together(session, [Inserting(Case.__table__).part([Case(**_values()).model_dump()])])
-        async with (await sessions.pool()).acquire() as connection:
-            connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
         async with transaction(sessions) as session:
-            later(session, Inserting(Case.__table__).part([Case(**kept).model_dump()]))
+            later(session, case(kept))
             after_commit(session, lambda: committed.append("kept"))
         alone = list(statements)
         statements.clear()
         async with transaction(sessions) as session:
             await fetch(session, text("SELECT count(*) FROM cases"), {})
-            later(session, Inserting(Case.__table__).part([Case(**read_first).model_dump()]))
+            later(session, case(read_first))
         begun = list(statements)
         with pytest.raises(asyncpg.UniqueViolationError):
             async with transaction(sessions) as session:
-                later(session, Inserting(Case.__table__).part([Case(**clashing).model_dump()]))
-                later(session, Inserting(Case.__table__).part([Case(**kept).model_dump()]))  # recorded before
+                later(session, case(clashing))
+                later(session, case(kept))  # recorded before
                 after_commit(session, lambda: committed.append("clashing"))
         async with transaction(sessions) as session:
             written = await fetch(session, text("SELECT id FROM cases WHERE id = ANY(:ids)"),
@@ -277,9 +284,7 @@ async def test_a_driver_transaction_sends_its_one_write_alone_and_begins_only_fo
     needs and offers are the engine's one write, after a read that locks nothing (`unlocked`), so
     they go without BEGIN and COMMIT. A statement after the held write begins the block and sees
     the write; a held write that fails keeps nothing."""
-    settings = pair.referral.state.settings
-    sessions = DriverSessions(settings.asyncpg_url, size=1)
-    statements: list[str] = []
+    sessions, statements = await _logged(pair)
     committed: list[str] = []
     rows = [_values() for _ in range(6)]
     count = text("SELECT count(*) AS n FROM cases WHERE id = ANY(:ids)")
@@ -290,11 +295,6 @@ async def test_a_driver_transaction_sends_its_one_write_alone_and_begins_only_fo
         return list(statements)
 
     try:
-        async with transaction(sessions) as session:  # asyncpg reads the table's types at their first use
-            await together(session, [case(_values())])
-        async with (await sessions.pool()).acquire() as connection:
-            connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
-
         async def read_then_write():
             async with transaction(sessions) as session:
                 await fetch(session, count, {"ids": [rows[0]["id"]]}, unlocked=True)
@@ -338,26 +338,20 @@ async def test_a_driver_transaction_sends_its_one_write_alone_and_begins_only_fo
 async def test_a_statement_written_with_the_kept_parts_is_held_like_together(pair):
     """`db.write`: a statement of its own (notify's offers' watches and notices) with the kept parts
     (the inbox row) as its first CTEs, the transaction's only statement, without BEGIN and COMMIT."""
-    settings = pair.referral.state.settings
-    sessions = DriverSessions(settings.asyncpg_url, size=1)
-    statements: list[str] = []
+    sessions, statements = await _logged(pair)
     kept, written = _values(), _values()
+    settle = text("WITH moved AS (UPDATE cases SET status = 'settled' WHERE id = :id RETURNING id) "
+                  "SELECT count(*) FROM moved")
     try:
-        async with transaction(sessions) as session:  # asyncpg reads the table's types at their first use
-            await together(session, [case(_values())])
-        async with (await sessions.pool()).acquire() as connection:
-            connection.add_query_logger(lambda record: statements.append(record.query.split()[0].rstrip(";")))
         async with transaction(sessions) as session:
             later(session, case(kept))
-            await write(session, text("WITH moved AS (UPDATE cases SET status = 'settled' WHERE id = :id "
-                                      "RETURNING id) SELECT count(*) FROM moved"), {"id": kept["id"]})
+            await write(session, settle, {"id": kept["id"]})
             await together(session, [case(written)])
         in_block = list(statements)
         statements.clear()
         async with transaction(sessions) as session:
             later(session, case(_values()))
-            await write(session, text("WITH moved AS (UPDATE cases SET status = 'settled' WHERE id = :id "
-                                      "RETURNING id) SELECT count(*) FROM moved"), {"id": written["id"]})
+            await write(session, settle, {"id": written["id"]})
         alone = list(statements)
         async with transaction(sessions) as session:
             rows = await fetch(session, text("SELECT id, status FROM cases WHERE id = ANY(:ids)"),
