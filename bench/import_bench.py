@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import random
 import statistics
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ import asyncpg
 import httpx
 
 from bench import import_floor
-from bench.cpu_counters import cpu_seconds, per_row, registry_events_consumed, rss_of
+from bench.cpu_counters import PeakRss, cpu_seconds, per_row, registry_events_consumed, rss_of
 from bench.stack import BenchStack
 from sprpa_shared.testing import wait_until
 
@@ -73,25 +72,14 @@ async def raw_copy(stack: BenchStack, path: Path) -> float:
         await connection.close()
 
 
-def _sample_rss(process, peak: list[int], stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            peak[0] = max(peak[0], rss_of(process))
-        except Exception:  # noqa: BLE001 - process gone: stop sampling
-            return
-        stop.wait(0.1)
-
-
 async def through_api(stack: BenchStack, path: Path, token: str) -> dict:
-    """Upload and wait for completion; seconds, the registry's peak RSS, and the import's counts."""
-    registry = stack.service_process("registry")
-    baseline = rss_of(registry)
-    peak, stop = [baseline], threading.Event()
-    sampler = threading.Thread(target=_sample_rss, args=(registry, peak, stop), daemon=True)
-    sampler.start()
+    """Upload and wait for completion; seconds, the registry's peak RSS (MB, with its import worker's),
+    and the import's counts."""
+    baseline = rss_of(stack.service_process("registry")) / 2**20
     headers = {"Authorization": f"Bearer {token}"}
-    started = time.perf_counter()
-    async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=600) as client:
+    async with PeakRss(stack, every=0.1, services=("registry",)) as sampler, \
+            httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=600) as client:
+        started = time.perf_counter()
         with open(path, "rb") as handle:
             response = await client.post("/api/v1/imports", files={"file": (path.name, handle, "text/csv")},
                                          data={"mode": "valid_rows_only"}, headers=headers)
@@ -103,10 +91,9 @@ async def through_api(stack: BenchStack, path: Path, token: str) -> dict:
             return body if body["status"] in ("completed", "failed") else None
 
         status = await wait_until(finished, timeout=3600, interval=0.2, what="import completed")
-    elapsed = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    return {"seconds": elapsed, "rss_before": baseline, "rss_peak": peak[0], "status": status}
+        elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "rss_before_mb": round(baseline, 1),
+            "rss_peak_mb": max(baseline, sampler.peaks.get("registry", 0.0)), "status": status}
 
 
 async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict:
@@ -141,8 +128,8 @@ async def run(stack: BenchStack, results: Path, *, rows: int, runs: int) -> dict
         "floor_rows_per_second": round(floor_runs[0]["rows"] / floor_seconds),
         "floor_postgres_us_per_row": statistics.median(run["postgres_us_per_row"] for run in floor_runs),
         "ratio_to_floor": round(floor_seconds / api_seconds, 4),
-        "registry_peak_rss_mb": round(max(r["rss_peak"] for r in api_runs) / 2**20, 1),
-        "registry_rss_before_mb": round(api_runs[0]["rss_before"] / 2**20, 1),
+        "registry_peak_rss_mb": max(r["rss_peak_mb"] for r in api_runs),
+        "registry_rss_before_mb": api_runs[0]["rss_before_mb"],
         "created_children": [r["status"]["created_children"] for r in api_runs],
         "cpu_us_per_row": {name: statistics.median(r["cpu_us_per_row"][name] for r in api_runs)
                            for name in api_runs[0]["cpu_us_per_row"]},

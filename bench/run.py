@@ -4,8 +4,6 @@ PostgreSQL/NATS measured in the same run, and write JSON and markdown to bench-r
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
 import os
 import platform
@@ -19,13 +17,12 @@ import httpx
 import psutil
 
 from bench import cpu, flag_bench, import_bench, import_reads, notify_bench, read_bench, report_bench
-from bench.cpu_counters import rss_of
+from bench.cpu_counters import PeakRss, rss_of
 from bench.stack import BenchStack, run_until_stopped
 from sprpa_shared.ops.stack import SERVICES
 from sprpa_shared.testing import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-NAMES = {service.name for service in SERVICES}
 
 
 def machine() -> dict:
@@ -49,70 +46,6 @@ async def idle_rss(stack: BenchStack) -> dict:
     await wait_until(worker_loaded, timeout=60, interval=1.0, what="the registry's import worker loaded")
     return {service.name: round(rss_of(stack.service_process(service.name)) / 2**20, 1)
             for service in SERVICES}
-
-
-class PeakRss:
-    """Samples every service's RSS twice a second while the scenarios run; keeps each one's peak.
-
-    The samples are read on a thread, from processes found once. Finding a process, or its
-    children, scans every process on the machine: found again for every sample on the event loop,
-    twelve scans blocked the bench for about 45 ms twice a second. The bench measures latencies on
-    that loop, so the wait went into them: flag -> offers p99 60 ms with the old sampler and 23-27
-    ms without it (issue 27)."""
-
-    FIND_AGAIN_SECONDS = 10.0  # a restarted service, or a new child of one, is found within this
-
-    def __init__(self, stack: BenchStack) -> None:
-        self.stack = stack
-        self.peaks: dict[str, float] = {}
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._processes: dict[str, list[psutil.Process]] = {}
-        self._found_at = -self.FIND_AGAIN_SECONDS
-
-    def _find(self) -> None:
-        """Each service's process and its descendants (the registry's import worker), from one scan."""
-        descendants = psutil.Process(self.stack.process.pid).children(recursive=True)
-        parents, services = {}, {}
-        for process in descendants:
-            with contextlib.suppress(psutil.Error):  # a backend that just ended
-                parents[process.pid] = process.ppid()
-                command = process.cmdline()
-                if command[-1:] == ["serve"] and command[-2:-1] and command[-2] in NAMES:
-                    services[process.pid] = command[-2]
-        self._processes = {name: [] for name in services.values()}
-        for process in descendants:
-            owner = process.pid
-            while owner in parents and owner not in services:
-                owner = parents[owner]
-            if owner in services:
-                self._processes[services[owner]].append(process)
-        self._found_at = time.monotonic()
-
-    def _read(self) -> None:
-        if time.monotonic() - self._found_at >= self.FIND_AGAIN_SECONDS:
-            self._find()
-        for name, processes in self._processes.items():
-            try:
-                rss = sum(process.memory_info().rss for process in processes) / 2**20
-            except psutil.Error:  # a process ended: find them all again at the next sample
-                self._found_at = -self.FIND_AGAIN_SECONDS
-                continue
-            self.peaks[name] = round(max(self.peaks.get(name, 0.0), rss), 1)
-
-    async def _sample(self) -> None:
-        while not self._stopping.is_set():
-            await asyncio.to_thread(self._read)
-            with contextlib.suppress(TimeoutError):  # the next sample in 0.5 s, or stop at once
-                await asyncio.wait_for(self._stopping.wait(), timeout=0.5)
-
-    async def __aenter__(self) -> PeakRss:
-        self._task = asyncio.create_task(self._sample())
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        self._stopping.set()
-        await self._task
 
 
 def markdown(report: dict) -> str:

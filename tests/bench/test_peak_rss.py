@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.run import PeakRss
+from bench.cpu_counters import PeakRss
 from bench.stack import BenchStack
 from sprpa_shared.testing import wait_until
 
