@@ -31,6 +31,7 @@ import asyncpg
 import httpx
 
 from bench import import_bench, read_bench
+from bench.client import KeepAlive
 from bench.cpu_counters import cpu_seconds as _cpu_seconds
 from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
 from bench.stack import BenchStack, dated_folder, run_until_stopped
@@ -44,7 +45,7 @@ async def read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient, 
     """`reads` GETs of children by 50 clients at once (closed loop); CPU per read of each process."""
     ids = await _children(registry, admin, 1_000, await import_bench.villages(stack))
     operator = f"Bearer {stack.token('--role', 'district_operator', '--regency', '35.09')}"
-    clients = [read_bench.KeepAlive("127.0.0.1", 8101, operator) for _ in range(read_bench.CLIENTS)]
+    clients = [KeepAlive("127.0.0.1", 8101, operator) for _ in range(read_bench.CLIENTS)]
     left = reads
     statuses: dict[int, int] = {}
 
@@ -88,7 +89,7 @@ async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spie
         if statements:
             await _statements_reset(stack)
         before = _cpu_seconds(stack)
-        run = await _flag_run(stack, registry, admin, children, rate)
+        run = await _flag_run(stack, admin, children, rate)
         after = _cpu_seconds(stack)
         if statements:
             await _statements_written(stack, flags)

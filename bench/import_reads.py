@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 
 from bench import import_bench
+from bench.client import FAILED, KeepAlive
 from bench.flag_bench import _children, percentile
-from bench.read_bench import CLIENTS, KeepAlive, _closed_loop
+from bench.read_bench import CLIENTS, _closed_loop
 from bench.stack import BenchStack
 
 SLICE_SECONDS = 5.0  # reads go on in slices until the import is done
@@ -39,7 +40,7 @@ async def _run_once(stack: BenchStack, results: Path, *, rows: int, seed: int, i
     async def read(client: int, child_id: str) -> bool:
         try:
             return await connections[client].get(f"/api/v1/children/{child_id}") == 200
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        except FAILED:
             await connections[client].close()
             return False
 

@@ -81,7 +81,7 @@ async def _offer_to_email(stack: BenchStack, rate: float, seconds: float, seen: 
                                               await import_bench.villages(stack))
         _mail(stack, seen)  # nothing before the run counts
         cpu = _cpu(stack)
-        flagged = await flag_bench._flag_run(stack, registry, admin, children, rate)
+        flagged = await flag_bench._flag_run(stack, admin, children, rate)
     expected = (len(children) - flagged["flag_errors"]) * OFFERS_PER_FLAG
     arrived: dict[str, float] = {}
 

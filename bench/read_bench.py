@@ -6,8 +6,8 @@ the same rows by primary key for the same time.
 Every client sends its next request as soon as the last one is answered (closed loop), so the
 figures are latency at that concurrency and the throughput it reaches. The bench's own client
 runs on the same two cores as the stack, so it is a bare HTTP/1.1 keep-alive connection per
-client: httpx spent 10 ms of CPU per request here, more than the registry (7.8 ms), and capped
-the figure at 60-84 requests/s.
+client (`bench.client`): httpx spent 10 ms of CPU per request here, more than the registry (7.8
+ms), and capped the figure at 60-84 requests/s.
 """
 
 from __future__ import annotations
@@ -21,39 +21,11 @@ import asyncpg
 import httpx
 
 from bench import import_bench
+from bench.client import FAILED, KeepAlive
 from bench.flag_bench import _children, percentile
 from bench.stack import BenchStack
 
 CLIENTS = 50
-
-
-class KeepAlive:
-    """One HTTP/1.1 connection for GETs with a fixed Authorization header: the bench's load
-    generator, cheap enough not to be the bottleneck it measures."""
-
-    def __init__(self, host: str, port: int, authorization: str) -> None:
-        self.host, self.port = host, port
-        self.headers = f"Host: {host}:{port}\r\nAuthorization: {authorization}\r\n\r\n".encode()
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def get(self, path: str) -> int:
-        """The response's status code (its body is read and dropped)."""
-        if self.streams is None:
-            self.streams = await asyncio.open_connection(self.host, self.port)
-        reader, writer = self.streams
-        writer.write(f"GET {path} HTTP/1.1\r\n".encode() + self.headers)
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
-        status = int(head.split(" ", 2)[1])
-        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0]) if "content-length:" in head else 0
-        await reader.readexactly(length)
-        if "connection: close" in head:
-            await self.close()
-        return status
-
-    async def close(self) -> None:
-        if self.streams is not None:
-            self.streams[1].close()
-            self.streams = None
 
 
 async def _closed_loop(read, ids: list[str], seconds: float) -> tuple[list[float], int]:
@@ -93,7 +65,7 @@ async def run(stack: BenchStack, *, children: int = 1_000, seconds: float = 20.0
     async def api_read(client: int, child_id: str) -> bool:
         try:
             return await connections[client].get(f"/api/v1/children/{child_id}") == 200
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        except FAILED:
             await connections[client].close()
             return False
 
