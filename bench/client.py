@@ -50,3 +50,28 @@ class KeepAlive:
 
 
 FAILED = (OSError, asyncio.IncompleteReadError, ValueError, IndexError)  # what a request may raise: not answered
+
+
+class Pool:
+    """`size` keep-alive connections; a request waits for a free one (at most `size` in flight)."""
+
+    def __init__(self, host: str, port: int, authorization: str, size: int) -> None:
+        self._free: asyncio.Queue[KeepAlive] = asyncio.Queue()
+        self._all = [KeepAlive(host, port, authorization) for _ in range(size)]
+        for connection in self._all:
+            self._free.put_nowait(connection)
+
+    async def post(self, path: str, body: dict, timeout: float = 120) -> int | str:
+        """The status code, or the name of the error that left the request unanswered."""
+        connection = await self._free.get()
+        try:
+            return await asyncio.wait_for(connection.post(path, body), timeout)
+        except FAILED as exc:  # TimeoutError among them
+            await connection.close()
+            return type(exc).__name__
+        finally:
+            self._free.put_nowait(connection)
+
+    async def close(self) -> None:
+        for connection in self._all:
+            await connection.close()

@@ -22,7 +22,7 @@ import asyncpg
 import httpx
 
 from bench import import_bench
-from bench.client import FAILED, KeepAlive
+from bench.client import Pool
 from bench.import_bench import FIRST, LAST
 from bench.stack import BenchStack
 from registry.testing import child_payload
@@ -134,23 +134,16 @@ async def _flag_run(stack: BenchStack, headers: dict, children: list[str], rate:
     await nc.subscribe("sprpa.referral.referral.status_changed.>", cb=on_event)
     await nc.flush()
 
-    connections: asyncio.Queue[KeepAlive] = asyncio.Queue()
-    for _ in range(IN_FLIGHT):
-        connections.put_nowait(KeepAlive("127.0.0.1", 8101, headers["Authorization"]))
+    connections = Pool("127.0.0.1", 8101, headers["Authorization"], IN_FLIGHT)
     body = {"root_causes": [], "extra_needs": NEEDS, "consent": CONSENT}
 
     async def flag(child_id: str) -> None:
         # The clock starts at the scheduled moment: time spent queued behind a slow system counts.
         sent[child_id] = started = time.perf_counter()
-        connection = await connections.get()
-        try:
-            status = await asyncio.wait_for(connection.post(f"/api/v1/children/{child_id}/flag", body), 120)
-        except FAILED as exc:  # TimeoutError among them
-            await connection.close()
-            errors.append(type(exc).__name__)
+        status = await connections.post(f"/api/v1/children/{child_id}/flag", body)
+        if isinstance(status, str):
+            errors.append(status)
             return
-        finally:
-            connections.put_nowait(connection)
         http_ms.append((time.perf_counter() - started) * 1000)
         if status == 201:
             acknowledged.append(child_id)
@@ -174,8 +167,7 @@ async def _flag_run(stack: BenchStack, headers: dict, children: list[str], rate:
         pass  # counted below as lost
     # Late duplicates would arrive within moments; the database is the second witness.
     await nc.drain()
-    while not connections.empty():
-        await connections.get_nowait().close()
+    await connections.close()
     latencies = [(max(times) - sent[child]) * 1000 for child, times in offers.items()
                  if len(times) >= OFFERS_PER_FLAG and child in sent]
     per_child = [len(offers.get(child, [])) for child in acknowledged]

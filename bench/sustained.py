@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 
 from bench.chaos import VILLAGES, _invariants
+from bench.client import Pool
 from bench.flag_bench import CONSENT, IN_FLIGHT, NEEDS, OFFERS_PER_FLAG, _children, prepared
 from bench.stack import BenchStack, dated_folder, run_until_stopped
 from sprpa_shared.ops.stack import SERVICES as STACK_SERVICES
@@ -56,13 +57,11 @@ async def main(args: argparse.Namespace) -> int:
             nc = await stack.connect_nats()
             js = nc.jetstream()
             acknowledged: list[str] = []
-            in_flight = asyncio.Semaphore(IN_FLIGHT)
+            connections = Pool("127.0.0.1", 8101, admin["Authorization"], IN_FLIGHT)  # the bench's bare client
+            body = {"root_causes": [], "extra_needs": NEEDS, "consent": CONSENT}
 
             async def flag(child_id: str) -> None:
-                async with in_flight:
-                    response = await registry.post(f"/api/v1/children/{child_id}/flag", headers=admin, json={
-                        "root_causes": [], "extra_needs": NEEDS, "consent": CONSENT})
-                if response.status_code == 201:
+                if await connections.post(f"/api/v1/children/{child_id}/flag", body) == 201:
                     acknowledged.append(child_id)
 
             loop = asyncio.get_running_loop()
@@ -77,6 +76,7 @@ async def main(args: argparse.Namespace) -> int:
                 await asyncio.sleep(SAMPLE_EVERY)  # the sampling period, not a wait for something
             samples.append(await _sample(stack, js, started, len(acknowledged)))
             print(f"  {samples[-1]}", flush=True)
+            await connections.close()
             await nc.drain()
         drained = time.monotonic()
         state: dict = {}
