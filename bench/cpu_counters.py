@@ -104,7 +104,10 @@ class PeakRss:
 
     def _read(self) -> None:
         if time.monotonic() - self._found_at >= self.FIND_AGAIN_SECONDS:
-            self._find()
+            try:
+                self._find()
+            except psutil.Error:  # the stack itself has gone: the peaks so far stand
+                self._processes = {}
         for name, processes in self._processes.items():
             try:
                 rss = sum(process.memory_info().rss for process in processes) / 2**20
