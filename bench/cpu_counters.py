@@ -10,7 +10,7 @@ import time
 import asyncpg
 import psutil
 
-from bench.stack import BenchStack
+from bench.stack import BenchStack, served_by
 from sprpa_shared.ops.stack import SERVICES as STACK_SERVICES
 from sprpa_shared.testing import wait_until
 
@@ -90,9 +90,8 @@ class PeakRss:
         for process in descendants:
             with contextlib.suppress(psutil.Error):  # a backend that just ended
                 parents[process.pid] = process.ppid()
-                command = process.cmdline()
-                if command[-1:] == ["serve"] and command[-2:-1] and command[-2] in self.services:
-                    services[process.pid] = command[-2]
+                if (service := served_by(process)) in self.services:
+                    services[process.pid] = service
         self._processes = {name: [] for name in services.values()}
         for process in descendants:
             owner = process.pid

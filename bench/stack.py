@@ -56,6 +56,12 @@ def drop_data(folder: Path) -> None:
         shutil.rmtree(folder / bulky, ignore_errors=True)
 
 
+def served_by(process: psutil.Process) -> str | None:
+    """The service a process of the stack serves (its command line ends `<service> serve`), or None."""
+    command = process.cmdline()
+    return command[-2] if len(command) >= 2 and command[-1] == "serve" else None
+
+
 @dataclass
 class BenchStack:
     data: Path
@@ -114,7 +120,7 @@ class BenchStack:
     def service_process(self, name: str) -> psutil.Process:
         for child in psutil.Process(self.process.pid).children(recursive=True):
             try:
-                if child.cmdline()[-2:] == [name, "serve"]:
+                if served_by(child) == name:
                     return child
             except psutil.Error:  # a process that just died (a zombie until reaped)
                 continue
