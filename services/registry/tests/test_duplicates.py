@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import uuid
+from datetime import date, timedelta
 
+from registry.duplicates import sounds
+from registry.duplicates.rules import BIRTH_DATE_TOLERANCE_DAYS, name_sounds, sounds_alike
 from registry.testing import KESILIR, PANDAN_WANGI
+from sprpa_shared.protect import Protector
 
 
 async def test_same_nik_and_similar_name_are_reported_with_a_score(api, as_, register):
@@ -91,3 +96,38 @@ async def test_a_cadre_asks_the_district_to_merge_and_the_operators_are_told(api
     assert outside.status_code == 404
     assert (await api.post(url, json={"duplicate_id": str(uuid.uuid4())}, headers=as_("cadre"))).status_code == 404
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE type = 'sprpa.child.merge_requested.v1'") == 1
+
+
+WORDS = ["Siti", "Nur", "Muhammad", "Rizki", "Putri", "Dewi", "Budi", "Agus", "Aminah", "Santoso", "Wahyu", "Lestari"]
+KEYS = Protector({"k": b"k" * 32}, "k", b"i" * 32)
+
+
+async def test_the_look_up_by_tags_keeps_exactly_the_children_whose_names_sound_alike(db):
+    """Issue 27: the database finds a record's possible duplicates by its name's tags alone, the
+    index by pairs of them (`sounds.LOOKUP`) and `sounds.ALIKE` exactly after. Over names of one to
+    eight words, born in the record's week or the one beside it, the two together keep exactly the
+    children the rules call alike (`sounds_alike`), and the look-up alone loses none of them."""
+    chance = random.Random(27)
+    cases = []
+    for number in range(4_000):
+        child, record = (chance.sample(WORDS, chance.randint(1, 8)) for _ in range(2))
+        record[:chance.randint(0, len(record))] = chance.sample(child, min(len(child), len(record)))[:len(record)]
+        born = date(2012, 1, 1) + timedelta(days=chance.randint(0, 60))
+        apart = chance.randint(-BIRTH_DATE_TOLERANCE_DAYS, BIRTH_DATE_TOLERANCE_DAYS)
+        own, theirs = name_sounds(" ".join(child)), name_sounds(" ".join(record))
+        stored, _ = sounds.tags(own, "35.09.11", born, keys=KEYS)
+        _, sought = sounds.tags(theirs, "35.09.11", born + timedelta(days=apart), keys=KEYS)
+        cases.append((number, stored, sought, len(theirs), sounds_alike(theirs, own)))
+    await db.execute("CREATE TEMP TABLE sounded "
+                     "(number integer, name_sounds integer[], tags integer[], sounds integer)")
+    await db.copy_records_to_table("sounded", records=[case[:4] for case in cases])
+    given = {"c": "c", "sought": "c.tags", "count": "c.sounds"}
+    kept = {row[0] for row in await db.fetch(
+        f"SELECT number FROM sounded c WHERE {sounds.LOOKUP.format(**given)} AND {sounds.ALIKE.format(**given)}")}
+    found = {row[0] for row in await db.fetch(f"SELECT number FROM sounded c WHERE {sounds.LOOKUP.format(**given)}")}
+
+    alike = {case[0] for case in cases if case[4]}
+    assert kept == alike
+    assert found >= alike
+    lengths = {(len(case[2]) // case[3], case[3]) for case in cases if case[4]}
+    assert {(1, 1), (2, 1), (1, 3), (2, 3), (2, 5), (2, 6), (2, 8)} <= lengths, "one and two weeks, every kind of name"

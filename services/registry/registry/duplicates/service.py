@@ -46,7 +46,8 @@ async def find(session: AsyncSession, *, child: Child, principal: Principal) -> 
     )
     own = name_sounds(child.full_name)
     _, sought = sounds.tags(own, child.village_code[:8], child.birth_date)
-    alike = text(sounds.ALIKE.format(c="children", sought="CAST(:sought AS integer[])", count=":sounds")).bindparams(
+    given = {"c": "children", "sought": "CAST(:sought AS integer[])", "count": "CAST(:sounds AS integer)"}
+    alike = text(f"{sounds.LOOKUP.format(**given)} AND {sounds.ALIKE.format(**given)}").bindparams(
         sought=sought, sounds=len(own))
     # One OR of indexable arms, so the planner can take each from its index: the tags (GIN), the
     # children without tags yet (a partial index), the NIK's blind index.

@@ -28,7 +28,7 @@ from registry.duplicates.rules import (
     similar_keys,
     sounds_alike,
 )
-from registry.duplicates.sounds import ALIKE
+from registry.duplicates.sounds import ALIKE, LOOKUP
 from registry.duplicates.sounds import tags as sound_tags
 from registry.imports.validation import ValidRow
 from registry.visits.rules import next_visit_due
@@ -78,26 +78,31 @@ SELECT id::text FROM created
 """
 # Names are stored encrypted: the database narrows the candidates without them, one row per new row:
 # the same NIK by its blind index, or a name that sounds alike by its tags in the same kecamatan and
-# birth week (registry.duplicates.sounds) or, for a child whose tags are not computed yet (a partial
-# index holds them), the same kecamatan; then a birth date within the tolerance. The rules compare
-# the names after.
-_ALIKE_STAGED = ALIKE.format(c="c", sought="s.sought::integer[]", count="cardinality(s.name_sounds::integer[])")
+# birth week (registry.duplicates.sounds: `LOOKUP` through the index, `ALIKE` exactly) or, for a
+# child whose tags are not computed yet (a partial index holds them), the same kecamatan; then a
+# birth date within the tolerance. The rules compare the names after. The staged rows' tags are
+# made arrays once (`sought`), not once for each arm of the look-up.
+_SOUNDS = {"c": "c", "sought": "s.tags", "count": "s.sounds"}
 CANDIDATES = f"""
+WITH sought AS MATERIALIZED (
+    SELECT row_number, id, nik_index, village_code, birth_date, sought::integer[] AS tags,
+           cardinality(name_sounds::integer[]) AS sounds
+    FROM import_stage WHERE id = ANY($1::uuid[])
+)
 SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE c.same_nik) AS same_nik,
        array_agg(c.id::text) FILTER (WHERE NOT c.same_nik) AS nearby,
        array_agg(abs(c.birth_date - s.birth_date)) FILTER (WHERE NOT c.same_nik) AS days
-FROM import_stage s
+FROM sought s
 CROSS JOIN LATERAL (
     SELECT c.id, c.birth_date, true AS same_nik FROM children c
     WHERE s.nik_index IS NOT NULL AND c.nik_index = s.nik_index AND c.merged_into IS NULL AND c.id <> s.id
     UNION ALL
     SELECT c.id, c.birth_date, false FROM children c
-    WHERE ({_ALIKE_STAGED} OR c.name_sounds IS NULL)
+    WHERE ({LOOKUP.format(**_SOUNDS)} AND {ALIKE.format(**_SOUNDS)} OR c.name_sounds IS NULL)
       AND c.merged_into IS NULL AND c.id <> s.id AND c.district_code = substr(s.village_code, 1, 8)
       AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
       AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
 ) c
-WHERE s.id = ANY($1::uuid[])
 GROUP BY s.row_number
 """
 # Statistics only for the columns the duplicate check's plan turns on: the rest (names, work,
