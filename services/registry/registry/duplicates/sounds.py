@@ -49,6 +49,7 @@ def _lookup() -> str:
 
 LOOKUP = _lookup()
 
+
 def tags(sounds: frozenset[str], district_code: str, birth_date: date, *,
          keys: Protector | None = None) -> tuple[list[int], list[int]]:
     """(the tags stored for a child, the tags its record seeks), under the process's keys unless
