@@ -12,6 +12,7 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import openpyxl
 import psutil
 import pytest
@@ -431,17 +432,14 @@ async def test_a_rows_duplicate_check_reads_only_the_neighbours_whose_names_soun
     is still found."""
     headers = as_("operator")
     born = ["2014-02-09", "2014-02-10", "2014-02-11", "2014-02-12"]
-    crowd = [[f"Anak Desa {number}", "male", born[number % 4], "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
-             for number in range(300)]
-    kin = [["Muhammad Rizki", "male", "2014-02-10", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
-           ["Muhammad Fajar", "male", "2014-02-12", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]]
+    crowd = [_boy(f"Anak Desa {number}", born[number % 4]) for number in range(300)]
+    kin = [_boy("Muhammad Rizki", "2014-02-10"), _boy("Muhammad Fajar", "2014-02-12")]
     first = await upload(api, headers, csv_bytes(ENGLISH, crowd + kin))
     assert (await finished(api, headers, first.json()["id"]))["created_children"] == 302
 
-    row = ["Muhamad Rizky", "male", "2014-02-11", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
-    candidates = await _candidates(db, row)
-    names = {str(r["id"]): protector().open(r["full_name"])
-             for r in await db.fetch("SELECT id, full_name FROM children")}
+    row = _boy("Muhamad Rizky", "2014-02-11")
+    candidates, _ = await _candidates(db, row)
+    names = await _names(db)
     assert sorted(names[child] for child in candidates["nearby"]) == ["Muhammad Fajar", "Muhammad Rizki"]
 
     second = await upload(api, headers, csv_bytes(ENGLISH, [row]))
@@ -457,27 +455,35 @@ async def test_a_rows_duplicate_check_reads_few_children_however_many_share_one_
     neighbours called Muhammad, the check reads the one sharing two words and the one-word name,
     not all 300 (it read every one of them before the pairs)."""
     headers = as_("operator")
-    crowd = [[f"Muhammad Desa {number}", "male", "2014-02-10", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
-             for number in range(300)]
-    kin = [["Muhamad Rizky Saputra", "male", "2014-02-11", "", "35.09.11.2007", "in_school", "no", "", "", "", ""],
-           ["Rizki", "male", "2014-02-12", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]]
+    crowd = [_boy(f"Muhammad Desa {number}", "2014-02-10") for number in range(300)]
+    kin = [_boy("Muhamad Rizky Saputra", "2014-02-11"), _boy("Rizki", "2014-02-12")]
     first = await upload(api, headers, csv_bytes(ENGLISH, crowd + kin))
     assert (await finished(api, headers, first.json()["id"]))["created_children"] == 302
 
-    row = ["Muhammad Rizki Pratama", "male", "2014-02-10", "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
+    row = _boy("Muhammad Rizki Pratama", "2014-02-10")
     await db.execute("ANALYZE children")  # as a large import does: the plan is not left to autovacuum's timing
-    before = await _children_read(db)
-    candidates = await _candidates(db, row, through_index=True)  # 302 children are read whole otherwise
-    read = await _children_read(db) - before
-    names = {str(r["id"]): protector().open(r["full_name"])
-             for r in await db.fetch("SELECT id, full_name FROM children")}
+    candidates, read = await _candidates(db, row, through_index=True)  # 302 children are read whole otherwise
+    names = await _names(db)
     assert sorted(names[child] for child in candidates["nearby"]) == ["Muhamad Rizky Saputra", "Rizki"]
     assert read <= 4, f"the check read {read} children for 2 alike"
 
 
-async def _candidates(db, row: list[str], *, through_index: bool = False):
+def _boy(name: str, born: str) -> list[str]:
+    """A survey row of a boy at school in desa 35.09.11.2007, not working, without a NIK."""
+    return [name, "male", born, "", "35.09.11.2007", "in_school", "no", "", "", "", ""]
+
+
+async def _names(db) -> dict[str, str]:
+    """Every registered child's name by id."""
+    rows = await db.fetch("SELECT id, full_name FROM children")
+    return {str(row["id"]): protector().open(row["full_name"]) for row in rows}
+
+
+async def _candidates(db, row: list[str], *, through_index: bool = False) -> tuple[asyncpg.Record, int]:
     """The duplicate check's candidates (`store.CANDIDATES`) for one survey row, staged as an import
-    stages it; `through_index`: as a registry too large to read whole would find them."""
+    stages it, and how many children the check read (by sequential scans and through indexes; this
+    transaction's own count, not the import worker's, which reaches the shared count late);
+    `through_index`: as a registry too large to read whole would find them."""
     valid, problems = validate_row(2, dict(zip(ENGLISH, row, strict=True)), places=await load_places(db),
                                    resolve=lambda *_: (None, "by code only"),
                                    principal=Principal(subject="probe", role=Role.NATIONAL_ADMIN), today=TODAY.date())
@@ -489,16 +495,9 @@ async def _candidates(db, row: list[str], *, through_index: bool = False):
         if through_index:
             await db.execute("SET LOCAL enable_seqscan = off")
         (candidates,) = await db.fetch(store.CANDIDATES, list(staged.keys), 3)
-    return candidates
-
-
-async def _children_read(db) -> int:
-    """How many rows of `children` this database has read, by sequential scans and through its
-    indexes, counting this connection's own reads so far."""
-    await db.execute("SELECT pg_stat_force_next_flush()")  # flushed as the connection goes idle
-    await db.execute("SELECT pg_stat_clear_snapshot()")
-    return await db.fetchval("SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
-                             "FROM pg_stat_user_tables WHERE relname = 'children'")
+        read = await db.fetchval("SELECT seq_tup_read + idx_tup_fetch FROM pg_stat_xact_user_tables "
+                                 "WHERE relname = 'children'")
+    return candidates, read
 
 
 async def test_a_batch_resumed_after_some_of_its_rows_were_written_announces_only_the_others(db):
