@@ -49,7 +49,7 @@ async def read_cpu(stack: BenchStack, admin: dict, registry: httpx.AsyncClient, 
     left = reads
     statuses: dict[int, int] = {}
 
-    async def client(connection: read_bench.KeepAlive, seed: int) -> None:
+    async def client(connection: KeepAlive, seed: int) -> None:
         nonlocal left
         rng = random.Random(seed)
         while left > 0:

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 
 from bench import import_bench
-from bench.client import FAILED, KeepAlive
 from bench.flag_bench import _children, percentile
-from bench.read_bench import CLIENTS, _closed_loop
+from bench.read_bench import CLIENTS, ChildReads, _closed_loop
 from bench.stack import BenchStack
 
 SLICE_SECONDS = 5.0  # reads go on in slices until the import is done
@@ -35,14 +34,7 @@ async def _run_once(stack: BenchStack, results: Path, *, rows: int, seed: int, i
     codes = await import_bench.villages(stack)
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=60) as registry:
         ids = await _children(registry, admin, 1_000, codes)
-    connections = [KeepAlive("127.0.0.1", 8101, operator) for _ in range(CLIENTS)]
-
-    async def read(client: int, child_id: str) -> bool:
-        try:
-            return await connections[client].get(f"/api/v1/children/{child_id}") == 200
-        except FAILED:
-            await connections[client].close()
-            return False
+    read = ChildReads(operator)
 
     path = results / f"survey-{rows}-during-reads.csv"
     import_bench.generate(path, rows, codes, seed=seed)
@@ -58,8 +50,7 @@ async def _run_once(stack: BenchStack, results: Path, *, rows: int, seed: int, i
         imported = await importing
     finally:
         path.unlink(missing_ok=True)
-        for connection in connections:
-            await connection.close()
+        await read.close()
     idle_p99, during_p99 = percentile(idle, 0.99), percentile(during, 0.99)
     return {
         "rows": rows, "clients": CLIENTS,

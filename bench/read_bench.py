@@ -28,6 +28,25 @@ from bench.stack import BenchStack
 CLIENTS = 50
 
 
+class ChildReads:
+    """Reads for `_closed_loop`: client n GETs a child on its own keep-alive connection to the
+    registry; True if answered 200 (a failed connection is closed, the next read opens another)."""
+
+    def __init__(self, authorization: str) -> None:
+        self.connections = [KeepAlive("127.0.0.1", 8101, authorization) for _ in range(CLIENTS)]
+
+    async def __call__(self, client: int, child_id: str) -> bool:
+        try:
+            return await self.connections[client].get(f"/api/v1/children/{child_id}") == 200
+        except FAILED:
+            await self.connections[client].close()
+            return False
+
+    async def close(self) -> None:
+        for connection in self.connections:
+            await connection.close()
+
+
 async def _closed_loop(read, ids: list[str], seconds: float) -> tuple[list[float], int]:
     """CLIENTS workers reading random ids until the time is up: (latencies in ms, errors)."""
     latencies: list[float] = []
@@ -60,14 +79,7 @@ async def run(stack: BenchStack, *, children: int = 1_000, seconds: float = 20.0
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=60, limits=limits) as registry:
         ids = await _children(registry, admin, children, await import_bench.villages(stack))
 
-    connections = [KeepAlive("127.0.0.1", 8101, operator["Authorization"]) for _ in range(CLIENTS)]
-
-    async def api_read(client: int, child_id: str) -> bool:
-        try:
-            return await connections[client].get(f"/api/v1/children/{child_id}") == 200
-        except FAILED:
-            await connections[client].close()
-            return False
+    api_read = ChildReads(operator["Authorization"])
 
     try:
         pool = await asyncpg.create_pool(stack.database_url("registry"), min_size=CLIENTS, max_size=CLIENTS)
@@ -86,8 +98,7 @@ async def run(stack: BenchStack, *, children: int = 1_000, seconds: float = 20.0
         finally:
             await pool.close()
     finally:
-        for connection in connections:
-            await connection.close()
+        await api_read.close()
 
     def median(figures: list[dict], key: str) -> float:
         return statistics.median(f[key] for f in figures)
