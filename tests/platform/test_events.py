@@ -56,7 +56,7 @@ async def test_event_written_in_one_service_reaches_another_services_consumer(pa
     assert await wait_until(pair.effects, what="the referral consumer's effect") == [event.child_id]
     rows = await pair.registry_rows("SELECT subject, published_at FROM outbox")
     assert rows[0]["subject"] == "sprpa.registry.case.flagged.35.09"
-    assert rows[0]["published_at"] is not None, "published rows are kept, marked published"
+    await wait_until(lambda: _all_marked(pair), what="published rows are kept, marked published")
     message = await pair.registry.state.bus.js.get_msg("REGISTRY", 1)
     assert message.headers["Nats-Msg-Id"] == str(envelope.id)
     assert Envelope.from_bytes(message.data).type == "sprpa.case.flagged.v1"
@@ -89,8 +89,7 @@ async def test_event_committed_while_nats_is_down_is_delivered_when_it_is_back(p
     await servers.nats_is_down_for(commit_while_down)
 
     assert await wait_until(pair.effects, timeout=30, what="delivery after NATS restart") == [event.child_id]
-    rows = await pair.registry_rows("SELECT published_at FROM outbox")
-    assert rows[0]["published_at"] is not None
+    await wait_until(lambda: _all_marked(pair), what="the row marked published")
 
 
 async def test_a_publish_jetstream_refuses_is_recorded_and_retried_without_stalling_the_outbox(pair):
@@ -179,11 +178,12 @@ async def test_a_handed_over_event_jetstream_refuses_is_claimed_and_retried_by_t
     assert pair.registry.state.metrics.registry.get_sample_value("sprpa_outbox_claimed_total") >= 1
 
 
-async def _instead_of_the_services_relay(pair, metrics: Metrics) -> OutboxRelay:
+async def _instead_of_the_services_relay(pair, metrics: Metrics, **options) -> OutboxRelay:
     """The registry's relay stopped, and a relay of the test's own on its outbox (not started)."""
     await pair.registry.state.bus.relay.stop()
     await wait_until(lambda: not pair.registry.state.bus.workers_alive, timeout=10, what="the service's relay stopped")
-    return OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js, metrics=metrics)
+    return OutboxRelay(dsn=pair.registry.state.settings.asyncpg_url, js=pair.registry.state.bus.js, metrics=metrics,
+                       **options)
 
 
 async def test_a_relay_that_does_not_claim_publishes_what_it_is_handed_and_leaves_the_rest(pair):
@@ -623,3 +623,69 @@ async def test_a_requests_events_go_to_the_relay_once_it_is_answered_and_others_
         session.info[outbox.PUBLISHER] = Relay()
         [direct] = await emit_all(session, [second])
     assert [event.id for event in taken[-1]] == [direct.id], "outside a request: at the commit"
+
+
+async def test_events_handed_over_one_commit_after_another_are_marked_published_together(pair):
+    """Issue 27: a statement marking each commit's events published cost every flag two round trips
+    and two commits. Handed over one after another, each published before the next is handed
+    over, five events are marked by one statement (one `now()`), and none is claimed meanwhile.
+    (Five make a batch here, so the mark does not wait for its time, which a slow run could reach
+    between two of them.)"""
+    metrics = Metrics("registry")
+    relay = await _instead_of_the_services_relay(pair, metrics, batch_size=5, mark_after_seconds=60)
+    handed = [outbox.prepare(flagged()) for _ in range(5)]
+    js = pair.registry.state.bus.js
+    connection = await asyncpg.connect(pair.registry_url)
+    running = asyncio.create_task(relay.run())
+    try:
+        # The relay's first claim, as it starts, would take an event committed just before it is
+        # handed over (published once more, one message): let it claim one of its own first.
+        async with connection.transaction():
+            await outbox.write(connection, [outbox.prepare(flagged())])
+        await wait_until(lambda: metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 1,
+                         timeout=10, what="the relay's first claim")
+        for number, event in enumerate(handed, start=2):
+            async with connection.transaction():
+                await outbox.write(connection, [event], wake=False)
+            relay.take([event])
+
+            async def published(count=number) -> bool:
+                return (await js.stream_info("REGISTRY")).state.messages >= count
+
+            await wait_until(published, timeout=10, what=f"event {number} published")
+
+        ids = [event.id for event in handed]
+
+        async def marked() -> bool:
+            return await connection.fetchval("SELECT bool_and(published_at IS NOT NULL) FROM outbox WHERE id = ANY($1)",
+                                             ids)
+
+        await wait_until(marked, timeout=10, what="the handed-over events marked published")
+        assert await connection.fetchval("SELECT count(DISTINCT published_at) FROM outbox WHERE id = ANY($1)",
+                                         ids) == 1, "one statement"
+        assert await connection.fetchval("SELECT sum(attempts) FROM outbox WHERE id = ANY($1)", ids) == 5, \
+            "each published once"
+        assert metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 1, "none claimed but the first"
+    finally:
+        await relay.stop()
+        await running
+        await relay.close()
+        await connection.close()
+
+
+async def test_a_stopping_relay_marks_what_it_has_published(pair):
+    """Marks wait for the events that follow; a relay asked to stop marks what it published first."""
+    relay = await _instead_of_the_services_relay(pair, Metrics("registry"), mark_after_seconds=60)
+    handed = outbox.prepare(flagged())
+    connection = await asyncpg.connect(pair.registry_url)
+    running = asyncio.create_task(relay.run())
+    try:
+        async with connection.transaction():
+            await outbox.write(connection, [handed], wake=False)
+        relay.take([handed])
+        await relay.stop()
+        await running
+        assert await connection.fetchval("SELECT published_at IS NOT NULL FROM outbox WHERE id = $1", handed.id)
+    finally:
+        await relay.close()
+        await connection.close()

@@ -41,16 +41,24 @@ _WAITING = "SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL AND id 
 # it at most this often, not after every batch. A batch that was not full took every row there
 # was to claim, so the backlog it leaves is nothing (until the next commit wakes the relay).
 BACKLOG_COUNT_SECONDS = 5.0
+# Events handed over are marked published together, at most this long after the first of them was
+# published (or as soon as a batch of them waits): one statement for the events of many commits,
+# where a statement for each commit's cost every flag two round trips and two commits (issue 27).
+# Until marked they stay in flight, which this relay's claim leaves; a process that dies meanwhile
+# leaves them to a claim that publishes them again, one message by their id (the stream's
+# duplicate window), and consumers are idempotent anyway.
+MARK_AFTER_SECONDS = 0.5
 
 
 class OutboxRelay:
     """Publishes with `Nats-Msg-Id` = event id; retries with back-off while NATS or PostgreSQL is away.
 
     Two ways in. The service's own transactions hand their events over as they commit (`take`):
-    published at once from memory, then marked. Anything else unpublished (another process's rows,
+    published at once from memory, then marked with those published within `mark_after_seconds`
+    (`MARK_AFTER_SECONDS`). Anything else unpublished (another process's rows,
     announced by NOTIFY, such as the import worker's while it cannot reach NATS; events handed over
     whose publish or mark failed, here or in the import worker's relay, which claims nothing
-    itself; rows left by a process that died between its commit and its publish) is claimed from
+    itself; rows left by a process that died between its commit and its mark) is claimed from
     the table: woken by NOTIFY, by a failed hand-over, or by the poll every `idle_poll_seconds`.
     A row published by both ways (the claim came while a handed event was in flight) is one
     message: JetStream drops the second by its `Nats-Msg-Id`, and consumers are idempotent anyway.
@@ -69,6 +77,7 @@ class OutboxRelay:
         publish_timeout: float = 5.0,
         idle_poll_seconds: float = 2.0,
         max_backoff_seconds: float = 5.0,
+        mark_after_seconds: float = MARK_AFTER_SECONDS,
     ) -> None:
         self._dsn = dsn
         self._js = js
@@ -77,6 +86,7 @@ class OutboxRelay:
         self._publish_timeout = publish_timeout
         self._idle_poll = idle_poll_seconds
         self._max_backoff = max_backoff_seconds
+        self._mark_after = mark_after_seconds
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
@@ -85,6 +95,8 @@ class OutboxRelay:
         self._handed: list[Prepared] = []
         self._handed_over = asyncio.Event()
         self._in_flight: set[uuid.UUID] = set()  # handed over, not yet marked: the claim leaves them
+        self._unmarked: list[uuid.UUID] = []  # handed over and published, to mark by MARK_AFTER_SECONDS
+        self._mark_at = 0.0
         self._making_pool = asyncio.Lock()
 
     def wake(self) -> None:
@@ -137,31 +149,51 @@ class OutboxRelay:
             woken = await self._pause(self._idle_poll)
 
     async def _publish_handed_over(self) -> None:
-        """Publishes what `take` was given, what came meanwhile in the next batch, until the relay
-        stops (what is handed over by then is still published)."""
+        """Publishes what `take` was given, what came meanwhile in the next batch, and marks them
+        published together (`mark_after_seconds`), until the relay stops (what is handed over by
+        then is still published, and what is published, marked)."""
         while True:
-            await self._handed_over.wait()
+            await self._handed_over_or_mark_due()
             self._handed_over.clear()
             events, self._handed = self._handed, []
             if events:
-                await self._publish_and_mark(events)
-            elif self._stopping.is_set():
+                await self._publish_handed(events)
+            stopping = self._stopping.is_set()
+            if self._unmarked and (stopping or len(self._unmarked) >= self._batch_size
+                                   or time.monotonic() >= self._mark_at):
+                await self._mark_published()
+            if stopping and not self._handed:
                 return
 
-    async def _publish_and_mark(self, events: list[Prepared]) -> None:
+    async def _handed_over_or_mark_due(self) -> None:
+        if not self._unmarked:
+            await self._handed_over.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, self._mark_at - time.monotonic())):
+                await self._handed_over.wait()
+
+    async def _publish_handed(self, events: list[Prepared]) -> None:
         outcomes = await self._publish(events)
         published = [event.id for event, error in zip(events, outcomes, strict=True) if error is None]
-        try:
-            if published:
-                await (await self._the_pool()).execute(_MARK_PUBLISHED, published)
-        except Exception as exc:  # noqa: BLE001 - unmarked, they are claimed and published again (one message)
-            log.warning("handed-over events published but not marked", error=type(exc).__name__, events=len(published))
-            self._wake.set()
-        finally:
-            self._in_flight.difference_update(event.id for event in events)
-        if len(published) < len(events):
+        failed = [event.id for event, error in zip(events, outcomes, strict=True) if error is not None]
+        if published and not self._unmarked:
+            self._mark_at = time.monotonic() + self._mark_after
+        self._unmarked.extend(published)
+        if failed:
+            self._in_flight.difference_update(failed)
             self._metrics.relay_failures.inc()
             self._wake.set()  # the claim publishes them again, with back-off, and records the error
+
+    async def _mark_published(self) -> None:
+        marking, self._unmarked = self._unmarked, []
+        try:
+            await (await self._the_pool()).execute(_MARK_PUBLISHED, marking)
+        except Exception as exc:  # noqa: BLE001 - unmarked, they are claimed and published again (one message)
+            log.warning("handed-over events published but not marked", error=type(exc).__name__, events=len(marking))
+            self._wake.set()
+        finally:
+            self._in_flight.difference_update(marking)
 
     async def stop(self) -> None:
         self._stopping.set()
