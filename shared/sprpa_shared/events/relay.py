@@ -36,7 +36,11 @@ _MARK_FAILED = "UPDATE outbox SET published_at = NULL, last_error = $2 WHERE pos
 _MARK_PUBLISHED = ("UPDATE outbox SET published_at = now(), attempts = attempts + 1"
                    " WHERE id = ANY($1::uuid[]) AND published_at IS NULL")
 _BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-_WAITING = "SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL AND id <> ALL($1::uuid[]))"
+# The poll looks for rows that have waited longer than any relay keeps what it published unmarked
+# (`MARK_AFTER_SECONDS`): a younger one is most likely another process's (a replica, the import
+# worker), published and about to be marked, and taking it would publish it again.
+_WAITING = ("SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL AND id <> ALL($1::uuid[])"
+            " AND created_at < now() - make_interval(secs => $2))")
 # Counting the backlog reads all of it: while a large one drains (a bulk import's events), count
 # it at most this often, not after every batch. A batch that was not full took every row there
 # was to claim, so the backlog it leaves is nothing (until the next commit wakes the relay).
@@ -48,6 +52,7 @@ BACKLOG_COUNT_SECONDS = 5.0
 # leaves them to a claim that publishes them again, one message by their id (the stream's
 # duplicate window), and consumers are idempotent anyway.
 MARK_AFTER_SECONDS = 0.5
+POLLED_AFTER_SECONDS = 4 * MARK_AFTER_SECONDS
 
 
 class OutboxRelay:
@@ -127,13 +132,14 @@ class OutboxRelay:
 
     async def _claim_and_publish(self) -> None:
         failures = 0
-        woken = True
+        woken = False  # starting looks as a poll does: what waits from before, not what is in flight
         while not self._stopping.is_set():
             self._wake.clear()
             try:
                 await self._ensure_connections()
                 # Polled, not woken: one cheap look first (a claim is three round trips); the poll
-                # only covers a NOTIFY missed while the listener was being made again.
+                # covers a NOTIFY missed while the listener was being made again, and the rows of a
+                # process that died before it marked them.
                 published = await self.publish_batch() if woken or await self._waiting() else 0
                 failures = 0
             except Exception as exc:  # noqa: BLE001 - any failure: back off and try again
@@ -212,7 +218,7 @@ class OutboxRelay:
 
     async def _waiting(self) -> bool:
         assert self._pool is not None
-        return await self._pool.fetchval(_WAITING, list(self._in_flight))
+        return await self._pool.fetchval(_WAITING, list(self._in_flight), POLLED_AFTER_SECONDS)
 
     async def _the_pool(self) -> asyncpg.Pool:
         """The pool, made by whichever comes first, the claim or the first hand-over (a service's

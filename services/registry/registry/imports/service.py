@@ -194,8 +194,10 @@ class ImportWorker:
         # Not up yet: the service's relay publishes meanwhile.
         nc = await bus.connect_patiently(self.settings.nats_url, name="sprpa-registry-imports",
                                          options=self.settings.nats_options(), pause=self._backing_off)
+        # Its batches' events marked at once (a statement for a thousand children): the service's
+        # relay, polling beside it, finds nothing of them published and unmarked.
         relay = OutboxRelay(dsn=self.settings.asyncpg_url, js=nc.jetstream(timeout=5),
-                            metrics=Metrics(self.settings.service))
+                            metrics=Metrics(self.settings.service), mark_after_seconds=0)
         try:
             self.relay = relay
             await relay.run(claiming=False)
