@@ -64,7 +64,8 @@ class OutboxRelay:
     announced by NOTIFY, such as the import worker's while it cannot reach NATS; events handed over
     whose publish or mark failed, here or in the import worker's relay, which claims nothing
     itself; rows left by a process that died between its commit and its mark) is claimed from
-    the table: woken by NOTIFY, by a failed hand-over, or by the poll every `idle_poll_seconds`.
+    the table: woken by NOTIFY, by a failed hand-over, or by the poll every `idle_poll_seconds`
+    (which, like the relay's start, looks for rows that have waited `POLLED_AFTER_SECONDS`).
     A row published by both ways (the claim came while a handed event was in flight) is one
     message: JetStream drops the second by its `Nats-Msg-Id`, and consumers are idempotent anyway.
 
