@@ -638,13 +638,7 @@ async def test_events_handed_over_one_commit_after_another_are_marked_published_
     connection = await asyncpg.connect(pair.registry_url)
     running = asyncio.create_task(relay.run())
     try:
-        # The relay's first claim, as it starts, would take an event committed just before it is
-        # handed over (published once more, one message): let it claim one of its own first.
-        async with connection.transaction():
-            await outbox.write(connection, [outbox.prepare(flagged())])
-        await wait_until(lambda: metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 1,
-                         timeout=10, what="the relay's first claim")
-        for number, event in enumerate(handed, start=2):
+        for number, event in enumerate(handed, start=1):
             async with connection.transaction():
                 await outbox.write(connection, [event], wake=False)
             relay.take([event])
@@ -665,7 +659,7 @@ async def test_events_handed_over_one_commit_after_another_are_marked_published_
                                          ids) == 1, "one statement"
         assert await connection.fetchval("SELECT sum(attempts) FROM outbox WHERE id = ANY($1)", ids) == 5, \
             "each published once"
-        assert metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 1, "none claimed but the first"
+        assert metrics.registry.get_sample_value("sprpa_outbox_claimed_total") == 0
     finally:
         await relay.stop()
         await running

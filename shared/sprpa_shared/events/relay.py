@@ -173,11 +173,9 @@ class OutboxRelay:
                 return
 
     async def _handed_over_or_mark_due(self) -> None:
-        if not self._unmarked:
-            await self._handed_over.wait()
-            return
+        due = max(0.0, self._mark_at - time.monotonic()) if self._unmarked else None
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(max(0.0, self._mark_at - time.monotonic())):
+            async with asyncio.timeout(due):
                 await self._handed_over.wait()
 
     async def _publish_handed(self, events: list[Prepared]) -> None:

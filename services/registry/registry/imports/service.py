@@ -194,8 +194,9 @@ class ImportWorker:
         # Not up yet: the service's relay publishes meanwhile.
         nc = await bus.connect_patiently(self.settings.nats_url, name="sprpa-registry-imports",
                                          options=self.settings.nats_options(), pause=self._backing_off)
-        # Its batches' events marked at once (a statement for a thousand children): the service's
-        # relay, polling beside it, finds nothing of them published and unmarked.
+        # Its batches' events marked at once (a statement for a thousand children): their time is
+        # when the batch was staged (the import's clock), not their commit, so the age the service's
+        # relay polls for (relay.POLLED_AFTER_SECONDS) would not always leave them while unmarked.
         relay = OutboxRelay(dsn=self.settings.asyncpg_url, js=nc.jetstream(timeout=5),
                             metrics=Metrics(self.settings.service), mark_after_seconds=0)
         try:
