@@ -21,7 +21,7 @@ async def offers(app, child_id, status="offered") -> list:
 
 async def outbox_types(app) -> list[str]:
     async with database(app) as db:
-        return [row["type"] for row in await db.fetch("SELECT type FROM outbox ORDER BY created_at, id")]
+        return [row["type"] for row in await db.fetch("SELECT type FROM outbox ORDER BY position")]
 
 
 async def case_of(api, as_, child_id, who="operator") -> dict:
@@ -269,7 +269,7 @@ async def test_completing_every_need_settles_the_case_and_says_so_in_the_last_ev
     await api.post(f"/api/v1/referrals/{offer['id']}/complete", json={"outcome": "service_delivered"},
                    headers=provider)
     async with database(app) as db:
-        last = await db.fetchrow("SELECT envelope FROM outbox ORDER BY created_at DESC, id DESC LIMIT 1")
+        last = await db.fetchrow("SELECT envelope FROM outbox ORDER BY position DESC LIMIT 1")
     data = Envelope.model_validate_json(last["envelope"]).data
     assert data["status"] == "completed" and data["all_needs_settled"] is True
     case = await case_of(api, as_, event.child_id)

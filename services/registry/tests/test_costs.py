@@ -37,7 +37,7 @@ async def test_a_cost_against_a_delivered_service_and_one_against_an_activity(ap
         "activity_id": activity["id"]})
     assert activity_cost.status_code == 201, activity_cost.text
     events = [json.loads(r["body"]) for r in await db.fetch(
-        "SELECT envelope::text AS body FROM outbox WHERE type = 'sprpa.cost.recorded.v1' ORDER BY created_at")]
+        "SELECT envelope::text AS body FROM outbox WHERE type = 'sprpa.cost.recorded.v1' ORDER BY position")]
     assert [(e["data"]["amount_idr"], e["data"]["activity_kind"]) for e in events] == [
         (750_000, None), (1_200_000, "socialisation")]
 
