@@ -492,9 +492,7 @@ class Importer:
                         connection: asyncpg.Connection | None = None) -> list:
         connection = connection or self.db
         if issues:
-            await connection.copy_records_to_table(
-                "import_issues", records=issues,
-                columns=["import_id", "row_number", "kind", "field", "message", "child_id"])
+            await connection.copy_records_to_table("import_issues", records=issues, columns=store.ISSUE_COLUMNS)
         await connection.execute(
             "UPDATE imports SET processed_rows = $2, valid_rows = $3, error_rows = $4"
             + (", total_rows = $2" if total else "") + " WHERE id = $1",

@@ -112,10 +112,7 @@ GROUP BY s.row_number
 ANALYZE_STAGE = "ANALYZE import_stage (id, nik_index, village_code, birth_date)"
 ANALYZE_CHILDREN = "ANALYZE children (id, merged_into, nik_index, district_code, birth_date)"
 NAMES = "SELECT id::text AS id, full_name FROM children WHERE id = ANY($1::uuid[])"
-INSERT_ISSUES = """
-INSERT INTO import_issues (import_id, row_number, kind, field, message, child_id)
-VALUES ($1, $2, 'duplicate', $3, $4, $5)
-"""
+ISSUE_COLUMNS = ["import_id", "row_number", "kind", "field", "message", "child_id"]
 
 
 def child_ids(sha256: str) -> Callable[[int], str]:
@@ -280,10 +277,10 @@ async def check_duplicates(connection: asyncpg.Connection, staged: Staged, creat
             alike = name_likeness(similarity, days)
             if alike is not None and (found := (alike.score, False, child)) > best.get(number, (-1.0,)):
                 best[number] = found
-    issues = [(staged.import_id, row_number, "nik" if same_nik else "full_name",
+    issues = [(staged.import_id, row_number, "duplicate", "nik" if same_nik else "full_name",
                "same NIK as an existing child" if same_nik
                else "similar name and birth date in the same kecamatan as an existing child", existing)
               for row_number, (_, same_nik, existing) in sorted(best.items())]
     if issues:
-        await connection.executemany(INSERT_ISSUES, issues)
+        await connection.copy_records_to_table("import_issues", records=issues, columns=ISSUE_COLUMNS)
     return len(issues)
