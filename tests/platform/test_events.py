@@ -70,12 +70,29 @@ async def test_an_event_committed_without_its_wake_up_is_published_by_the_relays
     connection = await asyncpg.connect(pair.registry.state.settings.asyncpg_url)
     try:
         await connection.execute(  # the outbox row as emit writes it, without the pg_notify
-            "INSERT INTO outbox (id, type, subject, envelope, created_at) VALUES ($1, $2, $3, $4::jsonb, now())",
+            "INSERT INTO outbox (id, type, subject, envelope, created_at) VALUES ($1, $2, $3, $4::json, now())",
             prepared.id, prepared.type, prepared.subject, prepared.envelope)
     finally:
         await connection.close()
 
     assert await wait_until(pair.effects, timeout=10, what="the polled event's effect") == [event.child_id]
+
+
+async def test_a_claimed_event_is_published_byte_for_byte_as_it_was_written(pair):
+    """The outbox keeps an envelope as written (`json`, not parsed into `jsonb` and printed again):
+    what a claim publishes is what a hand-over publishes from memory, and writing it costs no parse."""
+    event = flagged()
+    prepared = outbox.prepare(event)
+    connection = await asyncpg.connect(pair.registry.state.settings.asyncpg_url)
+    try:
+        async with connection.transaction():
+            await outbox.write(connection, [prepared])  # with its NOTIFY: the relay claims it
+    finally:
+        await connection.close()
+
+    assert await wait_until(pair.effects, what="the claimed event's effect") == [event.child_id]
+    message = await pair.registry.state.bus.js.get_last_msg("REGISTRY", prepared.subject)
+    assert message.data == prepared.envelope.encode()
 
 
 async def test_event_committed_while_nats_is_down_is_delivered_when_it_is_back(pair, servers):

@@ -20,7 +20,8 @@ from sprpa_shared.observability import current_traceparent
 
 NOTIFY_CHANNEL = "sprpa_outbox"
 
-# DDL shared by every service's first migration (see sprpa_shared.migrations).
+# DDL shared by every service's first migration (see sprpa_shared.migrations); a later one keeps
+# the envelope as written, `json` (`migrations.outbox_as_written`).
 OUTBOX_DDL = (
     """
 CREATE TABLE outbox (
@@ -52,7 +53,7 @@ CREATE TABLE inbox (
 # at commit, dropped on rollback; a data-modifying CTE runs to completion though nothing reads it.
 _ROWS = """
     INSERT INTO outbox (id, type, subject, envelope, created_at)
-    SELECT id, type, subject, envelope::jsonb, created_at
+    SELECT id, type, subject, envelope::json, created_at
     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
          WITH ORDINALITY AS e (id, type, subject, envelope, created_at, n)
     ORDER BY n
