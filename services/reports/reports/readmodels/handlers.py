@@ -32,7 +32,7 @@ INSERT INTO rm_children (child_id, village_code, sex, birth_year, mapping_catego
 SELECT child_id, village_code, sex, birth_year, mapping_categories, classification, school_status, school_status,
        living_arrangement, at, 'identified', at, at, identified_through, COALESCE(classification_basis, '{}'),
        birth_month
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
+FROM json_to_recordset(CAST(:rows AS json)) AS r (
     child_id uuid, village_code text, sex text, birth_year smallint, mapping_categories text[], classification text,
     school_status text, living_arrangement text, at timestamptz, identified_through text,
     classification_basis text[], birth_month text)
@@ -75,7 +75,7 @@ INSERT INTO rm_referrals (referral_id, case_id, need_id, child_id, village_code,
                           ended_at, changed_at, sessions)
 SELECT referral_id, case_id, need_id, child_id, village_code, need, organization_id, service_id, backbone,
        status, outcome, reason, offered_at, accepted_at, started_at, ended_at, at, sessions
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
+FROM json_to_recordset(CAST(:rows AS json)) AS r (
     referral_id uuid, case_id uuid, need_id uuid, child_id uuid, village_code text, need text,
     organization_id uuid, service_id uuid, backbone boolean, status text, outcome text, reason text,
     offered_at timestamptz, accepted_at timestamptz, started_at timestamptz, ended_at timestamptz, at timestamptz,
