@@ -41,34 +41,39 @@ def regency_of(place_code: str) -> str:
 
 def referral_notices(data: ev.ReferralStatusChanged, *, previous_status: str | None) -> list[Notice]:
     """A referral moved: its organisation hears of a new, expired or withdrawn offer; the district of
-    an escalation to the backbone; the desa's cadres of a completed referral."""
-    regency = regency_of(data.village_code)
-    params: dict[str, Any] = {"service": data.need, "village_code": data.village_code,
-                              "referral_id": str(data.referral_id)}
-    offer = f"/inbox/{data.referral_id}"
-
-    def to_organization(kind: str, extra: dict[str, Any] | None = None, urgent: bool = False) -> Notice:
-        return Notice(kind, "organization", regency, offer, f"{kind}:{data.referral_id}",
-                      organization_id=data.organization_id, village_code=data.village_code, urgent=urgent,
-                      params={**params, **(extra or {})})
-
-    notices: list[Notice] = []
-    if data.status == "offered" and previous_status is None:
+    an escalation to the backbone; the desa's cadres of a completed referral. (Most pairs of status
+    and previous status call for nothing, and `referral_notices_after` asks them all: a notice's
+    parts are made only for the notices made.)"""
+    status = data.status
+    if status == "offered" and previous_status is None:
         deadline = data.respond_by.isoformat() if data.respond_by else None
-        notices.append(to_organization("offer.new", {"deadline": deadline, "backbone": data.backbone},
-                                       urgent=data.backbone))
+        notices = [_to_organization(data, "offer.new", {"deadline": deadline, "backbone": data.backbone},
+                                    urgent=data.backbone)]
         if data.backbone:
-            notices.append(Notice("escalation.backbone", "operators", regency, f"/children/{data.child_id}",
-                                  f"escalation:{data.referral_id}", village_code=data.village_code, urgent=True,
-                                  params={**params, "organization_id": str(data.organization_id)}))
-    elif data.status == "expired" and previous_status == "offered":
-        notices.append(to_organization("offer.expired"))
-    elif data.status in ("withdrawn", "cancelled") and previous_status in ("offered", *LIVE):
-        notices.append(to_organization("offer.withdrawn", {"reason": data.reason}))
-    elif data.status == "completed" and previous_status != "completed":
-        notices.append(Notice("referral.completed", "cadres", regency, f"/children/{data.child_id}",
-                              f"completed:{data.referral_id}", village_code=data.village_code, params=params))
-    return notices
+            notices.append(Notice("escalation.backbone", "operators", regency_of(data.village_code),
+                                  f"/children/{data.child_id}", f"escalation:{data.referral_id}",
+                                  village_code=data.village_code, urgent=True,
+                                  params={**_params(data), "organization_id": str(data.organization_id)}))
+        return notices
+    if status == "expired" and previous_status == "offered":
+        return [_to_organization(data, "offer.expired")]
+    if status in ("withdrawn", "cancelled") and previous_status in ("offered", *LIVE):
+        return [_to_organization(data, "offer.withdrawn", {"reason": data.reason})]
+    if status == "completed" and previous_status != "completed":
+        return [Notice("referral.completed", "cadres", regency_of(data.village_code), f"/children/{data.child_id}",
+                       f"completed:{data.referral_id}", village_code=data.village_code, params=_params(data))]
+    return []
+
+
+def _params(data: ev.ReferralStatusChanged) -> dict[str, Any]:
+    return {"service": data.need, "village_code": data.village_code, "referral_id": str(data.referral_id)}
+
+
+def _to_organization(data: ev.ReferralStatusChanged, kind: str, extra: dict[str, Any] | None = None,
+                     urgent: bool = False) -> Notice:
+    return Notice(kind, "organization", regency_of(data.village_code), f"/inbox/{data.referral_id}",
+                  f"{kind}:{data.referral_id}", organization_id=data.organization_id, village_code=data.village_code,
+                  urgent=urgent, params={**_params(data), **(extra or {})})
 
 
 NO_STATUS = "none"  # before a referral's first status (no referral status is named so)
