@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -15,11 +16,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from nats.js.errors import NotFoundError
 from openpyxl import load_workbook
 from PIL import Image
 
 from reports.testing import NOW
 from sprpa_contracts import events as ev
+from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.streams import DEAD_LETTER_STREAM
+from sprpa_shared.testing import wait_until
 
 PILOT = ["35.09.11.2007", "35.09.08.2005", "52.03.20.2006", "52.03.01.2001", "52.03.01.2002", "52.08.01.2001",
          "52.08.01.2002", "52.08.02.2001"]
@@ -223,3 +228,32 @@ async def test_an_imports_batch_counts_each_of_its_children(reports, publish, as
     assert summary["children_mapped"] == 3
     by_sex = {row["sex"]: row["count"] for row in summary["tables"]["by_sex"]["rows"]}
     assert (by_sex["female"], by_sex["male"]) == (1, 2)
+
+
+async def test_an_imports_batch_that_breaks_the_contract_is_refused_whole_and_the_next_one_counts(
+        reports, publish, nats_admin, as_):
+    """Issue 27: the reports read an import's children from the event as it came; a batch with one
+    child the contract refuses (an unknown sex) lands none of its children, and is set aside."""
+    _, api = reports
+    good = ev.ChildrenImported(import_id=uuid.uuid4(), regency_code="35.09", children=[child(KESILIR, "male")])
+    bad = Envelope.wrap(ev.ChildrenImported(import_id=uuid.uuid4(), regency_code="35.09",
+                                            children=[child(KESILIR), child(KESILIR)]), time=OCTOBER)
+    document = json.loads(bad.to_bytes())
+    document["data"]["children"][1]["sex"] = "unknown"
+    await publish(good, at=OCTOBER)  # makes the stream; the bad one goes after it, the next good one last
+    await nats_admin.publish(good.subject(), json.dumps(document).encode(), headers={"Nats-Msg-Id": str(bad.id)})
+    await publish(ev.ChildrenImported(import_id=uuid.uuid4(), regency_code="35.09",
+                                      children=[child(KESILIR, "male")]), at=OCTOBER)
+    await publish.applied()
+
+    async def set_aside() -> bool:
+        try:
+            return (await nats_admin.stream_info(DEAD_LETTER_STREAM)).state.messages >= 1
+        except NotFoundError:
+            return False
+
+    await wait_until(set_aside, timeout=30, what="the refused batch dead-lettered")
+    summary = (await api.get("/api/v1/reports/summary?place=35.09", headers=as_("operator"))).json()
+    assert summary["children_mapped"] == 2
+    by_sex = {row["sex"]: row["count"] for row in summary["tables"]["by_sex"]["rows"]}
+    assert (by_sex.get("female", 0), by_sex["male"]) == (0, 2)
