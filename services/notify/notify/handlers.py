@@ -218,6 +218,12 @@ _MAY_NOTICE: dict[type[EventData], Callable[[Envelope], bool]] = {
 }
 
 
+# Events so large that reading one no endpoint wants was most of what notify spent on an import (a
+# thousand children each, issue 27): whether an endpoint may want one is asked of its NATS subject
+# first, whose kabupaten is the event's own place (`regency_code`).
+_ASKED_BY_SUBJECT = frozenset({ev.ChildrenImported})
+
+
 def _handler(model: type[EventData], wanted: webhooks.Wanted) -> Callable[..., Awaitable[None]] | BatchHandler:
     """Every event goes to the webhooks that want it; some also make notices. An event that makes
     none is not validated into its class here: the webhooks forward its envelope as it came, and
@@ -234,7 +240,13 @@ def _handler(model: type[EventData], wanted: webhooks.Wanted) -> Callable[..., A
             for envelope in envelopes:
                 await webhooks.queue(session, envelope, wanted)
 
-        return only_when(lambda envelope: not webhooks.surely_unwanted(envelope, wanted))(BatchHandler(queue_all))
+        by_subject = None
+        if model in _ASKED_BY_SUBJECT:
+            def by_subject(subject: str) -> bool:
+                return not webhooks.surely_unwanted_on(subject, model.event_type, wanted)
+
+        return only_when(lambda envelope: not webhooks.surely_unwanted(envelope, wanted),
+                         by_subject=by_subject)(BatchHandler(queue_all))
 
     async def handle(session: AsyncSession, event: EventData, envelope: Envelope) -> None:
         await webhooks.queue(session, envelope, wanted)

@@ -5,12 +5,14 @@ receiver that fails and recovers; replay, rotation, pause; the place scope and t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import timedelta
 
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from nats.js.errors import NotFoundError
 from standardwebhooks import Webhook
 
 from notify.main import create_app
@@ -19,6 +21,7 @@ from notify.testing import NOW, VILLAGE, offer
 from notify.webhooks.sender import send_once
 from sprpa_contracts import events as ev
 from sprpa_shared.auth.principal import Role
+from sprpa_shared.events.streams import DEAD_LETTER_STREAM
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import bound_socket, running
 
@@ -293,3 +296,45 @@ async def test_an_event_no_endpoint_wants_and_that_makes_no_notice_is_acknowledg
 
 async def _in_inbox(db, event_id) -> bool:
     return await db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", event_id) == 1
+
+
+async def test_an_imports_event_no_endpoint_wants_is_acknowledged_unread_and_one_wanted_is_queued(
+        notify, publish, nats_admin, db):
+    """An import announces a thousand children an event. Notify asks the event's subject (its
+    kabupaten) whether an endpoint may want it before reading it: one no endpoint wants is
+    acknowledged unread (probed here with bytes that are no event at all: read, they would be
+    set aside as poison), one an endpoint comes to want is read and queued for it."""
+    wanted = notify.state.webhooks_wanted
+    await wait_until(lambda: wanted.listening, timeout=10, what="notify listening to the endpoints' changes")
+    await publish(offer(uuid.uuid4()))
+    await publish.handled()
+    assert wanted.kept
+
+    imported = ev.ChildrenImported(import_id=uuid.uuid4(), regency_code="35.09", children=[ev.ChildRegistered(
+        child_id=uuid.uuid4(), village_code=VILLAGE, sex="female", birth_year=2013, classification="at_risk")])
+    await publish(imported)  # the stream exists; what follows is not an event
+    await nats_admin.publish(imported.subject(), b"not an event", headers={"Nats-Msg-Id": str(uuid.uuid4())})
+    after = await publish(ev.CaseStatusChanged(child_id=uuid.uuid4(), village_code=VILLAGE, from_status="referred",
+                                               to_status="withdrawn"))  # makes a notice: read and recorded
+    await wait_until(lambda: _in_inbox(db, after.id), what="the registry's event after the import's handled")
+    spec = next(consumer.spec for consumer in notify.state.bus.consumers if consumer.spec.durable == "notify-registry")
+
+    async def settled() -> bool:
+        info = await nats_admin.consumer_info(spec.stream, spec.durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await wait_until(settled, timeout=10, what="the import's events acknowledged")
+    with contextlib.suppress(NotFoundError):
+        assert (await nats_admin.stream_info(DEAD_LETTER_STREAM)).state.messages == 0
+    assert await db.fetchval("SELECT count(*) FROM inbox WHERE type = $1", ev.ChildrenImported.event_type) == 0
+
+    endpoint = uuid.uuid4()
+    await db.execute("INSERT INTO webhook_endpoints (id, owner, regency_codes, url, event_types, secret, created_at, "
+                     "updated_at) VALUES ($1, 'sim-jember', '{35.09}', 'http://127.0.0.1:9/events', $2, 'sealed', "
+                     "now(), now())", endpoint, [ev.ChildrenImported.event_type])
+    await wait_until(lambda: not wanted.kept, timeout=10, what="the change heard")
+    now_wanted = await publish(ev.ChildrenImported(import_id=uuid.uuid4(), regency_code="35.09",
+                                                   children=imported.children))
+    await wait_until(lambda: _in_inbox(db, now_wanted.id), what="the wanted import's event handled")
+    assert await db.fetchval("SELECT event_id FROM webhook_deliveries WHERE endpoint_id = $1", endpoint) == \
+        now_wanted.id

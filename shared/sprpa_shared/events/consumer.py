@@ -21,7 +21,10 @@ A handler marked `only_when(wants)` acts only on the events `wants` picks from t
 alone (the registry: a referral's offer moves no case). A fetch of which no event is wanted is
 acknowledged without a transaction, and without waiting for the server to confirm the acks: an
 event without effect needs no inbox row to stay without effect when it comes again (nor does one in
-a fetch with others), and one whose ack was lost is skipped again.
+a fetch with others), and one whose ack was lost is skipped again. `only_when(wants, by_subject=...)`
+also asks the NATS subject first: an event the handler surely has no effect on by its subject alone
+is acknowledged without being read (notify and an import's events, a thousand children each, that
+no webhook wants: reading them was most of what notify spent on an import).
 """
 
 from __future__ import annotations
@@ -71,7 +74,23 @@ def by_class(handlers: Mapping[type[EventData], Callable[..., Awaitable[None]] |
     """A consumer's handlers keyed by event class: each is given the event parsed once into its
     class, then the envelope (`handler(session, event, envelope)`). A `BatchHandler` keeps its
     shape: it is given the envelopes of a run (`handle_many(session, envelopes)`)."""
-    return {model.event_type: _parsing(model, handler) for model, handler in handlers.items()}
+    parsed = {}
+    for model, handler in handlers.items():
+        parsed[model.event_type] = _parsing(model, handler)
+        if getattr(handler, "wants_subject", None) is not None:
+            setattr(parsed[model.event_type], "subject_prefix", model.subject_filter()[:-1])  # noqa: B010
+    return parsed
+
+
+def _read_by_subject(handlers: dict[str, Handler]) -> dict[str, tuple[str, list[Callable[[str], bool]]]]:
+    """By the subject's `sprpa.<service>.<entity>.<event>.` prefix: the event type, and what decides
+    from the subject whether it is read (`only_when(by_subject=...)`), for handlers that say."""
+    read: dict[str, tuple[str, list[Callable[[str], bool]]]] = {}
+    for event_type, handler in handlers.items():
+        prefix = getattr(handler, "subject_prefix", None)
+        if prefix is not None:
+            read.setdefault(prefix, (event_type, []))[1].append(getattr(handler, "wants_subject"))  # noqa: B009
+    return read
 
 
 def _parsing(model: type[EventData], handler: Callable[..., Awaitable[None]] | BatchHandler) -> Handler:
@@ -81,9 +100,9 @@ def _parsing(model: type[EventData], handler: Callable[..., Awaitable[None]] | B
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
         await handler(session, model.model_validate(envelope.data), envelope)
 
-    wants = getattr(handler, "wants", None)
-    if wants is not None:
-        setattr(handle, "wants", wants)  # noqa: B010 - the mark travels with the handler
+    for mark in ("wants", "wants_subject"):
+        if (wants := getattr(handler, mark, None)) is not None:
+            setattr(handle, mark, wants)  # the mark travels with the handler
     if _driver_only(handler):
         driver_only(handle)
     return handle
@@ -101,10 +120,15 @@ def _driver_only(handler) -> bool:
     return getattr(handler, "driver_only", False)
 
 
-def only_when(wants: Callable[[Envelope], bool]) -> Callable[[H], H]:
-    """Marks a handler that has no effect on the events `wants` refuses (see the module's doc)."""
+def only_when(wants: Callable[[Envelope], bool], *,
+              by_subject: Callable[[str], bool] | None = None) -> Callable[[H], H]:
+    """Marks a handler that has no effect on the events `wants` refuses (see the module's doc).
+    `by_subject(subject)` is asked before the event is read: False means the handler surely has no
+    effect on an event published on that NATS subject, which is then acknowledged unread."""
     def mark(handler: H) -> H:
         setattr(handler, "wants", wants)  # noqa: B010 - a mark on any callable
+        if by_subject is not None:
+            setattr(handler, "wants_subject", by_subject)  # noqa: B010
         return handler
 
     return mark
@@ -231,6 +255,7 @@ class EventConsumer:
         self._before = before
         self._driver_sessions = driver_sessions
         self._handlers = handlers
+        self._read_by_subject = _read_by_subject(handlers)
         self._sessions = sessions
         self._js = js
         self._metrics = metrics
@@ -288,7 +313,13 @@ class EventConsumer:
     async def process_all(self, messages: list[Msg]) -> None:
         """A fetch's messages in one transaction (see the module's doc); one by one if that fails."""
         readable: list[tuple[Msg, Envelope]] = []
+        unread: list[Msg] = []
+        to_read: list[Msg] = []
         for message in messages:
+            (unread if self._surely_unwanted(message.subject) else to_read).append(message)
+        if unread:
+            await self._ack_all(unread, confirmed=False)
+        for message in to_read:
             try:
                 readable.append((message, self._read(message)))
             except PoisonMessage as exc:
@@ -324,6 +355,15 @@ class EventConsumer:
         for envelope in envelopes:
             self._metrics.events_consumed.labels(consumer=self.spec.durable, type=envelope.type, result="ok").inc()
         await self._ack_all([message for message, _ in readable])
+
+    def _surely_unwanted(self, subject: str) -> bool:
+        """Whether the handlers say from the subject alone that the event would have no effect
+        (counted as skipped, by the handler's event type)."""
+        read = self._read_by_subject.get(subject.rsplit(".", 2)[0] + ".")
+        if read is None or any(wants(subject) for wants in read[1]):
+            return False
+        self._metrics.events_consumed.labels(consumer=self.spec.durable, type=read[0], result="skipped").inc()
+        return True
 
     @contextlib.contextmanager
     def _span(self, envelope: Envelope, subject: str) -> Iterator[None]:

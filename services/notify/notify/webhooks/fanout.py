@@ -103,6 +103,14 @@ def surely_unwanted(envelope: Envelope, wanted: Wanted) -> bool:
     return regency is None or wanted.surely_not(envelope.type, regency)
 
 
+def surely_unwanted_on(subject: str, event_type: str, wanted: Wanted) -> bool:
+    """`surely_unwanted`, asked of the NATS subject (`sprpa.<service>.<entity>.<event>.<province>.<regency>`)
+    before the event is read, for an event whose place is its kabupaten: the subject carries that
+    kabupaten. A national subject tells nothing (False: the event is read)."""
+    province, regency = subject.rsplit(".", 2)[1:]
+    return province != "_" and regency != "_" and wanted.surely_not(event_type, f"{province}.{regency}")
+
+
 async def queue(session: AsyncSession, envelope: Envelope, wanted: Wanted) -> None:
     regency = _regency(envelope)
     if regency is None:
