@@ -358,7 +358,8 @@ class EventConsumer:
 
     def _surely_unwanted(self, subject: str) -> bool:
         """Whether the handlers say from the subject alone that the event would have no effect
-        (counted as skipped, by the handler's event type)."""
+        (counted as skipped, by the handler's event type). Such an event is not looked at at all,
+        not even for its source: NATS lets only the stream's owner publish on its subjects."""
         read = self._read_by_subject.get(subject.rsplit(".", 2)[0] + ".")
         if read is None or any(wants(subject) for wants in read[1]):
             return False
