@@ -77,8 +77,10 @@ def by_class(handlers: Mapping[type[EventData], Callable[..., Awaitable[None]] |
     parsed = {}
     for model, handler in handlers.items():
         parsed[model.event_type] = _parsing(model, handler)
-        if getattr(handler, "wants_subject", None) is not None:
-            setattr(parsed[model.event_type], "subject_prefix", model.subject_filter()[:-1])  # noqa: B010
+        if (by_subject := getattr(handler, "wants_subject", None)) is not None:
+            # Where its events are published (`sprpa.<service>.<entity>.<event>.`) goes with the mark.
+            setattr(parsed[model.event_type], "subject_check",  # noqa: B010
+                    (model.subject_filter()[:-1], by_subject))
     return parsed
 
 
@@ -87,9 +89,9 @@ def _read_by_subject(handlers: dict[str, Handler]) -> dict[str, tuple[str, list[
     from the subject whether it is read (`only_when(by_subject=...)`), for handlers that say."""
     read: dict[str, tuple[str, list[Callable[[str], bool]]]] = {}
     for event_type, handler in handlers.items():
-        prefix = getattr(handler, "subject_prefix", None)
-        if prefix is not None:
-            read.setdefault(prefix, (event_type, []))[1].append(getattr(handler, "wants_subject"))  # noqa: B009
+        if (check := getattr(handler, "subject_check", None)) is not None:
+            prefix, by_subject = check
+            read.setdefault(prefix, (event_type, []))[1].append(by_subject)
     return read
 
 
@@ -100,9 +102,9 @@ def _parsing(model: type[EventData], handler: Callable[..., Awaitable[None]] | B
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
         await handler(session, model.model_validate(envelope.data), envelope)
 
-    for mark in ("wants", "wants_subject"):
-        if (wants := getattr(handler, mark, None)) is not None:
-            setattr(handle, mark, wants)  # the mark travels with the handler
+    wants = getattr(handler, "wants", None)
+    if wants is not None:
+        setattr(handle, "wants", wants)  # noqa: B010 - the mark travels with the handler
     if _driver_only(handler):
         driver_only(handle)
     return handle
@@ -360,6 +362,8 @@ class EventConsumer:
         """Whether the handlers say from the subject alone that the event would have no effect
         (counted as skipped, by the handler's event type). Such an event is not looked at at all,
         not even for its source: NATS lets only the stream's owner publish on its subjects."""
+        if not self._read_by_subject:
+            return False
         read = self._read_by_subject.get(subject.rsplit(".", 2)[0] + ".")
         if read is None or any(wants(subject) for wants in read[1]):
             return False
