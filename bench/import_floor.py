@@ -55,10 +55,10 @@ def staged_batches(path: Path, places: Places) -> Iterator[store.Staged]:
             if row is not None:
                 valid.append(row)
             if len(valid) == BATCH_ROWS:
-                yield store.stage(valid, sha256=path.name, now=now, import_id=FLOOR_IMPORT)
+                yield store.stage(valid, child_id=store.ordered_ids(path.name), now=now, import_id=FLOOR_IMPORT)
                 valid = []
     if valid:
-        yield store.stage(valid, sha256=path.name, now=now, import_id=FLOOR_IMPORT)
+        yield store.stage(valid, child_id=store.ordered_ids(path.name), now=now, import_id=FLOOR_IMPORT)
 
 
 async def _write(connection: asyncpg.Connection, staged: store.Staged) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import openpyxl
@@ -19,6 +21,7 @@ import pytest
 
 from registry.children import events
 from registry.imports import store
+from registry.imports.service import HOST, NOTIFY
 from registry.imports.validation import load_places, validate_row
 from registry.main import create_app
 from registry.settings import RegistrySettings
@@ -27,10 +30,13 @@ from sprpa_contracts.events import ChildrenImported
 from sprpa_shared import audit
 from sprpa_shared.auth.principal import Principal, Role
 from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.ids import new_id
+from sprpa_shared.migrations import ensure_database, upgrade_async, with_database
 from sprpa_shared.protect import protector
 from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
 
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 ENGLISH = ["full_name", "sex", "birth_date", "nik", "village_code", "school_status", "working", "sector",
            "hours_per_day", "hours_per_week", "hazards"]
 GOOD = [
@@ -303,8 +309,8 @@ async def test_a_row_is_checked_against_the_batch_just_before_it_written_beside_
         response = await upload(api, headers, csv_bytes(ENGLISH, rows))
         result = await finished(api, headers, response.json()["id"])
         assert (result["status"], result["created_children"], result["processed_rows"]) == ("completed", 7, 7)
-        ids = {row_number: str(store.child_ids(row["sha256"])(row_number)) for row in
-               [await db.fetchrow("SELECT sha256 FROM imports")] for row_number in range(2, 9)}
+        ids = {row_number: store.row_ids(row)(row_number) for row in
+               [await db.fetchrow("SELECT * FROM imports")] for row_number in range(2, 9)}
         report = {(r["row"], r["existing_child_id"])
                   for r in await issues(api, headers, response.json()["id"]) if r["kind"] == "duplicate"}
         assert report == {("4", ids[2]), ("6", ids[5]), ("8", ids[2])}, "row 8's best match is row 2, a day apart"
@@ -488,7 +494,7 @@ async def _candidates(db, row: list[str], *, through_index: bool = False) -> tup
                                    resolve=lambda *_: (None, "by code only"),
                                    principal=Principal(subject="probe", role=Role.NATIONAL_ADMIN), today=TODAY.date())
     assert problems == []
-    staged = store.stage([valid], sha256="probe", now=datetime.now(UTC), import_id=uuid.uuid4())
+    staged = store.stage([valid], child_id=store.ordered_ids("probe"), now=datetime.now(UTC), import_id=uuid.uuid4())
     async with db.transaction():
         await db.execute(store.STAGE)
         await db.copy_records_to_table("import_stage", records=staged.records, columns=store.STAGE_COLUMNS)
@@ -509,8 +515,8 @@ async def test_a_batch_resumed_after_some_of_its_rows_were_written_announces_onl
                           resolve=lambda *_: (None, "by code only"), today=TODAY.date())[0]
              for number, row in enumerate(GOOD, start=2)]
     import_id, now = uuid.uuid4(), datetime.now(UTC)
-    first = store.stage(valid[:1], sha256="resumed", now=now, import_id=import_id)
-    whole = store.stage(valid, sha256="resumed", now=now, import_id=import_id)
+    first = store.stage(valid[:1], child_id=store.ordered_ids("resumed"), now=now, import_id=import_id)
+    whole = store.stage(valid, child_id=store.ordered_ids("resumed"), now=now, import_id=import_id)
     async with db.transaction():
         assert await store.write_batch(db, first, actor="probe", actor_role="national_admin") == (1, 0)
     async with db.transaction():
@@ -543,7 +549,7 @@ async def test_an_imports_events_built_without_models_are_what_the_models_make(d
     assert any(row.data.mapping_categories for row in rows), "a row with mapping categories was compared"
 
     import_id, now = uuid.uuid4(), datetime.now(UTC)
-    staged = store.stage(rows, sha256="payload", now=now, import_id=import_id)
+    staged = store.stage(rows, child_id=store.ordered_ids("payload"), now=now, import_id=import_id)
     (made,) = [event for event in staged.announced if event.subject.endswith(".35.09")]
     envelope = Envelope.from_bytes(made.envelope.encode())
     imported = ChildrenImported.model_validate(envelope.data)
@@ -557,9 +563,101 @@ async def test_an_imports_events_built_without_models_are_what_the_models_make(d
                                                                   "/sprpa/registry")
 
 
-def test_a_rows_child_id_is_the_uuid5_of_the_file_and_the_row():
-    """Issue 27: the ids are made as text without a UUID object; a resumed import must find the
-    same ids the first run wrote, as every import so far made them."""
-    child_id = store.child_ids("ab" * 32)
+def test_an_import_begun_before_ids_were_ordered_makes_a_rows_id_the_uuid5_of_the_file_and_the_row():
+    """Issue 27: the ids are made as text without a UUID object; an import begun before the ids
+    were ordered (`imports.row_ids = 'file'`) must find, resumed, the same ids its first run wrote."""
+    child_id = store.row_ids({"row_ids": store.BY_FILE, "sha256": "ab" * 32, "id": uuid.uuid4()})
     for row_number in [*range(2, 3000), 99_999, 1_000_001]:
         assert child_id(row_number) == str(uuid.uuid5(store.ROW_NAMESPACE, f"{'ab' * 32}:{row_number}"))
+
+
+def test_an_imports_row_ids_are_ordered_by_row_and_the_same_for_every_import_of_the_file():
+    """Issue 27: an import's children are keyed in the order of its rows (consecutive in every index
+    keyed by child id), as UUID version 8; the same ids for every import of the file (resumed, or in
+    the other mode), other ids for another file, and never an id of a child registered one by one
+    (version 7) or imported before (version 5)."""
+    child_id = store.row_ids({"row_ids": store.ORDERED, "sha256": "ab" * 32, "id": uuid.uuid4()})
+    numbers = [0, 1, 2, 3, 999, 2 ** 20 - 1, 2 ** 20, 2 ** 20 + 1, 5_000_000, 2 ** 32 - 1]
+    ids = [child_id(number) for number in numbers]
+    made = [uuid.UUID(text) for text in ids]
+    assert [str(value) for value in made] == ids, "canonical text"
+    assert {(value.version, value.variant) for value in made} == {(8, uuid.RFC_4122)}
+    assert made == sorted(made) and len(set(made)) == len(made), "in the order of the rows, each its own"
+    row_bits = (0xFFF << 64) | (0xFFFFF << 42)  # the row number's 12 bits before the variant, 20 after
+    assert [(value.int & row_bits) >> 42 for value in made] == [
+        (number >> 20) << 22 | (number & 0xFFFFF) for number in numbers], "the row number"
+    assert len({value.int & ~row_bits for value in made}) == 1, "the rest is the file's"
+    assert ids == [store.ordered_ids("ab" * 32)(number) for number in numbers], "the same each time"
+    assert not set(ids) & {store.ordered_ids("cd" * 32)(number) for number in numbers}, "another file's"
+    for beyond in (-1, 2 ** 32):
+        with pytest.raises(ValueError, match="beyond"):
+            child_id(beyond)
+
+
+async def test_an_import_accepted_before_the_ids_were_ordered_resumes_with_the_ids_of_its_file(
+        registry_app, api, db, as_):
+    """Issue 27: an import accepted before the upgrade that ordered the ids, and resumed after it,
+    writes the children of its rows with the ids its first run wrote (uuid5 of the file and the
+    row): a child that run wrote is found, not created again."""
+    content = csv_bytes(ENGLISH, GOOD)
+    sha, import_id = hashlib.sha256(content).hexdigest(), new_id()
+    spool = registry_app.state.settings.import_spool_dir
+    spool.mkdir(parents=True, exist_ok=True)
+    (spool / f"{import_id}.upload").write_bytes(content)
+    first_run = str(uuid.uuid5(store.ROW_NAMESPACE, f"{sha}:3"))  # Budi Santoso, row 3, written before the upgrade
+    places = await load_places(db)
+    principal = Principal(subject="admin-1", role=Role.NATIONAL_ADMIN)
+    budi = validate_row(3, dict(zip(ENGLISH, GOOD[1], strict=True)), places=places, principal=principal,
+                        resolve=lambda *_: (None, "by code only"), today=TODAY.date())[0]
+    async with db.transaction():
+        staged = store.stage([budi], child_id=store.child_ids(sha), now=datetime.now(UTC), import_id=import_id)
+        assert await store.write_rows(db, staged, actor="admin-1", actor_role="national_admin") == [first_run]
+    await db.execute(
+        "INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor, "
+        "actor_role, regency_codes, created_at, row_ids) VALUES ($1, $2, 'survey.csv', 'csv', $3, 'valid_rows_only', "
+        "'processing', $4, 'admin-1', 'national_admin', '{}', now(), 'file')", import_id, sha, len(content), HOST)
+    await db.execute(f"SELECT pg_notify('{NOTIFY}', '')")
+    result = await finished(api, as_("admin"), str(import_id))
+    assert (result["status"], result["created_children"]) == ("completed", 2), "Budi's child is not made again"
+    assert sorted(str(row["id"]) for row in await db.fetch("SELECT id FROM children")) == sorted(
+        str(uuid.uuid5(store.ROW_NAMESPACE, f"{sha}:{row}")) for row in (2, 3, 4))
+
+
+async def test_the_file_of_an_import_accepted_before_the_ids_were_ordered_keeps_its_ids_in_the_other_mode(
+        api, db, as_):
+    """Issue 27: a file imported before the upgrade, imported again after it in the other mode,
+    maps its rows to the children the first import made (uuid5 of the file and the row)."""
+    content = csv_bytes(ENGLISH, GOOD)
+    sha = hashlib.sha256(content).hexdigest()
+    await db.execute(
+        "INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor, "
+        "actor_role, regency_codes, created_at, finished_at, row_ids) VALUES ($1, $2, 'survey.csv', 'csv', $3, "
+        "'valid_rows_only', 'completed', $4, 'admin-1', 'national_admin', '{}', now(), now(), 'file')",
+        new_id(), sha, len(content), HOST)
+    headers = as_("admin")
+    again = await upload(api, headers, content, mode="all_or_nothing")
+    assert (await finished(api, headers, again.json()["id"]))["created_children"] == 3
+    assert await db.fetchval("SELECT row_ids FROM imports WHERE id = $1", uuid.UUID(again.json()["id"])) == "file"
+    assert sorted(str(row["id"]) for row in await db.fetch("SELECT id FROM children")) == sorted(
+        str(uuid.uuid5(store.ROW_NAMESPACE, f"{sha}:{row}")) for row in (2, 3, 4))
+
+
+async def test_the_upgrade_leaves_the_imports_already_accepted_with_the_ids_of_their_file(clean):
+    """Issue 27 (migration 0028): imports accepted before it keep `row_ids = 'file'`; imports
+    accepted after it make ordered ids."""
+    url = with_database(clean.database_url, "sprpa_test_registry_row_ids")
+    await ensure_database(url)
+    await upgrade_async(MIGRATIONS, url, "0027")
+    connection = await asyncpg.connect(url)
+    try:
+        insert = ("INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, "
+                  "actor, actor_role, regency_codes, created_at) VALUES ($1, $2, 'survey.csv', 'csv', 1, "
+                  "'valid_rows_only', 'processing', 'host', 'admin-1', 'national_admin', '{}', now())")
+        before, after = new_id(), new_id()
+        await connection.execute(insert, before, "ab" * 32)
+        await upgrade_async(MIGRATIONS, url)
+        await connection.execute(insert, after, "cd" * 32)
+        assert {row["id"]: row["row_ids"] for row in await connection.fetch("SELECT id, row_ids FROM imports")} == {
+            before: "file", after: "ordered"}
+    finally:
+        await connection.close()

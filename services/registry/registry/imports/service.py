@@ -81,8 +81,10 @@ async def accept(connection: asyncpg.Connection, *, upload: UploadFile, mode: st
         return dict(existing), True
     row = await connection.fetchrow(
         """INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor,
-                                actor_role, regency_codes, village_code, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11, $12)
+                                actor_role, regency_codes, village_code, created_at, row_ids)
+           VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11, $12,
+                   -- the file imported in the other mode already: its rows are the same children
+                   COALESCE((SELECT row_ids FROM imports WHERE sha256 = $2 LIMIT 1), 'ordered'))
            ON CONFLICT (sha256, mode) DO NOTHING RETURNING *""",
         import_id, sha, (upload.filename or "upload")[:200], file_format, size, mode, HOST, principal.subject,
         principal.role.value, list(principal.regency_codes), principal.village_code, now,
@@ -310,6 +312,7 @@ class Importer:
         self.stopping = stopping or threading.Event()
         self._relay = relays  # the worker's relay when it has one, to hand a committed batch's events to
         self._resolved: dict[tuple, tuple[str | None, str | None]] = {}
+        self._child_id = store.row_ids(row)
         self._written = 0
         # The children's statistics are refreshed each time the table has doubled since they were
         # taken: a bulk load into an empty registry outruns autovacuum, and one into a full registry
@@ -369,7 +372,7 @@ class Importer:
                     break
             if not read:
                 return None
-            return read, errors, store.stage(valid, sha256=self.row["sha256"], now=self.clock.now(),
+            return read, errors, store.stage(valid, child_id=self._child_id, now=self.clock.now(),
                                             import_id=self.id) if stage else None
 
         pending = asyncio.ensure_future(asyncio.to_thread(prepare))
