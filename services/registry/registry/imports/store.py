@@ -92,7 +92,7 @@ WITH sought AS MATERIALIZED (
            cardinality(name_sounds::integer[]) AS sounds
     FROM import_stage WHERE id IN (SELECT unnest($1::uuid[]))
 )
-SELECT s.row_number, array_agg(c.id::text) FILTER (WHERE c.same_nik) AS same_nik,
+SELECT s.row_number, s.id::text AS child_id, array_agg(c.id::text) FILTER (WHERE c.same_nik) AS same_nik,
        array_agg(c.id::text) FILTER (WHERE NOT c.same_nik) AS nearby,
        array_agg(abs(c.birth_date - s.birth_date)) FILTER (WHERE NOT c.same_nik) AS days
 FROM sought s
@@ -106,7 +106,7 @@ CROSS JOIN LATERAL (
       AND c.birth_date BETWEEN s.birth_date - $2::int AND s.birth_date + $2::int
       AND (s.nik_index IS NULL OR c.nik_index IS DISTINCT FROM s.nik_index)
 ) c
-GROUP BY s.row_number
+GROUP BY s.row_number, s.id
 """
 # Statistics only for the columns the duplicate check's plan turns on: the rest (names, work,
 # classification) cost an ANALYZE most of its time and change no plan. Not the tags either: the
@@ -298,27 +298,32 @@ async def check_duplicates(connection: asyncpg.Connection, staged: Staged, creat
     in `import_stage` (`write_rows`, in the same transaction)."""
     if not created:
         return 0
-    new = {number: (key, sounds) for number, key, sounds in (staged.keys[child] for child in created)}
     candidates = await connection.fetch(CANDIDATES, created, BIRTH_DATE_TOLERANCE_DAYS)
-    known = {child: (key, sounds) for child, (_, key, sounds) in staged.keys.items()}
-    unknown = {child for candidate in candidates for child in candidate["nearby"] or () if child not in known}
+    # The batch's names by child id are the staged keys (row number, name key, sounds); the others
+    # are read, decrypted and keyed here. Only the rows with candidates are looked at, not every
+    # row of the batch (a dictionary of the batch made again for each batch cost the worker 3%).
+    batch = staged.keys
+    unknown = {child for candidate in candidates for child in candidate["nearby"] or () if child not in batch}
+    others: dict[str, tuple[int, str, frozenset[str]]] = {}
     if unknown:
         opened = protector()
         for row in await connection.fetch(NAMES, list(unknown)):
             name = opened.open(row["full_name"])
-            known[row["id"]] = (name_key(name), name_sounds(name))
+            others[row["id"]] = (0, name_key(name), name_sounds(name))
     best: dict[int, tuple[float, bool, str]] = {}
     for candidate in candidates:
         number = candidate["row_number"]
         if candidate["same_nik"]:
             best[number] = (2.0, True, max(candidate["same_nik"]))
             continue
-        key, sounds = new[number]
+        _, key, sounds = batch[candidate["child_id"]]
         # A tag's rare collision, or a child without tags yet, brings a name whose sounds differ.
-        nearby = [(child, days) for child, days in zip(candidate["nearby"] or [], candidate["days"] or [], strict=True)
-                  if child in known and sounds_alike(sounds, known[child][1])]  # a child gone meanwhile: not known
-        for index, similarity in similar_keys(key, [known[child][0] for child, _ in nearby]):
-            child, days = nearby[index]
+        nearby = [(child, days, named) for child, days in zip(candidate["nearby"] or [], candidate["days"] or [],
+                                                             strict=True)
+                  if (named := batch.get(child) or others.get(child)) is not None  # a child gone meanwhile
+                  and sounds_alike(sounds, named[2])]
+        for index, similarity in similar_keys(key, [named[1] for _, _, named in nearby]):
+            child, days, _ = nearby[index]
             alike = name_likeness(similarity, days)
             if alike is not None and (found := (alike.score, False, child)) > best.get(number, (-1.0,)):
                 best[number] = found
