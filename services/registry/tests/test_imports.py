@@ -594,6 +594,17 @@ def test_an_imports_row_ids_are_ordered_by_row_and_the_same_for_every_import_of_
             child_id(beyond)
 
 
+async def test_an_import_accepted_now_keys_its_children_in_the_order_of_its_rows(api, db, as_):
+    """Issue 27: an upload says its ids are ordered; its children's ids are the file's, by row."""
+    content = csv_bytes(ENGLISH, GOOD)
+    headers = as_("admin")
+    accepted = await upload(api, headers, content)
+    assert (await finished(api, headers, accepted.json()["id"]))["created_children"] == 3
+    assert await db.fetchval("SELECT row_ids FROM imports") == "ordered"
+    ids = [str(row["id"]) for row in await db.fetch("SELECT id FROM children ORDER BY id")]
+    assert ids == [store.ordered_ids(hashlib.sha256(content).hexdigest())(row) for row in (2, 3, 4)]
+
+
 async def test_an_import_accepted_before_the_ids_were_ordered_resumes_with_the_ids_of_its_file(
         registry_app, api, db, as_):
     """Issue 27: an import accepted before the upgrade that ordered the ids, and resumed after it,
@@ -643,8 +654,9 @@ async def test_the_file_of_an_import_accepted_before_the_ids_were_ordered_keeps_
 
 
 async def test_the_upgrade_leaves_the_imports_already_accepted_with_the_ids_of_their_file(clean):
-    """Issue 27 (migration 0028): imports accepted before it keep `row_ids = 'file'`; imports
-    accepted after it make ordered ids."""
+    """Issue 27 (migration 0028): imports accepted before it keep `row_ids = 'file'`, and so do
+    those the previous release's replicas accept during a rolling update (they name no `row_ids`
+    and make those ids)."""
     url = with_database(clean.database_url, "sprpa_test_registry_row_ids")
     await ensure_database(url)
     await upgrade_async(MIGRATIONS, url, "0027")
@@ -658,6 +670,6 @@ async def test_the_upgrade_leaves_the_imports_already_accepted_with_the_ids_of_t
         await upgrade_async(MIGRATIONS, url)
         await connection.execute(insert, after, "cd" * 32)
         assert {row["id"]: row["row_ids"] for row in await connection.fetch("SELECT id, row_ids FROM imports")} == {
-            before: "file", after: "ordered"}
+            before: "file", after: "file"}
     finally:
         await connection.close()

@@ -1,7 +1,8 @@
 """How an import makes its rows' child ids (`imports.row_ids`): in the order of the rows
-(`ordered`, registry.imports.store.ordered_ids) for every import from now on; imports already
-accepted keep the ids of their file and row (`file`), so one that is resumed after the upgrade
-finds the children its first run wrote (issue 27).
+(`ordered`, registry.imports.store.ordered_ids) for the imports this release accepts, which say
+so; imports already accepted keep the ids of their file and row (`file`), so one that is resumed
+after the upgrade finds the children its first run wrote (issue 27). The default stays `file`:
+during a rolling update the previous release's replicas accept imports too, and make those ids.
 
 Revision ID: 0028
 Revises: 0027
@@ -22,7 +23,6 @@ def upgrade() -> None:
     execute_all(op, [
         "ALTER TABLE imports ADD COLUMN row_ids text NOT NULL DEFAULT 'file' "
         "CONSTRAINT imports_row_ids CHECK (row_ids IN ('file', 'ordered'))",
-        "ALTER TABLE imports ALTER COLUMN row_ids SET DEFAULT 'ordered'",
     ])
 
 
