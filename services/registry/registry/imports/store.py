@@ -309,7 +309,7 @@ async def check_duplicates(connection: asyncpg.Connection, staged: Staged, creat
         opened = protector()
         for row in await connection.fetch(NAMES, list(unknown)):
             name = opened.open(row["full_name"])
-            others[row["id"]] = (0, name_key(name), name_sounds(name))
+            others[row["id"]] = (0, name_key(name), name_sounds(name))  # as a staged key; of no row here
     best: dict[int, tuple[float, bool, str]] = {}
     for candidate in candidates:
         number = candidate["row_number"]
