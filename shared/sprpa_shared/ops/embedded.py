@@ -216,12 +216,27 @@ class EmbeddedPostgres:
             start_new_session=True,
             **self._user_kwargs(),
         )
-        wait_for_port(self.port, timeout=timeout, process=self.process)
-        self._wait_accepting(timeout)
+        self._wait_ready(timeout)
 
-    def _wait_accepting(self, timeout: float) -> None:
-        command = [str(_postgres_bin() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        if not poll_until(lambda: subprocess.run(command, capture_output=True).returncode == 0, timeout=timeout):
+    def _wait_ready(self, timeout: float) -> None:
+        """Until this server, not another process on its port, accepts connections: its
+        `postmaster.pid` names its own process and says `ready`. The port may be taken between the
+        check and the bind (another program given the same free port): the server then exits, and
+        this fails at once, not after `timeout` of asking whoever holds the port."""
+        assert self.process is not None
+        process, pid_file = self.process, self.data_dir / "postmaster.pid"
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise PortTakenError(f"PostgreSQL exited (code {process.returncode}) before accepting connections on "
+                                     f"port {self.port}, perhaps taken meanwhile: see {self.data_dir / 'server.log'}")
+            try:
+                lines = pid_file.read_text().splitlines()
+            except (FileNotFoundError, PermissionError):
+                return False
+            return len(lines) >= 8 and lines[0].strip() == str(process.pid) and lines[7].strip() == "ready"
+
+        if not poll_until(ready, timeout=timeout):
             raise TimeoutError(f"PostgreSQL on port {self.port} not ready after {timeout}s")
 
     def stop(self, *, timeout: float = 30.0) -> None:
@@ -268,12 +283,30 @@ class EmbeddedNats:
             "--addr", "127.0.0.1",
             "--port", str(self.port),
             "--server_name", "sprpa-embedded",
+            "--ports_file_dir", str(self.data_dir),  # written once it listens: proof it is this server
         ]
         if self.monitor_port:
             args += ["--http_port", str(self.monitor_port)]
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for_port(self.port, timeout=timeout, process=self.process)
+        self._wait_listening(timeout)
+
+    def _wait_listening(self, timeout: float) -> None:
+        """Until this server, not another process on its port, listens: it writes its ports file
+        (`<executable>_<pid>.ports`) once its listeners are up. A port taken between the check and
+        the bind makes it exit, and this fail at once."""
+        assert self.process is not None
+        process = self.process
+
+        def listening() -> bool:
+            if process.poll() is not None:
+                raise PortTakenError(f"NATS exited (code {process.returncode}) before listening on port {self.port}, "
+                                     f"perhaps taken meanwhile: see {self.data_dir / 'server.log'}")
+            return any(self.data_dir.glob(f"*_{process.pid}.ports"))
+
+        if not poll_until(listening, timeout=timeout):
+            raise TimeoutError(f"NATS on port {self.port} not listening after {timeout}s")
+        wait_for_port(self.port, timeout=timeout, process=process)
 
     def stop(self, *, timeout: float = 15.0) -> None:
         _stop(self.process, signal.SIGTERM, timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from nats.aio.client import Client as NatsClient
 
 from sprpa_shared.events.access import ADMIN, Keys, connect_options
 from sprpa_shared.migrations import ensure_database, upgrade_async, with_database
-from sprpa_shared.ops.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from sprpa_shared.ops.embedded import EmbeddedNats, EmbeddedPostgres, PortTakenError, free_port
 
 TEST_DATABASE_URL = "SPRPA_TEST_DATABASE_URL"
 TEST_NATS_URL = "SPRPA_TEST_NATS_URL"
@@ -26,6 +27,24 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname <> 'alembic_version'
   AND coalesce(obj_description(c.oid, 'pg_class'), '') <> '{REFERENCE_TABLE}'
 """
+
+
+ATTEMPTS = 3
+
+
+def _started(server: Callable[[int], EmbeddedPostgres | EmbeddedNats]):
+    """A server started on a free port, on another if the one picked was taken before the server
+    bound it: the suite's workers pick ports at once, and two may be given the same one."""
+    for attempt in range(1, ATTEMPTS + 1):
+        started = server(free_port())
+        try:
+            started.start()
+            return started
+        except PortTakenError:
+            started.stop()
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -47,12 +66,10 @@ class TestServers:
         nats_url = os.environ.get(TEST_NATS_URL)
         postgres = nats_server = None
         if not database_url:
-            postgres = EmbeddedPostgres(base / "postgres", free_port())
-            postgres.start()
+            postgres = _started(lambda port: EmbeddedPostgres(base / "postgres", port))
             database_url = postgres.url
         if not nats_url:
-            nats_server = EmbeddedNats(base / "nats", free_port())
-            nats_server.start()
+            nats_server = _started(lambda port: EmbeddedNats(base / "nats", port))
             nats_url = nats_server.url
         keys = nats_server.keys if nats_server else (
             Keys(Path(os.environ[TEST_NATS_KEYS])) if os.environ.get(TEST_NATS_KEYS) else None)
