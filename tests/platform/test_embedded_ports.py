@@ -1,5 +1,5 @@
 """The embedded servers on a port another process takes between the check and the bind: a fresh
-clone's `make test` lost a worker's 320 tests when two workers were given the same free port
+clone's `make test` lost a worker's 400 tests when two workers were given the same free port
 (its PostgreSQL exited, and the start asked the other process for 30 s whether it was ready)."""
 
 from __future__ import annotations
