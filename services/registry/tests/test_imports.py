@@ -37,6 +37,12 @@ from sprpa_shared.testing import wait_until
 from sprpa_shared.testing.apps import database, running
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+# An import as the release before ordered ids accepted it: naming no `row_ids` (the column's default).
+# $1 id, $2 the file's sha256, $3 its bytes, $4 status, $5 the host it is spooled on.
+ACCEPTED_BEFORE = (
+    "INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor, "
+    "actor_role, regency_codes, created_at) VALUES ($1, $2, 'survey.csv', 'csv', $3, 'valid_rows_only', $4, $5, "
+    "'admin-1', 'national_admin', '{}', now())")
 ENGLISH = ["full_name", "sex", "birth_date", "nik", "village_code", "school_status", "working", "sector",
            "hours_per_day", "hours_per_week", "hazards"]
 GOOD = [
@@ -623,10 +629,7 @@ async def test_an_import_accepted_before_the_ids_were_ordered_resumes_with_the_i
     async with db.transaction():
         staged = store.stage([budi], child_id=store.child_ids(sha), now=datetime.now(UTC), import_id=import_id)
         assert await store.write_rows(db, staged, actor="admin-1", actor_role="national_admin") == [first_run]
-    await db.execute(
-        "INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor, "
-        "actor_role, regency_codes, created_at, row_ids) VALUES ($1, $2, 'survey.csv', 'csv', $3, 'valid_rows_only', "
-        "'processing', $4, 'admin-1', 'national_admin', '{}', now(), 'file')", import_id, sha, len(content), HOST)
+    await db.execute(ACCEPTED_BEFORE, import_id, sha, len(content), "processing", HOST)
     await db.execute(f"SELECT pg_notify('{NOTIFY}', '')")
     result = await finished(api, as_("admin"), str(import_id))
     assert (result["status"], result["created_children"]) == ("completed", 2), "Budi's child is not made again"
@@ -640,11 +643,7 @@ async def test_the_file_of_an_import_accepted_before_the_ids_were_ordered_keeps_
     maps its rows to the children the first import made (uuid5 of the file and the row)."""
     content = csv_bytes(ENGLISH, GOOD)
     sha = hashlib.sha256(content).hexdigest()
-    await db.execute(
-        "INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, actor, "
-        "actor_role, regency_codes, created_at, finished_at, row_ids) VALUES ($1, $2, 'survey.csv', 'csv', $3, "
-        "'valid_rows_only', 'completed', $4, 'admin-1', 'national_admin', '{}', now(), now(), 'file')",
-        new_id(), sha, len(content), HOST)
+    await db.execute(ACCEPTED_BEFORE, new_id(), sha, len(content), "completed", HOST)
     headers = as_("admin")
     again = await upload(api, headers, content, mode="all_or_nothing")
     assert (await finished(api, headers, again.json()["id"]))["created_children"] == 3
@@ -662,13 +661,10 @@ async def test_the_upgrade_leaves_the_imports_already_accepted_with_the_ids_of_t
     await upgrade_async(MIGRATIONS, url, "0027")
     connection = await asyncpg.connect(url)
     try:
-        insert = ("INSERT INTO imports (id, sha256, file_name, file_format, file_bytes, mode, status, spooled_on, "
-                  "actor, actor_role, regency_codes, created_at) VALUES ($1, $2, 'survey.csv', 'csv', 1, "
-                  "'valid_rows_only', 'processing', 'host', 'admin-1', 'national_admin', '{}', now())")
         before, after = new_id(), new_id()
-        await connection.execute(insert, before, "ab" * 32)
+        await connection.execute(ACCEPTED_BEFORE, before, "ab" * 32, 1, "processing", "host")
         await upgrade_async(MIGRATIONS, url)
-        await connection.execute(insert, after, "cd" * 32)
+        await connection.execute(ACCEPTED_BEFORE, after, "cd" * 32, 1, "processing", "host")
         assert {row["id"]: row["row_ids"] for row in await connection.fetch("SELECT id, row_ids FROM imports")} == {
             before: "file", after: "file"}
     finally:

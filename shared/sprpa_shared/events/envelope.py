@@ -51,6 +51,13 @@ class EventData(BaseModel):
         return str(getattr(self, self.about)) if self.about else None
 
 
+def subject_regency(subject: str) -> str | None:
+    """The kabupaten a subject carries (`<province>.<regency>`, as `EventData.subject` made it), or
+    None when it names none (a national or a province's event)."""
+    province, regency = subject.rsplit(".", 2)[1:]
+    return None if "_" in (province, regency) else f"{province}.{regency}"
+
+
 def _place_parts(code: str | None) -> tuple[str, str]:
     if not code:
         return "_", "_"

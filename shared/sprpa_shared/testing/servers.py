@@ -35,7 +35,8 @@ ATTEMPTS = 3
 def _started(server: Callable[[int], EmbeddedPostgres | EmbeddedNats]):
     """A server started on a free port, on another if the one picked was taken before the server
     bound it: the suite's workers pick ports at once, and two may be given the same one."""
-    for attempt in range(1, ATTEMPTS + 1):
+    attempt = 1
+    while True:
         started = server(free_port())
         try:
             started.start()
@@ -44,7 +45,7 @@ def _started(server: Callable[[int], EmbeddedPostgres | EmbeddedNats]):
             started.stop()
             if attempt == ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 @dataclass

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify.rules import regency_of
 from sprpa_contracts.events import BY_TYPE
 from sprpa_shared.db import execute, fetch
-from sprpa_shared.events.envelope import Envelope
+from sprpa_shared.events.envelope import Envelope, subject_regency
 from sprpa_shared.observability import error_fields, get_logger
 
 log = get_logger(__name__)
@@ -104,11 +104,11 @@ def surely_unwanted(envelope: Envelope, wanted: Wanted) -> bool:
 
 
 def surely_unwanted_on(subject: str, event_type: str, wanted: Wanted) -> bool:
-    """`surely_unwanted`, asked of the NATS subject (`sprpa.<service>.<entity>.<event>.<province>.<regency>`)
-    before the event is read, for an event whose place is its kabupaten: the subject carries that
-    kabupaten. A national subject tells nothing (False: the event is read)."""
-    province, regency = subject.rsplit(".", 2)[1:]
-    return province != "_" and regency != "_" and wanted.surely_not(event_type, f"{province}.{regency}")
+    """`surely_unwanted`, asked of the NATS subject before the event is read, for an event whose
+    place is its kabupaten: the subject carries that kabupaten. A national subject tells nothing
+    (False: the event is read)."""
+    regency = subject_regency(subject)
+    return regency is not None and wanted.surely_not(event_type, regency)
 
 
 async def queue(session: AsyncSession, envelope: Envelope, wanted: Wanted) -> None:
