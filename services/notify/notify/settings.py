@@ -58,8 +58,8 @@ class NotifySettings(ProtectingSettings):
     webhook_internal_targets: bool | None = Field(default=None, description="whether webhooks may point at "
                                                   "private, loopback or link-local addresses and plain http; "
                                                   "unset: only in dev and test")
-    webhook_sweep_seconds: float = Field(default=1.0, gt=0, description="how often due webhook deliveries are "
-                                         "sent")
+    webhook_sweep_seconds: float = Field(default=5.0, gt=0, description="how often webhook deliveries whose "
+                                         "retry has come due are looked for (a new one is sent as it is queued)")
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=30, description="longest a receiver may take")
     webhook_retry_days: float = Field(default=3.0, gt=0, description="a delivery is retried with back-off for "
                                       "this long, then failed")

@@ -19,6 +19,7 @@ from notify.main import create_app
 from notify.settings import NotifySettings
 from notify.testing import NOW, VILLAGE, offer
 from notify.webhooks.sender import send_once
+from services.notify.tests.conftest import Publisher
 from sprpa_contracts import events as ev
 from sprpa_shared.auth.principal import Role
 from sprpa_shared.events.streams import DEAD_LETTER_STREAM
@@ -338,3 +339,18 @@ async def test_an_imports_event_no_endpoint_wants_is_acknowledged_unread_and_one
     await wait_until(lambda: _in_inbox(db, now_wanted.id), what="the wanted import's event handled")
     assert await db.fetchval("SELECT event_id FROM webhook_deliveries WHERE endpoint_id = $1", endpoint) == \
         now_wanted.id
+
+
+async def test_an_event_queued_for_an_endpoint_is_sent_at_once_not_at_the_next_sweep(
+        make_settings, issuer, mail, clock, nats_admin, receiver):
+    """The queue's insert wakes the sender (a NOTIFY as it commits): an integrator hears of a change as
+    it is made, and an idle notify sweeps for retries only (webhook_sweep_seconds). Here the sweep
+    is ten minutes away: before, the event waited for it."""
+    settings = await make_settings(NotifySettings, smtp_host=mail.host, smtp_port=mail.port,
+                                   webhook_sweep_seconds=600.0)
+    app = create_app(settings, verifier=issuer.verifier(), clock=clock)
+    async with running(app) as api:
+        receiving = await receiver()
+        await register(api, client(issuer), receiving.url)
+        sent = await Publisher(app, nats_admin)(offer(uuid.uuid4()))
+        await wait_until(lambda: receiving.ids() == [str(sent.id)], timeout=20, what="the event sent at once")

@@ -26,11 +26,12 @@ from notify.webhooks import guard, signing
 from notify.webhooks.router import allows_internal
 from sprpa_shared import protect
 from sprpa_shared.db import transaction
-from sprpa_shared.jobs import periodic
+from sprpa_shared.jobs import woken
 from sprpa_shared.observability import get_logger
 
 log = get_logger(__name__)
 BATCH = 50
+WAKE_CHANNEL = "webhook_deliveries"  # announced by the queue's trigger (migration 0007)
 MAX_RESPONSE_BYTES = 64 * 1024
 
 _DUE = text("""
@@ -131,7 +132,8 @@ async def _send(app: FastAPI) -> None:
         pass
 
 
-_passes = periodic(_send, every="webhook_sweep_seconds", what="webhook deliveries")
+# Woken as a delivery is queued (migration 0007's trigger); the sweep finds the retries come due.
+_passes = woken(_send, every="webhook_sweep_seconds", what="webhook deliveries", channel=WAKE_CHANNEL)
 
 
 async def webhook_sender(app: FastAPI) -> None:
