@@ -84,10 +84,10 @@ async def accept(connection: asyncpg.Connection, *, upload: UploadFile, mode: st
                                 actor_role, regency_codes, village_code, created_at, row_ids)
            VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11, $12,
                    -- the file imported in the other mode already: its rows are the same children
-                   COALESCE((SELECT row_ids FROM imports WHERE sha256 = $2 LIMIT 1), 'ordered'))
+                   COALESCE((SELECT row_ids FROM imports WHERE sha256 = $2 LIMIT 1), $13))
            ON CONFLICT (sha256, mode) DO NOTHING RETURNING *""",
         import_id, sha, (upload.filename or "upload")[:200], file_format, size, mode, HOST, principal.subject,
-        principal.role.value, list(principal.regency_codes), principal.village_code, now,
+        principal.role.value, list(principal.regency_codes), principal.village_code, now, store.ORDERED,
     )
     if row is None:  # the same file, uploaded at the same moment: that one wins
         path.unlink(missing_ok=True)
