@@ -30,7 +30,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench import import_bench, read_bench
+from bench import import_bench, raw_event, read_bench
 from bench.client import KeepAlive
 from bench.cpu_counters import cpu_seconds as _cpu_seconds
 from bench.flag_bench import IN_FLIGHT, _children, _flag_run, percentile, prepared
@@ -78,9 +78,10 @@ def print_read_cpu(figures: dict) -> None:
 
 
 async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spies: list = (),
-                   form: str = "flamegraph", statements: bool = False) -> dict:
+                   form: str = "flamegraph", statements: bool = False, raw_events: int = 100) -> dict:
     """`flags` flags at `rate` per second, each to its offers; CPU per flag of each process, and the
-    time from flag to offers (p50, p99). The preparation's events are consumed before it counts."""
+    time from flag to offers (p50, p99). The preparation's events are consumed before it counts.
+    Then the raw baseline: `raw_events` bare events at the same rate (`bench.raw_event`; 0: none)."""
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=120, limits=limits) as registry:
         children = await _children(registry, admin, flags, await import_bench.villages(stack))
@@ -94,6 +95,7 @@ async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spie
         if statements:
             await _statements_written(stack, flags)
         await _stop(profiles)
+    raw = await raw_event.measure(stack, count=raw_events, rate=rate) if raw_events else None
     latencies = run["latency_ms"]
     per_process = {name: round((after.get(name, 0.0) - before.get(name, 0.0)) * 1000 / flags, 2)
                    for name in (*SERVICES, "postgres", "nats")}
@@ -102,7 +104,7 @@ async def flag_cpu(stack: BenchStack, admin: dict, flags: int, rate: float, spie
             "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
             "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
             "http_flag_p50_ms": round(statistics.median(run["http_flag_ms"]), 1) if run["http_flag_ms"] else None,
-            "cpu_ms": per_process, "cpu_ms_total": round(sum(per_process.values()), 1)}
+            "cpu_ms": per_process, "cpu_ms_total": round(sum(per_process.values()), 1), "raw_event": raw}
 
 
 async def _settled(stack: BenchStack) -> None:
@@ -144,6 +146,8 @@ def print_flag_cpu(figures: dict) -> None:
     for name, per_flag in figures["cpu_ms"].items():
         print(f"  {name:<10} {per_flag:6.1f} ms of CPU per flag")
     print(f"  {'all':<10} {figures['cpu_ms_total']:6.1f} ms of CPU per flag")
+    if raw := figures.get("raw_event"):
+        print(f"  raw: {raw_event.described(raw)}; the flag {figures['cpu_ms_total'] / raw['cpu_ms_total']:.1f}x that")
 
 
 DATABASES = ("registry", "referral", "reports", "notify", "providers", "web")

@@ -146,6 +146,9 @@ async def _cpu(stack: BenchStack, args: argparse.Namespace) -> dict:
         "postgres_ms_per_read": median(reads, lambda r: r["postgres_ms"]),
         "reads_per_second": median(reads, lambda r: r["reads_per_second"]),
         "cpu_ms_per_flag": median(flags, lambda r: r["cpu_ms_total"]),
+        "raw_event_ms": median(flags, lambda r: r["raw_event"]["cpu_ms_total"]),
+        "raw_event_ms_by_process": {name: median(flags, lambda r, name=name: r["raw_event"]["cpu_ms"][name])
+                                    for name in flags[0]["raw_event"]["cpu_ms"]},
         "cpu_ms_per_flag_by_process": {name: median(flags, lambda r, name=name: r["cpu_ms"][name])
                                        for name in flags[0]["cpu_ms"]},
         "flag_p50_ms": median(flags, lambda r: r["p50_ms"]), "flag_p99_ms": median(flags, lambda r: r["p99_ms"]),
@@ -176,7 +179,10 @@ def budgets(report: dict) -> list[str]:
          "printed / p99 ≤ 150 ms", _met(reads and reads["api_p99_ms"], 150)),
         ("CPU per flag across every process",
          f"{cpu_['cpu_ms_per_flag']} ms (" + ", ".join(f"{k} {v}" for k, v in
-                                                         cpu_["cpu_ms_per_flag_by_process"].items()) + ")"
+                                                         cpu_["cpu_ms_per_flag_by_process"].items()) + "); "
+         f"raw: a bare event at the same rate (publish, pull, ack) {cpu_['raw_event_ms']} ms ("
+         + ", ".join(f"{k} {v}" for k, v in cpu_["raw_event_ms_by_process"].items())
+         + f"), the flag {cpu_['cpu_ms_per_flag'] / cpu_['raw_event_ms']:.1f}× that"
          if cpu_ else none, "≤ 20 ms", _met(cpu_ and cpu_["cpu_ms_per_flag"], 20)),
         (f"flag → offers at {cpu_['rate'] if cpu_ else 10:g} flags/s, p50 / p99",
          f"{cpu_['flag_p50_ms']} / {cpu_['flag_p99_ms']} ms (lost {cpu_['lost_offers']}, duplicated "
