@@ -4,7 +4,9 @@ its processor time, per process of the embedded stack (each service, PostgreSQL,
 district operator, read by 50 keep-alive clients at once, from the processes' own CPU times.
 
 Prepares the bench directory and assessed children, waits until their events are consumed, then
-flags them at a steady rate and divides each process's CPU time over the run by the flags. The
+flags them at a steady rate and divides each process's CPU time over the run by the flags. Then,
+as the flag's raw baseline in the same run, 100 bare events at the same rate (`bench.raw_event`:
+published, pulled and acknowledged as the services do, nothing else), and the flag's ratio to one. The
 figures in docs/performance.md ("Where the CPU goes") come from here; `--py-spy registry,referral`
 also records a py-spy profile of those services (flame graphs in the results folder), and
 `--statements` each database's statements per flag (pg_stat_statements, in statements.txt, with
