@@ -26,6 +26,4 @@ async def test_every_bare_event_is_received_once_and_each_side_counts_its_own_cp
         await client.close()
 
     assert figures["received"] == 40, "each event delivered once, none lost, none twice"
-    assert 1 <= figures["bursts"] <= 40
     assert figures["cpu_ms"]["publisher"] > 0 and figures["cpu_ms"]["consumer"] > 0
-    assert figures["cpu_ms_total"] == pytest.approx(sum(figures["cpu_ms"].values()), abs=0.02)
